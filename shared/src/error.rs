@@ -1,0 +1,138 @@
+//! The domain's one error enum and its single mapping to the wire.
+//!
+//! Every variant is a business outcome a client can act on, carrying the numeric code the Cosync
+//! client SDKs already map (reference §3); codes never change meaning. The mapping to HTTP status,
+//! code and message lives in exactly one exhaustive `match` ([`Error::wire`]), so adding a variant
+//! forces a decision about how it looks on the wire.
+
+use crate::store::StoreError;
+
+/// Why a request failed, in the vocabulary of the product rather than of the infrastructure.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The app token is missing, malformed, forged or of the wrong purpose (code 400).
+    #[error("invalid app token")]
+    InvalidAppToken,
+    /// The token names an app that has since been deleted (code 401).
+    #[error("app no longer exist")]
+    AppNotFound,
+    /// The developer suspended the app (code 402).
+    #[error("app is suspended")]
+    AppSuspended,
+    /// A required field is absent (code 403); the field name goes into the message.
+    #[error("missing parameter: {0}")]
+    MissingParam(&'static str),
+    /// The user proved their password but the account is suspended (code 404).
+    #[error("user account is suspended")]
+    UserSuspended,
+    /// The access token is missing, forged, expired or revoked (code 405).
+    #[error("invalid access token")]
+    InvalidAccessToken,
+    /// Invitations are switched off for this app (code 406).
+    #[error("app does not support invitation")]
+    InvitationDisabled,
+    /// Signup is switched off for this app (code 407).
+    #[error("app does not support signup")]
+    SignupDisabled,
+    /// The signup code outlived its 48 hours (code 411).
+    #[error("signup code expired")]
+    SignupCodeExpired,
+    /// Unknown user, wrong password or wrong code: deliberately indistinguishable (code 600).
+    #[error("invalid login credentials")]
+    InvalidCredentials,
+    /// The handle already has an account in this app (code 601).
+    #[error("handle already registered")]
+    HandleTaken,
+    /// A field is present but malformed; the reason is safe to show (code 602).
+    #[error("invalid data: {0}")]
+    InvalidData(String),
+    /// Metadata is not a JSON object of strings, or a required field is missing (code 604).
+    #[error("invalid metadata: {0}")]
+    InvalidMetadata(String),
+    /// The password is right but the signup was never completed (code 608).
+    #[error("account has not been verified")]
+    AccountNotVerified,
+    /// The code was tried too often; it is dead and a new one must be requested (code 614).
+    #[error("too many attempts: request a new code")]
+    CodeExhausted,
+    /// A limit was hit; retry after the given number of seconds (code 615, HTTP 429).
+    #[error("too many requests")]
+    RateLimited {
+        /// Seconds until the window that caused the refusal ends.
+        retry_after_secs: u64,
+    },
+    /// The request body exceeds the size limit (code 616, HTTP 413).
+    #[error("request body too large")]
+    BodyTooLarge,
+    /// No route matches the method and path (HTTP 404).
+    #[error("route not found")]
+    RouteNotFound,
+    /// The admin API key is missing or wrong (code 617, HTTP 401).
+    #[error("invalid admin key")]
+    InvalidAdminKey,
+    /// Anything the caller cannot fix; the detail is logged, never returned (HTTP 500).
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+/// How an [`Error`] looks on the wire: HTTP status, numeric code and a fresh message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireError {
+    /// HTTP status code.
+    pub status: u16,
+    /// The Cosync-compatible numeric code clients switch on.
+    pub code: u16,
+    /// A human-readable message; never carries secrets or another request's data.
+    pub message: String,
+}
+
+impl Error {
+    /// The one mapping from business outcome to status, code and message.
+    pub fn wire(&self) -> WireError {
+        let (status, code) = match self {
+            Error::InvalidAppToken => (400, 400),
+            Error::AppNotFound => (400, 401),
+            Error::AppSuspended => (400, 402),
+            Error::MissingParam(_) => (400, 403),
+            Error::UserSuspended => (400, 404),
+            Error::InvalidAccessToken => (400, 405),
+            Error::InvitationDisabled => (400, 406),
+            Error::SignupDisabled => (400, 407),
+            Error::SignupCodeExpired => (400, 411),
+            Error::InvalidCredentials => (400, 600),
+            Error::HandleTaken => (400, 601),
+            Error::InvalidData(_) => (400, 602),
+            Error::InvalidMetadata(_) => (400, 604),
+            Error::AccountNotVerified => (400, 608),
+            Error::CodeExhausted => (400, 614),
+            Error::RateLimited { .. } => (429, 615),
+            Error::BodyTooLarge => (413, 616),
+            Error::RouteNotFound => (404, 404),
+            Error::InvalidAdminKey => (401, 617),
+            Error::Internal(_) => (500, 500),
+        };
+        let message = match self {
+            Error::Internal(_) => "internal server error".to_owned(),
+            other => other.to_string(),
+        };
+        WireError {
+            status,
+            code,
+            message,
+        }
+    }
+
+    /// Shorthand for a 602 with a reason.
+    pub fn invalid(reason: impl Into<String>) -> Self {
+        Error::InvalidData(reason.into())
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Internal(format!("store: {e}"))
+    }
+}
+
+/// The domain's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,191 @@
+//! The item-store port: the small, engine-neutral surface every state change goes through.
+//!
+//! Two engines implement it — [`sqlite::SqliteStore`] (embedded, local runner and fast tests) and
+//! [`dynamo::DynamoStore`] (production) — and one conformance suite (`tests/tests/e2e/store_conformance.rs`)
+//! runs unchanged against both, the DynamoDB run going over the wire to moto's server.
+//!
+//! # Contract (every engine MUST)
+//! - Treat an item whose `expires_at` (epoch seconds) is at or before the store clock's now as
+//!   **absent** for `get`, `query`, conditions and `add`, even while the engine still holds it
+//!   (DynamoDB's TTL deletes lazily, up to days late).
+//! - `put` with [`Condition::Absent`] succeeds only if no live item has the key; with
+//!   [`Condition::Version`]`(v)` only if a live item with `version == v` exists; else return
+//!   [`StoreError::Conflict`]. Writers bump `version` themselves.
+//! - `transact` apply all operations or none; on a failed condition return
+//!   [`StoreError::Conflict`] with the index of (one of) the failing operations.
+//! - `add` atomically add `delta` to the item's counter, creating it (with `expires_at`) when absent
+//!   or expired, and return the new value; with a ceiling, refuse with
+//!   [`StoreError::LimitReached`] (changing nothing) when the result would exceed it.
+//! - `query` return live items of one partition (or one index partition) whose sort key starts with
+//!   the prefix, ascending, at most `limit` per page, with an opaque cursor for the next page.
+
+pub mod dynamo;
+pub mod sqlite;
+
+use async_trait::async_trait;
+
+/// Primary key of an item: partition key and sort key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    /// Partition key.
+    pub pk: String,
+    /// Sort key.
+    pub sk: String,
+}
+
+impl Key {
+    /// Builds a key from anything string-like.
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        Self {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
+    }
+}
+
+/// One stored item: a JSON record plus the metadata the engines index and condition on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// Primary key.
+    pub key: Key,
+    /// The record itself, opaque to the engines.
+    pub data: serde_json::Value,
+    /// Optimistic-concurrency version; writers bump it, `Condition::Version` checks it.
+    pub version: u64,
+    /// Epoch seconds after which the item reads as absent.
+    pub expires_at: Option<i64>,
+    /// Key in the one sparse secondary index, when the item should be listed there.
+    pub index: Option<Key>,
+    /// Atomic counter maintained by [`ItemStore::add`]; 0 for plain records.
+    pub counter: i64,
+}
+
+impl Item {
+    /// A fresh record at version 1, not indexed, never expiring.
+    pub fn new(key: Key, data: serde_json::Value) -> Self {
+        Self {
+            key,
+            data,
+            version: 1,
+            expires_at: None,
+            index: None,
+            counter: 0,
+        }
+    }
+
+    /// Sets the expiry (epoch seconds).
+    pub fn expiring_at(mut self, expires_at: i64) -> Self {
+        self.expires_at = Some(expires_at);
+        self
+    }
+
+    /// Lists the item in the secondary index under `index`.
+    pub fn indexed(mut self, index: Key) -> Self {
+        self.index = Some(index);
+        self
+    }
+}
+
+/// What must hold for a write to go through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Condition {
+    /// No live item has the key (create-if-absent).
+    Absent,
+    /// A live item exists with exactly this version (compare-and-swap).
+    Version(u64),
+    /// A live item exists, whatever its version.
+    Exists,
+    /// Unconditional.
+    Any,
+}
+
+/// One operation of an all-or-nothing [`ItemStore::transact`].
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    /// Put an item if the condition holds.
+    Put(Item, Condition),
+    /// Delete an item if the condition holds.
+    Delete(Key, Condition),
+    /// Write nothing, but require the condition.
+    Check(Key, Condition),
+}
+
+/// Which key a query walks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    /// The table's primary key.
+    Primary,
+    /// The sparse secondary index (`Item::index`).
+    Secondary,
+}
+
+/// A paginated query: one partition, a sort-key prefix.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// Primary or secondary index.
+    pub index: Index,
+    /// Partition to read.
+    pub pk: String,
+    /// Sort-key prefix; empty for the whole partition.
+    pub sk_prefix: String,
+    /// Page size (engines may return fewer).
+    pub limit: usize,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// One page of a query.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Live items in ascending sort-key order.
+    pub items: Vec<Item>,
+    /// Pass back to get the next page; `None` when there is none.
+    pub cursor: Option<String>,
+}
+
+/// Failures of the store, translated at the adapter seam: no engine type escapes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A condition did not hold; `op` is the failing operation's index within a transaction.
+    #[error("condition failed (op {op:?})")]
+    Conflict {
+        /// Index of the failing operation in `transact`, `None` for single-item calls.
+        op: Option<usize>,
+    },
+    /// `add` would exceed its ceiling.
+    #[error("limit reached")]
+    LimitReached,
+    /// The engine failed (network, throttling, corruption); the message is for logs only.
+    #[error("store backend: {0}")]
+    Backend(String),
+}
+
+impl StoreError {
+    /// True for a failed condition, whichever operation failed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict { .. })
+    }
+}
+
+/// The item-store port. See the module docs for the contract every engine must meet.
+#[async_trait]
+pub trait ItemStore: Send + Sync {
+    /// The live item with this key, if any.
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+    /// Writes an item if `condition` holds, else `Conflict { op: None }`.
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError>;
+    /// Deletes an item if `condition` holds, else `Conflict { op: None }`.
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError>;
+    /// One page of live items from a partition (see [`Query`]).
+    async fn query(&self, query: Query) -> Result<Page, StoreError>;
+    /// All-or-nothing set of conditional writes (at most 25 operations, DynamoDB's limit... and ours).
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
+    /// Atomically adds `delta` to the counter at `key`; see the contract for expiry and ceilings.
+    async fn add(
+        &self,
+        key: &Key,
+        delta: i64,
+        ceiling: Option<i64>,
+        expires_at: Option<i64>,
+    ) -> Result<i64, StoreError>;
+}
