@@ -1,0 +1,137 @@
+//! Password hashing: Argon2id (OWASP profile m=19 MiB, t=2, p=1) over the client's MD5 string,
+//! with a per-user salt and a pepper from the secrets port.
+//!
+//! The client's MD5 is a password equivalent (protocol compatibility), so it is treated exactly
+//! like a password. Hashing runs on the blocking pool, never on the async executor. Unknown users
+//! are verified against a dummy hash so that timing does not reveal which accounts exist.
+
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::error::{Error, Result};
+
+/// Argon2id cost parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Cost {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Iterations.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl Cost {
+    /// OWASP's recommended Argon2id profile.
+    pub const OWASP: Cost = Cost {
+        memory_kib: 19 * 1024,
+        iterations: 2,
+        parallelism: 1,
+    };
+}
+
+/// Hashes and verifies passwords with a fixed pepper and cost.
+#[derive(Clone)]
+pub struct Passwords {
+    pepper: Vec<u8>,
+    params: Params,
+    dummy: String,
+}
+
+impl std::fmt::Debug for Passwords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passwords(..)")
+    }
+}
+
+impl Passwords {
+    /// Builds the hasher and its dummy hash (one hash at cold start).
+    pub fn new(pepper: Vec<u8>, cost: Cost) -> Result<Self> {
+        let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
+            .map_err(|e| Error::Internal(format!("argon2 params: {e}")))?;
+        let mut me = Self {
+            pepper,
+            params,
+            dummy: String::new(),
+        };
+        me.dummy = me.hash_blocking("keyturn-dummy-password-for-unknown-users")?;
+        Ok(me)
+    }
+
+    fn argon(&self) -> Result<Argon2<'_>> {
+        Argon2::new_with_secret(
+            &self.pepper,
+            Algorithm::Argon2id,
+            Version::V0x13,
+            self.params.clone(),
+        )
+        .map_err(|e| Error::Internal(format!("argon2: {e}")))
+    }
+
+    fn hash_blocking(&self, password: &str) -> Result<String> {
+        self.argon()?
+            .hash_password(password.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| Error::Internal(format!("argon2 hash: {e}")))
+    }
+
+    fn verify_blocking(&self, password: &str, stored: &str) -> bool {
+        match self.argon() {
+            Ok(a) => a.verify_password(password.as_bytes(), stored).is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// The PHC string to store for `password`.
+    pub async fn hash(&self, password: &str) -> Result<String> {
+        let me = self.clone();
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || me.hash_blocking(&password))
+            .await
+            .map_err(|e| Error::Internal(format!("hash task: {e}")))?
+    }
+
+    /// Whether `password` matches `stored`; with `None` (unknown user) a dummy hash is verified
+    /// so the call costs the same, and the answer is `false`.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+        let me = self.clone();
+        let password = password.to_owned();
+        let (target, real) = match stored {
+            Some(s) => (s.to_owned(), true),
+            None => (self.dummy.clone(), false),
+        };
+        let ok = tokio::task::spawn_blocking(move || me.verify_blocking(&password, &target))
+            .await
+            .unwrap_or(false);
+        ok && real
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHEAP: Cost = Cost {
+        memory_kib: 1024,
+        iterations: 1,
+        parallelism: 1,
+    };
+
+    #[tokio::test]
+    async fn hashes_verify_only_the_right_password_and_pepper() {
+        let p = Passwords::new(b"pepper".to_vec(), CHEAP).unwrap();
+        let h = p.hash("5f4dcc3b5aa765d61d8327deb882cf99").await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(p.verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&h)).await);
+        assert!(!p.verify("5f4dcc3b5aa765d61d8327deb882cf98", Some(&h)).await);
+        let other = Passwords::new(b"other pepper".to_vec(), CHEAP).unwrap();
+        assert!(!other.verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&h)).await);
+    }
+
+    #[tokio::test]
+    async fn unknown_users_never_verify() {
+        let p = Passwords::new(b"pepper".to_vec(), CHEAP).unwrap();
+        assert!(!p.verify("keyturn-dummy-password-for-unknown-users", None).await);
+        assert!(!p.verify("x", Some("not a phc string")).await);
+    }
+}

@@ -1,0 +1,188 @@
+//! Service tokens (app, access, and later login tokens): HS256 under a key only Keyturn holds,
+//! with the algorithm pinned and a `purpose` claim checked on every verification.
+//!
+//! Pinning defeats algorithm confusion (`alg: none`, or an RS/HS swap): a token whose header
+//! names anything but HS256 is refused before its signature is considered. The purpose claim
+//! stops one kind of token being replayed as another (reference S3, S8).
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+/// What a service token may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Identifies an app to the end-user API; embedded in client apps, no expiry.
+    App,
+    /// A logged-in user's session; expires and is revocable through the user's token epoch.
+    Access,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::App => "app",
+            Purpose::Access => "access",
+        }
+    }
+}
+
+/// Claims of an app token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct AppClaims {
+    /// Always `"app"`.
+    pub purpose: String,
+    /// The app this token identifies.
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    /// Issued at (epoch seconds).
+    pub iat: i64,
+}
+
+/// Claims of an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct AccessClaims {
+    /// Always `"access"`.
+    pub purpose: String,
+    /// The app the session belongs to.
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    /// The user's stable id.
+    pub sub: String,
+    /// The user's token epoch when issued; a higher stored epoch revokes the token.
+    pub epoch: u64,
+    /// Issued at (epoch seconds).
+    pub iat: i64,
+    /// Expiry (epoch seconds).
+    pub exp: i64,
+}
+
+/// Issues and verifies service tokens.
+#[derive(Clone)]
+pub struct ServiceTokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl std::fmt::Debug for ServiceTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServiceTokens(..)")
+    }
+}
+
+impl ServiceTokens {
+    /// Tokens under a 32-byte key (see [`super::derive_key`]).
+    pub fn new(key: &[u8]) -> Self {
+        Self {
+            encoding: EncodingKey::from_secret(key),
+            decoding: DecodingKey::from_secret(key),
+        }
+    }
+
+    /// Signs `claims` (which must carry the right `purpose`).
+    pub fn issue<C: Serialize>(&self, claims: &C) -> Result<String> {
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
+            .map_err(|e| Error::Internal(format!("service token: {e}")))
+    }
+
+    /// The claims of a genuine token of `purpose`, or `None`. Expiry is enforced when the
+    /// token carries `exp` and required for [`Purpose::Access`], with no leeway.
+    pub fn verify<C: DeserializeOwned>(
+        &self,
+        token: &str,
+        purpose: Purpose,
+        now_secs: i64,
+    ) -> Option<C> {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.required_spec_claims.clear();
+        // Expiry is checked below against the injected clock, not the wall clock.
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        let data =
+            jsonwebtoken::decode::<serde_json::Value>(token, &self.decoding, &validation).ok()?;
+        let claims = data.claims;
+        if claims.get("purpose").and_then(|p| p.as_str()) != Some(purpose.as_str()) {
+            return None;
+        }
+        match claims.get("exp").and_then(serde_json::Value::as_i64) {
+            Some(exp) if exp <= now_secs => return None,
+            None if purpose == Purpose::Access => return None,
+            _ => {}
+        }
+        serde_json::from_value(claims).ok()
+    }
+
+    /// Builds app-token claims.
+    pub fn app_claims(app_id: &str, now_secs: i64) -> AppClaims {
+        AppClaims {
+            purpose: Purpose::App.as_str().to_owned(),
+            app_id: app_id.to_owned(),
+            iat: now_secs,
+        }
+    }
+
+    /// Builds access-token claims.
+    pub fn access_claims(
+        app_id: &str,
+        user_id: &str,
+        epoch: u64,
+        now_secs: i64,
+        ttl_secs: i64,
+    ) -> AccessClaims {
+        AccessClaims {
+            purpose: Purpose::Access.as_str().to_owned(),
+            app_id: app_id.to_owned(),
+            sub: user_id.to_owned(),
+            epoch,
+            iat: now_secs,
+            exp: now_secs + ttl_secs,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn b64(v: &serde_json::Value) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    }
+
+    #[test]
+    fn tokens_verify_only_for_their_purpose() {
+        let t = ServiceTokens::new(&[1; 32]);
+        let app = t.issue(&ServiceTokens::app_claims("a1", 100)).unwrap();
+        let got: AppClaims = t.verify(&app, Purpose::App, 200).unwrap();
+        assert_eq!(got.app_id, "a1");
+        assert!(t.verify::<AccessClaims>(&app, Purpose::Access, 200).is_none());
+    }
+
+    #[test]
+    fn access_tokens_expire() {
+        let t = ServiceTokens::new(&[1; 32]);
+        let acc = t
+            .issue(&ServiceTokens::access_claims("a1", "u1", 0, 100, 60))
+            .unwrap();
+        assert!(t.verify::<AccessClaims>(&acc, Purpose::Access, 159).is_some());
+        assert!(t.verify::<AccessClaims>(&acc, Purpose::Access, 160).is_none());
+    }
+
+    #[test]
+    fn forged_and_confused_tokens_are_refused() {
+        let t = ServiceTokens::new(&[1; 32]);
+        let other = ServiceTokens::new(&[2; 32]);
+        let forged = other.issue(&ServiceTokens::app_claims("a1", 1)).unwrap();
+        assert!(t.verify::<AppClaims>(&forged, Purpose::App, 2).is_none());
+        let claims = serde_json::json!({"purpose":"app","appId":"a1","iat":1});
+        let none = format!("{}.{}.", b64(&serde_json::json!({"alg":"none","typ":"JWT"})), b64(&claims));
+        assert!(t.verify::<AppClaims>(&none, Purpose::App, 2).is_none());
+        let genuine = t.issue(&ServiceTokens::app_claims("a1", 1)).unwrap();
+        let sig = genuine.rsplit('.').next().unwrap();
+        let rs = format!("{}.{}.{sig}", b64(&serde_json::json!({"alg":"RS256","typ":"JWT"})), b64(&claims));
+        assert!(t.verify::<AppClaims>(&rs, Purpose::App, 2).is_none());
+        assert!(t.verify::<AppClaims>("garbage", Purpose::App, 2).is_none());
+    }
+}
