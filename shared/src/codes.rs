@@ -41,7 +41,9 @@ pub struct ScriptedCodes(Mutex<Vec<String>>);
 impl ScriptedCodes {
     /// Codes returned in order by [`CodeGenerator::six_digits`].
     pub fn new(codes: &[&str]) -> Self {
-        Self(Mutex::new(codes.iter().rev().map(|c| (*c).to_owned()).collect()))
+        Self(Mutex::new(
+            codes.iter().rev().map(|c| (*c).to_owned()).collect(),
+        ))
     }
 }
 
@@ -64,7 +66,11 @@ mod tests {
     fn six_digit_codes_are_six_digits_and_vary() {
         let codes: std::collections::HashSet<String> =
             (0..50).map(|_| OsCodes.six_digits()).collect();
-        assert!(codes.iter().all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())));
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
         assert!(codes.len() > 40);
     }
 

@@ -49,6 +49,9 @@ pub enum Error {
     /// Metadata is not a JSON object of strings, or a required field is missing (code 604).
     #[error("invalid metadata: {0}")]
     InvalidMetadata(String),
+    /// A handle without `@` while the app has no usernames (code 606).
+    #[error("app does not support username login")]
+    UserNamesDisabled,
     /// The password is right but the signup was never completed (code 608).
     #[error("account has not been verified")]
     AccountNotVerified,
@@ -103,6 +106,7 @@ impl Error {
             Error::HandleTaken => (400, 601),
             Error::InvalidData(_) => (400, 602),
             Error::InvalidMetadata(_) => (400, 604),
+            Error::UserNamesDisabled => (400, 606),
             Error::AccountNotVerified => (400, 608),
             Error::CodeExhausted => (400, 614),
             Error::RateLimited { .. } => (429, 615),

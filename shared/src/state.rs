@@ -1,4 +1,222 @@
-//! Application state: the ports, built once per cold start.
-/// Placeholder until the domain lands.
+//! [`AppState`]: the ports and keys, built once per cold start (Lambda) or once at local start,
+//! then shared by every request.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::codes::{CodeGenerator, OsCodes};
+use crate::crypto::keyed::CodeHasher;
+use crate::crypto::password::{Cost, Passwords};
+use crate::crypto::service_token::ServiceTokens;
+use crate::crypto::derive_key;
+use crate::error::{Error, Result};
+use crate::mail::Mailer;
+use crate::mail::outbox::Outbox;
+use crate::secrets::{CachedSecrets, SecretStore};
+use crate::store::ItemStore;
+
+/// Deployment settings, read from the environment once.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Public base URL (`https://api.example.com`); when empty, the request's origin is used.
+    pub public_url: Option<String>,
+    /// Prefix of every secret name (`keyturn/<stack>`).
+    pub secret_prefix: String,
+    /// Hex SHA-256 of the admin API key, when provisioned by the deployment (SAM parameter);
+    /// otherwise the hash stored by the local runner is used.
+    pub admin_key_sha256: Option<String>,
+    /// Argon2id cost.
+    pub password_cost: Cost,
+}
+
+impl Config {
+    /// Settings from `KEYTURN_*` environment variables, with production defaults.
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Self {
+            public_url: var("KEYTURN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            secret_prefix: var("KEYTURN_SECRET_PREFIX").unwrap_or_else(|| "keyturn/local".into()),
+            admin_key_sha256: var("KEYTURN_ADMIN_KEY_SHA256").map(|h| h.to_ascii_lowercase()),
+            password_cost: Cost::OWASP,
+        }
+    }
+
+    /// Name of the service master secret.
+    pub fn service_secret_name(&self) -> String {
+        format!("{}/service", self.secret_prefix)
+    }
+
+    /// Name of an app's signing-key secret.
+    pub fn app_key_secret_name(&self, app_id: &str) -> String {
+        format!("{}/apps/{app_id}/signing-key", self.secret_prefix)
+    }
+}
+
+/// The adapters a state is built over.
+pub struct Ports {
+    /// Item store.
+    pub store: Arc<dyn ItemStore>,
+    /// Secret backend (wrapped in a cache by [`AppState::new`]).
+    pub secrets: Arc<dyn SecretStore>,
+    /// Mail transport.
+    pub mailer: Arc<dyn Mailer>,
+    /// Clock.
+    pub clock: Arc<dyn Clock>,
+    /// Code generator.
+    pub codes: Arc<dyn CodeGenerator>,
+    /// The local outbox, routed at `/local/outbox` by the local runner only.
+    pub outbox: Option<Arc<Outbox>>,
+}
+
+/// Everything a request needs; cheap to clone.
 #[derive(Clone)]
-pub struct AppState;
+pub struct AppState(Arc<Inner>);
+
+/// The shared parts behind [`AppState`].
+pub struct Inner {
+    /// Item store.
+    pub store: Arc<dyn ItemStore>,
+    /// Cached secrets.
+    pub secrets: Arc<CachedSecrets>,
+    /// Mail transport.
+    pub mailer: Arc<dyn Mailer>,
+    /// Clock.
+    pub clock: Arc<dyn Clock>,
+    /// Code generator.
+    pub codes: Arc<dyn CodeGenerator>,
+    /// Local outbox (local runner only).
+    pub outbox: Option<Arc<Outbox>>,
+    /// Service-token signer/verifier.
+    pub tokens: ServiceTokens,
+    /// Keyed hashing of one-time codes.
+    pub code_hasher: CodeHasher,
+    /// Password hashing.
+    pub passwords: Passwords,
+    /// Deployment settings.
+    pub config: Config,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct ServiceSecret {
+    master: String,
+}
+
+impl AppState {
+    /// Builds the state: reads the service master secret once (creating it when
+    /// `create_missing_secret`, as the local runner does; SAM creates it in AWS) and derives the
+    /// token, code and pepper keys from it.
+    pub async fn new(ports: Ports, config: Config, create_missing_secret: bool) -> Result<Self> {
+        let secrets = Arc::new(CachedSecrets::new(ports.secrets));
+        let name = config.service_secret_name();
+        let raw = secrets
+            .get(&name)
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let master = match raw {
+            Some(raw) => {
+                serde_json::from_str::<ServiceSecret>(&raw)
+                    .map_err(|_| Error::Internal(format!("secret {name} is not {{\"master\":..}}")))?
+                    .master
+            }
+            None if create_missing_secret => {
+                let master = ports.codes.random_hex(32);
+                let value = serde_json::to_string(&ServiceSecret {
+                    master: master.clone(),
+                })
+                .map_err(|e| Error::Internal(e.to_string()))?;
+                secrets
+                    .put(&name, &value)
+                    .await
+                    .map_err(|e| Error::Internal(e.to_string()))?;
+                master
+            }
+            None => return Err(Error::Internal(format!("secret {name} is missing"))),
+        };
+        if master.len() < 32 {
+            return Err(Error::Internal("service master secret is too short".into()));
+        }
+        let master = master.as_bytes();
+        let passwords = Passwords::new(derive_key(master, "password-pepper"), config.password_cost)?;
+        Ok(Self(Arc::new(Inner {
+            store: ports.store,
+            secrets,
+            mailer: ports.mailer,
+            clock: ports.clock,
+            codes: ports.codes,
+            outbox: ports.outbox,
+            tokens: ServiceTokens::new(&derive_key(master, "service-tokens")),
+            code_hasher: CodeHasher::new(derive_key(master, "one-time-codes")),
+            passwords,
+            config,
+        })))
+    }
+
+    /// Production state: DynamoDB, Secrets Manager and SES clients built once from the Lambda
+    /// environment (`KEYTURN_TABLE`, `KEYTURN_SECRET_PREFIX`, `KEYTURN_MAIL_FROM`, …).
+    pub async fn from_aws() -> Result<Self> {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let table = std::env::var("KEYTURN_TABLE")
+            .map_err(|_| Error::Internal("KEYTURN_TABLE is not set".into()))?;
+        let from = std::env::var("KEYTURN_MAIL_FROM").unwrap_or_default();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let ports = Ports {
+            store: Arc::new(crate::store::dynamo::DynamoStore::new(
+                aws_sdk_dynamodb::Client::new(&sdk),
+                table,
+                clock.clone(),
+            )),
+            secrets: Arc::new(crate::secrets::aws::SecretsManagerStore::new(
+                aws_sdk_secretsmanager::Client::new(&sdk),
+            )),
+            mailer: Arc::new(crate::mail::ses::SesMailer::new(
+                aws_sdk_ses::Client::new(&sdk),
+                from,
+            )),
+            clock,
+            codes: Arc::new(OsCodes),
+            outbox: None,
+        };
+        Self::new(ports, Config::from_env(), false).await
+    }
+
+    /// Local state over `data_dir`: SQLite file, key file and outbox, all created on first run.
+    pub async fn local(data_dir: &Path, config: Config) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| Error::Internal(format!("data dir {}: {e}", data_dir.display())))?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let outbox = Arc::new(
+            Outbox::open(data_dir, clock.clone()).map_err(|e| Error::Internal(e.to_string()))?,
+        );
+        let ports = Ports {
+            store: Arc::new(
+                crate::store::sqlite::SqliteStore::open(&data_dir.join("keyturn.sqlite3"), clock.clone())
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+            ),
+            secrets: Arc::new(
+                crate::secrets::local::KeyFileStore::open(&data_dir.join("secrets.json"))
+                    .map_err(|e| Error::Internal(e.to_string()))?,
+            ),
+            mailer: outbox.clone(),
+            clock,
+            codes: Arc::new(OsCodes),
+            outbox: Some(outbox),
+        };
+        Self::new(ports, config, true).await
+    }
+
+    /// The base URL links and issuers are built on: the configured public URL, else `origin`.
+    pub fn base_url(&self, origin: &str) -> String {
+        self.config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| origin.trim_end_matches('/').to_owned())
+    }
+}

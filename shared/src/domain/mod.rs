@@ -1,1 +1,15 @@
-//! Domain.
+//! Use cases. Each public function is one step a door (Lambda or local runner) calls; none knows
+//! HTTP, AWS or SQLite — they speak to the ports in [`crate::AppState`].
+
+pub mod admin;
+pub mod app;
+pub mod auth;
+pub mod html;
+pub mod issuer;
+pub mod keys;
+pub mod login;
+pub mod metadata;
+pub mod repo;
+pub mod session;
+pub mod signup;
+pub mod user;

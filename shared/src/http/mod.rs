@@ -1,1 +1,111 @@
-//! HTTP.
+//! The HTTP glue every door shares: the finishing layers of a function's router, the slash
+//! collapsing in front of routing, and the Lambda entry point each `main.rs` calls.
+
+use axum::Router;
+use axum::response::IntoResponse;
+use tower::Layer;
+use tower::util::{MapRequest, MapRequestLayer};
+
+use crate::AppState;
+use crate::error::Error;
+
+/// Finishes a function's (or the merged) router: a JSON 404 for unknown routes, and the state.
+pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
+    routes
+        .fallback(|| async { Error::RouteNotFound.into_response() })
+        .with_state(state)
+}
+
+/// Collapses repeated slashes before routing (`//api/appuser/...` must work: the Swift SDK's
+/// two-factor calls send it).
+pub fn collapse_slashes<B>(mut req: http::Request<B>) -> http::Request<B> {
+    let uri = req.uri();
+    if !uri.path().contains("//") {
+        return req;
+    }
+    let mut path = String::with_capacity(uri.path().len());
+    for c in uri.path().chars() {
+        if !(c == '/' && path.ends_with('/')) {
+            path.push(c);
+        }
+    }
+    let rebuilt = match uri.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path,
+    };
+    if let Ok(pq) = rebuilt.parse::<http::uri::PathAndQuery>() {
+        let mut parts = uri.clone().into_parts();
+        parts.path_and_query = Some(pq);
+        if let Ok(new_uri) = http::Uri::from_parts(parts) {
+            *req.uri_mut() = new_uri;
+        }
+    }
+    req
+}
+
+/// A finished router behind slash collapsing: what the local runner serves.
+pub type Door<B> = MapRequest<Router, fn(http::Request<B>) -> http::Request<B>>;
+
+/// Puts a finished router behind slash collapsing.
+pub fn door<B>(router: Router) -> Door<B> {
+    MapRequestLayer::new(collapse_slashes::<B> as fn(http::Request<B>) -> http::Request<B>)
+        .layer(router)
+}
+
+/// Initialises structured JSON logs (once per process); the level comes from `RUST_LOG`.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .without_time()
+        .try_init();
+}
+
+/// The whole `main` of a Lambda function: build the state once (cold start), then serve the
+/// function's router through `lambda_http` for every invocation.
+pub fn run_lambda(routes: fn() -> Router<AppState>) -> std::process::ExitCode {
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the async runtime");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let state = match AppState::from_aws().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cold start failed");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+        let service = door::<lambda_http::Body>(finish(routes(), state));
+        match lambda_http::run(service).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(error = %e, "lambda runtime stopped");
+                std::process::ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_slashes_collapse_and_queries_survive() {
+        let req = http::Request::builder()
+            .uri("//api//appuser///login?a=b//c")
+            .body(())
+            .unwrap();
+        let req = collapse_slashes(req);
+        assert_eq!(req.uri().path(), "/api/appuser/login");
+        assert_eq!(req.uri().query(), Some("a=b//c"));
+    }
+}

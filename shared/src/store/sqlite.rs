@@ -1,1 +1,407 @@
-//! Work in progress.
+//! The embedded engine: one SQLite file (or memory) for the local runner and fast tests.
+//!
+//! Schema: one table `items(pk, sk, data, version, expires_at, gsi_pk, gsi_sk, counter)` keyed on
+//! `(pk, sk)`, plus an index on `(gsi_pk, gsi_sk)` for the sparse secondary index. Each call runs
+//! on the blocking pool inside one `IMMEDIATE` transaction on a single mutex-guarded connection, so
+//! a condition and the write it guards can never interleave with another writer. Expired rows stay
+//! on disk until overwritten; every read filters them with the store clock, as the contract asks.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
+
+use super::{Condition, Index, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+use crate::clock::Clock;
+
+/// DynamoDB's transaction size at the time the port was written; both engines refuse more so a
+/// flow that works locally cannot fail in production for size alone.
+const MAX_TRANSACT_OPS: usize = 25;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS items (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    data TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    expires_at INTEGER NULL,
+    gsi_pk TEXT NULL,
+    gsi_sk TEXT NULL,
+    counter INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (pk, sk)
+);
+CREATE INDEX IF NOT EXISTS items_gsi ON items (gsi_pk, gsi_sk);
+";
+
+const COLUMNS: &str = "pk, sk, data, version, expires_at, gsi_pk, gsi_sk, counter";
+const LIVE: &str = "(expires_at IS NULL OR expires_at > :now)";
+
+/// Item store over SQLite: the same contract as DynamoDB, with no network and no emulator.
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) a store file in WAL mode, so the local runner keeps its state
+    /// across restarts and readers in other processes do not block the writer.
+    pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(backend)?;
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(backend)?;
+        Self::with_connection(conn, clock)
+    }
+
+    /// A throwaway store for unit tests and one-shot tools; everything is lost on drop.
+    pub fn in_memory(clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        Self::with_connection(Connection::open_in_memory().map_err(backend)?, clock)
+    }
+
+    fn with_connection(conn: Connection, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            clock,
+        })
+    }
+
+    /// Runs `work` off the async executor inside one transaction, committed only if it succeeds.
+    async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, i64) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        let clock = Arc::clone(&self.clock);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn
+                .lock()
+                .map_err(|_| StoreError::Backend("sqlite connection mutex poisoned".into()))?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let out = work(&tx, clock.now_secs())?;
+            tx.commit().map_err(backend)?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("sqlite task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl ItemStore for SqliteStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let key = key.clone();
+        self.run(move |tx, now| load_live(tx, &key, now)).await
+    }
+
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        self.run(move |tx, now| {
+            require(tx, &item.key, condition, now, None)?;
+            write(tx, &item)
+        })
+        .await
+    }
+
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        let key = key.clone();
+        self.run(move |tx, now| {
+            require(tx, &key, condition, now, None)?;
+            remove(tx, &key)
+        })
+        .await
+    }
+
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.run(move |tx, now| run_query(tx, &query, now)).await
+    }
+
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        validate_transaction(&ops)?;
+        self.run(move |tx, now| {
+            // Every condition is judged against the state before the transaction, as DynamoDB does.
+            for (i, op) in ops.iter().enumerate() {
+                let (key, condition) = match op {
+                    WriteOp::Put(item, c) => (&item.key, *c),
+                    WriteOp::Delete(key, c) | WriteOp::Check(key, c) => (key, *c),
+                };
+                require(tx, key, condition, now, Some(i))?;
+            }
+            for op in &ops {
+                match op {
+                    WriteOp::Put(item, _) => write(tx, item)?,
+                    WriteOp::Delete(key, _) => remove(tx, key)?,
+                    WriteOp::Check(..) => {}
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add(
+        &self,
+        key: &Key,
+        delta: i64,
+        ceiling: Option<i64>,
+        expires_at: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let key = key.clone();
+        self.run(move |tx, now| {
+            let current = load_live(tx, &key, now)?;
+            let base = current.as_ref().map_or(0, |item| item.counter);
+            let next = base
+                .checked_add(delta)
+                .ok_or_else(|| StoreError::Backend("counter overflow".into()))?;
+            if ceiling.is_some_and(|c| next > c) {
+                return Err(StoreError::LimitReached);
+            }
+            match current {
+                Some(_) => {
+                    tx.execute(
+                        "UPDATE items SET counter = ?3 WHERE pk = ?1 AND sk = ?2",
+                        params![key.pk, key.sk, next],
+                    )
+                    .map_err(backend)?;
+                }
+                None => {
+                    // A fresh window: whatever expired row was here is replaced wholesale.
+                    let mut item = Item::new(key.clone(), serde_json::Value::Null);
+                    item.version = 0;
+                    item.counter = next;
+                    item.expires_at = expires_at;
+                    write(tx, &item)?;
+                }
+            }
+            Ok(next)
+        })
+        .await
+    }
+}
+
+/// Rejects what DynamoDB would reject as invalid, so both engines agree on malformed input.
+fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
+    if ops.len() > MAX_TRANSACT_OPS {
+        return Err(StoreError::Backend(format!(
+            "transaction of {} operations exceeds {MAX_TRANSACT_OPS}",
+            ops.len()
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for op in ops {
+        let key = match op {
+            WriteOp::Put(item, _) => &item.key,
+            WriteOp::Delete(key, _) | WriteOp::Check(key, _) => key,
+        };
+        if !seen.insert(key) {
+            return Err(StoreError::Backend(
+                "transaction touches the same item twice".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn require(
+    tx: &Transaction<'_>,
+    key: &Key,
+    condition: Condition,
+    now: i64,
+    op: Option<usize>,
+) -> Result<(), StoreError> {
+    let holds = match condition {
+        Condition::Any => true,
+        Condition::Absent => load_live(tx, key, now)?.is_none(),
+        Condition::Exists => load_live(tx, key, now)?.is_some(),
+        Condition::Version(v) => load_live(tx, key, now)?.is_some_and(|item| item.version == v),
+    };
+    if holds {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict { op })
+    }
+}
+
+fn load_live(tx: &Transaction<'_>, key: &Key, now: i64) -> Result<Option<Item>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM items WHERE pk = :pk AND sk = :sk AND {LIVE}");
+    tx.query_row(
+        &sql,
+        rusqlite::named_params! {":pk": key.pk, ":sk": key.sk, ":now": now},
+        read_row,
+    )
+    .optional()
+    .map_err(backend)?
+    .transpose()
+}
+
+fn write(tx: &Transaction<'_>, item: &Item) -> Result<(), StoreError> {
+    let version = i64::try_from(item.version)
+        .map_err(|_| StoreError::Backend("version exceeds i64".into()))?;
+    let (gsi_pk, gsi_sk) = match &item.index {
+        Some(index) => (Some(index.pk.as_str()), Some(index.sk.as_str())),
+        None => (None, None),
+    };
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        ),
+        params![
+            item.key.pk,
+            item.key.sk,
+            item.data.to_string(),
+            version,
+            item.expires_at,
+            gsi_pk,
+            gsi_sk,
+            item.counter
+        ],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+fn remove(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+        params![key.pk, key.sk],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Reads one page plus one look-ahead row, so the cursor is `None` exactly when nothing follows.
+fn run_query(tx: &Transaction<'_>, query: &Query, now: i64) -> Result<Page, StoreError> {
+    let limit = query.limit.max(1);
+    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    // The secondary index is not unique, so its order (and cursor) is completed by the primary key.
+    let (part, sort, order, position, width) = match query.index {
+        Index::Primary => ("pk", "sk", "sk", "(sk) > (:c1)", 1),
+        Index::Secondary => (
+            "gsi_pk",
+            "gsi_sk",
+            "gsi_sk, pk, sk",
+            "(gsi_sk, pk, sk) > (:c1, :c2, :c3)",
+            3,
+        ),
+    };
+    let after = after.unwrap_or_default();
+    if query.cursor.is_some() && after.len() != width {
+        return Err(StoreError::Backend(
+            "query cursor is for another index".into(),
+        ));
+    }
+    let position = if after.is_empty() { "1" } else { position };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM items WHERE {part} = :pk AND {LIVE} \
+         AND substr({sort}, 1, length(:prefix)) = :prefix AND {position} \
+         ORDER BY {order} LIMIT :limit"
+    );
+    let mut stmt = tx.prepare(&sql).map_err(backend)?;
+    let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+    let mut named: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+        (":pk", &query.pk),
+        (":now", &now),
+        (":prefix", &query.sk_prefix),
+        (":limit", &fetch),
+    ];
+    for (name, value) in [":c1", ":c2", ":c3"].into_iter().zip(after.iter()) {
+        named.push((name, value));
+    }
+    let mut items = stmt
+        .query_map(named.as_slice(), read_row)
+        .map_err(backend)?
+        .map(|row| row.map_err(backend).and_then(std::convert::identity))
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let cursor = match items.last() {
+        Some(last) if more => Some(encode_cursor(last, query.index)),
+        _ => None,
+    };
+    Ok(Page { items, cursor })
+}
+
+/// The cursor is the ordering key of the last item returned, as a base64url JSON array: opaque
+/// to callers, yet stable across restarts since it names a position rather than a row.
+fn encode_cursor(item: &Item, index: Index) -> String {
+    let parts = match (index, &item.index) {
+        (Index::Secondary, Some(ix)) => vec![ix.sk.as_str(), item.key.pk.as_str(), &item.key.sk],
+        _ => vec![item.key.sk.as_str()],
+    };
+    let json = serde_json::to_vec(&parts).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor(cursor: &str) -> Result<Vec<String>, StoreError> {
+    let bad = |_| StoreError::Backend("malformed query cursor".into());
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|e| bad(e.to_string()))?;
+    let parts: Vec<String> = serde_json::from_slice(&json).map_err(|e| bad(e.to_string()))?;
+    if parts.is_empty() || parts.len() > 3 {
+        return Err(bad(String::new()));
+    }
+    Ok(parts)
+}
+
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
+    let data: String = row.get(2)?;
+    let version: i64 = row.get(3)?;
+    let gsi_pk: Option<String> = row.get(5)?;
+    let gsi_sk: Option<String> = row.get(6)?;
+    let key = Key::new(row.get::<_, String>(0)?, row.get::<_, String>(1)?);
+    let expires_at = row.get(4)?;
+    let counter = row.get(7)?;
+    Ok((|| {
+        Ok(Item {
+            key,
+            data: serde_json::from_str(&data).map_err(backend)?,
+            version: u64::try_from(version).map_err(backend)?,
+            expires_at,
+            index: gsi_pk.zip(gsi_sk).map(|(pk, sk)| Key { pk, sk }),
+            counter,
+        })
+    })())
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[tokio::test]
+    async fn file_store_keeps_items_across_reopen() {
+        let path = std::env::temp_dir().join(format!("keyturn-sqlite-{}.db", std::process::id()));
+        let clock: Arc<dyn Clock> = Arc::new(ManualClock::at(1_000_000));
+        let key = Key::new("user#1", "profile");
+        {
+            let store = SqliteStore::open(&path, Arc::clone(&clock)).unwrap();
+            let item = Item::new(key.clone(), serde_json::json!({"name": "a"}));
+            store.put(item, Condition::Absent).await.unwrap();
+        }
+        let store = SqliteStore::open(&path, clock).unwrap();
+        let got = store.get(&key).await.unwrap().unwrap();
+        assert_eq!(got.data, serde_json::json!({"name": "a"}));
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    #[test]
+    fn garbage_cursor_is_a_backend_error() {
+        assert!(matches!(
+            decode_cursor("!!not base64!!"),
+            Err(StoreError::Backend(_))
+        ));
+    }
+}

@@ -1,1 +1,15 @@
-//! Wire.
+//! The Cosync wire layer (API.md §1): how requests are decoded and replies encoded, identical
+//! for every function and for the local runner.
+//!
+//! - [`body`]: JSON and `application/x-www-form-urlencoded` bodies (Node `querystring`
+//!   semantics) decoded into scalar-only [`body::Fields`].
+//! - [`request`]: the [`request::WireRequest`] extractor — fields, token carriers, size limit.
+//! - [`reply`]: success bodies (`true`, objects, HTML) and the error body `{code, message}`.
+
+pub mod body;
+pub mod reply;
+pub mod request;
+
+pub use body::Fields;
+pub use reply::Reply;
+pub use request::{Credentials, WireRequest};

@@ -1,1 +1,211 @@
-//! AWS adapters (in progress).
+//! The AWS adapters over the wire, against moto's server: [`SecretsManagerStore`] (alone and
+//! behind [`CachedSecrets`]) and [`SesMailer`]. Each test uses its own secret names and addresses,
+//! so tests share one moto without resetting it.
+
+use std::sync::Arc;
+
+use keyturn::mail::ses::SesMailer;
+use keyturn::mail::{Channel, MailError, Mailer, Message};
+use keyturn::secrets::aws::SecretsManagerStore;
+use keyturn::secrets::{CachedSecrets, SecretStore};
+use serde_json::Value;
+
+use crate::support::aws::{endpoint, sdk_config, unique};
+
+async fn secrets_client() -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(&sdk_config().await)
+}
+
+async fn ses_client() -> aws_sdk_ses::Client {
+    aws_sdk_ses::Client::new(&sdk_config().await)
+}
+
+fn secret_name() -> String {
+    format!("keyturn/{}/apps/key", unique("test"))
+}
+
+fn email(to: &str, subject: &str, text: &str, html: &str) -> Message {
+    Message {
+        channel: Channel::Email,
+        to: to.into(),
+        subject: subject.into(),
+        text: text.into(),
+        html: html.into(),
+    }
+}
+
+/// A sender SES accepts: moto, like SES, rejects unverified sources.
+async fn verified_sender(client: &aws_sdk_ses::Client) -> String {
+    let from = format!("{}@sender.example.com", unique("from"));
+    client
+        .verify_email_identity()
+        .email_address(&from)
+        .send()
+        .await
+        .unwrap();
+    from
+}
+
+/// The messages moto recorded for `to`. moto keeps sent mail in `.ses.Message`, each as
+/// `{id, source, destinations: {ToAddresses, ...}, subject, body}`, where `body` is the HTML part
+/// when one was sent and the text part otherwise.
+async fn sent_to(to: &str) -> Vec<Value> {
+    let data: Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|t| t == to))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_secret_that_does_not_exist_reads_as_none() {
+    let store = SecretsManagerStore::new(secrets_client().await);
+    assert_eq!(store.get(&secret_name()).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn putting_a_secret_creates_it_and_putting_again_replaces_its_value() {
+    let store = SecretsManagerStore::new(secrets_client().await);
+    let name = secret_name();
+
+    store.put(&name, "first").await.unwrap();
+    assert_eq!(store.get(&name).await.unwrap().as_deref(), Some("first"));
+
+    store.put(&name, "second").await.unwrap();
+    assert_eq!(store.get(&name).await.unwrap().as_deref(), Some("second"));
+}
+
+#[tokio::test]
+async fn cached_secrets_answer_from_memory_after_the_first_read() {
+    let client = secrets_client().await;
+    let name = secret_name();
+    client
+        .create_secret()
+        .name(&name)
+        .secret_string("original")
+        .send()
+        .await
+        .unwrap();
+    let cached = CachedSecrets::new(Arc::new(SecretsManagerStore::new(client.clone())));
+    assert_eq!(
+        cached.get(&name).await.unwrap().as_deref(),
+        Some("original")
+    );
+
+    client
+        .put_secret_value()
+        .secret_id(&name)
+        .secret_string("rotated")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        cached.get(&name).await.unwrap().as_deref(),
+        Some("original")
+    );
+    let fresh = SecretsManagerStore::new(client);
+    assert_eq!(fresh.get(&name).await.unwrap().as_deref(), Some("rotated"));
+}
+
+#[tokio::test]
+async fn an_email_reaches_ses_with_its_sender_recipient_subject_and_text() {
+    let client = ses_client().await;
+    let from = verified_sender(&client).await;
+    let to = format!("{}@example.com", unique("bob"));
+    let mailer = SesMailer::new(client, from.clone());
+
+    mailer
+        .send(&email(
+            &to,
+            "Verify your email for Demo",
+            "Your code is 123456",
+            "",
+        ))
+        .await
+        .unwrap();
+
+    let sent = sent_to(&to).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["source"], from.as_str());
+    assert_eq!(sent[0]["subject"], "Verify your email for Demo");
+    assert_eq!(sent[0]["body"], "Your code is 123456");
+}
+
+#[tokio::test]
+async fn an_email_with_an_html_part_reaches_ses_with_that_html() {
+    let client = ses_client().await;
+    let from = verified_sender(&client).await;
+    let to = format!("{}@example.com", unique("carol"));
+    let mailer = SesMailer::new(client, from);
+
+    mailer
+        .send(&email(
+            &to,
+            "Réinitialisez votre mot de passe",
+            "Code : 654321",
+            "<p>Code : <b>654321</b></p>",
+        ))
+        .await
+        .unwrap();
+
+    let sent = sent_to(&to).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["subject"], "Réinitialisez votre mot de passe");
+    assert_eq!(sent[0]["body"], "<p>Code : <b>654321</b></p>");
+}
+
+#[tokio::test]
+async fn an_unverified_sender_is_a_transport_error() {
+    let to = format!("{}@example.com", unique("dave"));
+    let mailer = SesMailer::new(
+        ses_client().await,
+        format!("{}@unverified.example.com", unique("nobody")),
+    );
+
+    let result = mailer
+        .send(&email(&to, "Hello", "secret-body-text", ""))
+        .await;
+
+    let Err(MailError::Transport(reason)) = result else {
+        panic!("expected a transport error, got {result:?}");
+    };
+    assert!(reason.contains("MessageRejected"), "{reason}");
+    assert!(!reason.contains("secret-body-text"), "{reason}");
+    assert!(sent_to(&to).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_sms_is_refused_by_the_ses_mailer() {
+    let client = ses_client().await;
+    let from = verified_sender(&client).await;
+    let mailer = SesMailer::new(client, from);
+    let sms = Message {
+        channel: Channel::Sms,
+        to: "+15550001111".into(),
+        subject: String::new(),
+        text: "Your code is 123456".into(),
+        html: String::new(),
+    };
+
+    let result = mailer.send(&sms).await;
+
+    assert!(
+        matches!(&result, Err(MailError::Transport(r)) if r == "SES sends email only"),
+        "{result:?}"
+    );
+}

@@ -2,6 +2,6 @@
 //! `tests/run.sh`, through the endpoint in `KEYTURN_TEST_AWS_ENDPOINT`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
-mod store_conformance;
 mod aws_adapters;
+mod store_conformance;
+mod support;

@@ -1,0 +1,304 @@
+//! Apps and their settings (API.md §4): the record, validation of every setting, and the public
+//! view `getApplication` returns.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::signing_key::PublicKeyInfo;
+use crate::domain::metadata::{MetaField, validate_fields};
+use crate::error::{Error, Result};
+
+/// How a signup becomes an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupFlow {
+    /// The account exists at once.
+    None,
+    /// A 6-digit code is emailed and posted back.
+    Code,
+    /// A link is emailed; opening it shows a confirm page whose POST completes.
+    Link,
+}
+
+/// Second factor the app requires (enforced by a later slice; stored and published now).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TwoFactor {
+    /// No second factor.
+    None,
+    /// Authenticator app (TOTP).
+    Google,
+    /// SMS code.
+    Phone,
+}
+
+/// Whether the app serves its users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AppStatus {
+    /// Serving.
+    Active,
+    /// Refused with 402.
+    Inactive,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_hours() -> u32 {
+    24
+}
+fn default_locales() -> Vec<String> {
+    vec!["EN".to_owned()]
+}
+fn default_min_length() -> u32 {
+    8
+}
+fn default_flow() -> SignupFlow {
+    SignupFlow::Code
+}
+fn default_two_factor() -> TwoFactor {
+    TwoFactor::None
+}
+
+/// Every developer-editable setting, under its API.md §4 wire name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Settings {
+    /// Users may sign up themselves.
+    #[serde(default = "yes")]
+    pub signup_enabled: bool,
+    /// Users may be invited.
+    #[serde(default)]
+    pub invitation_enabled: bool,
+    /// How a signup is confirmed.
+    #[serde(default = "default_flow")]
+    pub signup_flow: SignupFlow,
+    /// Metadata fields written into the user JWT.
+    #[serde(default)]
+    pub meta_data: Vec<MetaField>,
+    /// Metadata fields an inviter may set.
+    #[serde(default)]
+    pub meta_data_invite: Vec<MetaField>,
+    /// Add the `email` claim automatically.
+    #[serde(default = "yes")]
+    pub meta_data_email: bool,
+    /// User JWT lifetime in hours.
+    #[serde(default = "default_hours", rename = "userJWTExpiration")]
+    pub user_jwt_expiration: u32,
+    /// Access-token lifetime in hours.
+    #[serde(default = "default_hours")]
+    pub access_token_expiration: u32,
+    /// JWT audience (Cosync's Realm app id); the app id when unset.
+    #[serde(default)]
+    pub realm_app_id: Option<String>,
+    /// Locales users may pick; always contains `EN`.
+    #[serde(default = "default_locales")]
+    pub locales: Vec<String>,
+    /// Client-side password policy switch (the server only ever sees an MD5).
+    #[serde(default)]
+    pub password_filter: bool,
+    /// Client-side minimum length.
+    #[serde(default = "default_min_length")]
+    pub password_min_length: u32,
+    /// Client-side minimum upper-case letters.
+    #[serde(default)]
+    pub password_min_upper: u32,
+    /// Client-side minimum lower-case letters.
+    #[serde(default)]
+    pub password_min_lower: u32,
+    /// Client-side minimum digits.
+    #[serde(default)]
+    pub password_min_digit: u32,
+    /// Client-side minimum special characters.
+    #[serde(default)]
+    pub password_min_special: u32,
+    /// Anonymous login switch.
+    #[serde(default)]
+    pub anonymous_login_enabled: bool,
+    /// Username login switch.
+    #[serde(default)]
+    pub user_names_enabled: bool,
+    /// Second factor.
+    #[serde(default = "default_two_factor")]
+    pub two_factor_verification: TwoFactor,
+    /// Heading shown in authenticator apps.
+    #[serde(default)]
+    pub google_app_name: Option<String>,
+    /// HTML shown after a signup link is confirmed; `%APP_NAME%` and `%HANDLE%` are substituted
+    /// (escaped). `None` uses the built-in page.
+    #[serde(default)]
+    pub link_landing_page: Option<String>,
+    /// Free-form app data passed through to clients.
+    #[serde(default)]
+    pub app_data: Option<serde_json::Value>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        // Every field has a serde default, so an empty object is the default settings.
+        serde_json::from_value(serde_json::json!({})).unwrap_or_else(|_| unreachable_defaults())
+    }
+}
+
+fn unreachable_defaults() -> Settings {
+    // Only reachable if a field lost its serde default; fail loudly in every build.
+    std::process::abort()
+}
+
+impl Settings {
+    /// Applies a JSON patch of settings by wire name, validating the result as a whole.
+    /// Unknown names and wrong types are 602; bad metadata paths are 604.
+    pub fn patched(&self, patch: &serde_json::Map<String, serde_json::Value>) -> Result<Self> {
+        let mut current = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => return Err(Error::Internal("settings serialise".into())),
+        };
+        for (k, v) in patch {
+            current.insert(k.clone(), v.clone());
+        }
+        let next: Settings = serde_json::from_value(serde_json::Value::Object(current))
+            .map_err(|e| Error::invalid(format!("settings: {e}")))?;
+        next.validate()?;
+        Ok(next)
+    }
+
+    /// Checks the rules no type can express.
+    pub fn validate(&self) -> Result<()> {
+        validate_fields(&self.meta_data)?;
+        validate_fields(&self.meta_data_invite)?;
+        if !(1..=8760).contains(&self.user_jwt_expiration) {
+            return Err(Error::invalid("userJWTExpiration must be 1..=8760 hours"));
+        }
+        if !(1..=8760).contains(&self.access_token_expiration) {
+            return Err(Error::invalid("accessTokenExpiration must be 1..=8760 hours"));
+        }
+        if !self.locales.iter().any(|l| l == "EN") {
+            return Err(Error::invalid("locales must contain EN"));
+        }
+        if let Some(bad) = self
+            .locales
+            .iter()
+            .find(|l| l.len() != 2 || !l.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            return Err(Error::invalid(format!("locale {bad:?} must be two upper-case letters")));
+        }
+        if self.password_min_length > 128 {
+            return Err(Error::invalid("passwordMinLength must be at most 128"));
+        }
+        Ok(())
+    }
+}
+
+/// An app as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    /// Public id (32 hex characters, like the original's).
+    pub app_id: String,
+    /// Display name, used in emails.
+    pub name: String,
+    /// Serving or not.
+    pub status: AppStatus,
+    /// Creation time (epoch ms).
+    pub created_at: i64,
+    /// Last settings change (epoch ms).
+    pub updated_at: i64,
+    /// When the app token was issued (epoch s); part of the token's claims.
+    pub token_issued_at: i64,
+    /// Published signing keys, current first (older ones stay until their tokens expire).
+    pub public_keys: Vec<PublicKeyInfo>,
+    /// Developer settings.
+    pub settings: Settings,
+}
+
+impl App {
+    /// The issuer URL of this app's user JWTs.
+    pub fn issuer(&self, base_url: &str) -> String {
+        format!("{base_url}/apps/{}", self.app_id)
+    }
+
+    /// The JWT audience: the configured one, else the app id.
+    pub fn audience(&self) -> String {
+        self.settings
+            .realm_app_id
+            .clone()
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| self.app_id.clone())
+    }
+
+    /// Whether `locale` (already upper-cased) is one the app offers.
+    pub fn offers_locale(&self, locale: &str) -> bool {
+        locale == "EN" || self.settings.locales.iter().any(|l| l == locale)
+    }
+
+    /// What `getApplication` returns: public settings only (no keys, tokens or credentials).
+    pub fn public_view(&self) -> serde_json::Value {
+        let s = &self.settings;
+        serde_json::json!({
+            "name": self.name,
+            "status": match self.status { AppStatus::Active => "active", AppStatus::Inactive => "inactive" },
+            "jwtEnabled": true,
+            "signupEnabled": s.signup_enabled,
+            "invitationEnabled": s.invitation_enabled,
+            "signupFlow": s.signup_flow,
+            "anonymousLoginEnabled": s.anonymous_login_enabled,
+            "userNamesEnabled": s.user_names_enabled,
+            "appleLoginEnabled": false,
+            "googleLoginEnabled": false,
+            "twoFactorVerification": s.two_factor_verification,
+            "googleAppName": s.google_app_name.clone().unwrap_or_default(),
+            "realmAppId": self.audience(),
+            "metaData": s.meta_data,
+            "metaDataInvite": s.meta_data_invite,
+            "metaDataEmail": s.meta_data_email,
+            "userJWTExpiration": s.user_jwt_expiration,
+            "passwordFilter": s.password_filter,
+            "passwordMinLength": s.password_min_length,
+            "passwordMinUpper": s.password_min_upper,
+            "passwordMinLower": s.password_min_lower,
+            "passwordMinDigit": s.password_min_digit,
+            "passwordMinSpecial": s.password_min_special,
+            "locales": s.locales,
+            "appData": s.app_data.clone().unwrap_or(serde_json::json!({})),
+            "createdAt": crate::clock::iso_millis(self.created_at),
+            "updatedAt": crate::clock::iso_millis(self.updated_at),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patch(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn defaults_match_the_original() {
+        let s = Settings::default();
+        assert!(s.signup_enabled && s.meta_data_email);
+        assert_eq!(s.signup_flow, SignupFlow::Code);
+        assert_eq!(s.user_jwt_expiration, 24);
+        assert_eq!(s.locales, vec!["EN"]);
+    }
+
+    #[test]
+    fn patches_apply_by_wire_name() {
+        let s = Settings::default()
+            .patched(&patch(serde_json::json!({"signupFlow":"link","userJWTExpiration":2,"realmAppId":"aud-1"})))
+            .unwrap();
+        assert_eq!(s.signup_flow, SignupFlow::Link);
+        assert_eq!(s.user_jwt_expiration, 2);
+        assert_eq!(s.realm_app_id.as_deref(), Some("aud-1"));
+    }
+
+    #[test]
+    fn unknown_or_mistyped_settings_are_602() {
+        let s = Settings::default();
+        assert_eq!(s.patched(&patch(serde_json::json!({"nope":1}))).unwrap_err().wire().code, 602);
+        assert_eq!(s.patched(&patch(serde_json::json!({"signupFlow":"maybe"}))).unwrap_err().wire().code, 602);
+        assert_eq!(s.patched(&patch(serde_json::json!({"locales":["FR"]}))).unwrap_err().wire().code, 602);
+        assert_eq!(s.patched(&patch(serde_json::json!({"userJWTExpiration":0}))).unwrap_err().wire().code, 602);
+    }
+}

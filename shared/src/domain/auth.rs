@@ -1,0 +1,68 @@
+//! Who is calling: the app behind an app token, or the user behind an access token. Every check
+//! is here once, so no route can forget one.
+
+use crate::AppState;
+use crate::crypto::service_token::{AccessClaims, AppClaims, Purpose};
+use crate::domain::app::{App, AppStatus};
+use crate::domain::repo;
+use crate::domain::user::{User, UserStatus};
+use crate::error::{Error, Result};
+use crate::wire::Credentials;
+
+fn serving(app: App) -> Result<App> {
+    match app.status {
+        AppStatus::Active => Ok(app),
+        AppStatus::Inactive => Err(Error::AppSuspended),
+    }
+}
+
+/// The app named by a genuine app token (400 when the token is missing or not genuine, 401 when
+/// the app is gone, 402 when suspended).
+pub async fn app_from_token(state: &AppState, creds: &Credentials) -> Result<App> {
+    let token = creds.app_token.as_deref().ok_or(Error::InvalidAppToken)?;
+    let claims: AppClaims = state
+        .tokens
+        .verify(token, Purpose::App, state.clock.now_secs())
+        .ok_or(Error::InvalidAppToken)?;
+    let (app, _) = repo::load_app(state, &claims.app_id)
+        .await?
+        .ok_or(Error::AppNotFound)?;
+    if claims.iat != app.token_issued_at {
+        // A rotated-away app token.
+        return Err(Error::InvalidAppToken);
+    }
+    serving(app)
+}
+
+/// The app of a route that accepts either carrier ("any" in reference §4): the app token when
+/// present, else the access token's app.
+pub async fn app_from_any(state: &AppState, creds: &Credentials) -> Result<App> {
+    if creds.app_token.is_some() || creds.access_token.is_none() {
+        return app_from_token(state, creds).await;
+    }
+    Ok(user_from_access(state, creds).await?.0)
+}
+
+/// The app and user of a genuine, unexpired, unrevoked access token of an active user (405
+/// otherwise).
+pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<(App, User)> {
+    let token = creds.access_token.as_deref().ok_or(Error::InvalidAccessToken)?;
+    let claims: AccessClaims = state
+        .tokens
+        .verify(token, Purpose::Access, state.clock.now_secs())
+        .ok_or(Error::InvalidAccessToken)?;
+    let (app, _) = repo::load_app(state, &claims.app_id)
+        .await?
+        .ok_or(Error::AppNotFound)?;
+    let app = serving(app)?;
+    let (user, _) = repo::load_user(state, &claims.sub)
+        .await?
+        .ok_or(Error::InvalidAccessToken)?;
+    if user.app_id != app.app_id
+        || user.token_epoch != claims.epoch
+        || user.status != UserStatus::Active
+    {
+        return Err(Error::InvalidAccessToken);
+    }
+    Ok((app, user))
+}

@@ -1,0 +1,79 @@
+//! The repository: domain records to store items and back, written once over the item-store
+//! port (key design in [`super::keys`]).
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::domain::app::App;
+use crate::domain::keys;
+use crate::domain::user::User;
+use crate::error::{Error, Result};
+use crate::store::{Item, Key};
+
+/// Serialises a record into an item at `key` with the given version.
+pub fn item<T: Serialize>(key: Key, record: &T, version: u64) -> Result<Item> {
+    let data = serde_json::to_value(record).map_err(|e| Error::Internal(format!("encode: {e}")))?;
+    let mut item = Item::new(key, data);
+    item.version = version;
+    Ok(item)
+}
+
+/// Decodes an item's record.
+pub fn record<T: DeserializeOwned>(item: &Item) -> Result<T> {
+    serde_json::from_value(item.data.clone())
+        .map_err(|e| Error::Internal(format!("decode {}/{}: {e}", item.key.pk, item.key.sk)))
+}
+
+/// The item of an app record.
+pub fn app_item(app: &App, version: u64) -> Result<Item> {
+    Ok(item(keys::app(&app.app_id), app, version)?.indexed(keys::app_listing(&app.app_id)))
+}
+
+/// An app and its version, if it exists.
+pub async fn load_app(state: &AppState, app_id: &str) -> Result<Option<(App, u64)>> {
+    match state.store.get(&keys::app(app_id)).await? {
+        Some(item) => Ok(Some((record(&item)?, item.version))),
+        None => Ok(None),
+    }
+}
+
+/// The item of a user record, listed under its app by handle.
+pub fn user_item(user: &User, version: u64) -> Result<Item> {
+    Ok(item(keys::user(&user.user_id), user, version)?
+        .indexed(keys::user_listing(&user.app_id, &user.handle)))
+}
+
+/// The handle-claim item that makes `handle` unique in its app.
+pub fn handle_claim_item(user: &User) -> Result<Item> {
+    item(
+        keys::handle_claim(&user.app_id, &user.handle),
+        &serde_json::json!({ "userId": user.user_id }),
+        1,
+    )
+}
+
+/// A user and its version, by id.
+pub async fn load_user(state: &AppState, user_id: &str) -> Result<Option<(User, u64)>> {
+    match state.store.get(&keys::user(user_id)).await? {
+        Some(item) => Ok(Some((record(&item)?, item.version))),
+        None => Ok(None),
+    }
+}
+
+/// A user by handle, through the handle claim.
+pub async fn find_user_by_handle(
+    state: &AppState,
+    app_id: &str,
+    handle: &str,
+) -> Result<Option<(User, u64)>> {
+    let Some(claim) = state.store.get(&keys::handle_claim(app_id, handle)).await? else {
+        return Ok(None);
+    };
+    let user_id = claim
+        .data
+        .get("userId")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| Error::Internal("handle claim without userId".into()))?;
+    load_user(state, user_id).await
+}

@@ -1,0 +1,104 @@
+//! What a successful login or signup hands out: the user JWT for the app's backend (RS256, per-app
+//! key, DESIGN §3) and Keyturn's own access token.
+
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::secrets::SecretStore as _;
+use crate::crypto::service_token::ServiceTokens;
+use crate::crypto::signing_key::PrivateKey;
+use crate::domain::app::App;
+use crate::domain::metadata::{get_path, set_path};
+use crate::domain::{keys, repo};
+use crate::domain::user::User;
+use crate::error::{Error, Result};
+
+/// An app's signing keys as kept in the secrets port.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct KeyRing {
+    /// Signs new tokens.
+    pub current: PrivateKey,
+    /// Retired keys, kept until their tokens have expired.
+    #[serde(default)]
+    pub previous: Vec<PrivateKey>,
+}
+
+async fn current_key(state: &AppState, app: &App) -> Result<(EncodingKey, String)> {
+    let name = state.config.app_key_secret_name(&app.app_id);
+    let raw = state
+        .secrets
+        .get(&name)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .ok_or_else(|| Error::Internal(format!("signing key of app {} missing", app.app_id)))?;
+    let ring: KeyRing =
+        serde_json::from_str(&raw).map_err(|_| Error::Internal("key ring is malformed".into()))?;
+    let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes())
+        .map_err(|e| Error::Internal(format!("signing key: {e}")))?;
+    Ok((key, ring.current.kid))
+}
+
+/// The claims of a user's JWT: registered claims first, then the email claim and metadata at
+/// their dot paths. A required field without a value is 604, as in the original.
+pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Result<Value> {
+    let s = &app.settings;
+    let mut claims = Map::new();
+    for f in &s.meta_data {
+        let value = if f.field_name == "email" {
+            Some(Value::String(user.handle.clone()))
+        } else {
+            get_path(&user.meta_data, &f.path).cloned()
+        };
+        match value {
+            Some(v) => set_path(&mut claims, &f.path, v),
+            None if f.required => {
+                return Err(Error::InvalidMetadata(format!("{} is required", f.path)));
+            }
+            None => {}
+        }
+    }
+    // Registered claims are written last, so nothing above can overwrite them even if a
+    // reserved path slipped into stored settings.
+    if s.meta_data_email && !s.meta_data.iter().any(|f| f.field_name == "email") {
+        claims.insert("email".into(), Value::String(user.handle.clone()));
+    }
+    claims.insert("iss".into(), Value::String(app.issuer(base_url)));
+    claims.insert("sub".into(), Value::String(user.user_id.clone()));
+    claims.insert("aud".into(), Value::String(app.audience()));
+    claims.insert("iat".into(), Value::from(now_secs));
+    claims.insert(
+        "exp".into(),
+        Value::from(now_secs + i64::from(s.user_jwt_expiration) * 3600),
+    );
+    Ok(Value::Object(claims))
+}
+
+/// Signs the user JWT and an access token, records the login time, and returns the wire object
+/// `{"jwt", "access-token"}`.
+pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> Result<Value> {
+    let now = state.clock.now_secs();
+    let claims = user_claims(app, user, base_url, now)?;
+    let (key, kid) = current_key(state, app).await?;
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid);
+    let jwt = jsonwebtoken::encode(&header, &claims, &key)
+        .map_err(|e| Error::Internal(format!("sign user jwt: {e}")))?;
+    let access = state.tokens.issue(&ServiceTokens::access_claims(
+        &app.app_id,
+        &user.user_id,
+        user.token_epoch,
+        now,
+        i64::from(app.settings.access_token_expiration) * 3600,
+    ))?;
+    let last = repo::item(
+        keys::last_login(&user.user_id),
+        &serde_json::json!({ "at": state.clock.now_ms() }),
+        1,
+    )?;
+    if let Err(e) = state.store.put(last, crate::store::Condition::Any).await {
+        // Losing a last-login timestamp must not fail a login.
+        tracing::warn!(error = %e, "could not record last login");
+    }
+    Ok(serde_json::json!({ "jwt": jwt, "access-token": access }))
+}

@@ -1,0 +1,131 @@
+//! Users and the input types that identify them. Parse, don't validate: a [`Handle`] is a
+//! lower-cased, trimmed, plausible email; a [`ClientPassword`] is the client's 32-hex MD5.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// A user's email handle, normalised (trimmed, lower-cased) and checked for shape.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Handle(String);
+
+impl Handle {
+    /// Parses a client-supplied handle (602 when it is not an email address).
+    pub fn parse(raw: &str) -> Result<Self> {
+        let h = raw.trim().to_lowercase();
+        let valid = h.len() <= 254
+            && h.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            })
+            && !h.chars().any(|c| c.is_whitespace() || c.is_control());
+        if valid {
+            Ok(Self(h))
+        } else {
+            Err(Error::invalid("handle must be an email address"))
+        }
+    }
+
+    /// The normalised string.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The password as the protocol carries it: the client's lower-case hex MD5, treated as the
+/// password itself (never stored, never logged).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClientPassword(String);
+
+impl std::fmt::Debug for ClientPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientPassword(..)")
+    }
+}
+
+impl ClientPassword {
+    /// Parses the wire value (602 unless 32 lower-case hex characters).
+    pub fn parse(raw: &str) -> Result<Self> {
+        if raw.len() == 32 && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(Error::invalid(
+                "password must be the 32-character lower-case hex MD5 of the user's password",
+            ))
+        }
+    }
+
+    /// The secret string to hash or verify.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Parses an optional locale: upper-cased, `EN` by default.
+pub fn parse_locale(raw: Option<String>) -> String {
+    raw.map(|l| l.trim().to_uppercase())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "EN".to_owned())
+}
+
+/// Whether a user may use the service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserStatus {
+    /// Normal.
+    Active,
+    /// Refused at login (404) once the password is proven; tokens stop working.
+    Suspended,
+}
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// Stable random id; the JWT `sub`.
+    pub user_id: String,
+    /// Owning app.
+    pub app_id: String,
+    /// Normalised email handle.
+    pub handle: String,
+    /// Argon2id PHC string of the client MD5.
+    pub password_hash: String,
+    /// Active or suspended.
+    pub status: UserStatus,
+    /// Template language.
+    pub locale: String,
+    /// Metadata at the app's dot paths.
+    pub meta_data: Map<String, Value>,
+    /// Bumped to revoke every access token issued before.
+    pub token_epoch: u64,
+    /// Creation time (epoch ms).
+    pub created_at: i64,
+    /// Last change (epoch ms).
+    pub updated_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_normalised_emails() {
+        assert_eq!(Handle::parse("  Bob+1@X.com ").unwrap().as_str(), "bob+1@x.com");
+        for bad in ["bob", "bob@", "@x.com", "bob@x", "a b@x.com", "a@b@c.com", "bob@.com"] {
+            assert_eq!(Handle::parse(bad).unwrap_err().wire().code, 602, "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_must_be_lower_hex_md5() {
+        assert!(ClientPassword::parse("5f4dcc3b5aa765d61d8327deb882cf99").is_ok());
+        for bad in ["short", "5F4DCC3B5AA765D61D8327DEB882CF99", "5f4dcc3b5aa765d61d8327deb882cf9z"] {
+            assert_eq!(ClientPassword::parse(bad).unwrap_err().wire().code, 602);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+//! Item ↔ attribute-map translation and the query cursor: the only place that knows the table's
+//! attribute names, so the schema in the parent module's doc is enforced in one spot.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use base64::Engine as _;
+
+use crate::store::{Index, Item, Key, StoreError};
+
+/// An item as DynamoDB carries it.
+pub(super) type Attrs = HashMap<String, AttributeValue>;
+
+pub(super) const PK: &str = "pk";
+pub(super) const SK: &str = "sk";
+pub(super) const DATA: &str = "data";
+pub(super) const VERSION: &str = "ver";
+pub(super) const EXPIRES_AT: &str = "expires_at";
+pub(super) const GSI_PK: &str = "gsi1pk";
+pub(super) const GSI_SK: &str = "gsi1sk";
+pub(super) const COUNTER: &str = "n";
+pub(super) const GSI_NAME: &str = "gsi1";
+
+/// The primary-key attributes of `key`.
+pub(super) fn key_attrs(key: &Key) -> Attrs {
+    HashMap::from([
+        (PK.to_owned(), AttributeValue::S(key.pk.clone())),
+        (SK.to_owned(), AttributeValue::S(key.sk.clone())),
+    ])
+}
+
+/// Every attribute of `item`. The counter is always written, so `add`'s ceiling condition can
+/// compare against it on items first created by `put`.
+pub(super) fn item_attrs(item: &Item) -> Attrs {
+    let mut attrs = key_attrs(&item.key);
+    attrs.insert(DATA.into(), AttributeValue::S(item.data.to_string()));
+    attrs.insert(VERSION.into(), num(item.version));
+    attrs.insert(COUNTER.into(), num(item.counter));
+    if let Some(at) = item.expires_at {
+        attrs.insert(EXPIRES_AT.into(), num(at));
+    }
+    if let Some(index) = &item.index {
+        attrs.insert(GSI_PK.into(), AttributeValue::S(index.pk.clone()));
+        attrs.insert(GSI_SK.into(), AttributeValue::S(index.sk.clone()));
+    }
+    attrs
+}
+
+/// Rebuilds an item; attributes `add` never writes (`data`, `ver`) read as `null` and 0.
+pub(super) fn item_from(attrs: &Attrs) -> Result<Item, StoreError> {
+    let data = match attrs.get(DATA) {
+        Some(value) => serde_json::from_str(string(value, DATA)?)
+            .map_err(|e| StoreError::Backend(format!("stored data is not JSON: {e}")))?,
+        None => serde_json::Value::Null,
+    };
+    let index = match (attrs.get(GSI_PK), attrs.get(GSI_SK)) {
+        (Some(pk), Some(sk)) => Some(Key::new(string(pk, GSI_PK)?, string(sk, GSI_SK)?)),
+        _ => None,
+    };
+    Ok(Item {
+        key: Key::new(required_string(attrs, PK)?, required_string(attrs, SK)?),
+        data,
+        version: number(attrs, VERSION)?.unwrap_or(0),
+        expires_at: number(attrs, EXPIRES_AT)?,
+        index,
+        counter: number(attrs, COUNTER)?.unwrap_or(0),
+    })
+}
+
+/// True unless the item's `expires_at` has passed: TTL deletion lags, so reads must judge.
+pub(super) fn is_live(attrs: &Attrs, now: i64) -> bool {
+    !matches!(number::<i64>(attrs, EXPIRES_AT), Ok(Some(at)) if at <= now)
+}
+
+/// A numeric attribute value.
+pub(super) fn num(n: impl ToString) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+/// Reads a numeric attribute, `None` when missing.
+pub(super) fn number<T: std::str::FromStr>(
+    attrs: &Attrs,
+    name: &str,
+) -> Result<Option<T>, StoreError> {
+    match attrs.get(name) {
+        None => Ok(None),
+        Some(AttributeValue::N(n)) => n
+            .parse()
+            .map(Some)
+            .map_err(|_| StoreError::Backend(format!("attribute {name} is out of range: {n}"))),
+        Some(_) => Err(StoreError::Backend(format!(
+            "attribute {name} is not a number"
+        ))),
+    }
+}
+
+fn required_string(attrs: &Attrs, name: &str) -> Result<String, StoreError> {
+    let value = attrs
+        .get(name)
+        .ok_or_else(|| StoreError::Backend(format!("attribute {name} missing")))?;
+    string(value, name).map(str::to_owned)
+}
+
+fn string<'a>(value: &'a AttributeValue, name: &str) -> Result<&'a str, StoreError> {
+    value
+        .as_s()
+        .map(String::as_str)
+        .map_err(|_| StoreError::Backend(format!("attribute {name} is not a string")))
+}
+
+/// The cursor is the `ExclusiveStartKey` of the next page (table key, plus the index key when
+/// walking the index) as base64url JSON: opaque to callers, and rebuilt from the last item we
+/// returned rather than from DynamoDB's own `LastEvaluatedKey`, because expired items are
+/// filtered out after DynamoDB has already paged past them.
+pub(super) fn encode_cursor(item: &Item, index: Index) -> String {
+    let mut key: HashMap<&str, &str> =
+        HashMap::from([(PK, item.key.pk.as_str()), (SK, item.key.sk.as_str())]);
+    if let (Index::Secondary, Some(ix)) = (index, &item.index) {
+        key.insert(GSI_PK, &ix.pk);
+        key.insert(GSI_SK, &ix.sk);
+    }
+    let json = serde_json::to_vec(&key).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+/// Turns a cursor back into an `ExclusiveStartKey`.
+pub(super) fn decode_cursor(cursor: &str) -> Result<Attrs, StoreError> {
+    let bad = || StoreError::Backend("malformed query cursor".into());
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
+    let key: HashMap<String, String> = serde_json::from_slice(&json).map_err(|_| bad())?;
+    let allowed = [PK, SK, GSI_PK, GSI_SK];
+    if !key.contains_key(PK)
+        || !key.contains_key(SK)
+        || key.keys().any(|k| !allowed.contains(&k.as_str()))
+    {
+        return Err(bad());
+    }
+    Ok(key
+        .into_iter()
+        .map(|(k, v)| (k, AttributeValue::S(v)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_survives_the_attribute_map() {
+        let item = Item::new(Key::new("a", "b"), serde_json::json!({"x": [1, 2]}))
+            .expiring_at(99)
+            .indexed(Key::new("c", "d"));
+        assert_eq!(item_from(&item_attrs(&item)).unwrap(), item);
+    }
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let item =
+            Item::new(Key::new("a", "b"), serde_json::Value::Null).indexed(Key::new("c", "d"));
+        let key = decode_cursor(&encode_cursor(&item, Index::Secondary)).unwrap();
+        assert_eq!(key.len(), 4);
+        assert_eq!(key[GSI_SK], AttributeValue::S("d".into()));
+        assert!(decode_cursor("e30").is_err()); // "{}"
+    }
+}

@@ -1,0 +1,108 @@
+//! The [`WireRequest`] extractor: one decoding of headers, query and body shared by every route.
+
+use axum::extract::FromRequest;
+use axum::http::{HeaderMap, Method, header};
+
+use super::body::Fields;
+use crate::error::Error;
+
+/// Bodies above this size are refused with 616 before they are parsed (the original's limit).
+pub const BODY_LIMIT_BYTES: usize = 100 * 1024;
+
+/// The token carriers of a request (API.md §1). Both headers may arrive together: user-scoped
+/// routes read the access token, app-scoped ones the app token.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// `app-token` header, else the `appToken` query parameter (email links).
+    pub app_token: Option<String>,
+    /// `access-token` header.
+    pub access_token: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens are secrets: show only which carriers are present.
+        f.debug_struct("Credentials")
+            .field("app_token", &self.app_token.as_ref().map(|_| ".."))
+            .field("access_token", &self.access_token.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+/// A decoded end-user request: fields, credentials and the origin it was addressed to.
+#[derive(Debug, Clone)]
+pub struct WireRequest {
+    /// Body fields (POST) or query fields (GET).
+    pub fields: Fields,
+    /// Token carriers.
+    pub credentials: Credentials,
+    /// `scheme://host` the client used, for building links and issuer URLs when no public URL
+    /// is configured.
+    pub origin: String,
+    /// The `Authorization: Bearer` value, for the admin API.
+    pub bearer: Option<String>,
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
+fn origin_of(headers: &HeaderMap) -> String {
+    let host = header_text(headers, "x-forwarded-host")
+        .or_else(|| header_text(headers, header::HOST.as_str()))
+        .unwrap_or_else(|| "localhost".to_owned());
+    let local = host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
+    let scheme = header_text(headers, "x-forwarded-proto")
+        .unwrap_or_else(|| if local { "http" } else { "https" }.to_owned());
+    format!("{scheme}://{host}")
+}
+
+impl<S: Send + Sync> FromRequest<S> for WireRequest {
+    type Rejection = Error;
+
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let declared = header_text(&parts.headers, header::CONTENT_LENGTH.as_str())
+            .and_then(|l| l.parse::<usize>().ok());
+        if declared.is_some_and(|l| l > BODY_LIMIT_BYTES) {
+            return Err(Error::BodyTooLarge);
+        }
+        let bytes = axum::body::to_bytes(body, BODY_LIMIT_BYTES)
+            .await
+            .map_err(|_| Error::BodyTooLarge)?;
+        let query = Fields::from_form(parts.uri.query().unwrap_or("").as_bytes());
+        let content_type = header_text(&parts.headers, header::CONTENT_TYPE.as_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let mut fields = if content_type.starts_with("application/x-www-form-urlencoded") {
+            Fields::from_form(&bytes)
+        } else if content_type.starts_with("application/json")
+            || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        {
+            Fields::from_json(&bytes)?
+        } else {
+            Fields::from_form(&bytes)
+        };
+        if parts.method == Method::GET || parts.method == Method::HEAD {
+            fields.merge_missing(query.clone());
+        }
+        let credentials = Credentials {
+            app_token: header_text(&parts.headers, "app-token")
+                .or_else(|| query.text("appToken").ok().flatten()),
+            access_token: header_text(&parts.headers, "access-token"),
+        };
+        let bearer = header_text(&parts.headers, header::AUTHORIZATION.as_str())
+            .and_then(|v| v.strip_prefix("Bearer ").map(|t| t.trim().to_owned()));
+        Ok(WireRequest {
+            fields,
+            credentials,
+            origin: origin_of(&parts.headers),
+            bearer,
+        })
+    }
+}

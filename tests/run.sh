@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Keyturn's one test command: lints the template, checks formatting and clippy, then runs every
+# test with an AWS emulator (moto's server) on a private loopback port. Needs Rust via rustup and
+# Python 3.11; no Docker, no AWS account. Tools are cached in
+# ${KEYTURN_TOOLS_DIR:-$HOME/.cache/keyturn-tools}/venv.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+MOTO_VERSION=5.2.5
+CFN_LINT_VERSION=1.58.0
+TOOLS_DIR="${KEYTURN_TOOLS_DIR:-$HOME/.cache/keyturn-tools}"
+VENV="$TOOLS_DIR/venv"
+PYTHON="${PYTHON:-python3}"
+
+banner() { printf '\n==> %s\n' "$*"; }
+
+PIDS=()
+WORK_DIR=""
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ -n "$WORK_DIR" ]]; then rm -rf "$WORK_DIR"; fi
+}
+trap cleanup EXIT
+
+tools_complete() {
+  [[ -x "$VENV/bin/moto_server" && -x "$VENV/bin/cfn-lint" ]] &&
+    "$VENV/bin/python" - "$MOTO_VERSION" "$CFN_LINT_VERSION" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+import flask  # moto[server]'s extra: without it moto_server cannot start
+sys.exit(0 if (version("moto"), version("cfn-lint")) == (sys.argv[1], sys.argv[2]) else 1)
+PY
+}
+
+banner "tools venv ($VENV)"
+if tools_complete; then
+  echo "moto $MOTO_VERSION and cfn-lint $CFN_LINT_VERSION present"
+else
+  # Missing or incomplete (half-finished install, deleted entry point, other versions): rebuild
+  # from scratch, because pip would leave a deleted entry point missing.
+  rm -rf "$VENV"
+  mkdir -p "$TOOLS_DIR"
+  "$PYTHON" -m venv "$VENV" || {
+    echo "cannot create a venv with $PYTHON (on Debian: apt-get install python3-venv)" >&2
+    exit 1
+  }
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
+  tools_complete || { echo "tools venv is still incomplete after pip install" >&2; exit 1; }
+fi
+
+banner "rust components"
+installed_components="$(rustup component list --installed)"
+for component in rustfmt clippy; do
+  if ! grep -q "^$component" <<<"$installed_components"; then
+    rustup component add "$component"
+  fi
+done
+
+banner "start moto"
+PORT="$("$VENV/bin/python" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()')"
+WORK_DIR="$(mktemp -d)"
+MOTO_LOG="$WORK_DIR/moto.log"
+"$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$MOTO_LOG" 2>&1 &
+PIDS+=("$!")
+ENDPOINT="http://127.0.0.1:$PORT"
+ready=""
+for _ in $(seq 1 150); do
+  if "$VENV/bin/python" -c 'import sys, urllib.request
+urllib.request.urlopen(sys.argv[1] + "/moto-api/", timeout=1)' "$ENDPOINT" 2>/dev/null; then
+    ready=yes
+    break
+  fi
+  if ! kill -0 "${PIDS[-1]}" 2>/dev/null; then break; fi
+  sleep 0.2
+done
+if [[ -z "$ready" ]]; then
+  echo "moto did not become ready on $ENDPOINT; its log:" >&2
+  cat "$MOTO_LOG" >&2
+  exit 1
+fi
+echo "moto ready on $ENDPOINT"
+
+# Tests build their SDK clients from KEYTURN_TEST_AWS_ENDPOINT. AWS_ENDPOINT_URL is deliberately
+# not exported, so nothing can reach real AWS by accident and nothing else is redirected.
+export KEYTURN_TEST_AWS_ENDPOINT="$ENDPOINT"
+export AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=testing
+export AWS_SECRET_ACCESS_KEY=testing
+export AWS_EC2_METADATA_DISABLED=true
+
+banner "cfn-lint template.yaml"
+"$VENV/bin/cfn-lint" template.yaml
+
+banner "cargo fmt --all --check"
+cargo fmt --all --check
+
+banner "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+banner "cargo test --workspace"
+cargo test --workspace
+
+banner "all checks passed"
