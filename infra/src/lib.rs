@@ -1,1 +1,39 @@
-//! stub
+//! The local runner: every function's router merged into one axum app over the embedded store,
+//! plus `/local/outbox` (never routed in Lambda). The integration tests drive this same router,
+//! so local behaviour is production behaviour.
+
+pub mod serve;
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use keyturn::AppState;
+use keyturn::wire::{Reply, reply::respond};
+
+async fn outbox(State(state): State<AppState>) -> Response {
+    let listed = match &state.outbox {
+        Some(o) => o
+            .list()
+            .map_err(|e| keyturn::Error::Internal(e.to_string())),
+        None => Ok(Vec::new()),
+    };
+    respond(listed.map(|messages| Reply::Json(serde_json::json!({ "messages": messages }))))
+}
+
+/// Every function's routes, merged, plus the local outbox.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(keyturn_fn_get_application::router())
+        .merge(keyturn_fn_signup::router())
+        .merge(keyturn_fn_complete_signup::router())
+        .merge(keyturn_fn_login::router())
+        .merge(keyturn_fn_issuer::router())
+        .merge(keyturn_fn_admin::router())
+        .route("/local/outbox", get(outbox))
+}
+
+/// The finished local app over `state`, behind slash collapsing.
+pub fn local_app(state: AppState) -> keyturn::http::Door<axum::body::Body> {
+    keyturn::http::door(keyturn::http::finish(routes(), state))
+}

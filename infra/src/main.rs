@@ -1,1 +1,49 @@
-fn main() {}
+//! `keyturn`: the local runner (`keyturn serve`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Keyturn — a serverless identity provider that speaks the CosyncJWT protocol.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every function locally in one process over an embedded, persistent store.
+    Serve {
+        /// Address to listen on (loopback by default).
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        addr: SocketAddr,
+        /// Where the store, key file and outbox live.
+        #[arg(long, default_value = "./.keyturn")]
+        data_dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    keyturn::http::init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("keyturn: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Command::Serve { addr, data_dir } => match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("keyturn: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}

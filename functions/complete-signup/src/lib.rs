@@ -1,1 +1,39 @@
-//! stub
+//! `POST /api/appuser/completeSignup` (code, or the confirm page's form) and
+//! `GET /api/appuser/completeSignup?appToken&handle&code` (the email link's confirm page).
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use keyturn::AppState;
+use keyturn::domain::signup::{self, CompleteRequest};
+use keyturn::wire::{WireRequest, reply::respond};
+
+fn input(req: &WireRequest) -> keyturn::Result<CompleteRequest> {
+    Ok(CompleteRequest {
+        handle: req.fields.required("handle")?,
+        code: req.fields.required("code")?,
+    })
+}
+
+async fn complete(State(state): State<AppState>, req: WireRequest) -> Response {
+    respond(match input(&req) {
+        Ok(i) => signup::complete_signup(&state, &req.credentials, i, &req.origin).await,
+        Err(e) => Err(e),
+    })
+}
+
+async fn confirm_page(State(state): State<AppState>, req: WireRequest) -> Response {
+    respond(match input(&req) {
+        Ok(i) => signup::confirm_page(&state, &req.credentials, i).await,
+        Err(e) => Err(e),
+    })
+}
+
+/// This function's routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route(
+        "/api/appuser/completeSignup",
+        get(confirm_page).post(complete),
+    )
+}

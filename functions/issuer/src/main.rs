@@ -1,1 +1,4 @@
-fn main() {}
+//! The issuer Lambda: build the state once per cold start, then serve this function's router.
+fn main() -> std::process::ExitCode {
+    keyturn::http::run_lambda(keyturn_fn_issuer::router)
+}

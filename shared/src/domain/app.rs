@@ -266,6 +266,15 @@ impl App {
     }
 }
 
+/// `GET /getApplication`: the public settings of the caller's app.
+pub async fn get_application(
+    state: &crate::AppState,
+    creds: &crate::wire::Credentials,
+) -> Result<crate::wire::Reply> {
+    let app = crate::domain::auth::app_from_any(state, creds).await?;
+    Ok(crate::wire::Reply::Json(app.public_view()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,42 @@
+//! `keyturn serve`: the local stack on one address.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use keyturn::AppState;
+use keyturn::state::Config;
+
+/// Starts the local stack and serves until Ctrl-C.
+pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
+    let mut config = Config::from_env();
+    // Locally the admin key lives hashed in the store (from KEYTURN_ADMIN_KEY or generated).
+    config.admin_key_sha256 = None;
+    let state = AppState::local(data_dir, config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let provided = std::env::var("KEYTURN_ADMIN_KEY").ok().filter(|k| !k.is_empty());
+    match keyturn::domain::admin::ensure_admin_key(&state, provided.as_deref())
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(generated) => println!(
+            "keyturn: generated admin key (shown once, stored hashed): {generated}\n         export KEYTURN_ADMIN_KEY={generated}"
+        ),
+        None if provided.is_some() => println!("keyturn: admin key from KEYTURN_ADMIN_KEY"),
+        None => println!("keyturn: admin key already set (stored hashed in {})", data_dir.display()),
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("bind {addr}: {e}"))?;
+    println!(
+        "keyturn: serving on http://{addr} (data in {}); outbox at http://{addr}/local/outbox",
+        data_dir.display()
+    );
+    let app = crate::local_app(state);
+    axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| format!("serve: {e}"))
+}
