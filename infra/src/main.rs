@@ -30,7 +30,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     keyturn::http::init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("keyturn: cannot start the async runtime: {e}");
@@ -38,12 +41,14 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Serve { addr, data_dir } => match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("keyturn: {e}");
-                ExitCode::FAILURE
+        Command::Serve { addr, data_dir } => {
+            match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("keyturn: {e}");
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
     }
 }

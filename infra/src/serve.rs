@@ -14,7 +14,9 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
     let state = AppState::local(data_dir, config)
         .await
         .map_err(|e| e.to_string())?;
-    let provided = std::env::var("KEYTURN_ADMIN_KEY").ok().filter(|k| !k.is_empty());
+    let provided = std::env::var("KEYTURN_ADMIN_KEY")
+        .ok()
+        .filter(|k| !k.is_empty());
     match keyturn::domain::admin::ensure_admin_key(&state, provided.as_deref())
         .await
         .map_err(|e| e.to_string())?
@@ -23,7 +25,10 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
             "keyturn: generated admin key (shown once, stored hashed): {generated}\n         export KEYTURN_ADMIN_KEY={generated}"
         ),
         None if provided.is_some() => println!("keyturn: admin key from KEYTURN_ADMIN_KEY"),
-        None => println!("keyturn: admin key already set (stored hashed in {})", data_dir.display()),
+        None => println!(
+            "keyturn: admin key already set (stored hashed in {})",
+            data_dir.display()
+        ),
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -33,10 +38,13 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
         data_dir.display()
     );
     let app = crate::local_app(state);
-    axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service(app))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(|e| format!("serve: {e}"))
+    axum::serve(
+        listener,
+        axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| format!("serve: {e}"))
 }

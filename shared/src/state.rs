@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::codes::{CodeGenerator, OsCodes};
+use crate::crypto::derive_key;
 use crate::crypto::keyed::CodeHasher;
 use crate::crypto::password::{Cost, Passwords};
 use crate::crypto::service_token::ServiceTokens;
-use crate::crypto::derive_key;
 use crate::error::{Error, Result};
 use crate::mail::Mailer;
 use crate::mail::outbox::Outbox;
@@ -123,7 +123,9 @@ impl AppState {
         let master = match raw {
             Some(raw) => {
                 serde_json::from_str::<ServiceSecret>(&raw)
-                    .map_err(|_| Error::Internal(format!("secret {name} is not {{\"master\":..}}")))?
+                    .map_err(|_| {
+                        Error::Internal(format!("secret {name} is not {{\"master\":..}}"))
+                    })?
                     .master
             }
             None if create_missing_secret => {
@@ -144,7 +146,8 @@ impl AppState {
             return Err(Error::Internal("service master secret is too short".into()));
         }
         let master = master.as_bytes();
-        let passwords = Passwords::new(derive_key(master, "password-pepper"), config.password_cost)?;
+        let passwords =
+            Passwords::new(derive_key(master, "password-pepper"), config.password_cost)?;
         Ok(Self(Arc::new(Inner {
             store: ports.store,
             secrets,
@@ -197,8 +200,11 @@ impl AppState {
         );
         let ports = Ports {
             store: Arc::new(
-                crate::store::sqlite::SqliteStore::open(&data_dir.join("keyturn.sqlite3"), clock.clone())
-                    .map_err(|e| Error::Internal(e.to_string()))?,
+                crate::store::sqlite::SqliteStore::open(
+                    &data_dir.join("keyturn.sqlite3"),
+                    clock.clone(),
+                )
+                .map_err(|e| Error::Internal(e.to_string()))?,
             ),
             secrets: Arc::new(
                 crate::secrets::local::KeyFileStore::open(&data_dir.join("secrets.json"))

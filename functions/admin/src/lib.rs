@@ -11,10 +11,12 @@ use keyturn::domain::admin;
 use keyturn::wire::{WireRequest, reply::respond};
 
 async fn create(State(state): State<AppState>, req: AdminRequest) -> Response {
-    respond(match admin::authorize(&state, req.bearer.as_deref()).await {
-        Ok(()) => admin::create_app(&state, &req.body, &req.origin).await,
-        Err(e) => Err(e),
-    })
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => admin::create_app(&state, &req.body, &req.origin).await,
+            Err(e) => Err(e),
+        },
+    )
 }
 
 async fn read(
@@ -22,10 +24,12 @@ async fn read(
     Path(app_id): Path<String>,
     req: AdminRequest,
 ) -> Response {
-    respond(match admin::authorize(&state, req.bearer.as_deref()).await {
-        Ok(()) => admin::get_app(&state, &app_id, &req.origin).await,
-        Err(e) => Err(e),
-    })
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => admin::get_app(&state, &app_id, &req.origin).await,
+            Err(e) => Err(e),
+        },
+    )
 }
 
 async fn update(
@@ -33,10 +37,12 @@ async fn update(
     Path(app_id): Path<String>,
     req: AdminRequest,
 ) -> Response {
-    respond(match admin::authorize(&state, req.bearer.as_deref()).await {
-        Ok(()) => admin::patch_app(&state, &app_id, &req.body, &req.origin).await,
-        Err(e) => Err(e),
-    })
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => admin::patch_app(&state, &app_id, &req.body, &req.origin).await,
+            Err(e) => Err(e),
+        },
+    )
 }
 
 /// The admin wire request: bearer key, origin and the raw JSON body (settings are nested JSON,

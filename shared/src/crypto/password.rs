@@ -125,13 +125,20 @@ mod tests {
         assert!(p.verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&h)).await);
         assert!(!p.verify("5f4dcc3b5aa765d61d8327deb882cf98", Some(&h)).await);
         let other = Passwords::new(b"other pepper".to_vec(), CHEAP).unwrap();
-        assert!(!other.verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&h)).await);
+        assert!(
+            !other
+                .verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&h))
+                .await
+        );
     }
 
     #[tokio::test]
     async fn unknown_users_never_verify() {
         let p = Passwords::new(b"pepper".to_vec(), CHEAP).unwrap();
-        assert!(!p.verify("keyturn-dummy-password-for-unknown-users", None).await);
+        assert!(
+            !p.verify("keyturn-dummy-password-for-unknown-users", None)
+                .await
+        );
         assert!(!p.verify("x", Some("not a phc string")).await);
     }
 }

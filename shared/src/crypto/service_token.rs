@@ -157,7 +157,10 @@ mod tests {
         let app = t.issue(&ServiceTokens::app_claims("a1", 100)).unwrap();
         let got: AppClaims = t.verify(&app, Purpose::App, 200).unwrap();
         assert_eq!(got.app_id, "a1");
-        assert!(t.verify::<AccessClaims>(&app, Purpose::Access, 200).is_none());
+        assert!(
+            t.verify::<AccessClaims>(&app, Purpose::Access, 200)
+                .is_none()
+        );
     }
 
     #[test]
@@ -166,8 +169,14 @@ mod tests {
         let acc = t
             .issue(&ServiceTokens::access_claims("a1", "u1", 0, 100, 60))
             .unwrap();
-        assert!(t.verify::<AccessClaims>(&acc, Purpose::Access, 159).is_some());
-        assert!(t.verify::<AccessClaims>(&acc, Purpose::Access, 160).is_none());
+        assert!(
+            t.verify::<AccessClaims>(&acc, Purpose::Access, 159)
+                .is_some()
+        );
+        assert!(
+            t.verify::<AccessClaims>(&acc, Purpose::Access, 160)
+                .is_none()
+        );
     }
 
     #[test]
@@ -177,11 +186,19 @@ mod tests {
         let forged = other.issue(&ServiceTokens::app_claims("a1", 1)).unwrap();
         assert!(t.verify::<AppClaims>(&forged, Purpose::App, 2).is_none());
         let claims = serde_json::json!({"purpose":"app","appId":"a1","iat":1});
-        let none = format!("{}.{}.", b64(&serde_json::json!({"alg":"none","typ":"JWT"})), b64(&claims));
+        let none = format!(
+            "{}.{}.",
+            b64(&serde_json::json!({"alg":"none","typ":"JWT"})),
+            b64(&claims)
+        );
         assert!(t.verify::<AppClaims>(&none, Purpose::App, 2).is_none());
         let genuine = t.issue(&ServiceTokens::app_claims("a1", 1)).unwrap();
         let sig = genuine.rsplit('.').next().unwrap();
-        let rs = format!("{}.{}.{sig}", b64(&serde_json::json!({"alg":"RS256","typ":"JWT"})), b64(&claims));
+        let rs = format!(
+            "{}.{}.{sig}",
+            b64(&serde_json::json!({"alg":"RS256","typ":"JWT"})),
+            b64(&claims)
+        );
         assert!(t.verify::<AppClaims>(&rs, Purpose::App, 2).is_none());
         assert!(t.verify::<AppClaims>("garbage", Purpose::App, 2).is_none());
     }

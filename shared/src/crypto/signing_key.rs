@@ -72,8 +72,8 @@ pub fn generate(bits: Bits) -> Result<(PrivateKey, PublicKeyInfo)> {
         Bits::Rsa4096 => KeySize::Rsa4096,
     };
     let pair = KeyPair::generate(size).map_err(|_| Error::Internal("rsa keygen".into()))?;
-    let pkcs8 = AsDer::<Pkcs8V1Der>::as_der(&pair)
-        .map_err(|_| Error::Internal("pkcs8 encode".into()))?;
+    let pkcs8 =
+        AsDer::<Pkcs8V1Der>::as_der(&pair).map_err(|_| Error::Internal("pkcs8 encode".into()))?;
     let public = public_info(&pair)?;
     let private = PrivateKey {
         kid: public.kid.clone(),

@@ -8,7 +8,6 @@
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::secrets::SecretStore as _;
 use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::{self, Bits};
 use crate::crypto::{constant_time_eq, sha256_hex};
@@ -16,6 +15,7 @@ use crate::domain::app::{App, AppStatus, Settings};
 use crate::domain::session::KeyRing;
 use crate::domain::{keys, repo};
 use crate::error::{Error, Result};
+use crate::secrets::SecretStore as _;
 use crate::store::Condition;
 use crate::wire::Reply;
 
@@ -28,7 +28,12 @@ pub async fn authorize(state: &AppState, bearer: Option<&str>) -> Result<()> {
             .store
             .get(&keys::admin_key())
             .await?
-            .and_then(|i| i.data.get("sha256").and_then(Value::as_str).map(str::to_owned))
+            .and_then(|i| {
+                i.data
+                    .get("sha256")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
             .ok_or(Error::InvalidAdminKey)?,
     };
     if constant_time_eq(sha256_hex(presented).as_bytes(), expected.as_bytes()) {
@@ -51,7 +56,11 @@ pub async fn ensure_admin_key(state: &AppState, provided: Option<&str>) -> Resul
         return Ok(None);
     }
     let generated = format!("kt_admin_{}", state.codes.random_hex(24));
-    let item = repo::item(key, &serde_json::json!({ "sha256": sha256_hex(&generated) }), 1)?;
+    let item = repo::item(
+        key,
+        &serde_json::json!({ "sha256": sha256_hex(&generated) }),
+        1,
+    )?;
     match state.store.put(item, Condition::Absent).await {
         Ok(()) => Ok(Some(generated)),
         Err(e) if e.is_conflict() => Ok(None),
@@ -80,8 +89,14 @@ fn app_view(state: &AppState, app: &App, base: &str) -> Result<Reply> {
         "jwksUri".into(),
         Value::String(format!("{issuer}/.well-known/jwks.json")),
     );
-    view.insert("createdAt".into(), Value::String(crate::clock::iso_millis(app.created_at)));
-    view.insert("updatedAt".into(), Value::String(crate::clock::iso_millis(app.updated_at)));
+    view.insert(
+        "createdAt".into(),
+        Value::String(crate::clock::iso_millis(app.created_at)),
+    );
+    view.insert(
+        "updatedAt".into(),
+        Value::String(crate::clock::iso_millis(app.updated_at)),
+    );
     Ok(Reply::Json(Value::Object(view)))
 }
 
@@ -102,7 +117,9 @@ fn take_name(patch: &mut Map<String, Value>, required: bool) -> Result<Option<St
         }
         None if !required => Ok(None),
         None => Err(Error::MissingParam("name")),
-        Some(_) => Err(Error::invalid("name must be a string of 1 to 100 characters")),
+        Some(_) => Err(Error::invalid(
+            "name must be a string of 1 to 100 characters",
+        )),
     }
 }
 
@@ -147,7 +164,9 @@ pub async fn create_app(state: &AppState, body: &[u8], origin: &str) -> Result<R
 
 /// `GET /admin/apps/{appId}`: every setting plus the app token and issuer (no private keys).
 pub async fn get_app(state: &AppState, app_id: &str, origin: &str) -> Result<Reply> {
-    let (app, _) = repo::load_app(state, app_id).await?.ok_or(Error::AppNotFound)?;
+    let (app, _) = repo::load_app(state, app_id)
+        .await?
+        .ok_or(Error::AppNotFound)?;
     app_view(state, &app, &state.base_url(origin))
 }
 
@@ -164,7 +183,9 @@ pub async fn patch_app(state: &AppState, app_id: &str, body: &[u8], origin: &str
         ),
     };
     for _ in 0..5 {
-        let (mut app, version) = repo::load_app(state, app_id).await?.ok_or(Error::AppNotFound)?;
+        let (mut app, version) = repo::load_app(state, app_id)
+            .await?
+            .ok_or(Error::AppNotFound)?;
         app.settings = app.settings.patched(&patch)?;
         if let Some(n) = &name {
             app.name = n.clone();
@@ -175,7 +196,10 @@ pub async fn patch_app(state: &AppState, app_id: &str, body: &[u8], origin: &str
         app.updated_at = state.clock.now_ms();
         match state
             .store
-            .put(repo::app_item(&app, version + 1)?, Condition::Version(version))
+            .put(
+                repo::app_item(&app, version + 1)?,
+                Condition::Version(version),
+            )
             .await
         {
             Ok(()) => {

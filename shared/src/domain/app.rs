@@ -170,7 +170,9 @@ impl Settings {
             return Err(Error::invalid("userJWTExpiration must be 1..=8760 hours"));
         }
         if !(1..=8760).contains(&self.access_token_expiration) {
-            return Err(Error::invalid("accessTokenExpiration must be 1..=8760 hours"));
+            return Err(Error::invalid(
+                "accessTokenExpiration must be 1..=8760 hours",
+            ));
         }
         if !self.locales.iter().any(|l| l == "EN") {
             return Err(Error::invalid("locales must contain EN"));
@@ -180,7 +182,9 @@ impl Settings {
             .iter()
             .find(|l| l.len() != 2 || !l.bytes().all(|b| b.is_ascii_uppercase()))
         {
-            return Err(Error::invalid(format!("locale {bad:?} must be two upper-case letters")));
+            return Err(Error::invalid(format!(
+                "locale {bad:?} must be two upper-case letters"
+            )));
         }
         if self.password_min_length > 128 {
             return Err(Error::invalid("passwordMinLength must be at most 128"));
@@ -295,7 +299,9 @@ mod tests {
     #[test]
     fn patches_apply_by_wire_name() {
         let s = Settings::default()
-            .patched(&patch(serde_json::json!({"signupFlow":"link","userJWTExpiration":2,"realmAppId":"aud-1"})))
+            .patched(&patch(
+                serde_json::json!({"signupFlow":"link","userJWTExpiration":2,"realmAppId":"aud-1"}),
+            ))
             .unwrap();
         assert_eq!(s.signup_flow, SignupFlow::Link);
         assert_eq!(s.user_jwt_expiration, 2);
@@ -305,9 +311,33 @@ mod tests {
     #[test]
     fn unknown_or_mistyped_settings_are_602() {
         let s = Settings::default();
-        assert_eq!(s.patched(&patch(serde_json::json!({"nope":1}))).unwrap_err().wire().code, 602);
-        assert_eq!(s.patched(&patch(serde_json::json!({"signupFlow":"maybe"}))).unwrap_err().wire().code, 602);
-        assert_eq!(s.patched(&patch(serde_json::json!({"locales":["FR"]}))).unwrap_err().wire().code, 602);
-        assert_eq!(s.patched(&patch(serde_json::json!({"userJWTExpiration":0}))).unwrap_err().wire().code, 602);
+        assert_eq!(
+            s.patched(&patch(serde_json::json!({"nope":1})))
+                .unwrap_err()
+                .wire()
+                .code,
+            602
+        );
+        assert_eq!(
+            s.patched(&patch(serde_json::json!({"signupFlow":"maybe"})))
+                .unwrap_err()
+                .wire()
+                .code,
+            602
+        );
+        assert_eq!(
+            s.patched(&patch(serde_json::json!({"locales":["FR"]})))
+                .unwrap_err()
+                .wire()
+                .code,
+            602
+        );
+        assert_eq!(
+            s.patched(&patch(serde_json::json!({"userJWTExpiration":0})))
+                .unwrap_err()
+                .wire()
+                .code,
+            602
+        );
     }
 }

@@ -46,7 +46,10 @@ pub async fn app_from_any(state: &AppState, creds: &Credentials) -> Result<App> 
 /// The app and user of a genuine, unexpired, unrevoked access token of an active user (405
 /// otherwise).
 pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<(App, User)> {
-    let token = creds.access_token.as_deref().ok_or(Error::InvalidAccessToken)?;
+    let token = creds
+        .access_token
+        .as_deref()
+        .ok_or(Error::InvalidAccessToken)?;
     let claims: AccessClaims = state
         .tokens
         .verify(token, Purpose::Access, state.clock.now_secs())

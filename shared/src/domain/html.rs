@@ -22,7 +22,11 @@ pub fn escape(s: &str) -> String {
 pub fn render(template: &str, values: &[(&str, &str)], raw: &[(&str, &str)], html: bool) -> String {
     let mut out = template.to_owned();
     for (name, value) in values {
-        let v = if html { escape(value) } else { (*value).to_owned() };
+        let v = if html {
+            escape(value)
+        } else {
+            (*value).to_owned()
+        };
         out = out.replace(&format!("%{name}%"), &v);
     }
     for (name, value) in raw {

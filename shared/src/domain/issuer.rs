@@ -9,11 +9,16 @@ use crate::error::{Error, Result};
 use crate::wire::Reply;
 
 async fn app(state: &AppState, app_id: &str) -> Result<App> {
-    let id_ok = !app_id.is_empty() && app_id.len() <= 64 && app_id.bytes().all(|b| b.is_ascii_alphanumeric());
+    let id_ok = !app_id.is_empty()
+        && app_id.len() <= 64
+        && app_id.bytes().all(|b| b.is_ascii_alphanumeric());
     if !id_ok {
         return Err(Error::AppNotFound);
     }
-    Ok(repo::load_app(state, app_id).await?.ok_or(Error::AppNotFound)?.0)
+    Ok(repo::load_app(state, app_id)
+        .await?
+        .ok_or(Error::AppNotFound)?
+        .0)
 }
 
 /// `GET /apps/{appId}/.well-known/openid-configuration`.

@@ -45,7 +45,12 @@ pub async fn login(
     // the limit; a success clears the counter.
     match state
         .store
-        .add(&tries, 1, Some(MAX_LOGIN_TRIES), Some(state.clock.now_secs() + LOCKOUT_SECS))
+        .add(
+            &tries,
+            1,
+            Some(MAX_LOGIN_TRIES),
+            Some(state.clock.now_secs() + LOCKOUT_SECS),
+        )
         .await
     {
         Ok(_) => {}
@@ -62,7 +67,12 @@ pub async fn login(
     else {
         return Err(unknown_user(state, &app.app_id, handle.as_str(), secret).await);
     };
-    if password.is_none() || !state.passwords.verify(secret, Some(&user.password_hash)).await {
+    if password.is_none()
+        || !state
+            .passwords
+            .verify(secret, Some(&user.password_hash))
+            .await
+    {
         return Err(Error::InvalidCredentials);
     }
     if let Err(e) = state.store.delete(&tries, Condition::Any).await {

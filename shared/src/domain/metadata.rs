@@ -55,10 +55,16 @@ pub fn validate_fields(fields: &[MetaField]) -> Result<()> {
             )));
         }
         if f.field_name.trim().is_empty() {
-            return Err(Error::InvalidMetadata(format!("path {:?} needs a fieldName", f.path)));
+            return Err(Error::InvalidMetadata(format!(
+                "path {:?} needs a fieldName",
+                f.path
+            )));
         }
         if !seen.insert(f.path.as_str()) {
-            return Err(Error::InvalidMetadata(format!("path {:?} is declared twice", f.path)));
+            return Err(Error::InvalidMetadata(format!(
+                "path {:?} is declared twice",
+                f.path
+            )));
         }
     }
     Ok(())
@@ -97,7 +103,10 @@ pub fn set_path(root: &mut Map<String, Value>, path: &str, value: Value) {
 /// Keeps the declared fields of `supplied` (trimmed strings at their paths), enforcing
 /// `required`. Undeclared keys are dropped, as the original did. Fields named `email` are filled
 /// from the handle, not from the client.
-pub fn extract(fields: &[MetaField], supplied: Option<&Map<String, Value>>) -> Result<Map<String, Value>> {
+pub fn extract(
+    fields: &[MetaField],
+    supplied: Option<&Map<String, Value>>,
+) -> Result<Map<String, Value>> {
     let empty = Map::new();
     let supplied = supplied.unwrap_or(&empty);
     let mut out = Map::new();
@@ -112,7 +121,10 @@ pub fn extract(fields: &[MetaField], supplied: Option<&Map<String, Value>>) -> R
                 }
             }
             Some(_) => {
-                return Err(Error::InvalidMetadata(format!("{} must be a string", f.path)));
+                return Err(Error::InvalidMetadata(format!(
+                    "{} must be a string",
+                    f.path
+                )));
             }
         }
     }
@@ -146,12 +158,13 @@ mod tests {
     #[test]
     fn extract_keeps_declared_trimmed_strings_and_enforces_required() {
         let fields = [field("user.name.first", true), field("user.team", false)];
-        let supplied: Map<String, Value> = serde_json::from_str(
-            r#"{"user":{"name":{"first":"  Bob "}},"sub":"admin"}"#,
-        )
-        .unwrap();
+        let supplied: Map<String, Value> =
+            serde_json::from_str(r#"{"user":{"name":{"first":"  Bob "}},"sub":"admin"}"#).unwrap();
         let out = extract(&fields, Some(&supplied)).unwrap();
-        assert_eq!(Value::Object(out), serde_json::json!({"user":{"name":{"first":"Bob"}}}));
+        assert_eq!(
+            Value::Object(out),
+            serde_json::json!({"user":{"name":{"first":"Bob"}}})
+        );
         assert_eq!(extract(&fields, None).unwrap_err().wire().code, 604);
         let bad: Map<String, Value> =
             serde_json::from_str(r#"{"user":{"name":{"first":3}}}"#).unwrap();

@@ -5,14 +5,14 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::secrets::SecretStore as _;
 use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::PrivateKey;
 use crate::domain::app::App;
 use crate::domain::metadata::{get_path, set_path};
-use crate::domain::{keys, repo};
 use crate::domain::user::User;
+use crate::domain::{keys, repo};
 use crate::error::{Error, Result};
+use crate::secrets::SecretStore as _;
 
 /// An app's signing keys as kept in the secrets port.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]

@@ -74,7 +74,9 @@ pub async fn signup(
     let password = ClientPassword::parse(&req.password)?;
     let locale = parse_locale(req.locale);
     if !app.offers_locale(&locale) {
-        return Err(Error::invalid(format!("locale {locale} is not offered by this app")));
+        return Err(Error::invalid(format!(
+            "locale {locale} is not offered by this app"
+        )));
     }
     let meta_data = metadata::extract(&app.settings.meta_data, req.meta_data.as_ref())?;
     let claim = keys::handle_claim(&app.app_id, handle.as_str());
@@ -88,7 +90,9 @@ pub async fn signup(
             let user = new_user(state, &app, &handle, password_hash, meta_data, locale);
             create_user(state, &user, Vec::new()).await?;
             send_welcome(state, &app, &user).await;
-            Ok(Reply::Json(session::issue(state, &app, &user, &base).await?))
+            Ok(Reply::Json(
+                session::issue(state, &app, &user, &base).await?,
+            ))
         }
         SignupFlow::Code | SignupFlow::Link => {
             limit_mails(state, &app, &handle).await?;
@@ -109,7 +113,10 @@ pub async fn signup(
             let ops = vec![
                 WriteOp::Check(claim, Condition::Absent),
                 WriteOp::Put(item, Condition::Any),
-                WriteOp::Delete(keys::signup_tries(&app.app_id, handle.as_str()), Condition::Any),
+                WriteOp::Delete(
+                    keys::signup_tries(&app.app_id, handle.as_str()),
+                    Condition::Any,
+                ),
             ];
             match state.store.transact(ops).await {
                 Ok(()) => {}
@@ -241,7 +248,12 @@ pub async fn complete_signup(
     let tries = keys::signup_tries(&app.app_id, handle.as_str());
     match state
         .store
-        .add(&tries, 1, Some(MAX_CODE_TRIES), Some(pending.code_expires_at))
+        .add(
+            &tries,
+            1,
+            Some(MAX_CODE_TRIES),
+            Some(pending.code_expires_at),
+        )
         .await
     {
         Ok(_) => {}
@@ -318,7 +330,10 @@ fn landing_page(app: &App, user: &User) -> String {
         .unwrap_or(LANDING_PAGE);
     render(
         template,
-        &[("APP_NAME", app.name.as_str()), ("HANDLE", user.handle.as_str())],
+        &[
+            ("APP_NAME", app.name.as_str()),
+            ("HANDLE", user.handle.as_str()),
+        ],
         &[],
         true,
     )
@@ -384,13 +399,26 @@ fn signup_message(state: &AppState, app: &App, handle: &Handle, code: &str, base
 }
 
 async fn send_welcome(state: &AppState, app: &App, user: &User) {
-    let values = [("APP_NAME", app.name.as_str()), ("HANDLE", user.handle.as_str())];
+    let values = [
+        ("APP_NAME", app.name.as_str()),
+        ("HANDLE", user.handle.as_str()),
+    ];
     let message = Message {
         channel: Channel::Email,
         to: user.handle.clone(),
         subject: render("Welcome to %APP_NAME%", &values, &[], false),
-        text: render("Your %APP_NAME% account %HANDLE% is ready.", &values, &[], false),
-        html: render("<p>Your %APP_NAME% account %HANDLE% is ready.</p>", &values, &[], true),
+        text: render(
+            "Your %APP_NAME% account %HANDLE% is ready.",
+            &values,
+            &[],
+            false,
+        ),
+        html: render(
+            "<p>Your %APP_NAME% account %HANDLE% is ready.</p>",
+            &values,
+            &[],
+            true,
+        ),
     };
     if let Err(e) = state.mailer.send(&message).await {
         // The account exists either way; a lost welcome mail is not worth failing the request.

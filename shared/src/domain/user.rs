@@ -23,7 +23,9 @@ impl Handle {
                     && !domain.starts_with('.')
                     && !domain.ends_with('.')
             })
-            && !h.chars().any(|c| c.is_whitespace() || c.is_control());
+            && !h
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c));
         if valid {
             Ok(Self(h))
         } else {
@@ -115,8 +117,20 @@ mod tests {
 
     #[test]
     fn handles_are_normalised_emails() {
-        assert_eq!(Handle::parse("  Bob+1@X.com ").unwrap().as_str(), "bob+1@x.com");
-        for bad in ["bob", "bob@", "@x.com", "bob@x", "a b@x.com", "a@b@c.com", "bob@.com"] {
+        assert_eq!(
+            Handle::parse("  Bob+1@X.com ").unwrap().as_str(),
+            "bob+1@x.com"
+        );
+        for bad in [
+            "bob",
+            "bob@",
+            "@x.com",
+            "bob@x",
+            "a b@x.com",
+            "a@b@c.com",
+            "bob@.com",
+            "<script>@x.com",
+        ] {
             assert_eq!(Handle::parse(bad).unwrap_err().wire().code, 602, "{bad}");
         }
     }
@@ -124,7 +138,11 @@ mod tests {
     #[test]
     fn passwords_must_be_lower_hex_md5() {
         assert!(ClientPassword::parse("5f4dcc3b5aa765d61d8327deb882cf99").is_ok());
-        for bad in ["short", "5F4DCC3B5AA765D61D8327DEB882CF99", "5f4dcc3b5aa765d61d8327deb882cf9z"] {
+        for bad in [
+            "short",
+            "5F4DCC3B5AA765D61D8327DEB882CF99",
+            "5f4dcc3b5aa765d61d8327deb882cf9z",
+        ] {
             assert_eq!(ClientPassword::parse(bad).unwrap_err().wire().code, 602);
         }
     }

@@ -68,7 +68,10 @@ pub fn init_logging() {
 /// function's router through `lambda_http` for every invocation.
 pub fn run_lambda(routes: fn() -> Router<AppState>) -> std::process::ExitCode {
     init_logging();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the async runtime");

@@ -28,8 +28,8 @@ impl Fields {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self::default());
         }
-        let value: serde_json::Value = serde_json::from_slice(body)
-            .map_err(|_| Error::invalid("body is not valid JSON"))?;
+        let value: serde_json::Value =
+            serde_json::from_slice(body).map_err(|_| Error::invalid("body is not valid JSON"))?;
         let serde_json::Value::Object(map) = value else {
             return Err(Error::invalid("body must be a JSON object"));
         };
@@ -121,15 +121,13 @@ fn unescape(raw: &[u8]) -> String {
     while i < raw.len() {
         match raw[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => {
-                match (hex_val(raw[i + 1]), hex_val(raw[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h << 4 | l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < raw.len() => match (hex_val(raw[i + 1]), hex_val(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
@@ -192,8 +190,9 @@ mod tests {
 
     #[test]
     fn json_scalars_are_coerced_and_arrays_refused() {
-        let f = Fields::from_json(br#"{"code":123456,"twoFactor":true,"handle":["a@x.com"],"n":null}"#)
-            .unwrap();
+        let f =
+            Fields::from_json(br#"{"code":123456,"twoFactor":true,"handle":["a@x.com"],"n":null}"#)
+                .unwrap();
         assert_eq!(f.text("code").unwrap().unwrap(), "123456");
         assert_eq!(f.text("twoFactor").unwrap().unwrap(), "true");
         assert_eq!(f.text("handle").unwrap_err().wire().code, 602);
@@ -228,6 +227,12 @@ mod tests {
     fn bodies_that_are_not_json_objects_are_602() {
         assert_eq!(Fields::from_json(b"[1,2]").unwrap_err().wire().code, 602);
         assert_eq!(Fields::from_json(b"{oops").unwrap_err().wire().code, 602);
-        assert!(Fields::from_json(b"  ").unwrap().text("a").unwrap().is_none());
+        assert!(
+            Fields::from_json(b"  ")
+                .unwrap()
+                .text("a")
+                .unwrap()
+                .is_none()
+        );
     }
 }

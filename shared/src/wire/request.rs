@@ -56,7 +56,8 @@ fn origin_of(headers: &HeaderMap) -> String {
     let host = header_text(headers, "x-forwarded-host")
         .or_else(|| header_text(headers, header::HOST.as_str()))
         .unwrap_or_else(|| "localhost".to_owned());
-    let local = host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
+    let local =
+        host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
     let scheme = header_text(headers, "x-forwarded-proto")
         .unwrap_or_else(|| if local { "http" } else { "https" }.to_owned());
     format!("{scheme}://{host}")
@@ -79,12 +80,13 @@ impl<S: Send + Sync> FromRequest<S> for WireRequest {
         let content_type = header_text(&parts.headers, header::CONTENT_TYPE.as_str())
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let mut fields = if content_type.starts_with("application/x-www-form-urlencoded") {
-            Fields::from_form(&bytes)
-        } else if content_type.starts_with("application/json")
-            || bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-        {
+        let looks_json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        let mut fields = if content_type.starts_with("application/json") {
             Fields::from_json(&bytes)?
+        } else if looks_json {
+            // A JSON object sent with a form (or no) content type, as `curl -d '{…}'` does: no
+            // form body of the protocol starts with `{`, so reading it as JSON is unambiguous.
+            Fields::from_json(&bytes).unwrap_or_else(|_| Fields::from_form(&bytes))
         } else {
             Fields::from_form(&bytes)
         };

@@ -1,2 +1,3 @@
 //! Shared test harness.
+pub mod app;
 pub mod aws;

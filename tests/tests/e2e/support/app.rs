@@ -1,0 +1,254 @@
+//! `TestApp`: the merged local router over a fresh embedded store (or any store), driven
+//! in-process with `oneshot`, with a manual clock and the outbox read back.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use keyturn::AppState;
+use keyturn::clock::{Clock, ManualClock};
+use keyturn::codes::OsCodes;
+use keyturn::crypto::password::Cost;
+use keyturn::mail::outbox::{Outbox, OutboxEntry};
+use keyturn::secrets::local::KeyFileStore;
+use keyturn::state::{Config, Ports};
+use keyturn::store::ItemStore;
+use keyturn::store::sqlite::SqliteStore;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The admin key every test app accepts.
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
+
+/// The MD5 of `secret`, as clients send it.
+pub const PW: &str = "5ebe2294ecd0e0f08eab7690d2a6ee69";
+/// The MD5 of `other`.
+pub const OTHER_PW: &str = "795f3202b17cb6bc3d4b771d8c6c9eaf";
+
+/// One HTTP response, fully read.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub text: String,
+}
+
+impl Resp {
+    /// The body as JSON (panics with the body when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON: {}", self.text))
+    }
+
+    /// Asserts a Cosync error: HTTP status and `{code, message}` with nothing else.
+    pub fn assert_error(&self, status: u16, code: u64) {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.text);
+        let v = self.json();
+        assert_eq!(v["code"], code, "body: {}", self.text);
+        assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()));
+        assert_eq!(
+            v.as_object().unwrap().len(),
+            2,
+            "only code and message: {}",
+            self.text
+        );
+    }
+
+    /// Asserts the exact success body `true`.
+    pub fn assert_true(&self) {
+        assert_eq!(self.status, StatusCode::OK, "body: {}", self.text);
+        assert_eq!(self.text, "true");
+    }
+}
+
+/// An app created through the admin API.
+#[derive(Debug, Clone)]
+pub struct TestAppInfo {
+    pub app_id: String,
+    pub app_token: String,
+}
+
+/// The local stack in-process.
+pub struct TestApp {
+    pub state: AppState,
+    pub clock: ManualClock,
+    pub store: Arc<dyn ItemStore>,
+    pub outbox: Arc<Outbox>,
+    pub dir: PathBuf,
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(super::aws::unique("keyturn-test"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl TestApp {
+    /// A fresh stack over a temporary SQLite file.
+    pub async fn new() -> Self {
+        let clock = ManualClock::at(1_795_000_000_000);
+        let dir = temp_dir();
+        let store: Arc<dyn ItemStore> = Arc::new(
+            SqliteStore::open(&dir.join("store.sqlite3"), Arc::new(clock.clone())).unwrap(),
+        );
+        Self::over(store, clock, dir).await
+    }
+
+    /// A fresh stack over any store (e.g. DynamoDB through moto) sharing `clock`.
+    pub async fn over(store: Arc<dyn ItemStore>, clock: ManualClock, dir: PathBuf) -> Self {
+        let clock_dyn: Arc<dyn Clock> = Arc::new(clock.clone());
+        let outbox = Arc::new(Outbox::open(&dir, clock_dyn.clone()).unwrap());
+        let ports = Ports {
+            store: store.clone(),
+            secrets: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),
+            mailer: outbox.clone(),
+            clock: clock_dyn,
+            codes: Arc::new(OsCodes),
+            outbox: Some(outbox.clone()),
+        };
+        let config = Config {
+            public_url: None,
+            secret_prefix: "keyturn/test".into(),
+            admin_key_sha256: Some(keyturn::crypto::sha256_hex(ADMIN_KEY)),
+            password_cost: Cost::OWASP,
+        };
+        let state = AppState::new(ports, config, true).await.unwrap();
+        Self {
+            state,
+            clock,
+            store,
+            outbox,
+            dir,
+        }
+    }
+
+    /// Sends a request through the merged router exactly as the local runner serves it.
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let app = keyturn_infra::local_app(self.state.clone());
+        let resp = app.oneshot(req).await.unwrap();
+        let (parts, body) = resp.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        Resp {
+            status: parts.status,
+            headers: parts.headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    fn builder(method: &str, path: &str, headers: &[(&str, &str)]) -> http::request::Builder {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "127.0.0.1:8787");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b
+    }
+
+    /// A JSON POST.
+    pub async fn post_json(&self, path: &str, headers: &[(&str, &str)], body: Value) -> Resp {
+        let req = Self::builder("POST", path, headers)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// A form POST with the body exactly as given (Swift sends values unencoded).
+    pub async fn post_form(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+        let req = Self::builder("POST", path, headers)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// A GET.
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
+        let req = Self::builder("GET", path, headers)
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// An admin call with the test admin key.
+    pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        let auth = format!("Bearer {ADMIN_KEY}");
+        let req = Self::builder(method, path, &[("authorization", &auth)])
+            .header("content-type", "application/json")
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Creates an app with `settings` applied; returns its id and token.
+    pub async fn create_app(&self, settings: Value) -> TestAppInfo {
+        let mut body = serde_json::json!({ "name": "Demo App" });
+        for (k, v) in settings.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = self.admin("POST", "/admin/apps", Some(body)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let v = r.json();
+        TestAppInfo {
+            app_id: v["appId"].as_str().unwrap().to_owned(),
+            app_token: v["appToken"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// Every message sent so far, newest last.
+    pub fn outbox(&self) -> Vec<OutboxEntry> {
+        self.outbox.list().unwrap()
+    }
+
+    /// The 6-digit code in the newest message to `to`.
+    pub fn last_code_for(&self, to: &str) -> String {
+        let msg = self
+            .outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to)
+            .unwrap_or_else(|| panic!("no message to {to}"));
+        first_code(&msg.text).unwrap_or_else(|| panic!("no code in {:?}", msg.text))
+    }
+
+    /// Signs `handle` up with `PW` in the code flow and completes it; returns `{jwt, access-token}`.
+    pub async fn signed_up_user(&self, app: &TestAppInfo, handle: &str) -> Value {
+        let h = [("app-token", app.app_token.as_str())];
+        let r = self
+            .post_json(
+                "/api/appuser/signup",
+                &h,
+                serde_json::json!({"handle": handle, "password": PW}),
+            )
+            .await;
+        r.assert_true();
+        let code = self.last_code_for(handle);
+        let r = self
+            .post_json(
+                "/api/appuser/completeSignup",
+                &h,
+                serde_json::json!({"handle": handle, "code": code}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.json()
+    }
+}
+
+/// The first run of exactly six digits in `text`.
+pub fn first_code(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    (0..bytes.len().saturating_sub(5)).find_map(|i| {
+        let window = &bytes[i..i + 6];
+        let before = i
+            .checked_sub(1)
+            .map(|j| bytes[j].is_ascii_digit())
+            .unwrap_or(false);
+        let after = bytes.get(i + 6).is_some_and(u8::is_ascii_digit);
+        (window.iter().all(u8::is_ascii_digit) && !before && !after)
+            .then(|| String::from_utf8_lossy(window).into_owned())
+    })
+}
