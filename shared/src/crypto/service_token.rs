@@ -53,6 +53,8 @@ pub struct AccessClaims {
     pub sub: String,
     /// The user's token epoch when issued; a higher stored epoch revokes the token.
     pub epoch: u64,
+    /// Session id, so one session can survive a revocation of all the others.
+    pub sid: String,
     /// Issued at (epoch seconds).
     pub iat: i64,
     /// Expiry (epoch seconds).
@@ -128,6 +130,7 @@ impl ServiceTokens {
         app_id: &str,
         user_id: &str,
         epoch: u64,
+        sid: &str,
         now_secs: i64,
         ttl_secs: i64,
     ) -> AccessClaims {
@@ -136,6 +139,7 @@ impl ServiceTokens {
             app_id: app_id.to_owned(),
             sub: user_id.to_owned(),
             epoch,
+            sid: sid.to_owned(),
             iat: now_secs,
             exp: now_secs + ttl_secs,
         }
@@ -167,7 +171,7 @@ mod tests {
     fn access_tokens_expire() {
         let t = ServiceTokens::new(&[1; 32]);
         let acc = t
-            .issue(&ServiceTokens::access_claims("a1", "u1", 0, 100, 60))
+            .issue(&ServiceTokens::access_claims("a1", "u1", 0, "s1", 100, 60))
             .unwrap();
         assert!(
             t.verify::<AccessClaims>(&acc, Purpose::Access, 159)

@@ -40,12 +40,27 @@ pub async fn app_from_any(state: &AppState, creds: &Credentials) -> Result<App> 
     if creds.app_token.is_some() || creds.access_token.is_none() {
         return app_from_token(state, creds).await;
     }
-    Ok(user_from_access(state, creds).await?.0)
+    Ok(user_from_access(state, creds).await?.app)
+}
+
+/// A verified access token: its app, its user (with the record's version) and its session id.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The user's app.
+    pub app: App,
+    /// The user.
+    pub user: User,
+    /// The user record's version, for compare-and-swap updates.
+    pub version: u64,
+    /// The session id of the token.
+    pub sid: String,
+    /// The token epoch the token carries.
+    pub epoch: u64,
 }
 
 /// The app and user of a genuine, unexpired, unrevoked access token of an active user (405
 /// otherwise).
-pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<(App, User)> {
+pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<Caller> {
     let token = creds
         .access_token
         .as_deref()
@@ -58,14 +73,20 @@ pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<(
         .await?
         .ok_or(Error::AppNotFound)?;
     let app = serving(app)?;
-    let (user, _) = repo::load_user(state, &claims.sub)
+    let (user, version) = repo::load_user(state, &claims.sub)
         .await?
         .ok_or(Error::InvalidAccessToken)?;
     if user.app_id != app.app_id
-        || user.token_epoch != claims.epoch
+        || !user.accepts_session(claims.epoch, &claims.sid)
         || user.status != UserStatus::Active
     {
         return Err(Error::InvalidAccessToken);
     }
-    Ok((app, user))
+    Ok(Caller {
+        app,
+        user,
+        version,
+        sid: claims.sid,
+        epoch: claims.epoch,
+    })
 }

@@ -6,11 +6,22 @@
 //! | user | `USER#<userId>` | `USER` | `APP#<appId>#USERS` / `<handle>` |
 //! | user's last login | `USER#<userId>` | `LOGIN` | – |
 //! | handle claim (uniqueness) | `APP#<appId>#H#<handle>` | `HANDLE` | – |
+//! | username claim (uniqueness) | `APP#<appId>#U#<userName>` | `USERNAME` | – |
+//! | pending invite | `APP#<appId>#H#<handle>` | `INVITE` | `APP#<appId>#INVITES` / `<handle>` |
+//! | invite code attempts | `APP#<appId>#H#<handle>` | `INVITE#TRIES` | – |
+//! | pending password reset | `APP#<appId>#H#<handle>` | `RESET` | – |
+//! | reset code attempts / reset emails | `APP#<appId>#H#<handle>` | `RESET#TRIES` / `RESET#MAILS` | – |
+//! | invites sent by a user (limit) | `USER#<userId>` | `INVITES#SENT` | – |
+//! | anonymous logins per client IP (limit) | `APP#<appId>#IP#<ip>` | `ANON` | – |
+//! | message template | `APP#<appId>` | `TEMPLATE#<locale>#<name>` | – |
 //! | pending signup | `APP#<appId>#H#<handle>` | `SIGNUP` | – |
 //! | signup code attempts | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` | – |
 //! | signup emails sent (limit) | `APP#<appId>#H#<handle>` | `SIGNUP#MAILS` | – |
 //! | failed logins (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
 //! | admin key hash (local runner) | `KEYTURN` | `ADMINKEY` | – |
+//!
+//! Everything keyed to a handle lives in that handle's partition, so deleting an account finds
+//! it all with one query.
 //!
 //! Why: every write an end user causes lands in a partition of its own user or handle, so no
 //! partition takes writes in proportion to an app's whole traffic, however many millions of
@@ -78,4 +89,54 @@ pub fn login_tries(app_id: &str, handle: &str) -> Key {
 /// The local runner's admin key hash.
 pub fn admin_key() -> Key {
     Key::new("KEYTURN", "ADMINKEY")
+}
+
+/// The claim that makes a username unique within its app.
+pub fn user_name_claim(app_id: &str, user_name: &str) -> Key {
+    Key::new(format!("APP#{app_id}#U#{user_name}"), "USERNAME")
+}
+
+/// The partition holding everything keyed to a handle (claim, signup, invite, reset, counters).
+pub fn handle_partition(app_id: &str, handle: &str) -> String {
+    handle_pk(app_id, handle)
+}
+
+/// A pending invite.
+pub fn invite(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "INVITE")
+}
+
+/// Index key listing a pending invite under its app.
+pub fn invite_listing(app_id: &str, handle: &str) -> Key {
+    Key::new(format!("APP#{app_id}#INVITES"), handle)
+}
+
+/// Attempts at an invite code.
+pub fn invite_tries(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "INVITE#TRIES")
+}
+
+/// A pending password reset.
+pub fn reset(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "RESET")
+}
+
+/// Attempts at a reset code.
+pub fn reset_tries(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "RESET#TRIES")
+}
+
+/// Reset emails sent to a handle in the current window.
+pub fn reset_mails(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "RESET#MAILS")
+}
+
+/// Invites a user sent in the current window.
+pub fn invites_sent(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "INVITES#SENT")
+}
+
+/// Anonymous logins from one client address in the current window.
+pub fn anonymous_by_ip(app_id: &str, ip: &str) -> Key {
+    Key::new(format!("APP#{app_id}#IP#{ip}"), "ANON")
 }

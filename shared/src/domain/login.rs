@@ -3,20 +3,20 @@
 //! Until the password is proven the answer is 600 for an unknown user, a wrong password and a
 //! suspended account alike, and an unknown user costs one dummy Argon2 verify, so neither
 //! status nor timing reveals which accounts exist. Failed tries per handle are limited: after
-//! [`MAX_LOGIN_TRIES`] in [`LOCKOUT_SECS`] the handle is locked (615 with `Retry-After`).
+//! [`PASSWORD_LIMIT`] the handle is locked (615 with `Retry-After`).
 
 use crate::AppState;
-use crate::domain::signup::retry_after;
-use crate::domain::user::{ClientPassword, Handle, UserStatus};
+use crate::domain::limits::{self, Limit};
+use crate::domain::user::{ClientPassword, UserStatus};
 use crate::domain::{auth, keys, repo, session};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError};
 use crate::wire::{Credentials, Reply};
 
-/// Tries per handle per lockout window.
-pub const MAX_LOGIN_TRIES: i64 = 10;
-/// The lockout window.
-pub const LOCKOUT_SECS: i64 = 15 * 60;
+/// Password tries per handle: 10 per 15 minutes (login, change password, delete account).
+pub const PASSWORD_LIMIT: Limit = Limit {
+    max: 10,
+    window_secs: 15 * 60,
+};
 
 /// A login request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -35,37 +35,15 @@ pub async fn login(
     origin: &str,
 ) -> Result<Reply> {
     let app = auth::app_from_token(state, creds).await?;
-    if !req.handle.contains('@') {
-        // Username login arrives with the usernames slice.
-        return Err(Error::UserNamesDisabled);
-    }
-    let handle = Handle::parse(&req.handle).map_err(|_| Error::InvalidCredentials)?;
-    let tries = keys::login_tries(&app.app_id, handle.as_str());
+    let handle = repo::login_handle(state, &app, &req.handle).await?;
+    let tries = keys::login_tries(&app.app_id, &handle);
     // Every try is counted before the password is checked, so parallel guesses cannot race past
     // the limit; a success clears the counter.
-    match state
-        .store
-        .add(
-            &tries,
-            1,
-            Some(MAX_LOGIN_TRIES),
-            Some(state.clock.now_secs() + LOCKOUT_SECS),
-        )
-        .await
-    {
-        Ok(_) => {}
-        Err(StoreError::LimitReached) => {
-            return Err(Error::RateLimited {
-                retry_after_secs: retry_after(state, &tries).await,
-            });
-        }
-        Err(e) => return Err(e.into()),
-    }
+    limits::hit(state, &tries, PASSWORD_LIMIT).await?;
     let password = ClientPassword::parse(&req.password).ok();
     let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
-    let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, handle.as_str()).await?
-    else {
-        return Err(unknown_user(state, &app.app_id, handle.as_str(), secret).await);
+    let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, &handle).await? else {
+        return Err(unknown_user(state, &app.app_id, &handle, secret).await);
     };
     if password.is_none()
         || !state
@@ -75,9 +53,7 @@ pub async fn login(
     {
         return Err(Error::InvalidCredentials);
     }
-    if let Err(e) = state.store.delete(&tries, Condition::Any).await {
-        tracing::warn!(error = %e, "could not clear login tries");
-    }
+    limits::clear(state, &tries).await;
     if user.status == UserStatus::Suspended {
         return Err(Error::UserSuspended);
     }

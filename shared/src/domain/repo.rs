@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use crate::AppState;
 use crate::domain::app::App;
 use crate::domain::keys;
-use crate::domain::user::User;
+use crate::domain::user::{Handle, User};
 use crate::error::{Error, Result};
 use crate::store::{Item, Key};
 
@@ -76,4 +76,33 @@ pub async fn find_user_by_handle(
         .and_then(|v| v.as_str())
         .ok_or_else(|| Error::Internal("handle claim without userId".into()))?;
     load_user(state, user_id).await
+}
+
+/// The handle a login identifier stands for: an email is normalised; a name without `@` is a
+/// username (606 when the app has none) resolved through its claim. An unknown username yields
+/// a handle no account can have, so the caller's answer stays the uniform 600.
+pub async fn login_handle(state: &AppState, app: &App, identifier: &str) -> Result<String> {
+    if identifier.contains('@') {
+        return Ok(match Handle::parse(identifier) {
+            Ok(h) => h.as_str().to_owned(),
+            Err(_) => identifier.trim().to_lowercase(),
+        });
+    }
+    if !app.settings.user_names_enabled {
+        return Err(Error::UserNamesDisabled);
+    }
+    let name = identifier.trim().to_lowercase();
+    let claim = state
+        .store
+        .get(&keys::user_name_claim(&app.app_id, &name))
+        .await?;
+    match claim.and_then(|c| {
+        c.data
+            .get("handle")
+            .and_then(|h| h.as_str())
+            .map(str::to_owned)
+    }) {
+        Some(handle) => Ok(handle),
+        None => Ok(format!("{name}@username.invalid")),
+    }
 }

@@ -58,6 +58,11 @@ pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Res
             None => {}
         }
     }
+    if s.user_names_enabled {
+        if let Some(name) = &user.user_name {
+            claims.insert("userName".into(), Value::String(name.clone()));
+        }
+    }
     // Registered claims are written last, so nothing above can overwrite them even if a
     // reserved path slipped into stored settings.
     if s.meta_data_email && !s.meta_data.iter().any(|f| f.field_name == "email") {
@@ -84,10 +89,12 @@ pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> 
     header.kid = Some(kid);
     let jwt = jsonwebtoken::encode(&header, &claims, &key)
         .map_err(|e| Error::Internal(format!("sign user jwt: {e}")))?;
+    let sid = state.codes.random_hex(8);
     let access = state.tokens.issue(&ServiceTokens::access_claims(
         &app.app_id,
         &user.user_id,
         user.token_epoch,
+        &sid,
         now,
         i64::from(app.settings.access_token_expiration) * 3600,
     ))?;

@@ -10,23 +10,24 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::AppState;
+use crate::crypto::service_token::ServiceTokens;
 use crate::domain::app::{App, SignupFlow};
 use crate::domain::html::{escape, render, url_encode};
+use crate::domain::limits::{self, Limit};
+use crate::domain::templates::{self, TemplateName, Values};
 use crate::domain::user::{ClientPassword, Handle, User, UserStatus, parse_locale};
-use crate::domain::{auth, keys, metadata, repo, session};
+use crate::domain::{auth, keys, metadata, one_time_code, repo, session};
 use crate::error::{Error, Result};
-use crate::mail::{Channel, Message};
-use crate::store::{Condition, Item, StoreError, WriteOp};
+use crate::store::{Condition, StoreError, WriteOp};
 use crate::wire::{Credentials, Reply};
 
 /// Signup codes live this long (the original's 48 h, kept for compatibility).
 pub const CODE_TTL_SECS: i64 = 48 * 3600;
-/// Wrong tries before a code is dead.
-pub const MAX_CODE_TRIES: i64 = 5;
-/// Signup emails one handle may receive per window.
-pub const MAX_MAILS_PER_WINDOW: i64 = 5;
-/// The signup-email window.
-pub const MAIL_WINDOW_SECS: i64 = 3600;
+/// Signup emails one handle may receive: 5 per hour.
+pub const MAIL_LIMIT: Limit = Limit {
+    max: 5,
+    window_secs: 3600,
+};
 /// How long a pending signup is kept after its code expired (so 411 can still be answered).
 const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 
@@ -89,23 +90,26 @@ pub async fn signup(
         SignupFlow::None => {
             let user = new_user(state, &app, &handle, password_hash, meta_data, locale);
             create_user(state, &user, Vec::new()).await?;
-            send_welcome(state, &app, &user).await;
+            templates::send_welcome(state, &app, &user.locale, &user.handle).await;
             Ok(Reply::Json(
                 session::issue(state, &app, &user, &base).await?,
             ))
         }
         SignupFlow::Code | SignupFlow::Link => {
-            limit_mails(state, &app, &handle).await?;
-            let code = state.codes.six_digits();
+            limits::hit(
+                state,
+                &keys::signup_mails(&app.app_id, handle.as_str()),
+                MAIL_LIMIT,
+            )
+            .await?;
+            let issued = one_time_code::issue(state, &code_context(&app.app_id, handle.as_str()));
             let now = state.clock.now_secs();
             let pending = PendingSignup {
                 handle: handle.as_str().to_owned(),
                 password_hash,
                 meta_data,
                 locale,
-                code_hash: state
-                    .code_hasher
-                    .hash(&code_context(&app.app_id, handle.as_str()), &code),
+                code_hash: issued.hash,
                 code_expires_at: now + CODE_TTL_SECS,
             };
             let item = repo::item(keys::signup(&app.app_id, handle.as_str()), &pending, 1)?
@@ -123,44 +127,10 @@ pub async fn signup(
                 Err(StoreError::Conflict { op: Some(0) }) => return Err(Error::HandleTaken),
                 Err(e) => return Err(e.into()),
             }
-            let message = signup_message(state, &app, &handle, &code, &base);
-            state
-                .mailer
-                .send(&message)
-                .await
-                .map_err(|e| Error::Internal(format!("signup mail: {e}")))?;
+            send_code(state, &app, &pending, &issued.code, &base).await?;
             Ok(Reply::True)
         }
     }
-}
-
-async fn limit_mails(state: &AppState, app: &App, handle: &Handle) -> Result<()> {
-    let key = keys::signup_mails(&app.app_id, handle.as_str());
-    let until = state.clock.now_secs() + MAIL_WINDOW_SECS;
-    match state
-        .store
-        .add(&key, 1, Some(MAX_MAILS_PER_WINDOW), Some(until))
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(StoreError::LimitReached) => Err(Error::RateLimited {
-            retry_after_secs: retry_after(state, &key).await,
-        }),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Seconds until the counter at `key` expires (at least 1).
-pub async fn retry_after(state: &AppState, key: &crate::store::Key) -> u64 {
-    let now = state.clock.now_secs();
-    let until = match state.store.get(key).await {
-        Ok(Some(Item {
-            expires_at: Some(t),
-            ..
-        })) => t,
-        _ => now + 60,
-    };
-    u64::try_from((until - now).max(1)).unwrap_or(1)
 }
 
 fn new_user(
@@ -181,6 +151,9 @@ fn new_user(
         locale,
         meta_data,
         token_epoch: 0,
+        kept_session: None,
+        user_name: None,
+        anonymous: false,
         created_at: now,
         updated_at: now,
     }
@@ -225,9 +198,6 @@ pub async fn complete_signup(
     }
     let handle = Handle::parse(&req.handle)?;
     let code = req.code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::invalid("code must be 6 digits"));
-    }
     let key = keys::signup(&app.app_id, handle.as_str());
     let Some(item) = state.store.get(&key).await? else {
         if state
@@ -241,29 +211,16 @@ pub async fn complete_signup(
         return Err(Error::invalid("no pending signup for this handle"));
     };
     let pending: PendingSignup = repo::record(&item)?;
-    let now = state.clock.now_secs();
-    if pending.code_expires_at <= now {
-        return Err(Error::SignupCodeExpired);
-    }
     let tries = keys::signup_tries(&app.app_id, handle.as_str());
-    match state
-        .store
-        .add(
-            &tries,
-            1,
-            Some(MAX_CODE_TRIES),
-            Some(pending.code_expires_at),
-        )
-        .await
-    {
-        Ok(_) => {}
-        Err(StoreError::LimitReached) => return Err(Error::CodeExhausted),
-        Err(e) => return Err(e.into()),
-    }
-    let context = code_context(&app.app_id, handle.as_str());
-    if !state.code_hasher.verify(&context, code, &pending.code_hash) {
-        return Err(Error::invalid("wrong code"));
-    }
+    one_time_code::check(
+        state,
+        &code_context(&app.app_id, handle.as_str()),
+        code,
+        &pending.code_hash,
+        pending.code_expires_at,
+        &tries,
+    )
+    .await?;
     let user = new_user(
         state,
         &app,
@@ -281,9 +238,9 @@ pub async fn complete_signup(
         ],
     )
     .await?;
-    send_welcome(state, &app, &user).await;
+    templates::send_welcome(state, &app, &user.locale, &user.handle).await;
     match app.settings.signup_flow {
-        SignupFlow::Link => Ok(Reply::Html(landing_page(&app, &user))),
+        SignupFlow::Link => Ok(Reply::Html(landing_page(state, &app, &user).await?)),
         SignupFlow::Code | SignupFlow::None => Ok(Reply::Json(
             session::issue(state, &app, &user, &state.base_url(origin)).await?,
         )),
@@ -322,108 +279,44 @@ pub async fn confirm_page(
     Ok(Reply::Html(page))
 }
 
-fn landing_page(app: &App, user: &User) -> String {
-    let template = app
-        .settings
-        .link_landing_page
-        .as_deref()
-        .unwrap_or(LANDING_PAGE);
-    render(
-        template,
-        &[
-            ("APP_NAME", app.name.as_str()),
-            ("HANDLE", user.handle.as_str()),
-        ],
-        &[],
-        true,
-    )
+async fn landing_page(state: &AppState, app: &App, user: &User) -> Result<String> {
+    let (template, _) =
+        templates::effective(state, app, &user.locale, TemplateName::ClickThrough).await?;
+    let values = Values {
+        handle: &user.handle,
+        ..Values::default()
+    };
+    Ok(templates::render_parts(&template, app, values).2)
 }
 
-fn signup_message(state: &AppState, app: &App, handle: &Handle, code: &str, base: &str) -> Message {
-    let values = [
-        ("APP_NAME", app.name.as_str()),
-        ("HANDLE", handle.as_str()),
-        ("CODE", code),
-    ];
-    match app.settings.signup_flow {
+/// Emails the signup code, or in the link flow a link carrying the app token, handle and code.
+async fn send_code(
+    state: &AppState,
+    app: &App,
+    pending: &PendingSignup,
+    code: &str,
+    base: &str,
+) -> Result<()> {
+    let (name, link) = match app.settings.signup_flow {
         SignupFlow::Link => {
             let token = state
                 .tokens
-                .issue(&crate::crypto::service_token::ServiceTokens::app_claims(
-                    &app.app_id,
-                    app.token_issued_at,
-                ))
-                .unwrap_or_default();
+                .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
             let link = format!(
                 "{base}/api/appuser/completeSignup?appToken={}&handle={}&code={code}",
                 url_encode(&token),
-                url_encode(handle.as_str())
+                url_encode(&pending.handle)
             );
-            let anchor = format!("<a href=\"{}\">Confirm your email</a>", escape(&link));
-            Message {
-                channel: Channel::Email,
-                to: handle.as_str().to_owned(),
-                subject: render("Verify your account for %APP_NAME%", &values, &[], false),
-                text: render(
-                    "Open this link to confirm your %APP_NAME% account: %LINK%",
-                    &values,
-                    &[("LINK", &link)],
-                    false,
-                ),
-                html: render(
-                    "<p>Welcome to %APP_NAME%, %HANDLE%.</p><p>%LINK%</p>",
-                    &values,
-                    &[("LINK", &anchor)],
-                    true,
-                ),
-            }
+            (TemplateName::SignUpLink, link)
         }
-        SignupFlow::Code | SignupFlow::None => Message {
-            channel: Channel::Email,
-            to: handle.as_str().to_owned(),
-            subject: render("Verify your email for %APP_NAME%", &values, &[], false),
-            text: render(
-                "Your %APP_NAME% verification code is %CODE%. It expires in 48 hours.",
-                &values,
-                &[],
-                false,
-            ),
-            html: render(
-                "<p>Hello %HANDLE%,</p><p>Your %APP_NAME% verification code is <b>%CODE%</b>.</p><p>It expires in 48 hours.</p>",
-                &values,
-                &[],
-                true,
-            ),
-        },
-    }
-}
-
-async fn send_welcome(state: &AppState, app: &App, user: &User) {
-    let values = [
-        ("APP_NAME", app.name.as_str()),
-        ("HANDLE", user.handle.as_str()),
-    ];
-    let message = Message {
-        channel: Channel::Email,
-        to: user.handle.clone(),
-        subject: render("Welcome to %APP_NAME%", &values, &[], false),
-        text: render(
-            "Your %APP_NAME% account %HANDLE% is ready.",
-            &values,
-            &[],
-            false,
-        ),
-        html: render(
-            "<p>Your %APP_NAME% account %HANDLE% is ready.</p>",
-            &values,
-            &[],
-            true,
-        ),
+        SignupFlow::Code | SignupFlow::None => (TemplateName::SignUp, String::new()),
     };
-    if let Err(e) = state.mailer.send(&message).await {
-        // The account exists either way; a lost welcome mail is not worth failing the request.
-        tracing::warn!(error = %e, "welcome mail not sent");
-    }
+    let values = Values {
+        handle: &pending.handle,
+        code,
+        link: &link,
+    };
+    templates::send(state, app, &pending.locale, name, &pending.handle, values).await
 }
 
 const CONFIRM_PAGE: &str = r#"<!doctype html>
@@ -437,13 +330,4 @@ const CONFIRM_PAGE: &str = r#"<!doctype html>
 <input type="hidden" name="code" value="%CODE%">
 <button type="submit">Confirm my email</button>
 </form></body></html>
-"#;
-
-const LANDING_PAGE: &str = r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>%APP_NAME%</title></head>
-<body style="font-family:sans-serif;max-width:32em;margin:3em auto">
-<h1>You're signed up</h1>
-<p>%HANDLE% is confirmed. Go back to %APP_NAME% and log in.</p>
-</body></html>
 "#;

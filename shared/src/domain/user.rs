@@ -11,21 +11,27 @@ use crate::error::{Error, Result};
 pub struct Handle(String);
 
 impl Handle {
-    /// Parses a client-supplied handle (602 when it is not an email address).
+    /// Parses a client-supplied handle (602 when it is not an email address). The local part
+    /// may hold any printable ASCII but `@` (RFC 5322 allows quoted oddities, so escaping — not
+    /// rejection — is what keeps handles out of markup); the domain must be dot-separated
+    /// labels of letters, digits and `-`.
     pub fn parse(raw: &str) -> Result<Self> {
         let h = raw.trim().to_lowercase();
         let valid = h.len() <= 254
             && h.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && !domain.is_empty()
-                    && !domain.contains('@')
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-            })
-            && !h
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || "<>()[]\\,;:\"".contains(c));
+                let labels: Vec<&str> = domain.split('.').collect();
+                (1..=64).contains(&local.len())
+                    && local
+                        .bytes()
+                        .all(|b| (0x21..=0x7e).contains(&b) && b != b'@')
+                    && labels.len() >= 2
+                    && labels.iter().all(|l| {
+                        !l.is_empty()
+                            && !l.starts_with('-')
+                            && !l.ends_with('-')
+                            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                    })
+            });
         if valid {
             Ok(Self(h))
         } else {
@@ -105,10 +111,48 @@ pub struct User {
     pub meta_data: Map<String, Value>,
     /// Bumped to revoke every access token issued before.
     pub token_epoch: u64,
+    /// The one session that survived the last revocation (a password change keeps the caller's).
+    #[serde(default)]
+    pub kept_session: Option<KeptSession>,
+    /// Username, once set (unique per app).
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// Created by anonymous login: no password, cannot log in with one.
+    #[serde(default)]
+    pub anonymous: bool,
     /// Creation time (epoch ms).
     pub created_at: i64,
     /// Last change (epoch ms).
     pub updated_at: i64,
+}
+
+/// A session exempted from a revocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptSession {
+    /// Its session id.
+    pub sid: String,
+    /// The epoch its token carries.
+    pub epoch: u64,
+}
+
+impl User {
+    /// Revokes every access token, or every one but `keep` (the caller's session).
+    pub fn revoke_sessions(&mut self, keep: Option<(&str, u64)>) {
+        self.kept_session = keep.map(|(sid, epoch)| KeptSession {
+            sid: sid.to_owned(),
+            epoch,
+        });
+        self.token_epoch += 1;
+    }
+
+    /// Whether an access token with this epoch and session id is still valid.
+    pub fn accepts_session(&self, epoch: u64, sid: &str) -> bool {
+        epoch == self.token_epoch
+            || self
+                .kept_session
+                .as_ref()
+                .is_some_and(|k| k.epoch == epoch && k.sid == sid)
+    }
 }
 
 #[cfg(test)]
@@ -129,7 +173,7 @@ mod tests {
             "a b@x.com",
             "a@b@c.com",
             "bob@.com",
-            "<script>@x.com",
+            "bob@x_y.com",
         ] {
             assert_eq!(Handle::parse(bad).unwrap_err().wire().code, 602, "{bad}");
         }

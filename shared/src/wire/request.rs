@@ -41,6 +41,31 @@ pub struct WireRequest {
     pub origin: String,
     /// The `Authorization: Bearer` value, for the admin API.
     pub bearer: Option<String>,
+    /// The client's address, for per-address limits: API Gateway's `sourceIp` in Lambda, the
+    /// peer address locally (never a client-supplied header, which would make limits bypassable).
+    pub client_ip: String,
+}
+
+fn client_ip(parts: &axum::http::request::Parts) -> String {
+    use lambda_http::request::RequestContext;
+    match parts.extensions.get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            if let Some(ip) = &ctx.http.source_ip {
+                return ip.clone();
+            }
+        }
+        Some(RequestContext::ApiGatewayV1(ctx)) => {
+            if let Some(ip) = &ctx.identity.source_ip {
+                return ip.clone();
+            }
+        }
+        _ => {}
+    }
+    parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -105,6 +130,7 @@ impl<S: Send + Sync> FromRequest<S> for WireRequest {
             credentials,
             origin: origin_of(&parts.headers),
             bearer,
+            client_ip: client_ip(&parts),
         })
     }
 }
