@@ -17,21 +17,46 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Replaces each `%NAME%` placeholder; values are HTML-escaped when `html` is true. Values that
-/// are already markup (a link built by us) are passed in `raw` and inserted as they are.
+/// Replaces each `%NAME%` placeholder in one pass (a substituted value is never scanned again,
+/// so a handle containing `%CODE%` stays text). Values are HTML-escaped when `html` is true;
+/// values that are already markup built by Keyturn (a link anchor) are passed in `raw` and
+/// inserted as they are. Unknown placeholders are left untouched.
 pub fn render(template: &str, values: &[(&str, &str)], raw: &[(&str, &str)], html: bool) -> String {
-    let mut out = template.to_owned();
-    for (name, value) in values {
-        let v = if html {
-            escape(value)
-        } else {
-            (*value).to_owned()
-        };
-        out = out.replace(&format!("%{name}%"), &v);
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(start) = rest.find('%') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let name_len = after.find('%').filter(|&end| {
+            after[..end]
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b == b'_')
+        });
+        let replaced = name_len.and_then(|end| {
+            let name = &after[..end];
+            let value = values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| if html { escape(v) } else { (*v).to_owned() })
+                .or_else(|| {
+                    raw.iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, v)| (*v).to_owned())
+                })?;
+            Some((value, end))
+        });
+        match replaced {
+            Some((value, end)) => {
+                out.push_str(&value);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('%');
+                rest = after;
+            }
+        }
     }
-    for (name, value) in raw {
-        out = out.replace(&format!("%{name}%"), value);
-    }
+    out.push_str(rest);
     out
 }
 
@@ -63,6 +88,17 @@ mod tests {
             "<p>&lt;script&gt;x&lt;/script&gt; / A&amp;B</p>"
         );
         assert_eq!(render(t, &v, &[], false), "<p><script>x</script> / A&B</p>");
+    }
+
+    #[test]
+    fn substituted_values_are_not_expanded_again() {
+        let out = render(
+            "%HANDLE% %CODE% 100% %NOPE%",
+            &[("HANDLE", "%CODE%"), ("CODE", "123456")],
+            &[],
+            false,
+        );
+        assert_eq!(out, "%CODE% 123456 100% %NOPE%");
     }
 
     #[test]
