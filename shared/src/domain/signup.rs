@@ -224,10 +224,8 @@ pub async fn complete_signup(
         return Err(Error::SignupDisabled);
     }
     let handle = Handle::parse(&req.handle)?;
-    let code = req.code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::invalid("code must be 6 digits"));
-    }
+    let code = six_digit_code(&req.code)?;
+    let code = code.as_str();
     let key = keys::signup(&app.app_id, handle.as_str());
     let Some(item) = state.store.get(&key).await? else {
         if state
@@ -288,6 +286,18 @@ pub async fn complete_signup(
             session::issue(state, &app, &user, &state.base_url(origin)).await?,
         )),
     }
+}
+
+/// The code as six digits. Codes are drawn from 000000–999999, but the wire coerces a JSON
+/// number to its string form and the original compared codes as integers, so a client posting
+/// `12345` for `012345` must be understood: up to six digits are left-padded with zeros (the same
+/// code, not a wider match).
+fn six_digit_code(raw: &str) -> Result<String> {
+    let code = raw.trim();
+    if code.is_empty() || code.len() > 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::invalid("code must be 6 digits"));
+    }
+    Ok(format!("{code:0>6}"))
 }
 
 /// `GET /completeSignup?appToken&handle&code`: the confirm page. Nothing changes until its
