@@ -6,3 +6,4 @@ mod aws_adapters;
 mod signup;
 mod store_conformance;
 mod support;
+mod wire;
