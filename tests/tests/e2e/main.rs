@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod aws_adapters;
+mod lambda_events;
 mod signup;
 mod store_conformance;
 mod support;
