@@ -34,10 +34,15 @@ pub async fn check(
     expires_at: i64,
     tries: &Key,
 ) -> Result<()> {
+    // Codes are drawn from 000000–999999, but the wire coerces a JSON number to its string
+    // form and the original compared codes as integers, so `12345` must mean `012345`: up to six
+    // digits are left-padded (the same code, never a wider match).
     let code = code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+    if code.is_empty() || code.len() > 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid("code must be 6 digits"));
     }
+    let code = format!("{code:0>6}");
+    let code = code.as_str();
     if expires_at <= state.clock.now_secs() {
         return Err(Error::SignupCodeExpired);
     }

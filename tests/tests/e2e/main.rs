@@ -3,5 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod aws_adapters;
+mod lambda_events;
+mod signup;
 mod store_conformance;
 mod support;
+mod wire;

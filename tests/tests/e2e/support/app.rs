@@ -9,7 +9,7 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use keyturn::AppState;
 use keyturn::clock::{Clock, ManualClock};
-use keyturn::codes::OsCodes;
+use keyturn::codes::{CodeGenerator, OsCodes};
 use keyturn::crypto::password::Cost;
 use keyturn::mail::outbox::{Outbox, OutboxEntry};
 use keyturn::secrets::local::KeyFileStore;
@@ -97,6 +97,33 @@ impl TestApp {
 
     /// A fresh stack over any store (e.g. DynamoDB through moto) sharing `clock`.
     pub async fn over(store: Arc<dyn ItemStore>, clock: ManualClock, dir: PathBuf) -> Self {
+        Self::over_with_codes(store, clock, dir, Arc::new(OsCodes)).await
+    }
+
+    /// A fresh stack over a temporary SQLite file whose one-time codes come from `codes` (e.g.
+    /// `ScriptedCodes`), for cases that depend on a code's digits.
+    pub async fn with_codes(codes: Arc<dyn CodeGenerator>) -> Self {
+        let clock = ManualClock::at(1_795_000_000_000);
+        let dir = temp_dir();
+        let store: Arc<dyn ItemStore> = Arc::new(
+            SqliteStore::open(&dir.join("store.sqlite3"), Arc::new(clock.clone())).unwrap(),
+        );
+        Self::over_with_codes(store, clock, dir, codes).await
+    }
+
+    /// A new stack over existing `store` and `dir` (a cold start: secrets are read afresh from
+    /// `dir/secrets.json`), sharing this stack's clock.
+    pub async fn restart(&self) -> Self {
+        Self::over(self.store.clone(), self.clock.clone(), self.dir.clone()).await
+    }
+
+    /// A fresh stack over any store, with its code generator given.
+    pub async fn over_with_codes(
+        store: Arc<dyn ItemStore>,
+        clock: ManualClock,
+        dir: PathBuf,
+        codes: Arc<dyn CodeGenerator>,
+    ) -> Self {
         let clock_dyn: Arc<dyn Clock> = Arc::new(clock.clone());
         let outbox = Arc::new(Outbox::open(&dir, clock_dyn.clone()).unwrap());
         let ports = Ports {
@@ -104,7 +131,7 @@ impl TestApp {
             secrets: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),
             mailer: outbox.clone(),
             clock: clock_dyn,
-            codes: Arc::new(OsCodes),
+            codes,
             outbox: Some(outbox.clone()),
         };
         let config = Config {

@@ -1,0 +1,928 @@
+//! Signup in its three flows, through the merged router as a client sees it: the bodies each SDK
+//! sends, the emails, the link's confirm page, and every refusal with proof that it wrote nothing.
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::flows::{app_token, confirm_form, jwt_claims, wrong_code};
+
+const SIGNUP: &str = "/api/appuser/signup";
+const COMPLETE: &str = "/api/appuser/completeSignup";
+const LOGIN: &str = "/api/appuser/login";
+
+async fn login(
+    t: &TestApp,
+    app: &TestAppInfo,
+    handle: &str,
+    password: &str,
+) -> crate::support::app::Resp {
+    t.post_json(
+        LOGIN,
+        &app_token(app),
+        json!({"handle": handle, "password": password}),
+    )
+    .await
+}
+
+fn assert_tokens(r: &crate::support::app::Resp) {
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v = r.json();
+    assert!(
+        v["jwt"].as_str().is_some_and(|j| j.split('.').count() == 3),
+        "{v}"
+    );
+    assert!(
+        v["access-token"].as_str().is_some_and(|a| !a.is_empty()),
+        "{v}"
+    );
+}
+
+// --- the code flow -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn code_flow_with_a_json_body_emails_a_code_that_completes_signup() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    let r = t
+        .post_json(
+            SIGNUP,
+            &app_token(&app),
+            json!({"handle": "Ann@X.com", "password": PW}),
+        )
+        .await;
+
+    r.assert_true();
+    assert_eq!(r.text, "true");
+    let mail = t.outbox().pop().unwrap();
+    assert_eq!(mail.to, "ann@x.com");
+    let code = t.last_code_for("ann@x.com");
+    assert!(mail.text.contains(&code) && mail.html.contains(&code));
+    assert_eq!(login(&t, &app, "ann@x.com", PW).await.json()["code"], 608);
+
+    let r = t
+        .post_json(
+            COMPLETE,
+            &app_token(&app),
+            json!({"handle": "ann@x.com", "code": code}),
+        )
+        .await;
+
+    assert_tokens(&r);
+    let claims = jwt_claims(r.json()["jwt"].as_str().unwrap());
+    assert_eq!(claims["email"], "ann@x.com");
+    assert_tokens(&login(&t, &app, "ann@x.com", PW).await);
+}
+
+#[tokio::test]
+async fn code_flow_with_a_swift_style_form_body_keeps_plus_signs_and_metadata() {
+    let t = TestApp::new().await;
+    let app = t
+        .create_app(json!({"metaData": [
+            {"path": "user_data.name", "fieldName": "name", "required": true}
+        ]}))
+        .await;
+
+    let body = format!(
+        r#"handle=bob%2B1@x.com&password={PW}&metaData={{"user_data":{{"name":"Bob B"}}}}"#
+    );
+    let r = t.post_form(SIGNUP, &app_token(&app), &body).await;
+
+    r.assert_true();
+    let code = t.last_code_for("bob+1@x.com");
+    let r = t
+        .post_form(
+            COMPLETE,
+            &app_token(&app),
+            &format!("handle=bob%2B1@x.com&code={code}"),
+        )
+        .await;
+    assert_tokens(&r);
+    let claims = jwt_claims(r.json()["jwt"].as_str().unwrap());
+    assert_eq!(claims["user_data"]["name"], "Bob B");
+    assert_eq!(claims["email"], "bob+1@x.com");
+    let r = t
+        .post_form(
+            LOGIN,
+            &app_token(&app),
+            &format!("handle=bob%2B1@x.com&password={PW}"),
+        )
+        .await;
+    assert_tokens(&r);
+}
+
+#[tokio::test]
+async fn codes_in_the_outbox_are_six_digits() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    for i in 0..5 {
+        let handle = format!("six{i}@x.com");
+        t.post_json(
+            SIGNUP,
+            &app_token(&app),
+            json!({"handle": handle, "password": PW}),
+        )
+        .await
+        .assert_true();
+        let mail = t.outbox().pop().unwrap();
+        let code = t.last_code_for(&handle);
+        assert_eq!(code.len(), 6);
+        assert!(code.bytes().all(|b| b.is_ascii_digit()));
+        // The code is the only run of digits of that length in the message.
+        assert!(mail.text.contains(&format!(" {code}.")), "{}", mail.text);
+    }
+}
+
+// --- the none flow -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn none_flow_hands_out_tokens_at_once() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({"signupFlow": "none"})).await;
+
+    let r = t
+        .post_json(
+            SIGNUP,
+            &app_token(&app),
+            json!({"handle": "nat@x.com", "password": PW}),
+        )
+        .await;
+
+    assert_tokens(&r);
+    assert_eq!(
+        jwt_claims(r.json()["jwt"].as_str().unwrap())["email"],
+        "nat@x.com"
+    );
+    assert!(
+        t.outbox().iter().all(|m| first_code_free(&m.text)),
+        "no code is mailed in the none flow"
+    );
+    assert_tokens(&login(&t, &app, "nat@x.com", PW).await);
+    let again = t
+        .post_json(
+            SIGNUP,
+            &app_token(&app),
+            json!({"handle": "nat@x.com", "password": PW}),
+        )
+        .await;
+    again.assert_error(400, 601);
+}
+
+fn first_code_free(text: &str) -> bool {
+    crate::support::app::first_code(text).is_none()
+}
+
+// --- the link flow -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn link_email_opens_a_confirm_page_that_completes_nothing() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({"signupFlow": "link"})).await;
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "lin+k@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+
+    let link = t.last_link_for("lin+k@x.com");
+
+    assert!(
+        link.starts_with("/api/appuser/completeSignup?appToken="),
+        "{link}"
+    );
+    assert!(link.contains("&handle=lin%2Bk%40x.com&code="), "{link}");
+    for _ in 0..2 {
+        let page = t.get(&link, &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        let ctype = page.headers["content-type"].to_str().unwrap();
+        assert!(ctype.starts_with("text/html"), "{ctype}");
+        assert!(page.text.contains("<form method=\"post\""));
+        // A scanner's GET must not complete (or burn) the signup.
+        login(&t, &app, "lin+k@x.com", PW)
+            .await
+            .assert_error(400, 608);
+    }
+    let store_key = keyturn::domain::keys::handle_claim(&app.app_id, "lin+k@x.com");
+    assert!(t.store.get(&store_key).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn posting_the_confirm_form_completes_and_shows_the_landing_page() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({"signupFlow": "link"})).await;
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "lin+k@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let page = t.get(&t.last_link_for("lin+k@x.com"), &[]).await;
+    let form = confirm_form(&page.text);
+    assert!(
+        form.action
+            .starts_with("/api/appuser/completeSignup?appToken=")
+    );
+    assert_eq!(form.handle, "lin+k@x.com");
+
+    let body = format!(
+        "handle={}&code={}",
+        form.handle.replace('+', "%2B"),
+        form.code
+    );
+    let landing = t.post_form(&form.action, &[], &body).await;
+
+    assert_eq!(landing.status, StatusCode::OK, "{}", landing.text);
+    assert!(
+        landing.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        landing.text.contains("lin+k@x.com is confirmed"),
+        "{}",
+        landing.text
+    );
+    assert_tokens(&login(&t, &app, "lin+k@x.com", PW).await);
+    // The link is spent: posting it again is "already registered".
+    t.post_form(&form.action, &[], &body)
+        .await
+        .assert_error(400, 601);
+}
+
+#[tokio::test]
+async fn a_configured_landing_page_is_used_and_every_substitution_is_escaped() {
+    let t = TestApp::new().await;
+    let evil = "<script>alert(1)</script> & Co";
+    let app = t
+        .create_app(json!({
+            "name": evil,
+            "signupFlow": "link",
+            "linkLandingPage": "<html><h1>Welcome to %APP_NAME%</h1><p>%HANDLE% is in.</p></html>"
+        }))
+        .await;
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "esc@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let mail = t.outbox().pop().unwrap();
+    assert!(!mail.html.contains("<script>"), "{}", mail.html);
+    assert!(
+        mail.html
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co"),
+        "{}",
+        mail.html
+    );
+
+    let page = t.get(&t.last_link_for("esc@x.com"), &[]).await;
+    assert!(!page.text.contains("<script>"), "{}", page.text);
+    assert!(page.text.contains("&lt;script&gt;"), "{}", page.text);
+    let form = confirm_form(&page.text);
+    let landing = t
+        .post_form(
+            &form.action,
+            &[],
+            &format!("handle={}&code={}", form.handle, form.code),
+        )
+        .await;
+
+    assert_eq!(landing.status, StatusCode::OK, "{}", landing.text);
+    assert_eq!(
+        landing.text,
+        "<html><h1>Welcome to &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</h1><p>esc@x.com is in.</p></html>"
+    );
+    let welcome = t.outbox().pop().unwrap();
+    assert!(!welcome.html.contains("<script>"), "{}", welcome.html);
+}
+
+// --- refusals that write nothing -----------------------------------------------------------
+
+/// Signs `handle` up with `body` (JSON) and asserts the error and that nothing was written.
+async fn refused_json(
+    t: &TestApp,
+    app: &TestAppInfo,
+    handle: &str,
+    body: serde_json::Value,
+    code: u64,
+) {
+    let r = t.post_json(SIGNUP, &app_token(app), body).await;
+    r.assert_error(400, code);
+    t.assert_nothing_written(app, handle).await;
+}
+
+/// The proof that a refused signup left nothing behind that matters: a correct signup still works.
+async fn correct_signup_still_works(t: &TestApp, app: &TestAppInfo, handle: &str) {
+    t.post_json(
+        SIGNUP,
+        &app_token(app),
+        json!({"handle": handle, "password": PW}),
+    )
+    .await
+    .assert_true();
+    assert_eq!(t.messages_to(handle), 1);
+}
+
+#[tokio::test]
+async fn a_password_of_the_wrong_length_is_602_and_writes_nothing() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    refused_json(
+        &t,
+        &app,
+        "p@x.com",
+        json!({"handle": "p@x.com", "password": &PW[..31]}),
+        602,
+    )
+    .await;
+    refused_json(
+        &t,
+        &app,
+        "p@x.com",
+        json!({"handle": "p@x.com", "password": format!("{PW}0")}),
+        602,
+    )
+    .await;
+
+    login(&t, &app, "p@x.com", PW).await.assert_error(400, 600);
+    correct_signup_still_works(&t, &app, "p@x.com").await;
+}
+
+#[tokio::test]
+async fn an_uppercase_or_non_hex_password_is_602_and_writes_nothing() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    refused_json(
+        &t,
+        &app,
+        "p@x.com",
+        json!({"handle": "p@x.com", "password": PW.to_uppercase()}),
+        602,
+    )
+    .await;
+    let non_hex = format!("{}z", &PW[..31]);
+    refused_json(
+        &t,
+        &app,
+        "p@x.com",
+        json!({"handle": "p@x.com", "password": non_hex}),
+        602,
+    )
+    .await;
+    let form = format!("handle=p@x.com&password={}", PW.to_uppercase());
+    t.post_form(SIGNUP, &app_token(&app), &form)
+        .await
+        .assert_error(400, 602);
+
+    t.assert_nothing_written(&app, "p@x.com").await;
+}
+
+#[tokio::test]
+async fn an_array_as_handle_is_602_never_a_lookup() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    refused_json(
+        &t,
+        &app,
+        "arr@x.com",
+        json!({"handle": ["arr@x.com"], "password": PW}),
+        602,
+    )
+    .await;
+    refused_json(
+        &t,
+        &app,
+        "arr@x.com",
+        json!({"handle": {"$ne": ""}, "password": PW}),
+        602,
+    )
+    .await;
+
+    assert!(t.outbox().is_empty());
+}
+
+#[tokio::test]
+async fn a_repeated_handle_key_in_a_form_is_602() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    let r = t
+        .post_form(
+            SIGNUP,
+            &app_token(&app),
+            &format!("handle=a@x.com&handle=b@x.com&password={PW}"),
+        )
+        .await;
+
+    r.assert_error(400, 602);
+    t.assert_nothing_written(&app, "a@x.com").await;
+    t.assert_nothing_written(&app, "b@x.com").await;
+}
+
+#[tokio::test]
+async fn a_handle_that_is_not_an_email_is_602() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    for bad in [
+        "bob",
+        "bob@",
+        "@x.com",
+        "bob@x",
+        "a b@x.com",
+        "bob@x..com",
+        "bob@-x.com",
+    ] {
+        refused_json(&t, &app, bad, json!({"handle": bad, "password": PW}), 602).await;
+    }
+    assert!(t.outbox().is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_handle_or_password_is_403() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    t.post_json(SIGNUP, &app_token(&app), json!({"password": PW}))
+        .await
+        .assert_error(400, 403);
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "", "password": PW}),
+    )
+    .await
+    .assert_error(400, 403);
+    refused_json(&t, &app, "m@x.com", json!({"handle": "m@x.com"}), 403).await;
+
+    assert!(t.outbox().is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_forged_or_missing_app_token_is_400() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+    let other = TestApp::new().await;
+    let foreign = other.create_app(json!({})).await;
+    let body = json!({"handle": "tok@x.com", "password": PW});
+
+    // The genuine claims under another Keyturn's signature, and the same claims unsigned.
+    let (claims, _) = app.app_token.rsplit_once('.').unwrap();
+    let (_, foreign_sig) = foreign.app_token.rsplit_once('.').unwrap();
+    let forged = format!("{claims}.{foreign_sig}");
+    let payload = claims.split('.').nth(1).unwrap();
+    let unsigned = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{payload}.");
+    for token in [
+        forged.as_str(),
+        unsigned.as_str(),
+        "not-a-token",
+        foreign.app_token.as_str(),
+    ] {
+        t.post_json(SIGNUP, &[("app-token", token)], body.clone())
+            .await
+            .assert_error(400, 400);
+    }
+    t.post_json(SIGNUP, &[], body.clone())
+        .await
+        .assert_error(400, 400);
+    // An access token is no app token.
+    let user = t.signed_up_user(&app, "someone@x.com").await;
+    let access = user["access-token"].as_str().unwrap();
+    t.post_json(SIGNUP, &[("access-token", access)], body.clone())
+        .await
+        .assert_error(400, 400);
+
+    t.assert_nothing_written(&app, "tok@x.com").await;
+    correct_signup_still_works(&t, &app, "tok@x.com").await;
+}
+
+#[tokio::test]
+async fn signup_and_completion_are_407_while_signup_is_disabled() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "early@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let code = t.last_code_for("early@x.com");
+    let r = t
+        .admin(
+            "PATCH",
+            &format!("/admin/apps/{}", app.app_id),
+            Some(json!({"signupEnabled": false})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    refused_json(
+        &t,
+        &app,
+        "late@x.com",
+        json!({"handle": "late@x.com", "password": PW}),
+        407,
+    )
+    .await;
+    t.post_json(
+        COMPLETE,
+        &app_token(&app),
+        json!({"handle": "early@x.com", "code": code}),
+    )
+    .await
+    .assert_error(400, 407);
+
+    login(&t, &app, "early@x.com", PW)
+        .await
+        .assert_error(400, 608);
+    t.admin(
+        "PATCH",
+        &format!("/admin/apps/{}", app.app_id),
+        Some(json!({"signupEnabled": true})),
+    )
+    .await;
+    assert_tokens(
+        &t.post_json(
+            COMPLETE,
+            &app_token(&app),
+            json!({"handle": "early@x.com", "code": code}),
+        )
+        .await,
+    );
+}
+
+#[tokio::test]
+async fn an_over_long_body_is_413_with_code_616() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+    let padding = "x".repeat(100 * 1024 + 1);
+
+    let r = t
+        .post_json(
+            SIGNUP,
+            &app_token(&app),
+            json!({"handle": "big@x.com", "password": PW, "padding": padding}),
+        )
+        .await;
+    r.assert_error(413, 616);
+    let form = format!("handle=big@x.com&password={PW}&padding={padding}");
+    t.post_form(SIGNUP, &app_token(&app), &form)
+        .await
+        .assert_error(413, 616);
+
+    t.assert_nothing_written(&app, "big@x.com").await;
+    // Just under the limit is fine.
+    let fits = "x".repeat(100 * 1024 - 200);
+    let r = t
+        .post_json(
+            SIGNUP,
+            &app_token(&app),
+            json!({"handle": "big@x.com", "password": PW, "padding": fits}),
+        )
+        .await;
+    r.assert_true();
+}
+
+#[tokio::test]
+async fn missing_required_metadata_is_604() {
+    let t = TestApp::new().await;
+    let app = t
+        .create_app(json!({"metaData": [
+            {"path": "user_data.name", "fieldName": "name", "required": true},
+            {"path": "user_data.team", "fieldName": "team"}
+        ]}))
+        .await;
+
+    refused_json(
+        &t,
+        &app,
+        "md@x.com",
+        json!({"handle": "md@x.com", "password": PW}),
+        604,
+    )
+    .await;
+    let only_optional = json!({"user_data": {"team": "blue"}}).to_string();
+    refused_json(
+        &t,
+        &app,
+        "md@x.com",
+        json!({"handle": "md@x.com", "password": PW, "metaData": only_optional}),
+        604,
+    )
+    .await;
+    let blank = json!({"user_data": {"name": "   "}}).to_string();
+    refused_json(
+        &t,
+        &app,
+        "md@x.com",
+        json!({"handle": "md@x.com", "password": PW, "metaData": blank}),
+        604,
+    )
+    .await;
+
+    let ok = json!({"user_data": {"name": "Mo"}}).to_string();
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "md@x.com", "password": PW, "metaData": ok}),
+    )
+    .await
+    .assert_true();
+}
+
+#[tokio::test]
+async fn metadata_that_is_not_a_json_object_is_604() {
+    let t = TestApp::new().await;
+    let app = t
+        .create_app(json!({"metaData": [{"path": "user_data.name", "fieldName": "name"}]}))
+        .await;
+
+    for bad in [
+        json!("not json"),
+        json!("[1,2]"),
+        json!("\"text\""),
+        json!([{"a": 1}]),
+    ] {
+        refused_json(
+            &t,
+            &app,
+            "mo@x.com",
+            json!({"handle": "mo@x.com", "password": PW, "metaData": bad}),
+            604,
+        )
+        .await;
+    }
+    let form = format!("handle=mo@x.com&password={PW}&metaData=[1]");
+    t.post_form(SIGNUP, &app_token(&app), &form)
+        .await
+        .assert_error(400, 604);
+    // A metadata value of the wrong type is refused too.
+    let number = json!({"user_data": {"name": 7}});
+    refused_json(
+        &t,
+        &app,
+        "mo@x.com",
+        json!({"handle": "mo@x.com", "password": PW, "metaData": number}),
+        604,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_existing_handle_is_601_and_gets_no_mail() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+    t.signed_up_user(&app, "taken@x.com").await;
+    let mails = t.messages_to("taken@x.com");
+
+    let r = t
+        .post_json(
+            SIGNUP,
+            &app_token(&app),
+            json!({"handle": " TAKEN@x.com ", "password": OTHER_PW}),
+        )
+        .await;
+
+    r.assert_error(400, 601);
+    assert_eq!(t.messages_to("taken@x.com"), mails);
+    let pending = keyturn::domain::keys::signup(&app.app_id, "taken@x.com");
+    assert!(t.store.get(&pending).await.unwrap().is_none());
+    assert_tokens(&login(&t, &app, "taken@x.com", PW).await);
+    login(&t, &app, "taken@x.com", OTHER_PW)
+        .await
+        .assert_error(400, 600);
+}
+
+#[tokio::test]
+async fn a_locale_the_app_does_not_offer_is_602() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({"locales": ["EN", "FR"]})).await;
+
+    refused_json(
+        &t,
+        &app,
+        "loc@x.com",
+        json!({"handle": "loc@x.com", "password": PW, "locale": "DE"}),
+        602,
+    )
+    .await;
+
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "loc@x.com", "password": PW, "locale": "fr"}),
+    )
+    .await
+    .assert_true();
+}
+
+// --- codes ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_expired_code_is_411() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "exp@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let code = t.last_code_for("exp@x.com");
+
+    t.clock.advance_secs(48 * 3600 + 1);
+    let r = t
+        .post_json(
+            COMPLETE,
+            &app_token(&app),
+            json!({"handle": "exp@x.com", "code": code}),
+        )
+        .await;
+
+    r.assert_error(400, 411);
+    login(&t, &app, "exp@x.com", PW)
+        .await
+        .assert_error(400, 608);
+}
+
+#[tokio::test]
+async fn a_code_just_inside_48_hours_still_works() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "late@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let code = t.last_code_for("late@x.com");
+
+    t.clock.advance_secs(48 * 3600 - 1);
+    let r = t
+        .post_json(
+            COMPLETE,
+            &app_token(&app),
+            json!({"handle": "late@x.com", "code": code}),
+        )
+        .await;
+
+    assert_tokens(&r);
+}
+
+#[tokio::test]
+async fn five_wrong_codes_are_602_and_the_sixth_try_is_614_even_when_right() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "try@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let code = t.last_code_for("try@x.com");
+    let wrong = wrong_code(&code);
+
+    for _ in 0..5 {
+        t.post_json(
+            COMPLETE,
+            &app_token(&app),
+            json!({"handle": "try@x.com", "code": wrong}),
+        )
+        .await
+        .assert_error(400, 602);
+    }
+    let r = t
+        .post_json(
+            COMPLETE,
+            &app_token(&app),
+            json!({"handle": "try@x.com", "code": code}),
+        )
+        .await;
+
+    r.assert_error(400, 614);
+    login(&t, &app, "try@x.com", PW)
+        .await
+        .assert_error(400, 608);
+    // A new signup issues a new code with fresh tries.
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "try@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let fresh = t.last_code_for("try@x.com");
+    assert_tokens(
+        &t.post_json(
+            COMPLETE,
+            &app_token(&app),
+            json!({"handle": "try@x.com", "code": fresh}),
+        )
+        .await,
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_signup_issues_a_new_code_and_the_old_one_stops_working() {
+    let codes = keyturn::codes::ScriptedCodes::new(&["111111", "222222"]);
+    let t = TestApp::with_codes(std::sync::Arc::new(codes)).await;
+    let app = t.create_app(json!({})).await;
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "re@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let old = t.last_code_for("re@x.com");
+
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "re@x.com", "password": OTHER_PW}),
+    )
+    .await
+    .assert_true();
+    let new = t.last_code_for("re@x.com");
+
+    assert_eq!((old.as_str(), new.as_str()), ("111111", "222222"));
+    t.post_json(
+        COMPLETE,
+        &app_token(&app),
+        json!({"handle": "re@x.com", "code": old}),
+    )
+    .await
+    .assert_error(400, 602);
+    assert_tokens(
+        &t.post_json(
+            COMPLETE,
+            &app_token(&app),
+            json!({"handle": "re@x.com", "code": new}),
+        )
+        .await,
+    );
+    // The latest signup's password is the account's.
+    assert_tokens(&login(&t, &app, "re@x.com", OTHER_PW).await);
+    login(&t, &app, "re@x.com", PW).await.assert_error(400, 600);
+}
+
+#[tokio::test]
+async fn a_completed_code_cannot_be_reused() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+    t.post_json(
+        SIGNUP,
+        &app_token(&app),
+        json!({"handle": "once@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let code = t.last_code_for("once@x.com");
+    let body = json!({"handle": "once@x.com", "code": code});
+    assert_tokens(&t.post_json(COMPLETE, &app_token(&app), body.clone()).await);
+
+    let r = t.post_json(COMPLETE, &app_token(&app), body).await;
+
+    r.assert_error(400, 601);
+}
+
+#[tokio::test]
+async fn completing_without_a_pending_signup_or_with_a_malformed_code_is_602() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    t.post_json(
+        COMPLETE,
+        &app_token(&app),
+        json!({"handle": "ghost@x.com", "code": "123456"}),
+    )
+    .await
+    .assert_error(400, 602);
+    for bad in ["12345a", "1234567", "abcdef"] {
+        t.post_json(
+            COMPLETE,
+            &app_token(&app),
+            json!({"handle": "ghost@x.com", "code": bad}),
+        )
+        .await
+        .assert_error(400, 602);
+    }
+    t.post_json(COMPLETE, &app_token(&app), json!({"handle": "ghost@x.com"}))
+        .await
+        .assert_error(400, 403);
+    t.assert_nothing_written(&app, "ghost@x.com").await;
+}

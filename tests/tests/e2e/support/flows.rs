@@ -1,0 +1,103 @@
+//! Helpers for reading what a flow produced: links and forms in emails and pages, JWT claims,
+//! and the proof that a refused request wrote nothing.
+
+use base64::Engine as _;
+use keyturn::domain::keys;
+use serde_json::Value;
+
+use super::app::{TestApp, TestAppInfo};
+
+/// The `app-token` header of `app`.
+pub fn app_token(app: &TestAppInfo) -> [(&'static str, &str); 1] {
+    [("app-token", app.app_token.as_str())]
+}
+
+/// A wrong code that is still six digits (the right one plus one, wrapping).
+pub fn wrong_code(right: &str) -> String {
+    let n: u32 = right.parse().unwrap();
+    format!("{:06}", (n + 1) % 1_000_000)
+}
+
+/// The claims of a JWT, decoded without verification (verification is the issuer suite's job).
+pub fn jwt_claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).expect("a JWT has three parts");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Reverses the five escapes of `keyturn::domain::html::escape`.
+pub fn html_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+/// The value of the first `attr="..."` after `marker` in `html`, unescaped.
+pub fn attr_after(html: &str, marker: &str, attr: &str) -> Option<String> {
+    let from = html.find(marker)?;
+    let rest = &html[from..];
+    let start = rest.find(&format!("{attr}=\""))? + attr.len() + 2;
+    let end = rest[start..].find('"')? + start;
+    Some(html_unescape(&rest[start..end]))
+}
+
+/// The confirm page's form: its action URL and the values of its hidden `handle` and `code`.
+#[derive(Debug)]
+pub struct ConfirmForm {
+    pub action: String,
+    pub handle: String,
+    pub code: String,
+}
+
+/// Reads the confirm form out of a page.
+pub fn confirm_form(html: &str) -> ConfirmForm {
+    ConfirmForm {
+        action: attr_after(html, "<form", "action").expect("form action"),
+        handle: attr_after(html, "name=\"handle\"", "value").expect("handle input"),
+        code: attr_after(html, "name=\"code\"", "value").expect("code input"),
+    }
+}
+
+impl TestApp {
+    /// The completion link in the newest email to `to`, as path and query (origin removed).
+    pub fn last_link_for(&self, to: &str) -> String {
+        let msg = self
+            .outbox()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == to)
+            .unwrap_or_else(|| panic!("no message to {to}"));
+        let start = msg
+            .text
+            .find("/api/appuser/completeSignup?")
+            .unwrap_or_else(|| panic!("no link in {:?}", msg.text));
+        let link = &msg.text[start..];
+        let end = link.find(char::is_whitespace).unwrap_or(link.len());
+        link[..end].to_owned()
+    }
+
+    /// Messages sent to `to` so far.
+    pub fn messages_to(&self, to: &str) -> usize {
+        self.outbox().iter().filter(|m| m.to == to).count()
+    }
+
+    /// Asserts that nothing exists for `handle` in `app`: no mail, no pending signup, no handle
+    /// claim (so no user), no code-try or mail counters.
+    pub async fn assert_nothing_written(&self, app: &TestAppInfo, handle: &str) {
+        assert_eq!(self.messages_to(handle), 0, "no mail to {handle}");
+        let id = app.app_id.as_str();
+        for key in [
+            keys::signup(id, handle),
+            keys::handle_claim(id, handle),
+            keys::signup_tries(id, handle),
+            keys::signup_mails(id, handle),
+        ] {
+            let item = self.store.get(&key).await.unwrap();
+            assert!(item.is_none(), "{}/{} was written", key.pk, key.sk);
+        }
+    }
+}
