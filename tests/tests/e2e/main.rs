@@ -6,3 +6,4 @@ mod aws_adapters;
 mod login;
 mod store_conformance;
 mod support;
+mod user_jwt;
