@@ -2,6 +2,7 @@
 //! `tests/run.sh`, through the endpoint in `KEYTURN_TEST_AWS_ENDPOINT`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod aws_adapters;
 mod login;
 mod store_conformance;
