@@ -22,7 +22,7 @@ pub fn to_wall_time(clock: &ManualClock) {
 }
 
 /// The path of an absolute URL (what the router is asked for).
-fn path_of(url: &str) -> String {
+pub fn path_of(url: &str) -> String {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
@@ -63,11 +63,21 @@ pub async fn verify_user_jwt(
     audience: &str,
 ) -> Result<Value, String> {
     let (issuer, jwks) = discover(app, app_id).await;
+    verify_against(&jwks, &issuer, jwt, audience)
+}
+
+/// Verifies `jwt` with a stock library against a fetched JWKS, picking the key by `kid`.
+pub fn verify_against(
+    jwks: &JwkSet,
+    issuer: &str,
+    jwt: &str,
+    audience: &str,
+) -> Result<Value, String> {
     let header = decode_header(jwt).map_err(|e| e.to_string())?;
     let kid = header.kid.ok_or("token has no kid")?;
     let jwk = jwks.find(&kid).ok_or("kid not in the JWKS")?;
     let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
-    decode::<Value>(jwt, &key, &validation(&issuer, audience))
+    decode::<Value>(jwt, &key, &validation(issuer, audience))
         .map(|d| d.claims)
         .map_err(|e| e.to_string())
 }
