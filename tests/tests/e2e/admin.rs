@@ -41,7 +41,8 @@ async fn admin_as(
     if let Some(a) = authorization {
         b = b.header("authorization", a);
     }
-    app.send(b.body(Body::from(body.to_string())).unwrap()).await
+    app.send(b.body(Body::from(body.to_string())).unwrap())
+        .await
 }
 
 async fn get_app(app: &TestApp, app_id: &str) -> Value {
@@ -96,9 +97,15 @@ async fn reading_or_patching_without_the_key_is_refused_and_changes_nothing() {
         admin_as(&app, "GET", &path, auth, json!({}))
             .await
             .assert_error(401, 617);
-        admin_as(&app, "PATCH", &path, auth, json!({ "signupEnabled": false }))
-            .await
-            .assert_error(401, 617);
+        admin_as(
+            &app,
+            "PATCH",
+            &path,
+            auth,
+            json!({ "signupEnabled": false }),
+        )
+        .await
+        .assert_error(401, 617);
     }
 
     assert_eq!(get_app(&app, &info.app_id).await, before);
@@ -172,7 +179,9 @@ async fn get_returns_the_settings_and_no_private_key_material() {
         for line in &body_lines {
             assert!(!text.contains(line), "private key material in {text}");
         }
-        for key in ["\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "master"] {
+        for key in [
+            "\"d\"", "\"p\"", "\"q\"", "\"dp\"", "\"dq\"", "\"qi\"", "master",
+        ] {
             assert!(!text.contains(key), "{key} in {text}");
         }
     }
@@ -276,7 +285,11 @@ async fn metadata_paths_over_registered_claims_are_refused_and_change_nothing() 
     }
 
     assert_eq!(settings_of(&get_app(&app, &info.app_id).await), before);
-    assert_eq!(listed_apps(&app).await.len(), 1, "a refused create stored an app");
+    assert_eq!(
+        listed_apps(&app).await.len(),
+        1,
+        "a refused create stored an app"
+    );
     // A nested path that merely ends in a claim name is fine.
     let r = patch(
         &app,

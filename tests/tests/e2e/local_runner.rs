@@ -192,7 +192,10 @@ async fn state_survives_a_restart() {
         .await;
     assert_eq!((status, &refused["code"]), (401, &json!(617)));
     let (status, after_login) = second.login(&app_token, "bob@example.com").await;
-    assert_eq!(status, 200, "the user and app token survived: {after_login}");
+    assert_eq!(
+        status, 200,
+        "the user and app token survived: {after_login}"
+    );
     let (issuer_after, jwks_after) = second.discover(&app_id).await;
     assert_eq!(issuer_after, issuer);
     assert_eq!(
@@ -262,7 +265,10 @@ async fn an_admin_key_from_the_environment_replaces_the_generated_one() {
 async fn outbox_lists_messages_newest_last_and_survives_a_restart() {
     let dir = data_dir();
     let runner = Runner::start(&dir).await;
-    let key = ensure_admin_key(&runner.state, None).await.unwrap().unwrap();
+    let key = ensure_admin_key(&runner.state, None)
+        .await
+        .unwrap()
+        .unwrap();
     let bearer = format!("Bearer {key}");
     let (_, created) = runner
         .send(

@@ -252,7 +252,11 @@ async fn access_token_opens_get_application_until_it_expires() {
 
     app.clock.advance_secs(24 * 3600 - 1);
     let r = app.get(GET_APPLICATION, &[("access-token", access)]).await;
-    assert_eq!(r.status, 200, "still valid a second before 24 h: {}", r.text);
+    assert_eq!(
+        r.status, 200,
+        "still valid a second before 24 h: {}",
+        r.text
+    );
 
     app.clock.advance_secs(1);
     app.get(GET_APPLICATION, &[("access-token", access)])
@@ -327,7 +331,11 @@ async fn forged_app_tokens_are_refused() {
         ),
         (
             "alg none",
-            format!("{}.{}.", b64(&json!({"alg":"none","typ":"JWT"})), b64(&claims)),
+            format!(
+                "{}.{}.",
+                b64(&json!({"alg":"none","typ":"JWT"})),
+                b64(&claims)
+            ),
         ),
         (
             "RS256 header over the genuine signature",

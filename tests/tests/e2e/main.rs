@@ -4,6 +4,7 @@
 
 mod admin;
 mod aws_adapters;
+mod dynamo_flow;
 mod local_runner;
 mod login;
 mod store_conformance;

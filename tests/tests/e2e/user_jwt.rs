@@ -33,7 +33,10 @@ pub fn path_of(url: &str) -> String {
 /// The discovery document's issuer and JWKS, fetched as a consumer would.
 pub async fn discover(app: &TestApp, app_id: &str) -> (String, JwkSet) {
     let r = app
-        .get(&format!("/apps/{app_id}/.well-known/openid-configuration"), &[])
+        .get(
+            &format!("/apps/{app_id}/.well-known/openid-configuration"),
+            &[],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let doc = r.json();
@@ -96,7 +99,11 @@ async fn login(app: &TestApp, info: &TestAppInfo, handle: &str) -> Value {
 
 async fn patch(app: &TestApp, info: &TestAppInfo, settings: Value) {
     let r = app
-        .admin("PATCH", &format!("/admin/apps/{}", info.app_id), Some(settings))
+        .admin(
+            "PATCH",
+            &format!("/admin/apps/{}", info.app_id),
+            Some(settings),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 }
@@ -131,7 +138,10 @@ async fn login_jwt_verifies_through_discovery_and_jwks() {
     assert_eq!(claims["aud"], info.app_id.as_str());
     assert_eq!(claims["email"], "bob@example.com");
     let sub = claims["sub"].as_str().unwrap();
-    assert!(!sub.is_empty() && !sub.contains('@'), "sub is not the email: {sub}");
+    assert!(
+        !sub.is_empty() && !sub.contains('@'),
+        "sub is not the email: {sub}"
+    );
     let at_signup = verify_user_jwt(&app, &info.app_id, &jwt_of(&signup), &info.app_id)
         .await
         .unwrap();
@@ -249,7 +259,11 @@ async fn public_key_pem_verifies_the_same_token() {
         .await;
 
     assert_eq!(r.status, 200, "{}", r.text);
-    assert!(r.text.starts_with("-----BEGIN PUBLIC KEY-----"), "{}", r.text);
+    assert!(
+        r.text.starts_with("-----BEGIN PUBLIC KEY-----"),
+        "{}",
+        r.text
+    );
     let key = DecodingKey::from_rsa_pem(r.text.as_bytes()).unwrap();
     let claims = decode::<Value>(&jwt, &key, &validation(&issuer, &info.app_id))
         .unwrap()
