@@ -130,6 +130,17 @@ async fn pending_signup_answers_608_only_to_its_own_password() {
 }
 
 #[tokio::test]
+async fn a_user_of_one_app_cannot_log_in_to_another() {
+    let (app, info) = app_with_user("bob@example.com").await;
+    let other = app.create_app(json!({})).await;
+
+    let r = login(&app, &other, "bob@example.com", PW).await;
+
+    r.assert_error(400, 600);
+    assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+}
+
+#[tokio::test]
 async fn handle_without_at_sign_is_606() {
     let (app, info) = app_with_user("bob@example.com").await;
 
@@ -160,18 +171,27 @@ async fn eleventh_try_in_the_window_is_locked_out_even_with_the_right_password()
 }
 
 #[tokio::test]
-async fn lockout_ends_when_the_window_has_passed() {
+async fn lockout_ends_when_the_retry_after_has_passed() {
     let (app, info) = app_with_user("bob@example.com").await;
-    for _ in 0..10 {
+    login(&app, &info, "bob@example.com", OTHER_PW)
+        .await
+        .assert_error(400, 600);
+    app.clock.advance_secs(100);
+    for _ in 0..9 {
         login(&app, &info, "bob@example.com", OTHER_PW)
             .await
             .assert_error(400, 600);
     }
+    let locked = login(&app, &info, "bob@example.com", PW).await;
+    locked.assert_error(429, 615);
+    // The window opened with the first try, 100 s ago.
+    assert_eq!(locked.headers["retry-after"], "800");
+
+    app.clock.advance_secs(799);
     login(&app, &info, "bob@example.com", PW)
         .await
         .assert_error(429, 615);
-
-    app.clock.advance_secs(15 * 60 + 1);
+    app.clock.advance_secs(1);
 
     assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
 }
