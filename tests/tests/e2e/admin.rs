@@ -177,7 +177,9 @@ async fn get_returns_the_settings_and_no_private_key_material() {
     let jwks = app
         .get(&format!("/apps/{app_id}/.well-known/jwks.json"), &[])
         .await;
-    let pem = app.get(&format!("/apps/{app_id}/public-key.pem"), &[]).await;
+    let pem = app
+        .get(&format!("/apps/{app_id}/public-key.pem"), &[])
+        .await;
     assert_eq!(jwks.status, 200, "{}", jwks.text);
     assert_eq!(pem.status, 200, "{}", pem.text);
     for text in [&r.text, &created.text, &jwks.text, &pem.text] {
