@@ -153,6 +153,8 @@ mod tests {
         assert!(validate_fields(&[field("user_data.sub", false)]).is_ok());
         assert!(validate_fields(&[field("a..b", false)]).is_err());
         assert!(validate_fields(&[field("a", false), field("a", true)]).is_err());
+        assert!(validate_fields(&[field("a", false), field("a.b", true)]).is_err());
+        assert!(validate_fields(&[field("a.b", false), field("ab.c", true)]).is_ok());
     }
 
     #[test]

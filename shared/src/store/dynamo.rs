@@ -15,6 +15,9 @@
 mod codec;
 mod expr;
 
+/// Attempts at a transaction cancelled only by contention with another transaction.
+const TRANSACTION_RETRIES: u32 = 5;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -373,30 +376,51 @@ impl ItemStore for DynamoStore {
         if items.is_empty() {
             return Ok(());
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) => match e.as_service_error() {
+        // Another transaction touching one of these items cancels ours with a
+        // `TransactionConflict` reason (real DynamoDB does this under concurrency; moto does
+        // not): that is contention, not a failed condition, so the whole transaction is retried
+        // with a short jittered backoff before giving up as a conflict.
+        for attempt in 0..TRANSACTION_RETRIES {
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await;
+            let e = match result {
+                Ok(_) => return Ok(()),
+                Err(e) => e,
+            };
+            match e.as_service_error() {
                 Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
-                    let failed = cancel
-                        .cancellation_reasons()
+                    let reasons = cancel.cancellation_reasons();
+                    if let Some(i) = reasons
                         .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"));
-                    match failed {
-                        Some(i) => Err(StoreError::Conflict {
+                        .position(|r| r.code() == Some("ConditionalCheckFailed"))
+                    {
+                        return Err(StoreError::Conflict {
                             op: origin.get(i).copied(),
-                        }),
-                        None => Err(backend(e)),
+                        });
+                    }
+                    if !reasons
+                        .iter()
+                        .any(|r| r.code() == Some("TransactionConflict"))
+                    {
+                        return Err(backend(e));
                     }
                 }
-                _ => Err(backend(e)),
-            },
+                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {}
+                _ => return Err(backend(e)),
+            }
+            let jitter = u64::from(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_nanos() % 10)
+                    .unwrap_or(0),
+            );
+            tokio::time::sleep(std::time::Duration::from_millis((10 << attempt) + jitter)).await;
         }
+        Err(StoreError::Conflict { op: None })
     }
 
     async fn add(

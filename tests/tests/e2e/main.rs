@@ -2,9 +2,14 @@
 //! `tests/run.sh`, through the endpoint in `KEYTURN_TEST_AWS_ENDPOINT`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
 mod aws_adapters;
+mod dynamo_flow;
 mod lambda_events;
+mod local_runner;
+mod login;
 mod signup;
 mod store_conformance;
 mod support;
+mod user_jwt;
 mod wire;

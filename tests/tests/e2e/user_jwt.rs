@@ -1,0 +1,301 @@
+//! The user JWT as a third-party consumer sees it: a stock JWT library verifies it through the
+//! app's OIDC discovery document and JWKS (or its PEM), and its claims follow the app settings.
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
+use keyturn::clock::{Clock, ManualClock};
+use serde_json::{Value, json};
+
+use crate::support::app::{PW, TestApp, TestAppInfo};
+
+/// Moves a test clock to wall time, so the stock library's own `exp` check (which reads the
+/// system clock) is meaningful for tokens issued under it.
+pub fn to_wall_time(clock: &ManualClock) {
+    let wall = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let wall = i64::try_from(wall).unwrap();
+    let now = clock.now_secs();
+    assert!(now <= wall, "test clock is ahead of wall time");
+    clock.advance_secs(wall - now);
+}
+
+/// The path of an absolute URL (what the router is asked for).
+pub fn path_of(url: &str) -> String {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or_else(|| panic!("not an absolute URL: {url}"));
+    rest[rest.find('/').unwrap_or(rest.len())..].to_owned()
+}
+
+/// The discovery document's issuer and JWKS, fetched as a consumer would.
+pub async fn discover(app: &TestApp, app_id: &str) -> (String, JwkSet) {
+    let r = app
+        .get(
+            &format!("/apps/{app_id}/.well-known/openid-configuration"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let doc = r.json();
+    let issuer = doc["issuer"].as_str().unwrap().to_owned();
+    let jwks_uri = doc["jwks_uri"].as_str().unwrap();
+    let r = app.get(&path_of(jwks_uri), &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let jwks: JwkSet = serde_json::from_str(&r.text).unwrap();
+    (issuer, jwks)
+}
+
+fn validation(issuer: &str, audience: &str) -> Validation {
+    let mut v = Validation::new(Algorithm::RS256);
+    v.set_issuer(&[issuer]);
+    v.set_audience(&[audience]);
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    v.leeway = 0;
+    v
+}
+
+/// Verifies `jwt` with a stock library through `app_id`'s discovery document and JWKS, picking
+/// the key by the token's `kid`; returns the claims or why verification failed.
+pub async fn verify_user_jwt(
+    app: &TestApp,
+    app_id: &str,
+    jwt: &str,
+    audience: &str,
+) -> Result<Value, String> {
+    let (issuer, jwks) = discover(app, app_id).await;
+    verify_against(&jwks, &issuer, jwt, audience)
+}
+
+/// Verifies `jwt` with a stock library against a fetched JWKS, picking the key by `kid`.
+pub fn verify_against(
+    jwks: &JwkSet,
+    issuer: &str,
+    jwt: &str,
+    audience: &str,
+) -> Result<Value, String> {
+    let header = decode_header(jwt).map_err(|e| e.to_string())?;
+    let kid = header.kid.ok_or("token has no kid")?;
+    let jwk = jwks.find(&kid).ok_or("kid not in the JWKS")?;
+    let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
+    decode::<Value>(jwt, &key, &validation(issuer, audience))
+        .map(|d| d.claims)
+        .map_err(|e| e.to_string())
+}
+
+async fn login(app: &TestApp, info: &TestAppInfo, handle: &str) -> Value {
+    let r = app
+        .post_json(
+            "/api/appuser/login",
+            &[("app-token", info.app_token.as_str())],
+            json!({ "handle": handle, "password": PW }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json()
+}
+
+async fn patch(app: &TestApp, info: &TestAppInfo, settings: Value) {
+    let r = app
+        .admin(
+            "PATCH",
+            &format!("/admin/apps/{}", info.app_id),
+            Some(settings),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+async fn fresh() -> (TestApp, TestAppInfo) {
+    let app = TestApp::new().await;
+    to_wall_time(&app.clock);
+    let info = app.create_app(json!({})).await;
+    (app, info)
+}
+
+fn jwt_of(v: &Value) -> String {
+    v["jwt"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn login_jwt_verifies_through_discovery_and_jwks() {
+    let (app, info) = fresh().await;
+    let signup = app.signed_up_user(&info, "bob@example.com").await;
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+
+    let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
+        .await
+        .unwrap();
+
+    let header = decode_header(&jwt).unwrap();
+    assert_eq!(header.alg, Algorithm::RS256);
+    assert_eq!(
+        claims["iss"],
+        format!("http://127.0.0.1:8787/apps/{}", info.app_id)
+    );
+    assert_eq!(claims["aud"], info.app_id.as_str());
+    assert_eq!(claims["email"], "bob@example.com");
+    let sub = claims["sub"].as_str().unwrap();
+    assert!(
+        !sub.is_empty() && !sub.contains('@'),
+        "sub is not the email: {sub}"
+    );
+    let at_signup = verify_user_jwt(&app, &info.app_id, &jwt_of(&signup), &info.app_id)
+        .await
+        .unwrap();
+    assert_eq!(at_signup["sub"], sub, "sub is stable across tokens");
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        24 * 3600
+    );
+    assert_eq!(claims["iat"].as_i64().unwrap(), app.clock.now_secs());
+}
+
+#[tokio::test]
+async fn audience_is_the_realm_app_id_when_set() {
+    let (app, info) = fresh().await;
+    app.signed_up_user(&info, "bob@example.com").await;
+    patch(&app, &info, json!({ "realmAppId": "myrealmapp-abcde" })).await;
+
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+
+    let claims = verify_user_jwt(&app, &info.app_id, &jwt, "myrealmapp-abcde")
+        .await
+        .unwrap();
+    assert_eq!(claims["aud"], "myrealmapp-abcde");
+    let err = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
+        .await
+        .unwrap_err();
+    assert!(err.contains("Audience"), "{err}");
+}
+
+#[tokio::test]
+async fn jwt_lifetime_follows_user_jwt_expiration() {
+    let (app, info) = fresh().await;
+    app.signed_up_user(&info, "bob@example.com").await;
+    patch(&app, &info, json!({ "userJWTExpiration": 2 })).await;
+
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+
+    let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        2 * 3600
+    );
+}
+
+#[tokio::test]
+async fn email_claim_is_absent_when_meta_data_email_is_false() {
+    let (app, info) = fresh().await;
+    app.signed_up_user(&info, "bob@example.com").await;
+    patch(&app, &info, json!({ "metaDataEmail": false })).await;
+
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+
+    let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
+        .await
+        .unwrap();
+    assert!(claims.get("email").is_none(), "{claims}");
+    assert!(claims["sub"].is_string());
+}
+
+#[tokio::test]
+async fn metadata_lands_at_its_dot_path_and_undeclared_keys_are_dropped() {
+    let app = TestApp::new().await;
+    to_wall_time(&app.clock);
+    let info = app
+        .create_app(json!({ "metaData": [
+            { "path": "user_data.name.first", "fieldName": "first", "required": true },
+            { "path": "user_data.team", "fieldName": "team" },
+            { "path": "contact.mail", "fieldName": "email" },
+        ]}))
+        .await;
+    let h = [("app-token", info.app_token.as_str())];
+    let meta = json!({
+        "user_data": { "name": { "first": "Bob", "middle": "X" }, "admin": "yes" },
+        "sub": "someone-else", "role": "root", "contact": { "mail": "evil@example.com" },
+    });
+    app.post_json(
+        "/api/appuser/signup",
+        &h,
+        json!({ "handle": "bob@example.com", "password": PW, "metaData": meta.to_string() }),
+    )
+    .await
+    .assert_true();
+    let code = app.last_code_for("bob@example.com");
+    let r = app
+        .post_json(
+            "/api/appuser/completeSignup",
+            &h,
+            json!({ "handle": "bob@example.com", "code": code }),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+
+    let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
+        .await
+        .unwrap();
+    assert_eq!(claims["user_data"], json!({ "name": { "first": "Bob" } }));
+    assert_eq!(claims["contact"], json!({ "mail": "bob@example.com" }));
+    assert!(claims.get("role").is_none(), "{claims}");
+    assert_ne!(claims["sub"], "someone-else");
+}
+
+#[tokio::test]
+async fn public_key_pem_verifies_the_same_token() {
+    let (app, info) = fresh().await;
+    app.signed_up_user(&info, "bob@example.com").await;
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+    let (issuer, _) = discover(&app, &info.app_id).await;
+
+    let r = app
+        .get(&format!("/apps/{}/public-key.pem", info.app_id), &[])
+        .await;
+
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(
+        r.text.starts_with("-----BEGIN PUBLIC KEY-----"),
+        "{}",
+        r.text
+    );
+    let key = DecodingKey::from_rsa_pem(r.text.as_bytes()).unwrap();
+    let claims = decode::<Value>(&jwt, &key, &validation(&issuer, &info.app_id))
+        .unwrap()
+        .claims;
+    assert_eq!(claims["email"], "bob@example.com");
+}
+
+#[tokio::test]
+async fn a_token_of_another_app_does_not_verify_against_this_apps_jwks() {
+    let (app, info) = fresh().await;
+    let other = app.create_app(json!({})).await;
+    app.signed_up_user(&other, "bob@example.com").await;
+    let jwt = jwt_of(&login(&app, &other, "bob@example.com").await);
+    assert!(
+        verify_user_jwt(&app, &other.app_id, &jwt, &other.app_id)
+            .await
+            .is_ok()
+    );
+
+    let by_kid = verify_user_jwt(&app, &info.app_id, &jwt, &other.app_id).await;
+
+    assert_eq!(by_kid.unwrap_err(), "kid not in the JWKS");
+    // Even forcing this app's key (ignoring the kid) the signature does not match.
+    let (issuer, jwks) = discover(&app, &info.app_id).await;
+    assert_eq!(jwks.keys.len(), 1);
+    let key = DecodingKey::from_jwk(&jwks.keys[0]).unwrap();
+    let mut v = validation(&issuer, &other.app_id);
+    v.validate_aud = false;
+    v.iss = None;
+    let err = decode::<Value>(&jwt, &key, &v).unwrap_err();
+    assert_eq!(
+        *err.kind(),
+        jsonwebtoken::errors::ErrorKind::InvalidSignature
+    );
+}
