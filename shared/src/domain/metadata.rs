@@ -67,6 +67,16 @@ pub fn validate_fields(fields: &[MetaField]) -> Result<()> {
             )));
         }
     }
+    // `a` and `a.b` would overwrite each other in the JWT: refuse nested declarations.
+    for a in fields {
+        let nested = format!("{}.", a.path);
+        if let Some(b) = fields.iter().find(|b| b.path.starts_with(&nested)) {
+            return Err(Error::InvalidMetadata(format!(
+                "paths {:?} and {:?} overlap",
+                a.path, b.path
+            )));
+        }
+    }
     Ok(())
 }
 
