@@ -58,10 +58,10 @@ pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Res
             None => {}
         }
     }
-    if s.user_names_enabled {
-        if let Some(name) = &user.user_name {
-            claims.insert("userName".into(), Value::String(name.clone()));
-        }
+    if s.user_names_enabled
+        && let Some(name) = &user.user_name
+    {
+        claims.insert("userName".into(), Value::String(name.clone()));
     }
     // Registered claims are written last, so nothing above can overwrite them even if a
     // reserved path slipped into stored settings.

@@ -150,15 +150,15 @@ pub async fn effective(
     if let Some(t) = stored(state, &app.app_id, locale, name).await? {
         return Ok((t, true));
     }
-    if locale != "EN" {
-        if let Some(t) = stored(state, &app.app_id, "EN", name).await? {
-            return Ok((t, true));
-        }
+    if locale != "EN"
+        && let Some(t) = stored(state, &app.app_id, "EN", name).await?
+    {
+        return Ok((t, true));
     }
-    if name == TemplateName::ClickThrough {
-        if let Some(html) = &app.settings.link_landing_page {
-            return Ok((t("", "", html), true));
-        }
+    if name == TemplateName::ClickThrough
+        && let Some(html) = &app.settings.link_landing_page
+    {
+        return Ok((t("", "", html), true));
     }
     Ok((default_template(name), false))
 }

@@ -16,18 +16,36 @@ pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Collapses repeated slashes before routing (`//api/appuser/...` must work: the Swift SDK's
-/// two-factor calls send it).
+/// Normalises the path before routing: repeated slashes collapse (`//api/appuser/...` must
+/// work: the Swift SDK's two-factor calls send it), and behind API Gateway a named stage's
+/// prefix (`/prod/api/...`, which `lambda_http` keeps) is dropped, so routes match on any stage.
 pub fn collapse_slashes<B>(mut req: http::Request<B>) -> http::Request<B> {
-    let uri = req.uri();
-    if !uri.path().contains("//") {
-        return req;
+    let stage = match req
+        .extensions()
+        .get::<lambda_http::request::RequestContext>()
+    {
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),
+        Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) => ctx.stage.clone(),
+        _ => None,
     }
+    .filter(|s| !s.is_empty() && s != "$default");
+    let uri = req.uri();
     let mut path = String::with_capacity(uri.path().len());
     for c in uri.path().chars() {
         if !(c == '/' && path.ends_with('/')) {
             path.push(c);
         }
+    }
+    if let Some(stage) = stage {
+        let prefix = format!("/{stage}");
+        if path == prefix {
+            path = "/".to_owned();
+        } else if path.starts_with(&format!("{prefix}/")) {
+            path = path[prefix.len()..].to_owned();
+        }
+    }
+    if path == uri.path() {
+        return req;
     }
     let rebuilt = match uri.query() {
         Some(q) => format!("{path}?{q}"),

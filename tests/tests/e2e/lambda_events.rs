@@ -149,3 +149,29 @@ async fn a_function_answers_other_routes_with_a_json_404_and_collapses_slashes()
     let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
     r.assert_true();
 }
+
+#[tokio::test]
+async fn a_named_stage_prefix_is_ignored() {
+    let t = TestApp::new().await;
+    let app = t.create_app(json!({})).await;
+
+    let mut ev = event(SIGNUP_EVENT, &app);
+    ev["rawPath"] = json!("/prod/api/appuser/signup");
+    ev["requestContext"]["http"]["path"] = json!("/prod/api/appuser/signup");
+    ev["requestContext"]["stage"] = json!("prod");
+    let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
+    r.assert_true();
+
+    // lambda_http adds the stage when API Gateway left it out; that path routes too.
+    let mut ev = event(SIGNUP_EVENT, &app);
+    ev["body"] = json!(
+        ev["body"]
+            .as_str()
+            .unwrap()
+            .replace("lam+da@x.com", "stage2@x.com")
+    );
+    ev["requestContext"]["stage"] = json!("prod");
+    let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
+    r.assert_true();
+    assert_eq!(t.last_code_for("stage2@x.com").len(), 6);
+}
