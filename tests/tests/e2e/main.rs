@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod aws_adapters;
+mod invites;
 mod store_conformance;
 mod support;
