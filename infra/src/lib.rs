@@ -30,6 +30,9 @@ pub fn routes() -> Router<AppState> {
         .merge(keyturn_fn_login::router())
         .merge(keyturn_fn_issuer::router())
         .merge(keyturn_fn_admin::router())
+        .merge(keyturn_fn_invite::router())
+        .merge(keyturn_fn_register::router())
+        .merge(keyturn_fn_revoke_invite::router())
         .route("/local/outbox", get(outbox))
 }
 

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod html;
+pub mod invite;
 pub mod issuer;
 pub mod keys;
 pub mod limits;

@@ -133,7 +133,8 @@ pub async fn signup(
     }
 }
 
-fn new_user(
+/// A new active user record (fresh id, epoch 0), for every flow that creates accounts.
+pub(crate) fn new_user(
     state: &AppState,
     app: &App,
     handle: &Handle,
@@ -162,10 +163,7 @@ fn new_user(
 /// Creates the user and its handle claim in one transaction (plus `extra` operations, which run
 /// after them); a taken handle is 601.
 async fn create_user(state: &AppState, user: &User, extra: Vec<WriteOp>) -> Result<()> {
-    let mut ops = vec![
-        WriteOp::Put(repo::user_item(user, 1)?, Condition::Absent),
-        WriteOp::Put(repo::handle_claim_item(user)?, Condition::Absent),
-    ];
+    let mut ops = user_creation_ops(user)?;
     ops.extend(extra);
     match state.store.transact(ops).await {
         Ok(()) => Ok(()),
@@ -174,6 +172,16 @@ async fn create_user(state: &AppState, user: &User, extra: Vec<WriteOp>) -> Resu
         Err(StoreError::Conflict { .. }) => Err(Error::invalid("signup changed; try again")),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The two writes that create an account: the user record (op 0) and its handle claim (op 1),
+/// both create-if-absent, so a conflict on op 1 means the handle is taken. Callers append their
+/// own operations and run them as one transaction.
+pub(crate) fn user_creation_ops(user: &User) -> Result<Vec<WriteOp>> {
+    Ok(vec![
+        WriteOp::Put(repo::user_item(user, 1)?, Condition::Absent),
+        WriteOp::Put(repo::handle_claim_item(user)?, Condition::Absent),
+    ])
 }
 
 /// A completion request as the wire delivers it.

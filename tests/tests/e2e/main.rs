@@ -5,6 +5,7 @@
 mod admin;
 mod aws_adapters;
 mod dynamo_flow;
+mod invites;
 mod lambda_events;
 mod local_runner;
 mod login;

@@ -1,0 +1,152 @@
+//! The developer's invites (admin API): create or re-send, list, revoke. The caller is already
+//! authorised by [`crate::domain::admin::authorize`].
+//!
+//! Unlike the end-user route, the admin is told when a handle already has an account (601): the
+//! developer can list users anyway, so there is nothing to hide, and a silent `true` would only
+//! confuse. Admin invites replace any live invite to the handle, whoever sent it.
+
+use serde_json::{Map, Value};
+
+use super::{ADMIN_SENDER, Invite, Outcome, Sender, revoke, send_invite};
+use crate::AppState;
+use crate::domain::app::App;
+use crate::domain::user::{Handle, parse_locale};
+use crate::domain::{keys, metadata, repo};
+use crate::error::{Error, Result};
+use crate::store::{Index, Query, StoreError};
+use crate::wire::Reply;
+
+/// Page size of the invite listing when none is asked for.
+const DEFAULT_PAGE: usize = 50;
+/// Largest page of the invite listing.
+const MAX_PAGE: usize = 100;
+
+async fn app(state: &AppState, app_id: &str) -> Result<App> {
+    Ok(repo::load_app(state, app_id)
+        .await?
+        .ok_or(Error::AppNotFound)?
+        .0)
+}
+
+fn body_object(body: &[u8]) -> Result<Map<String, Value>> {
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(Error::invalid("body must be a JSON object")),
+    }
+}
+
+fn text(body: &Map<String, Value>, name: &'static str) -> Result<Option<String>> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::invalid(format!("{name} must be a string"))),
+    }
+}
+
+fn meta_data(body: &Map<String, Value>) -> Result<Option<Map<String, Value>>> {
+    match body.get("metaData") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o.clone())),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => match serde_json::from_str(s) {
+            Ok(Value::Object(o)) => Ok(Some(o)),
+            _ => Err(Error::InvalidMetadata(
+                "metaData must be a JSON object".into(),
+            )),
+        },
+        Some(_) => Err(Error::InvalidMetadata(
+            "metaData must be a JSON object".into(),
+        )),
+    }
+}
+
+/// `POST /admin/apps/{appId}/invites` `{"handle", "metaData"?, "locale"?}`: invites (or
+/// re-invites, with a new code) `handle` as the developer. Returns the invite (never its code).
+pub async fn create(state: &AppState, app_id: &str, body: &[u8]) -> Result<Reply> {
+    let app = app(state, app_id).await?;
+    if !app.settings.invitation_enabled {
+        return Err(Error::InvitationDisabled);
+    }
+    let body = body_object(body)?;
+    let handle = Handle::parse(&text(&body, "handle")?.ok_or(Error::MissingParam("handle"))?)?;
+    let meta = metadata::extract(&app.settings.meta_data_invite, meta_data(&body)?.as_ref())?;
+    let locale = parse_locale(text(&body, "locale")?);
+    if !app.offers_locale(&locale) {
+        return Err(Error::invalid(format!(
+            "locale {locale} is not offered by this app"
+        )));
+    }
+    let sender = Sender {
+        inviter: ADMIN_SENDER,
+        handle: "",
+        sender_user_id: None,
+        locale: &locale,
+    };
+    match send_invite(state, &app, &handle, meta, sender).await? {
+        Outcome::Sent(invite) => {
+            tracing::info!(app_id = %app.app_id, "admin: invite sent");
+            Ok(Reply::Json(invite.view()))
+        }
+        Outcome::AlreadyRegistered => Err(Error::HandleTaken),
+        // Unreachable for the admin, who may replace any invite; kept exhaustive.
+        Outcome::HeldByAnother => Err(Error::Internal("admin invite was refused".into())),
+    }
+}
+
+/// `GET /admin/apps/{appId}/invites?limit=&cursor=`: one page of the app's invites in handle
+/// order, through the sparse index (never a scan), with the cursor of the next page.
+pub async fn list(
+    state: &AppState,
+    app_id: &str,
+    limit: Option<String>,
+    cursor: Option<String>,
+) -> Result<Reply> {
+    app(state, app_id).await?;
+    let limit = match limit {
+        None => DEFAULT_PAGE,
+        Some(l) => l
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| Error::invalid(format!("limit must be 1..={MAX_PAGE}")))?,
+    };
+    let listing = keys::invite_listing(app_id, "");
+    let had_cursor = cursor.is_some();
+    let page = state
+        .store
+        .query(Query {
+            index: Index::Secondary,
+            pk: listing.pk,
+            sk_prefix: String::new(),
+            limit,
+            cursor,
+        })
+        .await
+        .map_err(|e| match e {
+            // Both engines refuse a cursor they did not issue with this message.
+            StoreError::Backend(m) if had_cursor && m.contains("cursor") => {
+                Error::invalid("cursor is not one this listing returned")
+            }
+            other => other.into(),
+        })?;
+    let invites = page
+        .items
+        .iter()
+        .map(|item| repo::record::<Invite>(item).map(|i| i.view()))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Reply::Json(
+        serde_json::json!({ "invites": invites, "cursor": page.cursor }),
+    ))
+}
+
+/// `DELETE /admin/apps/{appId}/invites/{handle}`: revokes the invite, whoever sent it; its code
+/// stops working at once. `{"revoked": false}` when there was none.
+pub async fn delete(state: &AppState, app_id: &str, handle: &str) -> Result<Reply> {
+    app(state, app_id).await?;
+    let handle = Handle::parse(handle)?;
+    let revoked = revoke(state, app_id, handle.as_str(), |_| true).await?;
+    tracing::info!(app_id = %app_id, revoked, "admin: invite revocation");
+    Ok(Reply::Json(serde_json::json!({ "revoked": revoked })))
+}
