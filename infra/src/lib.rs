@@ -30,6 +30,10 @@ pub fn routes() -> Router<AppState> {
         .merge(keyturn_fn_login::router())
         .merge(keyturn_fn_issuer::router())
         .merge(keyturn_fn_admin::router())
+        .merge(keyturn_fn_forgot_password::router())
+        .merge(keyturn_fn_reset_password::router())
+        .merge(keyturn_fn_change_password::router())
+        .merge(keyturn_fn_delete_account::router())
         .route("/local/outbox", get(outbox))
 }
 

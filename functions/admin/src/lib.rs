@@ -1,5 +1,6 @@
-//! The admin API: `POST /admin/apps`, `GET` and `PATCH /admin/apps/{appId}`, all behind
-//! `Authorization: Bearer <admin key>`.
+//! The admin API: `POST /admin/apps`, `GET` and `PATCH /admin/apps/{appId}`, and the app's users
+//! under `/admin/apps/{appId}/users` (list and search, get, suspend, reactivate, revoke sessions,
+//! delete), all behind `Authorization: Bearer <admin key>`.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -8,6 +9,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use keyturn::AppState;
 use keyturn::domain::admin;
+use keyturn::domain::admin_users::{self, Action, ListRequest};
 use keyturn::wire::{WireRequest, reply::respond};
 
 async fn create(State(state): State<AppState>, req: AdminRequest) -> Response {
@@ -45,6 +47,94 @@ async fn update(
     )
 }
 
+async fn list_users(
+    State(state): State<AppState>,
+    Path(app_id): Path<String>,
+    req: WireRequest,
+) -> Response {
+    let input = || -> keyturn::Result<ListRequest> {
+        Ok(ListRequest {
+            limit: req.fields.text("limit")?,
+            cursor: req.fields.text("cursor")?,
+            search: req.fields.text("search")?,
+        })
+    };
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => match input() {
+                Ok(input) => admin_users::list_users(&state, &app_id, input).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        },
+    )
+}
+
+async fn read_user(
+    State(state): State<AppState>,
+    Path((app_id, user_id)): Path<(String, String)>,
+    req: AdminRequest,
+) -> Response {
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => admin_users::get_user(&state, &app_id, &user_id).await,
+            Err(e) => Err(e),
+        },
+    )
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    Path((app_id, user_id)): Path<(String, String)>,
+    req: AdminRequest,
+) -> Response {
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => admin_users::delete_user(&state, &app_id, &user_id).await,
+            Err(e) => Err(e),
+        },
+    )
+}
+
+async fn user_action(
+    state: AppState,
+    app_id: String,
+    user_id: String,
+    req: AdminRequest,
+    action: Action,
+) -> Response {
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => admin_users::act(&state, &app_id, &user_id, action).await,
+            Err(e) => Err(e),
+        },
+    )
+}
+
+async fn suspend(
+    State(state): State<AppState>,
+    Path((app_id, user_id)): Path<(String, String)>,
+    req: AdminRequest,
+) -> Response {
+    user_action(state, app_id, user_id, req, Action::Suspend).await
+}
+
+async fn reactivate(
+    State(state): State<AppState>,
+    Path((app_id, user_id)): Path<(String, String)>,
+    req: AdminRequest,
+) -> Response {
+    user_action(state, app_id, user_id, req, Action::Reactivate).await
+}
+
+async fn revoke_sessions(
+    State(state): State<AppState>,
+    Path((app_id, user_id)): Path<(String, String)>,
+    req: AdminRequest,
+) -> Response {
+    user_action(state, app_id, user_id, req, Action::RevokeSessions).await
+}
+
 /// The admin wire request: bearer key, origin and the raw JSON body (settings are nested JSON,
 /// not the end-user API's scalar fields).
 pub struct AdminRequest {
@@ -76,4 +166,21 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/apps", post(create))
         .route("/admin/apps/{app_id}", get(read).patch(update))
+        .route("/admin/apps/{app_id}/users", get(list_users))
+        .route(
+            "/admin/apps/{app_id}/users/{user_id}",
+            get(read_user).delete(delete_user),
+        )
+        .route(
+            "/admin/apps/{app_id}/users/{user_id}/suspend",
+            post(suspend),
+        )
+        .route(
+            "/admin/apps/{app_id}/users/{user_id}/reactivate",
+            post(reactivate),
+        )
+        .route(
+            "/admin/apps/{app_id}/users/{user_id}/revoke-sessions",
+            post(revoke_sessions),
+        )
 }
