@@ -2,6 +2,9 @@
 //! `tests/run.sh`, through the endpoint in `KEYTURN_TEST_AWS_ENDPOINT`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
+mod admin_users;
 mod aws_adapters;
+mod passwords;
 mod store_conformance;
 mod support;
