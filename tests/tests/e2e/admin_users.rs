@@ -45,8 +45,17 @@ fn handles(page: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn admin_lists_users_page_by_page_in_handle_order() {
-    let app = TestApp::new().await;
+async fn admin_lists_users_page_by_page_in_handle_order_in_sqlite() {
+    lists_users_page_by_page(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn admin_lists_users_page_by_page_in_handle_order_in_dynamodb() {
+    lists_users_page_by_page(crate::accounts::dynamo_app().await).await;
+}
+
+/// 7 users (and one of another app), pages of 3: 3, 3, 1 in handle order, then no cursor.
+async fn lists_users_page_by_page(app: TestApp) {
     let info = app.create_app(json!({})).await;
     let other = app.create_app(json!({})).await;
     let mut expected = Vec::new();

@@ -158,7 +158,17 @@ async fn forgot_password_accepts_an_access_token_as_the_app_carrier() {
 
 #[tokio::test]
 async fn reset_password_sets_the_new_password_and_revokes_every_access_token() {
-    let (app, info, session) = user_with_app().await;
+    reset_revokes_every_token(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn reset_password_revokes_every_access_token_in_dynamodb() {
+    reset_revokes_every_token(crate::accounts::dynamo_app().await).await;
+}
+
+async fn reset_revokes_every_token(app: TestApp) {
+    let info = app.create_app(json!({})).await;
+    let session = app.signed_up_user(&info, "ann@x.com").await;
     let first = token(&session);
     let second = token(&login(&app, &info, "ann@x.com", PW).await.json());
     assert!(token_works(&app, &first).await && token_works(&app, &second).await);
