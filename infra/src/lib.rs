@@ -33,6 +33,10 @@ pub fn routes() -> Router<AppState> {
         .merge(keyturn_fn_invite::router())
         .merge(keyturn_fn_register::router())
         .merge(keyturn_fn_revoke_invite::router())
+        .merge(keyturn_fn_forgot_password::router())
+        .merge(keyturn_fn_reset_password::router())
+        .merge(keyturn_fn_change_password::router())
+        .merge(keyturn_fn_delete_account::router())
         .route("/local/outbox", get(outbox))
 }
 

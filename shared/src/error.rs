@@ -73,6 +73,9 @@ pub enum Error {
     /// The admin API key is missing or wrong (code 617, HTTP 401).
     #[error("invalid admin key")]
     InvalidAdminKey,
+    /// The admin API names a user that does not exist in the app (code 603, HTTP 404).
+    #[error("account does not exist")]
+    UserNotFound,
     /// Anything the caller cannot fix; the detail is logged, never returned (HTTP 500).
     #[error("internal: {0}")]
     Internal(String),
@@ -113,6 +116,7 @@ impl Error {
             Error::BodyTooLarge => (413, 616),
             Error::RouteNotFound => (404, 404),
             Error::InvalidAdminKey => (401, 617),
+            Error::UserNotFound => (404, 603),
             Error::Internal(_) => (500, 500),
         };
         let message = match self {

@@ -1,7 +1,9 @@
 //! Use cases. Each public function is one step a door (Lambda or local runner) calls; none knows
 //! HTTP, AWS or SQLite — they speak to the ports in [`crate::AppState`].
 
+pub mod account;
 pub mod admin;
+pub mod admin_users;
 pub mod app;
 pub mod auth;
 pub mod html;
@@ -12,6 +14,7 @@ pub mod limits;
 pub mod login;
 pub mod metadata;
 pub mod one_time_code;
+pub mod password;
 pub mod repo;
 pub mod session;
 pub mod signup;

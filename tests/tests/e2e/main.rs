@@ -2,13 +2,16 @@
 //! `tests/run.sh`, through the endpoint in `KEYTURN_TEST_AWS_ENDPOINT`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod admin;
+mod admin_users;
 mod aws_adapters;
 mod dynamo_flow;
 mod invites;
 mod lambda_events;
 mod local_runner;
 mod login;
+mod passwords;
 mod signup;
 mod store_conformance;
 mod support;
