@@ -1,4 +1,5 @@
-//! The admin API: `POST /admin/apps`, `GET` and `PATCH /admin/apps/{appId}`, all behind
+//! The admin API: `POST /admin/apps`, `GET` and `PATCH /admin/apps/{appId}`, and `GET`, `PUT`
+//! and `DELETE /admin/apps/{appId}/templates/{locale}/{name}`, all behind
 //! `Authorization: Bearer <admin key>`.
 
 use axum::Router;
@@ -7,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use keyturn::AppState;
-use keyturn::domain::admin;
+use keyturn::domain::{admin, template_admin};
 use keyturn::wire::{WireRequest, reply::respond};
 
 async fn create(State(state): State<AppState>, req: AdminRequest) -> Response {
@@ -45,6 +46,50 @@ async fn update(
     )
 }
 
+/// The path of one template: app, locale, template name.
+type TemplatePath = Path<(String, String, String)>;
+
+async fn read_template(
+    State(state): State<AppState>,
+    Path((app_id, locale, name)): TemplatePath,
+    req: AdminRequest,
+) -> Response {
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => template_admin::get_template(&state, &app_id, &locale, &name).await,
+            Err(e) => Err(e),
+        },
+    )
+}
+
+async fn store_template(
+    State(state): State<AppState>,
+    Path((app_id, locale, name)): TemplatePath,
+    req: AdminRequest,
+) -> Response {
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => {
+                template_admin::put_template(&state, &app_id, &locale, &name, &req.body).await
+            }
+            Err(e) => Err(e),
+        },
+    )
+}
+
+async fn remove_template(
+    State(state): State<AppState>,
+    Path((app_id, locale, name)): TemplatePath,
+    req: AdminRequest,
+) -> Response {
+    respond(
+        match admin::authorize(&state, req.bearer.as_deref()).await {
+            Ok(()) => template_admin::delete_template(&state, &app_id, &locale, &name).await,
+            Err(e) => Err(e),
+        },
+    )
+}
+
 /// The admin wire request: bearer key, origin and the raw JSON body (settings are nested JSON,
 /// not the end-user API's scalar fields).
 pub struct AdminRequest {
@@ -76,4 +121,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/apps", post(create))
         .route("/admin/apps/{app_id}", get(read).patch(update))
+        .route(
+            "/admin/apps/{app_id}/templates/{locale}/{name}",
+            get(read_template)
+                .put(store_template)
+                .delete(remove_template),
+        )
 }

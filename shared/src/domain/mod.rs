@@ -2,6 +2,7 @@
 //! HTTP, AWS or SQLite — they speak to the ports in [`crate::AppState`].
 
 pub mod admin;
+pub mod anonymous;
 pub mod app;
 pub mod auth;
 pub mod html;
@@ -11,8 +12,11 @@ pub mod limits;
 pub mod login;
 pub mod metadata;
 pub mod one_time_code;
+pub mod profile;
 pub mod repo;
 pub mod session;
 pub mod signup;
+pub mod template_admin;
 pub mod templates;
 pub mod user;
+pub mod user_name;
