@@ -56,8 +56,11 @@ pub async fn get_template(
 /// Parses an admin template body `{subject, text, html}` and checks that it can render the
 /// message it is for: emails need a subject and a body, the SMS a text, the landing page HTML.
 pub fn parse_template(name: TemplateName, body: &[u8]) -> Result<Template> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|_| Error::invalid("body must be a JSON object"))?;
+    // Only an object: serde would also read a struct from an array of its fields.
+    let value = match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return Err(Error::invalid("body must be a JSON object")),
+    };
     let template: Template = serde_json::from_value(value).map_err(|e| {
         Error::invalid(format!(
             "template must be {{subject, text, html}} strings: {e}"

@@ -1,3 +1,4 @@
 //! Shared test harness.
 pub mod app;
 pub mod aws;
+pub mod users;
