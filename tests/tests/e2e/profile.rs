@@ -332,3 +332,16 @@ async fn concurrent_profile_edits_lose_nothing() {
     assert_eq!(user["locale"], "FR");
     assert_eq!(user["metaData"]["nick"], "bobby");
 }
+
+#[tokio::test]
+async fn get_user_works_for_a_user_who_confirmed_a_signup_code() {
+    let app = TestApp::new().await;
+    let info = app.create_app(json!({"locales": ["EN", "FR"]})).await;
+    let session = app.signed_up_user(&info, "carol@example.com").await;
+    let r = get_user(&app, &access(&session)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let user = r.json();
+    assert_eq!(user["handle"], "carol@example.com");
+    assert_eq!(user["metaData"], json!({}));
+    assert_eq!(user["userName"], "");
+}
