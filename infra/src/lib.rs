@@ -37,6 +37,12 @@ pub fn routes() -> Router<AppState> {
         .merge(keyturn_fn_reset_password::router())
         .merge(keyturn_fn_change_password::router())
         .merge(keyturn_fn_delete_account::router())
+        .merge(keyturn_fn_get_user::router())
+        .merge(keyturn_fn_set_user_metadata::router())
+        .merge(keyturn_fn_set_locale::router())
+        .merge(keyturn_fn_set_user_name::router())
+        .merge(keyturn_fn_user_name_available::router())
+        .merge(keyturn_fn_login_anonymous::router())
         .route("/local/outbox", get(outbox))
 }
 

@@ -49,6 +49,12 @@ pub enum Error {
     /// Metadata is not a JSON object of strings, or a required field is missing (code 604).
     #[error("invalid metadata: {0}")]
     InvalidMetadata(String),
+    /// Anonymous login is switched off for this app (code 414).
+    #[error("app does not support anonymous login")]
+    AnonymousLoginDisabled,
+    /// Another user of the app already holds this username (code 605).
+    #[error("user name already assigned")]
+    UserNameTaken,
     /// A handle without `@` while the app has no usernames (code 606).
     #[error("app does not support username login")]
     UserNamesDisabled,
@@ -109,6 +115,8 @@ impl Error {
             Error::HandleTaken => (400, 601),
             Error::InvalidData(_) => (400, 602),
             Error::InvalidMetadata(_) => (400, 604),
+            Error::AnonymousLoginDisabled => (400, 414),
+            Error::UserNameTaken => (400, 605),
             Error::UserNamesDisabled => (400, 606),
             Error::AccountNotVerified => (400, 608),
             Error::CodeExhausted => (400, 614),

@@ -4,6 +4,7 @@
 
 mod apps;
 mod invites;
+mod templates;
 mod users;
 
 use axum::Router;
@@ -69,4 +70,5 @@ pub fn router() -> Router<AppState> {
         .merge(apps::router())
         .merge(invites::router())
         .merge(users::router())
+        .merge(templates::router())
 }

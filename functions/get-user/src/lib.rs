@@ -1,0 +1,18 @@
+//! `GET /api/appuser/getUser`: the signed-in user's profile (access token).
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use keyturn::AppState;
+use keyturn::domain::profile;
+use keyturn::wire::{WireRequest, reply::respond};
+
+async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
+    respond(profile::get_user(&state, &req.credentials).await)
+}
+
+/// This function's routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/appuser/getUser", get(handle))
+}

@@ -1,0 +1,21 @@
+//! `GET /api/appuser/userNameAvailable?userName=`: whether a username is free (access token).
+
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use keyturn::AppState;
+use keyturn::domain::user_name;
+use keyturn::wire::{WireRequest, reply::respond};
+
+async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
+    respond(match req.fields.required("userName") {
+        Ok(name) => user_name::user_name_available(&state, &req.credentials, &name).await,
+        Err(e) => Err(e),
+    })
+}
+
+/// This function's routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/appuser/userNameAvailable", get(handle))
+}

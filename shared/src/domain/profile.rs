@@ -1,0 +1,278 @@
+//! The signed-in user's own profile: `getUser`, `setUserMetadata` and `setLocale`.
+//!
+//! Every change is a read-modify-write of the user record guarded by its version and retried
+//! when another request changed the record in between, so two concurrent edits never lose one
+//! another's fields.
+//!
+//! `setUserMetadata` **merges**: fields the request does not mention keep their stored values.
+//! The original replaced the whole metadata with the request's set (reference §5.12), which
+//! silently dropped values an admin or an inviter had set; a client that wants to change one
+//! field should not have to resend (or even know) the others.
+
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::domain::auth::{self, Caller};
+use crate::domain::metadata::{MetaField, get_path};
+use crate::domain::user::{User, UserStatus, parse_locale};
+use crate::domain::{keys, repo};
+use crate::error::{Error, Result};
+use crate::store::Condition;
+use crate::wire::{Credentials, Reply};
+
+/// How often a version-checked update is retried before giving up (500).
+const UPDATE_ATTEMPTS: usize = 8;
+
+/// `GET /getUser`: the reference §4.2 fields of the caller (never the password hash).
+pub async fn get_user(state: &AppState, creds: &Credentials) -> Result<Reply> {
+    let caller = auth::user_from_access(state, creds).await?;
+    let last_login = match state
+        .store
+        .get(&keys::last_login(&caller.user.user_id))
+        .await?
+    {
+        Some(item) => item
+            .data
+            .get("at")
+            .and_then(Value::as_i64)
+            .map(|ms| Value::String(crate::clock::iso_millis(ms)))
+            .unwrap_or(Value::Null),
+        None => Value::Null,
+    };
+    Ok(Reply::Json(user_view(&caller.user, last_login)))
+}
+
+/// The wire object of a user: what the Cosync clients read, in the original's key names.
+/// Second factors, phones and social logins are not part of Keyturn yet, so their fields carry
+/// the original's defaults.
+pub fn user_view(user: &User, last_login: Value) -> Value {
+    serde_json::json!({
+        "status": match user.status {
+            UserStatus::Active => "active",
+            UserStatus::Suspended => "suspended",
+        },
+        "createdAt": crate::clock::iso_millis(user.created_at),
+        "updatedAt": crate::clock::iso_millis(user.updated_at),
+        "handle": user.handle,
+        "locale": user.locale,
+        "userName": user.user_name.clone().unwrap_or_default(),
+        "twoFactorPhoneVerification": false,
+        "twoFactorGoogleVerification": false,
+        "appId": user.app_id,
+        "phone": "",
+        "phoneVerified": false,
+        "metaData": user.meta_data,
+        "loginProvider": "",
+        "lastLogin": last_login,
+    })
+}
+
+/// Applies `change` to the caller's record and writes it back under a version check, re-reading
+/// and re-applying on a concurrent change. `change` must be a pure function of the record, so a
+/// retry decides afresh (and may refuse).
+pub async fn update_user(
+    state: &AppState,
+    caller: &Caller,
+    change: impl Fn(&mut User) -> Result<()>,
+) -> Result<User> {
+    let (mut user, mut version) = (caller.user.clone(), caller.version);
+    for _ in 0..UPDATE_ATTEMPTS {
+        let mut next = user.clone();
+        change(&mut next)?;
+        next.updated_at = state.clock.now_ms();
+        match state
+            .store
+            .put(
+                repo::user_item(&next, version + 1)?,
+                Condition::Version(version),
+            )
+            .await
+        {
+            Ok(()) => return Ok(next),
+            Err(e) if e.is_conflict() => {
+                (user, version) = repo::load_user(state, &caller.user.user_id)
+                    .await?
+                    .ok_or(Error::InvalidAccessToken)?;
+                // The change that beat us may have revoked this session or suspended the user.
+                if !user.accepts_session(caller.epoch, &caller.sid)
+                    || user.status != UserStatus::Active
+                {
+                    return Err(Error::InvalidAccessToken);
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Internal(
+        "user record kept changing during update".into(),
+    ))
+}
+
+/// `POST /setUserMetadata` with `metaData` (a JSON object or a string of one).
+pub async fn set_user_metadata(
+    state: &AppState,
+    creds: &Credentials,
+    supplied: Option<Map<String, Value>>,
+) -> Result<Reply> {
+    let caller = auth::user_from_access(state, creds).await?;
+    let fields = &caller.app.settings.meta_data;
+    if fields.is_empty() {
+        return Err(Error::invalid("this app defines no metadata fields"));
+    }
+    let supplied = supplied.ok_or(Error::MissingParam("metaData"))?;
+    // Validate once against the caller's current record, so a bad request fails before any
+    // write; the same rules run again inside the update against the freshest record.
+    let mut probe = caller.user.meta_data.clone();
+    merge_metadata(fields, &mut probe, &supplied)?;
+    update_user(state, &caller, |user| {
+        merge_metadata(fields, &mut user.meta_data, &supplied)
+    })
+    .await?;
+    Ok(Reply::True)
+}
+
+/// The reference §5.12 `canEdit` rules, merging into `stored`:
+/// - a supplied value must be a string (or `null`, read as empty), else 604;
+/// - on a `canEdit: false` field it must equal the stored value (clients echo back what
+///   `getUser` gave them), else 604;
+/// - on an editable field it is trimmed and stored; empty removes the value, which a required
+///   field refuses (604);
+/// - fields not supplied, undeclared stored keys (admin-set) and `email` fields (always the
+///   handle) are left as they are; undeclared supplied keys are ignored, as the original did.
+pub fn merge_metadata(
+    fields: &[MetaField],
+    stored: &mut Map<String, Value>,
+    supplied: &Map<String, Value>,
+) -> Result<()> {
+    for f in fields.iter().filter(|f| f.field_name != "email") {
+        let Some(raw) = get_path(supplied, &f.path) else {
+            continue;
+        };
+        let value = match raw {
+            Value::String(s) => s.trim().to_owned(),
+            Value::Null => String::new(),
+            _ => {
+                return Err(Error::InvalidMetadata(format!(
+                    "{} must be a string",
+                    f.path
+                )));
+            }
+        };
+        let current = get_path(stored, &f.path)
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if !f.can_edit {
+            if value != current {
+                return Err(Error::InvalidMetadata(format!(
+                    "{} cannot be changed",
+                    f.path
+                )));
+            }
+            continue;
+        }
+        if value.is_empty() {
+            if f.required {
+                return Err(Error::InvalidMetadata(format!("{} is required", f.path)));
+            }
+            remove_path(stored, &f.path);
+        } else {
+            crate::domain::metadata::set_path(stored, &f.path, Value::String(value));
+        }
+    }
+    Ok(())
+}
+
+/// Removes the value at a dot path, and any parent object left empty by it.
+fn remove_path(root: &mut Map<String, Value>, path: &str) {
+    match path.split_once('.') {
+        None => {
+            root.remove(path);
+        }
+        Some((head, rest)) => {
+            if let Some(Value::Object(child)) = root.get_mut(head) {
+                remove_path(child, rest);
+                if child.is_empty() {
+                    root.remove(head);
+                }
+            }
+        }
+    }
+}
+
+/// `POST /setLocale` with `locale`: upper-cased; one the app offers (else 602).
+pub async fn set_locale(state: &AppState, creds: &Credentials, locale: String) -> Result<Reply> {
+    let caller = auth::user_from_access(state, creds).await?;
+    let locale = parse_locale(Some(locale));
+    if !caller.app.offers_locale(&locale) {
+        return Err(Error::invalid(format!(
+            "locale {locale} is not offered by this app"
+        )));
+    }
+    update_user(state, &caller, |user| {
+        user.locale = locale.clone();
+        Ok(())
+    })
+    .await?;
+    Ok(Reply::True)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(path: &str, required: bool, can_edit: bool) -> MetaField {
+        MetaField {
+            path: path.into(),
+            field_name: path.replace('.', "_"),
+            required,
+            can_edit,
+        }
+    }
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn merge_keeps_unsupplied_and_admin_values_and_trims_edits() {
+        let fields = [
+            field("user.name", true, true),
+            field("user.team", false, false),
+        ];
+        let mut stored = obj(serde_json::json!({"user":{"name":"Bob","team":"red"},"admin":"x"}));
+        merge_metadata(
+            &fields,
+            &mut stored,
+            &obj(serde_json::json!({"user":{"name":"  Al "}})),
+        )
+        .unwrap();
+        assert_eq!(
+            Value::Object(stored),
+            serde_json::json!({"user":{"name":"Al","team":"red"},"admin":"x"})
+        );
+    }
+
+    #[test]
+    fn merge_refuses_locked_changes_non_strings_and_emptied_required_fields() {
+        let fields = [
+            field("a", true, true),
+            field("b", false, false),
+            field("c", false, true),
+        ];
+        let stored = obj(serde_json::json!({"a":"1","b":"2","c":"3"}));
+        for bad in [
+            serde_json::json!({"b":"other"}),
+            serde_json::json!({"a":5}),
+            serde_json::json!({"a":"  "}),
+            serde_json::json!({"a":null}),
+            serde_json::json!({"c":{"x":"y"}}),
+        ] {
+            let mut s = stored.clone();
+            let err = merge_metadata(&fields, &mut s, &obj(bad.clone())).unwrap_err();
+            assert_eq!(err.wire().code, 604, "{bad}");
+        }
+        let mut s = stored.clone();
+        merge_metadata(&fields, &mut s, &obj(serde_json::json!({"b":" 2 ","c":""}))).unwrap();
+        assert_eq!(Value::Object(s), serde_json::json!({"a":"1","b":"2"}));
+    }
+}

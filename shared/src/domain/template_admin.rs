@@ -1,0 +1,136 @@
+//! The admin API's view of message templates: read the template in force for an app, locale and
+//! name, store the app's own, or remove it so the fallback (the app's English template, then the
+//! built-in default) applies again. The lookup and rendering rules live in
+//! [`crate::domain::templates`]; this module only parses and validates the admin's input.
+
+use serde_json::Value;
+
+use crate::AppState;
+use crate::domain::app::App;
+use crate::domain::repo;
+use crate::domain::templates::{self, Template, TemplateName};
+use crate::error::{Error, Result};
+use crate::wire::Reply;
+
+/// A template address from the path: the app, a two-letter locale (upper-cased) and a name.
+async fn address(
+    state: &AppState,
+    app_id: &str,
+    locale: &str,
+    name: &str,
+) -> Result<(App, String, TemplateName)> {
+    let locale = locale.trim().to_uppercase();
+    if locale.len() != 2 || !locale.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::invalid("locale must be two letters"));
+    }
+    let name = TemplateName::parse(name)?;
+    let (app, _) = repo::load_app(state, app_id)
+        .await?
+        .ok_or(Error::AppNotFound)?;
+    Ok((app, locale, name))
+}
+
+fn view(template: &Template, custom: bool) -> Reply {
+    Reply::Json(serde_json::json!({
+        "subject": template.subject,
+        "text": template.text,
+        "html": template.html,
+        "custom": custom,
+    }))
+}
+
+/// `GET /admin/apps/{appId}/templates/{locale}/{name}`: the template that would be used, and
+/// whether it is the app's own (`custom`, which includes the app's English template standing in
+/// for a locale without one) or the built-in default.
+pub async fn get_template(
+    state: &AppState,
+    app_id: &str,
+    locale: &str,
+    name: &str,
+) -> Result<Reply> {
+    let (app, locale, name) = address(state, app_id, locale, name).await?;
+    let (template, custom) = templates::effective(state, &app, &locale, name).await?;
+    Ok(view(&template, custom))
+}
+
+/// Parses an admin template body `{subject, text, html}` and checks that it can render the
+/// message it is for: emails need a subject and a body, the SMS a text, the landing page HTML.
+pub fn parse_template(name: TemplateName, body: &[u8]) -> Result<Template> {
+    // Only an object: serde would also read a struct from an array of its fields.
+    let value = match serde_json::from_slice(body) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => return Err(Error::invalid("body must be a JSON object")),
+    };
+    let template: Template = serde_json::from_value(value).map_err(|e| {
+        Error::invalid(format!(
+            "template must be {{subject, text, html}} strings: {e}"
+        ))
+    })?;
+    let blank = |s: &str| s.trim().is_empty();
+    let missing = match name {
+        TemplateName::Sms => blank(&template.text).then_some("text"),
+        TemplateName::ClickThrough => blank(&template.html).then_some("html"),
+        _ if blank(&template.subject) => Some("subject"),
+        _ => (blank(&template.text) && blank(&template.html)).then_some("text or html"),
+    };
+    match missing {
+        Some(field) => Err(Error::invalid(format!("this template needs a {field}"))),
+        None => Ok(template),
+    }
+}
+
+/// `PUT /admin/apps/{appId}/templates/{locale}/{name}` with `{subject, text, html}`: stores the
+/// app's own template for a locale the app offers (602 otherwise) and returns it.
+pub async fn put_template(
+    state: &AppState,
+    app_id: &str,
+    locale: &str,
+    name: &str,
+    body: &[u8],
+) -> Result<Reply> {
+    let (app, locale, name) = address(state, app_id, locale, name).await?;
+    let template = parse_template(name, body)?;
+    templates::put(state, &app, &locale, name, &template).await?;
+    tracing::info!(app_id = %app.app_id, %locale, "admin: template stored");
+    Ok(view(&template, true))
+}
+
+/// `DELETE /admin/apps/{appId}/templates/{locale}/{name}`: removes the app's own template (a
+/// locale the app no longer offers may be cleaned up too) and returns the template now in force.
+pub async fn delete_template(
+    state: &AppState,
+    app_id: &str,
+    locale: &str,
+    name: &str,
+) -> Result<Reply> {
+    let (app, locale, name) = address(state, app_id, locale, name).await?;
+    templates::remove(state, &app.app_id, &locale, name).await?;
+    tracing::info!(app_id = %app.app_id, %locale, "admin: template removed");
+    let (template, custom) = templates::effective(state, &app, &locale, name).await?;
+    Ok(view(&template, custom))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_must_be_able_to_render_their_message() {
+        let ok = br#"{"subject":"Hi %APP_NAME%","text":"%CODE%"}"#;
+        assert!(parse_template(TemplateName::SignUp, ok).is_ok());
+        for (name, bad) in [
+            (TemplateName::SignUp, &br#"{"text":"x"}"#[..]),
+            (TemplateName::SignUp, br#"{"subject":"s"}"#),
+            (TemplateName::Sms, br#"{"html":"<p>x</p>"}"#),
+            (TemplateName::ClickThrough, br#"{"text":"x"}"#),
+            (
+                TemplateName::Invite,
+                br#"{"subject":"s","text":"t","extra":1}"#,
+            ),
+            (TemplateName::Invite, br#"{"subject":3,"text":"t"}"#),
+            (TemplateName::Invite, br#"[1]"#),
+        ] {
+            assert_eq!(parse_template(name, bad).unwrap_err().wire().code, 602);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Usernames (reference §5.13), when the app has `userNamesEnabled`: a user picks one once, it is
+//! unique within the app, and login accepts it wherever a handle is expected.
+//!
+//! Uniqueness is one transaction: the conditional create of the name's claim item together with
+//! the version-checked update of the user record. Either both happen or neither, so two users can
+//! never hold one name, and a user can never hold a claim without the name on their record. The
+//! claim carries the owner's handle, which is how login resolves a username
+//! ([`crate::domain::repo::login_handle`]).
+
+use crate::AppState;
+use crate::domain::auth::{self, Caller};
+use crate::domain::user::UserStatus;
+use crate::domain::{keys, repo};
+use crate::error::{Error, Result};
+use crate::store::{Condition, StoreError, WriteOp};
+use crate::wire::{Credentials, Reply};
+
+/// How often a lost race on the user record (not on the name) is retried.
+const ATTEMPTS: usize = 8;
+
+/// A username: trimmed, lower-cased, 3 to 32 of `a-z 0-9 _ . -`.
+///
+/// The original allowed anything; we refuse `@` (login reads any identifier with `@` as an
+/// email, so such a name could never be used to log in) and keep to characters that are safe in
+/// URLs, keys and markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    /// Parses a client-supplied name (602 when it breaks the rules above).
+    pub fn parse(raw: &str) -> Result<Self> {
+        let name = raw.trim().to_lowercase();
+        let valid = (3..=32).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+        if valid {
+            Ok(Self(name))
+        } else {
+            Err(Error::invalid(
+                "userName must be 3 to 32 letters, digits, '_', '.' or '-'",
+            ))
+        }
+    }
+
+    /// The normalised name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The caller, refused with 606 unless their app has usernames.
+async fn caller_with_user_names(state: &AppState, creds: &Credentials) -> Result<Caller> {
+    let caller = auth::user_from_access(state, creds).await?;
+    if !caller.app.settings.user_names_enabled {
+        return Err(Error::UserNamesDisabled);
+    }
+    Ok(caller)
+}
+
+/// `POST /setUserName` with `userName`: once per user (602 when they have one), unique per app
+/// (605 when another user holds it).
+pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> Result<Reply> {
+    let caller = caller_with_user_names(state, creds).await?;
+    let name = UserName::parse(raw)?;
+    let (mut user, mut version) = (caller.user.clone(), caller.version);
+    for _ in 0..ATTEMPTS {
+        if user.user_name.is_some() {
+            return Err(Error::invalid("user already has a user name"));
+        }
+        let claim = repo::item(
+            keys::user_name_claim(&user.app_id, name.as_str()),
+            &serde_json::json!({ "userId": user.user_id, "handle": user.handle }),
+            1,
+        )?;
+        let mut next = user.clone();
+        next.user_name = Some(name.as_str().to_owned());
+        next.updated_at = state.clock.now_ms();
+        let ops = vec![
+            WriteOp::Put(claim, Condition::Absent),
+            WriteOp::Put(
+                repo::user_item(&next, version + 1)?,
+                Condition::Version(version),
+            ),
+        ];
+        match state.store.transact(ops).await {
+            Ok(()) => return Ok(Reply::True),
+            Err(StoreError::Conflict { op: Some(0) }) => return Err(Error::UserNameTaken),
+            Err(StoreError::Conflict { .. }) => {
+                // The user record changed underneath (another profile edit): decide again on
+                // the fresh record, which may now hold a name.
+                (user, version) = repo::load_user(state, &caller.user.user_id)
+                    .await?
+                    .ok_or(Error::InvalidAccessToken)?;
+                if !user.accepts_session(caller.epoch, &caller.sid)
+                    || user.status != UserStatus::Active
+                {
+                    return Err(Error::InvalidAccessToken);
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Internal(
+        "user record kept changing during setUserName".into(),
+    ))
+}
+
+/// `GET /userNameAvailable?userName=`: `{"available": bool}`; a name that breaks the rules is
+/// 602 rather than "unavailable", so the client can tell the user why.
+pub async fn user_name_available(
+    state: &AppState,
+    creds: &Credentials,
+    raw: &str,
+) -> Result<Reply> {
+    let caller = caller_with_user_names(state, creds).await?;
+    let name = UserName::parse(raw)?;
+    let taken = state
+        .store
+        .get(&keys::user_name_claim(&caller.app.app_id, name.as_str()))
+        .await?
+        .is_some();
+    Ok(Reply::Json(serde_json::json!({ "available": !taken })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_names_are_trimmed_lower_case_and_free_of_at_signs() {
+        assert_eq!(
+            UserName::parse("  Bob_B.1-x ").unwrap().as_str(),
+            "bob_b.1-x"
+        );
+        for bad in [
+            "ab",
+            "bob@x.com",
+            "bob smith",
+            "a".repeat(33).as_str(),
+            "bób",
+            "",
+        ] {
+            assert_eq!(UserName::parse(bad).unwrap_err().wire().code, 602, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! `loginAnonymous` through the HTTP door, including the reference S1 takeover attempt.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::support::app::{PW, TestApp, TestAppInfo};
+use crate::support::users::{access, claims, edit_user, quick_user, stored_user, user_id};
+
+const HANDLE: &str = "ANON_6f1c2d3e-AbCd-4e5f";
+const VICTIM: &str = "victim@x.com";
+
+async fn anon_app(app: &TestApp) -> TestAppInfo {
+    app.create_app(json!({
+        "signupFlow": "none",
+        "anonymousLoginEnabled": true,
+        "metaData": [
+            {"path": "user.name", "fieldName": "name", "required": true, "canEdit": true},
+            {"path": "team", "fieldName": "teamName", "required": false, "canEdit": false}
+        ]
+    }))
+    .await
+}
+
+async fn anon_json(app: &TestApp, info: &TestAppInfo, handle: Value) -> crate::support::app::Resp {
+    app.post_json(
+        "/api/appuser/loginAnonymous",
+        &[("app-token", &info.app_token)],
+        json!({ "handle": handle }),
+    )
+    .await
+}
+
+async fn anon_form(app: &TestApp, info: &TestAppInfo, body: &str) -> crate::support::app::Resp {
+    app.post_form(
+        "/api/appuser/loginAnonymous",
+        &[("app-token", &info.app_token)],
+        body,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_first_anonymous_login_creates_a_user_with_anon_metadata() {
+    let app = TestApp::new().await;
+    let info = anon_app(&app).await;
+    let r = anon_json(&app, &info, json!(HANDLE)).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let session = r.json();
+    let c = claims(session["jwt"].as_str().unwrap());
+    assert_eq!(c["user"]["name"], "ANON_name");
+    assert_eq!(c["team"], "ANON_teamName");
+    let user = app
+        .get(
+            "/api/appuser/getUser",
+            &[("access-token", &access(&session))],
+        )
+        .await
+        .json();
+    assert_eq!(user["handle"], HANDLE, "case is preserved");
+    assert_eq!(user["status"], "active");
+    let stored = stored_user(&app, &user_id(&session)).await;
+    assert_eq!(stored["anonymous"], true);
+    assert_eq!(stored["passwordHash"], "");
+}
+
+#[tokio::test]
+async fn the_same_handle_logs_the_same_user_in_again_with_a_form_body() {
+    let app = TestApp::new().await;
+    let info = anon_app(&app).await;
+    let first = anon_json(&app, &info, json!(HANDLE)).await.json();
+    let r = anon_form(&app, &info, &format!("handle={HANDLE}")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(user_id(&r.json()), user_id(&first));
+    // Handles are case-sensitive: another case is another user.
+    let other = anon_json(&app, &info, json!(HANDLE.replace("AbCd", "abcd")))
+        .await
+        .json();
+    assert_ne!(user_id(&other), user_id(&first));
+}
+
+#[tokio::test]
+async fn anonymous_login_is_414_when_the_app_does_not_allow_it() {
+    let app = TestApp::new().await;
+    let info = app.create_app(json!({"signupFlow": "none"})).await;
+    anon_json(&app, &info, json!(HANDLE))
+        .await
+        .assert_error(400, 414);
+    anon_form(&app, &info, &format!("handle={HANDLE}"))
+        .await
+        .assert_error(400, 414);
+}
+
+#[tokio::test]
+async fn handles_must_start_with_anon_and_stay_plain() {
+    let app = TestApp::new().await;
+    let info = anon_app(&app).await;
+    for not_anon in ["x_ANON_12345678", "anon_12345678", VICTIM] {
+        anon_json(&app, &info, json!(not_anon))
+            .await
+            .assert_error(400, 600);
+    }
+    anon_form(&app, &info, "handle=user_ANON_12345678")
+        .await
+        .assert_error(400, 600);
+    let too_long = format!("ANON_{}", "a".repeat(124));
+    for bad in [
+        "ANON_",
+        "ANON_1234",
+        "ANON_victim@x.com",
+        "ANON_a+b+c+d+e",
+        too_long.as_str(),
+    ] {
+        anon_form(&app, &info, &format!("handle={bad}"))
+            .await
+            .assert_error(400, 602);
+    }
+    anon_json(&app, &info, json!("ANON_<script>12345"))
+        .await
+        .assert_error(400, 602);
+    anon_form(&app, &info, "").await.assert_error(400, 403);
+    app.post_json(
+        "/api/appuser/loginAnonymous",
+        &[("app-token", "forged")],
+        json!({ "handle": HANDLE }),
+    )
+    .await
+    .assert_error(400, 400);
+}
+
+#[tokio::test]
+async fn the_s1_parameter_pollution_attack_never_logs_in_as_the_victim() {
+    let app = TestApp::new().await;
+    let info = anon_app(&app).await;
+    let victim = quick_user(&app, &info, VICTIM, json!({"user": {"name": "Vic"}})).await;
+    anon_form(&app, &info, &format!("handle=ANON_&handle={VICTIM}"))
+        .await
+        .assert_error(400, 602);
+    anon_form(
+        &app,
+        &info,
+        &format!("handle={VICTIM}&handle=ANON_12345678"),
+    )
+    .await
+    .assert_error(400, 602);
+    anon_json(&app, &info, json!(["ANON_", VICTIM]))
+        .await
+        .assert_error(400, 602);
+    anon_json(&app, &info, json!({"$in": ["ANON_", VICTIM]}))
+        .await
+        .assert_error(400, 602);
+    // The victim's account is untouched and still theirs alone.
+    let stored = stored_user(&app, &user_id(&victim)).await;
+    assert_eq!(stored["anonymous"], false);
+    assert_eq!(stored["tokenEpoch"], 0);
+}
+
+#[tokio::test]
+async fn an_anonymous_user_cannot_be_reached_by_password_login() {
+    let app = TestApp::new().await;
+    let info = app
+        .create_app(json!({"anonymousLoginEnabled": true, "userNamesEnabled": true}))
+        .await;
+    assert_eq!(anon_json(&app, &info, json!(HANDLE)).await.status, 200);
+    for password in [PW, ""] {
+        let r = app
+            .post_json(
+                "/api/appuser/login",
+                &[("app-token", &info.app_token)],
+                json!({"handle": HANDLE, "password": password}),
+            )
+            .await;
+        assert!(r.status != 200, "{}", r.text);
+    }
+    app.post_json(
+        "/api/appuser/login",
+        &[("app-token", &info.app_token)],
+        json!({"handle": HANDLE, "password": PW}),
+    )
+    .await
+    .assert_error(400, 600);
+}
+
+#[tokio::test]
+async fn a_suspended_anonymous_user_is_refused_with_404() {
+    let app = TestApp::new().await;
+    let info = anon_app(&app).await;
+    let session = anon_json(&app, &info, json!(HANDLE)).await.json();
+    edit_user(&app, &user_id(&session), |u| {
+        u["status"] = json!("suspended")
+    })
+    .await;
+    anon_json(&app, &info, json!(HANDLE))
+        .await
+        .assert_error(400, 404);
+    anon_form(&app, &info, &format!("handle={HANDLE}"))
+        .await
+        .assert_error(400, 404);
+    app.get(
+        "/api/appuser/getUser",
+        &[("access-token", &access(&session))],
+    )
+    .await
+    .assert_error(400, 405);
+}
+
+#[tokio::test]
+async fn new_anonymous_users_per_client_address_are_limited() {
+    let app = TestApp::new().await;
+    let info = anon_app(&app).await;
+    for i in 0..30 {
+        let r = anon_json(&app, &info, json!(format!("ANON_device-{i:04}"))).await;
+        assert_eq!(r.status, 200, "{i}: {}", r.text);
+    }
+    let r = anon_json(&app, &info, json!("ANON_device-0030")).await;
+    r.assert_error(429, 615);
+    assert!(r.headers.contains_key("retry-after"));
+    // Existing anonymous users still log in; the limit is on creating them.
+    assert_eq!(
+        anon_json(&app, &info, json!("ANON_device-0007"))
+            .await
+            .status,
+        200
+    );
+    app.clock.advance_secs(3601);
+    assert_eq!(
+        anon_json(&app, &info, json!("ANON_device-0030"))
+            .await
+            .status,
+        200
+    );
+}
+
+/// Ten first logins of one handle at once: one user is created, every caller gets it.
+async fn concurrent_first_logins_create_one_user(app: TestApp) {
+    let app = Arc::new(app);
+    let info = anon_app(&app).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (app, info) = (app.clone(), info.clone());
+        tasks.spawn(async move { anon_json(&app, &info, json!(HANDLE)).await });
+    }
+    let mut ids = std::collections::HashSet::new();
+    while let Some(done) = tasks.join_next().await {
+        let r = done.unwrap();
+        assert_eq!(r.status, 200, "{}", r.text);
+        ids.insert(user_id(&r.json()));
+    }
+    assert_eq!(ids.len(), 1, "one user for one handle");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_logins_of_one_handle_create_one_user_on_sqlite() {
+    concurrent_first_logins_create_one_user(TestApp::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_logins_of_one_handle_create_one_user_on_dynamodb() {
+    concurrent_first_logins_create_one_user(crate::support::users::dynamo_app().await).await;
+}

@@ -1,0 +1,98 @@
+//! Helpers for the user-profile suites: quick accounts, JWT claims, direct record edits (for
+//! states no route reaches yet, such as suspension) and a stack over DynamoDB.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use keyturn::clock::ManualClock;
+use keyturn::store::dynamo::DynamoStore;
+use keyturn::store::{Condition, Key};
+use serde_json::Value;
+
+use super::app::{PW, TestApp, TestAppInfo};
+
+/// The claims of a JWT, decoded without verification (the issuer suite checks signatures).
+pub fn claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).expect("a JWT has three parts");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url payload");
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// The user id (`sub`) of a login result `{jwt, access-token}`.
+pub fn user_id(session: &Value) -> String {
+    claims(session["jwt"].as_str().unwrap())["sub"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The access token of a login result.
+pub fn access(session: &Value) -> String {
+    session["access-token"].as_str().unwrap().to_owned()
+}
+
+/// Signs `handle` up with `PW` and `metaData` on an app whose `signupFlow` is `none`; returns
+/// `{jwt, access-token}`.
+pub async fn quick_user(app: &TestApp, info: &TestAppInfo, handle: &str, meta: Value) -> Value {
+    let r = app
+        .post_json(
+            "/api/appuser/signup",
+            &[("app-token", &info.app_token)],
+            serde_json::json!({"handle": handle, "password": PW, "metaData": meta}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.json()
+}
+
+/// Logs `handle` in with `PW`.
+pub async fn login(app: &TestApp, info: &TestAppInfo, handle: &str) -> super::app::Resp {
+    app.post_json(
+        "/api/appuser/login",
+        &[("app-token", &info.app_token)],
+        serde_json::json!({"handle": handle, "password": PW}),
+    )
+    .await
+}
+
+/// The stored user record.
+pub async fn stored_user(app: &TestApp, user_id: &str) -> Value {
+    let item = app
+        .store
+        .get(&Key::new(format!("USER#{user_id}"), "USER"))
+        .await
+        .unwrap()
+        .expect("user record");
+    item.data
+}
+
+/// Edits the stored user record in place (a new version), as an admin action would.
+pub async fn edit_user(app: &TestApp, user_id: &str, edit: impl FnOnce(&mut Value)) {
+    let key = Key::new(format!("USER#{user_id}"), "USER");
+    let mut item = app.store.get(&key).await.unwrap().expect("user record");
+    edit(&mut item.data);
+    let version = item.version;
+    item.version += 1;
+    app.store
+        .put(item, Condition::Version(version))
+        .await
+        .unwrap();
+}
+
+/// A fresh stack over a new DynamoDB table in moto.
+pub async fn dynamo_app() -> TestApp {
+    let clock = ManualClock::at(1_795_000_000_000);
+    let client = aws_sdk_dynamodb::Client::new(&super::aws::sdk_config().await);
+    let table = super::aws::unique("keyturn-users");
+    DynamoStore::create_table(&client, &table).await.unwrap();
+    let dir = std::env::temp_dir().join(super::aws::unique("keyturn-test"));
+    std::fs::create_dir_all(&dir).unwrap();
+    TestApp::over(
+        Arc::new(DynamoStore::new(client, table, Arc::new(clock.clone()))),
+        clock,
+        dir,
+    )
+    .await
+}

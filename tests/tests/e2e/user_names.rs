@@ -1,0 +1,319 @@
+//! `setUserName`, `userNameAvailable` and login by username through the HTTP door, including
+//! the race for one name on both store engines.
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::support::app::{PW, TestApp, TestAppInfo};
+use crate::support::users::{access, claims, dynamo_app, edit_user, quick_user, user_id};
+
+const BOB: &str = "bob@example.com";
+const ANN: &str = "ann@example.com";
+
+async fn names_app(app: &TestApp) -> TestAppInfo {
+    app.create_app(json!({"signupFlow": "none", "userNamesEnabled": true}))
+        .await
+}
+
+async fn set_name_json(app: &TestApp, token: &str, name: Value) -> crate::support::app::Resp {
+    app.post_json(
+        "/api/appuser/setUserName",
+        &[("access-token", token)],
+        json!({ "userName": name }),
+    )
+    .await
+}
+
+async fn available(app: &TestApp, token: &str, query: &str) -> crate::support::app::Resp {
+    app.get(
+        &format!("/api/appuser/userNameAvailable?{query}"),
+        &[("access-token", token)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_user_name_set_once_logs_in_and_appears_in_the_jwt() {
+    let app = TestApp::new().await;
+    let info = names_app(&app).await;
+    let session = quick_user(&app, &info, BOB, json!({})).await;
+    let token = access(&session);
+    set_name_json(&app, &token, json!("  Bob_B "))
+        .await
+        .assert_true();
+    let user = app
+        .get("/api/appuser/getUser", &[("access-token", &token)])
+        .await
+        .json();
+    assert_eq!(user["userName"], "bob_b");
+    for identifier in ["bob_b", "BOB_B "] {
+        let r = app
+            .post_json(
+                "/api/appuser/login",
+                &[("app-token", &info.app_token)],
+                json!({"handle": identifier, "password": PW}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let c = claims(r.json()["jwt"].as_str().unwrap());
+        assert_eq!(c["userName"], "bob_b");
+        assert_eq!(c["sub"], user_id(&session));
+        assert_eq!(c["email"], BOB);
+    }
+    // A wrong password or an unknown name is the uniform 600.
+    app.post_form(
+        "/api/appuser/login",
+        &[("app-token", &info.app_token)],
+        &format!("handle=bob_b&password={}", crate::support::app::OTHER_PW),
+    )
+    .await
+    .assert_error(400, 600);
+    app.post_form(
+        "/api/appuser/login",
+        &[("app-token", &info.app_token)],
+        &format!("handle=nobody&password={PW}"),
+    )
+    .await
+    .assert_error(400, 600);
+}
+
+#[tokio::test]
+async fn a_user_name_can_be_set_with_a_swift_form_body() {
+    let app = TestApp::new().await;
+    let info = names_app(&app).await;
+    let token = access(&quick_user(&app, &info, BOB, json!({})).await);
+    app.post_form(
+        "/api/appuser/setUserName",
+        &[("access-token", &token)],
+        "userName=Bob.Smith-1",
+    )
+    .await
+    .assert_true();
+    assert_eq!(
+        available(&app, &token, "userName=bob.smith-1").await.json(),
+        json!({"available": false})
+    );
+}
+
+#[tokio::test]
+async fn a_user_name_is_set_only_once_and_never_twice_in_an_app() {
+    let app = TestApp::new().await;
+    let info = names_app(&app).await;
+    let bob = access(&quick_user(&app, &info, BOB, json!({})).await);
+    let ann = access(&quick_user(&app, &info, ANN, json!({})).await);
+    set_name_json(&app, &bob, json!("bobby"))
+        .await
+        .assert_true();
+    set_name_json(&app, &bob, json!("robert"))
+        .await
+        .assert_error(400, 602);
+    set_name_json(&app, &ann, json!("BOBBY"))
+        .await
+        .assert_error(400, 605);
+    app.post_form(
+        "/api/appuser/setUserName",
+        &[("access-token", &ann)],
+        "userName=bobby",
+    )
+    .await
+    .assert_error(400, 605);
+    // The loser keeps no name and no claim: the name she asked second is still free for her.
+    assert_eq!(
+        available(&app, &ann, "userName=robert").await.json()["available"],
+        true
+    );
+    set_name_json(&app, &ann, json!("robert"))
+        .await
+        .assert_true();
+}
+
+#[tokio::test]
+async fn user_names_are_separate_per_app() {
+    let app = TestApp::new().await;
+    let one = names_app(&app).await;
+    let two = names_app(&app).await;
+    let a = access(&quick_user(&app, &one, BOB, json!({})).await);
+    let b = access(&quick_user(&app, &two, BOB, json!({})).await);
+    set_name_json(&app, &a, json!("bobby")).await.assert_true();
+    set_name_json(&app, &b, json!("bobby")).await.assert_true();
+}
+
+#[tokio::test]
+async fn malformed_user_names_are_refused_and_write_nothing() {
+    let app = TestApp::new().await;
+    let info = names_app(&app).await;
+    let session = quick_user(&app, &info, BOB, json!({})).await;
+    let token = access(&session);
+    for bad in [
+        json!("ab"),
+        json!("bob@example.com"),
+        json!("bob smith"),
+        json!("x".repeat(33)),
+    ] {
+        set_name_json(&app, &token, bad)
+            .await
+            .assert_error(400, 602);
+    }
+    set_name_json(&app, &token, json!(["bobby", "other"]))
+        .await
+        .assert_error(400, 602);
+    app.post_form(
+        "/api/appuser/setUserName",
+        &[("access-token", &token)],
+        "userName=bobby&userName=other",
+    )
+    .await
+    .assert_error(400, 602);
+    app.post_form("/api/appuser/setUserName", &[("access-token", &token)], "")
+        .await
+        .assert_error(400, 403);
+    assert_eq!(
+        available(&app, &token, "userName=bobby").await.json()["available"],
+        true
+    );
+    set_name_json(&app, &token, json!("bobby"))
+        .await
+        .assert_true();
+}
+
+#[tokio::test]
+async fn user_name_routes_are_606_when_the_app_has_no_usernames() {
+    let app = TestApp::new().await;
+    let info = app.create_app(json!({"signupFlow": "none"})).await;
+    let token = access(&quick_user(&app, &info, BOB, json!({})).await);
+    set_name_json(&app, &token, json!("bobby"))
+        .await
+        .assert_error(400, 606);
+    app.post_form(
+        "/api/appuser/setUserName",
+        &[("access-token", &token)],
+        "userName=bobby",
+    )
+    .await
+    .assert_error(400, 606);
+    available(&app, &token, "userName=bobby")
+        .await
+        .assert_error(400, 606);
+    app.post_json(
+        "/api/appuser/login",
+        &[("app-token", &info.app_token)],
+        json!({"handle": "bobby", "password": PW}),
+    )
+    .await
+    .assert_error(400, 606);
+}
+
+#[tokio::test]
+async fn user_name_availability_follows_claims() {
+    let app = TestApp::new().await;
+    let info = names_app(&app).await;
+    let bob = access(&quick_user(&app, &info, BOB, json!({})).await);
+    let ann = access(&quick_user(&app, &info, ANN, json!({})).await);
+    let r = available(&app, &ann, "userName=Bobby").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.json(), json!({"available": true}));
+    set_name_json(&app, &bob, json!("bobby"))
+        .await
+        .assert_true();
+    assert_eq!(
+        available(&app, &ann, "userName=%20BOBBY%20").await.json(),
+        json!({"available": false})
+    );
+    available(&app, &ann, "userName=a@b.com")
+        .await
+        .assert_error(400, 602);
+    available(&app, &ann, "userName=x&userName=y")
+        .await
+        .assert_error(400, 602);
+    available(&app, &ann, "").await.assert_error(400, 403);
+}
+
+#[tokio::test]
+async fn user_name_routes_refuse_expired_and_revoked_tokens() {
+    let app = TestApp::new().await;
+    let info = names_app(&app).await;
+    let session = quick_user(&app, &info, BOB, json!({})).await;
+    let token = access(&session);
+    edit_user(&app, &user_id(&session), |u| u["tokenEpoch"] = json!(3)).await;
+    set_name_json(&app, &token, json!("bobby"))
+        .await
+        .assert_error(400, 405);
+    available(&app, &token, "userName=bobby")
+        .await
+        .assert_error(400, 405);
+    let fresh = access(&crate::support::users::login(&app, &info, BOB).await.json());
+    app.clock.advance_secs(25 * 3600);
+    app.post_form(
+        "/api/appuser/setUserName",
+        &[("access-token", &fresh)],
+        "userName=bobby",
+    )
+    .await
+    .assert_error(400, 405);
+    available(&app, &fresh, "userName=bobby")
+        .await
+        .assert_error(400, 405);
+}
+
+/// 20 users ask for one name at once: exactly one gets it, the others 605, and the winner's
+/// record and the claim agree.
+async fn twenty_users_race_for_one_name(app: TestApp) {
+    let app = Arc::new(app);
+    let info = names_app(&app).await;
+    let mut tokens = Vec::new();
+    for i in 0..20 {
+        let s = quick_user(&app, &info, &format!("racer{i}@example.com"), json!({})).await;
+        tokens.push((user_id(&s), access(&s)));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (id, token) in tokens {
+        let app = app.clone();
+        tasks.spawn(async move { (id, set_name_json(&app, &token, json!("winner")).await) });
+    }
+    let mut winners = Vec::new();
+    let mut losers = 0;
+    while let Some(done) = tasks.join_next().await {
+        let (id, r) = done.unwrap();
+        if r.status == 200 {
+            r.assert_true();
+            winners.push(id);
+        } else {
+            r.assert_error(400, 605);
+            losers += 1;
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one winner");
+    assert_eq!(losers, 19);
+    let claim = app
+        .store
+        .get(&keyturn::store::Key::new(
+            format!("APP#{}#U#winner", info.app_id),
+            "USERNAME",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(claim.data["userId"], winners[0].as_str());
+    let r = app
+        .post_json(
+            "/api/appuser/login",
+            &[("app-token", &info.app_token)],
+            json!({"handle": "winner", "password": PW}),
+        )
+        .await;
+    assert_eq!(
+        claims(r.json()["jwt"].as_str().unwrap())["sub"],
+        winners[0].as_str()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_set_user_names_have_one_winner_on_sqlite() {
+    twenty_users_race_for_one_name(TestApp::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_set_user_names_have_one_winner_on_dynamodb() {
+    twenty_users_race_for_one_name(dynamo_app().await).await;
+}
