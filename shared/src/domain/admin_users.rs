@@ -15,16 +15,13 @@ use crate::domain::account::purge_user;
 use crate::domain::user::{User, UserStatus};
 use crate::domain::{keys, repo};
 use crate::error::{Error, Result};
-use crate::store::{Condition, Index, Query};
+use crate::store::{Index, Query};
 use crate::wire::Reply;
 
 /// Page size when the caller names none.
 const DEFAULT_PAGE: usize = 50;
 /// Largest page a caller may ask for.
 const MAX_PAGE: usize = 100;
-/// Compare-and-swap attempts before a concurrently changing user is an internal error.
-const CAS_ATTEMPTS: usize = 5;
-
 /// `GET /admin/apps/{appId}/users` query parameters, as the wire delivers them.
 #[derive(Debug, Clone, Default)]
 pub struct ListRequest {
@@ -128,8 +125,8 @@ pub async fn get_user(state: &AppState, app_id: &str, user_id: &str) -> Result<R
 
 /// `POST .../users/{userId}/suspend|reactivate|revoke-sessions`: the changed user's view.
 pub async fn act(state: &AppState, app_id: &str, user_id: &str, action: Action) -> Result<Reply> {
-    for _ in 0..CAS_ATTEMPTS {
-        let (mut user, version) = load(state, app_id, user_id).await?;
+    load(state, app_id, user_id).await?;
+    let user = repo::update_user(state, user_id, |user| {
         match action {
             Action::Suspend => {
                 user.status = UserStatus::Suspended;
@@ -138,26 +135,12 @@ pub async fn act(state: &AppState, app_id: &str, user_id: &str, action: Action) 
             Action::Reactivate => user.status = UserStatus::Active,
             Action::RevokeSessions => user.revoke_sessions(None),
         }
-        user.updated_at = state.clock.now_ms();
-        match state
-            .store
-            .put(
-                repo::user_item(&user, version + 1)?,
-                Condition::Version(version),
-            )
-            .await
-        {
-            Ok(()) => {
-                tracing::info!(%app_id, %user_id, action = ?action, "admin: user changed");
-                return Ok(Reply::Json(view(&user)));
-            }
-            Err(e) if e.is_conflict() => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Internal(
-        "user kept changing during an admin action".into(),
-    ))
+        Ok(())
+    })
+    .await?
+    .ok_or(Error::UserNotFound)?;
+    tracing::info!(%app_id, %user_id, action = ?action, "admin: user changed");
+    Ok(Reply::Json(view(&user)))
 }
 
 /// `DELETE /admin/apps/{appId}/users/{userId}`: the same cleanup as `deleteAccount`.

@@ -230,6 +230,25 @@ impl App {
             .unwrap_or_else(|| self.app_id.clone())
     }
 
+    /// The locale a request asks for (`EN` when absent, upper-cased), refused with 602 unless
+    /// the app offers it.
+    pub fn requested_locale(&self, raw: Option<String>) -> Result<String> {
+        let locale = crate::domain::user::parse_locale(raw);
+        self.check_locale(&locale)?;
+        Ok(locale)
+    }
+
+    /// Refuses (602) a locale the app does not offer.
+    pub fn check_locale(&self, locale: &str) -> Result<()> {
+        if self.offers_locale(locale) {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!(
+                "locale {locale} is not offered by this app"
+            )))
+        }
+    }
+
     /// Whether `locale` (already upper-cased) is one the app offers.
     pub fn offers_locale(&self, locale: &str) -> bool {
         locale == "EN" || self.settings.locales.iter().any(|l| l == locale)

@@ -90,3 +90,21 @@ pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<C
         epoch: claims.epoch,
     })
 }
+
+/// [`repo::update_user`] for the caller's own record: the change applies only while the caller's
+/// session is still valid and the user active (a revocation or suspension that lands meanwhile
+/// turns into 405).
+pub async fn update_caller(
+    state: &AppState,
+    caller: &Caller,
+    change: impl Fn(&mut User) -> Result<()>,
+) -> Result<User> {
+    repo::update_user(state, &caller.user.user_id, |user| {
+        if !user.accepts_session(caller.epoch, &caller.sid) || user.status != UserStatus::Active {
+            return Err(Error::InvalidAccessToken);
+        }
+        change(user)
+    })
+    .await?
+    .ok_or(Error::InvalidAccessToken)
+}

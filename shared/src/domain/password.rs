@@ -213,38 +213,15 @@ pub async fn change_password(
     }
     limits::clear(state, &tries).await;
     let password_hash = state.passwords.hash(new_password.expose()).await?;
-    let (mut user, mut version) = (caller.user, caller.version);
-    for _ in 0..CAS_ATTEMPTS {
-        if !user.accepts_session(caller.epoch, &caller.sid) || user.status != UserStatus::Active {
-            // Revoked while we were hashing.
-            return Err(Error::InvalidAccessToken);
-        }
+    let (sid, epoch) = (caller.sid.clone(), caller.epoch);
+    let user = auth::update_caller(state, &caller, |user| {
         user.password_hash = password_hash.clone();
-        user.revoke_sessions(Some((&caller.sid, caller.epoch)));
-        user.updated_at = state.clock.now_ms();
-        match state
-            .store
-            .put(
-                repo::user_item(&user, version + 1)?,
-                Condition::Version(version),
-            )
-            .await
-        {
-            Ok(()) => {
-                tracing::info!(%app_id, user_id = %user.user_id, "password changed");
-                return Ok(Reply::True);
-            }
-            Err(e) if e.is_conflict() => {
-                (user, version) = repo::load_user(state, &user.user_id)
-                    .await?
-                    .ok_or(Error::InvalidAccessToken)?;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Internal(
-        "user kept changing during password change".into(),
-    ))
+        user.revoke_sessions(Some((&sid, epoch)));
+        Ok(())
+    })
+    .await?;
+    tracing::info!(%app_id, user_id = %user.user_id, "password changed");
+    Ok(Reply::True)
 }
 
 /// Whether `raw` (a wire password field) is the user's password. Malformed input still costs a

@@ -12,16 +12,12 @@
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::domain::auth::{self, Caller};
+use crate::domain::auth;
+use crate::domain::keys;
 use crate::domain::metadata::{MetaField, get_path};
-use crate::domain::user::{User, UserStatus, parse_locale};
-use crate::domain::{keys, repo};
+use crate::domain::user::{User, UserStatus};
 use crate::error::{Error, Result};
-use crate::store::Condition;
 use crate::wire::{Credentials, Reply};
-
-/// How often a version-checked update is retried before giving up (500).
-const UPDATE_ATTEMPTS: usize = 8;
 
 /// `GET /getUser`: the reference §4.2 fields of the caller (never the password hash).
 pub async fn get_user(state: &AppState, creds: &Credentials) -> Result<Reply> {
@@ -67,47 +63,6 @@ pub fn user_view(user: &User, last_login: Value) -> Value {
     })
 }
 
-/// Applies `change` to the caller's record and writes it back under a version check, re-reading
-/// and re-applying on a concurrent change. `change` must be a pure function of the record, so a
-/// retry decides afresh (and may refuse).
-pub async fn update_user(
-    state: &AppState,
-    caller: &Caller,
-    change: impl Fn(&mut User) -> Result<()>,
-) -> Result<User> {
-    let (mut user, mut version) = (caller.user.clone(), caller.version);
-    for _ in 0..UPDATE_ATTEMPTS {
-        let mut next = user.clone();
-        change(&mut next)?;
-        next.updated_at = state.clock.now_ms();
-        match state
-            .store
-            .put(
-                repo::user_item(&next, version + 1)?,
-                Condition::Version(version),
-            )
-            .await
-        {
-            Ok(()) => return Ok(next),
-            Err(e) if e.is_conflict() => {
-                (user, version) = repo::load_user(state, &caller.user.user_id)
-                    .await?
-                    .ok_or(Error::InvalidAccessToken)?;
-                // The change that beat us may have revoked this session or suspended the user.
-                if !user.accepts_session(caller.epoch, &caller.sid)
-                    || user.status != UserStatus::Active
-                {
-                    return Err(Error::InvalidAccessToken);
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Internal(
-        "user record kept changing during update".into(),
-    ))
-}
-
 /// `POST /setUserMetadata` with `metaData` (a JSON object or a string of one).
 pub async fn set_user_metadata(
     state: &AppState,
@@ -124,7 +79,7 @@ pub async fn set_user_metadata(
     // write; the same rules run again inside the update against the freshest record.
     let mut probe = caller.user.meta_data.clone();
     merge_metadata(fields, &mut probe, &supplied)?;
-    update_user(state, &caller, |user| {
+    auth::update_caller(state, &caller, |user| {
         merge_metadata(fields, &mut user.meta_data, &supplied)
     })
     .await?;
@@ -202,13 +157,8 @@ fn remove_path(root: &mut Map<String, Value>, path: &str) {
 /// `POST /setLocale` with `locale`: upper-cased; one the app offers (else 602).
 pub async fn set_locale(state: &AppState, creds: &Credentials, locale: String) -> Result<Reply> {
     let caller = auth::user_from_access(state, creds).await?;
-    let locale = parse_locale(Some(locale));
-    if !caller.app.offers_locale(&locale) {
-        return Err(Error::invalid(format!(
-            "locale {locale} is not offered by this app"
-        )));
-    }
-    update_user(state, &caller, |user| {
+    let locale = caller.app.requested_locale(Some(locale))?;
+    auth::update_caller(state, &caller, |user| {
         user.locale = locale.clone();
         Ok(())
     })

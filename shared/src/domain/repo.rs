@@ -9,7 +9,7 @@ use crate::domain::app::App;
 use crate::domain::keys;
 use crate::domain::user::{Handle, User};
 use crate::error::{Error, Result};
-use crate::store::{Item, Key};
+use crate::store::{Condition, Item, Key};
 
 /// Serialises a record into an item at `key` with the given version.
 pub fn item<T: Serialize>(key: Key, record: &T, version: u64) -> Result<Item> {
@@ -105,4 +105,36 @@ pub async fn login_handle(state: &AppState, app: &App, identifier: &str) -> Resu
         Some(handle) => Ok(handle),
         None => Ok(format!("{name}@username.invalid")),
     }
+}
+
+/// Compare-and-swap attempts before a constantly changing record is an internal error.
+const UPDATE_ATTEMPTS: usize = 8;
+
+/// Applies `change` to a user's record and writes it back under a version check, re-reading and
+/// re-applying on a concurrent change; `change` sees the fresh record each time, so it decides
+/// afresh (and may refuse). `None` when the user does not exist (any more).
+pub async fn update_user(
+    state: &AppState,
+    user_id: &str,
+    change: impl Fn(&mut User) -> Result<()>,
+) -> Result<Option<User>> {
+    for _ in 0..UPDATE_ATTEMPTS {
+        let Some((mut user, version)) = load_user(state, user_id).await? else {
+            return Ok(None);
+        };
+        change(&mut user)?;
+        user.updated_at = state.clock.now_ms();
+        match state
+            .store
+            .put(user_item(&user, version + 1)?, Condition::Version(version))
+            .await
+        {
+            Ok(()) => return Ok(Some(user)),
+            Err(e) if e.is_conflict() => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Internal(
+        "user record kept changing during an update".into(),
+    ))
 }

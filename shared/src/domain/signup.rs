@@ -15,7 +15,7 @@ use crate::domain::app::{App, SignupFlow};
 use crate::domain::html::{escape, render, url_encode};
 use crate::domain::limits::{self, Limit};
 use crate::domain::templates::{self, TemplateName, Values};
-use crate::domain::user::{ClientPassword, Handle, User, UserStatus, parse_locale};
+use crate::domain::user::{ClientPassword, Handle, User, UserStatus};
 use crate::domain::{auth, keys, metadata, one_time_code, repo, session};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, WriteOp};
@@ -73,12 +73,7 @@ pub async fn signup(
     }
     let handle = Handle::parse(&req.handle)?;
     let password = ClientPassword::parse(&req.password)?;
-    let locale = parse_locale(req.locale);
-    if !app.offers_locale(&locale) {
-        return Err(Error::invalid(format!(
-            "locale {locale} is not offered by this app"
-        )));
-    }
+    let locale = app.requested_locale(req.locale)?;
     let meta_data = metadata::extract(&app.settings.meta_data, req.meta_data.as_ref())?;
     let claim = keys::handle_claim(&app.app_id, handle.as_str());
     if state.store.get(&claim).await?.is_some() {

@@ -171,11 +171,7 @@ pub async fn put(
     name: TemplateName,
     template: &Template,
 ) -> Result<()> {
-    if !app.offers_locale(locale) {
-        return Err(Error::invalid(format!(
-            "locale {locale} is not offered by this app"
-        )));
-    }
+    app.check_locale(locale)?;
     let size = template.subject.len() + template.text.len() + template.html.len();
     if size > MAX_TEMPLATE_BYTES {
         return Err(Error::invalid("template is larger than 64 KiB"));

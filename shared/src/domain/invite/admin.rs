@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::{ADMIN_SENDER, Invite, Outcome, Sender, revoke, send_invite};
 use crate::AppState;
 use crate::domain::app::App;
-use crate::domain::user::{Handle, parse_locale};
+use crate::domain::user::Handle;
 use crate::domain::{keys, metadata, repo};
 use crate::error::{Error, Result};
 use crate::store::{Index, Query, StoreError};
@@ -71,12 +71,7 @@ pub async fn create(state: &AppState, app_id: &str, body: &[u8]) -> Result<Reply
     let body = body_object(body)?;
     let handle = Handle::parse(&text(&body, "handle")?.ok_or(Error::MissingParam("handle"))?)?;
     let meta = metadata::extract(&app.settings.meta_data_invite, meta_data(&body)?.as_ref())?;
-    let locale = parse_locale(text(&body, "locale")?);
-    if !app.offers_locale(&locale) {
-        return Err(Error::invalid(format!(
-            "locale {locale} is not offered by this app"
-        )));
-    }
+    let locale = app.requested_locale(text(&body, "locale")?)?;
     let sender = Sender {
         inviter: ADMIN_SENDER,
         handle: "",

@@ -11,7 +11,7 @@ use super::{code_context, deep_merge, load};
 use crate::AppState;
 use crate::domain::signup::{new_user, user_creation_ops};
 use crate::domain::templates;
-use crate::domain::user::{ClientPassword, Handle, parse_locale};
+use crate::domain::user::{ClientPassword, Handle};
 use crate::domain::{auth, keys, metadata, one_time_code, session};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, WriteOp};
@@ -47,12 +47,7 @@ pub async fn register(
     }
     let handle = Handle::parse(&req.handle)?;
     let password = ClientPassword::parse(&req.password)?;
-    let locale = parse_locale(req.locale);
-    if !app.offers_locale(&locale) {
-        return Err(Error::invalid(format!(
-            "locale {locale} is not offered by this app"
-        )));
-    }
+    let locale = app.requested_locale(req.locale)?;
     let Some((invite, version)) = load(state, &app.app_id, handle.as_str()).await? else {
         let claim = keys::handle_claim(&app.app_id, handle.as_str());
         if state.store.get(&claim).await?.is_some() {
