@@ -34,9 +34,10 @@ pub enum Error {
     /// Signup is switched off for this app (code 407).
     #[error("app does not support signup")]
     SignupDisabled,
-    /// The signup code outlived its 48 hours (code 411).
-    #[error("signup code expired")]
-    SignupCodeExpired,
+    /// A one-time code (signup, invite, reset) outlived its lifetime (code 411; the original
+    /// used it for signup codes only).
+    #[error("code expired")]
+    CodeExpired,
     /// Unknown user, wrong password or wrong code: deliberately indistinguishable (code 600).
     #[error("invalid login credentials")]
     InvalidCredentials,
@@ -110,7 +111,7 @@ impl Error {
             Error::InvalidAccessToken => (400, 405),
             Error::InvitationDisabled => (400, 406),
             Error::SignupDisabled => (400, 407),
-            Error::SignupCodeExpired => (400, 411),
+            Error::CodeExpired => (400, 411),
             Error::InvalidCredentials => (400, 600),
             Error::HandleTaken => (400, 601),
             Error::InvalidData(_) => (400, 602),

@@ -44,7 +44,7 @@ pub async fn check(
     let code = format!("{code:0>6}");
     let code = code.as_str();
     if expires_at <= state.clock.now_secs() {
-        return Err(Error::SignupCodeExpired);
+        return Err(Error::CodeExpired);
     }
     match state
         .store
