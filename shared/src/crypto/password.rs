@@ -99,19 +99,26 @@ impl std::fmt::Debug for Passwords {
 }
 
 impl Passwords {
-    /// Builds the hasher and its dummy hash (one hash at cold start).
+    /// Builds the hasher. The dummy hash for unknown users is a well-formed PHC string with the
+    /// configured cost and an all-zero digest: verifying against it costs exactly a real verify
+    /// and never succeeds, and building it costs nothing at cold start.
     pub fn new(pepper: Vec<u8>, cost: Cost) -> Result<Self> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
             .map_err(|e| Error::Internal(format!("argon2 params: {e}")))?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        let mut me = Self {
+        let dummy = format!(
+            "$argon2id$v=19$m={},t={},p={}$a2V5dHVybi1kdW1teQ${}",
+            cost.memory_kib,
+            cost.iterations,
+            cost.parallelism,
+            "A".repeat(43)
+        );
+        Ok(Self {
             pepper,
             params,
-            dummy: String::new(),
+            dummy,
             pool: std::sync::Arc::new(HashPool::new(cores)),
-        };
-        me.dummy = me.hash_blocking("keyturn-dummy-password-for-unknown-users")?;
-        Ok(me)
+        })
     }
 
     fn argon(&self) -> Result<Argon2<'_>> {
@@ -189,6 +196,15 @@ mod tests {
                 .verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&h))
                 .await
         );
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_costs_a_real_verify() {
+        let p = Passwords::new(b"pepper".to_vec(), CHEAP).unwrap();
+        assert!(!p.verify_blocking("x", &p.dummy));
+        // A parseable PHC string with the configured cost: the verify really runs Argon2.
+        assert!(argon2::password_hash::phc::PasswordHash::new(&p.dummy).is_ok());
+        assert!(p.dummy.contains("m=1024,t=1,p=1"));
     }
 
     #[tokio::test]
