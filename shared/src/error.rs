@@ -147,7 +147,11 @@ impl Error {
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
-        Error::Internal(format!("store: {e}"))
+        match e {
+            // A cursor comes from the client: a mangled one is bad input, not a failure.
+            StoreError::BadCursor => Error::invalid("cursor is not valid"),
+            other => Error::Internal(format!("store: {other}")),
+        }
     }
 }
 

@@ -16,7 +16,7 @@
 //! - `add` atomically add `delta` to the item's counter, creating it (with `expires_at`) when absent
 //!   or expired, and return the new value; with a ceiling, refuse with
 //!   [`StoreError::LimitReached`] (changing nothing) when the result would exceed it.
-//! - `query` return live items of one partition (or one index partition) whose sort key starts with
+//! - `query` refuse a cursor it did not produce with [`StoreError::BadCursor`], and return live items of one partition (or one index partition) whose sort key starts with
 //!   the prefix, ascending, at most `limit` per page, with an opaque cursor for the next page.
 
 pub mod dynamo;
@@ -155,6 +155,9 @@ pub enum StoreError {
     /// `add` would exceed its ceiling.
     #[error("limit reached")]
     LimitReached,
+    /// A query cursor that no page of this engine produced (client input, not a failure).
+    #[error("malformed query cursor")]
+    BadCursor,
     /// The engine failed (network, throttling, corruption); the message is for logs only.
     #[error("store backend: {0}")]
     Backend(String),

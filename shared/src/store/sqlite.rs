@@ -338,7 +338,7 @@ fn encode_cursor(item: &Item, index: Index) -> String {
 }
 
 fn decode_cursor(cursor: &str) -> Result<Vec<String>, StoreError> {
-    let bad = |_| StoreError::Backend("malformed query cursor".into());
+    let bad = |_| StoreError::BadCursor;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|e| bad(e.to_string()))?;
@@ -398,10 +398,10 @@ mod tests {
     }
 
     #[test]
-    fn garbage_cursor_is_a_backend_error() {
+    fn garbage_cursor_is_a_bad_cursor() {
         assert!(matches!(
             decode_cursor("!!not base64!!"),
-            Err(StoreError::Backend(_))
+            Err(StoreError::BadCursor)
         ));
     }
 }

@@ -141,6 +141,10 @@ async fn admin_user_routes_refuse_bad_requests() {
             .await
             .assert_error(400, 602);
     }
+    // A mangled cursor is bad input (602), not an internal error.
+    app.admin("GET", &format!("{base}?cursor=garbage!"), None)
+        .await
+        .assert_error(400, 602);
     app.admin("GET", "/admin/apps/nope/users", None)
         .await
         .assert_error(400, 401);

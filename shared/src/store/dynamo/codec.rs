@@ -125,7 +125,7 @@ pub(super) fn encode_cursor(item: &Item, index: Index) -> String {
 
 /// Turns a cursor back into an `ExclusiveStartKey`.
 pub(super) fn decode_cursor(cursor: &str) -> Result<Attrs, StoreError> {
-    let bad = || StoreError::Backend("malformed query cursor".into());
+    let bad = || StoreError::BadCursor;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| bad())?;
