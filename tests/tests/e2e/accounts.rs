@@ -5,15 +5,12 @@ use std::sync::Arc;
 
 use keyturn::clock::ManualClock;
 use keyturn::store::{Index, ItemStore, Key, Query};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::users::{access as token, token_works};
 
 const DELETE: &str = "/api/appuser/deleteAccount";
-
-fn token(session: &Value) -> String {
-    session["access-token"].as_str().unwrap().to_owned()
-}
 
 /// The live items of a primary partition.
 pub async fn partition(store: &Arc<dyn ItemStore>, pk: &str) -> Vec<Key> {
@@ -119,17 +116,6 @@ async fn give_user_name(app: &TestApp, app_id: &str, user_id: &str, name: &str) 
         ])
         .await
         .unwrap();
-}
-
-async fn token_works(app: &TestApp, access: &str) -> bool {
-    let r = app
-        .get("/api/appuser/getApplication", &[("access-token", access)])
-        .await;
-    if r.status == 200 {
-        return true;
-    }
-    r.assert_error(400, 405);
-    false
 }
 
 /// The whole story on any store: a user with a username, a pending reset, a failed login and an

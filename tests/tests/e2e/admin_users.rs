@@ -4,36 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::accounts::{assert_gone, url_encode, user_id};
-use crate::support::app::{PW, TestApp, TestAppInfo};
-
-fn token(session: &Value) -> String {
-    session["access-token"].as_str().unwrap().to_owned()
-}
-
-async fn token_works(app: &TestApp, access: &str) -> bool {
-    let r = app
-        .get("/api/appuser/getApplication", &[("access-token", access)])
-        .await;
-    if r.status == 200 {
-        return true;
-    }
-    r.assert_error(400, 405);
-    false
-}
-
-async fn login(
-    app: &TestApp,
-    info: &TestAppInfo,
-    handle: &str,
-    pw: &str,
-) -> crate::support::app::Resp {
-    app.post_json(
-        "/api/appuser/login",
-        &[("app-token", info.app_token.as_str())],
-        json!({"handle": handle, "password": pw}),
-    )
-    .await
-}
+use crate::support::app::{PW, TestApp};
+use crate::support::users::{access as token, login_with as login, token_works};
 
 fn handles(page: &Value) -> Vec<String> {
     page["users"]

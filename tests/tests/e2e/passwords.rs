@@ -6,42 +6,13 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::users::{access as token, login_with as login, token_works};
 
 const FORGOT: &str = "/api/appuser/forgotPassword";
 const RESET: &str = "/api/appuser/resetPassword";
 const CHANGE: &str = "/api/appuser/changePassword";
 /// The MD5 of `third`.
 const THIRD_PW: &str = "dd5c8bf51558ffcbe5007071908e9524";
-
-fn token(session: &Value) -> String {
-    session["access-token"].as_str().unwrap().to_owned()
-}
-
-/// Whether an access token is still accepted (getApplication accepts any live token).
-async fn token_works(app: &TestApp, access: &str) -> bool {
-    let r = app
-        .get("/api/appuser/getApplication", &[("access-token", access)])
-        .await;
-    if r.status == 200 {
-        return true;
-    }
-    r.assert_error(400, 405);
-    false
-}
-
-async fn login(
-    app: &TestApp,
-    info: &TestAppInfo,
-    handle: &str,
-    pw: &str,
-) -> crate::support::app::Resp {
-    app.post_json(
-        "/api/appuser/login",
-        &[("app-token", info.app_token.as_str())],
-        json!({"handle": handle, "password": pw}),
-    )
-    .await
-}
 
 async fn forgot(app: &TestApp, info: &TestAppInfo, handle: &str) -> crate::support::app::Resp {
     app.post_json(

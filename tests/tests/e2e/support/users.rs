@@ -49,12 +49,35 @@ pub async fn quick_user(app: &TestApp, info: &TestAppInfo, handle: &str, meta: V
 
 /// Logs `handle` in with `PW`.
 pub async fn login(app: &TestApp, info: &TestAppInfo, handle: &str) -> super::app::Resp {
+    login_with(app, info, handle, PW).await
+}
+
+/// Logs `handle` in with the client MD5 `pw`.
+pub async fn login_with(
+    app: &TestApp,
+    info: &TestAppInfo,
+    handle: &str,
+    pw: &str,
+) -> super::app::Resp {
     app.post_json(
         "/api/appuser/login",
         &[("app-token", &info.app_token)],
-        serde_json::json!({"handle": handle, "password": PW}),
+        serde_json::json!({"handle": handle, "password": pw}),
     )
     .await
+}
+
+/// Whether an access token is still accepted (getApplication accepts any live token); a
+/// refused one must be refused with 405.
+pub async fn token_works(app: &TestApp, access: &str) -> bool {
+    let r = app
+        .get("/api/appuser/getApplication", &[("access-token", access)])
+        .await;
+    if r.status == 200 {
+        return true;
+    }
+    r.assert_error(400, 405);
+    false
 }
 
 /// The stored user record.
