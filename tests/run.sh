@@ -70,7 +70,9 @@ print(s.getsockname()[1])
 s.close()')"
 WORK_DIR="$(mktemp -d)"
 MOTO_LOG="$WORK_DIR/moto.log"
-"$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" >"$MOTO_LOG" 2>&1 &
+# One request at a time, as DynamoDB's conditional writes and transactions are atomic (see the
+# wrapper's docstring); the stock moto_server races concurrent transactions.
+"$VENV/bin/python" tests/moto_serial.py 127.0.0.1 "$PORT" >"$MOTO_LOG" 2>&1 &
 PIDS+=("$!")
 ENDPOINT="http://127.0.0.1:$PORT"
 ready=""

@@ -165,12 +165,22 @@ impl DynamoStore {
             }
             Err(e) => match e.as_service_error() {
                 Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    match failed.item() {
-                        // Live, so only the ceiling can have failed.
-                        Some(old) if codec::is_live(old, now) && ceiling.is_some() => {
-                            Err(StoreError::LimitReached)
-                        }
-                        _ => Ok(None),
+                    // Refuse only when the old value really is at the ceiling. Anything else
+                    // (absent, expired, or caught mid-write without its counter) is a race:
+                    // the caller tries again.
+                    let at_ceiling = failed.item().is_some_and(|old| {
+                        codec::is_live(old, now)
+                            && ceiling.is_some_and(|max| {
+                                codec::number::<i64>(old, COUNTER)
+                                    .ok()
+                                    .flatten()
+                                    .is_some_and(|n| n.saturating_add(delta) > max)
+                            })
+                    });
+                    if at_ceiling {
+                        Err(StoreError::LimitReached)
+                    } else {
+                        Ok(None)
                     }
                 }
                 _ => Err(backend(e)),
