@@ -14,35 +14,23 @@
 
 mod codec;
 mod expr;
-
-/// Attempts at a transaction cancelled only by contention with another transaction.
-const TRANSACTION_RETRIES: u32 = 5;
+mod schema;
+mod transact;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::client::Waiters as _;
-use aws_sdk_dynamodb::error::DisplayErrorContext;
-use aws_sdk_dynamodb::operation::create_table::CreateTableError;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValue,
-    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
-    TransactWriteItem,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use self::codec::{COUNTER, DATA, EXPIRES_AT, GSI_NAME, GSI_PK, GSI_SK, PK, SK};
+use self::codec::{COUNTER, DATA, GSI_NAME, GSI_PK, GSI_SK, PK, SK};
 use self::expr::{LIVE, guard};
 use super::{Condition, Index, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
 use crate::clock::Clock;
-
-/// DynamoDB's transaction size when the port was written; enforced here as in the SQLite engine.
-const MAX_TRANSACT_OPS: usize = 25;
 
 /// How often `add` retries when a concurrent writer creates or expires the counter under it.
 const ADD_ATTEMPTS: usize = 8;
@@ -62,73 +50,6 @@ impl DynamoStore {
             table: table.into(),
             clock,
         }
-    }
-
-    /// Creates the table with the module's schema, waits until it is active and turns TTL on, for
-    /// tests and the local bootstrap (production tables come from `template.yaml`). A table that
-    /// already exists is left as it is, so bootstrapping twice is harmless.
-    pub async fn create_table(client: &Client, table: &str) -> Result<(), StoreError> {
-        let created = client
-            .create_table()
-            .table_name(table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .set_attribute_definitions(Some(
-                [PK, SK, GSI_PK, GSI_SK]
-                    .into_iter()
-                    .map(string_attribute)
-                    .collect::<Result<_, _>>()?,
-            ))
-            .set_key_schema(Some(vec![
-                key_element(PK, KeyType::Hash)?,
-                key_element(SK, KeyType::Range)?,
-            ]))
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(GSI_NAME)
-                    .key_schema(key_element(GSI_PK, KeyType::Hash)?)
-                    .key_schema(key_element(GSI_SK, KeyType::Range)?)
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .map_err(backend)?,
-            )
-            .send()
-            .await;
-        match created {
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(CreateTableError::ResourceInUseException(_))
-                ) =>
-            {
-                return Ok(());
-            }
-            Err(e) => return Err(backend(e)),
-        }
-        client
-            .wait_until_table_exists()
-            .table_name(table)
-            .wait(std::time::Duration::from_secs(300))
-            .await
-            .map_err(backend)?;
-        client
-            .update_time_to_live()
-            .table_name(table)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .enabled(true)
-                    .attribute_name(EXPIRES_AT)
-                    .build()
-                    .map_err(backend)?,
-            )
-            .send()
-            .await
-            .map_err(backend)?;
-        Ok(())
     }
 
     /// One `ADD` on a live counter; `Ok(None)` when there is no live counter to add to.
@@ -313,18 +234,9 @@ impl ItemStore for DynamoStore {
             .set_expression_attribute_values(guard.map(|g| g.values))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Err(StoreError::Conflict { op: None })
-            }
-            Err(e) => Err(backend(e)),
-        }
+        single_write(result, |e| {
+            matches!(e, PutItemError::ConditionalCheckFailedException(_))
+        })
     }
 
     async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
@@ -338,18 +250,9 @@ impl ItemStore for DynamoStore {
             .set_expression_attribute_values(guard.map(|g| g.values))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(DeleteItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Err(StoreError::Conflict { op: None })
-            }
-            Err(e) => Err(backend(e)),
-        }
+        single_write(result, |e| {
+            matches!(e, DeleteItemError::ConditionalCheckFailedException(_))
+        })
     }
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
@@ -366,71 +269,7 @@ impl ItemStore for DynamoStore {
     }
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        if ops.len() > MAX_TRANSACT_OPS {
-            return Err(StoreError::Backend(format!(
-                "transaction of {} operations exceeds {MAX_TRANSACT_OPS}",
-                ops.len()
-            )));
-        }
-        let now = self.clock.now_secs();
-        // Unconditional checks are dropped (DynamoDB needs an expression); `origin` maps each sent
-        // operation back to the caller's index for the Conflict report.
-        let mut origin = Vec::with_capacity(ops.len());
-        let mut items = Vec::with_capacity(ops.len());
-        for (i, op) in ops.iter().enumerate() {
-            if let Some(item) = self.transact_item(op, now)? {
-                origin.push(i);
-                items.push(item);
-            }
-        }
-        if items.is_empty() {
-            return Ok(());
-        }
-        // Another transaction touching one of these items cancels ours with a
-        // `TransactionConflict` reason (real DynamoDB does this under concurrency; moto does
-        // not): that is contention, not a failed condition, so the whole transaction is retried
-        // with a short jittered backoff before giving up as a conflict.
-        for attempt in 0..TRANSACTION_RETRIES {
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items.clone()))
-                .send()
-                .await;
-            let e = match result {
-                Ok(_) => return Ok(()),
-                Err(e) => e,
-            };
-            match e.as_service_error() {
-                Some(TransactWriteItemsError::TransactionCanceledException(cancel)) => {
-                    let reasons = cancel.cancellation_reasons();
-                    if let Some(i) = reasons
-                        .iter()
-                        .position(|r| r.code() == Some("ConditionalCheckFailed"))
-                    {
-                        return Err(StoreError::Conflict {
-                            op: origin.get(i).copied(),
-                        });
-                    }
-                    if !reasons
-                        .iter()
-                        .any(|r| r.code() == Some("TransactionConflict"))
-                    {
-                        return Err(backend(e));
-                    }
-                }
-                Some(TransactWriteItemsError::TransactionInProgressException(_)) => {}
-                _ => return Err(backend(e)),
-            }
-            let jitter = u64::from(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.subsec_nanos() % 10)
-                    .unwrap_or(0),
-            );
-            tokio::time::sleep(std::time::Duration::from_millis((10 << attempt) + jitter)).await;
-        }
-        Err(StoreError::Conflict { op: None })
+        self.transact_ops(ops).await
     }
 
     async fn add(
@@ -460,70 +299,25 @@ impl ItemStore for DynamoStore {
     }
 }
 
-impl DynamoStore {
-    fn transact_item(
-        &self,
-        op: &WriteOp,
-        now: i64,
-    ) -> Result<Option<TransactWriteItem>, StoreError> {
-        let item = match op {
-            WriteOp::Put(item, condition) => {
-                let guard = guard(*condition, now);
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(codec::item_attrs(item)))
-                    .set_condition_expression(guard.as_ref().map(|g| g.expression.clone()))
-                    .set_expression_attribute_values(guard.map(|g| g.values))
-                    .build()
-                    .map_err(backend)?;
-                TransactWriteItem::builder().put(put).build()
-            }
-            WriteOp::Delete(key, condition) => {
-                let guard = guard(*condition, now);
-                let delete = Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(codec::key_attrs(key)))
-                    .set_condition_expression(guard.as_ref().map(|g| g.expression.clone()))
-                    .set_expression_attribute_values(guard.map(|g| g.values))
-                    .build()
-                    .map_err(backend)?;
-                TransactWriteItem::builder().delete(delete).build()
-            }
-            WriteOp::Check(key, condition) => {
-                let Some(guard) = guard(*condition, now) else {
-                    return Ok(None);
-                };
-                let check = ConditionCheck::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(codec::key_attrs(key)))
-                    .condition_expression(guard.expression)
-                    .set_expression_attribute_values(Some(guard.values))
-                    .build()
-                    .map_err(backend)?;
-                TransactWriteItem::builder().condition_check(check).build()
-            }
-        };
-        Ok(Some(item))
+/// Maps a single-item write's outcome: a failed condition is `Conflict`, any other error
+/// `Backend`.
+fn single_write<O, E>(
+    result: Result<O, SdkError<E>>,
+    failed_condition: impl Fn(&E) -> bool,
+) -> Result<(), StoreError>
+where
+    E: std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(&failed_condition) => {
+            Err(StoreError::Conflict { op: None })
+        }
+        Err(e) => Err(backend(e)),
     }
 }
 
-fn string_attribute(name: &str) -> Result<AttributeDefinition, StoreError> {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(ScalarAttributeType::S)
-        .build()
-        .map_err(backend)
-}
-
-fn key_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(key_type)
-        .build()
-        .map_err(backend)
-}
-
 /// Flattens any SDK error (with its source chain) into a log message.
-fn backend(e: impl std::error::Error) -> StoreError {
+pub(super) fn backend(e: impl std::error::Error) -> StoreError {
     StoreError::Backend(DisplayErrorContext(e).to_string())
 }
