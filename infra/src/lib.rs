@@ -43,6 +43,11 @@ pub fn routes() -> Router<AppState> {
         .merge(keyturn_fn_set_user_name::router())
         .merge(keyturn_fn_user_name_available::router())
         .merge(keyturn_fn_login_anonymous::router())
+        .merge(keyturn_fn_login_complete::router())
+        .merge(keyturn_fn_set_phone::router())
+        .merge(keyturn_fn_verify_phone::router())
+        .merge(keyturn_fn_set_two_factor_google_verification::router())
+        .merge(keyturn_fn_set_two_factor_phone_verification::router())
         .route("/local/outbox", get(outbox))
 }
 

@@ -34,6 +34,15 @@ pub enum Error {
     /// Signup is switched off for this app (code 407).
     #[error("app does not support signup")]
     SignupDisabled,
+    /// The app's second factor is not the authenticator app (code 408).
+    #[error("app does not support google two-factor verification")]
+    GoogleTwoFactorDisabled,
+    /// The app's second factor is not SMS (code 409).
+    #[error("app does not support phone two-factor verification")]
+    PhoneTwoFactorDisabled,
+    /// Phone login needs a verified phone first (code 410).
+    #[error("user does not have verified phone number")]
+    NoVerifiedPhone,
     /// A one-time code (signup, invite, reset) outlived its lifetime (code 411; the original
     /// used it for signup codes only).
     #[error("code expired")]
@@ -74,7 +83,8 @@ pub enum Error {
     /// The request body exceeds the size limit (code 616, HTTP 413).
     #[error("request body too large")]
     BodyTooLarge,
-    /// No route matches the method and path (HTTP 404).
+    /// No route matches the method and path (code 618, HTTP 404; 404 is "user account is
+    /// suspended" in the Cosync table, so a client would show "suspended" for a missing route).
     #[error("route not found")]
     RouteNotFound,
     /// The admin API key is missing or wrong (code 617, HTTP 401).
@@ -111,6 +121,9 @@ impl Error {
             Error::InvalidAccessToken => (400, 405),
             Error::InvitationDisabled => (400, 406),
             Error::SignupDisabled => (400, 407),
+            Error::GoogleTwoFactorDisabled => (400, 408),
+            Error::PhoneTwoFactorDisabled => (400, 409),
+            Error::NoVerifiedPhone => (400, 410),
             Error::CodeExpired => (400, 411),
             Error::InvalidCredentials => (400, 600),
             Error::HandleTaken => (400, 601),
@@ -123,7 +136,7 @@ impl Error {
             Error::CodeExhausted => (400, 614),
             Error::RateLimited { .. } => (429, 615),
             Error::BodyTooLarge => (413, 616),
-            Error::RouteNotFound => (404, 404),
+            Error::RouteNotFound => (404, 618),
             Error::InvalidAdminKey => (401, 617),
             Error::UserNotFound => (404, 603),
             Error::Internal(_) => (500, 500),

@@ -10,7 +10,7 @@
 //! - [`domain`]: use cases (apps, signup, login, the user JWT, the issuer, admin) over the ports in
 //!   [`state::AppState`]. Nothing in it knows HTTP, AWS or SQLite.
 //! - Ports and their adapters: [`store`] (SQLite, DynamoDB), [`secrets`] (key file, Secrets
-//!   Manager), [`mail`] (outbox, SES), [`clock`], [`codes`].
+//!   Manager), [`mail`] (outbox, SES), [`sms`] (outbox, Twilio), [`clock`], [`codes`].
 //! - [`crypto`]: password hashing, keyed code hashes, service tokens, RSA signing keys.
 
 pub mod clock;
@@ -21,6 +21,7 @@ pub mod error;
 pub mod http;
 pub mod mail;
 pub mod secrets;
+pub mod sms;
 pub mod state;
 pub mod store;
 pub mod wire;

@@ -9,11 +9,13 @@ use crate::codes::{CodeGenerator, OsCodes};
 use crate::crypto::derive_key;
 use crate::crypto::keyed::CodeHasher;
 use crate::crypto::password::{Cost, Passwords};
+use crate::crypto::seal::Sealer;
 use crate::crypto::service_token::ServiceTokens;
 use crate::error::{Error, Result};
 use crate::mail::Mailer;
 use crate::mail::outbox::Outbox;
 use crate::secrets::{CachedSecrets, SecretStore};
+use crate::sms::Sms;
 use crate::store::ItemStore;
 
 /// Deployment settings, read from the environment once.
@@ -28,6 +30,8 @@ pub struct Config {
     pub admin_key_sha256: Option<String>,
     /// Argon2id cost.
     pub password_cost: Cost,
+    /// Base URL of the Twilio API (`KEYTURN_TWILIO_BASE_URL`); Twilio's own when unset.
+    pub twilio_base_url: Option<String>,
 }
 
 impl Config {
@@ -39,7 +43,13 @@ impl Config {
             secret_prefix: var("KEYTURN_SECRET_PREFIX").unwrap_or_else(|| "keyturn/local".into()),
             admin_key_sha256: var("KEYTURN_ADMIN_KEY_SHA256").map(|h| h.to_ascii_lowercase()),
             password_cost: Cost::OWASP,
+            twilio_base_url: var("KEYTURN_TWILIO_BASE_URL"),
         }
+    }
+
+    /// Name of an app's Twilio credentials secret (read only by the functions that send SMS).
+    pub fn twilio_secret_name(&self, app_id: &str) -> String {
+        format!("{}/apps/{app_id}/twilio", self.secret_prefix)
     }
 
     /// Name of the service master secret.
@@ -61,6 +71,8 @@ pub struct Ports {
     pub secrets: Arc<dyn SecretStore>,
     /// Mail transport.
     pub mailer: Arc<dyn Mailer>,
+    /// SMS transport.
+    pub sms: Arc<dyn Sms>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Code generator.
@@ -81,6 +93,8 @@ pub struct Inner {
     pub secrets: Arc<CachedSecrets>,
     /// Mail transport.
     pub mailer: Arc<dyn Mailer>,
+    /// SMS transport.
+    pub sms: Arc<dyn Sms>,
     /// Clock.
     pub clock: Arc<dyn Clock>,
     /// Code generator.
@@ -93,6 +107,8 @@ pub struct Inner {
     pub code_hasher: CodeHasher,
     /// Password hashing.
     pub passwords: Passwords,
+    /// AES-256-GCM sealing of secrets at rest (TOTP secrets).
+    pub sealer: Sealer,
     /// Deployment settings.
     pub config: Config,
 }
@@ -152,12 +168,14 @@ impl AppState {
             store: ports.store,
             secrets,
             mailer: ports.mailer,
+            sms: ports.sms,
             clock: ports.clock,
             codes: ports.codes,
             outbox: ports.outbox,
             tokens: ServiceTokens::new(&derive_key(master, "service-tokens")),
             code_hasher: CodeHasher::new(derive_key(master, "one-time-codes")),
             passwords,
+            sealer: Sealer::new(&derive_key(master, "sealed-secrets"))?,
             config,
         })))
     }
@@ -170,6 +188,9 @@ impl AppState {
             .map_err(|_| Error::Internal("KEYTURN_TABLE is not set".into()))?;
         let from = std::env::var("KEYTURN_MAIL_FROM").unwrap_or_default();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let config = Config::from_env();
+        let sms = crate::sms::twilio::TwilioSms::new(config.twilio_base_url.as_deref())
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let ports = Ports {
             store: Arc::new(crate::store::dynamo::DynamoStore::new(
                 aws_sdk_dynamodb::Client::new(&sdk),
@@ -183,11 +204,12 @@ impl AppState {
                 aws_sdk_ses::Client::new(&sdk),
                 from,
             )),
+            sms: Arc::new(sms),
             clock,
             codes: Arc::new(OsCodes),
             outbox: None,
         };
-        Self::new(ports, Config::from_env(), false).await
+        Self::new(ports, config, false).await
     }
 
     /// Local state over `data_dir`: SQLite file, key file and outbox, all created on first run.
@@ -211,6 +233,7 @@ impl AppState {
                     .map_err(|e| Error::Internal(e.to_string()))?,
             ),
             mailer: outbox.clone(),
+            sms: outbox.clone(),
             clock,
             codes: Arc::new(OsCodes),
             outbox: Some(outbox),

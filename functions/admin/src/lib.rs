@@ -5,6 +5,7 @@
 mod apps;
 mod invites;
 mod templates;
+mod two_factor;
 mod users;
 
 use axum::Router;
@@ -71,4 +72,5 @@ pub fn router() -> Router<AppState> {
         .merge(invites::router())
         .merge(users::router())
         .merge(templates::router())
+        .merge(two_factor::router())
 }

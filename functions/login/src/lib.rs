@@ -13,6 +13,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
         Ok(LoginRequest {
             handle: req.fields.required("handle")?,
             password: req.fields.required("password")?,
+            client_ip: req.client_ip.clone(),
         })
     };
     respond(match input() {

@@ -1,10 +1,11 @@
 //! The cryptography Keyturn relies on, each piece behind a small type that makes misuse hard:
 //! Argon2id password hashing with a pepper ([`password`]), keyed hashes of one-time codes
 //! ([`keyed`]), purpose-pinned service tokens ([`service_token`]) and per-app RSA signing keys
-//! published as JWKS ([`signing_key`]).
+//! published as JWKS ([`signing_key`]), and AES-256-GCM sealing of secrets at rest ([`seal`]).
 
 pub mod keyed;
 pub mod password;
+pub mod seal;
 pub mod service_token;
 pub mod signing_key;
 

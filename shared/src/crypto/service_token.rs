@@ -1,4 +1,4 @@
-//! Service tokens (app, access, and later login tokens): HS256 under a key only Keyturn holds,
+//! Service tokens (app, access and login tokens): HS256 under a key only Keyturn holds,
 //! with the algorithm pinned and a `purpose` claim checked on every verification.
 //!
 //! Pinning defeats algorithm confusion (`alg: none`, or an RS/HS swap): a token whose header
@@ -18,6 +18,8 @@ pub enum Purpose {
     App,
     /// A logged-in user's session; expires and is revocable through the user's token epoch.
     Access,
+    /// A password-proven login waiting for its second factor; minutes long, single use.
+    Login,
 }
 
 impl Purpose {
@@ -25,6 +27,7 @@ impl Purpose {
         match self {
             Purpose::App => "app",
             Purpose::Access => "access",
+            Purpose::Login => "login",
         }
     }
 }
@@ -55,6 +58,26 @@ pub struct AccessClaims {
     pub epoch: u64,
     /// Session id, so one session can survive a revocation of all the others.
     pub sid: String,
+    /// Issued at (epoch seconds).
+    pub iat: i64,
+    /// Expiry (epoch seconds).
+    pub exp: i64,
+}
+
+/// Claims of a login token (second factor pending).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LoginClaims {
+    /// Always `"login"`.
+    pub purpose: String,
+    /// The app of the login.
+    #[serde(rename = "appId")]
+    pub app_id: String,
+    /// The user who proved their password.
+    pub sub: String,
+    /// The user's token epoch at login; a revocation meanwhile kills the login token too.
+    pub epoch: u64,
+    /// Id of this login attempt; its pending record makes the token single use.
+    pub jti: String,
     /// Issued at (epoch seconds).
     pub iat: i64,
     /// Expiry (epoch seconds).
@@ -110,7 +133,7 @@ impl ServiceTokens {
         }
         match claims.get("exp").and_then(serde_json::Value::as_i64) {
             Some(exp) if exp <= now_secs => return None,
-            None if purpose == Purpose::Access => return None,
+            None if purpose != Purpose::App => return None,
             _ => {}
         }
         serde_json::from_value(claims).ok()
@@ -122,6 +145,26 @@ impl ServiceTokens {
             purpose: Purpose::App.as_str().to_owned(),
             app_id: app_id.to_owned(),
             iat: now_secs,
+        }
+    }
+
+    /// Builds login-token claims.
+    pub fn login_claims(
+        app_id: &str,
+        user_id: &str,
+        epoch: u64,
+        jti: &str,
+        now_secs: i64,
+        ttl_secs: i64,
+    ) -> LoginClaims {
+        LoginClaims {
+            purpose: Purpose::Login.as_str().to_owned(),
+            app_id: app_id.to_owned(),
+            sub: user_id.to_owned(),
+            epoch,
+            jti: jti.to_owned(),
+            iat: now_secs,
+            exp: now_secs + ttl_secs,
         }
     }
 
@@ -165,6 +208,33 @@ mod tests {
             t.verify::<AccessClaims>(&app, Purpose::Access, 200)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn login_tokens_are_neither_app_nor_access_tokens_and_expire() {
+        let t = ServiceTokens::new(&[1; 32]);
+        let login = t
+            .issue(&ServiceTokens::login_claims("a1", "u1", 0, "j1", 100, 600))
+            .unwrap();
+        assert!(
+            t.verify::<LoginClaims>(&login, Purpose::Login, 699)
+                .is_some()
+        );
+        assert!(
+            t.verify::<LoginClaims>(&login, Purpose::Login, 700)
+                .is_none()
+        );
+        assert!(t.verify::<AppClaims>(&login, Purpose::App, 200).is_none());
+        assert!(
+            t.verify::<AccessClaims>(&login, Purpose::Access, 200)
+                .is_none()
+        );
+        let acc = t
+            .issue(&ServiceTokens::access_claims("a1", "u1", 0, "s1", 100, 600))
+            .unwrap();
+        assert!(t.verify::<LoginClaims>(&acc, Purpose::Login, 200).is_none());
+        let app = t.issue(&ServiceTokens::app_claims("a1", 100)).unwrap();
+        assert!(t.verify::<LoginClaims>(&app, Purpose::Login, 200).is_none());
     }
 
     #[test]

@@ -101,6 +101,13 @@ async fn purge_ops(state: &AppState, user: &User, version: u64) -> Result<Vec<Wr
     if let Some(name) = &user.user_name {
         others.push(keys::user_name_claim(&user.app_id, name));
     }
+    if let (Some(phone), true) = (&user.two_factor.phone, user.two_factor.phone_verified) {
+        // The verified phone's claim, so the number is free for someone else.
+        others.push(keys::phone_claim(
+            &user.app_id,
+            &crate::domain::second_factor::phone_digest(state, phone),
+        ));
+    }
     others.retain(|k| *k != user_key);
     ops.extend(
         others

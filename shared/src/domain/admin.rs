@@ -85,6 +85,18 @@ fn app_view(state: &AppState, app: &App, base: &str) -> Result<Reply> {
         serde_json::to_value(app.status).unwrap_or(Value::Null),
     );
     view.insert("issuer".into(), Value::String(issuer.clone()));
+    // The Twilio account: SID and number, and only whether a token is set (it is write-only).
+    view.insert(
+        "twilio".into(),
+        match &app.twilio {
+            Some(t) => serde_json::json!({
+                "accountSid": t.account_sid,
+                "phoneNumber": t.phone_number,
+                "authTokenSet": true,
+            }),
+            None => serde_json::json!({ "authTokenSet": false }),
+        },
+    );
     view.insert(
         "jwksUri".into(),
         Value::String(format!("{issuer}/.well-known/jwks.json")),
@@ -141,6 +153,7 @@ pub async fn create_app(state: &AppState, body: &[u8], origin: &str) -> Result<R
         token_issued_at: state.clock.now_secs(),
         public_keys: vec![public],
         settings,
+        twilio: None,
     };
     // The key first: an app record never points at a key that does not exist. A failure after
     // this leaves only an unreferenced secret; retrying creates a fresh app.

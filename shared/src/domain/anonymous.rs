@@ -123,6 +123,7 @@ async fn create(state: &AppState, app: &App, handle: &str, client_ip: &str) -> R
         kept_session: None,
         user_name: None,
         anonymous: true,
+        two_factor: Default::default(),
         created_at: now,
         updated_at: now,
     };

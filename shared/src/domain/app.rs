@@ -19,7 +19,7 @@ pub enum SignupFlow {
     Link,
 }
 
-/// Second factor the app requires (enforced by a later slice; stored and published now).
+/// The second factor an app offers its users (each user switches it on for themselves).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TwoFactor {
@@ -58,6 +58,9 @@ fn default_flow() -> SignupFlow {
 }
 fn default_two_factor() -> TwoFactor {
     TwoFactor::None
+}
+fn default_sms_daily_limit() -> u32 {
+    1000
 }
 
 /// Every developer-editable setting, under its API.md §4 wire name.
@@ -131,6 +134,12 @@ pub struct Settings {
     /// Free-form app data passed through to clients.
     #[serde(default)]
     pub app_data: Option<serde_json::Value>,
+    /// Texts the app may send per day, all users together (SMS pumping costs the developer).
+    #[serde(default = "default_sms_daily_limit")]
+    pub sms_daily_limit: u32,
+    /// Country calling codes phones may have (`[1, 44]`); empty allows every country.
+    #[serde(default)]
+    pub sms_allowed_countries: Vec<u16>,
 }
 
 impl Default for Settings {
@@ -186,6 +195,18 @@ impl Settings {
                 "locale {bad:?} must be two upper-case letters"
             )));
         }
+        if self.sms_daily_limit > 1_000_000 {
+            return Err(Error::invalid("smsDailyLimit must be at most 1000000"));
+        }
+        if let Some(bad) = self
+            .sms_allowed_countries
+            .iter()
+            .find(|c| !(1..=999).contains(*c))
+        {
+            return Err(Error::invalid(format!(
+                "smsAllowedCountries: {bad} is not a calling code"
+            )));
+        }
         if self.password_min_length > 128 {
             return Err(Error::invalid("passwordMinLength must be at most 128"));
         }
@@ -213,6 +234,19 @@ pub struct App {
     pub public_keys: Vec<PublicKeyInfo>,
     /// Developer settings.
     pub settings: Settings,
+    /// The public half of the app's Twilio account (the auth token is in the secrets port).
+    #[serde(default)]
+    pub twilio: Option<TwilioInfo>,
+}
+
+/// What the admin API shows of an app's Twilio account: never the auth token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TwilioInfo {
+    /// Account SID.
+    pub account_sid: String,
+    /// Sender number (E.164).
+    pub phone_number: String,
 }
 
 impl App {

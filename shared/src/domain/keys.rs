@@ -19,9 +19,27 @@
 //! | signup emails sent (limit) | `APP#<appId>#H#<handle>` | `SIGNUP#MAILS` | – |
 //! | failed logins (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
 //! | admin key hash (local runner) | `KEYTURN` | `ADMINKEY` | – |
+//! | second-factor secrets (sealed TOTP secret, recovery-code hashes, last TOTP step) | `USER#<userId>` | `2FA` | – |
+//! | login waiting for its second factor (login-token id, SMS code hash) | `USER#<userId>` | `2FA#LOGIN` | – |
+//! | its code attempts | `USER#<userId>` | `2FA#LOGIN#TRIES` | – |
+//! | SMS code to disable phone login / its attempts | `USER#<userId>` | `2FA#DISABLE` / `2FA#DISABLE#TRIES` | – |
+//! | phone waiting for verification / its code attempts | `USER#<userId>` | `PHONE#VERIFY` / `PHONE#VERIFY#TRIES` | – |
+//! | SMS sent to a user (limit) | `USER#<userId>` | `SMS#SENT` | – |
+//! | verified-phone claim (uniqueness) | `APP#<appId>#P#<phoneDigest>` | `PHONE` | – |
+//! | SMS sent to a phone number (limit) | `APP#<appId>#P#<phoneDigest>` | `SMS#SENT` | – |
+//! | SMS requested from one client address (limit) | `APP#<appId>#IP#<ip>` | `SMS` | – |
+//! | SMS sent by an app today (limit `smsDailyLimit`) | `APP#<appId>#SMS` | `DAY` | – |
 //!
 //! Everything keyed to a handle lives in that handle's partition, so deleting an account finds
-//! it all with one query.
+//! it all with one query; everything of a second factor lives in the user's partition, for the
+//! same reason (the verified-phone claim, outside it, is deleted by name).
+//!
+//! Phone numbers appear in keys only as `phoneDigest`, a keyed hash (HMAC under the service
+//! secret), so a table dump lists no numbers. The per-app SMS counter is the one key an app's
+//! users share: it takes one write per SMS the app sends, and SMS are themselves capped by the
+//! per-phone, per-user and per-address limits (checked first, so refused requests mostly never
+//! reach it) and by `smsDailyLimit` — at the default 1000 a day that is a write every 86 s, and
+//! even a 1 000 000 limit stays at ~12 writes a second, far under a partition's 1000.
 //!
 //! Why: every write an end user causes lands in a partition of its own user or handle, so no
 //! partition takes writes in proportion to an app's whole traffic, however many millions of
@@ -139,4 +157,64 @@ pub fn invites_sent(user_id: &str) -> Key {
 /// Anonymous logins from one client address in the current window.
 pub fn anonymous_by_ip(app_id: &str, ip: &str) -> Key {
     Key::new(format!("APP#{app_id}#IP#{ip}"), "ANON")
+}
+
+/// A user's second-factor secrets (sealed TOTP secret, recovery-code hashes, last TOTP step).
+pub fn factors(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA")
+}
+
+/// The user's login waiting for its second factor (one at a time: a new login replaces it).
+pub fn pending_login(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#LOGIN")
+}
+
+/// Attempts at the pending login's second factor.
+pub fn pending_login_tries(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#LOGIN#TRIES")
+}
+
+/// The SMS code that lets a user switch phone login off.
+pub fn disable_code(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#DISABLE")
+}
+
+/// Attempts at the disable code.
+pub fn disable_code_tries(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#DISABLE#TRIES")
+}
+
+/// A phone number waiting for its verification code.
+pub fn phone_verification(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "PHONE#VERIFY")
+}
+
+/// Attempts at the phone verification code.
+pub fn phone_verification_tries(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "PHONE#VERIFY#TRIES")
+}
+
+/// SMS sent to a user in the current window.
+pub fn sms_by_user(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "SMS#SENT")
+}
+
+/// The claim that makes a verified phone unique within its app (`digest` is a keyed hash).
+pub fn phone_claim(app_id: &str, digest: &str) -> Key {
+    Key::new(format!("APP#{app_id}#P#{digest}"), "PHONE")
+}
+
+/// SMS sent to one phone number in the current window.
+pub fn sms_by_phone(app_id: &str, digest: &str) -> Key {
+    Key::new(format!("APP#{app_id}#P#{digest}"), "SMS#SENT")
+}
+
+/// SMS requested from one client address in the current window.
+pub fn sms_by_ip(app_id: &str, ip: &str) -> Key {
+    Key::new(format!("APP#{app_id}#IP#{ip}"), "SMS")
+}
+
+/// SMS an app sent in the current day-long window.
+pub fn sms_by_app(app_id: &str) -> Key {
+    Key::new(format!("APP#{app_id}#SMS"), "DAY")
 }

@@ -6,6 +6,13 @@ use crate::AppState;
 use crate::error::{Error, Result};
 use crate::store::{Condition, Item, Key, StoreError};
 
+/// Password tries per handle: 10 per 15 minutes (login, change password, delete account, and
+/// second-factor codes at login and when disabling a factor).
+pub const PASSWORD_LIMIT: Limit = Limit {
+    max: 10,
+    window_secs: 15 * 60,
+};
+
 /// One limit: at most `max` hits per `window_secs`.
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {

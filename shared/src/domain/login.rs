@@ -1,22 +1,23 @@
-//! Password login (no second factor yet).
+//! Password login, and its handover to the second factor.
 //!
 //! Until the password is proven the answer is 600 for an unknown user, a wrong password and a
 //! suspended account alike, and an unknown user costs one dummy Argon2 verify, so neither
 //! status nor timing reveals which accounts exist. Failed tries per handle are limited: after
 //! [`PASSWORD_LIMIT`] the handle is locked (615 with `Retry-After`).
+//!
+//! When the user's second factor is on under the app's mode, a proven password earns no JWT but
+//! `{"login-token"}` (and, in phone mode, an SMS code); `loginComplete` finishes the login. The
+//! failed-try counter is then cleared only once the second factor is proven, so a password
+//! holder cannot reset the lockout between code guesses.
 
 use crate::AppState;
-use crate::domain::limits::{self, Limit};
+use crate::domain::limits;
 use crate::domain::user::{ClientPassword, UserStatus};
-use crate::domain::{auth, keys, repo, session};
+use crate::domain::{auth, keys, repo, second_factor, session};
 use crate::error::{Error, Result};
 use crate::wire::{Credentials, Reply};
 
-/// Password tries per handle: 10 per 15 minutes (login, change password, delete account).
-pub const PASSWORD_LIMIT: Limit = Limit {
-    max: 10,
-    window_secs: 15 * 60,
-};
+pub use crate::domain::limits::PASSWORD_LIMIT;
 
 /// A login request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct LoginRequest {
     pub handle: String,
     /// Raw password field.
     pub password: String,
+    /// The client's address (SMS limits when a login code is texted).
+    pub client_ip: String,
 }
 
 /// `POST /login`.
@@ -53,10 +56,18 @@ pub async fn login(
     {
         return Err(Error::InvalidCredentials);
     }
-    limits::clear(state, &tries).await;
     if user.status == UserStatus::Suspended {
+        limits::clear(state, &tries).await;
         return Err(Error::UserSuspended);
     }
+    if let Some(login_token) =
+        second_factor::login_challenge(state, &app, &user, &req.client_ip).await?
+    {
+        return Ok(Reply::Json(
+            serde_json::json!({ "login-token": login_token }),
+        ));
+    }
+    limits::clear(state, &tries).await;
     Ok(Reply::Json(
         session::issue(state, &app, &user, &state.base_url(origin)).await?,
     ))

@@ -39,8 +39,7 @@ pub async fn get_user(state: &AppState, creds: &Credentials) -> Result<Reply> {
 }
 
 /// The wire object of a user: what the Cosync clients read, in the original's key names.
-/// Second factors, phones and social logins are not part of Keyturn yet, so their fields carry
-/// the original's defaults.
+/// Social logins are not part of Keyturn yet, so `loginProvider` carries the original's default.
 pub fn user_view(user: &User, last_login: Value) -> Value {
     serde_json::json!({
         "status": match user.status {
@@ -52,11 +51,11 @@ pub fn user_view(user: &User, last_login: Value) -> Value {
         "handle": user.handle,
         "locale": user.locale,
         "userName": user.user_name.clone().unwrap_or_default(),
-        "twoFactorPhoneVerification": false,
-        "twoFactorGoogleVerification": false,
+        "twoFactorPhoneVerification": user.two_factor.phone_login,
+        "twoFactorGoogleVerification": user.two_factor.google,
         "appId": user.app_id,
-        "phone": "",
-        "phoneVerified": false,
+        "phone": user.two_factor.phone.clone().unwrap_or_default(),
+        "phoneVerified": user.two_factor.phone_verified,
         "metaData": user.meta_data,
         "loginProvider": "",
         "lastLogin": last_login,

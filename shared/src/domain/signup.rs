@@ -150,6 +150,7 @@ pub(crate) fn new_user(
         kept_session: None,
         user_name: None,
         anonymous: false,
+        two_factor: Default::default(),
         created_at: now,
         updated_at: now,
     }
@@ -203,11 +204,15 @@ pub async fn complete_signup(
     let code = req.code.trim();
     let key = keys::signup(&app.app_id, handle.as_str());
     let Some(item) = state.store.get(&key).await? else {
-        if state
-            .store
-            .get(&keys::handle_claim(&app.app_id, handle.as_str()))
-            .await?
-            .is_some()
+        // An account made by a code or link signup answers the original's "already verified"
+        // (601). In flow `none` no signup was ever pending, and the original answered as for no
+        // pending signup (602), which clients treat as "nothing to complete".
+        if app.settings.signup_flow != SignupFlow::None
+            && state
+                .store
+                .get(&keys::handle_claim(&app.app_id, handle.as_str()))
+                .await?
+                .is_some()
         {
             return Err(Error::HandleTaken);
         }

@@ -120,10 +120,32 @@ pub struct User {
     /// Created by anonymous login: no password, cannot log in with one.
     #[serde(default)]
     pub anonymous: bool,
+    /// Second factors and the verified phone.
+    #[serde(default)]
+    pub two_factor: SecondFactor,
     /// Creation time (epoch ms).
     pub created_at: i64,
     /// Last change (epoch ms).
     pub updated_at: i64,
+}
+
+/// A user's second-factor switches and phone. The TOTP secret and recovery codes live sealed
+/// and hashed in a separate item (`keys::factors`), never on this indexed record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecondFactor {
+    /// Authenticator-app (TOTP) login is on.
+    #[serde(default)]
+    pub google: bool,
+    /// SMS login is on (needs a verified phone).
+    #[serde(default)]
+    pub phone_login: bool,
+    /// The user's verified phone (E.164); a number waiting for its code is not here.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Whether `phone` was verified by a code.
+    #[serde(default)]
+    pub phone_verified: bool,
 }
 
 /// A session exempted from a revocation.

@@ -4,6 +4,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::domain::two_factor::GoogleEnabled;
 use crate::error::Error;
 
 const JSON: &str = "application/json; charset=UTF-8";
@@ -30,6 +31,20 @@ impl IntoResponse for Reply {
             Reply::Text(t, b) => (t, b),
         };
         ([(header::CONTENT_TYPE, ctype)], body).into_response()
+    }
+}
+
+/// `setTwoFactorGoogleVerification`: the enrolment when enabling, `true` once disabled.
+impl From<Option<GoogleEnabled>> for Reply {
+    fn from(result: Option<GoogleEnabled>) -> Self {
+        match result {
+            Some(g) => Reply::Json(serde_json::json!({
+                "googleSecretKey": g.secret_base32,
+                "QRDataImage": g.qr_data_url,
+                "recoveryCodes": g.recovery_codes,
+            })),
+            None => Reply::True,
+        }
     }
 }
 

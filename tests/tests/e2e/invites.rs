@@ -288,14 +288,21 @@ async fn register_refuses_bad_input_in_json_and_form() {
     let name = json!({"user": {"name": "Ann"}});
     let at = [("app-token", info.app_token.as_str())];
 
-    // Not an app token: 400.
+    // No token: 400; a token that is neither a live app nor access token: 405.
     app.post_json(
         REGISTER,
-        &[("access-token", access.as_str())],
+        &[],
         json!({"handle": "ann@x.com", "password": PW, "code": code, "metaData": name}),
     )
     .await
     .assert_error(400, 400);
+    app.post_json(
+        REGISTER,
+        &[("access-token", info.app_token.as_str())],
+        json!({"handle": "ann@x.com", "password": PW, "code": code, "metaData": name}),
+    )
+    .await
+    .assert_error(400, 405);
     // Missing fields: 403.
     register(&app, &info, json!({"handle": "ann@x.com", "code": code}))
         .await

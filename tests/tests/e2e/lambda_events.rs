@@ -141,7 +141,7 @@ async fn a_function_answers_other_routes_with_a_json_404_and_collapses_slashes()
 
     // The signup event sent to the login function: not its route.
     let r = invoke(&t, keyturn_fn_login::router(), &event(SIGNUP_EVENT, &app)).await;
-    r.assert_error(404, 404);
+    r.assert_error(404, 618);
 
     let mut ev = event(SIGNUP_EVENT, &app);
     ev["rawPath"] = json!("//api/appuser/signup");

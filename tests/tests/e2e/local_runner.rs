@@ -26,6 +26,7 @@ fn config() -> Config {
         secret_prefix: "keyturn/local".into(),
         admin_key_sha256: None,
         password_cost: Cost::OWASP,
+        twilio_base_url: None,
     }
 }
 

@@ -51,12 +51,12 @@ async fn an_unknown_route_is_a_json_404() {
 
     for path in ["/api/appuser/nope", "/nope", "/api/appuser/signup/extra"] {
         let r = t.get(path, &[]).await;
-        r.assert_error(404, 404);
+        r.assert_error(404, 618);
         let ctype = r.headers["content-type"].to_str().unwrap();
         assert!(ctype.starts_with("application/json"), "{ctype}");
     }
     let r = t.post_json("/api/appuser/unknown", &[], json!({})).await;
-    r.assert_error(404, 404);
+    r.assert_error(404, 618);
 }
 
 #[tokio::test]

@@ -41,7 +41,9 @@ pub async fn register(
     req: RegisterRequest,
     origin: &str,
 ) -> Result<Reply> {
-    let app = auth::app_from_token(state, creds).await?;
+    // App or access token: the Cosync JS SDK sends only its access token once it holds one, and
+    // the original accepted either.
+    let app = auth::app_from_any(state, creds).await?;
     if !app.settings.invitation_enabled {
         return Err(Error::InvitationDisabled);
     }

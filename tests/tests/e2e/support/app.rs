@@ -130,6 +130,7 @@ impl TestApp {
             store: store.clone(),
             secrets: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),
             mailer: outbox.clone(),
+            sms: outbox.clone(),
             clock: clock_dyn,
             codes,
             outbox: Some(outbox.clone()),
@@ -139,6 +140,7 @@ impl TestApp {
             secret_prefix: "keyturn/test".into(),
             admin_key_sha256: Some(keyturn::crypto::sha256_hex(ADMIN_KEY)),
             password_cost: Cost::OWASP,
+            twilio_base_url: None,
         };
         let state = AppState::new(ports, config, true).await.unwrap();
         Self {

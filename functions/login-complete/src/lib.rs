@@ -1,0 +1,25 @@
+//! `POST /api/appuser/loginComplete` (`loginToken`, `code`): the second step of a two-factor
+//! login. The app comes from the login token; an app or access token header, as the clients
+//! send one, is neither needed nor in the way.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use keyturn::AppState;
+use keyturn::domain::two_factor::{self, LoginCompleteRequest};
+use keyturn::wire::{Reply, WireRequest};
+
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let request = LoginCompleteRequest {
+        login_token: req.fields.required("loginToken")?,
+        code: req.fields.required("code")?,
+    };
+    let base_url = state.base_url(&req.origin);
+    let session = two_factor::login_complete(&state, request, &base_url).await?;
+    Ok(Reply::Json(session))
+}
+
+/// This function's routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/appuser/loginComplete", post(handle))
+}

@@ -1,0 +1,20 @@
+//! `POST /api/appuser/setPhone` (access token; `phone` in E.164): texts a verification code.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use keyturn::AppState;
+use keyturn::domain::{auth, phone};
+use keyturn::wire::{Reply, WireRequest};
+
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let caller = auth::user_from_access(&state, &req.credentials).await?;
+    let number = req.fields.required("phone")?;
+    phone::set_phone(&state, &caller, &number, &req.client_ip).await?;
+    Ok(Reply::True)
+}
+
+/// This function's routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/appuser/setPhone", post(handle))
+}

@@ -1,0 +1,28 @@
+//! `POST /api/appuser/setTwoFactorGoogleVerification` (access token; `twoFactor`, and
+//! `password` or `code` to disable): the authenticator-app factor.
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::post;
+use keyturn::AppState;
+use keyturn::domain::auth;
+use keyturn::domain::two_factor::{self, SetTwoFactor};
+use keyturn::wire::{Reply, WireRequest};
+
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let caller = auth::user_from_access(&state, &req.credentials).await?;
+    let request = SetTwoFactor {
+        two_factor: req.fields.required("twoFactor")?,
+        password: req.fields.text("password")?,
+        code: req.fields.text("code")?,
+        client_ip: req.client_ip,
+    };
+    Ok(two_factor::set_google(&state, &caller, request)
+        .await?
+        .into())
+}
+
+/// This function's routes.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/appuser/setTwoFactorGoogleVerification", post(handle))
+}

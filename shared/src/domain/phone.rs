@@ -1,0 +1,161 @@
+//! `setPhone` and `verifyPhone`: proving a phone number by an SMS code.
+//!
+//! - A phone another user of the app has verified answers `true` and sends nothing, so numbers
+//!   cannot be enumerated (the original answered 412).
+//! - The code is six CSPRNG digits, a keyed hash at rest, 10 minutes, 5 tries (then 614), single
+//!   use; every text passes the SMS limits first.
+//! - The number waits in its own item until verified: the user's verified phone (which phone
+//!   login texts) only changes when the new one is proven.
+//! - A verified phone is unique per app through a claim item created in the transaction that
+//!   marks the user verified: of two users racing to verify one number, exactly one wins, on
+//!   both engines; the other gets 602.
+
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::domain::app::TwoFactor;
+use crate::domain::auth::Caller;
+use crate::domain::phone_number::Phone;
+use crate::domain::second_factor::{self, CODE_TTL_SECS, phone_digest};
+use crate::domain::{keys, one_time_code, repo};
+use crate::error::{Error, Result};
+use crate::store::{Condition, StoreError, WriteOp};
+
+/// Compare-and-swap attempts when the user record changes during a verification.
+const CAS_ATTEMPTS: usize = 5;
+
+/// A phone waiting for its code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PendingPhone {
+    phone: String,
+    code_hash: String,
+    expires_at: i64,
+}
+
+fn code_context(app_id: &str, user_id: &str, phone: &str) -> String {
+    format!("{app_id}/phone/{user_id}/{phone}")
+}
+
+/// `POST /setPhone` with `phone` (E.164): texts a verification code (409 unless the app's mode
+/// is `phone`).
+pub async fn set_phone(
+    state: &AppState,
+    caller: &Caller,
+    raw: &str,
+    client_ip: &str,
+) -> Result<()> {
+    let app = &caller.app;
+    let user = &caller.user;
+    if app.settings.two_factor_verification != TwoFactor::Phone {
+        return Err(Error::PhoneTwoFactorDisabled);
+    }
+    let phone = Phone::parse(raw)?;
+    second_factor::check_country(app, &phone)?;
+    let claim = state
+        .store
+        .get(&keys::phone_claim(
+            &app.app_id,
+            &phone_digest(state, phone.as_str()),
+        ))
+        .await?;
+    if claim.is_some() {
+        // Verified already, by this user (nothing to do) or by another (say nothing).
+        return Ok(());
+    }
+    let issued = one_time_code::issue(
+        state,
+        &code_context(&app.app_id, &user.user_id, phone.as_str()),
+    );
+    let expires_at = state.clock.now_secs() + CODE_TTL_SECS;
+    second_factor::send_code(state, app, user, &phone, &issued.code, client_ip).await?;
+    let pending = PendingPhone {
+        phone: phone.as_str().to_owned(),
+        code_hash: issued.hash,
+        expires_at,
+    };
+    // A new code replaces the old one and restarts its tries.
+    state
+        .store
+        .put(
+            repo::item(keys::phone_verification(&user.user_id), &pending, 1)?
+                .expiring_at(expires_at),
+            Condition::Any,
+        )
+        .await?;
+    crate::domain::limits::clear(state, &keys::phone_verification_tries(&user.user_id)).await;
+    tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "phone: code sent");
+    Ok(())
+}
+
+/// `POST /verifyPhone` with `code`: marks the pending phone verified (602 for a wrong code or a
+/// number verified meanwhile by another user, 411 once expired, 614 once its tries are spent).
+pub async fn verify_phone(state: &AppState, caller: &Caller, code: &str) -> Result<()> {
+    let app_id = caller.app.app_id.clone();
+    let user_id = caller.user.user_id.clone();
+    let pending_key = keys::phone_verification(&user_id);
+    let item = state
+        .store
+        .get(&pending_key)
+        .await?
+        .ok_or_else(|| Error::invalid("no phone is waiting for verification"))?;
+    let pending: PendingPhone = repo::record(&item)?;
+    one_time_code::check(
+        state,
+        &code_context(&app_id, &user_id, &pending.phone),
+        code,
+        &pending.code_hash,
+        pending.expires_at,
+        &keys::phone_verification_tries(&user_id),
+    )
+    .await?;
+    let claim_key = keys::phone_claim(&app_id, &phone_digest(state, &pending.phone));
+    for _ in 0..CAS_ATTEMPTS {
+        let (mut user, version) = repo::load_user(state, &user_id)
+            .await?
+            .ok_or(Error::InvalidAccessToken)?;
+        if !user.accepts_session(caller.epoch, &caller.sid) {
+            return Err(Error::InvalidAccessToken);
+        }
+        let old_claim = match (&user.two_factor.phone, user.two_factor.phone_verified) {
+            (Some(old), true) if *old != pending.phone => {
+                Some(keys::phone_claim(&app_id, &phone_digest(state, old)))
+            }
+            _ => None,
+        };
+        user.two_factor.phone = Some(pending.phone.clone());
+        user.two_factor.phone_verified = true;
+        user.updated_at = state.clock.now_ms();
+        let claim = repo::item(
+            claim_key.clone(),
+            &serde_json::json!({ "userId": user_id }),
+            1,
+        )?;
+        let mut ops = vec![
+            WriteOp::Put(claim, Condition::Absent),
+            WriteOp::Put(
+                repo::user_item(&user, version + 1)?,
+                Condition::Version(version),
+            ),
+            WriteOp::Delete(pending_key.clone(), Condition::Version(item.version)),
+        ];
+        if let Some(old) = old_claim {
+            ops.push(WriteOp::Delete(old, Condition::Any));
+        }
+        match state.store.transact(ops).await {
+            Ok(()) => {
+                tracing::info!(%app_id, %user_id, "phone: verified");
+                return Ok(());
+            }
+            Err(StoreError::Conflict { op: Some(0) }) => {
+                return Err(Error::invalid("phone number already in use"));
+            }
+            Err(StoreError::Conflict { op: Some(1) }) => continue,
+            Err(StoreError::Conflict { .. }) => return Err(Error::invalid("wrong code")),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::Internal(
+        "user record kept changing during phone verification".into(),
+    ))
+}
