@@ -16,7 +16,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
         })
     };
     respond(match input() {
-        Ok(input) => login::login(&state, &req.credentials, input, &req.origin).await,
+        Ok(input) => login::login(&state, &req.credentials, input, &req.context).await,
         Err(e) => Err(e),
     })
 }

@@ -6,6 +6,7 @@
 //! [`PASSWORD_LIMIT`] the handle is locked (615 with `Retry-After`).
 
 use crate::AppState;
+use crate::domain::context::RequestContext;
 use crate::domain::limits::{self, Limit};
 use crate::domain::user::{ClientPassword, UserStatus};
 use crate::domain::{auth, keys, repo, session};
@@ -32,7 +33,7 @@ pub async fn login(
     state: &AppState,
     creds: &Credentials,
     req: LoginRequest,
-    origin: &str,
+    ctx: &RequestContext,
 ) -> Result<Reply> {
     let app = auth::app_from_token(state, creds).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
@@ -58,7 +59,7 @@ pub async fn login(
         return Err(Error::UserSuspended);
     }
     Ok(Reply::Json(
-        session::issue(state, &app, &user, &state.base_url(origin)).await?,
+        session::issue(state, &app, &user, &ctx.base_url).await?,
     ))
 }
 

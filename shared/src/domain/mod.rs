@@ -7,6 +7,7 @@ pub mod admin_users;
 pub mod anonymous;
 pub mod app;
 pub mod auth;
+pub mod context;
 pub mod html;
 pub mod invite;
 pub mod issuer;

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use crate::AppState;
 use crate::crypto::service_token::ServiceTokens;
 use crate::domain::app::{App, SignupFlow};
+use crate::domain::context::RequestContext;
 use crate::domain::html::{escape, render, url_encode};
 use crate::domain::limits::{self, Limit};
 use crate::domain::templates::{self, TemplateName, Values};
@@ -65,7 +66,7 @@ pub async fn signup(
     state: &AppState,
     creds: &Credentials,
     req: SignupRequest,
-    origin: &str,
+    ctx: &RequestContext,
 ) -> Result<Reply> {
     let app = auth::app_from_token(state, creds).await?;
     if !app.settings.signup_enabled {
@@ -80,7 +81,7 @@ pub async fn signup(
         return Err(Error::HandleTaken);
     }
     let password_hash = state.passwords.hash(password.expose()).await?;
-    let base = state.base_url(origin);
+    let base = ctx.base_url.clone();
     match app.settings.signup_flow {
         SignupFlow::None => {
             let user = new_user(state, &app, &handle, password_hash, meta_data, locale);
@@ -193,7 +194,7 @@ pub async fn complete_signup(
     state: &AppState,
     creds: &Credentials,
     req: CompleteRequest,
-    origin: &str,
+    ctx: &RequestContext,
 ) -> Result<Reply> {
     let app = auth::app_from_any(state, creds).await?;
     if !app.settings.signup_enabled {
@@ -245,7 +246,7 @@ pub async fn complete_signup(
     match app.settings.signup_flow {
         SignupFlow::Link => Ok(Reply::Html(landing_page(state, &app, &user).await?)),
         SignupFlow::Code | SignupFlow::None => Ok(Reply::Json(
-            session::issue(state, &app, &user, &state.base_url(origin)).await?,
+            session::issue(state, &app, &user, &ctx.base_url).await?,
         )),
     }
 }
