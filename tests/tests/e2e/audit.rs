@@ -977,3 +977,152 @@ async fn guesses_spread_over_many_addresses_meet_the_per_handle_ceiling() {
     .await;
     assert_eq!(owner.status, StatusCode::OK, "{}", owner.text);
 }
+
+// --- the same guarantees under concurrency, on both engines ---------------------------------
+
+/// Five people sign one handle up at once, each with their own password: whichever code the
+/// mailbox owner uses, no submitted password becomes the account's.
+async fn racing_signups_with_different_passwords_contest(t: std::sync::Arc<TestApp>) {
+    let app = t.create_app(json!({})).await;
+    let mut racers = tokio::task::JoinSet::new();
+    for i in 0..5u32 {
+        let (t, app) = (t.clone(), app.clone());
+        racers.spawn(async move {
+            form_from(
+                &t,
+                &format!("10.7.0.{i}"),
+                SIGNUP,
+                &app,
+                &format!("handle=race@x.com&password={:032x}", i + 1),
+            )
+            .await
+            .assert_true();
+        });
+    }
+    while let Some(done) = racers.join_next().await {
+        done.unwrap();
+    }
+    let codes: Vec<String> = t
+        .outbox()
+        .iter()
+        .filter(|m| m.to == "race@x.com")
+        .map(|m| crate::support::app::first_code(&m.text).unwrap())
+        .collect();
+    assert_eq!(codes.len(), 5);
+
+    let mut completed = 0;
+    for code in codes {
+        let r = post_from(
+            &t,
+            "10.7.1.1",
+            COMPLETE,
+            &app,
+            json!({"handle": "race@x.com", "code": code}),
+        )
+        .await;
+        if r.status == StatusCode::OK {
+            completed += 1;
+        }
+    }
+    assert_eq!(completed, 1, "exactly the newest code completes");
+    for i in 0..5u32 {
+        login(&t, &app, "race@x.com", &format!("{:032x}", i + 1))
+            .await
+            .assert_error(400, 600);
+    }
+    reset_mail_code(&t, "race@x.com");
+}
+
+/// Sends racing past an app's daily budget of 16: exactly 16 go out.
+async fn racing_sends_spend_the_daily_budget_exactly(t: std::sync::Arc<TestApp>) {
+    let app = t.create_app(json!({"mailDailyLimit": 16})).await;
+    let mut senders = tokio::task::JoinSet::new();
+    for i in 0..24u32 {
+        let (t, app) = (t.clone(), app.clone());
+        senders.spawn(async move {
+            form_from(
+                &t,
+                &format!("10.6.0.{i}"),
+                FORGOT,
+                &app,
+                &format!("handle=b{i}@x.com"),
+            )
+            .await
+            .status
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(done) = senders.join_next().await {
+        statuses.push(done.unwrap());
+    }
+    let sent = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((sent, refused), (16, 8), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn racing_signups_with_different_passwords_contest_on_sqlite() {
+    racing_signups_with_different_passwords_contest(std::sync::Arc::new(TestApp::new().await))
+        .await;
+}
+
+#[tokio::test]
+async fn racing_signups_with_different_passwords_contest_on_dynamodb() {
+    racing_signups_with_different_passwords_contest(std::sync::Arc::new(
+        crate::dynamo_flow::over_dynamodb().await,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn racing_sends_spend_the_daily_budget_exactly_on_sqlite() {
+    racing_sends_spend_the_daily_budget_exactly(std::sync::Arc::new(TestApp::new().await)).await;
+}
+
+#[tokio::test]
+async fn racing_sends_spend_the_daily_budget_exactly_on_dynamodb() {
+    racing_sends_spend_the_daily_budget_exactly(std::sync::Arc::new(
+        crate::dynamo_flow::over_dynamodb().await,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn a_strangers_lockout_spares_the_owner_on_dynamodb() {
+    let t = crate::dynamo_flow::over_dynamodb().await;
+    let app = t.create_app(json!({"signupFlow": "none"})).await;
+    quick_user(&t, &app, "dyn-owner@x.com", json!({})).await;
+    for _ in 0..10 {
+        post_from(
+            &t,
+            "203.0.113.67",
+            LOGIN,
+            &app,
+            json!({"handle": "dyn-owner@x.com", "password": OTHER_PW}),
+        )
+        .await
+        .assert_error(400, 600);
+    }
+    assert_limited(
+        &post_from(
+            &t,
+            "203.0.113.67",
+            LOGIN,
+            &app,
+            json!({"handle": "dyn-owner@x.com", "password": PW}),
+        )
+        .await,
+    );
+    let owner = post_from(
+        &t,
+        "198.51.100.79",
+        LOGIN,
+        &app,
+        json!({"handle": "dyn-owner@x.com", "password": PW}),
+    )
+    .await;
+    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text);
+}
