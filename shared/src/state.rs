@@ -18,6 +18,10 @@ use crate::secrets::{CachedSecrets, SecretStore};
 use crate::sms::Sms;
 use crate::store::ItemStore;
 
+/// The base URL when neither a public URL is configured nor API Gateway names its domain: the
+/// local runner's default address (`keyturn serve` configures its real bound address).
+pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8787";
+
 /// Deployment settings, read from the environment once.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -111,6 +115,8 @@ pub struct Inner {
     pub sealer: Sealer,
     /// Deployment settings.
     pub config: Config,
+    /// How long sending a reset mail takes here (see [`crate::clock::Pace`]).
+    pub reset_mail_pace: crate::clock::Pace,
 }
 
 impl std::ops::Deref for AppState {
@@ -177,6 +183,7 @@ impl AppState {
             passwords,
             sealer: Sealer::new(&derive_key(master, "sealed-secrets"))?,
             config,
+            reset_mail_pace: crate::clock::Pace::default(),
         })))
     }
 
@@ -239,13 +246,5 @@ impl AppState {
             outbox: Some(outbox),
         };
         Self::new(ports, config, true).await
-    }
-
-    /// The base URL links and issuers are built on: the configured public URL, else `origin`.
-    pub fn base_url(&self, origin: &str) -> String {
-        self.config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| origin.trim_end_matches('/').to_owned())
     }
 }

@@ -11,7 +11,7 @@ use keyturn::wire::reply::respond;
 use crate::{Admin, AdminRequest};
 
 async fn create(State(state): State<AppState>, _: Admin, req: AdminRequest) -> Response {
-    respond(admin::create_app(&state, &req.body, &req.origin).await)
+    respond(admin::create_app(&state, &req.body, &req.context).await)
 }
 
 async fn read(
@@ -20,7 +20,7 @@ async fn read(
     Path(app_id): Path<String>,
     req: AdminRequest,
 ) -> Response {
-    respond(admin::get_app(&state, &app_id, &req.origin).await)
+    respond(admin::get_app(&state, &app_id, &req.context).await)
 }
 
 async fn update(
@@ -29,7 +29,7 @@ async fn update(
     Path(app_id): Path<String>,
     req: AdminRequest,
 ) -> Response {
-    respond(admin::patch_app(&state, &app_id, &req.body, &req.origin).await)
+    respond(admin::patch_app(&state, &app_id, &req.body, &req.context).await)
 }
 
 pub(crate) fn router() -> Router<AppState> {

@@ -37,20 +37,23 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// The admin wire request: origin, query fields and the raw JSON body (settings are nested
+/// The admin wire request: context, query fields and the raw JSON body (settings are nested
 /// JSON, not the end-user API's scalar fields).
 pub struct AdminRequest {
-    origin: String,
+    context: keyturn::domain::context::RequestContext,
     query: keyturn::wire::Fields,
     body: Bytes,
 }
 
-impl<S: Send + Sync> FromRequest<S> for AdminRequest {
+impl FromRequest<AppState> for AdminRequest {
     type Rejection = keyturn::Error;
 
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
-        // Decode origin and query like every other door; the body is read here, raw.
+        // Decode the context and query like every other door; the body is read here, raw.
         parts.method = axum::http::Method::GET;
         let head = axum::extract::Request::from_parts(parts, axum::body::Body::empty());
         let wire = WireRequest::from_request(head, state).await?;
@@ -58,7 +61,7 @@ impl<S: Send + Sync> FromRequest<S> for AdminRequest {
             .await
             .map_err(|_| keyturn::Error::BodyTooLarge)?;
         Ok(Self {
-            origin: wire.origin,
+            context: wire.context,
             query: wire.fields,
             body,
         })

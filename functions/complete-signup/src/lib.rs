@@ -18,7 +18,7 @@ fn input(req: &WireRequest) -> keyturn::Result<CompleteRequest> {
 
 async fn complete(State(state): State<AppState>, req: WireRequest) -> Response {
     respond(match input(&req) {
-        Ok(i) => signup::complete_signup(&state, &req.credentials, i, &req.origin).await,
+        Ok(i) => signup::complete_signup(&state, &req.credentials, i, &req.context).await,
         Err(e) => Err(e),
     })
 }

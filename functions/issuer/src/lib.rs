@@ -14,7 +14,7 @@ async fn discovery(
     Path(app_id): Path<String>,
     req: WireRequest,
 ) -> Response {
-    respond(issuer::discovery(&state, &app_id, &req.origin).await)
+    respond(issuer::discovery(&state, &app_id, &req.context).await)
 }
 
 async fn jwks(State(state): State<AppState>, Path(app_id): Path<String>) -> Response {

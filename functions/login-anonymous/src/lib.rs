@@ -12,14 +12,7 @@ use keyturn::wire::{WireRequest, reply::respond};
 async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
     respond(match req.fields.required("handle") {
         Ok(handle) => {
-            anonymous::login_anonymous(
-                &state,
-                &req.credentials,
-                &handle,
-                &req.client_ip,
-                &req.origin,
-            )
-            .await
+            anonymous::login_anonymous(&state, &req.credentials, &handle, &req.context).await
         }
         Err(e) => Err(e),
     })

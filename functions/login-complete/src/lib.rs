@@ -14,8 +14,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
         login_token: req.fields.required("loginToken")?,
         code: req.fields.required("code")?,
     };
-    let base_url = state.base_url(&req.origin);
-    let session = two_factor::login_complete(&state, request, &base_url).await?;
+    let session = two_factor::login_complete(&state, request, &req.context).await?;
     Ok(Reply::Json(session))
 }
 

@@ -13,11 +13,10 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
         Ok(LoginRequest {
             handle: req.fields.required("handle")?,
             password: req.fields.required("password")?,
-            client_ip: req.client_ip.clone(),
         })
     };
     respond(match input() {
-        Ok(input) => login::login(&state, &req.credentials, input, &req.origin).await,
+        Ok(input) => login::login(&state, &req.credentials, input, &req.context).await,
         Err(e) => Err(e),
     })
 }

@@ -19,7 +19,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
         })
     };
     respond(match input() {
-        Ok(input) => register::register(&state, &req.credentials, input, &req.origin).await,
+        Ok(input) => register::register(&state, &req.credentials, input, &req.context).await,
         Err(e) => Err(e),
     })
 }

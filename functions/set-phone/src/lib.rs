@@ -10,7 +10,7 @@ use keyturn::wire::{Reply, WireRequest};
 async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
     let caller = auth::user_from_access(&state, &req.credentials).await?;
     let number = req.fields.required("phone")?;
-    phone::set_phone(&state, &caller, &number, &req.client_ip).await?;
+    phone::set_phone(&state, &caller, &number, &req.context.client).await?;
     Ok(Reply::True)
 }
 

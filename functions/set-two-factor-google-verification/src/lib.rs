@@ -15,7 +15,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
         two_factor: req.fields.required("twoFactor")?,
         password: req.fields.text("password")?,
         code: req.fields.text("code")?,
-        client_ip: req.client_ip,
+        client: req.context.client.clone(),
     };
     Ok(two_factor::set_google(&state, &caller, request)
         .await?

@@ -15,7 +15,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
         two_factor: req.fields.required("twoFactor")?,
         password: req.fields.text("password")?,
         code: req.fields.text("code")?,
-        client_ip: req.client_ip,
+        client: req.context.client.clone(),
     };
     two_factor::set_phone_login(&state, &caller, request).await?;
     Ok(Reply::True)

@@ -18,7 +18,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
         })
     };
     respond(match input() {
-        Ok(input) => signup::signup(&state, &req.credentials, input, &req.origin).await,
+        Ok(input) => signup::signup(&state, &req.credentials, input, &req.context).await,
         Err(e) => Err(e),
     })
 }

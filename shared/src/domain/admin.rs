@@ -12,6 +12,7 @@ use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::{self, Bits};
 use crate::crypto::{constant_time_eq, sha256_hex};
 use crate::domain::app::{App, AppStatus, Settings};
+use crate::domain::context::RequestContext;
 use crate::domain::session::KeyRing;
 use crate::domain::{keys, repo};
 use crate::error::{Error, Result};
@@ -136,7 +137,7 @@ fn take_name(patch: &mut Map<String, Value>, required: bool) -> Result<Option<St
 }
 
 /// `POST /admin/apps` `{"name", ...settings}`: a new app with its own RSA-2048 signing key.
-pub async fn create_app(state: &AppState, body: &[u8], origin: &str) -> Result<Reply> {
+pub async fn create_app(state: &AppState, body: &[u8], ctx: &RequestContext) -> Result<Reply> {
     let mut patch = body_object(body)?;
     let name = take_name(&mut patch, true)?.ok_or(Error::MissingParam("name"))?;
     let settings = Settings::default().patched(&patch)?;
@@ -172,20 +173,25 @@ pub async fn create_app(state: &AppState, body: &[u8], origin: &str) -> Result<R
         .put(repo::app_item(&app, 1)?, Condition::Absent)
         .await?;
     tracing::info!(app_id = %app.app_id, "admin: app created");
-    app_view(state, &app, &state.base_url(origin))
+    app_view(state, &app, &ctx.base_url)
 }
 
 /// `GET /admin/apps/{appId}`: every setting plus the app token and issuer (no private keys).
-pub async fn get_app(state: &AppState, app_id: &str, origin: &str) -> Result<Reply> {
+pub async fn get_app(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<Reply> {
     let (app, _) = repo::load_app(state, app_id)
         .await?
         .ok_or(Error::AppNotFound)?;
-    app_view(state, &app, &state.base_url(origin))
+    app_view(state, &app, &ctx.base_url)
 }
 
 /// `PATCH /admin/apps/{appId}`: settings by their API.md §4 names, validated as a whole and
 /// written with a version check (retried on a concurrent change).
-pub async fn patch_app(state: &AppState, app_id: &str, body: &[u8], origin: &str) -> Result<Reply> {
+pub async fn patch_app(
+    state: &AppState,
+    app_id: &str,
+    body: &[u8],
+    ctx: &RequestContext,
+) -> Result<Reply> {
     let mut patch = body_object(body)?;
     let name = take_name(&mut patch, false)?;
     let status = match patch.remove("status") {
@@ -217,7 +223,7 @@ pub async fn patch_app(state: &AppState, app_id: &str, body: &[u8], origin: &str
         {
             Ok(()) => {
                 tracing::info!(app_id = %app.app_id, "admin: app updated");
-                return app_view(state, &app, &state.base_url(origin));
+                return app_view(state, &app, &ctx.base_url);
             }
             Err(e) if e.is_conflict() => continue,
             Err(e) => return Err(e.into()),

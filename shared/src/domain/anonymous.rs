@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::domain::app::App;
+use crate::domain::context::RequestContext;
 use crate::domain::limits::{self, Limit};
 use crate::domain::metadata::set_path;
 use crate::domain::user::{User, UserStatus};
@@ -64,8 +65,7 @@ pub async fn login_anonymous(
     state: &AppState,
     creds: &Credentials,
     raw_handle: &str,
-    client_ip: &str,
-    origin: &str,
+    ctx: &RequestContext,
 ) -> Result<Reply> {
     let app = auth::app_from_token(state, creds).await?;
     if !app.settings.anonymous_login_enabled {
@@ -74,7 +74,7 @@ pub async fn login_anonymous(
     let handle = parse_handle(raw_handle)?;
     let user = match repo::find_user_by_handle(state, &app.app_id, handle).await? {
         Some((user, _)) => user,
-        None => create(state, &app, handle, client_ip).await?,
+        None => create(state, &app, handle, ctx.client.as_str()).await?,
     };
     if !user.anonymous {
         // Unreachable through handles (an anonymous one has no `@`); refuse rather than trust.
@@ -84,7 +84,7 @@ pub async fn login_anonymous(
         return Err(Error::UserSuspended);
     }
     Ok(Reply::Json(
-        session::issue(state, &app, &user, &state.base_url(origin)).await?,
+        session::issue(state, &app, &user, &ctx.base_url).await?,
     ))
 }
 

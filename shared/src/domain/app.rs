@@ -62,6 +62,9 @@ fn default_two_factor() -> TwoFactor {
 fn default_sms_daily_limit() -> u32 {
     1000
 }
+fn default_mail_daily_limit() -> i64 {
+    crate::domain::limits::DEFAULT_DAILY_MESSAGES
+}
 
 /// Every developer-editable setting, under its API.md §4 wire name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -140,6 +143,10 @@ pub struct Settings {
     /// Country calling codes phones may have (`[1, 44]`); empty allows every country.
     #[serde(default)]
     pub sms_allowed_countries: Vec<u16>,
+    /// Emails the app may send per UTC day (signup, reset, invite, notices), so a script cannot
+    /// burn the deployment's SES quota and reputation through one app.
+    #[serde(default = "default_mail_daily_limit")]
+    pub mail_daily_limit: i64,
 }
 
 impl Default for Settings {
@@ -206,6 +213,9 @@ impl Settings {
             return Err(Error::invalid(format!(
                 "smsAllowedCountries: {bad} is not a calling code"
             )));
+        }
+        if !(0..=10_000_000).contains(&self.mail_daily_limit) {
+            return Err(Error::invalid("mailDailyLimit must be 0..=10000000"));
         }
         if self.password_min_length > 128 {
             return Err(Error::invalid("passwordMinLength must be at most 128"));

@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::domain::app::App;
+use crate::domain::context::RequestContext;
 use crate::domain::repo;
 use crate::error::{Error, Result};
 use crate::wire::Reply;
@@ -22,9 +23,9 @@ async fn app(state: &AppState, app_id: &str) -> Result<App> {
 }
 
 /// `GET /apps/{appId}/.well-known/openid-configuration`.
-pub async fn discovery(state: &AppState, app_id: &str, origin: &str) -> Result<Reply> {
+pub async fn discovery(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<Reply> {
     let app = app(state, app_id).await?;
-    let issuer = app.issuer(&state.base_url(origin));
+    let issuer = app.issuer(&ctx.base_url);
     Ok(Reply::Json(serde_json::json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),

@@ -10,14 +10,17 @@
 //! | pending invite | `APP#<appId>#H#<handle>` | `INVITE` | `APP#<appId>#INVITES` / `<handle>` |
 //! | invite code attempts | `APP#<appId>#H#<handle>` | `INVITE#TRIES` | – |
 //! | pending password reset | `APP#<appId>#H#<handle>` | `RESET` | – |
-//! | reset code attempts / reset emails | `APP#<appId>#H#<handle>` | `RESET#TRIES` / `RESET#MAILS` | – |
+//! | reset code attempts (per code / per day over all codes) | `APP#<appId>#H#<handle>` | `RESET#TRIES` / `RESET#DAY` | – |
 //! | invites sent by a user (limit) | `USER#<userId>` | `INVITES#SENT` | – |
 //! | anonymous logins per client IP (limit) | `APP#<appId>#IP#<ip>` | `ANON` | – |
 //! | message template | `APP#<appId>` | `TEMPLATE#<locale>#<name>` | – |
 //! | pending signup | `APP#<appId>#H#<handle>` | `SIGNUP` | – |
 //! | signup code attempts | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` | – |
-//! | signup emails sent (limit) | `APP#<appId>#H#<handle>` | `SIGNUP#MAILS` | – |
-//! | failed logins (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
+//! | failed logins over all addresses (ceiling) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
+//! | failed logins from one address (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES#<addr>` | – |
+//! | mails of one flow to one canonical mailbox (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS` / `RESET#MAILS` / `INVITE#MAILS` | – |
+//! | requests of one flow from one client address (limit) | `APP#<appId>#IP#<addr>` | `LIMIT#<flow>` | – |
+//! | one shard of an app's daily message budget | `APP#<appId>#BUDGET#<channel>#<0..15>` | `DAY#<day>` | – |
 //! | admin key hash (local runner) | `KEYTURN` | `ADMINKEY` | – |
 //! | second-factor secrets (sealed TOTP secret, recovery-code hashes, last TOTP step) | `USER#<userId>` | `2FA` | – |
 //! | login waiting for its second factor (login-token id, SMS code hash) | `USER#<userId>` | `2FA#LOGIN` | – |
@@ -27,23 +30,21 @@
 //! | SMS sent to a user (limit) | `USER#<userId>` | `SMS#SENT` | – |
 //! | verified-phone claim (uniqueness) | `APP#<appId>#P#<phoneDigest>` | `PHONE` | – |
 //! | SMS sent to a phone number (limit) | `APP#<appId>#P#<phoneDigest>` | `SMS#SENT` | – |
-//! | SMS requested from one client address (limit) | `APP#<appId>#IP#<ip>` | `SMS` | – |
-//! | SMS sent by an app today (limit `smsDailyLimit`) | `APP#<appId>#SMS` | `DAY` | – |
 //!
 //! Everything keyed to a handle lives in that handle's partition, so deleting an account finds
 //! it all with one query; everything of a second factor lives in the user's partition, for the
 //! same reason (the verified-phone claim, outside it, is deleted by name).
 //!
 //! Phone numbers appear in keys only as `phoneDigest`, a keyed hash (HMAC under the service
-//! secret), so a table dump lists no numbers. The per-app SMS counter is the one key an app's
-//! users share: it takes one write per SMS the app sends, and SMS are themselves capped by the
-//! per-phone, per-user and per-address limits (checked first, so refused requests mostly never
-//! reach it) and by `smsDailyLimit` — at the default 1000 a day that is a write every 86 s, and
-//! even a 1 000 000 limit stays at ~12 writes a second, far under a partition's 1000.
+//! secret), so a table dump lists no numbers. SMS requests from one address count under the
+//! per-address limit `LIMIT#SMS`; SMS an app sends spend its daily budget (channel `SMS`,
+//! `smsDailyLimit`), sharded like mail's.
 //!
-//! Why: every write an end user causes lands in a partition of its own user or handle, so no
-//! partition takes writes in proportion to an app's whole traffic, however many millions of
-//! users it has. Uniqueness of a handle per app is the conditional create of its claim item
+//! Why: every write an end user causes lands in a partition of its own user, handle, mailbox or
+//! client address, so no partition takes writes in proportion to an app's whole traffic, however
+//! many millions of users it has. The one app-wide counter, the daily message budget, is split
+//! over 16 shard partitions (a send picks one at random), so it takes 16 times the write rate
+//! one DynamoDB partition allows (about 1,000 writes a second each). Uniqueness of a handle per app is the conditional create of its claim item
 //! (never read-then-write). App-wide listings go through the sparse secondary index, which only
 //! user and app records enter; hot-changing data (last login, counters) lives in separate items
 //! so logins never rewrite the indexed user record.
@@ -94,11 +95,6 @@ pub fn signup_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "SIGNUP#TRIES")
 }
 
-/// Signup emails sent to a handle in the current window.
-pub fn signup_mails(app_id: &str, handle: &str) -> Key {
-    Key::new(handle_pk(app_id, handle), "SIGNUP#MAILS")
-}
-
 /// Failed logins of a handle in the current lockout window.
 pub fn login_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "LOGIN#TRIES")
@@ -142,11 +138,6 @@ pub fn reset(app_id: &str, handle: &str) -> Key {
 /// Attempts at a reset code.
 pub fn reset_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "RESET#TRIES")
-}
-
-/// Reset emails sent to a handle in the current window.
-pub fn reset_mails(app_id: &str, handle: &str) -> Key {
-    Key::new(handle_pk(app_id, handle), "RESET#MAILS")
 }
 
 /// Invites a user sent in the current window.
@@ -209,12 +200,38 @@ pub fn sms_by_phone(app_id: &str, digest: &str) -> Key {
     Key::new(format!("APP#{app_id}#P#{digest}"), "SMS#SENT")
 }
 
-/// SMS requested from one client address in the current window.
-pub fn sms_by_ip(app_id: &str, ip: &str) -> Key {
-    Key::new(format!("APP#{app_id}#IP#{ip}"), "SMS")
+/// A per-address counter of one flow (see `limits::AddressFlow`), per app.
+pub fn address_limit(app_id: &str, address: &str, flow: &str) -> Key {
+    Key::new(
+        format!("APP#{app_id}#IP#{address}"),
+        format!("LIMIT#{flow}"),
+    )
 }
 
-/// SMS an app sent in the current day-long window.
-pub fn sms_by_app(app_id: &str) -> Key {
-    Key::new(format!("APP#{app_id}#SMS"), "DAY")
+/// One shard of an app's daily message budget (`channel` is `MAIL` or `SMS`, `day` the UTC day
+/// number since the epoch).
+pub fn daily_budget(app_id: &str, channel: &str, day: i64, shard: u32) -> Key {
+    Key::new(
+        format!("APP#{app_id}#BUDGET#{channel}#{shard}"),
+        format!("DAY#{day}"),
+    )
+}
+
+/// Messages of one flow (`SIGNUP`, `RESET`, `INVITE`) sent to one canonical mailbox, per app.
+pub fn mailbox_mails(app_id: &str, mailbox: &str, flow: &str) -> Key {
+    Key::new(
+        format!("APP#{app_id}#MB#{mailbox}"),
+        format!("{flow}#MAILS"),
+    )
+}
+
+/// Failed logins of a handle from one client address (the lockout owners of other addresses
+/// do not share).
+pub fn login_tries_from(app_id: &str, handle: &str, address: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), format!("LOGIN#TRIES#{address}"))
+}
+
+/// Reset-code tries of a handle per day, across every code issued that day.
+pub fn reset_code_budget(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "RESET#DAY")
 }

@@ -2,22 +2,20 @@
 //!
 //! Until the password is proven the answer is 600 for an unknown user, a wrong password and a
 //! suspended account alike, and an unknown user costs one dummy Argon2 verify, so neither
-//! status nor timing reveals which accounts exist. Failed tries per handle are limited: after
-//! [`PASSWORD_LIMIT`] the handle is locked (615 with `Retry-After`).
+//! status nor timing reveals which accounts exist. Failed tries are limited per handle and client
+//! address, per handle and per address (see [`password_guard`]; then 615 with `Retry-After`).
 //!
 //! When the user's second factor is on under the app's mode, a proven password earns no JWT but
 //! `{"login-token"}` (and, in phone mode, an SMS code); `loginComplete` finishes the login. The
-//! failed-try counter is then cleared only once the second factor is proven, so a password
-//! holder cannot reset the lockout between code guesses.
+//! password try then stays counted until the second factor is proven, so a password holder
+//! cannot reset the lockout between code guesses.
 
 use crate::AppState;
-use crate::domain::limits;
+use crate::domain::context::RequestContext;
 use crate::domain::user::{ClientPassword, UserStatus};
-use crate::domain::{auth, keys, repo, second_factor, session};
+use crate::domain::{auth, keys, password_guard, repo, second_factor, session};
 use crate::error::{Error, Result};
 use crate::wire::{Credentials, Reply};
-
-pub use crate::domain::limits::PASSWORD_LIMIT;
 
 /// A login request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -26,8 +24,6 @@ pub struct LoginRequest {
     pub handle: String,
     /// Raw password field.
     pub password: String,
-    /// The client's address (SMS limits when a login code is texted).
-    pub client_ip: String,
 }
 
 /// `POST /login`.
@@ -35,18 +31,17 @@ pub async fn login(
     state: &AppState,
     creds: &Credentials,
     req: LoginRequest,
-    origin: &str,
+    ctx: &RequestContext,
 ) -> Result<Reply> {
     let app = auth::app_from_token(state, creds).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
-    let tries = keys::login_tries(&app.app_id, &handle);
-    // Every try is counted before the password is checked, so parallel guesses cannot race past
-    // the limit; a success clears the counter.
-    limits::hit(state, &tries, PASSWORD_LIMIT).await?;
+    let guard = password_guard::enter(state, &app.app_id, &handle, &ctx.client).await?;
     let password = ClientPassword::parse(&req.password).ok();
     let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
     let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, &handle).await? else {
-        return Err(unknown_user(state, &app.app_id, &handle, secret).await);
+        let refusal = unknown_user(state, &app.app_id, &handle, secret).await;
+        guard.failed().await;
+        return Err(refusal);
     };
     if password.is_none()
         || !state
@@ -54,22 +49,25 @@ pub async fn login(
             .verify(secret, Some(&user.password_hash))
             .await
     {
+        guard.failed().await;
         return Err(Error::InvalidCredentials);
     }
     if user.status == UserStatus::Suspended {
-        limits::clear(state, &tries).await;
+        guard.passed(state).await;
         return Err(Error::UserSuspended);
     }
     if let Some(login_token) =
-        second_factor::login_challenge(state, &app, &user, &req.client_ip).await?
+        second_factor::login_challenge(state, &app, &user, &ctx.client).await?
     {
+        // The try stays counted: loginComplete ends it when the second factor is proven.
+        drop(guard);
         return Ok(Reply::Json(
             serde_json::json!({ "login-token": login_token }),
         ));
     }
-    limits::clear(state, &tries).await;
+    guard.passed(state).await;
     Ok(Reply::Json(
-        session::issue(state, &app, &user, &state.base_url(origin)).await?,
+        session::issue(state, &app, &user, &ctx.base_url).await?,
     ))
 }
 

@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 use crate::AppState;
 use crate::domain::app::TwoFactor;
 use crate::domain::auth::Caller;
+use crate::domain::context::ClientAddress;
+use crate::domain::limits::{self, AddressFlow};
 use crate::domain::phone_number::Phone;
 use crate::domain::second_factor::{self, CODE_TTL_SECS, phone_digest};
 use crate::domain::{keys, one_time_code, repo};
@@ -43,7 +45,7 @@ pub async fn set_phone(
     state: &AppState,
     caller: &Caller,
     raw: &str,
-    client_ip: &str,
+    client: &ClientAddress,
 ) -> Result<()> {
     let app = &caller.app;
     let user = &caller.user;
@@ -68,7 +70,7 @@ pub async fn set_phone(
         &code_context(&app.app_id, &user.user_id, phone.as_str()),
     );
     let expires_at = state.clock.now_secs() + CODE_TTL_SECS;
-    second_factor::send_code(state, app, user, &phone, &issued.code, client_ip).await?;
+    second_factor::send_code(state, app, user, &phone, &issued.code, client).await?;
     let pending = PendingPhone {
         phone: phone.as_str().to_owned(),
         code_hash: issued.hash,
@@ -83,32 +85,40 @@ pub async fn set_phone(
             Condition::Any,
         )
         .await?;
-    crate::domain::limits::clear(state, &keys::phone_verification_tries(&user.user_id)).await;
+    limits::clear(state, &keys::phone_verification_tries(&user.user_id)).await;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "phone: code sent");
     Ok(())
 }
 
 /// `POST /verifyPhone` with `code`: marks the pending phone verified (602 for a wrong code or a
 /// number verified meanwhile by another user, 411 once expired, 614 once its tries are spent).
-pub async fn verify_phone(state: &AppState, caller: &Caller, code: &str) -> Result<()> {
+pub async fn verify_phone(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    client: &ClientAddress,
+) -> Result<()> {
     let app_id = caller.app.app_id.clone();
     let user_id = caller.user.user_id.clone();
+    let code = one_time_code::parse(code)?;
+    limits::hit_address(state, &app_id, client, AddressFlow::FailedChecks).await?;
     let pending_key = keys::phone_verification(&user_id);
     let item = state
         .store
         .get(&pending_key)
         .await?
-        .ok_or_else(|| Error::invalid("no phone is waiting for verification"))?;
+        .ok_or_else(one_time_code::wrong_code)?;
     let pending: PendingPhone = repo::record(&item)?;
     one_time_code::check(
         state,
         &code_context(&app_id, &user_id, &pending.phone),
-        code,
+        &code,
         &pending.code_hash,
         pending.expires_at,
         &keys::phone_verification_tries(&user_id),
     )
     .await?;
+    limits::give_back_address(state, &app_id, client, AddressFlow::FailedChecks).await;
     let claim_key = keys::phone_claim(&app_id, &phone_digest(state, &pending.phone));
     for _ in 0..CAS_ATTEMPTS {
         let (mut user, version) = repo::load_user(state, &user_id)

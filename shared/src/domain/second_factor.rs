@@ -10,20 +10,24 @@
 //!   the same compare-and-swap, so each works once.
 //! - **SMS** cost the developer money and SMS pumping is the main attack on SMS login, so every
 //!   text is counted before it is sent: 3 per phone number per hour, 5 per user per hour, 10 per
-//!   client address per hour, and `smsDailyLimit` per app per day (615 with `Retry-After`), and
-//!   refused when the number's calling code is not in `smsAllowedCountries` (602).
+//!   client address per hour (on top of the address's message limit), and `smsDailyLimit` per
+//!   app per UTC day from the app's sharded SMS budget (615 with `Retry-After`), and refused when
+//!   the number's calling code is not in `smsAllowedCountries` (602).
+//! - Every code check (login, disabling a factor) counts as a password try (the same per handle
+//!   and address lockout), so a password holder cannot guess codes faster than passwords.
 
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::crypto::service_token::ServiceTokens;
 use crate::domain::app::{App, TwoFactor};
-use crate::domain::limits::{self, Limit, PASSWORD_LIMIT};
+use crate::domain::context::ClientAddress;
+use crate::domain::limits::{self, AddressFlow, Limit};
 use crate::domain::phone_number::Phone;
 use crate::domain::templates::{self, TemplateName, Values};
 use crate::domain::totp;
 use crate::domain::user::{ClientPassword, User};
-use crate::domain::{keys, one_time_code, repo};
+use crate::domain::{keys, one_time_code, password_guard, repo};
 use crate::error::{Error, Result};
 use crate::mail::{Channel, Message};
 use crate::secrets::SecretStore as _;
@@ -168,11 +172,15 @@ pub async fn consume_authenticator_code(state: &AppState, user: &User, code: &st
     ))
 }
 
-/// Checks the current password for a sensitive change, counted on the handle's password limit
-/// like a failed login (615 once locked); a wrong one is 600.
-pub async fn require_password(state: &AppState, user: &User, raw: &str) -> Result<()> {
-    let tries = keys::login_tries(&user.app_id, &user.handle);
-    limits::hit(state, &tries, PASSWORD_LIMIT).await?;
+/// Checks the current password for a sensitive change, counted like a login try (615 once
+/// locked); a wrong one is 600.
+pub async fn require_password(
+    state: &AppState,
+    user: &User,
+    raw: &str,
+    client: &ClientAddress,
+) -> Result<()> {
+    let guard = password_guard::enter(state, &user.app_id, &user.handle, client).await?;
     let parsed = ClientPassword::parse(raw).ok();
     let secret = parsed.as_ref().map(ClientPassword::expose).unwrap_or("");
     let ok = state
@@ -180,22 +188,34 @@ pub async fn require_password(state: &AppState, user: &User, raw: &str) -> Resul
         .verify(secret, Some(&user.password_hash))
         .await;
     if ok && parsed.is_some() {
-        limits::clear(state, &tries).await;
+        guard.passed(state).await;
         Ok(())
     } else {
+        guard.failed().await;
         Err(Error::InvalidCredentials)
     }
 }
 
-/// Counts a failed second-factor code on the handle's password limit (a code guesser is
-/// locked out with the password guessers; 615 once locked).
-pub async fn count_failed_code(state: &AppState, user: &User) -> Result<()> {
-    limits::hit(
-        state,
-        &keys::login_tries(&user.app_id, &user.handle),
-        PASSWORD_LIMIT,
-    )
-    .await
+/// Checks a second-factor code with `check`, counted like a password try (615 once locked): a
+/// success ends the lockout of this handle and address as a right password does; a failure is
+/// 600.
+pub async fn guarded_code_check<F>(
+    state: &AppState,
+    user: &User,
+    client: &ClientAddress,
+    check: F,
+) -> Result<()>
+where
+    F: std::future::Future<Output = Result<bool>>,
+{
+    let guard = password_guard::enter(state, &user.app_id, &user.handle, client).await?;
+    if check.await? {
+        guard.passed(state).await;
+        Ok(())
+    } else {
+        guard.failed().await;
+        Err(Error::InvalidCredentials)
+    }
 }
 
 /// The keyed hash that stands for a phone number in keys.
@@ -238,7 +258,7 @@ pub async fn send_code(
     user: &User,
     phone: &Phone,
     code: &str,
-    client_ip: &str,
+    client: &ClientAddress,
 ) -> Result<()> {
     check_country(app, phone)?;
     let digest = phone_digest(state, phone.as_str());
@@ -249,17 +269,20 @@ pub async fn send_code(
     )
     .await?;
     limits::hit(state, &keys::sms_by_user(&user.user_id), SMS_PER_USER).await?;
+    limits::hit_address(state, &app.app_id, client, AddressFlow::Messages).await?;
     limits::hit(
         state,
-        &keys::sms_by_ip(&app.app_id, client_ip),
+        &keys::address_limit(&app.app_id, client.as_str(), "SMS"),
         SMS_PER_ADDRESS,
     )
     .await?;
-    let daily = Limit {
-        max: i64::from(app.settings.sms_daily_limit),
-        window_secs: 24 * 3600,
-    };
-    limits::hit(state, &keys::sms_by_app(&app.app_id), daily).await?;
+    limits::spend_daily_budget(
+        state,
+        &app.app_id,
+        limits::Channel::Sms,
+        i64::from(app.settings.sms_daily_limit),
+    )
+    .await?;
     let account = sms_account(state, &app.app_id).await?;
     let message = templates::message(
         state,
@@ -329,7 +352,7 @@ pub async fn login_challenge(
     state: &AppState,
     app: &App,
     user: &User,
-    client_ip: &str,
+    client: &ClientAddress,
 ) -> Result<Option<String>> {
     let Some(factor) = factor_due(app, user) else {
         return Ok(None);
@@ -340,7 +363,7 @@ pub async fn login_challenge(
         TwoFactor::Phone => {
             let phone = Phone::parse(user.two_factor.phone.as_deref().unwrap_or(""))?;
             let issued = one_time_code::issue(state, &login_code_context(user, &jti));
-            send_code(state, app, user, &phone, &issued.code, client_ip).await?;
+            send_code(state, app, user, &phone, &issued.code, client).await?;
             Some(issued.hash)
         }
         _ => None,

@@ -15,12 +15,13 @@ use crate::AppState;
 use crate::crypto::service_token::{LoginClaims, Purpose};
 use crate::domain::app::{App, AppStatus, TwoFactor};
 use crate::domain::auth::{self, Caller};
+use crate::domain::context::{ClientAddress, RequestContext};
 use crate::domain::limits;
 use crate::domain::phone_number::Phone;
 use crate::domain::second_factor::{self, CODE_TTL_SECS, PendingLogin};
 use crate::domain::totp;
 use crate::domain::user::{User, UserStatus};
-use crate::domain::{keys, one_time_code, repo, session};
+use crate::domain::{keys, one_time_code, password_guard, repo, session};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError};
 
@@ -28,7 +29,7 @@ use crate::store::{Condition, StoreError};
 pub const LOGIN_TRIES: i64 = 5;
 
 /// A request to switch a factor on or off, as the wire delivers it.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SetTwoFactor {
     /// `twoFactor`: `true` / `"true"` / `false` / `"false"`.
     pub two_factor: String,
@@ -36,8 +37,8 @@ pub struct SetTwoFactor {
     pub password: Option<String>,
     /// A current code, proof for disabling.
     pub code: Option<String>,
-    /// The client's address (SMS limits).
-    pub client_ip: String,
+    /// The client's address (password and SMS limits).
+    pub client: ClientAddress,
 }
 
 /// Parses the `twoFactor` switch (602 for anything but true/false).
@@ -110,13 +111,16 @@ pub async fn set_google(
     }
     match (&req.password, &req.code) {
         (Some(password), _) => {
-            second_factor::require_password(state, &caller.user, password).await?
+            second_factor::require_password(state, &caller.user, password, &req.client).await?
         }
         (None, Some(code)) => {
-            if !second_factor::consume_authenticator_code(state, &caller.user, code).await? {
-                second_factor::count_failed_code(state, &caller.user).await?;
-                return Err(Error::InvalidCredentials);
-            }
+            second_factor::guarded_code_check(
+                state,
+                &caller.user,
+                &req.client,
+                second_factor::consume_authenticator_code(state, &caller.user, code),
+            )
+            .await?
         }
         (None, None) => return Err(Error::MissingParam("password")),
     }
@@ -169,27 +173,33 @@ pub async fn set_phone_login(state: &AppState, caller: &Caller, req: SetTwoFacto
         return Ok(());
     }
     match (&req.password, &req.code) {
-        (Some(password), _) => second_factor::require_password(state, user, password).await?,
+        (Some(password), _) => {
+            second_factor::require_password(state, user, password, &req.client).await?
+        }
         (None, Some(code)) => {
-            let stored = state.store.get(&keys::disable_code(&user.user_id)).await?;
-            let Some(stored) = stored else {
-                return Err(Error::invalid("no code was sent: request one first"));
+            let code = one_time_code::parse(code)?;
+            let guard =
+                password_guard::enter(state, &user.app_id, &user.handle, &req.client).await?;
+            let Some(stored) = state.store.get(&keys::disable_code(&user.user_id)).await? else {
+                guard.failed().await;
+                return Err(one_time_code::wrong_code());
             };
             let pending: DisableCode = repo::record(&stored)?;
-            if let Err(e) = one_time_code::check(
+            match one_time_code::check(
                 state,
                 &disable_context(user),
-                code,
+                &code,
                 &pending.code_hash,
                 pending.expires_at,
                 &keys::disable_code_tries(&user.user_id),
             )
             .await
             {
-                if matches!(e, Error::InvalidData(_)) {
-                    second_factor::count_failed_code(state, user).await?;
+                Ok(()) => guard.passed(state).await,
+                Err(e) => {
+                    guard.failed().await;
+                    return Err(e);
                 }
-                return Err(e);
             }
             // Single use: only the request that deletes this very record goes on.
             match state
@@ -212,8 +222,7 @@ pub async fn set_phone_login(state: &AppState, caller: &Caller, req: SetTwoFacto
             };
             let issued = one_time_code::issue(state, &disable_context(user));
             let expires_at = state.clock.now_secs() + CODE_TTL_SECS;
-            second_factor::send_code(state, app, user, &phone, &issued.code, &req.client_ip)
-                .await?;
+            second_factor::send_code(state, app, user, &phone, &issued.code, &req.client).await?;
             let record = DisableCode {
                 code_hash: issued.hash,
                 expires_at,
@@ -283,7 +292,7 @@ async fn login_subject(state: &AppState, token: &str) -> Result<(App, User, Logi
 pub async fn login_complete(
     state: &AppState,
     req: LoginCompleteRequest,
-    base_url: &str,
+    ctx: &RequestContext,
 ) -> Result<serde_json::Value> {
     let (app, user, claims) = login_subject(state, &req.login_token).await?;
     let pending_key = keys::pending_login(&user.user_id);
@@ -311,6 +320,7 @@ pub async fn login_complete(
         Err(StoreError::LimitReached) => return Err(Error::CodeExhausted),
         Err(e) => return Err(e.into()),
     }
+    let guard = password_guard::enter(state, &app.app_id, &user.handle, &ctx.client).await?;
     let sms_ok = match (&pending.code_hash, pending.factor) {
         (Some(hash), TwoFactor::Phone) => {
             let code = req.code.trim();
@@ -328,7 +338,7 @@ pub async fn login_complete(
     let accepted =
         sms_ok || second_factor::consume_authenticator_code(state, &user, &req.code).await?;
     if !accepted {
-        second_factor::count_failed_code(state, &user).await?;
+        guard.failed().await;
         return Err(Error::InvalidCredentials);
     }
     // Single use: of two requests racing with one login token, only the one that deletes this
@@ -342,10 +352,11 @@ pub async fn login_complete(
         Err(e) if e.is_conflict() => return Err(Error::InvalidCredentials),
         Err(e) => return Err(e.into()),
     }
-    limits::clear(state, &keys::login_tries(&app.app_id, &user.handle)).await;
+    // The password try login left counted, and this one, end here.
+    guard.passed(state).await;
     limits::clear(state, &keys::pending_login_tries(&user.user_id)).await;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "login: second factor passed");
-    session::issue(state, &app, &user, base_url).await
+    session::issue(state, &app, &user, &ctx.base_url).await
 }
 
 /// Admin `POST /admin/apps/{appId}/users/{userId}/reset-2fa`: switches both factors off and

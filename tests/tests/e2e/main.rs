@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod admin_users;
 mod anonymous;
+mod audit;
 mod aws_adapters;
 mod cosync_compat;
 mod dynamo_flow;

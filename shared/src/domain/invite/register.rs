@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::{code_context, deep_merge, load};
 use crate::AppState;
+use crate::domain::context::RequestContext;
 use crate::domain::signup::{new_user, user_creation_ops};
 use crate::domain::templates;
 use crate::domain::user::{ClientPassword, Handle};
@@ -39,7 +40,7 @@ pub async fn register(
     state: &AppState,
     creds: &Credentials,
     req: RegisterRequest,
-    origin: &str,
+    ctx: &RequestContext,
 ) -> Result<Reply> {
     // App or access token: the Cosync JS SDK sends only its access token once it holds one, and
     // the original accepted either.
@@ -98,6 +99,6 @@ pub async fn register(
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "invitee registered");
     templates::send_welcome(state, &app, &user.locale, &user.handle).await;
     Ok(Reply::Json(
-        session::issue(state, &app, &user, &state.base_url(origin)).await?,
+        session::issue(state, &app, &user, &ctx.base_url).await?,
     ))
 }
