@@ -15,6 +15,8 @@ use keyturn::wire::Fields;
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "fedcba9876543210fedcba9876543210";
+/// A valid number the fake answers with Twilio's 21211.
+const UNDELIVERABLE: &str = "+12015550199";
 
 /// What the fake saw, and whether everything matched.
 #[derive(Default)]
@@ -60,7 +62,7 @@ async fn fake(
             r#"{"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}"#.to_owned(),
         );
     }
-    if to == "+15005550001" {
+    if to == "+15005550001" || to == UNDELIVERABLE {
         return (
             StatusCode::BAD_REQUEST,
             r#"{"code": 21211, "message": "The 'To' number +15005550001 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400}"#.to_owned(),
@@ -157,4 +159,92 @@ async fn an_unreachable_twilio_is_a_transport_error() {
         .unwrap_err();
     assert!(matches!(err, SmsError::Transport(_)), "{err:?}");
     assert!(!err.to_string().contains(TOKEN));
+}
+
+/// The local stack with its SMS port on the Twilio adapter, pointed at the fake.
+async fn stack_over_fake(base: &str) -> crate::support::app::TestApp {
+    let mut t = crate::support::app::TestApp::new().await;
+    let ports = keyturn::state::Ports {
+        store: t.store.clone(),
+        secrets: Arc::new(
+            keyturn::secrets::local::KeyFileStore::open(&t.dir.join("secrets.json")).unwrap(),
+        ),
+        mailer: t.outbox.clone(),
+        sms: Arc::new(TwilioSms::new(Some(base)).unwrap()),
+        clock: Arc::new(t.clock.clone()),
+        codes: Arc::new(keyturn::codes::OsCodes),
+        outbox: Some(t.outbox.clone()),
+    };
+    t.state = keyturn::AppState::new(ports, t.state.config.clone(), false)
+        .await
+        .unwrap();
+    t
+}
+
+#[tokio::test]
+async fn phone_verification_texts_through_twilio_and_its_errors_reach_the_client_clean() {
+    let (base, seen) = start_fake().await;
+    let t = stack_over_fake(&base).await;
+    let info = t
+        .create_app(serde_json::json!({"signupFlow": "none", "twoFactorVerification": "phone"}))
+        .await;
+    let session =
+        crate::support::users::quick_user(&t, &info, "tw@x.com", serde_json::json!({})).await;
+    let acc = crate::support::users::access(&session);
+    let h = [("access-token", acc.as_str())];
+
+    // No Twilio account yet: a clean 500.
+    t.post_json(
+        "/api/appuser/setPhone",
+        &h,
+        serde_json::json!({"phone": "+12015550123"}),
+    )
+    .await
+    .assert_error(500, 500);
+    let r = t
+        .admin(
+            "PUT",
+            &format!("/admin/apps/{}/twilio", info.app_id),
+            Some(serde_json::json!({
+                "accountSid": SID, "authToken": TOKEN, "phoneNumber": "+12015550100"
+            })),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    t.post_json(
+        "/api/appuser/setPhone",
+        &h,
+        serde_json::json!({"phone": "+12015550123"}),
+    )
+    .await
+    .assert_true();
+    let text = seen.lock().unwrap().requests.last().unwrap().2.clone();
+    assert!(
+        text.contains("is your verification code for Demo App"),
+        "{text}"
+    );
+    let code = crate::support::app::first_code(&text).unwrap();
+    t.post_json(
+        "/api/appuser/verifyPhone",
+        &h,
+        serde_json::json!({"code": code}),
+    )
+    .await
+    .assert_true();
+    assert!(
+        t.outbox()
+            .iter()
+            .all(|m| m.kind != keyturn::mail::Channel::Sms)
+    );
+
+    let r = t
+        .post_json(
+            "/api/appuser/setPhone",
+            &h,
+            serde_json::json!({"phone": UNDELIVERABLE}),
+        )
+        .await;
+    r.assert_error(400, 602);
+    assert!(!r.text.contains("21211") && !r.text.contains("not a valid phone number"));
 }
