@@ -358,7 +358,13 @@ async fn disabling_google_2fa_needs_the_password_or_a_code_and_ends_other_sessio
     let t = TestApp::new().await;
     let info = google_app(&t).await;
     let acc = user(&t, &info, "dis@x.com").await;
+    let before = access(&login(&t, &info, "dis@x.com").await.json());
     let e = enable_google(&t, &acc).await;
+    assert!(
+        !token_works(&t, &before).await,
+        "enabling ends other sessions"
+    );
+    assert!(token_works(&t, &acc).await, "but not the caller's");
     let other = access(&quick_login(&t, &info, "dis@x.com", &e).await);
     let h = [("access-token", acc.as_str())];
 
@@ -826,4 +832,38 @@ async fn the_admin_sets_twilio_write_only_and_resets_a_users_second_factor() {
     t.admin("POST", &format!("{app_path}/users/nobody/reset-2fa"), None)
         .await
         .assert_error(404, 603);
+}
+
+const ENABLE_EVENT: &str = include_str!("../../fixtures/apigw-v2-set-two-factor-google.json");
+const COMPLETE_EVENT: &str = include_str!("../../fixtures/apigw-v2-login-complete.json");
+
+#[tokio::test]
+async fn the_two_factor_lambdas_serve_api_gateway_events_with_swift_form_bodies() {
+    use crate::lambda_events::{LOGIN_EVENT, event, invoke};
+    let t = TestApp::new().await;
+    let info = google_app(&t).await;
+    let acc = user(&t, &info, "lam+da@x.com").await;
+
+    let mut enable: Value = serde_json::from_str(ENABLE_EVENT).unwrap();
+    enable["headers"]["access-token"] = Value::String(acc.clone());
+    let r = invoke(
+        &t,
+        keyturn_fn_set_two_factor_google_verification::router(),
+        &enable,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let e = r.json();
+
+    let r = invoke(&t, keyturn_fn_login::router(), &event(LOGIN_EVENT, &info)).await;
+    let token = login_token(&r);
+    let mut complete_ev = event(COMPLETE_EVENT, &info);
+    complete_ev["body"] = Value::String(format!(
+        "loginToken={token}&code={}",
+        code_now(&t, &totp_of(&e))
+    ));
+    let r = invoke(&t, keyturn_fn_login_complete::router(), &complete_ev).await;
+    assert_session(&r);
+    let claims = crate::support::flows::jwt_claims(r.json()["jwt"].as_str().unwrap());
+    assert_eq!(claims["email"], "lam+da@x.com");
 }
