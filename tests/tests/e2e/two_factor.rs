@@ -867,3 +867,37 @@ async fn the_two_factor_lambdas_serve_api_gateway_events_with_swift_form_bodies(
     let claims = crate::support::flows::jwt_claims(r.json()["jwt"].as_str().unwrap());
     assert_eq!(claims["email"], "lam+da@x.com");
 }
+
+#[tokio::test]
+async fn the_sms_text_comes_from_the_apps_sms_template_in_the_users_locale() {
+    let t = TestApp::new().await;
+    let info = phone_app(&t, json!({"locales": ["EN", "FR"]})).await;
+    let r = t
+        .admin(
+            "PUT",
+            &format!("/admin/apps/{}/templates/FR/sms", info.app_id),
+            Some(json!({"subject": "", "text": "Code %APP_NAME% : %CODE%", "html": ""})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let acc = user(&t, &info, "fr@x.com").await;
+    t.post_json(
+        "/api/appuser/setLocale",
+        &[("access-token", &acc)],
+        json!({"locale": "FR"}),
+    )
+    .await
+    .assert_true();
+
+    t.post_json(
+        SET_PHONE,
+        &[("access-token", &acc)],
+        json!({"phone": PHONE}),
+    )
+    .await
+    .assert_true();
+
+    let sms = t.outbox().pop().unwrap();
+    assert!(sms.text.starts_with("Code Demo App : "), "{}", sms.text);
+    assert!(first_code(&sms.text).is_some());
+}
