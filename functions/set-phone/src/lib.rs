@@ -1,4 +1,5 @@
-//! `POST /api/appuser/setPhone` (access token; `phone` in E.164): texts a verification code.
+//! `POST /api/appuser/setPhone` (access token; `phone` in E.164, and `password` while SMS login
+//! is on): texts a verification code.
 
 use axum::Router;
 use axum::extract::State;
@@ -10,7 +11,15 @@ use keyturn::wire::{Reply, WireRequest};
 async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
     let caller = auth::user_from_access(&state, &req.credentials).await?;
     let number = req.fields.required("phone")?;
-    phone::set_phone(&state, &caller, &number, &req.context.client).await?;
+    let password = req.fields.text("password")?;
+    phone::set_phone(
+        &state,
+        &caller,
+        &number,
+        password.as_deref(),
+        &req.context.client,
+    )
+    .await?;
     Ok(Reply::True)
 }
 

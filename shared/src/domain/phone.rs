@@ -40,11 +40,13 @@ fn code_context(app_id: &str, user_id: &str, phone: &str) -> String {
 }
 
 /// `POST /setPhone` with `phone` (E.164): texts a verification code (409 unless the app's mode
-/// is `phone`).
+/// is `phone`). While SMS login is on, a new number also needs the current `password`: moving
+/// the factor retires the one in use, which needs proof like switching it off.
 pub async fn set_phone(
     state: &AppState,
     caller: &Caller,
     raw: &str,
+    password: Option<&str>,
     client: &ClientAddress,
 ) -> Result<()> {
     let app = &caller.app;
@@ -64,6 +66,10 @@ pub async fn set_phone(
     if claim.is_some() {
         // Verified already, by this user (nothing to do) or by another (say nothing).
         return Ok(());
+    }
+    if user.two_factor.phone_login {
+        let password = password.ok_or(Error::MissingParam("password"))?;
+        second_factor::require_password(state, user, password, client).await?;
     }
     let issued = one_time_code::issue(
         state,

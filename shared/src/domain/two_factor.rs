@@ -76,8 +76,30 @@ async fn change_and_revoke_others(
     .await
 }
 
-/// `POST /setTwoFactorGoogleVerification`: `Some` with the enrolment when enabling (a second
-/// enable replaces the secret and recovery codes), `None` once disabled.
+/// The proof a change of the authenticator factor needs: the current password, or a current
+/// TOTP or recovery code (consumed), each counted like a password try.
+async fn prove_authenticator(state: &AppState, caller: &Caller, req: &SetTwoFactor) -> Result<()> {
+    match (&req.password, &req.code) {
+        (Some(password), _) => {
+            second_factor::require_password(state, &caller.user, password, &req.client).await
+        }
+        (None, Some(code)) => {
+            second_factor::guarded_code_check(
+                state,
+                &caller.user,
+                &req.client,
+                second_factor::consume_authenticator_code(state, &caller.user, code),
+            )
+            .await
+        }
+        (None, None) => Err(Error::MissingParam("password")),
+    }
+}
+
+/// `POST /setTwoFactorGoogleVerification`: `Some` with the enrolment when enabling, `None` once
+/// disabled. Enabling again replaces the secret and recovery codes, and, since that retires the
+/// factor in use, needs the same proof as disabling (else a stolen access token could move the
+/// factor to the thief's authenticator and lock the owner out).
 pub async fn set_google(
     state: &AppState,
     caller: &Caller,
@@ -88,6 +110,9 @@ pub async fn set_google(
         return Err(Error::GoogleTwoFactorDisabled);
     }
     if switch(&req.two_factor)? {
+        if caller.user.two_factor.google {
+            prove_authenticator(state, caller, &req).await?;
+        }
         let (secret, recovery_codes) = second_factor::enrol_totp(state, &caller.user).await?;
         let issuer = app
             .settings
@@ -109,21 +134,7 @@ pub async fn set_google(
             recovery_codes,
         }));
     }
-    match (&req.password, &req.code) {
-        (Some(password), _) => {
-            second_factor::require_password(state, &caller.user, password, &req.client).await?
-        }
-        (None, Some(code)) => {
-            second_factor::guarded_code_check(
-                state,
-                &caller.user,
-                &req.client,
-                second_factor::consume_authenticator_code(state, &caller.user, code),
-            )
-            .await?
-        }
-        (None, None) => return Err(Error::MissingParam("password")),
-    }
+    prove_authenticator(state, caller, &req).await?;
     let user = change_and_revoke_others(state, caller, |user| {
         user.two_factor.google = false;
         Ok(())
@@ -168,6 +179,12 @@ pub async fn set_phone_login(state: &AppState, caller: &Caller, req: SetTwoFacto
             Ok(())
         })
         .await?;
+        // A number set while the factor was off would otherwise replace the factor's phone
+        // without the password setPhone now asks for.
+        state
+            .store
+            .delete(&keys::phone_verification(&user.user_id), Condition::Any)
+            .await?;
         tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: phone login enabled");
         second_factor::notify_change(state, app, &user, "Text-message login was turned on").await;
         return Ok(());

@@ -406,6 +406,8 @@ async fn disabling_google_2fa_needs_the_password_or_a_code_and_ends_other_sessio
     assert_session(&login(&t, &info, "dis@x.com").await);
 
     // And with the password.
+    let acc = access(&login(&t, &info, "dis@x.com").await.json());
+    let h = [("access-token", acc.as_str())];
     enable_google(&t, &acc).await;
     t.post_json(GOOGLE, &h, json!({"twoFactor": false, "password": PW}))
         .await
@@ -414,12 +416,23 @@ async fn disabling_google_2fa_needs_the_password_or_a_code_and_ends_other_sessio
 }
 
 #[tokio::test]
-async fn enabling_again_replaces_the_secret_and_recovery_codes() {
+async fn enabling_again_needs_proof_and_replaces_the_secret_and_recovery_codes() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
     let acc = user(&t, &info, "again@x.com").await;
     let first = enable_google(&t, &acc).await;
-    let second = enable_google(&t, &acc).await;
+    let h = [("access-token", acc.as_str())];
+    t.post_json(GOOGLE, &h, json!({"twoFactor": true}))
+        .await
+        .assert_error(400, 403);
+    t.post_json(GOOGLE, &h, json!({"twoFactor": true, "password": OTHER_PW}))
+        .await
+        .assert_error(400, 600);
+    let r = t
+        .post_json(GOOGLE, &h, json!({"twoFactor": true, "password": PW}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let second = r.json();
     assert_ne!(first["googleSecretKey"], second["googleSecretKey"]);
 
     let token = login_token(&login(&t, &info, "again@x.com").await);
@@ -900,4 +913,53 @@ async fn the_sms_text_comes_from_the_apps_sms_template_in_the_users_locale() {
     let sms = t.outbox().pop().unwrap();
     assert!(sms.text.starts_with("Code Demo App : "), "{}", sms.text);
     assert!(first_code(&sms.text).is_some());
+}
+
+#[tokio::test]
+async fn while_sms_login_is_on_a_new_phone_needs_the_password() {
+    let t = TestApp::new().await;
+    let info = phone_app(&t, json!({})).await;
+    let acc = user(&t, &info, "move@x.com").await;
+    let h = [("access-token", acc.as_str())];
+    verify(&t, &acc, PHONE).await;
+    // A number set while SMS login is off is forgotten when it is switched on.
+    t.post_json(SET_PHONE, &h, json!({"phone": nth_phone(1)}))
+        .await
+        .assert_true();
+    let stale = t.last_code_for(&nth_phone(1));
+    t.post_json(PHONE_2FA, &h, json!({"twoFactor": true}))
+        .await
+        .assert_true();
+    t.post_json(VERIFY_PHONE, &h, json!({"code": stale}))
+        .await
+        .assert_error(400, 602);
+
+    let before = t.messages_to(&nth_phone(2));
+    t.post_json(SET_PHONE, &h, json!({"phone": nth_phone(2)}))
+        .await
+        .assert_error(400, 403);
+    t.post_json(
+        SET_PHONE,
+        &h,
+        json!({"phone": nth_phone(2), "password": OTHER_PW}),
+    )
+    .await
+    .assert_error(400, 600);
+    assert_eq!(
+        t.messages_to(&nth_phone(2)),
+        before,
+        "nothing sent without proof"
+    );
+    t.post_json(
+        SET_PHONE,
+        &h,
+        json!({"phone": nth_phone(2), "password": PW}),
+    )
+    .await
+    .assert_true();
+    let code = t.last_code_for(&nth_phone(2));
+    t.post_json(VERIFY_PHONE, &h, json!({"code": code}))
+        .await
+        .assert_true();
+    assert_eq!(get_user(&t, &acc).await["phone"], nth_phone(2).as_str());
 }
