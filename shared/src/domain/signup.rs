@@ -151,6 +151,7 @@ pub(crate) fn new_user(
         kept_session: None,
         user_name: None,
         anonymous: false,
+        email_verified: false,
         created_at: now,
         updated_at: now,
     }

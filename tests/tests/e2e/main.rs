@@ -8,6 +8,8 @@ mod admin_users;
 mod anonymous;
 mod aws_adapters;
 mod dynamo_flow;
+mod hardening;
+mod invite_abuse;
 mod invites;
 mod lambda_events;
 mod local_runner;
