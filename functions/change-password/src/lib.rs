@@ -16,7 +16,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
         })
     };
     respond(match input() {
-        Ok(input) => password::change_password(&state, &req.credentials, input).await,
+        Ok(input) => password::change_password(&state, &req.credentials, input, &req.context).await,
         Err(e) => Err(e),
     })
 }

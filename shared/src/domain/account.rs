@@ -9,9 +9,9 @@
 //! user record's disappearance is also what revokes their access tokens (405).
 
 use crate::AppState;
-use crate::domain::limits;
-use crate::domain::login::PASSWORD_LIMIT;
+use crate::domain::context::RequestContext;
 use crate::domain::password::proves;
+use crate::domain::password_guard;
 use crate::domain::user::User;
 use crate::domain::{auth, keys, repo};
 use crate::error::{Error, Result};
@@ -40,6 +40,7 @@ pub async fn delete_account(
     state: &AppState,
     creds: &Credentials,
     req: DeleteRequest,
+    ctx: &RequestContext,
 ) -> Result<Reply> {
     let caller = auth::user_from_access(state, creds).await?;
     let (handle, password) = match (req.handle, req.password, req.token) {
@@ -54,12 +55,13 @@ pub async fn delete_account(
     };
     let app = &caller.app;
     let named = repo::login_handle(state, app, &handle).await?;
-    let tries = keys::login_tries(&app.app_id, &caller.user.handle);
-    limits::hit(state, &tries, PASSWORD_LIMIT).await?;
+    let guard = password_guard::enter(state, &app.app_id, &caller.user.handle, &ctx.client).await?;
     // Another account's handle, or a wrong password: the same 600.
     if named != caller.user.handle || !proves(state, &caller.user, &password).await {
+        guard.failed().await;
         return Err(Error::InvalidCredentials);
     }
+    guard.passed(state).await;
     purge_user(state, caller.user, caller.version).await?;
     Ok(Reply::True)
 }

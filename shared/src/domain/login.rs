@@ -2,22 +2,15 @@
 //!
 //! Until the password is proven the answer is 600 for an unknown user, a wrong password and a
 //! suspended account alike, and an unknown user costs one dummy Argon2 verify, so neither
-//! status nor timing reveals which accounts exist. Failed tries per handle are limited: after
-//! [`PASSWORD_LIMIT`] the handle is locked (615 with `Retry-After`).
+//! status nor timing reveals which accounts exist. Failed tries are limited per handle and client
+//! address, per handle and per address (see [`password_guard`]; then 615 with `Retry-After`).
 
 use crate::AppState;
 use crate::domain::context::RequestContext;
-use crate::domain::limits::{self, Limit};
 use crate::domain::user::{ClientPassword, UserStatus};
-use crate::domain::{auth, keys, repo, session};
+use crate::domain::{auth, keys, password_guard, repo, session};
 use crate::error::{Error, Result};
 use crate::wire::{Credentials, Reply};
-
-/// Password tries per handle: 10 per 15 minutes (login, change password, delete account).
-pub const PASSWORD_LIMIT: Limit = Limit {
-    max: 10,
-    window_secs: 15 * 60,
-};
 
 /// A login request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -37,14 +30,13 @@ pub async fn login(
 ) -> Result<Reply> {
     let app = auth::app_from_token(state, creds).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
-    let tries = keys::login_tries(&app.app_id, &handle);
-    // Every try is counted before the password is checked, so parallel guesses cannot race past
-    // the limit; a success clears the counter.
-    limits::hit(state, &tries, PASSWORD_LIMIT).await?;
+    let guard = password_guard::enter(state, &app.app_id, &handle, &ctx.client).await?;
     let password = ClientPassword::parse(&req.password).ok();
     let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
     let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, &handle).await? else {
-        return Err(unknown_user(state, &app.app_id, &handle, secret).await);
+        let refusal = unknown_user(state, &app.app_id, &handle, secret).await;
+        guard.failed().await;
+        return Err(refusal);
     };
     if password.is_none()
         || !state
@@ -52,9 +44,10 @@ pub async fn login(
             .verify(secret, Some(&user.password_hash))
             .await
     {
+        guard.failed().await;
         return Err(Error::InvalidCredentials);
     }
-    limits::clear(state, &tries).await;
+    guard.passed(state).await;
     if user.status == UserStatus::Suspended {
         return Err(Error::UserSuspended);
     }
