@@ -238,7 +238,7 @@ pub(crate) async fn spend_mail_limits(state: &AppState, app: &App, handle: &Hand
         state,
         &app.app_id,
         Channel::Mail,
-        limits::DEFAULT_DAILY_MESSAGES,
+        app.settings.mail_daily_limit,
     )
     .await
 }

@@ -542,3 +542,49 @@ async fn invite_metadata_fields_are_in_the_user_jwt() {
         .assert_error(400, 604);
     }
 }
+
+#[tokio::test]
+async fn invites_spend_the_apps_daily_mail_budget() {
+    let app = TestApp::new().await;
+    // One signup mail for the host, then three invites fit a budget of four.
+    let info = invite_app(&app, json!({"mailDailyLimit": 4})).await;
+    let access = access_of(&app, &info, "host@x.com").await;
+    invite_from(
+        &app,
+        "198.51.100.1",
+        Json,
+        &access,
+        json!({"handle": "a@x.com"}),
+    )
+    .await
+    .assert_true();
+    invite_from(
+        &app,
+        "198.51.100.2",
+        Form,
+        &access,
+        json!({"handle": "b@x.com"}),
+    )
+    .await
+    .assert_true();
+    let admin_invites = format!("/admin/apps/{}/invites", info.app_id);
+    let r = app
+        .admin("POST", &admin_invites, Some(json!({"handle": "c@x.com"})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for enc in [Json, Form] {
+        invite_from(
+            &app,
+            "198.51.100.3",
+            enc,
+            &access,
+            json!({"handle": "d@x.com"}),
+        )
+        .await
+        .assert_error(429, 615);
+    }
+    app.admin("POST", &admin_invites, Some(json!({"handle": "e@x.com"})))
+        .await
+        .assert_error(429, 615);
+    assert_eq!(invite_mail_count(&app), 3);
+}
