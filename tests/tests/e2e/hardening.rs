@@ -6,7 +6,7 @@ use http::StatusCode;
 use keyturn::domain::admin::ensure_admin_key;
 use serde_json::json;
 
-use crate::support::app::{PW, TestApp};
+use crate::support::app::{OTHER_PW, PW, TestApp};
 use crate::support::flows::{app_token, confirm_form, jwt_claims};
 use crate::support::peer::Encoding::{Form, Json};
 use crate::support::users::dynamo_app;
@@ -283,6 +283,66 @@ async fn claims_say_whether_the_email_was_proven() {
     assert_eq!(
         (&c["email"], &c["email_verified"]),
         (&json!("plain@x.com"), &json!(false))
+    );
+    // A password reset proves it later.
+    let h = app_token(&none);
+    t.post_json(
+        "/api/appuser/forgotPassword",
+        &h,
+        json!({"handle": "plain@x.com"}),
+    )
+    .await
+    .assert_true();
+    let code = t.last_code_for("plain@x.com");
+    t.post_from(
+        "192.0.2.2",
+        Form,
+        "/api/appuser/resetPassword",
+        &h,
+        json!({"handle": "plain@x.com", "password": OTHER_PW, "code": code}),
+    )
+    .await
+    .assert_true();
+    let r = t
+        .post_json(
+            "/api/appuser/login",
+            &h,
+            json!({"handle": "plain@x.com", "password": OTHER_PW}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        jwt_claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
+        true
+    );
+    // So does the link flow's confirm page.
+    let link = t.create_app(json!({"signupFlow": "link"})).await;
+    t.post_json(
+        "/api/appuser/signup",
+        &app_token(&link),
+        json!({"handle": "linked@x.com", "password": PW}),
+    )
+    .await
+    .assert_true();
+    let form = confirm_form(&t.get(&t.last_link_for("linked@x.com"), &[]).await.text);
+    let landing = t
+        .post_form(
+            &form.action,
+            &[],
+            &format!("handle={}&code={}", form.handle, form.code),
+        )
+        .await;
+    assert_eq!(landing.status, StatusCode::OK, "{}", landing.text);
+    let r = t
+        .post_json(
+            "/api/appuser/login",
+            &app_token(&link),
+            json!({"handle": "linked@x.com", "password": PW}),
+        )
+        .await;
+    assert_eq!(
+        jwt_claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
+        true
     );
     // Anonymous users have no email at all.
     let r = t

@@ -588,3 +588,42 @@ async fn invites_spend_the_apps_daily_mail_budget() {
         .assert_error(429, 615);
     assert_eq!(invite_mail_count(&app), 3);
 }
+
+#[tokio::test]
+async fn an_invite_whose_sender_vanished_without_cleanup_does_not_register() {
+    // A deletion interrupted after the account went but before its invites were revoked.
+    let app = TestApp::new().await;
+    let info = invite_app(&app, json!({})).await;
+    let session = app.signed_up_user(&info, "gone@x.com").await;
+    let access = session["access-token"].as_str().unwrap().to_owned();
+    let id = jwt_claims(session["jwt"].as_str().unwrap())["sub"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    invite_from(
+        &app,
+        "198.51.100.1",
+        Json,
+        &access,
+        json!({"handle": "ann@x.com"}),
+    )
+    .await
+    .assert_true();
+    let code = invite_codes(&app, "ann@x.com").pop().unwrap();
+    app.store
+        .delete(
+            &keyturn::store::Key::new(format!("USER#{id}"), "USER"),
+            keyturn::store::Condition::Any,
+        )
+        .await
+        .unwrap();
+    register_from(
+        &app,
+        "203.0.113.1",
+        Form,
+        &info,
+        json!({"handle": "ann@x.com", "password": PW, "code": code}),
+    )
+    .await
+    .assert_error(400, 602);
+}

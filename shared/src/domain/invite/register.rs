@@ -124,14 +124,24 @@ async fn matching_invite(
         return Err(one_time_code::wrong_code());
     }
     let now = state.clock.now_secs();
-    let mut live = Vec::new();
+    let (mut live, mut expired) = (Vec::new(), false);
     for (invite, version) in stored {
-        if invite.code_expires_at > now && sender_exists(state, &invite).await? {
+        if !sender_exists(state, &invite).await? {
+            // Revoked with its sender's account: as if it were never sent.
+            continue;
+        }
+        if invite.code_expires_at > now {
             live.push((invite, version));
+        } else {
+            expired = true;
         }
     }
     if live.is_empty() {
-        return Err(Error::CodeExpired);
+        return Err(if expired {
+            Error::CodeExpired
+        } else {
+            one_time_code::wrong_code()
+        });
     }
     // The invitee's values, then the inviter's over them (the inviter wins), then the app's
     // fields with their required checks; invite-only fields are kept as the original did.
