@@ -62,12 +62,16 @@ pub async fn register(
     let code = one_time_code::parse(&req.code)?;
     // Counted before the lookup, so failures of every kind count; a success gives it back.
     limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
-    let (invite, meta_data) = matching_invite(state, &app, &handle, &code, req.meta_data).await?;
+    let Found {
+        invite,
+        meta_data,
+        others,
+    } = matching_invite(state, &app, &handle, &code, req.meta_data).await?;
     let password_hash = state.passwords.hash(password.expose()).await?;
     let mut user = new_user(state, &app, &handle, password_hash, meta_data, locale);
     // The code reached the handle's mailbox: the address is proven.
     user.email_verified = true;
-    let (mut ops, leftovers) = consume_ops(state, &app, &handle, &invite).await?;
+    let (mut ops, leftovers) = consume_ops(&app, &invite, others);
     let mut all = user_creation_ops(&user)?;
     all.append(&mut ops);
     match state.store.transact(all).await {
@@ -104,16 +108,26 @@ pub async fn register(
     ))
 }
 
-/// The live invite whose code is `code`, with its item version, and the metadata the account
-/// gets from it: 602 when there is no invite or the code matches none, 411 when every invite's
-/// code expired, 614 when every live code is dead, 615 when the handle's daily tries are spent.
+/// The invite a registration's code matched.
+struct Found {
+    /// The matched invite and its item version.
+    invite: (Invite, u64),
+    /// The metadata the account gets from it.
+    meta_data: Map<String, Value>,
+    /// Every other invite stored for the handle (live or not), consumed with it.
+    others: Vec<Invite>,
+}
+
+/// The live invite whose code is `code`: 602 when there is no invite or the code matches none,
+/// 411 when every invite's code expired, 614 when every live code is dead, 615 when the
+/// handle's daily tries are spent.
 async fn matching_invite(
     state: &AppState,
     app: &App,
     handle: &Handle,
     code: &str,
     own_meta: Option<Map<String, Value>>,
-) -> Result<((Invite, u64), Map<String, Value>)> {
+) -> Result<Found> {
     let stored = load_all(state, &app.app_id, handle.as_str()).await?;
     if stored.is_empty() {
         let claim = keys::handle_claim(&app.app_id, handle.as_str());
@@ -124,16 +138,16 @@ async fn matching_invite(
         return Err(one_time_code::wrong_code());
     }
     let now = state.clock.now_secs();
-    let (mut live, mut expired) = (Vec::new(), false);
+    let (mut live, mut others, mut expired) = (Vec::new(), Vec::new(), false);
     for (invite, version) in stored {
         if !sender_exists(state, &invite).await? {
             // Revoked with its sender's account: as if it were never sent.
-            continue;
-        }
-        if invite.code_expires_at > now {
+            others.push(invite);
+        } else if invite.code_expires_at > now {
             live.push((invite, version));
         } else {
             expired = true;
+            others.push(invite);
         }
     }
     if live.is_empty() {
@@ -199,7 +213,12 @@ async fn matching_invite(
         .nth(i)
         .unwrap_or_else(|| Err(Error::Internal("invite metadata lost".into())))?;
     let found = live.swap_remove(i);
-    Ok((found, meta))
+    others.extend(live.into_iter().map(|(invite, _)| invite));
+    Ok(Found {
+        invite: found,
+        meta_data: meta,
+        others,
+    })
 }
 
 /// The metadata an account registered through `invite` gets.
@@ -240,14 +259,13 @@ async fn spend_handle_tries(state: &AppState, app_id: &str, handle: &str, n: usi
     .await
 }
 
-/// The deletions that consume `matched` and the handle's other invites inside the account's
+/// The deletions that consume `matched` and the handle's `others` inside the account's
 /// transaction, plus the other invites that did not fit (deleted after it).
-async fn consume_ops(
-    state: &AppState,
+fn consume_ops(
     app: &App,
-    handle: &Handle,
     matched: &(Invite, u64),
-) -> Result<(Vec<WriteOp>, Vec<Invite>)> {
+    others: Vec<Invite>,
+) -> (Vec<WriteOp>, Vec<Invite>) {
     let (invite, version) = matched;
     let mut ops = Vec::new();
     for (i, key) in invite.keys(&app.app_id).into_iter().enumerate() {
@@ -261,10 +279,7 @@ async fn consume_ops(
     let mut leftovers = Vec::new();
     // Two operations create the account.
     let room = MAX_TRANSACTION_OPS - 2;
-    for (other, _) in load_all(state, &app.app_id, handle.as_str()).await? {
-        if other.inviter == invite.inviter {
-            continue;
-        }
+    for other in others {
         let keys = other.keys(&app.app_id);
         if ops.len() + keys.len() <= room {
             ops.extend(keys.into_iter().map(|k| WriteOp::Delete(k, Condition::Any)));
@@ -272,5 +287,5 @@ async fn consume_ops(
             leftovers.push(other);
         }
     }
-    Ok((ops, leftovers))
+    (ops, leftovers)
 }
