@@ -359,3 +359,42 @@ async fn claims_say_whether_the_email_was_proven() {
         "{c}"
     );
 }
+
+/// An admin call as API Gateway delivers it: from `source_ip`, with a forged
+/// `X-Forwarded-For` that must not matter.
+fn admin_event(key: &str, source_ip: &str, forged: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(crate::lambda_events::LOGIN_EVENT).unwrap();
+    v["routeKey"] = json!("GET /admin/apps/{appId}");
+    v["rawPath"] = json!("/admin/apps/nope");
+    v["requestContext"]["http"]["method"] = json!("GET");
+    v["requestContext"]["http"]["path"] = json!("/admin/apps/nope");
+    v["requestContext"]["http"]["sourceIp"] = json!(source_ip);
+    v["headers"]["authorization"] = json!(format!("Bearer {key}"));
+    v["headers"]["x-forwarded-for"] = json!(forged);
+    v["body"] = serde_json::Value::Null;
+    v
+}
+
+#[tokio::test]
+async fn in_lambda_wrong_admin_keys_count_per_source_ip_not_forwarded_for() {
+    let t = TestApp::new().await;
+    let wrong = "wrong-key-guess-0123456789abcdef";
+    for i in 0..20 {
+        let event = admin_event(wrong, "198.51.100.77", &format!("10.9.9.{i}"));
+        crate::lambda_events::invoke(&t, keyturn_infra::routes(), &event)
+            .await
+            .assert_error(401, 617);
+    }
+    let event = admin_event(wrong, "198.51.100.77", "10.9.8.1");
+    crate::lambda_events::invoke(&t, keyturn_infra::routes(), &event)
+        .await
+        .assert_error(429, 615);
+    let event = admin_event(
+        crate::support::app::ADMIN_KEY,
+        "198.51.100.78",
+        "198.51.100.77",
+    );
+    crate::lambda_events::invoke(&t, keyturn_infra::routes(), &event)
+        .await
+        .assert_error(400, 401);
+}
