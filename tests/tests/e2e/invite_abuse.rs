@@ -627,3 +627,73 @@ async fn an_invite_whose_sender_vanished_without_cleanup_does_not_register() {
     .await
     .assert_error(400, 602);
 }
+
+#[tokio::test]
+async fn inviting_a_registered_handle_takes_as_long_as_inviting_a_new_one() {
+    let t = TestApp::new().await.with_slow_mail().await;
+    let info = invite_app(&t, json!({"signupFlow": "none"})).await;
+    const N: usize = 30;
+    let signup = |handle: String, i: usize| {
+        let t = &t;
+        let info = &info;
+        async move {
+            let r = t
+                .post_from(
+                    &format!("10.6.0.{i}"),
+                    Json,
+                    "/api/appuser/signup",
+                    &[("app-token", info.app_token.as_str())],
+                    json!({"handle": handle, "password": PW}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            r.json()["access-token"].as_str().unwrap().to_owned()
+        }
+    };
+    for i in 0..N {
+        signup(format!("k{i}@x.com"), i).await;
+    }
+    let a = signup("a@x.com".into(), 100).await;
+    let b = signup("b@x.com".into(), 101).await;
+    // One warm-up of each path, uncounted (a sent invite teaches the instance its time).
+    invite_from(&t, "10.7.0.1", Json, &a, json!({"handle": "warm@x.com"})).await;
+    invite_from(&t, "10.7.0.2", Json, &b, json!({"handle": "k0@x.com"})).await;
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..N {
+        let enc = if i % 2 == 0 { Json } else { Form };
+        let started = std::time::Instant::now();
+        let k = invite_from(
+            &t,
+            &format!("10.7.1.{i}"),
+            enc,
+            &a,
+            json!({"handle": format!("k{i}@x.com")}),
+        )
+        .await;
+        known.push(started.elapsed().as_secs_f64());
+        let started = std::time::Instant::now();
+        let u = invite_from(
+            &t,
+            &format!("10.7.2.{i}"),
+            enc,
+            &b,
+            json!({"handle": format!("u{i}@x.com")}),
+        )
+        .await;
+        unknown.push(started.elapsed().as_secs_f64());
+        assert_eq!((k.status, k.text), (u.status, u.text));
+    }
+    assert!(invite_codes(&t, "k1@x.com").is_empty());
+    assert_eq!(invite_codes(&t, "u1@x.com").len(), 1);
+    known.sort_by(f64::total_cmp);
+    unknown.sort_by(f64::total_cmp);
+    let median = |v: &[f64]| v[v.len() / 2];
+    // Printed, not asserted: wall time on a shared machine is no test oracle.
+    println!(
+        "invite over a 25 ms mailer, {N} calls each: median registered {:.1} ms, new {:.1} ms, \
+         ratio registered/new {:.2}",
+        median(&known) * 1e3,
+        median(&unknown) * 1e3,
+        median(&known) / median(&unknown)
+    );
+}
