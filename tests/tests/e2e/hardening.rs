@@ -57,6 +57,8 @@ async fn html_pages_forbid_framing_referrers_caching_and_foreign_content() {
 #[tokio::test]
 async fn a_short_admin_key_is_refused_at_start() {
     let t = TestApp::new().await;
+    let generated = ensure_admin_key(&t.state, None).await.unwrap().unwrap();
+    assert!(generated.len() >= 32, "{}", generated.len());
     let err = ensure_admin_key(&t.state, Some("short-key-0123456789"))
         .await
         .unwrap_err();
