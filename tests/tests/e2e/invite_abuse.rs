@@ -697,3 +697,51 @@ async fn inviting_a_registered_handle_takes_as_long_as_inviting_a_new_one() {
         median(&known) / median(&unknown)
     );
 }
+
+#[tokio::test]
+async fn a_flooded_handle_compares_only_its_five_newest_invites() {
+    let app = TestApp::new().await;
+    let info = invite_app(&app, json!({})).await;
+    for i in 0..6 {
+        // A second apart, so "newest" is well defined; the sixth a day later (the mailbox had
+        // its 5 invite mails for the day).
+        app.clock.advance_secs(if i == 5 { 24 * 3600 } else { 1 });
+        let access = access_of(&app, &info, &format!("inviter{i}@x.com")).await;
+        invite_from(
+            &app,
+            &format!("198.51.100.{i}"),
+            Json,
+            &access,
+            json!({"handle": "ann@x.com"}),
+        )
+        .await
+        .assert_true();
+    }
+    let codes = invite_codes(&app, "ann@x.com");
+    assert_eq!(codes.len(), 6);
+    // The oldest is not compared (unless it happens to equal a newer one).
+    if !codes[1..].contains(&codes[0]) {
+        register_from(
+            &app,
+            "203.0.113.1",
+            Form,
+            &info,
+            json!({"handle": "ann@x.com", "password": PW, "code": codes[0]}),
+        )
+        .await
+        .assert_error(400, 602);
+    }
+    let r = register_from(
+        &app,
+        "203.0.113.2",
+        Json,
+        &info,
+        json!({"handle": "ann@x.com", "password": PW, "code": codes[5]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        listed_invites(&app, &info).await.is_empty(),
+        "all six consumed"
+    );
+}

@@ -9,8 +9,9 @@
 //! creates an account; the other invites to the handle are consumed with it.
 //!
 //! Guessing is bounded per handle, not per invite: every attempt spends one of
-//! [`super::CODE_TRIES_PER_DAY`] per live invite it is compared with, and each code still dies
-//! after five wrong tries (614). Failed attempts also count per client address.
+//! [`super::CODE_TRIES_PER_DAY`] per live invite it is compared with (at most the newest
+//! [`MAX_COMPARED`]), and each code still dies after five wrong tries (614). Failed attempts
+//! also count per client address.
 
 use serde_json::{Map, Value};
 
@@ -27,6 +28,10 @@ use crate::domain::{auth, keys, metadata, one_time_code, session};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, WriteOp};
 use crate::wire::{Credentials, Reply};
+
+/// Live invites a registration compares its code with: the newest 5 (each costs one of the
+/// handle's daily tries).
+pub const MAX_COMPARED: usize = 5;
 
 /// A registration as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -150,6 +155,12 @@ async fn matching_invite(
             others.push(invite);
         }
     }
+    // Only the newest few are compared, so a handle flooded with invites (one per inviter) can
+    // neither multiply a guess's odds nor need more than a day's tries for one attempt; the
+    // older ones are consumed with the account all the same.
+    live.sort_by_key(|(invite, _)| std::cmp::Reverse(invite.created_at));
+    let not_compared = live.split_off(live.len().min(MAX_COMPARED));
+    others.extend(not_compared.into_iter().map(|(invite, _)| invite));
     if live.is_empty() {
         return Err(if expired {
             Error::CodeExpired
