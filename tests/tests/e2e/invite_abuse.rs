@@ -532,7 +532,8 @@ async fn invite_metadata_fields_are_in_the_user_jwt() {
     assert_eq!(c["invitedBy"], "host");
     assert_eq!(c["user"]["team"], "red");
     // Invite fields get the same reserved-path protection as metaData.
-    for path in ["iss", "email_verified", "sub.x"] {
+    // `user` would overwrite the metaData field `user.name` in the JWT (and the reverse).
+    for path in ["iss", "email_verified", "sub.x", "user", "user.name.first"] {
         app.admin(
             "PATCH",
             &format!("/admin/apps/{}", info.app_id),
