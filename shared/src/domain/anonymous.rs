@@ -124,6 +124,7 @@ async fn create(state: &AppState, app: &App, handle: &str, client_ip: &str) -> R
         user_name: None,
         anonymous: true,
         two_factor: Default::default(),
+        email_verified: false,
         created_at: now,
         updated_at: now,
     };

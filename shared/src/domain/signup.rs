@@ -246,6 +246,7 @@ pub(crate) fn new_user(
         user_name: None,
         anonymous: false,
         two_factor: Default::default(),
+        email_verified: false,
         created_at: now,
         updated_at: now,
     }
@@ -326,7 +327,7 @@ pub async fn complete_signup(
     } else {
         pending.password_hash
     };
-    let user = new_user(
+    let mut user = new_user(
         state,
         &app,
         &handle,
@@ -334,6 +335,8 @@ pub async fn complete_signup(
         pending.meta_data,
         pending.locale,
     );
+    // The code (or link) reached the handle's mailbox: the address is proven.
+    user.email_verified = true;
     let mut extra = vec![
         WriteOp::Delete(key, Condition::Version(item.version)),
         WriteOp::Delete(tries, Condition::Any),

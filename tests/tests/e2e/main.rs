@@ -10,6 +10,8 @@ mod audit;
 mod aws_adapters;
 mod cosync_compat;
 mod dynamo_flow;
+mod hardening;
+mod invite_abuse;
 mod invites;
 mod lambda_events;
 mod local_runner;
