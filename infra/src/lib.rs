@@ -6,19 +6,18 @@ pub mod serve;
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
 use keyturn::AppState;
-use keyturn::wire::{Reply, reply::respond};
+use keyturn::wire::Reply;
 
-async fn outbox(State(state): State<AppState>) -> Response {
-    let listed = match &state.outbox {
+async fn outbox(State(state): State<AppState>) -> keyturn::Result<Reply> {
+    let messages = match &state.outbox {
         Some(o) => o
             .list()
-            .map_err(|e| keyturn::Error::Internal(e.to_string())),
-        None => Ok(Vec::new()),
+            .map_err(|e| keyturn::Error::Internal(e.to_string()))?,
+        None => Vec::new(),
     };
-    respond(listed.map(|messages| Reply::Json(serde_json::json!({ "messages": messages }))))
+    Ok(Reply::Json(serde_json::json!({ "messages": messages })))
 }
 
 /// Every function's routes, merged, plus the local outbox.

@@ -2,34 +2,40 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Response;
 use axum::routing::{get, post};
 use keyturn::AppState;
-use keyturn::domain::admin;
-use keyturn::wire::reply::respond;
+use keyturn::domain::RequestContext;
+use keyturn::domain::admin::apps::{self, AppRequest};
+use keyturn::wire::Reply;
 
-use crate::{Admin, AdminRequest};
+use crate::{Admin, AdminJson};
 
-async fn create(State(state): State<AppState>, _: Admin, req: AdminRequest) -> Response {
-    respond(admin::create_app(&state, &req.body, &req.origin).await)
+async fn create(
+    State(state): State<AppState>,
+    _: Admin,
+    ctx: RequestContext,
+    AdminJson(req): AdminJson<AppRequest>,
+) -> keyturn::Result<Reply> {
+    Ok(apps::create_app(&state, req, &ctx).await?.into())
 }
 
 async fn read(
     State(state): State<AppState>,
     _: Admin,
     Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    respond(admin::get_app(&state, &app_id, &req.origin).await)
+    ctx: RequestContext,
+) -> keyturn::Result<Reply> {
+    Ok(apps::get_app(&state, &app_id, &ctx).await?.into())
 }
 
 async fn update(
     State(state): State<AppState>,
     _: Admin,
     Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    respond(admin::patch_app(&state, &app_id, &req.body, &req.origin).await)
+    ctx: RequestContext,
+    AdminJson(req): AdminJson<AppRequest>,
+) -> keyturn::Result<Reply> {
+    Ok(apps::patch_app(&state, &app_id, req, &ctx).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

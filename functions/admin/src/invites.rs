@@ -3,44 +3,37 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Response;
 use axum::routing::{delete, post};
 use keyturn::AppState;
-use keyturn::domain::invite::admin as invite_admin;
-use keyturn::wire::reply::respond;
+use keyturn::domain::admin::invites::{self, InviteRequest};
+use keyturn::wire::Reply;
 
-use crate::{Admin, AdminRequest};
+use crate::{Admin, AdminJson, AdminQuery};
 
 async fn create(
     State(state): State<AppState>,
     _: Admin,
     Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    respond(invite_admin::create(&state, &app_id, &req.body).await)
+    AdminJson(req): AdminJson<InviteRequest>,
+) -> keyturn::Result<Reply> {
+    Ok(invites::create(&state, &app_id, req).await?.into())
 }
 
 async fn list(
     State(state): State<AppState>,
     _: Admin,
     Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    let page = || -> keyturn::Result<(Option<String>, Option<String>)> {
-        Ok((req.query.text("limit")?, req.query.text("cursor")?))
-    };
-    respond(match page() {
-        Ok((limit, cursor)) => invite_admin::list(&state, &app_id, limit, cursor).await,
-        Err(e) => Err(e),
-    })
+    query: AdminQuery,
+) -> keyturn::Result<Reply> {
+    Ok(invites::list(&state, &app_id, query.page()?).await?.into())
 }
 
 async fn revoke(
     State(state): State<AppState>,
     _: Admin,
     Path((app_id, handle)): Path<(String, String)>,
-) -> Response {
-    respond(invite_admin::delete(&state, &app_id, &handle).await)
+) -> keyturn::Result<Reply> {
+    Ok(invites::delete(&state, &app_id, &handle).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

@@ -1,6 +1,7 @@
 //! The admin API for developers, behind `Authorization: Bearer <admin key>`:
 //! apps (`/admin/apps`, `/admin/apps/{appId}`), their invites, users and message templates.
-//! Every handler takes an [`Admin`] proof, so no route can forget the key check.
+//! Every handler takes an [`Admin`] proof, so no route can forget the key check; bodies arrive
+//! through [`AdminJson`] as the domain's typed requests.
 
 mod apps;
 mod invites;
@@ -8,12 +9,17 @@ mod templates;
 mod users;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use keyturn::AppState;
 use keyturn::domain::admin;
-use keyturn::wire::WireRequest;
+use keyturn::domain::admin::apps::AppRequest;
+use keyturn::domain::admin::invites::InviteRequest;
+use keyturn::domain::listing::PageRequest;
+use keyturn::domain::templates::Template;
+use keyturn::wire::Fields;
+use keyturn::wire::request::BODY_LIMIT_BYTES;
+use serde::de::DeserializeOwned;
 
 /// Proof that the request carries the admin key (extracted before the body is read).
 pub struct Admin;
@@ -36,30 +42,63 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// The admin wire request: origin, query fields and the raw JSON body (settings are nested
-/// JSON, not the end-user API's scalar fields).
-pub struct AdminRequest {
-    origin: String,
-    query: keyturn::wire::Fields,
-    body: Bytes,
+/// A body the admin API accepts: a JSON object decoded into the domain's request type.
+pub trait AdminBody: DeserializeOwned {
+    /// Whether an empty body stands for `{}` (app settings: nothing to set) rather than 602.
+    const EMPTY_IS_OBJECT: bool = false;
 }
 
-impl<S: Send + Sync> FromRequest<S> for AdminRequest {
+impl AdminBody for AppRequest {
+    const EMPTY_IS_OBJECT: bool = true;
+}
+impl AdminBody for InviteRequest {}
+impl AdminBody for Template {}
+
+/// A JSON object body decoded into `T`; anything else is refused with the domain's 602 (616 when
+/// over the size limit), like every other door's input.
+pub struct AdminJson<T>(pub T);
+
+impl<T: AdminBody, S: Send + Sync> FromRequest<S> for AdminJson<T> {
     type Rejection = keyturn::Error;
 
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        // Decode origin and query like every other door; the body is read here, raw.
-        parts.method = axum::http::Method::GET;
-        let head = axum::extract::Request::from_parts(parts, axum::body::Body::empty());
-        let wire = WireRequest::from_request(head, state).await?;
-        let body = axum::body::to_bytes(body, keyturn::wire::request::BODY_LIMIT_BYTES)
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT_BYTES)
             .await
             .map_err(|_| keyturn::Error::BodyTooLarge)?;
-        Ok(Self {
-            origin: wire.origin,
-            query: wire.fields,
-            body,
+        let value = if T::EMPTY_IS_OBJECT && bytes.iter().all(u8::is_ascii_whitespace) {
+            serde_json::Value::Object(serde_json::Map::new())
+        } else {
+            match serde_json::from_slice(&bytes) {
+                // Only an object: serde would also read a struct from an array of its fields.
+                Ok(v @ serde_json::Value::Object(_)) => v,
+                _ => return Err(keyturn::Error::invalid("body must be a JSON object")),
+            }
+        };
+        serde_json::from_value(value)
+            .map(AdminJson)
+            .map_err(|e| keyturn::Error::invalid(format!("body: {e}")))
+    }
+}
+
+/// The query string's fields (Node `querystring` rules, as everywhere).
+pub struct AdminQuery(pub Fields);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdminQuery {
+    type Rejection = keyturn::Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(AdminQuery(Fields::from_form(
+            parts.uri.query().unwrap_or("").as_bytes(),
+        )))
+    }
+}
+
+impl AdminQuery {
+    /// The page a listing asks for (`?limit=&cursor=`).
+    fn page(&self) -> keyturn::Result<PageRequest> {
+        Ok(PageRequest {
+            limit: self.0.text("limit")?,
+            cursor: self.0.text("cursor")?,
         })
     }
 }

@@ -3,13 +3,13 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Response;
 use axum::routing::get;
 use keyturn::AppState;
-use keyturn::domain::template_admin;
-use keyturn::wire::reply::respond;
+use keyturn::domain::admin::templates;
+use keyturn::domain::templates::Template;
+use keyturn::wire::Reply;
 
-use crate::{Admin, AdminRequest};
+use crate::{Admin, AdminJson};
 
 /// The path of one template: app, locale, template name.
 type TemplatePath = Path<(String, String, String)>;
@@ -18,25 +18,30 @@ async fn read(
     State(state): State<AppState>,
     _: Admin,
     Path((app_id, locale, name)): TemplatePath,
-) -> Response {
-    respond(template_admin::get_template(&state, &app_id, &locale, &name).await)
+) -> keyturn::Result<Reply> {
+    Ok(templates::get_template(&state, &app_id, &locale, &name)
+        .await?
+        .into())
 }
 
 async fn store(
     State(state): State<AppState>,
     _: Admin,
     Path((app_id, locale, name)): TemplatePath,
-    req: AdminRequest,
-) -> Response {
-    respond(template_admin::put_template(&state, &app_id, &locale, &name, &req.body).await)
+    AdminJson(template): AdminJson<Template>,
+) -> keyturn::Result<Reply> {
+    let stored = templates::put_template(&state, &app_id, &locale, &name, template).await?;
+    Ok(stored.into())
 }
 
 async fn remove(
     State(state): State<AppState>,
     _: Admin,
     Path((app_id, locale, name)): TemplatePath,
-) -> Response {
-    respond(template_admin::delete_template(&state, &app_id, &locale, &name).await)
+) -> keyturn::Result<Reply> {
+    Ok(templates::delete_template(&state, &app_id, &locale, &name)
+        .await?
+        .into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

@@ -2,13 +2,12 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Response;
 use axum::routing::{get, post};
 use keyturn::AppState;
-use keyturn::domain::admin_users::{self, Action, ListRequest};
-use keyturn::wire::reply::respond;
+use keyturn::domain::admin::users::{self, Action, ListRequest};
+use keyturn::wire::Reply;
 
-use crate::{Admin, AdminRequest};
+use crate::{Admin, AdminQuery};
 
 type UserPath = Path<(String, String)>;
 
@@ -16,59 +15,44 @@ async fn list(
     State(state): State<AppState>,
     _: Admin,
     Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    let input = || -> keyturn::Result<ListRequest> {
-        Ok(ListRequest {
-            limit: req.query.text("limit")?,
-            cursor: req.query.text("cursor")?,
-            search: req.query.text("search")?,
-        })
+    query: AdminQuery,
+) -> keyturn::Result<Reply> {
+    let input = ListRequest {
+        page: query.page()?,
+        search: query.0.text("search")?,
     };
-    respond(match input() {
-        Ok(input) => admin_users::list_users(&state, &app_id, input).await,
-        Err(e) => Err(e),
-    })
+    Ok(users::list_users(&state, &app_id, input).await?.into())
 }
 
 async fn read(
     State(state): State<AppState>,
     _: Admin,
     Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::get_user(&state, &app_id, &user_id).await)
+) -> keyturn::Result<Reply> {
+    Ok(users::get_user(&state, &app_id, &user_id).await?.into())
 }
 
 async fn remove(
     State(state): State<AppState>,
     _: Admin,
     Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::delete_user(&state, &app_id, &user_id).await)
+) -> keyturn::Result<Reply> {
+    Ok(users::delete_user(&state, &app_id, &user_id).await?.into())
 }
 
-async fn suspend(
+/// `POST …/users/{userId}/suspend`, `…/reactivate` and `…/revoke-sessions`.
+async fn act(
     State(state): State<AppState>,
     _: Admin,
-    Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::act(&state, &app_id, &user_id, Action::Suspend).await)
-}
-
-async fn reactivate(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::act(&state, &app_id, &user_id, Action::Reactivate).await)
-}
-
-async fn revoke_sessions(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::act(&state, &app_id, &user_id, Action::RevokeSessions).await)
+    Path((app_id, user_id, action)): Path<(String, String, String)>,
+) -> keyturn::Result<Reply> {
+    let action = match action.as_str() {
+        "suspend" => Action::Suspend,
+        "reactivate" => Action::Reactivate,
+        "revoke-sessions" => Action::RevokeSessions,
+        _ => return Err(keyturn::Error::RouteNotFound),
+    };
+    Ok(users::act(&state, &app_id, &user_id, action).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {
@@ -78,16 +62,5 @@ pub(crate) fn router() -> Router<AppState> {
             "/admin/apps/{app_id}/users/{user_id}",
             get(read).delete(remove),
         )
-        .route(
-            "/admin/apps/{app_id}/users/{user_id}/suspend",
-            post(suspend),
-        )
-        .route(
-            "/admin/apps/{app_id}/users/{user_id}/reactivate",
-            post(reactivate),
-        )
-        .route(
-            "/admin/apps/{app_id}/users/{user_id}/revoke-sessions",
-            post(revoke_sessions),
-        )
+        .route("/admin/apps/{app_id}/users/{user_id}/{action}", post(act))
 }

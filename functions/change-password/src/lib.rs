@@ -2,23 +2,19 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::password::{self, ChangeRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<ChangeRequest> {
-        Ok(ChangeRequest {
-            password: req.fields.required("password")?,
-            new_password: req.fields.required("newPassword")?,
-        })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let input = ChangeRequest {
+        password: req.fields.required("password")?,
+        new_password: req.fields.required("newPassword")?,
     };
-    respond(match input() {
-        Ok(input) => password::change_password(&state, &req.credentials, input).await,
-        Err(e) => Err(e),
-    })
+    Ok(password::change_password(&state, &req.credentials, input)
+        .await?
+        .into())
 }
 
 /// This function's routes.

@@ -3,11 +3,10 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
 use keyturn::AppState;
 use keyturn::domain::signup::{self, CompleteRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
 fn input(req: &WireRequest) -> keyturn::Result<CompleteRequest> {
     Ok(CompleteRequest {
@@ -16,18 +15,20 @@ fn input(req: &WireRequest) -> keyturn::Result<CompleteRequest> {
     })
 }
 
-async fn complete(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match input(&req) {
-        Ok(i) => signup::complete_signup(&state, &req.credentials, i, &req.origin).await,
-        Err(e) => Err(e),
-    })
+async fn complete(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let input = input(&req)?;
+    Ok(
+        signup::complete_signup(&state, &req.credentials, input, &req.context)
+            .await?
+            .into(),
+    )
 }
 
-async fn confirm_page(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match input(&req) {
-        Ok(i) => signup::confirm_page(&state, &req.credentials, i).await,
-        Err(e) => Err(e),
-    })
+async fn confirm_page(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let input = input(&req)?;
+    Ok(signup::confirm_page(&state, &req.credentials, input)
+        .await?
+        .into())
 }
 
 /// This function's routes.

@@ -2,24 +2,22 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
-use keyturn::domain::account::{self, DeleteRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::delete_account::{self, DeleteRequest};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<DeleteRequest> {
-        Ok(DeleteRequest {
-            handle: req.fields.text("handle")?,
-            password: req.fields.text("password")?,
-            token: req.fields.text("token")?,
-        })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let input = DeleteRequest {
+        handle: req.fields.text("handle")?,
+        password: req.fields.text("password")?,
+        token: req.fields.text("token")?,
     };
-    respond(match input() {
-        Ok(input) => account::delete_account(&state, &req.credentials, input).await,
-        Err(e) => Err(e),
-    })
+    Ok(
+        delete_account::delete_account(&state, &req.credentials, input)
+            .await?
+            .into(),
+    )
 }
 
 /// This function's routes.

@@ -2,22 +2,18 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::password::{self, ForgotRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<ForgotRequest> {
-        Ok(ForgotRequest {
-            handle: req.fields.required("handle")?,
-        })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let input = ForgotRequest {
+        handle: req.fields.required("handle")?,
     };
-    respond(match input() {
-        Ok(input) => password::forgot_password(&state, &req.credentials, input).await,
-        Err(e) => Err(e),
-    })
+    Ok(password::forgot_password(&state, &req.credentials, input)
+        .await?
+        .into())
 }
 
 /// This function's routes.

@@ -2,20 +2,22 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
 use keyturn::AppState;
-use keyturn::domain::app;
-use keyturn::wire::{Reply, WireRequest, reply::respond};
+use keyturn::domain::application;
+use keyturn::wire::{Reply, WireRequest};
 
-async fn get_application(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(app::get_application(&state, &req.credentials).await)
+async fn get_application(
+    State(state): State<AppState>,
+    req: WireRequest,
+) -> keyturn::Result<Reply> {
+    Ok(application::get_application(&state, &req.credentials)
+        .await?
+        .into())
 }
 
-async fn health() -> Response {
-    respond(Ok(Reply::Json(
-        serde_json::json!({ "service": "keyturn", "status": "ok" }),
-    )))
+async fn health() -> Reply {
+    Reply::Json(serde_json::json!({ "service": "keyturn", "status": "ok" }))
 }
 
 /// This function's routes.

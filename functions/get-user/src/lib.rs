@@ -2,14 +2,13 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
 use keyturn::AppState;
 use keyturn::domain::profile;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(profile::get_user(&state, &req.credentials).await)
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    Ok(profile::get_user(&state, &req.credentials).await?.into())
 }
 
 /// This function's routes.

@@ -2,24 +2,20 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::invite::{self, InviteRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<InviteRequest> {
-        Ok(InviteRequest {
-            handle: req.fields.required("handle")?,
-            sender_user_id: req.fields.text("senderUserId")?,
-            meta_data: req.fields.object("metaData")?,
-        })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let input = InviteRequest {
+        handle: req.fields.required("handle")?,
+        sender_user_id: req.fields.text("senderUserId")?,
+        meta_data: req.fields.object("metaData")?,
     };
-    respond(match input() {
-        Ok(input) => invite::invite(&state, &req.credentials, input).await,
-        Err(e) => Err(e),
-    })
+    Ok(invite::invite(&state, &req.credentials, input)
+        .await?
+        .into())
 }
 
 /// This function's routes.

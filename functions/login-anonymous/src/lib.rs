@@ -3,26 +3,18 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::anonymous;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match req.fields.required("handle") {
-        Ok(handle) => {
-            anonymous::login_anonymous(
-                &state,
-                &req.credentials,
-                &handle,
-                &req.client_ip,
-                &req.origin,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let handle = req.fields.required("handle")?;
+    Ok(
+        anonymous::login_anonymous(&state, &req.credentials, &handle, &req.context)
+            .await?
+            .into(),
+    )
 }
 
 /// This function's routes.

@@ -2,23 +2,19 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::login::{self, LoginRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<LoginRequest> {
-        Ok(LoginRequest {
-            handle: req.fields.required("handle")?,
-            password: req.fields.required("password")?,
-        })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let input = LoginRequest {
+        handle: req.fields.required("handle")?,
+        password: req.fields.required("password")?,
     };
-    respond(match input() {
-        Ok(input) => login::login(&state, &req.credentials, input, &req.origin).await,
-        Err(e) => Err(e),
-    })
+    Ok(login::login(&state, &req.credentials, input, &req.context)
+        .await?
+        .into())
 }
 
 /// This function's routes.

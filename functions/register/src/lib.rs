@@ -2,26 +2,24 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
-use keyturn::domain::invite::register::{self, RegisterRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::register::{self, RegisterRequest};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<RegisterRequest> {
-        Ok(RegisterRequest {
-            handle: req.fields.required("handle")?,
-            password: req.fields.required("password")?,
-            code: req.fields.required("code")?,
-            meta_data: req.fields.object("metaData")?,
-            locale: req.fields.text("locale")?,
-        })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let input = RegisterRequest {
+        handle: req.fields.required("handle")?,
+        password: req.fields.required("password")?,
+        code: req.fields.required("code")?,
+        meta_data: req.fields.object("metaData")?,
+        locale: req.fields.text("locale")?,
     };
-    respond(match input() {
-        Ok(input) => register::register(&state, &req.credentials, input, &req.origin).await,
-        Err(e) => Err(e),
-    })
+    Ok(
+        register::register(&state, &req.credentials, input, &req.context)
+            .await?
+            .into(),
+    )
 }
 
 /// This function's routes.

@@ -2,24 +2,20 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::password::{self, ResetRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<ResetRequest> {
-        Ok(ResetRequest {
-            handle: req.fields.required("handle")?,
-            password: req.fields.required("password")?,
-            code: req.fields.required("code")?,
-        })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let input = ResetRequest {
+        handle: req.fields.required("handle")?,
+        password: req.fields.required("password")?,
+        code: req.fields.required("code")?,
     };
-    respond(match input() {
-        Ok(input) => password::reset_password(&state, &req.credentials, input).await,
-        Err(e) => Err(e),
-    })
+    Ok(password::reset_password(&state, &req.credentials, input)
+        .await?
+        .into())
 }
 
 /// This function's routes.

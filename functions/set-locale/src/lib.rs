@@ -2,17 +2,16 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::profile;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match req.fields.required("locale") {
-        Ok(locale) => profile::set_locale(&state, &req.credentials, locale).await,
-        Err(e) => Err(e),
-    })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let locale = req.fields.required("locale")?;
+    Ok(profile::set_locale(&state, &req.credentials, locale)
+        .await?
+        .into())
 }
 
 /// This function's routes.

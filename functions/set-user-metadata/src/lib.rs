@@ -2,17 +2,18 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::profile;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match req.fields.object("metaData") {
-        Ok(meta_data) => profile::set_user_metadata(&state, &req.credentials, meta_data).await,
-        Err(e) => Err(e),
-    })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let meta_data = req.fields.object("metaData")?;
+    Ok(
+        profile::set_user_metadata(&state, &req.credentials, meta_data)
+            .await?
+            .into(),
+    )
 }
 
 /// This function's routes.

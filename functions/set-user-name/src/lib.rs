@@ -2,17 +2,16 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::user_name;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::wire::{Reply, WireRequest};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match req.fields.required("userName") {
-        Ok(name) => user_name::set_user_name(&state, &req.credentials, &name).await,
-        Err(e) => Err(e),
-    })
+async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
+    let name = req.fields.required("userName")?;
+    Ok(user_name::set_user_name(&state, &req.credentials, &name)
+        .await?
+        .into())
 }
 
 /// This function's routes.

@@ -64,6 +64,36 @@ pub enum Bits {
     Rsa4096,
 }
 
+/// An app's signing keys as kept in the secrets port (one secret per app).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyRing {
+    /// Signs new tokens.
+    pub current: PrivateKey,
+    /// Retired keys, kept until their tokens have expired.
+    #[serde(default)]
+    pub previous: Vec<PrivateKey>,
+}
+
+impl KeyRing {
+    /// A ring holding only `current`.
+    pub fn new(current: PrivateKey) -> Self {
+        Self {
+            current,
+            previous: Vec::new(),
+        }
+    }
+
+    /// Reads a ring from its secret's value.
+    pub fn from_secret(raw: &str) -> Result<Self> {
+        serde_json::from_str(raw).map_err(|_| Error::Internal("key ring is malformed".into()))
+    }
+
+    /// The ring as a secret's value.
+    pub fn to_secret(&self) -> Result<String> {
+        serde_json::to_string(self).map_err(|e| Error::Internal(format!("key ring: {e}")))
+    }
+}
+
 /// Generates a key pair; returns the private key for the secrets port and the public info.
 pub fn generate(bits: Bits) -> Result<(PrivateKey, PublicKeyInfo)> {
     let size = match bits {

@@ -1,4 +1,4 @@
-//! Apps and their settings (API.md §4): the record, validation of every setting, and the public
+//! Apps and their settings: the record, validation of every setting, and the public
 //! view `getApplication` returns.
 
 use serde::{Deserialize, Serialize};
@@ -60,7 +60,7 @@ fn default_two_factor() -> TwoFactor {
     TwoFactor::None
 }
 
-/// Every developer-editable setting, under its API.md §4 wire name.
+/// Every developer-editable setting, under its Cosync wire name (see the README).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
@@ -255,9 +255,9 @@ impl App {
     }
 
     /// What `getApplication` returns: public settings only (no keys, tokens or credentials).
-    pub fn public_view(&self) -> serde_json::Value {
+    pub fn public_view(&self) -> PublicApp {
         let s = &self.settings;
-        serde_json::json!({
+        PublicApp(serde_json::json!({
             "name": self.name,
             "status": match self.status { AppStatus::Active => "active", AppStatus::Inactive => "inactive" },
             "jwtEnabled": true,
@@ -285,18 +285,15 @@ impl App {
             "appData": s.app_data.clone().unwrap_or(serde_json::json!({})),
             "createdAt": crate::clock::iso_millis(self.created_at),
             "updatedAt": crate::clock::iso_millis(self.updated_at),
-        })
+        }))
     }
 }
 
-/// `GET /getApplication`: the public settings of the caller's app.
-pub async fn get_application(
-    state: &crate::AppState,
-    creds: &crate::wire::Credentials,
-) -> Result<crate::wire::Reply> {
-    let app = crate::domain::auth::app_from_any(state, creds).await?;
-    Ok(crate::wire::Reply::Json(app.public_view()))
-}
+/// The settings of an app its users' clients may read (`getApplication`): no keys, tokens or
+/// credentials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct PublicApp(serde_json::Value);
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,26 @@ use crate::domain::app::{App, AppStatus};
 use crate::domain::repo;
 use crate::domain::user::{User, UserStatus};
 use crate::error::{Error, Result};
-use crate::wire::Credentials;
+
+/// The token carriers of a request, as the wire found them. Both may arrive together: user-scoped
+/// routes read the access token, app-scoped ones the app token.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// `app-token` header, else the `appToken` query parameter (email links).
+    pub app_token: Option<String>,
+    /// `access-token` header.
+    pub access_token: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens are secrets: show only which carriers are present.
+        f.debug_struct("Credentials")
+            .field("app_token", &self.app_token.as_ref().map(|_| ".."))
+            .field("access_token", &self.access_token.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
 
 fn serving(app: App) -> Result<App> {
     match app.status {
@@ -34,7 +53,7 @@ pub async fn app_from_token(state: &AppState, creds: &Credentials) -> Result<App
     serving(app)
 }
 
-/// The app of a route that accepts either carrier ("any" in reference §4): the app token when
+/// The app of a route that accepts either carrier (getApplication, completeSignup, forgot and reset password): the app token when
 /// present, else the access token's app.
 pub async fn app_from_any(state: &AppState, creds: &Credentials) -> Result<App> {
     if creds.app_token.is_some() || creds.access_token.is_none() {

@@ -1,104 +1,24 @@
-//! Invitations: a user (or the developer, through the admin API) invites an email handle; the
-//! invitee registers with the emailed code.
-//!
-//! Decisions (the issue left them open):
-//! - **One live invite per (app, handle).** Re-inviting replaces it with a **new** code and resets
-//!   the tries: an old code may have leaked (forwarded mail, a shared inbox), so it must stop
-//!   working the moment a fresh one is sent. The original reused the code.
-//! - **A live invite belongs to its inviter.** Only the same inviter (or the admin) can re-send or
-//!   revoke it. Another user's invite to a handle that already holds a live invite answers `true`
-//!   and changes nothing: the invitee can already join, and letting anyone overwrite an invite
-//!   would let one user swap another's (or the developer's) invite metadata.
-//! - **No enumeration.** Inviting a handle that already has an account answers `true` and sends
-//!   nothing, exactly like a successful invite; so does revoking an invite that does not exist
-//!   or is not yours.
-//! - Codes follow DESIGN §4: six CSPRNG digits, stored as a keyed hash bound to
-//!   `<appId>/invite/<handle>`, valid 7 days, 5 tries (then 614), consumed by the transaction that
-//!   creates the account. The invite record outlives its code by [`KEEP_AFTER_EXPIRY_SECS`] so a
-//!   late registration is told 411 (expired) rather than 602.
-//! - The email goes out in the inviter's locale (the best guess for a person they know), falling
-//!   back to English through the template lookup; admin invites may name a locale.
-//! - Invites a user may send are limited ([`SENT_LIMIT`]), so an account cannot be used to spam
-//!   arbitrary addresses.
+//! A user's own invites: `invite` and `revokeInvite` (access token). The rules every door shares
+//! (one live invite per handle, owned by its inviter; no enumeration) are in
+//! [`crate::domain::invites`].
 
-pub mod admin;
-pub mod register;
-
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::domain::app::App;
+use crate::domain::auth::{self, Credentials};
+use crate::domain::invites::{Outcome, Sender, revoke, send_invite};
 use crate::domain::limits::{self, Limit};
-use crate::domain::templates::{self, TemplateName, Values};
 use crate::domain::user::Handle;
-use crate::domain::{auth, keys, metadata, one_time_code, repo};
+use crate::domain::{keys, metadata};
 use crate::error::{Error, Result};
-use crate::store::{Condition, Item, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
 
-/// Invite codes live this long (DESIGN §4).
-pub const CODE_TTL_SECS: i64 = 7 * 24 * 3600;
-/// How long an invite is kept after its code expired, so registration can still answer 411.
-pub const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
 /// Invites one user may send: 50 per day.
 pub const SENT_LIMIT: Limit = Limit {
     max: 50,
     window_secs: 24 * 3600,
 };
-/// The inviter recorded for invites made through the admin API.
-pub const ADMIN_SENDER: &str = "admin";
 /// Longest `senderUserId` kept (a Realm user id is 24 hex characters).
 const MAX_SENDER_USER_ID: usize = 200;
-/// Attempts at a compare-and-swap before giving up (each retry follows a concurrent change).
-const CAS_ATTEMPTS: usize = 5;
-
-/// A pending invite as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Invite {
-    /// The invited handle (normalised).
-    pub handle: String,
-    /// Keyturn user id of the inviter, or [`ADMIN_SENDER`]: who may re-send or revoke it.
-    pub inviter: String,
-    /// The inviter's handle (empty for the admin), shown in admin listings.
-    pub sender_handle: String,
-    /// The inviter's id in the app's own backend (Cosync's `senderUserId`), as they sent it.
-    #[serde(default)]
-    pub sender_user_id: Option<String>,
-    /// Invite metadata at the app's `metaDataInvite` paths; it wins over the invitee's own.
-    pub meta_data: Map<String, Value>,
-    /// Language of the invite email.
-    pub locale: String,
-    /// Keyed hash of the code (the code itself is never stored).
-    pub code_hash: String,
-    /// When the code stops working (epoch s).
-    pub code_expires_at: i64,
-    /// When this invite (this code) was sent (epoch ms).
-    pub created_at: i64,
-}
-
-impl Invite {
-    /// What admin listings show: never the code or its hash.
-    pub fn view(&self) -> Value {
-        serde_json::json!({
-            "handle": self.handle,
-            "sender": self.inviter,
-            "senderHandle": self.sender_handle,
-            "senderUserId": self.sender_user_id,
-            "metaData": self.meta_data,
-            "locale": self.locale,
-            "createdAt": crate::clock::iso_millis(self.created_at),
-            "expiresAt": crate::clock::iso_millis(self.code_expires_at * 1000),
-        })
-    }
-}
-
-/// The context a code's hash is bound to, so an invite code is useless for any other handle,
-/// app or purpose.
-pub(crate) fn code_context(app_id: &str, handle: &str) -> String {
-    format!("{app_id}/invite/{handle}")
-}
 
 /// An invite request as the wire delivers it (`POST /invite`).
 #[derive(Debug, Clone)]
@@ -111,32 +31,9 @@ pub struct InviteRequest {
     pub meta_data: Option<Map<String, Value>>,
 }
 
-/// Who is inviting.
-pub(crate) struct Sender<'a> {
-    /// User id or [`ADMIN_SENDER`].
-    pub inviter: &'a str,
-    /// The inviter's handle (empty for the admin).
-    pub handle: &'a str,
-    /// The Cosync `senderUserId`.
-    pub sender_user_id: Option<String>,
-    /// Email language.
-    pub locale: &'a str,
-}
-
-/// What happened to an invite request.
-#[derive(Debug)]
-pub(crate) enum Outcome {
-    /// A new code was stored and emailed.
-    Sent(Box<Invite>),
-    /// The handle already has an account; nothing was written or sent.
-    AlreadyRegistered,
-    /// Another inviter's invite is live; it was left alone and nothing was sent.
-    HeldByAnother,
-}
-
 /// `POST /invite`: a logged-in user invites `handle`. Answers `true` whether or not the handle
 /// already has an account (see the module docs).
-pub async fn invite(state: &AppState, creds: &Credentials, req: InviteRequest) -> Result<Reply> {
+pub async fn invite(state: &AppState, creds: &Credentials, req: InviteRequest) -> Result<()> {
     let caller = auth::user_from_access(state, creds).await?;
     let app = caller.app;
     if !app.settings.invitation_enabled {
@@ -171,130 +68,7 @@ pub async fn invite(state: &AppState, creds: &Credentials, req: InviteRequest) -
         sent = matches!(outcome, Outcome::Sent(_)),
         "invite requested"
     );
-    Ok(Reply::True)
-}
-
-/// Stores a new invite (replacing the inviter's own or a dead one) and emails its code. Writes
-/// are compare-and-swap on the invite's version and never create an invite beside an account.
-pub(crate) async fn send_invite(
-    state: &AppState,
-    app: &App,
-    handle: &Handle,
-    meta_data: Map<String, Value>,
-    sender: Sender<'_>,
-) -> Result<Outcome> {
-    let key = keys::invite(&app.app_id, handle.as_str());
-    let claim = keys::handle_claim(&app.app_id, handle.as_str());
-    for _ in 0..CAS_ATTEMPTS {
-        let existing = state.store.get(&key).await?;
-        let condition = match &existing {
-            None => Condition::Absent,
-            Some(item) => {
-                let current: Invite = repo::record(item)?;
-                let live = current.code_expires_at > state.clock.now_secs();
-                if live && current.inviter != sender.inviter && sender.inviter != ADMIN_SENDER {
-                    return Ok(Outcome::HeldByAnother);
-                }
-                Condition::Version(item.version)
-            }
-        };
-        let issued = one_time_code::issue(state, &code_context(&app.app_id, handle.as_str()));
-        let now = state.clock.now_secs();
-        let invite = Invite {
-            handle: handle.as_str().to_owned(),
-            inviter: sender.inviter.to_owned(),
-            sender_handle: sender.handle.to_owned(),
-            sender_user_id: sender.sender_user_id.clone(),
-            meta_data: meta_data.clone(),
-            locale: sender.locale.to_owned(),
-            code_hash: issued.hash,
-            code_expires_at: now + CODE_TTL_SECS,
-            created_at: state.clock.now_ms(),
-        };
-        let version = existing.as_ref().map_or(1, |i| i.version + 1);
-        let ops = vec![
-            WriteOp::Check(claim.clone(), Condition::Absent),
-            WriteOp::Put(invite_item(app, &invite, version)?, condition),
-            WriteOp::Delete(
-                keys::invite_tries(&app.app_id, handle.as_str()),
-                Condition::Any,
-            ),
-        ];
-        match state.store.transact(ops).await {
-            Ok(()) => {
-                let values = Values {
-                    handle: &invite.handle,
-                    code: &issued.code,
-                    link: "",
-                };
-                templates::send(
-                    state,
-                    app,
-                    &invite.locale,
-                    TemplateName::Invite,
-                    &invite.handle,
-                    values,
-                )
-                .await?;
-                return Ok(Outcome::Sent(Box::new(invite)));
-            }
-            Err(StoreError::Conflict { op: Some(0) }) => return Ok(Outcome::AlreadyRegistered),
-            // The invite changed underneath us: look again.
-            Err(StoreError::Conflict { .. }) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Internal("invite kept changing".into()))
-}
-
-/// The item of an invite: in its handle's partition, listed under its app, gone from the store
-/// (via TTL) a while after its code expired.
-pub(crate) fn invite_item(app: &App, invite: &Invite, version: u64) -> Result<Item> {
-    Ok(
-        repo::item(keys::invite(&app.app_id, &invite.handle), invite, version)?
-            .indexed(keys::invite_listing(&app.app_id, &invite.handle))
-            .expiring_at(invite.code_expires_at + KEEP_AFTER_EXPIRY_SECS),
-    )
-}
-
-/// An invite and its item version, if one is stored (live or with an expired code).
-pub(crate) async fn load(
-    state: &AppState,
-    app_id: &str,
-    handle: &str,
-) -> Result<Option<(Invite, u64)>> {
-    match state.store.get(&keys::invite(app_id, handle)).await? {
-        Some(item) => Ok(Some((repo::record(&item)?, item.version))),
-        None => Ok(None),
-    }
-}
-
-/// Deletes the invite to `handle` (and its tries) when `may_revoke` accepts it; returns whether
-/// one was deleted. Version-guarded, so an invite re-sent meanwhile is judged afresh.
-pub(crate) async fn revoke(
-    state: &AppState,
-    app_id: &str,
-    handle: &str,
-    may_revoke: impl Fn(&Invite) -> bool,
-) -> Result<bool> {
-    for _ in 0..CAS_ATTEMPTS {
-        let Some((invite, version)) = load(state, app_id, handle).await? else {
-            return Ok(false);
-        };
-        if !may_revoke(&invite) {
-            return Ok(false);
-        }
-        let ops = vec![
-            WriteOp::Delete(keys::invite(app_id, handle), Condition::Version(version)),
-            WriteOp::Delete(keys::invite_tries(app_id, handle), Condition::Any),
-        ];
-        match state.store.transact(ops).await {
-            Ok(()) => return Ok(true),
-            Err(e) if e.is_conflict() => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Internal("invite kept changing".into()))
+    Ok(())
 }
 
 /// A revocation request as the wire delivers it (`POST /revokeInvite`).
@@ -311,7 +85,7 @@ pub async fn revoke_invite(
     state: &AppState,
     creds: &Credentials,
     req: RevokeRequest,
-) -> Result<Reply> {
+) -> Result<()> {
     let caller = auth::user_from_access(state, creds).await?;
     let handle = Handle::parse(&req.handle)?;
     let me = caller.user.user_id.as_str();
@@ -320,36 +94,5 @@ pub async fn revoke_invite(
     })
     .await?;
     tracing::info!(app_id = %caller.app.app_id, inviter = %me, revoked, "invite revocation");
-    Ok(Reply::True)
-}
-
-/// Deep-merges `over` into `base`: objects merge key by key, anything else in `over` replaces.
-/// Register uses it so the inviter's values win over the invitee's.
-pub(crate) fn deep_merge(base: &mut Map<String, Value>, over: &Map<String, Value>) {
-    for (k, v) in over {
-        match (base.get_mut(k), v) {
-            (Some(Value::Object(b)), Value::Object(o)) => deep_merge(b, o),
-            _ => {
-                base.insert(k.clone(), v.clone());
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn deep_merge_lets_the_overlay_win_and_keeps_the_rest() {
-        let mut base: Map<String, Value> =
-            serde_json::from_str(r#"{"user":{"team":"blue","name":"Ann"},"x":"1"}"#).unwrap();
-        let over: Map<String, Value> =
-            serde_json::from_str(r#"{"user":{"team":"red"},"x":{"y":"2"}}"#).unwrap();
-        deep_merge(&mut base, &over);
-        assert_eq!(
-            Value::Object(base),
-            serde_json::json!({"user":{"team":"red","name":"Ann"},"x":{"y":"2"}})
-        );
-    }
+    Ok(())
 }

@@ -3,20 +3,15 @@
 //! Until the password is proven the answer is 600 for an unknown user, a wrong password and a
 //! suspended account alike, and an unknown user costs one dummy Argon2 verify, so neither
 //! status nor timing reveals which accounts exist. Failed tries per handle are limited: after
-//! [`PASSWORD_LIMIT`] the handle is locked (615 with `Retry-After`).
+//! [`credentials::PASSWORD_LIMIT`] the handle is locked (615 with `Retry-After`).
 
 use crate::AppState;
-use crate::domain::limits::{self, Limit};
+use crate::domain::auth::Credentials;
+use crate::domain::limits;
+use crate::domain::session::Session;
 use crate::domain::user::{ClientPassword, UserStatus};
-use crate::domain::{auth, keys, repo, session};
+use crate::domain::{RequestContext, auth, credentials, keys, repo, session};
 use crate::error::{Error, Result};
-use crate::wire::{Credentials, Reply};
-
-/// Password tries per handle: 10 per 15 minutes (login, change password, delete account).
-pub const PASSWORD_LIMIT: Limit = Limit {
-    max: 10,
-    window_secs: 15 * 60,
-};
 
 /// A login request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -32,34 +27,25 @@ pub async fn login(
     state: &AppState,
     creds: &Credentials,
     req: LoginRequest,
-    origin: &str,
-) -> Result<Reply> {
+    ctx: &RequestContext,
+) -> Result<Session> {
     let app = auth::app_from_token(state, creds).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
-    let tries = keys::login_tries(&app.app_id, &handle);
-    // Every try is counted before the password is checked, so parallel guesses cannot race past
-    // the limit; a success clears the counter.
-    limits::hit(state, &tries, PASSWORD_LIMIT).await?;
-    let password = ClientPassword::parse(&req.password).ok();
-    let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
+    // A success clears the counter.
+    let tries = credentials::count_try(state, &app.app_id, &handle).await?;
     let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, &handle).await? else {
+        let password = ClientPassword::parse(&req.password).ok();
+        let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
         return Err(unknown_user(state, &app.app_id, &handle, secret).await);
     };
-    if password.is_none()
-        || !state
-            .passwords
-            .verify(secret, Some(&user.password_hash))
-            .await
-    {
+    if !credentials::proves(state, &user, &req.password).await {
         return Err(Error::InvalidCredentials);
     }
     limits::clear(state, &tries).await;
     if user.status == UserStatus::Suspended {
         return Err(Error::UserSuspended);
     }
-    Ok(Reply::Json(
-        session::issue(state, &app, &user, &state.base_url(origin)).await?,
-    ))
+    session::issue(state, &app, &user, &ctx.base_url).await
 }
 
 /// No account: 608 only when the password matches a pending signup's (the caller proved they

@@ -110,6 +110,22 @@ pub fn set_path(root: &mut Map<String, Value>, path: &str, value: Value) {
     current.insert((*last).to_owned(), value);
 }
 
+/// A metadata field as clients send it: a JSON object, or a string holding one; absent, `null`
+/// or blank is none, anything else 604.
+pub fn object_field(name: &str, value: Option<&Value>) -> Result<Option<Map<String, Value>>> {
+    let not_object = || Error::InvalidMetadata(format!("{name} must be a JSON object"));
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o.clone())),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => match serde_json::from_str(s) {
+            Ok(Value::Object(o)) => Ok(Some(o)),
+            _ => Err(not_object()),
+        },
+        Some(_) => Err(not_object()),
+    }
+}
+
 /// Keeps the declared fields of `supplied` (trimmed strings at their paths), enforcing
 /// `required`. Undeclared keys are dropped, as the original did. Fields named `email` are filled
 /// from the handle, not from the client.

@@ -2,28 +2,28 @@
 //!
 //! - `forgotPassword` answers `true` whenever the app checks pass, for known and unknown handles
 //!   alike, and counts the per-handle email limit before looking the user up, so neither the
-//!   answer nor the limit reveals which accounts exist (the original's 603 did, reference S10).
+//!   answer nor the limit reveals which accounts exist (the original's 603 did).
 //! - A reset code follows DESIGN §4 (six CSPRNG digits, keyed hash, 30 minutes, five tries, single
 //!   use). There is at most one per handle: a new request replaces the record and its tries, so
 //!   an older (possibly leaked) code dies.
 //! - A reset writes the new hash and bumps the token epoch in the same transaction that consumes
 //!   the code, so every access token issued before is refused (405) and the code cannot be used
 //!   twice. Other fields (second factors, when they exist) are left as they are: a reset never
-//!   silently removes a factor (API.md §2).
+//!   silently removes a factor.
 //! - A change checks the old password (wrong → 602 as in the original, but counted on the login
 //!   limit) and revokes every session except the caller's.
 
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::domain::auth::Credentials;
 use crate::domain::limits::{self, Limit};
-use crate::domain::login::PASSWORD_LIMIT;
+use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::templates::{self, TemplateName, Values};
-use crate::domain::user::{ClientPassword, User, UserStatus};
-use crate::domain::{auth, keys, one_time_code, repo};
+use crate::domain::user::{ClientPassword, UserStatus};
+use crate::domain::{auth, credentials, keys, one_time_code, repo};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
+use crate::store::{Condition, StoreError, Transaction, WriteOp};
 
 /// Reset codes live this long (DESIGN §4).
 pub const CODE_TTL_SECS: i64 = 30 * 60;
@@ -34,8 +34,6 @@ pub const MAIL_LIMIT: Limit = Limit {
 };
 /// How long an expired reset record is kept, so a late try still answers 411 rather than 602.
 const KEEP_AFTER_EXPIRY_SECS: i64 = 24 * 3600;
-/// Compare-and-swap attempts before a concurrently changing user record is an internal error.
-const CAS_ATTEMPTS: usize = 5;
 
 /// A pending password reset, in its handle's partition.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,7 +60,7 @@ pub async fn forgot_password(
     state: &AppState,
     creds: &Credentials,
     req: ForgotRequest,
-) -> Result<Reply> {
+) -> Result<()> {
     let app = auth::app_from_any(state, creds).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     // Counted before the lookup: an unknown handle hits the same limit as a known one.
@@ -71,7 +69,7 @@ pub async fn forgot_password(
         Some((user, _)) if user.status == UserStatus::Active && !user.anonymous => user,
         // Unknown, suspended (a reset would not let them in) or anonymous (no password): the
         // same answer, no mail.
-        _ => return Ok(Reply::True),
+        _ => return Ok(()),
     };
     let issued = one_time_code::issue(state, &code_context(&app.app_id, &user.handle));
     let now = state.clock.now_secs();
@@ -108,7 +106,7 @@ pub async fn forgot_password(
         tracing::error!(error = %e, app_id = %app.app_id, "reset mail not sent");
     }
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "password reset requested");
-    Ok(Reply::True)
+    Ok(())
 }
 
 /// A reset request as the wire delivers it.
@@ -127,7 +125,7 @@ pub async fn reset_password(
     state: &AppState,
     creds: &Credentials,
     req: ResetRequest,
-) -> Result<Reply> {
+) -> Result<()> {
     let app = auth::app_from_any(state, creds).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     let password = ClientPassword::parse(&req.password)?;
@@ -148,38 +146,45 @@ pub async fn reset_password(
     )
     .await?;
     let password_hash = state.passwords.hash(password.expose()).await?;
-    for _ in 0..CAS_ATTEMPTS {
+    let (app, handle, key, tries) = (&app, &handle, &key, &tries);
+    let (pending, password_hash) = (&pending, &password_hash);
+    retry_on_conflict("user being reset", || async move {
         let Some((mut user, version)) = repo::load_user(state, &pending.user_id).await? else {
             return Err(Error::invalid("wrong code"));
         };
-        if user.app_id != app.app_id || user.handle != handle {
+        if user.app_id != app.app_id || user.handle != *handle {
             return Err(Error::invalid("wrong code"));
         }
         user.password_hash = password_hash.clone();
         user.revoke_sessions(None);
         user.updated_at = state.clock.now_ms();
-        let ops = vec![
-            WriteOp::Put(
-                repo::user_item(&user, version + 1)?,
-                Condition::Version(version),
-            ),
-            WriteOp::Delete(key.clone(), Condition::Version(item.version)),
-            WriteOp::Delete(tries.clone(), Condition::Any),
-            // Whoever proved the mailbox is no longer locked out by earlier wrong guesses.
-            WriteOp::Delete(keys::login_tries(&app.app_id, &handle), Condition::Any),
-        ];
-        match state.store.transact(ops).await {
+        let mut tx = Transaction::new();
+        let record = tx.push(WriteOp::Put(
+            repo::user_item(&user, version + 1)?,
+            Condition::Version(version),
+        ));
+        tx.push(WriteOp::Delete(
+            key.clone(),
+            Condition::Version(item.version),
+        ));
+        tx.push(WriteOp::Delete(tries.clone(), Condition::Any));
+        // Whoever proved the mailbox is no longer locked out by earlier wrong guesses.
+        tx.push(WriteOp::Delete(
+            keys::login_tries(&app.app_id, handle),
+            Condition::Any,
+        ));
+        match state.store.transact(tx.into_ops()).await {
             Ok(()) => {
                 tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "password reset");
-                return Ok(Reply::True);
+                Ok(Attempt::Done(()))
             }
-            Err(StoreError::Conflict { op: Some(0) }) => continue,
+            Err(StoreError::Conflict { op }) if op == record => Ok(Attempt::Conflict),
             // The code was consumed or replaced meanwhile: it is no longer valid.
-            Err(StoreError::Conflict { .. }) => return Err(Error::invalid("wrong code")),
-            Err(e) => return Err(e.into()),
+            Err(StoreError::Conflict { .. }) => Err(Error::invalid("wrong code")),
+            Err(e) => Err(e.into()),
         }
-    }
-    Err(Error::Internal("user kept changing during reset".into()))
+    })
+    .await
 }
 
 /// A change-password request as the wire delivers it.
@@ -196,7 +201,7 @@ pub async fn change_password(
     state: &AppState,
     creds: &Credentials,
     req: ChangeRequest,
-) -> Result<Reply> {
+) -> Result<()> {
     let caller = auth::user_from_access(state, creds).await?;
     if req.password == req.new_password {
         return Err(Error::invalid(
@@ -205,9 +210,8 @@ pub async fn change_password(
     }
     let new_password = ClientPassword::parse(&req.new_password)?;
     let app_id = caller.app.app_id.clone();
-    let tries = keys::login_tries(&app_id, &caller.user.handle);
-    limits::hit(state, &tries, PASSWORD_LIMIT).await?;
-    if !proves(state, &caller.user, &req.password).await {
+    let tries = credentials::count_try(state, &app_id, &caller.user.handle).await?;
+    if !credentials::proves(state, &caller.user, &req.password).await {
         // The original's 602 (clients map it), counted like a failed login.
         return Err(Error::invalid("wrong password"));
     }
@@ -221,17 +225,5 @@ pub async fn change_password(
     })
     .await?;
     tracing::info!(%app_id, user_id = %user.user_id, "password changed");
-    Ok(Reply::True)
-}
-
-/// Whether `raw` (a wire password field) is the user's password. Malformed input still costs a
-/// verify, so timing does not tell malformed from wrong.
-pub async fn proves(state: &AppState, user: &User, raw: &str) -> bool {
-    let parsed = ClientPassword::parse(raw).ok();
-    let secret = parsed.as_ref().map(ClientPassword::expose).unwrap_or("");
-    let ok = state
-        .passwords
-        .verify(secret, Some(&user.password_hash))
-        .await;
-    ok && parsed.is_some()
+    Ok(())
 }

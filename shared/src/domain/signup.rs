@@ -1,6 +1,6 @@
 //! Self-service signup in the three flows (`none`, `code`, `link`) and its completion.
 //!
-//! Codes follow DESIGN §4: six digits from the OS CSPRNG, stored only as a keyed hash, valid for
+//! Codes: six digits from the OS CSPRNG, stored only as a keyed hash, valid for
 //! 48 hours, at most five tries (then dead: 614), single use. A repeated signup issues a fresh
 //! code and restarts the tries — the old code may have leaked, so it is not reused as the
 //! original did. Link emails open a confirm page; only its POST completes, so mail scanners that
@@ -12,14 +12,15 @@ use serde_json::{Map, Value};
 use crate::AppState;
 use crate::crypto::service_token::ServiceTokens;
 use crate::domain::app::{App, SignupFlow};
-use crate::domain::html::{escape, render, url_encode};
+use crate::domain::auth::Credentials;
+use crate::domain::html::{HtmlPage, escape, render, url_encode};
 use crate::domain::limits::{self, Limit};
+use crate::domain::session::Session;
 use crate::domain::templates::{self, TemplateName, Values};
-use crate::domain::user::{ClientPassword, Handle, User, UserStatus};
-use crate::domain::{auth, keys, metadata, one_time_code, repo, session};
+use crate::domain::user::{ClientPassword, Handle, User};
+use crate::domain::{RequestContext, accounts, auth, keys, metadata, one_time_code, repo, session};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
+use crate::store::{Condition, StoreError, Transaction, WriteOp};
 
 /// Signup codes live this long (the original's 48 h, kept for compatibility).
 pub const CODE_TTL_SECS: i64 = 48 * 3600;
@@ -60,13 +61,22 @@ fn code_context(app_id: &str, handle: &str) -> String {
     format!("{app_id}/signup/{handle}")
 }
 
+/// What a signup did.
+#[derive(Debug)]
+pub enum SignedUp {
+    /// The code (or link) was emailed; the account exists once it comes back.
+    CodeSent,
+    /// Flow `none`: the account exists and is logged in.
+    Session(Session),
+}
+
 /// `POST /signup`.
 pub async fn signup(
     state: &AppState,
     creds: &Credentials,
     req: SignupRequest,
-    origin: &str,
-) -> Result<Reply> {
+    ctx: &RequestContext,
+) -> Result<SignedUp> {
     let app = auth::app_from_token(state, creds).await?;
     if !app.settings.signup_enabled {
         return Err(Error::SignupDisabled);
@@ -80,14 +90,21 @@ pub async fn signup(
         return Err(Error::HandleTaken);
     }
     let password_hash = state.passwords.hash(password.expose()).await?;
-    let base = state.base_url(origin);
+    let base = &ctx.base_url;
     match app.settings.signup_flow {
         SignupFlow::None => {
-            let user = new_user(state, &app, &handle, password_hash, meta_data, locale);
+            let user = accounts::new_user(
+                state,
+                &app,
+                handle.as_str(),
+                password_hash,
+                meta_data,
+                locale,
+            );
             create_user(state, &user, Vec::new()).await?;
             templates::send_welcome(state, &app, &user.locale, &user.handle).await;
-            Ok(Reply::Json(
-                session::issue(state, &app, &user, &base).await?,
+            Ok(SignedUp::Session(
+                session::issue(state, &app, &user, base).await?,
             ))
         }
         SignupFlow::Code | SignupFlow::Link => {
@@ -109,74 +126,40 @@ pub async fn signup(
             };
             let item = repo::item(keys::signup(&app.app_id, handle.as_str()), &pending, 1)?
                 .expiring_at(now + CODE_TTL_SECS + KEEP_AFTER_EXPIRY_SECS);
-            let ops = vec![
-                WriteOp::Check(claim, Condition::Absent),
-                WriteOp::Put(item, Condition::Any),
-                WriteOp::Delete(
-                    keys::signup_tries(&app.app_id, handle.as_str()),
-                    Condition::Any,
-                ),
-            ];
-            match state.store.transact(ops).await {
+            let mut tx = Transaction::new();
+            let unclaimed = tx.push(WriteOp::Check(claim, Condition::Absent));
+            tx.push(WriteOp::Put(item, Condition::Any));
+            tx.push(WriteOp::Delete(
+                keys::signup_tries(&app.app_id, handle.as_str()),
+                Condition::Any,
+            ));
+            match state.store.transact(tx.into_ops()).await {
                 Ok(()) => {}
-                Err(StoreError::Conflict { op: Some(0) }) => return Err(Error::HandleTaken),
+                Err(StoreError::Conflict { op }) if op == unclaimed => {
+                    return Err(Error::HandleTaken);
+                }
                 Err(e) => return Err(e.into()),
             }
-            send_code(state, &app, &pending, &issued.code, &base).await?;
-            Ok(Reply::True)
+            send_code(state, &app, &pending, &issued.code, base).await?;
+            Ok(SignedUp::CodeSent)
         }
-    }
-}
-
-/// A new active user record (fresh id, epoch 0), for every flow that creates accounts.
-pub(crate) fn new_user(
-    state: &AppState,
-    app: &App,
-    handle: &Handle,
-    password_hash: String,
-    meta_data: Map<String, Value>,
-    locale: String,
-) -> User {
-    let now = state.clock.now_ms();
-    User {
-        user_id: state.codes.random_hex(16),
-        app_id: app.app_id.clone(),
-        handle: handle.as_str().to_owned(),
-        password_hash,
-        status: UserStatus::Active,
-        locale,
-        meta_data,
-        token_epoch: 0,
-        kept_session: None,
-        user_name: None,
-        anonymous: false,
-        created_at: now,
-        updated_at: now,
     }
 }
 
 /// Creates the user and its handle claim in one transaction (plus `extra` operations, which run
 /// after them); a taken handle is 601.
 async fn create_user(state: &AppState, user: &User, extra: Vec<WriteOp>) -> Result<()> {
-    let mut ops = user_creation_ops(user)?;
-    ops.extend(extra);
-    match state.store.transact(ops).await {
+    let (mut tx, claim) = accounts::creation(user)?;
+    for op in extra {
+        tx.push(op);
+    }
+    match state.store.transact(tx.into_ops()).await {
         Ok(()) => Ok(()),
-        Err(StoreError::Conflict { op: Some(1) }) => Err(Error::HandleTaken),
+        Err(StoreError::Conflict { op }) if op == claim => Err(Error::HandleTaken),
         // The pending signup changed underneath us (a concurrent completion or re-signup).
         Err(StoreError::Conflict { .. }) => Err(Error::invalid("signup changed; try again")),
         Err(e) => Err(e.into()),
     }
-}
-
-/// The two writes that create an account: the user record (op 0) and its handle claim (op 1),
-/// both create-if-absent, so a conflict on op 1 means the handle is taken. Callers append their
-/// own operations and run them as one transaction.
-pub(crate) fn user_creation_ops(user: &User) -> Result<Vec<WriteOp>> {
-    Ok(vec![
-        WriteOp::Put(repo::user_item(user, 1)?, Condition::Absent),
-        WriteOp::Put(repo::handle_claim_item(user)?, Condition::Absent),
-    ])
 }
 
 /// A completion request as the wire delivers it.
@@ -188,13 +171,22 @@ pub struct CompleteRequest {
     pub code: String,
 }
 
+/// What a completed signup answers.
+#[derive(Debug)]
+pub enum Completed {
+    /// Code flow: the new account's session.
+    Session(Session),
+    /// Link flow: the landing page.
+    Landing(HtmlPage),
+}
+
 /// `POST /completeSignup` (also the confirm page's form).
 pub async fn complete_signup(
     state: &AppState,
     creds: &Credentials,
     req: CompleteRequest,
-    origin: &str,
-) -> Result<Reply> {
+    ctx: &RequestContext,
+) -> Result<Completed> {
     let app = auth::app_from_any(state, creds).await?;
     if !app.settings.signup_enabled {
         return Err(Error::SignupDisabled);
@@ -224,10 +216,10 @@ pub async fn complete_signup(
         &tries,
     )
     .await?;
-    let user = new_user(
+    let user = accounts::new_user(
         state,
         &app,
-        &handle,
+        handle.as_str(),
         pending.password_hash,
         pending.meta_data,
         pending.locale,
@@ -243,9 +235,9 @@ pub async fn complete_signup(
     .await?;
     templates::send_welcome(state, &app, &user.locale, &user.handle).await;
     match app.settings.signup_flow {
-        SignupFlow::Link => Ok(Reply::Html(landing_page(state, &app, &user).await?)),
-        SignupFlow::Code | SignupFlow::None => Ok(Reply::Json(
-            session::issue(state, &app, &user, &state.base_url(origin)).await?,
+        SignupFlow::Link => Ok(Completed::Landing(landing_page(state, &app, &user).await?)),
+        SignupFlow::Code | SignupFlow::None => Ok(Completed::Session(
+            session::issue(state, &app, &user, &ctx.base_url).await?,
         )),
     }
 }
@@ -256,7 +248,7 @@ pub async fn confirm_page(
     state: &AppState,
     creds: &Credentials,
     req: CompleteRequest,
-) -> Result<Reply> {
+) -> Result<HtmlPage> {
     let app = auth::app_from_token(state, creds).await?;
     if !app.settings.signup_enabled {
         return Err(Error::SignupDisabled);
@@ -279,17 +271,17 @@ pub async fn confirm_page(
         )],
         true,
     );
-    Ok(Reply::Html(page))
+    Ok(HtmlPage(page))
 }
 
-async fn landing_page(state: &AppState, app: &App, user: &User) -> Result<String> {
+async fn landing_page(state: &AppState, app: &App, user: &User) -> Result<HtmlPage> {
     let (template, _) =
         templates::effective(state, app, &user.locale, TemplateName::ClickThrough).await?;
     let values = Values {
         handle: &user.handle,
         ..Values::default()
     };
-    Ok(templates::render_parts(&template, app, values).2)
+    Ok(HtmlPage(templates::render_parts(&template, app, values).2))
 }
 
 /// Emails the signup code, or in the link flow a link carrying the app token, handle and code.

@@ -1,4 +1,4 @@
-//! Usernames (reference §5.13), when the app has `userNamesEnabled`: a user picks one once, it is
+//! Usernames, when the app has `userNamesEnabled`: a user picks one once, it is
 //! unique within the app, and login accepts it wherever a handle is expected.
 //!
 //! Uniqueness is one transaction: the conditional create of the name's claim item together with
@@ -8,12 +8,11 @@
 //! ([`crate::domain::repo::login_handle`]).
 
 use crate::AppState;
-use crate::domain::auth::{self, Caller};
+use crate::domain::auth::{self, Caller, Credentials};
 use crate::domain::user::UserStatus;
 use crate::domain::{keys, repo};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
 
 /// How often a lost race on the user record (not on the name) is retried.
 const ATTEMPTS: usize = 8;
@@ -60,7 +59,7 @@ async fn caller_with_user_names(state: &AppState, creds: &Credentials) -> Result
 
 /// `POST /setUserName` with `userName`: once per user (602 when they have one), unique per app
 /// (605 when another user holds it).
-pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> Result<Reply> {
+pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> Result<()> {
     let caller = caller_with_user_names(state, creds).await?;
     let name = UserName::parse(raw)?;
     let (mut user, mut version) = (caller.user.clone(), caller.version);
@@ -84,7 +83,7 @@ pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> 
             ),
         ];
         match state.store.transact(ops).await {
-            Ok(()) => return Ok(Reply::True),
+            Ok(()) => return Ok(()),
             Err(StoreError::Conflict { op: Some(0) }) => return Err(Error::UserNameTaken),
             Err(StoreError::Conflict { .. }) => {
                 // The user record changed underneath (another profile edit): decide again on
@@ -106,13 +105,20 @@ pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> 
     ))
 }
 
+/// Whether a username is free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Availability {
+    /// Nobody in the app holds it.
+    pub available: bool,
+}
+
 /// `GET /userNameAvailable?userName=`: `{"available": bool}`; a name that breaks the rules is
 /// 602 rather than "unavailable", so the client can tell the user why.
 pub async fn user_name_available(
     state: &AppState,
     creds: &Credentials,
     raw: &str,
-) -> Result<Reply> {
+) -> Result<Availability> {
     let caller = caller_with_user_names(state, creds).await?;
     let name = UserName::parse(raw)?;
     let taken = state
@@ -120,7 +126,7 @@ pub async fn user_name_available(
         .get(&keys::user_name_claim(&caller.app.app_id, name.as_str()))
         .await?
         .is_some();
-    Ok(Reply::Json(serde_json::json!({ "available": !taken })))
+    Ok(Availability { available: !taken })
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The Cosync wire layer (API.md §1): how requests are decoded and replies encoded, identical
+//! The Cosync wire layer: how requests are decoded and replies encoded, identical
 //! for every function and for the local runner.
 //!
 //! - [`body`]: JSON and `application/x-www-form-urlencoded` bodies (Node `querystring`
@@ -12,4 +12,4 @@ pub mod request;
 
 pub use body::Fields;
 pub use reply::Reply;
-pub use request::{Credentials, WireRequest};
+pub use request::WireRequest;

@@ -1,51 +1,30 @@
 //! The [`WireRequest`] extractor: one decoding of headers, query and body shared by every route.
 
-use axum::extract::FromRequest;
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderMap, Method, header};
 
 use super::body::Fields;
+use crate::AppState;
+use crate::domain::RequestContext;
+use crate::domain::auth::Credentials;
 use crate::error::Error;
 
 /// Bodies above this size are refused with 616 before they are parsed (the original's limit).
 pub const BODY_LIMIT_BYTES: usize = 100 * 1024;
 
-/// The token carriers of a request (API.md §1). Both headers may arrive together: user-scoped
-/// routes read the access token, app-scoped ones the app token.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Credentials {
-    /// `app-token` header, else the `appToken` query parameter (email links).
-    pub app_token: Option<String>,
-    /// `access-token` header.
-    pub access_token: Option<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Tokens are secrets: show only which carriers are present.
-        f.debug_struct("Credentials")
-            .field("app_token", &self.app_token.as_ref().map(|_| ".."))
-            .field("access_token", &self.access_token.as_ref().map(|_| ".."))
-            .finish()
-    }
-}
-
-/// A decoded end-user request: fields, credentials and the origin it was addressed to.
+/// A decoded end-user request: fields, credentials and the request context.
 #[derive(Debug, Clone)]
 pub struct WireRequest {
     /// Body fields (POST) or query fields (GET).
     pub fields: Fields,
     /// Token carriers.
     pub credentials: Credentials,
-    /// `scheme://host` the client used, for building links and issuer URLs when no public URL
-    /// is configured.
-    pub origin: String,
-    /// The `Authorization: Bearer` value, for the admin API.
-    pub bearer: Option<String>,
-    /// The client's address, for per-address limits: API Gateway's `sourceIp` in Lambda, the
-    /// peer address locally (never a client-supplied header, which would make limits bypassable).
-    pub client_ip: String,
+    /// Base URL and client address, built once per request.
+    pub context: RequestContext,
 }
 
+/// The client's address, for per-address limits: API Gateway's `sourceIp` in Lambda, the peer
+/// address locally (never a client-supplied header, which would make limits bypassable).
 fn client_ip(parts: &axum::http::request::Parts) -> String {
     use lambda_http::request::RequestContext;
     match parts.extensions.get::<RequestContext>() {
@@ -88,10 +67,33 @@ fn origin_of(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-impl<S: Send + Sync> FromRequest<S> for WireRequest {
+/// The request context: the configured public URL, else the `scheme://host` the client used
+/// (for links and issuer URLs), and the client's address.
+impl FromRequestParts<AppState> for RequestContext {
     type Rejection = Error;
 
-    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(context(parts, state))
+    }
+}
+
+fn context(parts: &axum::http::request::Parts, state: &AppState) -> RequestContext {
+    RequestContext {
+        base_url: state.base_url(&origin_of(&parts.headers)),
+        client_ip: client_ip(parts),
+    }
+}
+
+impl FromRequest<AppState> for WireRequest {
+    type Rejection = Error;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
         let declared = header_text(&parts.headers, header::CONTENT_LENGTH.as_str())
             .and_then(|l| l.parse::<usize>().ok());
@@ -123,14 +125,10 @@ impl<S: Send + Sync> FromRequest<S> for WireRequest {
                 .or_else(|| query.text("appToken").ok().flatten()),
             access_token: header_text(&parts.headers, "access-token"),
         };
-        let bearer = header_text(&parts.headers, header::AUTHORIZATION.as_str())
-            .and_then(|v| v.strip_prefix("Bearer ").map(|t| t.trim().to_owned()));
         Ok(WireRequest {
             fields,
             credentials,
-            origin: origin_of(&parts.headers),
-            bearer,
-            client_ip: client_ip(&parts),
+            context: context(&parts, state),
         })
     }
 }

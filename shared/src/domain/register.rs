@@ -7,15 +7,15 @@
 
 use serde_json::{Map, Value};
 
-use super::{code_context, deep_merge, load};
 use crate::AppState;
-use crate::domain::signup::{new_user, user_creation_ops};
+use crate::domain::auth::Credentials;
+use crate::domain::invites::{code_context, deep_merge, load};
+use crate::domain::session::Session;
 use crate::domain::templates;
 use crate::domain::user::{ClientPassword, Handle};
-use crate::domain::{auth, keys, metadata, one_time_code, session};
+use crate::domain::{RequestContext, accounts, auth, keys, metadata, one_time_code, session};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
 
 /// A registration as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -39,8 +39,8 @@ pub async fn register(
     state: &AppState,
     creds: &Credentials,
     req: RegisterRequest,
-    origin: &str,
-) -> Result<Reply> {
+    ctx: &RequestContext,
+) -> Result<Session> {
     let app = auth::app_from_token(state, creds).await?;
     if !app.settings.invitation_enabled {
         return Err(Error::InvitationDisabled);
@@ -72,16 +72,23 @@ pub async fn register(
     )
     .await?;
     let password_hash = state.passwords.hash(password.expose()).await?;
-    let user = new_user(state, &app, &handle, password_hash, meta_data, locale);
-    let mut ops = user_creation_ops(&user)?;
-    ops.push(WriteOp::Delete(
+    let user = accounts::new_user(
+        state,
+        &app,
+        handle.as_str(),
+        password_hash,
+        meta_data,
+        locale,
+    );
+    let (mut tx, claim) = accounts::creation(&user)?;
+    tx.push(WriteOp::Delete(
         keys::invite(&app.app_id, handle.as_str()),
         Condition::Version(version),
     ));
-    ops.push(WriteOp::Delete(tries, Condition::Any));
-    match state.store.transact(ops).await {
+    tx.push(WriteOp::Delete(tries, Condition::Any));
+    match state.store.transact(tx.into_ops()).await {
         Ok(()) => {}
-        Err(StoreError::Conflict { op: Some(1) }) => return Err(Error::HandleTaken),
+        Err(StoreError::Conflict { op }) if op == claim => return Err(Error::HandleTaken),
         Err(StoreError::Conflict { .. }) => {
             // The invite was consumed, re-sent or revoked meanwhile: a concurrent registration
             // that won reads as a taken handle, anything else as a stale code.
@@ -95,7 +102,5 @@ pub async fn register(
     }
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "invitee registered");
     templates::send_welcome(state, &app, &user.locale, &user.handle).await;
-    Ok(Reply::Json(
-        session::issue(state, &app, &user, &state.base_url(origin)).await?,
-    ))
+    session::issue(state, &app, &user, &ctx.base_url).await
 }

@@ -1,0 +1,12 @@
+//! `getApplication`: the public settings of the caller's app, for clients that adapt their
+//! screens to them.
+
+use crate::AppState;
+use crate::domain::app::PublicApp;
+use crate::domain::auth::{self, Credentials};
+use crate::error::Result;
+
+/// `GET /getApplication` (app or access token).
+pub async fn get_application(state: &AppState, creds: &Credentials) -> Result<PublicApp> {
+    Ok(auth::app_from_any(state, creds).await?.public_view())
+}

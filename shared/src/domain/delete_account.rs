@@ -1,0 +1,47 @@
+//! `deleteAccount`: the user, re-authenticated with their password, deletes their account and
+//! everything keyed to it, through the same purge as the admin API
+//! ([`crate::domain::accounts::purge`]).
+
+use crate::AppState;
+use crate::domain::auth::{self, Credentials};
+use crate::domain::{accounts, credentials, repo};
+use crate::error::{Error, Result};
+
+/// A delete-account request as the wire delivers it.
+#[derive(Debug, Clone)]
+pub struct DeleteRequest {
+    /// The caller's email or username.
+    pub handle: Option<String>,
+    /// The caller's password (client MD5), re-authenticating the deletion.
+    pub password: Option<String>,
+    /// A social ID token (the original's social variant; not supported).
+    pub token: Option<String>,
+}
+
+/// `POST /deleteAccount`: the caller proves their password and their account goes, with
+/// everything keyed to it.
+pub async fn delete_account(
+    state: &AppState,
+    creds: &Credentials,
+    req: DeleteRequest,
+) -> Result<()> {
+    let caller = auth::user_from_access(state, creds).await?;
+    let (handle, password) = match (req.handle, req.password, req.token) {
+        (Some(h), Some(p), _) => (h, p),
+        (_, _, Some(_)) => {
+            return Err(Error::invalid(
+                "social login is not supported: send handle and password",
+            ));
+        }
+        (None, _, _) => return Err(Error::MissingParam("handle")),
+        (Some(_), None, _) => return Err(Error::MissingParam("password")),
+    };
+    let app = &caller.app;
+    let named = repo::login_handle(state, app, &handle).await?;
+    credentials::count_try(state, &app.app_id, &caller.user.handle).await?;
+    // Another account's handle, or a wrong password: the same 600.
+    if named != caller.user.handle || !credentials::proves(state, &caller.user, &password).await {
+        return Err(Error::InvalidCredentials);
+    }
+    accounts::purge(state, caller.user, caller.version).await
+}
