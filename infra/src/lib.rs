@@ -10,7 +10,41 @@ use axum::routing::get;
 use keyturn::AppState;
 use keyturn::wire::Reply;
 
-async fn outbox(State(state): State<AppState>) -> keyturn::Result<Reply> {
+/// Whether `Host` names this machine's loopback (any port) or the configured public host. The
+/// outbox holds live codes, so a page on another site that rebinds its DNS name to 127.0.0.1
+/// must not read it: its requests carry its own name in `Host`.
+fn loopback_host(headers: &axum::http::HeaderMap, state: &AppState) -> bool {
+    let Some(host) = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+    else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    let configured = state
+        .config
+        .public_url
+        .as_deref()
+        .and_then(|u| u.split("://").nth(1))
+        .map(|rest| rest.split('/').next().unwrap_or(""))
+        .is_some_and(|h| h.eq_ignore_ascii_case(host));
+    configured
+        || matches!(
+            name.to_ascii_lowercase().as_str(),
+            "localhost" | "127.0.0.1" | "::1"
+        )
+}
+
+async fn outbox(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> keyturn::Result<Reply> {
+    if !loopback_host(&headers, &state) {
+        return Err(keyturn::Error::RouteNotFound);
+    }
     let messages = match &state.outbox {
         Some(o) => o
             .list()

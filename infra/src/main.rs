@@ -24,6 +24,10 @@ enum Command {
         /// Where the store, key file and outbox live.
         #[arg(long, default_value = "./.keyturn")]
         data_dir: PathBuf,
+        /// Allow a non-loopback `--addr` (the local stack is for development: its outbox
+        /// shows every code it sends).
+        #[arg(long)]
+        public: bool,
     },
 }
 
@@ -41,7 +45,24 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Serve { addr, data_dir } => {
+        Command::Serve {
+            addr,
+            data_dir,
+            public,
+        } => {
+            if !addr.ip().is_loopback() {
+                if !public {
+                    eprintln!(
+                        "keyturn: {addr} is not a loopback address; pass --public to serve the \
+                         local stack (and its outbox of codes) to other machines"
+                    );
+                    return ExitCode::FAILURE;
+                }
+                eprintln!(
+                    "keyturn: WARNING: serving on {addr}, reachable from other machines; this \
+                     is a development server whose outbox shows every code it sends"
+                );
+            }
             match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

@@ -9,6 +9,14 @@ use keyturn::state::Config;
 /// Starts the local stack and serves until Ctrl-C.
 pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
     let mut config = Config::from_env();
+    // Links and issuers name the bound address unless a public URL is configured: never a
+    // request's Host header, which a client controls.
+    if config.public_url.is_none() {
+        config.public_url = Some(match addr.ip() {
+            ip if ip.is_unspecified() => format!("http://127.0.0.1:{}", addr.port()),
+            _ => format!("http://{addr}"),
+        });
+    }
     // Locally the admin key lives hashed in the store (from KEYTURN_ADMIN_KEY or generated).
     config.admin_key_sha256 = None;
     let state = AppState::local(data_dir, config)
@@ -40,7 +48,10 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
     let app = crate::local_app(state);
     axum::serve(
         listener,
-        axum::ServiceExt::<axum::extract::Request>::into_make_service(app),
+        // The peer address feeds per-address limits.
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            SocketAddr,
+        >(app),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

@@ -16,6 +16,10 @@ use crate::mail::outbox::Outbox;
 use crate::secrets::{CachedSecrets, SecretStore};
 use crate::store::ItemStore;
 
+/// The base URL when neither a public URL is configured nor API Gateway names its domain: the
+/// local runner's default address (`keyturn serve` configures its real bound address).
+pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8787";
+
 /// Deployment settings, read from the environment once.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -216,13 +220,5 @@ impl AppState {
             outbox: Some(outbox),
         };
         Self::new(ports, config, true).await
-    }
-
-    /// The base URL links and issuers are built on: the configured public URL, else `origin`.
-    pub fn base_url(&self, origin: &str) -> String {
-        self.config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| origin.trim_end_matches('/').to_owned())
     }
 }

@@ -75,7 +75,7 @@ pub async fn login_anonymous(
     let handle = parse_handle(raw_handle)?;
     let user = match repo::find_user_by_handle(state, &app.app_id, handle).await? {
         Some((user, _)) => user,
-        None => create(state, &app, handle, &ctx.client_ip).await?,
+        None => create(state, &app, handle, ctx.client.as_str()).await?,
     };
     if !user.anonymous {
         // Unreachable through handles (an anonymous one has no `@`); refuse rather than trust.

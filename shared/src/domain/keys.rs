@@ -140,3 +140,39 @@ pub fn invites_sent(user_id: &str) -> Key {
 pub fn anonymous_by_ip(app_id: &str, ip: &str) -> Key {
     Key::new(format!("APP#{app_id}#IP#{ip}"), "ANON")
 }
+
+/// A per-address counter of one flow (see `limits::AddressFlow`), per app.
+pub fn address_limit(app_id: &str, address: &str, flow: &str) -> Key {
+    Key::new(
+        format!("APP#{app_id}#IP#{address}"),
+        format!("LIMIT#{flow}"),
+    )
+}
+
+/// One shard of an app's daily message budget (`channel` is `MAIL` or `SMS`, `day` the UTC day
+/// number since the epoch).
+pub fn daily_budget(app_id: &str, channel: &str, day: i64, shard: u32) -> Key {
+    Key::new(
+        format!("APP#{app_id}#BUDGET#{channel}#{shard}"),
+        format!("DAY#{day}"),
+    )
+}
+
+/// Messages of one flow (`SIGNUP`, `RESET`, `INVITE`) sent to one canonical mailbox, per app.
+pub fn mailbox_mails(app_id: &str, mailbox: &str, flow: &str) -> Key {
+    Key::new(
+        format!("APP#{app_id}#MB#{mailbox}"),
+        format!("{flow}#MAILS"),
+    )
+}
+
+/// Failed logins of a handle from one client address (the lockout owners of other addresses
+/// do not share).
+pub fn login_tries_from(app_id: &str, handle: &str, address: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), format!("LOGIN#TRIES#{address}"))
+}
+
+/// Reset-code tries of a handle per day, across every code issued that day.
+pub fn reset_code_budget(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "RESET#DAY")
+}

@@ -11,7 +11,8 @@
 //! - Shared layer: [`auth`] (who is calling), [`accounts`] (creating and purging accounts),
 //!   [`credentials`] (password checks and their limit), [`invites`], [`session`] (the user JWT and
 //!   access token), [`templates`], [`one_time_code`], [`limits`], [`listing`].
-//! - Records and keys: [`app`], [`user`], [`metadata`], [`repo`], [`keys`], [`html`].
+//! - Records and keys: [`app`], [`user`], [`metadata`], [`repo`], [`keys`], [`html`]; the
+//!   request's [`context`].
 
 pub mod accounts;
 pub mod admin;
@@ -19,6 +20,7 @@ pub mod anonymous;
 pub mod app;
 pub mod application;
 pub mod auth;
+pub mod context;
 pub mod credentials;
 pub mod delete_account;
 pub mod html;
@@ -41,13 +43,4 @@ pub mod templates;
 pub mod user;
 pub mod user_name;
 
-/// What a use case needs to know about the request besides its fields and credentials; built
-/// once per request by the wire extractor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestContext {
-    /// The base URL links and issuers are built on: the configured public URL, else the origin
-    /// the client addressed.
-    pub base_url: String,
-    /// The client's address, for per-address limits.
-    pub client_ip: String,
-}
+pub use context::RequestContext;

@@ -44,6 +44,8 @@ impl SqliteStore {
     /// Opens (creating if needed) a store file in WAL mode, so the local runner keeps its state
     /// across restarts and readers in other processes do not block the writer.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        restrict_to_owner(path)
+            .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
         let conn = Connection::open(path).map_err(backend)?;
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
             .map_err(backend)?;
@@ -358,6 +360,23 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
             counter,
         })
     })())
+}
+
+/// Creates the database file owner-only (0600) before SQLite opens it, and narrows an existing
+/// one: it holds password hashes, pending codes' digests and the app settings. SQLite gives its
+/// `-wal` and `-shm` files the database file's permissions.
+fn restrict_to_owner(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {

@@ -5,46 +5,65 @@ use axum::http::{HeaderMap, Method, header};
 
 use super::body::Fields;
 use crate::AppState;
-use crate::domain::RequestContext;
 use crate::domain::auth::Credentials;
+use crate::domain::context::{ClientAddress, RequestContext};
 use crate::error::Error;
 
 /// Bodies above this size are refused with 616 before they are parsed (the original's limit).
 pub const BODY_LIMIT_BYTES: usize = 100 * 1024;
 
-/// A decoded end-user request: fields, credentials and the request context.
+/// A decoded end-user request: fields, credentials and the request's context.
 #[derive(Debug, Clone)]
 pub struct WireRequest {
     /// Body fields (POST) or query fields (GET).
     pub fields: Fields,
     /// Token carriers.
     pub credentials: Credentials,
-    /// Base URL and client address, built once per request.
+    /// Base URL and client address, from trusted sources only (see [`RequestContext`]).
     pub context: RequestContext,
 }
 
-/// The client's address, for per-address limits: API Gateway's `sourceIp` in Lambda, the peer
-/// address locally (never a client-supplied header, which would make limits bypassable).
-fn client_ip(parts: &axum::http::request::Parts) -> String {
-    use lambda_http::request::RequestContext;
-    match parts.extensions.get::<RequestContext>() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => {
-            if let Some(ip) = &ctx.http.source_ip {
-                return ip.clone();
-            }
-        }
-        Some(RequestContext::ApiGatewayV1(ctx)) => {
-            if let Some(ip) = &ctx.identity.source_ip {
-                return ip.clone();
-            }
-        }
-        _ => {}
+/// The client's address: API Gateway's `sourceIp` in Lambda, the socket peer locally; never a
+/// client-supplied header such as `X-Forwarded-For`, which would make limits bypassable.
+fn client_address(parts: &axum::http::request::Parts) -> ClientAddress {
+    use lambda_http::request::RequestContext as Gateway;
+    let from_gateway = match parts.extensions.get::<Gateway>() {
+        Some(Gateway::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        Some(Gateway::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
+        _ => None,
+    };
+    match from_gateway {
+        Some(ip) => ClientAddress::from_ip_text(Some(&ip)),
+        None => match parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        {
+            Some(peer) => ClientAddress::from_ip(peer.0.ip()),
+            None => ClientAddress::from_ip_text(None),
+        },
     }
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The base URL links and issuers are built on: the configured public URL; else, in Lambda, API
+/// Gateway's own `domainName` (and a named stage); else the local default. Never `Host` or
+/// `X-Forwarded-*`: a client could point email links and the JWT issuer at its own domain.
+fn base_url(parts: &axum::http::request::Parts, state: &AppState) -> String {
+    use lambda_http::request::RequestContext as Gateway;
+    if let Some(url) = &state.config.public_url {
+        return url.clone();
+    }
+    let (domain, stage) = match parts.extensions.get::<Gateway>() {
+        Some(Gateway::ApiGatewayV2(ctx)) => (ctx.domain_name.clone(), ctx.stage.clone()),
+        Some(Gateway::ApiGatewayV1(ctx)) => (ctx.domain_name.clone(), ctx.stage.clone()),
+        _ => (None, None),
+    };
+    match domain.filter(|d| !d.is_empty()) {
+        Some(domain) => match stage.filter(|s| !s.is_empty() && s != "$default") {
+            Some(stage) => format!("https://{domain}/{stage}"),
+            None => format!("https://{domain}"),
+        },
+        None => crate::state::LOCAL_BASE_URL.to_owned(),
+    }
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -56,19 +75,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn origin_of(headers: &HeaderMap) -> String {
-    let host = header_text(headers, "x-forwarded-host")
-        .or_else(|| header_text(headers, header::HOST.as_str()))
-        .unwrap_or_else(|| "localhost".to_owned());
-    let local =
-        host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]");
-    let scheme = header_text(headers, "x-forwarded-proto")
-        .unwrap_or_else(|| if local { "http" } else { "https" }.to_owned());
-    format!("{scheme}://{host}")
-}
-
-/// The request context: the configured public URL, else the `scheme://host` the client used
-/// (for links and issuer URLs), and the client's address.
+/// The request's context: what a route that reads no fields (the issuer, the admin API) needs.
 impl FromRequestParts<AppState> for RequestContext {
     type Rejection = Error;
 
@@ -81,10 +88,7 @@ impl FromRequestParts<AppState> for RequestContext {
 }
 
 fn context(parts: &axum::http::request::Parts, state: &AppState) -> RequestContext {
-    RequestContext {
-        base_url: state.base_url(&origin_of(&parts.headers)),
-        client_ip: client_ip(parts),
-    }
+    RequestContext::new(base_url(parts, state), client_address(parts))
 }
 
 impl FromRequest<AppState> for WireRequest {
