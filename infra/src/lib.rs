@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use keyturn::AppState;
+use keyturn::error::Context as _;
 use keyturn::wire::Reply;
 
 /// Whether `Host` names this machine's loopback (any port) or the configured public host. The
@@ -46,9 +47,7 @@ async fn outbox(
         return Err(keyturn::Error::RouteNotFound);
     }
     let messages = match &state.outbox {
-        Some(o) => o
-            .list()
-            .map_err(|e| keyturn::Error::Internal(e.to_string()))?,
+        Some(o) => o.list().context("list the outbox")?,
         None => Vec::new(),
     };
     Ok(Reply::Json(serde_json::json!({ "messages": messages })))

@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Result};
 
 /// What a service token may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +86,7 @@ impl ServiceTokens {
     /// Signs `claims` (which must carry the right `purpose`).
     pub fn issue<C: Serialize>(&self, claims: &C) -> Result<String> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .map_err(|e| Error::Internal(format!("service token: {e}")))
+            .context("sign service token")
     }
 
     /// The claims of a genuine token of `purpose`, or `None`. Expiry is enforced when the

@@ -58,24 +58,12 @@ pub fn creation(user: &User) -> Result<(Transaction, OpTag)> {
     Ok((tx, claim))
 }
 
-/// Deletes `user` (last read at `version`) and everything keyed to them in one transaction,
-/// retrying when the user record changed meanwhile.
-pub async fn purge(state: &AppState, user: User, version: u64) -> Result<()> {
-    let (user_id, first) = (
-        user.user_id.clone(),
-        std::sync::Mutex::new(Some((user, version))),
-    );
-    let (user_id, first) = (&user_id, &first);
+/// Deletes the user and everything keyed to them in one transaction, re-reading the user and
+/// trying again when the record changed meanwhile. A user already gone is the outcome wanted.
+pub async fn purge(state: &AppState, user_id: &str) -> Result<()> {
     retry_on_conflict("user being deleted", || async move {
-        // The caller's read first, then a fresh one after each conflict.
-        let given = first.lock().ok().and_then(|mut f| f.take());
-        let (user, version) = match given {
-            Some(given) => given,
-            None => match repo::load_user(state, user_id).await? {
-                Some(fresh) => fresh,
-                // Deleted concurrently: the outcome the caller wanted.
-                None => return Ok(Attempt::Done(())),
-            },
+        let Some((user, version)) = repo::load_user(state, user_id).await? else {
+            return Ok(Attempt::Done(()));
         };
         let ops = purge_ops(state, &user, version).await?;
         let deleted = state.store.transact(ops).await;
@@ -108,7 +96,7 @@ async fn purge_ops(state: &AppState, user: &User, version: u64) -> Result<Vec<Wr
             .map(|k| WriteOp::Delete(k, Condition::Any)),
     );
     if ops.len() > MAX_TRANSACT_OPS {
-        return Err(Error::Internal(format!(
+        return Err(Error::internal(format!(
             "account of {} spans {} items, more than one transaction holds",
             user.user_id,
             ops.len()

@@ -117,9 +117,7 @@ async fn create(state: &AppState, app: &App, handle: &str, client_ip: &str) -> R
         Err(StoreError::Conflict { op }) if op == claim => {
             match repo::find_user_by_handle(state, &app.app_id, handle).await? {
                 Some((existing, _)) => Ok(existing),
-                None => Err(Error::Internal(
-                    "anonymous handle claimed without a user".into(),
-                )),
+                None => Err(Error::internal("anonymous handle claimed without a user")),
             }
         }
         Err(e) => Err(e.into()),

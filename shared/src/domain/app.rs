@@ -151,7 +151,7 @@ impl Settings {
     pub fn patched(&self, patch: &serde_json::Map<String, serde_json::Value>) -> Result<Self> {
         let mut current = match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(m)) => m,
-            _ => return Err(Error::Internal("settings serialise".into())),
+            _ => return Err(Error::internal("settings do not serialise to an object")),
         };
         for (k, v) in patch {
             current.insert(k.clone(), v.clone());

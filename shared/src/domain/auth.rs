@@ -110,6 +110,20 @@ pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<C
     })
 }
 
+/// The caller's record as stored now, while the caller's session is still valid and the user
+/// active (405 otherwise: a revocation, suspension or deletion landed meanwhile).
+pub async fn fresh_caller(state: &AppState, caller: &Caller) -> Result<(User, u64)> {
+    match repo::load_user(state, &caller.user.user_id).await? {
+        Some((user, version))
+            if user.accepts_session(caller.epoch, &caller.sid)
+                && user.status == UserStatus::Active =>
+        {
+            Ok((user, version))
+        }
+        _ => Err(Error::InvalidAccessToken),
+    }
+}
+
 /// [`repo::update_user`] for the caller's own record: the change applies only while the caller's
 /// session is still valid and the user active (a revocation or suspension that lands meanwhile
 /// turns into 405).

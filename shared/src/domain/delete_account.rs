@@ -43,5 +43,5 @@ pub async fn delete_account(
     if named != caller.user.handle || !credentials::proves(state, &caller.user, &password).await {
         return Err(Error::InvalidCredentials);
     }
-    accounts::purge(state, caller.user, caller.version).await
+    accounts::purge(state, &caller.user.user_id).await
 }

@@ -18,7 +18,7 @@
 //!   late registration is told 411 (expired) rather than 602.
 //! - The email goes out in the inviter's locale (the best guess for a person they know), falling
 //!   back to English through the template lookup; admin invites may name a locale.
-//! - Invites a user may send are limited ([`crate::domain::invite::SENT_LIMIT`]), so an account
+//! - Invites a user may send are limited (`invite::SENT_LIMIT`), so an account
 //!   cannot be used to spam arbitrary addresses.
 
 use serde::{Deserialize, Serialize};

@@ -70,6 +70,6 @@ pub async fn public_key_pem(state: &AppState, app_id: &str) -> Result<Pem> {
     let key = app
         .public_keys
         .first()
-        .ok_or_else(|| Error::Internal("app without keys".into()))?;
+        .ok_or_else(|| Error::internal("app without keys"))?;
     Ok(Pem(key.pem.clone()))
 }

@@ -103,7 +103,7 @@ pub async fn forgot_password(
     .await
     {
         // Answering 500 here (and `true` for unknown handles) would reveal the account.
-        tracing::error!(error = %e, app_id = %app.app_id, "reset mail not sent");
+        tracing::error!(error = %e.report(), app_id = %app.app_id, "reset mail not sent");
     }
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "password reset requested");
     Ok(())

@@ -8,12 +8,12 @@ use crate::AppState;
 use crate::domain::app::App;
 use crate::domain::keys;
 use crate::domain::user::{Handle, User};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::store::{Condition, Item, Key, StoreError};
 
 /// Serialises a record into an item at `key` with the given version.
 pub fn item<T: Serialize>(key: Key, record: &T, version: u64) -> Result<Item> {
-    let data = serde_json::to_value(record).map_err(|e| Error::Internal(format!("encode: {e}")))?;
+    let data = serde_json::to_value(record).context("encode a record")?;
     let mut item = Item::new(key, data);
     item.version = version;
     Ok(item)
@@ -22,7 +22,7 @@ pub fn item<T: Serialize>(key: Key, record: &T, version: u64) -> Result<Item> {
 /// Decodes an item's record.
 pub fn record<T: DeserializeOwned>(item: &Item) -> Result<T> {
     serde_json::from_value(item.data.clone())
-        .map_err(|e| Error::Internal(format!("decode {}/{}: {e}", item.key.pk, item.key.sk)))
+        .context(format!("decode {}/{}", item.key.pk, item.key.sk))
 }
 
 /// The item of an app record.
@@ -89,7 +89,7 @@ pub async fn find_user_by_handle(
         .data
         .get("userId")
         .and_then(|v| v.as_str())
-        .ok_or_else(|| Error::Internal("handle claim without userId".into()))?;
+        .ok_or_else(|| Error::internal("handle claim without userId"))?;
     load_user(state, user_id).await
 }
 
@@ -147,7 +147,7 @@ where
             return Ok(value);
         }
     }
-    Err(Error::Internal(format!("{what} kept changing")))
+    Err(Error::internal(format!("{what} kept changing")))
 }
 
 /// Maps a plain conditional write's outcome to an [`Attempt`].

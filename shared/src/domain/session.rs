@@ -11,7 +11,7 @@ use crate::domain::app::App;
 use crate::domain::metadata::{get_path, set_path};
 use crate::domain::user::User;
 use crate::domain::{keys, repo};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 
 async fn current_key(state: &AppState, app: &App) -> Result<(EncodingKey, String)> {
@@ -20,11 +20,10 @@ async fn current_key(state: &AppState, app: &App) -> Result<(EncodingKey, String
         .secrets
         .get(&name)
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?
-        .ok_or_else(|| Error::Internal(format!("signing key of app {} missing", app.app_id)))?;
+        .context(format!("read the signing key of app {}", app.app_id))?
+        .ok_or_else(|| Error::internal(format!("signing key of app {} missing", app.app_id)))?;
     let ring = KeyRing::from_secret(&raw)?;
-    let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes())
-        .map_err(|e| Error::Internal(format!("signing key: {e}")))?;
+    let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes()).context("signing key")?;
     Ok((key, ring.current.kid))
 }
 
@@ -91,8 +90,7 @@ pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> 
     let (key, kid) = current_key(state, app).await?;
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid);
-    let jwt = jsonwebtoken::encode(&header, &claims, &key)
-        .map_err(|e| Error::Internal(format!("sign user jwt: {e}")))?;
+    let jwt = jsonwebtoken::encode(&header, &claims, &key).context("sign user jwt")?;
     let sid = state.codes.random_hex(8);
     let access = state.tokens.issue(&ServiceTokens::access_claims(
         &app.app_id,

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::domain::app::App;
 use crate::domain::html::{escape, render};
 use crate::domain::repo;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::mail::{Channel, Message};
 use crate::store::{Condition, Key};
 
@@ -259,7 +259,7 @@ pub async fn send(
         .mailer
         .send(&message)
         .await
-        .map_err(|e| Error::Internal(format!("{} mail: {e}", name.wire())))
+        .context(format!("send {} mail", name.wire()))
 }
 
 /// Sends the welcome email; a lost welcome mail is logged, never fails the request.
@@ -278,7 +278,7 @@ pub async fn send_welcome(state: &AppState, app: &App, locale: &str, handle: &st
     )
     .await
     {
-        tracing::warn!(error = %e, "welcome mail not sent");
+        tracing::warn!(error = %e.report(), "welcome mail not sent");
     }
 }
 

@@ -9,13 +9,10 @@
 
 use crate::AppState;
 use crate::domain::auth::{self, Caller, Credentials};
-use crate::domain::user::UserStatus;
+use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::{keys, repo};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError, WriteOp};
-
-/// How often a lost race on the user record (not on the name) is retried.
-const ATTEMPTS: usize = 8;
+use crate::store::{Condition, StoreError, Transaction, WriteOp};
 
 /// A username: trimmed, lower-cased, 3 to 32 of `a-z 0-9 _ . -`.
 ///
@@ -62,8 +59,9 @@ async fn caller_with_user_names(state: &AppState, creds: &Credentials) -> Result
 pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> Result<()> {
     let caller = caller_with_user_names(state, creds).await?;
     let name = UserName::parse(raw)?;
-    let (mut user, mut version) = (caller.user.clone(), caller.version);
-    for _ in 0..ATTEMPTS {
+    let (caller, name) = (&caller, &name);
+    retry_on_conflict("user record", || async move {
+        let (user, version) = auth::fresh_caller(state, caller).await?;
         if user.user_name.is_some() {
             return Err(Error::invalid("user already has a user name"));
         }
@@ -75,34 +73,22 @@ pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> 
         let mut next = user.clone();
         next.user_name = Some(name.as_str().to_owned());
         next.updated_at = state.clock.now_ms();
-        let ops = vec![
-            WriteOp::Put(claim, Condition::Absent),
-            WriteOp::Put(
-                repo::user_item(&next, version + 1)?,
-                Condition::Version(version),
-            ),
-        ];
-        match state.store.transact(ops).await {
-            Ok(()) => return Ok(()),
-            Err(StoreError::Conflict { op: Some(0) }) => return Err(Error::UserNameTaken),
-            Err(StoreError::Conflict { .. }) => {
-                // The user record changed underneath (another profile edit): decide again on
-                // the fresh record, which may now hold a name.
-                (user, version) = repo::load_user(state, &caller.user.user_id)
-                    .await?
-                    .ok_or(Error::InvalidAccessToken)?;
-                if !user.accepts_session(caller.epoch, &caller.sid)
-                    || user.status != UserStatus::Active
-                {
-                    return Err(Error::InvalidAccessToken);
-                }
-            }
-            Err(e) => return Err(e.into()),
+        let mut tx = Transaction::new();
+        let unclaimed = tx.push(WriteOp::Put(claim, Condition::Absent));
+        tx.push(WriteOp::Put(
+            repo::user_item(&next, version + 1)?,
+            Condition::Version(version),
+        ));
+        match state.store.transact(tx.into_ops()).await {
+            Ok(()) => Ok(Attempt::Done(())),
+            Err(StoreError::Conflict { op }) if op == unclaimed => Err(Error::UserNameTaken),
+            // The user record changed underneath (another profile edit): decide again on the
+            // fresh record, which may now hold a name.
+            Err(StoreError::Conflict { .. }) => Ok(Attempt::Conflict),
+            Err(e) => Err(e.into()),
         }
-    }
-    Err(Error::Internal(
-        "user record kept changing during setUserName".into(),
-    ))
+    })
+    .await
 }
 
 /// Whether a username is free.

@@ -53,7 +53,7 @@ impl IntoResponse for Error {
         let wire = self.wire();
         match &self {
             // The detail goes to the log only; the client gets a generic 500.
-            Error::Internal(detail) => tracing::error!(%detail, "internal error"),
+            Error::Internal { .. } => tracing::error!(error = %self.report(), "internal error"),
             other => tracing::info!(code = wire.code, error = %other, "request refused"),
         }
         let body = serde_json::json!({ "code": wire.code, "message": wire.message });

@@ -11,7 +11,7 @@ use crate::crypto::signing_key::{self, Bits, KeyRing};
 use crate::domain::RequestContext;
 use crate::domain::app::{App, AppStatus, Settings};
 use crate::domain::repo::{self, retry_on_conflict};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 use crate::store::Condition;
 
@@ -97,7 +97,7 @@ pub async fn create_app(
     let settings = Settings::default().patched(&req.settings)?;
     let (private, public) = tokio::task::spawn_blocking(|| signing_key::generate(Bits::Rsa2048))
         .await
-        .map_err(|e| Error::Internal(format!("keygen task: {e}")))??;
+        .context("keygen task")??;
     let now = state.clock.now_ms();
     let app = App {
         app_id: state.codes.random_hex(16),
@@ -118,7 +118,7 @@ pub async fn create_app(
             &KeyRing::new(private).to_secret()?,
         )
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+        .context("store the app's key ring")?;
     state
         .store
         .put(repo::app_item(&app, 1)?, Condition::Absent)

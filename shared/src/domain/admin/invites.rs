@@ -63,7 +63,7 @@ pub async fn create(state: &AppState, app_id: &str, req: InviteRequest) -> Resul
         }
         Outcome::AlreadyRegistered => Err(Error::HandleTaken),
         // Unreachable for the admin, who may replace any invite; kept exhaustive.
-        Outcome::HeldByAnother => Err(Error::Internal("admin invite was refused".into())),
+        Outcome::HeldByAnother => Err(Error::internal("admin invite was refused")),
     }
 }
 

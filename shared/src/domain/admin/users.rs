@@ -135,8 +135,8 @@ pub async fn act(
 
 /// `DELETE /admin/apps/{appId}/users/{userId}`: the same cleanup as `deleteAccount`.
 pub async fn delete_user(state: &AppState, app_id: &str, user_id: &str) -> Result<()> {
-    let (user, version) = load(state, app_id, user_id).await?;
-    accounts::purge(state, user, version).await?;
+    load(state, app_id, user_id).await?;
+    accounts::purge(state, user_id).await?;
     tracing::info!(%app_id, %user_id, "admin: user deleted");
     Ok(())
 }
