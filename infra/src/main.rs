@@ -50,18 +50,13 @@ fn main() -> ExitCode {
             data_dir,
             public,
         } => {
-            if !addr.ip().is_loopback() {
-                if !public {
-                    eprintln!(
-                        "keyturn: {addr} is not a loopback address; pass --public to serve the \
-                         local stack (and its outbox of codes) to other machines"
-                    );
+            match keyturn_infra::serve::check_bind(addr, public) {
+                Ok(None) => {}
+                Ok(Some(warning)) => eprintln!("keyturn: {warning}"),
+                Err(refusal) => {
+                    eprintln!("keyturn: {refusal}");
                     return ExitCode::FAILURE;
                 }
-                eprintln!(
-                    "keyturn: WARNING: serving on {addr}, reachable from other machines; this \
-                     is a development server whose outbox shows every code it sends"
-                );
             }
             match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir)) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,24 @@ use std::path::Path;
 use keyturn::AppState;
 use keyturn::state::Config;
 
+/// Whether `keyturn serve` may listen on `addr`: a loopback address always; any other only with
+/// `--public`, and then with a warning to print (the outbox shows every code the stack sends).
+pub fn check_bind(addr: SocketAddr, public: bool) -> Result<Option<String>, String> {
+    if addr.ip().is_loopback() {
+        return Ok(None);
+    }
+    if !public {
+        return Err(format!(
+            "{addr} is not a loopback address; pass --public to serve the local stack (and its \
+             outbox of codes) to other machines"
+        ));
+    }
+    Ok(Some(format!(
+        "WARNING: serving on {addr}, reachable from other machines; this is a development \
+         server whose outbox shows every code it sends"
+    )))
+}
+
 /// Starts the local stack and serves until Ctrl-C.
 pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
     let mut config = Config::from_env();
@@ -45,17 +63,27 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
         "keyturn: serving on http://{addr} (data in {}); outbox at http://{addr}/local/outbox",
         data_dir.display()
     );
+    serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Serves the local app on `listener` until `shutdown` completes, with each connection's peer
+/// address attached to its requests (it feeds the per-address limits).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
     let app = crate::local_app(state);
     axum::serve(
         listener,
-        // The peer address feeds per-address limits.
         axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
             SocketAddr,
         >(app),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown)
     .await
     .map_err(|e| format!("serve: {e}"))
 }

@@ -77,3 +77,49 @@ mod tests {
         assert_eq!(c.now_secs(), 15);
     }
 }
+
+/// A running estimate of how long one kind of work takes in this process (an exponentially
+/// weighted mean), so a path that skips the work can take as long as one that does it.
+///
+/// `forgotPassword` uses it: for a known handle it sends a mail, for an unknown one it waits the
+/// estimate instead, so response times do not tell accounts apart. Waiting before answering
+/// (not after) holds in Lambda too, where work after the response is frozen.
+#[derive(Debug, Default)]
+pub struct Pace {
+    micros: std::sync::atomic::AtomicU64,
+}
+
+impl Pace {
+    /// Folds one measured duration into the estimate (weight 1/8).
+    pub fn record(&self, took: std::time::Duration) {
+        let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let _ = self
+            .micros
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some(if old == 0 {
+                    sample
+                } else {
+                    old - old / 8 + sample / 8
+                })
+            });
+    }
+
+    /// The current estimate (zero until something was recorded).
+    pub fn estimate(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.micros.load(Ordering::Relaxed))
+    }
+
+    /// Waits as long as the work is estimated to take. The timer wheel rounds up to whole
+    /// milliseconds, so a shorter estimate is waited out by yielding to other tasks instead.
+    pub async fn wait(&self) {
+        let estimate = self.estimate();
+        if estimate >= std::time::Duration::from_millis(2) {
+            tokio::time::sleep(estimate).await;
+            return;
+        }
+        let started = std::time::Instant::now();
+        while started.elapsed() < estimate {
+            tokio::task::yield_now().await;
+        }
+    }
+}

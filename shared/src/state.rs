@@ -99,6 +99,8 @@ pub struct Inner {
     pub passwords: Passwords,
     /// Deployment settings.
     pub config: Config,
+    /// How long sending a reset mail takes here (see [`crate::clock::Pace`]).
+    pub reset_mail_pace: crate::clock::Pace,
 }
 
 impl std::ops::Deref for AppState {
@@ -161,6 +163,7 @@ impl AppState {
             code_hasher: CodeHasher::new(derive_key(master, "one-time-codes")),
             passwords,
             config,
+            reset_mail_pace: crate::clock::Pace::default(),
         })))
     }
 

@@ -12,9 +12,11 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
         password: req.fields.required("password")?,
         new_password: req.fields.required("newPassword")?,
     };
-    Ok(password::change_password(&state, &req.credentials, input)
-        .await?
-        .into())
+    Ok(
+        password::change_password(&state, &req.credentials, input, &req.context)
+            .await?
+            .into(),
+    )
 }
 
 /// This function's routes.

@@ -14,7 +14,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
         token: req.fields.text("token")?,
     };
     Ok(
-        delete_account::delete_account(&state, &req.credentials, input)
+        delete_account::delete_account(&state, &req.credentials, input, &req.context)
             .await?
             .into(),
     )

@@ -11,9 +11,11 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
     let input = ForgotRequest {
         handle: req.fields.required("handle")?,
     };
-    Ok(password::forgot_password(&state, &req.credentials, input)
-        .await?
-        .into())
+    Ok(
+        password::forgot_password(&state, &req.credentials, input, &req.context)
+            .await?
+            .into(),
+    )
 }
 
 /// This function's routes.

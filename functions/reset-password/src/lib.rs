@@ -13,9 +13,11 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
         password: req.fields.required("password")?,
         code: req.fields.required("code")?,
     };
-    Ok(password::reset_password(&state, &req.credentials, input)
-        .await?
-        .into())
+    Ok(
+        password::reset_password(&state, &req.credentials, input, &req.context)
+            .await?
+            .into(),
+    )
 }
 
 /// This function's routes.

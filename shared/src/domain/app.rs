@@ -59,6 +59,9 @@ fn default_flow() -> SignupFlow {
 fn default_two_factor() -> TwoFactor {
     TwoFactor::None
 }
+fn default_mail_daily_limit() -> i64 {
+    crate::domain::limits::DEFAULT_DAILY_MESSAGES
+}
 
 /// Every developer-editable setting, under its Cosync wire name (see the README).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -131,6 +134,10 @@ pub struct Settings {
     /// Free-form app data passed through to clients.
     #[serde(default)]
     pub app_data: Option<serde_json::Value>,
+    /// Emails the app may send per UTC day (signup, reset, invite, notices), so a script cannot
+    /// burn the deployment's SES quota and reputation through one app.
+    #[serde(default = "default_mail_daily_limit")]
+    pub mail_daily_limit: i64,
 }
 
 impl Default for Settings {
@@ -185,6 +192,9 @@ impl Settings {
             return Err(Error::invalid(format!(
                 "locale {bad:?} must be two upper-case letters"
             )));
+        }
+        if !(0..=10_000_000).contains(&self.mail_daily_limit) {
+            return Err(Error::invalid("mailDailyLimit must be 0..=10000000"));
         }
         if self.password_min_length > 128 {
             return Err(Error::invalid("passwordMinLength must be at most 128"));

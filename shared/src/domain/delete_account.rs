@@ -4,7 +4,8 @@
 
 use crate::AppState;
 use crate::domain::auth::{self, Credentials};
-use crate::domain::{accounts, credentials, repo};
+use crate::domain::context::RequestContext;
+use crate::domain::{accounts, password_guard, repo};
 use crate::error::{Error, Result};
 
 /// A delete-account request as the wire delivers it.
@@ -24,6 +25,7 @@ pub async fn delete_account(
     state: &AppState,
     creds: &Credentials,
     req: DeleteRequest,
+    ctx: &RequestContext,
 ) -> Result<()> {
     let caller = auth::user_from_access(state, creds).await?;
     let (handle, password) = match (req.handle, req.password, req.token) {
@@ -38,10 +40,13 @@ pub async fn delete_account(
     };
     let app = &caller.app;
     let named = repo::login_handle(state, app, &handle).await?;
-    credentials::count_try(state, &app.app_id, &caller.user.handle).await?;
+    let guard = password_guard::enter(state, &app.app_id, &caller.user.handle, &ctx.client).await?;
     // Another account's handle, or a wrong password: the same 600.
-    if named != caller.user.handle || !credentials::proves(state, &caller.user, &password).await {
+    if named != caller.user.handle || !password_guard::proves(state, &caller.user, &password).await
+    {
+        guard.failed().await;
         return Err(Error::InvalidCredentials);
     }
+    guard.passed(state).await;
     accounts::purge(state, &caller.user.user_id).await
 }

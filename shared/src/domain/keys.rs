@@ -10,22 +10,27 @@
 //! | pending invite | `APP#<appId>#H#<handle>` | `INVITE` | `APP#<appId>#INVITES` / `<handle>` |
 //! | invite code attempts | `APP#<appId>#H#<handle>` | `INVITE#TRIES` | – |
 //! | pending password reset | `APP#<appId>#H#<handle>` | `RESET` | – |
-//! | reset code attempts / reset emails | `APP#<appId>#H#<handle>` | `RESET#TRIES` / `RESET#MAILS` | – |
+//! | reset code attempts (per code / per day over all codes) | `APP#<appId>#H#<handle>` | `RESET#TRIES` / `RESET#DAY` | – |
 //! | invites sent by a user (limit) | `USER#<userId>` | `INVITES#SENT` | – |
 //! | anonymous logins per client IP (limit) | `APP#<appId>#IP#<ip>` | `ANON` | – |
 //! | message template | `APP#<appId>` | `TEMPLATE#<locale>#<name>` | – |
 //! | pending signup | `APP#<appId>#H#<handle>` | `SIGNUP` | – |
 //! | signup code attempts | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` | – |
-//! | signup emails sent (limit) | `APP#<appId>#H#<handle>` | `SIGNUP#MAILS` | – |
-//! | failed logins (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
+//! | failed logins over all addresses (ceiling) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
+//! | failed logins from one address (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES#<addr>` | – |
+//! | mails of one flow to one canonical mailbox (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS` / `RESET#MAILS` / `INVITE#MAILS` | – |
+//! | requests of one flow from one client address (limit) | `APP#<appId>#IP#<addr>` | `LIMIT#<flow>` | – |
+//! | one shard of an app's daily message budget | `APP#<appId>#BUDGET#<channel>#<0..15>` | `DAY#<day>` | – |
 //! | admin key hash (local runner) | `KEYTURN` | `ADMINKEY` | – |
 //!
 //! Everything keyed to a handle lives in that handle's partition, so deleting an account finds
 //! it all with one query.
 //!
-//! Why: every write an end user causes lands in a partition of its own user or handle, so no
-//! partition takes writes in proportion to an app's whole traffic, however many millions of
-//! users it has. Uniqueness of a handle per app is the conditional create of its claim item
+//! Why: every write an end user causes lands in a partition of its own user, handle, mailbox or
+//! client address, so no partition takes writes in proportion to an app's whole traffic, however
+//! many millions of users it has. The one app-wide counter, the daily message budget, is split
+//! over 16 shard partitions (a send picks one at random), so it takes 16 times the write rate
+//! one DynamoDB partition allows (about 1,000 writes a second each). Uniqueness of a handle per app is the conditional create of its claim item
 //! (never read-then-write). App-wide listings go through the sparse secondary index, which only
 //! user and app records enter; hot-changing data (last login, counters) lives in separate items
 //! so logins never rewrite the indexed user record.
@@ -76,11 +81,6 @@ pub fn signup_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "SIGNUP#TRIES")
 }
 
-/// Signup emails sent to a handle in the current window.
-pub fn signup_mails(app_id: &str, handle: &str) -> Key {
-    Key::new(handle_pk(app_id, handle), "SIGNUP#MAILS")
-}
-
 /// Failed logins of a handle in the current lockout window.
 pub fn login_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "LOGIN#TRIES")
@@ -124,11 +124,6 @@ pub fn reset(app_id: &str, handle: &str) -> Key {
 /// Attempts at a reset code.
 pub fn reset_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "RESET#TRIES")
-}
-
-/// Reset emails sent to a handle in the current window.
-pub fn reset_mails(app_id: &str, handle: &str) -> Key {
-    Key::new(handle_pk(app_id, handle), "RESET#MAILS")
 }
 
 /// Invites a user sent in the current window.

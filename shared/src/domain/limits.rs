@@ -63,11 +63,12 @@ impl AddressFlow {
     }
 }
 
-/// Counts a hit on `key`; refuses with 615 (and the seconds until the window ends) past `max`.
-pub async fn hit(state: &AppState, key: &Key, limit: Limit) -> Result<()> {
+/// Counts a hit on `key` and returns the count so far; refuses with 615 (and the seconds until
+/// the window ends) past `max`.
+pub async fn hit(state: &AppState, key: &Key, limit: Limit) -> Result<i64> {
     let until = state.clock.now_secs() + limit.window_secs;
     match state.store.add(key, 1, Some(limit.max), Some(until)).await {
-        Ok(_) => Ok(()),
+        Ok(count) => Ok(count),
         Err(StoreError::LimitReached) => Err(Error::RateLimited {
             retry_after_secs: retry_after(state, key).await,
         }),
@@ -98,6 +99,7 @@ pub async fn hit_address(
         flow.limit(),
     )
     .await
+    .map(drop)
 }
 
 /// Gives back the hit of a check that succeeded (see [`give_back`]).

@@ -2,15 +2,15 @@
 //!
 //! Until the password is proven the answer is 600 for an unknown user, a wrong password and a
 //! suspended account alike, and an unknown user costs one dummy Argon2 verify, so neither
-//! status nor timing reveals which accounts exist. Failed tries per handle are limited: after
-//! [`credentials::PASSWORD_LIMIT`] the handle is locked (615 with `Retry-After`).
+//! status nor timing reveals which accounts exist. Failed tries are limited per handle and client
+//! address, per handle and per address (see [`password_guard`]; then 615 with `Retry-After`).
 
 use crate::AppState;
 use crate::domain::auth::Credentials;
-use crate::domain::limits;
+use crate::domain::context::RequestContext;
 use crate::domain::session::Session;
 use crate::domain::user::{ClientPassword, UserStatus};
-use crate::domain::{RequestContext, auth, credentials, keys, repo, session};
+use crate::domain::{auth, keys, password_guard, repo, session};
 use crate::error::{Error, Result};
 
 /// A login request as the wire delivers it.
@@ -31,17 +31,19 @@ pub async fn login(
 ) -> Result<Session> {
     let app = auth::app_from_token(state, creds).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
-    // A success clears the counter.
-    let tries = credentials::count_try(state, &app.app_id, &handle).await?;
+    let guard = password_guard::enter(state, &app.app_id, &handle, &ctx.client).await?;
     let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, &handle).await? else {
         let password = ClientPassword::parse(&req.password).ok();
         let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
-        return Err(unknown_user(state, &app.app_id, &handle, secret).await);
+        let refusal = unknown_user(state, &app.app_id, &handle, secret).await;
+        guard.failed().await;
+        return Err(refusal);
     };
-    if !credentials::proves(state, &user, &req.password).await {
+    if !password_guard::proves(state, &user, &req.password).await {
+        guard.failed().await;
         return Err(Error::InvalidCredentials);
     }
-    limits::clear(state, &tries).await;
+    guard.passed(state).await;
     if user.status == UserStatus::Suspended {
         return Err(Error::UserSuspended);
     }

@@ -9,8 +9,9 @@
 //!   [`delete_account`], [`profile`], [`user_name`], [`invite`], [`register`], [`issuer`], and the
 //!   admin API under [`admin`].
 //! - Shared layer: [`auth`] (who is calling), [`accounts`] (creating and purging accounts),
-//!   [`credentials`] (password checks and their limit), [`invites`], [`session`] (the user JWT and
-//!   access token), [`templates`], [`one_time_code`], [`limits`], [`listing`].
+//!   [`password_guard`] (password checks and their limits), [`invites`], [`reset_code`],
+//!   [`session`] (the user JWT and access token), [`templates`], [`one_time_code`], [`limits`],
+//!   [`listing`].
 //! - Records and keys: [`app`], [`user`], [`metadata`], [`repo`], [`keys`], [`html`]; the
 //!   request's [`context`].
 
@@ -21,7 +22,6 @@ pub mod app;
 pub mod application;
 pub mod auth;
 pub mod context;
-pub mod credentials;
 pub mod delete_account;
 pub mod html;
 pub mod invite;
@@ -34,9 +34,11 @@ pub mod login;
 pub mod metadata;
 pub mod one_time_code;
 pub mod password;
+pub mod password_guard;
 pub mod profile;
 pub mod register;
 pub mod repo;
+pub mod reset_code;
 pub mod session;
 pub mod signup;
 pub mod templates;

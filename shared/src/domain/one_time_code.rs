@@ -24,6 +24,27 @@ pub fn issue(state: &AppState, context: &str) -> Issued {
     Issued { code, hash }
 }
 
+/// The one answer to a wrong, malformed or unknown code (602): a caller that checks the format
+/// first and answers a missing record with this same error tells nobody whether a code is
+/// pending.
+pub fn wrong_code() -> Error {
+    Error::invalid("wrong code")
+}
+
+/// A wire code in its canonical six-digit form, or [`wrong_code`] when it cannot be one. Call it
+/// before any lookup, so a malformed code costs no try and reveals nothing.
+///
+/// Codes are drawn from 000000–999999, but the wire coerces a JSON number to its string form and
+/// the original compared codes as integers, so `12345` must mean `012345`: up to six digits are
+/// left-padded (the same code, never a wider match).
+pub fn parse(raw: &str) -> Result<String> {
+    let code = raw.trim();
+    if code.is_empty() || code.len() > 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(wrong_code());
+    }
+    Ok(format!("{code:0>6}"))
+}
+
 /// Checks `code` against a stored digest: 602 when malformed or wrong, 411 when expired, 614
 /// once [`MAX_TRIES`] tries were spent. Every try is counted on `tries` before comparing.
 pub async fn check(
@@ -34,15 +55,7 @@ pub async fn check(
     expires_at: i64,
     tries: &Key,
 ) -> Result<()> {
-    // Codes are drawn from 000000–999999, but the wire coerces a JSON number to its string
-    // form and the original compared codes as integers, so `12345` must mean `012345`: up to six
-    // digits are left-padded (the same code, never a wider match).
-    let code = code.trim();
-    if code.is_empty() || code.len() > 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::invalid("code must be 6 digits"));
-    }
-    let code = format!("{code:0>6}");
-    let code = code.as_str();
+    let code = parse(code)?;
     if expires_at <= state.clock.now_secs() {
         return Err(Error::CodeExpired);
     }
@@ -55,9 +68,9 @@ pub async fn check(
         Err(StoreError::LimitReached) => return Err(Error::CodeExhausted),
         Err(e) => return Err(e.into()),
     }
-    if state.code_hasher.verify(context, code, stored_hash) {
+    if state.code_hasher.verify(context, &code, stored_hash) {
         Ok(())
     } else {
-        Err(Error::invalid("wrong code"))
+        Err(wrong_code())
     }
 }

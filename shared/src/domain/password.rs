@@ -1,52 +1,41 @@
 //! Forgot, reset and change password.
 //!
 //! - `forgotPassword` answers `true` whenever the app checks pass, for known and unknown handles
-//!   alike, and counts the per-handle email limit before looking the user up, so neither the
-//!   answer nor the limit reveals which accounts exist (the original's 603 did).
-//! - A reset code follows DESIGN §4 (six CSPRNG digits, keyed hash, 30 minutes, five tries, single
-//!   use). There is at most one per handle: a new request replaces the record and its tries, so
-//!   an older (possibly leaked) code dies.
-//! - A reset writes the new hash and bumps the token epoch in the same transaction that consumes
-//!   the code, so every access token issued before is refused (405) and the code cannot be used
-//!   twice. Other fields (second factors, when they exist) are left as they are: a reset never
-//!   silently removes a factor.
-//! - A change checks the old password (wrong → 602 as in the original, but counted on the login
-//!   limit) and revokes every session except the caller's.
-
-use serde::{Deserialize, Serialize};
+//!   alike. Its limits (mails per canonical mailbox, messages per client address, the app's daily
+//!   mail budget) are counted before the user is looked up; for an unknown handle it stores a
+//!   decoy reset whose code is never sent and waits as long as a reset mail takes here, so
+//!   neither the answer, the limits, `resetPassword`'s later answers nor the timing reveal which
+//!   accounts exist (the original's 603 did).
+//! - `resetPassword` refuses a malformed code before any lookup, then counts the try on the
+//!   client address and on the handle's daily budget of [`CODE_TRIES_PER_DAY`], which new codes
+//!   do not refill (each code's own five tries do restart). A right code writes the new hash
+//!   and bumps the token epoch in the transaction that consumes the code, so every earlier
+//!   access token is refused (405) and the code cannot be used twice. Second factors are left
+//!   as they are: a reset never silently removes a factor.
+//! - A change checks the old password (wrong → 602 as in the original, but counted like a
+//!   failed login) and revokes every session except the caller's.
 
 use crate::AppState;
 use crate::domain::auth::Credentials;
-use crate::domain::limits::{self, Limit};
+use crate::domain::context::RequestContext;
+use crate::domain::limits::{self, AddressFlow, Channel, Limit, canonical_mailbox};
 use crate::domain::repo::{Attempt, retry_on_conflict};
-use crate::domain::templates::{self, TemplateName, Values};
+use crate::domain::reset_code::{self, PendingReset};
 use crate::domain::user::{ClientPassword, UserStatus};
-use crate::domain::{auth, credentials, keys, one_time_code, repo};
+use crate::domain::{auth, keys, one_time_code, password_guard, repo};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, Transaction, WriteOp};
 
-/// Reset codes live this long (DESIGN §4).
-pub const CODE_TTL_SECS: i64 = 30 * 60;
-/// Reset emails one handle may receive: 5 per hour, counted for every handle asked about.
+/// Reset emails one mailbox may receive: 5 per hour, counted for every handle asked about.
 pub const MAIL_LIMIT: Limit = Limit {
     max: 5,
     window_secs: 3600,
 };
-/// How long an expired reset record is kept, so a late try still answers 411 rather than 602.
-const KEEP_AFTER_EXPIRY_SECS: i64 = 24 * 3600;
-
-/// A pending password reset, in its handle's partition.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PendingReset {
-    user_id: String,
-    code_hash: String,
-    code_expires_at: i64,
-}
-
-fn code_context(app_id: &str, handle: &str) -> String {
-    format!("{app_id}/reset/{handle}")
-}
+/// Reset-code tries one handle gets per day over all its codes: 10.
+pub const CODE_TRIES_PER_DAY: Limit = Limit {
+    max: 10,
+    window_secs: 24 * 3600,
+};
 
 /// A forgot-password request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -55,56 +44,45 @@ pub struct ForgotRequest {
     pub handle: String,
 }
 
-/// `POST /forgotPassword`: always `true` once the app checks pass.
+/// `POST /forgotPassword`: always `true` once the app checks and limits pass.
 pub async fn forgot_password(
     state: &AppState,
     creds: &Credentials,
     req: ForgotRequest,
+    ctx: &RequestContext,
 ) -> Result<()> {
     let app = auth::app_from_any(state, creds).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
-    // Counted before the lookup: an unknown handle hits the same limit as a known one.
-    limits::hit(state, &keys::reset_mails(&app.app_id, &handle), MAIL_LIMIT).await?;
-    let user = match repo::find_user_by_handle(state, &app.app_id, &handle).await? {
-        Some((user, _)) if user.status == UserStatus::Active && !user.anonymous => user,
-        // Unknown, suspended (a reset would not let them in) or anonymous (no password): the
-        // same answer, no mail.
-        _ => return Ok(()),
-    };
-    let issued = one_time_code::issue(state, &code_context(&app.app_id, &user.handle));
-    let now = state.clock.now_secs();
-    let pending = PendingReset {
-        user_id: user.user_id.clone(),
-        code_hash: issued.hash,
-        code_expires_at: now + CODE_TTL_SECS,
-    };
-    let item = repo::item(keys::reset(&app.app_id, &user.handle), &pending, 1)?
-        .expiring_at(now + CODE_TTL_SECS + KEEP_AFTER_EXPIRY_SECS);
-    state
-        .store
-        .transact(vec![
-            WriteOp::Put(item, Condition::Any),
-            WriteOp::Delete(keys::reset_tries(&app.app_id, &user.handle), Condition::Any),
-        ])
-        .await?;
-    let values = Values {
-        handle: &user.handle,
-        code: &issued.code,
-        link: "",
-    };
-    if let Err(e) = templates::send(
+    // Counted before the lookup: an unknown handle hits the same limits as a known one.
+    let mailbox = keys::mailbox_mails(&app.app_id, &canonical_mailbox(&handle), "RESET");
+    limits::hit(state, &mailbox, MAIL_LIMIT).await?;
+    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
+    limits::spend_daily_budget(
         state,
-        &app,
-        &user.locale,
-        TemplateName::ResetPassword,
-        &user.handle,
-        values,
+        &app.app_id,
+        Channel::Mail,
+        app.settings.mail_daily_limit,
     )
-    .await
-    {
+    .await?;
+    let user = match repo::find_user_by_handle(state, &app.app_id, &handle).await? {
+        Some((user, _)) if user.status == UserStatus::Active && !user.anonymous => Some(user),
+        // Unknown, suspended (a reset would not let them in) or anonymous (no password): the
+        // same answer and the same stored state, no mail.
+        _ => None,
+    };
+    let user_id = user.as_ref().map_or("", |u| u.user_id.as_str());
+    let (ops, code) = reset_code::issue(state, &app.app_id, &handle, user_id)?;
+    state.store.transact(ops).await?;
+    let Some(user) = user else {
+        state.reset_mail_pace.wait().await;
+        return Ok(());
+    };
+    let started = std::time::Instant::now();
+    if let Err(e) = reset_code::mail(state, &app, &user.locale, &user.handle, &code).await {
         // Answering 500 here (and `true` for unknown handles) would reveal the account.
         tracing::error!(error = %e.report(), app_id = %app.app_id, "reset mail not sent");
     }
+    state.reset_mail_pace.record(started.elapsed());
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "password reset requested");
     Ok(())
 }
@@ -125,35 +103,48 @@ pub async fn reset_password(
     state: &AppState,
     creds: &Credentials,
     req: ResetRequest,
+    ctx: &RequestContext,
 ) -> Result<()> {
     let app = auth::app_from_any(state, creds).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
+    let code = one_time_code::parse(&req.code)?;
     let password = ClientPassword::parse(&req.password)?;
+    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
+    limits::hit(
+        state,
+        &keys::reset_code_budget(&app.app_id, &handle),
+        CODE_TRIES_PER_DAY,
+    )
+    .await?;
     let key = keys::reset(&app.app_id, &handle);
     let Some(item) = state.store.get(&key).await? else {
         // The same 602 as a wrong code: no pending reset says nothing about the account.
-        return Err(Error::invalid("wrong code"));
+        return Err(one_time_code::wrong_code());
     };
     let pending: PendingReset = repo::record(&item)?;
     let tries = keys::reset_tries(&app.app_id, &handle);
     one_time_code::check(
         state,
-        &code_context(&app.app_id, &handle),
-        &req.code,
+        &reset_code::context(&app.app_id, &handle),
+        &code,
         &pending.code_hash,
         pending.code_expires_at,
         &tries,
     )
     .await?;
+    if pending.user_id.is_empty() {
+        // A decoy's code is never sent; refuse even if one were guessed.
+        return Err(one_time_code::wrong_code());
+    }
     let password_hash = state.passwords.hash(password.expose()).await?;
     let (app, handle, key, tries) = (&app, &handle, &key, &tries);
     let (pending, password_hash) = (&pending, &password_hash);
     retry_on_conflict("user being reset", || async move {
         let Some((mut user, version)) = repo::load_user(state, &pending.user_id).await? else {
-            return Err(Error::invalid("wrong code"));
+            return Err(one_time_code::wrong_code());
         };
         if user.app_id != app.app_id || user.handle != *handle {
-            return Err(Error::invalid("wrong code"));
+            return Err(one_time_code::wrong_code());
         }
         user.password_hash = password_hash.clone();
         user.revoke_sessions(None);
@@ -173,14 +164,25 @@ pub async fn reset_password(
             keys::login_tries(&app.app_id, handle),
             Condition::Any,
         ));
+        tx.push(WriteOp::Delete(
+            keys::login_tries_from(&app.app_id, handle, ctx.client.as_str()),
+            Condition::Any,
+        ));
         match state.store.transact(tx.into_ops()).await {
             Ok(()) => {
+                limits::give_back_address(
+                    state,
+                    &app.app_id,
+                    &ctx.client,
+                    AddressFlow::FailedChecks,
+                )
+                .await;
                 tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "password reset");
                 Ok(Attempt::Done(()))
             }
             Err(StoreError::Conflict { op }) if op == record => Ok(Attempt::Conflict),
             // The code was consumed or replaced meanwhile: it is no longer valid.
-            Err(StoreError::Conflict { .. }) => Err(Error::invalid("wrong code")),
+            Err(StoreError::Conflict { .. }) => Err(one_time_code::wrong_code()),
             Err(e) => Err(e.into()),
         }
     })
@@ -201,6 +203,7 @@ pub async fn change_password(
     state: &AppState,
     creds: &Credentials,
     req: ChangeRequest,
+    ctx: &RequestContext,
 ) -> Result<()> {
     let caller = auth::user_from_access(state, creds).await?;
     if req.password == req.new_password {
@@ -210,12 +213,13 @@ pub async fn change_password(
     }
     let new_password = ClientPassword::parse(&req.new_password)?;
     let app_id = caller.app.app_id.clone();
-    let tries = credentials::count_try(state, &app_id, &caller.user.handle).await?;
-    if !credentials::proves(state, &caller.user, &req.password).await {
+    let guard = password_guard::enter(state, &app_id, &caller.user.handle, &ctx.client).await?;
+    if !password_guard::proves(state, &caller.user, &req.password).await {
         // The original's 602 (clients map it), counted like a failed login.
+        guard.failed().await;
         return Err(Error::invalid("wrong password"));
     }
-    limits::clear(state, &tries).await;
+    guard.passed(state).await;
     let password_hash = state.passwords.hash(new_password.expose()).await?;
     let (sid, epoch) = (caller.sid.clone(), caller.epoch);
     let user = auth::update_caller(state, &caller, |user| {

@@ -1,10 +1,22 @@
 //! Self-service signup in the three flows (`none`, `code`, `link`) and its completion.
 //!
-//! Codes: six digits from the OS CSPRNG, stored only as a keyed hash, valid for
-//! 48 hours, at most five tries (then dead: 614), single use. A repeated signup issues a fresh
-//! code and restarts the tries — the old code may have leaked, so it is not reused as the
-//! original did. Link emails open a confirm page; only its POST completes, so mail scanners that
-//! follow links cannot complete (or burn) a signup.
+//! Codes are six digits from the OS CSPRNG, stored only as a keyed hash, valid for 48 hours, at
+//! most five tries (then dead: 614), single use. A repeated signup issues a fresh code and
+//! restarts the tries — the old code may have leaked, so it is not reused as the original did.
+//! Link emails open a confirm page; only its POST completes, so mail scanners that follow links
+//! cannot complete (or burn) a signup.
+//!
+//! **Nobody but the mailbox owner chooses the password.** Anyone can sign up any handle, so a
+//! pending signup may see passwords from several people, and only one of them (if any) reads the
+//! mailbox. A repeated signup with the *same* password (verified against the stored hash) is the
+//! same person: it refreshes metadata and locale. One with a *different* password marks the
+//! signup **contested** and changes nothing else. Completing a contested signup (which takes the
+//! mailed code, so it is the mailbox owner) creates the account **without a usable password**
+//! and, in the same transaction, a password reset whose code is mailed: the owner sets their own
+//! password, and neither submitted password ever works.
+//!
+//! Limits are counted before any expensive or revealing step (Argon2, the 601 check): signup
+//! mails per canonical mailbox, messages per client address, and the app's daily mail budget.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -13,18 +25,21 @@ use crate::AppState;
 use crate::crypto::service_token::ServiceTokens;
 use crate::domain::app::{App, SignupFlow};
 use crate::domain::auth::Credentials;
-use crate::domain::html::{HtmlPage, escape, render, url_encode};
-use crate::domain::limits::{self, Limit};
+use crate::domain::context::RequestContext;
+use crate::domain::html::HtmlPage;
+use crate::domain::html::{escape, render, url_encode};
+use crate::domain::limits::{self, AddressFlow, Channel, Limit, canonical_mailbox};
+use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::session::Session;
 use crate::domain::templates::{self, TemplateName, Values};
 use crate::domain::user::{ClientPassword, Handle, User};
-use crate::domain::{RequestContext, accounts, auth, keys, metadata, one_time_code, repo, session};
+use crate::domain::{accounts, auth, keys, metadata, one_time_code, repo, reset_code, session};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError, Transaction, WriteOp};
+use crate::store::{Condition, Item, StoreError, Transaction, WriteOp};
 
 /// Signup codes live this long (the original's 48 h, kept for compatibility).
 pub const CODE_TTL_SECS: i64 = 48 * 3600;
-/// Signup emails one handle may receive: 5 per hour.
+/// Signup emails one mailbox may receive: 5 per hour (any flow; `none` counts its welcome).
 pub const MAIL_LIMIT: Limit = Limit {
     max: 5,
     window_secs: 3600,
@@ -55,6 +70,9 @@ struct PendingSignup {
     locale: String,
     code_hash: String,
     code_expires_at: i64,
+    /// More than one distinct password was submitted: the account gets none of them.
+    #[serde(default)]
+    contested: bool,
 }
 
 fn code_context(app_id: &str, handle: &str) -> String {
@@ -85,14 +103,29 @@ pub async fn signup(
     let password = ClientPassword::parse(&req.password)?;
     let locale = app.requested_locale(req.locale)?;
     let meta_data = metadata::extract(&app.settings.meta_data, req.meta_data.as_ref())?;
+    // Limits first: a refused request costs no Argon2 run and does not learn whether the handle
+    // is taken (601).
+    limits::hit(
+        state,
+        &keys::mailbox_mails(&app.app_id, &canonical_mailbox(handle.as_str()), "SIGNUP"),
+        MAIL_LIMIT,
+    )
+    .await?;
+    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
     let claim = keys::handle_claim(&app.app_id, handle.as_str());
     if state.store.get(&claim).await?.is_some() {
         return Err(Error::HandleTaken);
     }
-    let password_hash = state.passwords.hash(password.expose()).await?;
-    let base = &ctx.base_url;
+    limits::spend_daily_budget(
+        state,
+        &app.app_id,
+        Channel::Mail,
+        app.settings.mail_daily_limit,
+    )
+    .await?;
     match app.settings.signup_flow {
         SignupFlow::None => {
+            let password_hash = state.passwords.hash(password.expose()).await?;
             let user = accounts::new_user(
                 state,
                 &app,
@@ -104,46 +137,107 @@ pub async fn signup(
             create_user(state, &user, Vec::new()).await?;
             templates::send_welcome(state, &app, &user.locale, &user.handle).await;
             Ok(SignedUp::Session(
-                session::issue(state, &app, &user, base).await?,
+                session::issue(state, &app, &user, &ctx.base_url).await?,
             ))
         }
         SignupFlow::Code | SignupFlow::Link => {
-            limits::hit(
-                state,
-                &keys::signup_mails(&app.app_id, handle.as_str()),
-                MAIL_LIMIT,
-            )
-            .await?;
-            let issued = one_time_code::issue(state, &code_context(&app.app_id, handle.as_str()));
-            let now = state.clock.now_secs();
-            let pending = PendingSignup {
-                handle: handle.as_str().to_owned(),
-                password_hash,
+            let submitted = Submitted {
+                password: &password,
                 meta_data,
                 locale,
-                code_hash: issued.hash,
-                code_expires_at: now + CODE_TTL_SECS,
             };
-            let item = repo::item(keys::signup(&app.app_id, handle.as_str()), &pending, 1)?
-                .expiring_at(now + CODE_TTL_SECS + KEEP_AFTER_EXPIRY_SECS);
-            let mut tx = Transaction::new();
-            let unclaimed = tx.push(WriteOp::Check(claim, Condition::Absent));
-            tx.push(WriteOp::Put(item, Condition::Any));
-            tx.push(WriteOp::Delete(
-                keys::signup_tries(&app.app_id, handle.as_str()),
-                Condition::Any,
-            ));
-            match state.store.transact(tx.into_ops()).await {
-                Ok(()) => {}
-                Err(StoreError::Conflict { op }) if op == unclaimed => {
-                    return Err(Error::HandleTaken);
-                }
-                Err(e) => return Err(e.into()),
-            }
-            send_code(state, &app, &pending, &issued.code, base).await?;
+            let (pending, code) = write_pending(state, &app, &handle, submitted).await?;
+            send_code(state, &app, &pending, &code, &ctx.base_url).await?;
             Ok(SignedUp::CodeSent)
         }
     }
+}
+
+/// What one signup request submits for a pending signup.
+struct Submitted<'a> {
+    password: &'a ClientPassword,
+    meta_data: Map<String, Value>,
+    locale: String,
+}
+
+/// Writes (or renews) the pending signup with a fresh code, under a condition on the version
+/// read, so concurrent signups of one handle cannot slip a password past the contest check.
+async fn write_pending(
+    state: &AppState,
+    app: &App,
+    handle: &Handle,
+    submitted: Submitted<'_>,
+) -> Result<(PendingSignup, String)> {
+    let key = keys::signup(&app.app_id, handle.as_str());
+    let claim = keys::handle_claim(&app.app_id, handle.as_str());
+    let (key, claim, submitted) = (&key, &claim, &submitted);
+    retry_on_conflict("pending signup", || async move {
+        let now = state.clock.now_secs();
+        let existing = state.store.get(key).await?;
+        let live = match &existing {
+            Some(item) => {
+                Some(repo::record::<PendingSignup>(item)?).filter(|p| p.code_expires_at > now)
+            }
+            None => None,
+        };
+        let issued = one_time_code::issue(state, &code_context(&app.app_id, handle.as_str()));
+        let pending = match live {
+            // A signup nobody can complete any more starts afresh.
+            None => PendingSignup {
+                handle: handle.as_str().to_owned(),
+                password_hash: state.passwords.hash(submitted.password.expose()).await?,
+                meta_data: submitted.meta_data.clone(),
+                locale: submitted.locale.clone(),
+                code_hash: issued.hash,
+                code_expires_at: now + CODE_TTL_SECS,
+                contested: false,
+            },
+            Some(previous) => {
+                let same_password = state
+                    .passwords
+                    .verify(submitted.password.expose(), Some(&previous.password_hash))
+                    .await;
+                let mut next = PendingSignup {
+                    code_hash: issued.hash,
+                    code_expires_at: now + CODE_TTL_SECS,
+                    ..previous
+                };
+                if same_password {
+                    next.meta_data = submitted.meta_data.clone();
+                    next.locale = submitted.locale.clone();
+                } else {
+                    next.contested = true;
+                }
+                next
+            }
+        };
+        let (condition, version) = match &existing {
+            Some(item) => (Condition::Version(item.version), item.version + 1),
+            None => (Condition::Absent, 1),
+        };
+        let item: Item = repo::item(key.clone(), &pending, version)?
+            .expiring_at(now + CODE_TTL_SECS + KEEP_AFTER_EXPIRY_SECS);
+        let mut tx = Transaction::new();
+        let unclaimed = tx.push(WriteOp::Check(claim.clone(), Condition::Absent));
+        tx.push(WriteOp::Put(item, condition));
+        tx.push(WriteOp::Delete(
+            keys::signup_tries(&app.app_id, handle.as_str()),
+            Condition::Any,
+        ));
+        match state.store.transact(tx.into_ops()).await {
+            Ok(()) => {
+                if pending.contested {
+                    tracing::warn!(app_id = %app.app_id, "signup contested: a second password was submitted");
+                }
+                Ok(Attempt::Done((pending, issued.code)))
+            }
+            Err(StoreError::Conflict { op }) if op == unclaimed => Err(Error::HandleTaken),
+            // Another signup of this handle wrote first: read it and decide again.
+            Err(StoreError::Conflict { .. }) => Ok(Attempt::Conflict),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
 }
 
 /// Creates the user and its handle claim in one transaction (plus `extra` operations, which run
@@ -181,6 +275,10 @@ pub enum Completed {
 }
 
 /// `POST /completeSignup` (also the confirm page's form).
+///
+/// A malformed code, a handle without a pending signup and a handle that already has an account
+/// all get the same 602 before any try is counted, so the route does not tell whether a signup
+/// is pending or an account exists.
 pub async fn complete_signup(
     state: &AppState,
     creds: &Credentials,
@@ -192,48 +290,61 @@ pub async fn complete_signup(
         return Err(Error::SignupDisabled);
     }
     let handle = Handle::parse(&req.handle)?;
-    let code = req.code.trim();
+    let code = one_time_code::parse(&req.code)?;
+    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
     let key = keys::signup(&app.app_id, handle.as_str());
     let Some(item) = state.store.get(&key).await? else {
-        if state
-            .store
-            .get(&keys::handle_claim(&app.app_id, handle.as_str()))
-            .await?
-            .is_some()
-        {
-            return Err(Error::HandleTaken);
-        }
-        return Err(Error::invalid("no pending signup for this handle"));
+        return Err(one_time_code::wrong_code());
     };
     let pending: PendingSignup = repo::record(&item)?;
     let tries = keys::signup_tries(&app.app_id, handle.as_str());
     one_time_code::check(
         state,
         &code_context(&app.app_id, handle.as_str()),
-        code,
+        &code,
         &pending.code_hash,
         pending.code_expires_at,
         &tries,
     )
     .await?;
+    limits::give_back_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await;
+    let contested = pending.contested;
+    // A contested signup's account has no usable password (an empty hash verifies nothing)
+    // until the owner sets one with the reset code created with it.
+    let password_hash = if contested {
+        String::new()
+    } else {
+        pending.password_hash
+    };
     let user = accounts::new_user(
         state,
         &app,
         handle.as_str(),
-        pending.password_hash,
+        password_hash,
         pending.meta_data,
         pending.locale,
     );
-    create_user(
-        state,
-        &user,
-        vec![
-            WriteOp::Delete(key, Condition::Version(item.version)),
-            WriteOp::Delete(tries, Condition::Any),
-        ],
-    )
-    .await?;
-    templates::send_welcome(state, &app, &user.locale, &user.handle).await;
+    let mut extra = vec![
+        WriteOp::Delete(key, Condition::Version(item.version)),
+        WriteOp::Delete(tries, Condition::Any),
+    ];
+    let reset = if contested {
+        let (ops, code) = reset_code::issue(state, &app.app_id, &user.handle, &user.user_id)?;
+        extra.extend(ops);
+        Some(code)
+    } else {
+        None
+    };
+    create_user(state, &user, extra).await?;
+    match reset {
+        Some(code) => {
+            // The welcome mail is replaced by the mail that lets the owner set a password.
+            if let Err(e) = reset_code::mail(state, &app, &user.locale, &user.handle, &code).await {
+                tracing::error!(error = %e.report(), app_id = %app.app_id, "contested signup: reset mail not sent");
+            }
+        }
+        None => templates::send_welcome(state, &app, &user.locale, &user.handle).await,
+    }
     match app.settings.signup_flow {
         SignupFlow::Link => Ok(Completed::Landing(landing_page(state, &app, &user).await?)),
         SignupFlow::Code | SignupFlow::None => Ok(Completed::Session(

@@ -14,7 +14,7 @@ use crate::support::aws::{sdk_config, unique};
 use crate::user_jwt::{to_wall_time, verify_user_jwt};
 
 /// A stack over a fresh DynamoDB table in moto, its clock at wall time.
-async fn over_dynamodb() -> TestApp {
+pub(crate) async fn over_dynamodb() -> TestApp {
     let clock = ManualClock::at(0);
     to_wall_time(&clock);
     let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);

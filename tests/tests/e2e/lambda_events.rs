@@ -11,17 +11,21 @@ use crate::support::app::{PW, Resp, TestApp, TestAppInfo};
 use crate::support::flows::jwt_claims;
 
 const SIGNUP_EVENT: &str = include_str!("../../fixtures/apigw-v2-signup.json");
-const LOGIN_EVENT: &str = include_str!("../../fixtures/apigw-v2-login.json");
+pub(crate) const LOGIN_EVENT: &str = include_str!("../../fixtures/apigw-v2-login.json");
 
 /// The fixture with the app token filled in.
-fn event(fixture: &str, app: &TestAppInfo) -> Value {
+pub(crate) fn event(fixture: &str, app: &TestAppInfo) -> Value {
     let mut v: Value = serde_json::from_str(fixture).unwrap();
     v["headers"]["app-token"] = Value::String(app.app_token.clone());
     v
 }
 
 /// Parses `event` with `lambda_http` and serves it through `routes`, as a function's `main` does.
-async fn invoke(t: &TestApp, routes: axum::Router<keyturn::AppState>, event: &Value) -> Resp {
+pub(crate) async fn invoke(
+    t: &TestApp,
+    routes: axum::Router<keyturn::AppState>,
+    event: &Value,
+) -> Resp {
     let req = lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event");
     let service =
         keyturn::http::door::<lambda_http::Body>(keyturn::http::finish(routes, t.state.clone()));

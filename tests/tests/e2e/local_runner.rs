@@ -318,3 +318,152 @@ async fn outbox_lists_messages_newest_last_and_survives_a_restart() {
     drop(restarted);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A raw request to the runner with `host` as the Host header.
+async fn outbox_with_host(runner: &Runner, host: &str) -> u16 {
+    let req = Request::builder()
+        .uri("/local/outbox")
+        .header("host", host)
+        .body(Body::empty())
+        .unwrap();
+    keyturn_infra::local_app(runner.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_outbox_answers_loopback_hosts_only() {
+    let dir = data_dir();
+    let runner = Runner::start(&dir).await;
+
+    // A page on another site whose DNS name was rebound to 127.0.0.1 sends its own name.
+    for host in [
+        "evil.example",
+        "evil.example:8787",
+        "127.0.0.1.evil.example",
+        "10.0.0.1:8787",
+    ] {
+        assert_eq!(outbox_with_host(&runner, host).await, 404, "{host}");
+    }
+    for host in [
+        "127.0.0.1:8787",
+        "localhost:9999",
+        "[::1]:8787",
+        "LOCALHOST",
+    ] {
+        assert_eq!(outbox_with_host(&runner, host).await, 200, "{host}");
+    }
+    drop(runner);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_non_loopback_address_needs_the_public_flag_and_warns() {
+    use keyturn_infra::serve::check_bind;
+    let any: std::net::SocketAddr = "0.0.0.0:8787".parse().unwrap();
+    let lan: std::net::SocketAddr = "192.168.1.20:8787".parse().unwrap();
+    for addr in [any, lan] {
+        assert!(check_bind(addr, false).unwrap_err().contains("--public"));
+        assert!(check_bind(addr, true).unwrap().unwrap().contains("WARNING"));
+    }
+    assert_eq!(
+        check_bind("127.0.0.1:8787".parse().unwrap(), false),
+        Ok(None)
+    );
+    assert_eq!(check_bind("[::1]:8787".parse().unwrap(), false), Ok(None));
+}
+
+#[tokio::test]
+async fn the_sqlite_file_is_owner_only_even_when_it_existed_before() {
+    use std::os::unix::fs::PermissionsExt;
+    let fresh = data_dir();
+    drop(Runner::start(&fresh).await);
+    let old = data_dir();
+    std::fs::create_dir_all(&old).unwrap();
+    let db = old.join("keyturn.sqlite3");
+    std::fs::write(&db, b"").unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    drop(Runner::start(&old).await);
+
+    for dir in [&fresh, &old] {
+        let mode = std::fs::metadata(dir.join("keyturn.sqlite3"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{}", dir.display());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[tokio::test]
+async fn over_tcp_limits_count_the_socket_peer_and_links_name_the_bound_address() {
+    let dir = data_dir();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = config();
+    // As `keyturn serve` does when no public URL is configured.
+    config.public_url = Some(format!("http://{addr}"));
+    let state = AppState::local(&dir, config).await.unwrap();
+    let key = "local-runner-admin-key-0123456789abcdef";
+    ensure_admin_key(&state, Some(key)).await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(keyturn_infra::serve::serve(
+        listener,
+        state.clone(),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    let http = reqwest::Client::new();
+    let base = format!("http://{addr}");
+
+    let app: Value = http
+        .post(format!("{base}/admin/apps"))
+        .bearer_auth(key)
+        .header("x-forwarded-for", "203.0.113.1")
+        .json(&json!({"name": "Tcp", "signupFlow": "link"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let app_id = app["appId"].as_str().unwrap();
+    let r = http
+        .post(format!("{base}/api/appuser/signup"))
+        .header("app-token", app["appToken"].as_str().unwrap())
+        .header("x-forwarded-for", "203.0.113.1")
+        .header("x-forwarded-host", "evil.example")
+        .json(&json!({"handle": "tcp@x.com", "password": PW}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Counted on the peer's address, never on a header's.
+    let counted = |ip: &str| keyturn::domain::keys::address_limit(app_id, ip, "MSG");
+    let by_peer = state.store.get(&counted("127.0.0.1")).await.unwrap();
+    assert_eq!(by_peer.unwrap().counter, 1);
+    let by_header = state.store.get(&counted("203.0.113.1")).await.unwrap();
+    assert!(by_header.is_none());
+    let mail = state
+        .outbox
+        .as_ref()
+        .unwrap()
+        .list()
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert!(
+        mail.text
+            .contains(&format!("{base}/api/appuser/completeSignup?")),
+        "{}",
+        mail.text
+    );
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

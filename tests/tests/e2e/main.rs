@@ -6,6 +6,7 @@ mod accounts;
 mod admin;
 mod admin_users;
 mod anonymous;
+mod audit;
 mod aws_adapters;
 mod dynamo_flow;
 mod invites;

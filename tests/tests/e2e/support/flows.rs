@@ -94,7 +94,11 @@ impl TestApp {
             keys::signup(id, handle),
             keys::handle_claim(id, handle),
             keys::signup_tries(id, handle),
-            keys::signup_mails(id, handle),
+            keys::mailbox_mails(
+                id,
+                &keyturn::domain::limits::canonical_mailbox(handle),
+                "SIGNUP",
+            ),
         ] {
             let item = self.store.get(&key).await.unwrap();
             assert!(item.is_none(), "{}/{} was written", key.pk, key.sk);
