@@ -2,41 +2,34 @@
 //! `DELETE /admin/apps/{appId}/invites/{handle}`.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::routing::{delete, post};
-use keyturn::AppState;
+use axum::extract::Path;
 use keyturn::domain::admin::invites::{self, InviteRequest};
 use keyturn::wire::Reply;
+use keyturn::{AppState, Result};
 
-use crate::{Admin, AdminJson, AdminQuery};
+use crate::{Admin, AppId, Body, Query};
 
 async fn create(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(app_id): Path<String>,
-    AdminJson(req): AdminJson<InviteRequest>,
-) -> keyturn::Result<Reply> {
-    Ok(invites::create(&state, &app_id, req).await?.into())
+    Admin(state, _): Admin,
+    Path(id): AppId,
+    Body(req): Body<InviteRequest>,
+) -> Result<Reply> {
+    Ok(invites::create(&state, &id, req).await?.into())
 }
 
-async fn list(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(app_id): Path<String>,
-    query: AdminQuery,
-) -> keyturn::Result<Reply> {
-    Ok(invites::list(&state, &app_id, query.page()?).await?.into())
+async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
+    Ok(invites::list(&state, &id, query.page()?).await?.into())
 }
 
 async fn revoke(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, handle)): Path<(String, String)>,
-) -> keyturn::Result<Reply> {
-    Ok(invites::delete(&state, &app_id, &handle).await?.into())
+    Admin(state, _): Admin,
+    Path((id, handle)): Path<(String, String)>,
+) -> Result<Reply> {
+    Ok(invites::delete(&state, &id, &handle).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {
+    use axum::routing::{delete, post};
     Router::new()
         .route("/admin/apps/{app_id}/invites", post(create).get(list))
         .route("/admin/apps/{app_id}/invites/{handle}", delete(revoke))

@@ -1,7 +1,7 @@
 //! The admin API for developers, behind `Authorization: Bearer <admin key>`:
 //! apps (`/admin/apps`, `/admin/apps/{appId}`), their invites, users and message templates.
 //! Every handler takes an [`Admin`] proof, so no route can forget the key check; bodies arrive
-//! through [`AdminJson`] as the domain's typed requests.
+//! through [`Body`] as the domain's typed requests.
 
 mod apps;
 mod invites;
@@ -12,6 +12,7 @@ use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use keyturn::AppState;
+use keyturn::domain::RequestContext;
 use keyturn::domain::admin;
 use keyturn::domain::admin::apps::AppRequest;
 use keyturn::domain::admin::invites::InviteRequest;
@@ -21,8 +22,9 @@ use keyturn::wire::Fields;
 use keyturn::wire::request::BODY_LIMIT_BYTES;
 use serde::de::DeserializeOwned;
 
-/// Proof that the request carries the admin key (extracted before the body is read).
-pub struct Admin;
+/// Proof that the request carries the admin key (extracted before the body is read), with the
+/// state and the request context: `Admin(state, ctx)`.
+pub struct Admin(pub AppState, pub RequestContext);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = keyturn::Error;
@@ -38,7 +40,8 @@ impl FromRequestParts<AppState> for Admin {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         admin::authorize(state, bearer).await?;
-        Ok(Admin)
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        Ok(Admin(state.clone(), ctx))
     }
 }
 
@@ -56,9 +59,9 @@ impl AdminBody for Template {}
 
 /// A JSON object body decoded into `T`; anything else is refused with the domain's 602 (616 when
 /// over the size limit), like every other door's input.
-pub struct AdminJson<T>(pub T);
+pub struct Body<T>(pub T);
 
-impl<T: AdminBody, S: Send + Sync> FromRequest<S> for AdminJson<T> {
+impl<T: AdminBody, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = keyturn::Error;
 
     async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
@@ -75,25 +78,25 @@ impl<T: AdminBody, S: Send + Sync> FromRequest<S> for AdminJson<T> {
             }
         };
         serde_json::from_value(value)
-            .map(AdminJson)
+            .map(Body)
             .map_err(|e| keyturn::Error::invalid(format!("body: {e}")))
     }
 }
 
 /// The query string's fields (Node `querystring` rules, as everywhere).
-pub struct AdminQuery(pub Fields);
+pub struct Query(pub Fields);
 
-impl<S: Send + Sync> FromRequestParts<S> for AdminQuery {
+impl<S: Send + Sync> FromRequestParts<S> for Query {
     type Rejection = keyturn::Error;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(AdminQuery(Fields::from_form(
+        Ok(Query(Fields::from_form(
             parts.uri.query().unwrap_or("").as_bytes(),
         )))
     }
 }
 
-impl AdminQuery {
+impl Query {
     /// The page a listing asks for (`?limit=&cursor=`).
     fn page(&self) -> keyturn::Result<PageRequest> {
         Ok(PageRequest {
@@ -102,6 +105,9 @@ impl AdminQuery {
         })
     }
 }
+
+/// An app's id, from the path.
+type AppId = axum::extract::Path<String>;
 
 /// This function's routes.
 pub fn router() -> Router<AppState> {

@@ -2,51 +2,40 @@
 //! /admin/apps/{appId}/templates/{locale}/{name}`.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::routing::get;
-use keyturn::AppState;
+use axum::extract::Path;
 use keyturn::domain::admin::templates;
 use keyturn::domain::templates::Template;
 use keyturn::wire::Reply;
+use keyturn::{AppState, Result};
 
-use crate::{Admin, AdminJson};
+use crate::{Admin, Body};
 
 /// The path of one template: app, locale, template name.
 type TemplatePath = Path<(String, String, String)>;
 
-async fn read(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, locale, name)): TemplatePath,
-) -> keyturn::Result<Reply> {
-    Ok(templates::get_template(&state, &app_id, &locale, &name)
+async fn read(Admin(state, _): Admin, Path((id, locale, name)): TemplatePath) -> Result<Reply> {
+    Ok(templates::get_template(&state, &id, &locale, &name)
         .await?
         .into())
 }
 
 async fn store(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, locale, name)): TemplatePath,
-    AdminJson(template): AdminJson<Template>,
-) -> keyturn::Result<Reply> {
-    let stored = templates::put_template(&state, &app_id, &locale, &name, template).await?;
+    Admin(state, _): Admin,
+    Path((id, locale, name)): TemplatePath,
+    Body(template): Body<Template>,
+) -> Result<Reply> {
+    let stored = templates::put_template(&state, &id, &locale, &name, template).await?;
     Ok(stored.into())
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, locale, name)): TemplatePath,
-) -> keyturn::Result<Reply> {
-    Ok(templates::delete_template(&state, &app_id, &locale, &name)
-        .await?
-        .into())
+async fn remove(Admin(state, _): Admin, Path((id, locale, name)): TemplatePath) -> Result<Reply> {
+    let current = templates::delete_template(&state, &id, &locale, &name).await?;
+    Ok(current.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route(
         "/admin/apps/{app_id}/templates/{locale}/{name}",
-        get(read).put(store).delete(remove),
+        axum::routing::get(read).put(store).delete(remove),
     )
 }

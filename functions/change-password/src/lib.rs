@@ -1,22 +1,13 @@
 //! `POST /api/appuser/changePassword`.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::password::{self, ChangeRequest};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::password::{ChangeRequest, change_password};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let input = ChangeRequest {
-        password: req.fields.required("password")?,
-        new_password: req.fields.required("newPassword")?,
-    };
-    Ok(
-        password::change_password(&state, &req.credentials, input, &req.context)
-            .await?
-            .into(),
-    )
+async fn handle(Call(state, input, creds, ctx): Call<ChangeRequest>) -> Result<Reply> {
+    Ok(change_password(&state, &creds, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -1,23 +1,13 @@
 //! `POST /api/appuser/deleteAccount`.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::delete_account::{self, DeleteRequest};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::delete_account::{DeleteRequest, delete_account};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let input = DeleteRequest {
-        handle: req.fields.text("handle")?,
-        password: req.fields.text("password")?,
-        token: req.fields.text("token")?,
-    };
-    Ok(
-        delete_account::delete_account(&state, &req.credentials, input, &req.context)
-            .await?
-            .into(),
-    )
+async fn handle(Call(state, input, creds, ctx): Call<DeleteRequest>) -> Result<Reply> {
+    Ok(delete_account(&state, &creds, input, &ctx).await?.into())
 }
 
 /// This function's routes.

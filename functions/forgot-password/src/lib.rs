@@ -1,21 +1,13 @@
 //! `POST /api/appuser/forgotPassword`.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::password::{self, ForgotRequest};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::password::{ForgotRequest, forgot_password};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let input = ForgotRequest {
-        handle: req.fields.required("handle")?,
-    };
-    Ok(
-        password::forgot_password(&state, &req.credentials, input, &req.context)
-            .await?
-            .into(),
-    )
+async fn handle(Call(state, input, creds, ctx): Call<ForgotRequest>) -> Result<Reply> {
+    Ok(forgot_password(&state, &creds, input, &ctx).await?.into())
 }
 
 /// This function's routes.

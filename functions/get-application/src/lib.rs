@@ -1,19 +1,13 @@
 //! `GET /api/appuser/getApplication` (the app's public settings) and `GET /` (health check).
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::get;
-use keyturn::AppState;
-use keyturn::domain::application;
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::application::get_application;
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn get_application(
-    State(state): State<AppState>,
-    req: WireRequest,
-) -> keyturn::Result<Reply> {
-    Ok(application::get_application(&state, &req.credentials)
-        .await?
-        .into())
+async fn application(Call(state, _, creds, _): Call<()>) -> Result<Reply> {
+    Ok(get_application(&state, &creds).await?.into())
 }
 
 async fn health() -> Reply {
@@ -24,5 +18,5 @@ async fn health() -> Reply {
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(health))
-        .route("/api/appuser/getApplication", get(get_application))
+        .route("/api/appuser/getApplication", get(application))
 }

@@ -1,14 +1,13 @@
 //! `GET /api/appuser/getUser`: the signed-in user's profile (access token).
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::get;
-use keyturn::AppState;
-use keyturn::domain::profile;
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::profile::get_user;
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    Ok(profile::get_user(&state, &req.credentials).await?.into())
+async fn handle(Call(state, _, creds, _): Call<()>) -> Result<Reply> {
+    Ok(get_user(&state, &creds).await?.into())
 }
 
 /// This function's routes.

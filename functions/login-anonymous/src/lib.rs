@@ -2,19 +2,13 @@
 //! handle (app token).
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::anonymous;
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::anonymous::{AnonymousRequest, login_anonymous};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let handle = req.fields.required("handle")?;
-    Ok(
-        anonymous::login_anonymous(&state, &req.credentials, &handle, &req.context)
-            .await?
-            .into(),
-    )
+async fn handle(Call(state, input, creds, ctx): Call<AnonymousRequest>) -> Result<Reply> {
+    Ok(login_anonymous(&state, &creds, input, &ctx).await?.into())
 }
 
 /// This function's routes.

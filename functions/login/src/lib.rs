@@ -1,20 +1,13 @@
 //! `POST /api/appuser/login`.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::login::{self, LoginRequest};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::login::{LoginRequest, login};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let input = LoginRequest {
-        handle: req.fields.required("handle")?,
-        password: req.fields.required("password")?,
-    };
-    Ok(login::login(&state, &req.credentials, input, &req.context)
-        .await?
-        .into())
+async fn handle(Call(state, input, creds, ctx): Call<LoginRequest>) -> Result<Reply> {
+    Ok(login(&state, &creds, input, &ctx).await?.into())
 }
 
 /// This function's routes.

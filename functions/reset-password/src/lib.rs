@@ -1,23 +1,13 @@
 //! `POST /api/appuser/resetPassword`.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::password::{self, ResetRequest};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::password::{ResetRequest, reset_password};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let input = ResetRequest {
-        handle: req.fields.required("handle")?,
-        password: req.fields.required("password")?,
-        code: req.fields.required("code")?,
-    };
-    Ok(
-        password::reset_password(&state, &req.credentials, input, &req.context)
-            .await?
-            .into(),
-    )
+async fn handle(Call(state, input, creds, ctx): Call<ResetRequest>) -> Result<Reply> {
+    Ok(reset_password(&state, &creds, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -1,19 +1,13 @@
 //! `POST /api/appuser/revokeInvite` (access token): an inviter withdraws their invite.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::invite::{self, RevokeRequest};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::invite::{RevokeRequest, revoke_invite};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let input = RevokeRequest {
-        handle: req.fields.required("handle")?,
-    };
-    Ok(invite::revoke_invite(&state, &req.credentials, input)
-        .await?
-        .into())
+async fn handle(Call(state, input, creds, _): Call<RevokeRequest>) -> Result<Reply> {
+    Ok(revoke_invite(&state, &creds, input).await?.into())
 }
 
 /// This function's routes.

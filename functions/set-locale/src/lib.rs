@@ -1,17 +1,13 @@
 //! `POST /api/appuser/setLocale`: the user picks one of the app's locales (access token).
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::profile;
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::profile::{LocaleRequest, set_locale};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let locale = req.fields.required("locale")?;
-    Ok(profile::set_locale(&state, &req.credentials, locale)
-        .await?
-        .into())
+async fn handle(Call(state, input, creds, _): Call<LocaleRequest>) -> Result<Reply> {
+    Ok(set_locale(&state, &creds, input).await?.into())
 }
 
 /// This function's routes.

@@ -1,19 +1,13 @@
 //! `POST /api/appuser/setUserMetadata`: the user edits their own metadata (access token).
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::profile;
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::profile::{MetadataRequest, set_user_metadata};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let meta_data = req.fields.object("metaData")?;
-    Ok(
-        profile::set_user_metadata(&state, &req.credentials, meta_data)
-            .await?
-            .into(),
-    )
+async fn handle(Call(state, input, creds, _): Call<MetadataRequest>) -> Result<Reply> {
+    Ok(set_user_metadata(&state, &creds, input).await?.into())
 }
 
 /// This function's routes.

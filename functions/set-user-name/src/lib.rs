@@ -1,17 +1,13 @@
 //! `POST /api/appuser/setUserName`: the user claims a unique username, once (access token).
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::user_name;
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::user_name::{UserNameRequest, set_user_name};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let name = req.fields.required("userName")?;
-    Ok(user_name::set_user_name(&state, &req.credentials, &name)
-        .await?
-        .into())
+async fn handle(Call(state, input, creds, _): Call<UserNameRequest>) -> Result<Reply> {
+    Ok(set_user_name(&state, &creds, input).await?.into())
 }
 
 /// This function's routes.

@@ -1,19 +1,13 @@
 //! `GET /api/appuser/userNameAvailable?userName=`: whether a username is free (access token).
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::get;
-use keyturn::AppState;
-use keyturn::domain::user_name;
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::user_name::{UserNameRequest, user_name_available};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let name = req.fields.required("userName")?;
-    Ok(
-        user_name::user_name_available(&state, &req.credentials, &name)
-            .await?
-            .into(),
-    )
+async fn handle(Call(state, input, creds, _): Call<UserNameRequest>) -> Result<Reply> {
+    Ok(user_name_available(&state, &creds, input).await?.into())
 }
 
 /// This function's routes.

@@ -3,7 +3,8 @@
 //!
 //! Pinning defeats algorithm confusion (`alg: none`, or an RS/HS swap): a token whose header
 //! names anything but HS256 is refused before its signature is considered. The purpose claim
-//! stops one kind of token being replayed as another (reference S3, S8).
+//! stops one kind of token being replayed as another (the original accepted its app token
+//! wherever a user token was expected).
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Serialize;

@@ -61,18 +61,25 @@ pub fn parse_handle(raw: &str) -> Result<&str> {
     }
 }
 
+/// A `loginAnonymous` request as the wire delivers it.
+#[derive(Debug, Clone)]
+pub struct AnonymousRequest {
+    /// The raw `ANON_` handle.
+    pub handle: String,
+}
+
 /// `POST /loginAnonymous` with `handle`: logs the anonymous user in, creating it on first use.
 pub async fn login_anonymous(
     state: &AppState,
     creds: &Credentials,
-    raw_handle: &str,
+    req: AnonymousRequest,
     ctx: &RequestContext,
 ) -> Result<Session> {
     let app = auth::app_from_token(state, creds).await?;
     if !app.settings.anonymous_login_enabled {
         return Err(Error::AnonymousLoginDisabled);
     }
-    let handle = parse_handle(raw_handle)?;
+    let handle = parse_handle(&req.handle)?;
     let user = match repo::find_user_by_handle(state, &app.app_id, handle).await? {
         Some((user, _)) => user,
         None => create(state, &app, handle, ctx.client.as_str()).await?,

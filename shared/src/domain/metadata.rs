@@ -2,7 +2,8 @@
 //!
 //! Paths whose first segment is a registered JWT claim — or `email` / `userName`, which Keyturn
 //! itself writes — are refused when the app is configured, so metadata can never overwrite
-//! `sub`, `aud`, `exp` and friends (reference S13).
+//! `sub`, `aud`, `exp` and friends (the original let them, so a user could rewrite their own
+//! `sub`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

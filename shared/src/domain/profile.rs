@@ -70,12 +70,20 @@ impl Profile {
     }
 }
 
-/// `POST /setUserMetadata` with `metaData` (a JSON object or a string of one).
+/// A `setUserMetadata` request as the wire delivers it.
+#[derive(Debug, Clone)]
+pub struct MetadataRequest {
+    /// `metaData` (a JSON object or a string of one), if given.
+    pub meta_data: Option<Map<String, Value>>,
+}
+
+/// `POST /setUserMetadata` with `metaData`.
 pub async fn set_user_metadata(
     state: &AppState,
     creds: &Credentials,
-    supplied: Option<Map<String, Value>>,
+    req: MetadataRequest,
 ) -> Result<()> {
+    let supplied = req.meta_data;
     let caller = auth::user_from_access(state, creds).await?;
     let fields = &caller.app.settings.meta_data;
     if fields.is_empty() {
@@ -161,10 +169,17 @@ fn remove_path(root: &mut Map<String, Value>, path: &str) {
     }
 }
 
+/// A `setLocale` request as the wire delivers it.
+#[derive(Debug, Clone)]
+pub struct LocaleRequest {
+    /// The raw locale.
+    pub locale: String,
+}
+
 /// `POST /setLocale` with `locale`: upper-cased; one the app offers (else 602).
-pub async fn set_locale(state: &AppState, creds: &Credentials, locale: String) -> Result<()> {
+pub async fn set_locale(state: &AppState, creds: &Credentials, req: LocaleRequest) -> Result<()> {
     let caller = auth::user_from_access(state, creds).await?;
-    let locale = caller.app.requested_locale(Some(locale))?;
+    let locale = caller.app.requested_locale(Some(req.locale))?;
     auth::update_caller(state, &caller, |user| {
         user.locale = locale.clone();
         Ok(())

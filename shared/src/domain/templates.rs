@@ -2,10 +2,10 @@
 //! reset, invite, welcome and the SMS text. English defaults ship with Keyturn; an app may store
 //! its own per locale through the admin API. Lookup falls back from the user's locale to the
 //! app's English template to the built-in default, so a missing template never fails a request
-//! (the original threw, reference §5.1).
+//! (the original threw).
 //!
 //! Placeholders `%CODE%`, `%HANDLE%`, `%APP_NAME%` and `%LINK%` are substituted; in HTML every
-//! value is escaped, so a handle or app name cannot inject markup (reference S16).
+//! value is escaped, so a handle or app name cannot inject markup (the original pasted them in raw).
 
 use serde::{Deserialize, Serialize};
 

@@ -45,6 +45,13 @@ impl UserName {
     }
 }
 
+/// `setUserName` and `userNameAvailable` as the wire delivers them.
+#[derive(Debug, Clone)]
+pub struct UserNameRequest {
+    /// The raw `userName`.
+    pub user_name: String,
+}
+
 /// The caller, refused with 606 unless their app has usernames.
 async fn caller_with_user_names(state: &AppState, creds: &Credentials) -> Result<Caller> {
     let caller = auth::user_from_access(state, creds).await?;
@@ -56,9 +63,13 @@ async fn caller_with_user_names(state: &AppState, creds: &Credentials) -> Result
 
 /// `POST /setUserName` with `userName`: once per user (602 when they have one), unique per app
 /// (605 when another user holds it).
-pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> Result<()> {
+pub async fn set_user_name(
+    state: &AppState,
+    creds: &Credentials,
+    req: UserNameRequest,
+) -> Result<()> {
     let caller = caller_with_user_names(state, creds).await?;
-    let name = UserName::parse(raw)?;
+    let name = UserName::parse(&req.user_name)?;
     let (caller, name) = (&caller, &name);
     retry_on_conflict("user record", || async move {
         let (user, version) = auth::fresh_caller(state, caller).await?;
@@ -103,10 +114,10 @@ pub struct Availability {
 pub async fn user_name_available(
     state: &AppState,
     creds: &Credentials,
-    raw: &str,
+    req: UserNameRequest,
 ) -> Result<Availability> {
     let caller = caller_with_user_names(state, creds).await?;
-    let name = UserName::parse(raw)?;
+    let name = UserName::parse(&req.user_name)?;
     let taken = state
         .store
         .get(&keys::user_name_claim(&caller.app.app_id, name.as_str()))

@@ -3,7 +3,7 @@
 //! Every field the protocol defines is a scalar. JSON numbers and booleans are coerced to their
 //! string form; an array (or a repeated form key) where a scalar is expected is refused with 602
 //! — the original looked such values up as `$in` queries and could be tricked into logging in as
-//! another user (reference S1). Only `metaData` may be a JSON object (or a JSON string of one).
+//! another user. Only `metaData` may be a JSON object (or a JSON string of one).
 
 use std::collections::HashMap;
 

@@ -1,4 +1,4 @@
-//! `loginAnonymous` through the HTTP door, including the reference S1 takeover attempt.
+//! `loginAnonymous` through the HTTP door, including the repeated-handle takeover attempt.
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! The wire rules of API.md §1, through HTTP: paths, token carriers, public settings, the
+//! The wire rules (see the README's API section), through HTTP: paths, token carriers, public settings, the
 //! 404 and 500 shapes, and scalar coercion.
 
 use std::sync::Arc;
