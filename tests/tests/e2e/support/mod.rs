@@ -2,4 +2,5 @@
 pub mod app;
 pub mod aws;
 pub mod flows;
+pub mod lambda;
 pub mod users;
