@@ -3,34 +3,27 @@
 
 use axum::Router;
 use axum::extract::Path;
-use keyturn::domain::admin::templates;
+use keyturn::domain::admin::templates::{self, TemplateAddress};
 use keyturn::domain::templates::Template;
 use keyturn::wire::Reply;
 use keyturn::{AppState, Result};
 
 use crate::{Admin, Body};
 
-/// The path of one template: app, locale, template name.
-type TemplatePath = Path<(String, String, String)>;
-
-async fn read(Admin(state, _): Admin, Path((id, locale, name)): TemplatePath) -> Result<Reply> {
-    Ok(templates::get_template(&state, &id, &locale, &name)
-        .await?
-        .into())
+async fn read(Admin(state, _): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
+    Ok(templates::get_template(&state, &at).await?.into())
 }
 
 async fn store(
     Admin(state, _): Admin,
-    Path((id, locale, name)): TemplatePath,
-    Body(template): Body<Template>,
+    Path(at): Path<TemplateAddress>,
+    Body(t): Body<Template>,
 ) -> Result<Reply> {
-    let stored = templates::put_template(&state, &id, &locale, &name, template).await?;
-    Ok(stored.into())
+    Ok(templates::put_template(&state, &at, t).await?.into())
 }
 
-async fn remove(Admin(state, _): Admin, Path((id, locale, name)): TemplatePath) -> Result<Reply> {
-    let current = templates::delete_template(&state, &id, &locale, &name).await?;
-    Ok(current.into())
+async fn remove(Admin(state, _): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
+    Ok(templates::delete_template(&state, &at).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

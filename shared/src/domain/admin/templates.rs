@@ -3,7 +3,7 @@
 //! applies again. The lookup and rendering rules live in [`crate::domain::templates`]; this
 //! module only validates the admin's input.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::domain::app::App;
@@ -11,19 +11,25 @@ use crate::domain::repo;
 use crate::domain::templates::{self, Template, TemplateName};
 use crate::error::{Error, Result};
 
-/// A template address from the path: the app, a two-letter locale (upper-cased) and a name.
-async fn address(
-    state: &AppState,
-    app_id: &str,
-    locale: &str,
-    name: &str,
-) -> Result<(App, String, TemplateName)> {
-    let locale = locale.trim().to_uppercase();
+/// Which template a request names, from the path `/admin/apps/{app_id}/templates/{locale}/{name}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TemplateAddress {
+    /// The app.
+    pub app_id: String,
+    /// A two-letter locale, any case.
+    pub locale: String,
+    /// A template name (`signUp`, `resetPassword`, …).
+    pub name: String,
+}
+
+/// The app, the locale (upper-cased) and the template name an address stands for.
+async fn resolve(state: &AppState, at: &TemplateAddress) -> Result<(App, String, TemplateName)> {
+    let locale = at.locale.trim().to_uppercase();
     if locale.len() != 2 || !locale.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Error::invalid("locale must be two letters"));
     }
-    let name = TemplateName::parse(name)?;
-    let (app, _) = repo::existing_app(state, app_id).await?;
+    let name = TemplateName::parse(&at.name)?;
+    let (app, _) = repo::existing_app(state, &at.app_id).await?;
     Ok((app, locale, name))
 }
 
@@ -43,13 +49,8 @@ fn view(template: Template, custom: bool) -> TemplateView {
 /// `GET /admin/apps/{appId}/templates/{locale}/{name}`: the template that would be used, and
 /// whether it is the app's own (`custom`, which includes the app's English template standing in
 /// for a locale without one) or the built-in default.
-pub async fn get_template(
-    state: &AppState,
-    app_id: &str,
-    locale: &str,
-    name: &str,
-) -> Result<TemplateView> {
-    let (app, locale, name) = address(state, app_id, locale, name).await?;
+pub async fn get_template(state: &AppState, at: &TemplateAddress) -> Result<TemplateView> {
+    let (app, locale, name) = resolve(state, at).await?;
     let (template, custom) = templates::effective(state, &app, &locale, name).await?;
     Ok(view(template, custom))
 }
@@ -74,12 +75,10 @@ pub fn check_template(name: TemplateName, template: &Template) -> Result<()> {
 /// app's own template for a locale the app offers (602 otherwise) and returns it.
 pub async fn put_template(
     state: &AppState,
-    app_id: &str,
-    locale: &str,
-    name: &str,
+    at: &TemplateAddress,
     template: Template,
 ) -> Result<TemplateView> {
-    let (app, locale, name) = address(state, app_id, locale, name).await?;
+    let (app, locale, name) = resolve(state, at).await?;
     check_template(name, &template)?;
     templates::put(state, &app, &locale, name, &template).await?;
     tracing::info!(app_id = %app.app_id, %locale, "admin: template stored");
@@ -88,13 +87,8 @@ pub async fn put_template(
 
 /// `DELETE /admin/apps/{appId}/templates/{locale}/{name}`: removes the app's own template (a
 /// locale the app no longer offers may be cleaned up too) and returns the template now in force.
-pub async fn delete_template(
-    state: &AppState,
-    app_id: &str,
-    locale: &str,
-    name: &str,
-) -> Result<TemplateView> {
-    let (app, locale, name) = address(state, app_id, locale, name).await?;
+pub async fn delete_template(state: &AppState, at: &TemplateAddress) -> Result<TemplateView> {
+    let (app, locale, name) = resolve(state, at).await?;
     templates::remove(state, &app.app_id, &locale, name).await?;
     tracing::info!(app_id = %app.app_id, %locale, "admin: template removed");
     let (template, custom) = templates::effective(state, &app, &locale, name).await?;
