@@ -7,12 +7,12 @@ use keyturn::domain::signup::{CompleteRequest, complete_signup, confirm_page};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn complete(Call(state, input, creds, ctx): Call<CompleteRequest>) -> Result<Reply> {
-    Ok(complete_signup(&state, &creds, input, &ctx).await?.into())
+async fn complete(Call(state, input, ctx): Call<CompleteRequest>) -> Result<Reply> {
+    Ok(complete_signup(&state, input, &ctx).await?.into())
 }
 
-async fn confirm(Call(state, input, creds, _): Call<CompleteRequest>) -> Result<Reply> {
-    Ok(confirm_page(&state, &creds, input).await?.into())
+async fn confirm(Call(state, input, ctx): Call<CompleteRequest>) -> Result<Reply> {
+    Ok(confirm_page(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

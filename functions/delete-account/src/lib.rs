@@ -6,8 +6,8 @@ use keyturn::domain::delete_account::{DeleteRequest, delete_account};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, ctx): Call<DeleteRequest>) -> Result<Reply> {
-    Ok(delete_account(&state, &creds, input, &ctx).await?.into())
+async fn handle(Call(state, input, ctx): Call<DeleteRequest>) -> Result<Reply> {
+    Ok(delete_account(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

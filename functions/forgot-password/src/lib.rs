@@ -6,8 +6,8 @@ use keyturn::domain::password::{ForgotRequest, forgot_password};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, ctx): Call<ForgotRequest>) -> Result<Reply> {
-    Ok(forgot_password(&state, &creds, input, &ctx).await?.into())
+async fn handle(Call(state, input, ctx): Call<ForgotRequest>) -> Result<Reply> {
+    Ok(forgot_password(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

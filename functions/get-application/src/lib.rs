@@ -6,8 +6,8 @@ use keyturn::domain::application::get_application;
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn application(Call(state, _, creds, _): Call<()>) -> Result<Reply> {
-    Ok(get_application(&state, &creds).await?.into())
+async fn application(Call(state, _, ctx): Call<()>) -> Result<Reply> {
+    Ok(get_application(&state, &ctx).await?.into())
 }
 
 async fn health() -> Reply {

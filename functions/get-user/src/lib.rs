@@ -6,8 +6,8 @@ use keyturn::domain::profile::get_user;
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, _, creds, _): Call<()>) -> Result<Reply> {
-    Ok(get_user(&state, &creds).await?.into())
+async fn handle(Call(state, _, ctx): Call<()>) -> Result<Reply> {
+    Ok(get_user(&state, &ctx).await?.into())
 }
 
 /// This function's routes.

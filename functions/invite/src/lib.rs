@@ -6,8 +6,8 @@ use keyturn::domain::invite::{InviteRequest, invite};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, _): Call<InviteRequest>) -> Result<Reply> {
-    Ok(invite(&state, &creds, input).await?.into())
+async fn handle(Call(state, input, ctx): Call<InviteRequest>) -> Result<Reply> {
+    Ok(invite(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -7,8 +7,8 @@ use keyturn::domain::anonymous::{AnonymousRequest, login_anonymous};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, ctx): Call<AnonymousRequest>) -> Result<Reply> {
-    Ok(login_anonymous(&state, &creds, input, &ctx).await?.into())
+async fn handle(Call(state, input, ctx): Call<AnonymousRequest>) -> Result<Reply> {
+    Ok(login_anonymous(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

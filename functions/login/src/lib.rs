@@ -6,8 +6,8 @@ use keyturn::domain::login::{LoginRequest, login};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, ctx): Call<LoginRequest>) -> Result<Reply> {
-    Ok(login(&state, &creds, input, &ctx).await?.into())
+async fn handle(Call(state, input, ctx): Call<LoginRequest>) -> Result<Reply> {
+    Ok(login(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

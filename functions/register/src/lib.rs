@@ -6,8 +6,8 @@ use keyturn::domain::register::{RegisterRequest, register};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, ctx): Call<RegisterRequest>) -> Result<Reply> {
-    Ok(register(&state, &creds, input, &ctx).await?.into())
+async fn handle(Call(state, input, ctx): Call<RegisterRequest>) -> Result<Reply> {
+    Ok(register(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

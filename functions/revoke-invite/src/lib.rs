@@ -6,8 +6,8 @@ use keyturn::domain::invite::{RevokeRequest, revoke_invite};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, _): Call<RevokeRequest>) -> Result<Reply> {
-    Ok(revoke_invite(&state, &creds, input).await?.into())
+async fn handle(Call(state, input, ctx): Call<RevokeRequest>) -> Result<Reply> {
+    Ok(revoke_invite(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

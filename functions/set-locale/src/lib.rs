@@ -6,8 +6,8 @@ use keyturn::domain::profile::{LocaleRequest, set_locale};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, _): Call<LocaleRequest>) -> Result<Reply> {
-    Ok(set_locale(&state, &creds, input).await?.into())
+async fn handle(Call(state, input, ctx): Call<LocaleRequest>) -> Result<Reply> {
+    Ok(set_locale(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

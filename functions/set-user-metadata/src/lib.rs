@@ -6,8 +6,8 @@ use keyturn::domain::profile::{MetadataRequest, set_user_metadata};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, _): Call<MetadataRequest>) -> Result<Reply> {
-    Ok(set_user_metadata(&state, &creds, input).await?.into())
+async fn handle(Call(state, input, ctx): Call<MetadataRequest>) -> Result<Reply> {
+    Ok(set_user_metadata(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -6,8 +6,8 @@ use keyturn::domain::user_name::{UserNameRequest, set_user_name};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, _): Call<UserNameRequest>) -> Result<Reply> {
-    Ok(set_user_name(&state, &creds, input).await?.into())
+async fn handle(Call(state, input, ctx): Call<UserNameRequest>) -> Result<Reply> {
+    Ok(set_user_name(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -6,8 +6,8 @@ use keyturn::domain::signup::{SignupRequest, signup};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, ctx): Call<SignupRequest>) -> Result<Reply> {
-    Ok(signup(&state, &creds, input, &ctx).await?.into())
+async fn handle(Call(state, input, ctx): Call<SignupRequest>) -> Result<Reply> {
+    Ok(signup(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -6,8 +6,8 @@ use keyturn::domain::user_name::{UserNameRequest, user_name_available};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-async fn handle(Call(state, input, creds, _): Call<UserNameRequest>) -> Result<Reply> {
-    Ok(user_name_available(&state, &creds, input).await?.into())
+async fn handle(Call(state, input, ctx): Call<UserNameRequest>) -> Result<Reply> {
+    Ok(user_name_available(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -19,8 +19,7 @@
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::domain::app::App;
-use crate::domain::auth::Credentials;
+use crate::domain::app::{App, Feature};
 use crate::domain::limits::{self, Limit};
 use crate::domain::metadata::set_path;
 use crate::domain::session::Session;
@@ -71,14 +70,11 @@ pub struct AnonymousRequest {
 /// `POST /loginAnonymous` with `handle`: logs the anonymous user in, creating it on first use.
 pub async fn login_anonymous(
     state: &AppState,
-    creds: &Credentials,
     req: AnonymousRequest,
     ctx: &RequestContext,
 ) -> Result<Session> {
-    let app = auth::app_from_token(state, creds).await?;
-    if !app.settings.anonymous_login_enabled {
-        return Err(Error::AnonymousLoginDisabled);
-    }
+    let app = auth::app_from_token(state, ctx).await?;
+    app.require(Feature::AnonymousLogin)?;
     let handle = parse_handle(&req.handle)?;
     let user = match repo::find_user_by_handle(state, &app.app_id, handle).await? {
         Some((user, _)) => user,

@@ -31,6 +31,19 @@ pub enum TwoFactor {
     Phone,
 }
 
+/// A feature an app switches on or off in its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    /// `signupEnabled` (407 when off).
+    Signup,
+    /// `invitationEnabled` (406 when off).
+    Invitations,
+    /// `anonymousLoginEnabled` (414 when off).
+    AnonymousLogin,
+    /// `userNamesEnabled` (606 when off).
+    UserNames,
+}
+
 /// Whether the app serves its users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -257,6 +270,18 @@ impl App {
                 "locale {locale} is not offered by this app"
             )))
         }
+    }
+
+    /// Refuses (with the feature's own code) a request for a feature the app has switched off.
+    pub fn require(&self, feature: Feature) -> Result<()> {
+        let s = &self.settings;
+        let (on, refusal) = match feature {
+            Feature::Signup => (s.signup_enabled, Error::SignupDisabled),
+            Feature::Invitations => (s.invitation_enabled, Error::InvitationDisabled),
+            Feature::AnonymousLogin => (s.anonymous_login_enabled, Error::AnonymousLoginDisabled),
+            Feature::UserNames => (s.user_names_enabled, Error::UserNamesDisabled),
+        };
+        if on { Ok(()) } else { Err(refusal) }
     }
 
     /// Whether `locale` (already upper-cased) is one the app offers.

@@ -3,10 +3,11 @@
 
 use crate::AppState;
 use crate::domain::app::PublicApp;
-use crate::domain::auth::{self, Credentials};
+use crate::domain::auth;
+use crate::domain::context::RequestContext;
 use crate::error::Result;
 
 /// `GET /getApplication` (app or access token).
-pub async fn get_application(state: &AppState, creds: &Credentials) -> Result<PublicApp> {
-    Ok(auth::app_from_any(state, creds).await?.public_view())
+pub async fn get_application(state: &AppState, ctx: &RequestContext) -> Result<PublicApp> {
+    Ok(auth::app_from_any(state, ctx).await?.public_view())
 }

@@ -4,29 +4,10 @@
 use crate::AppState;
 use crate::crypto::service_token::{AccessClaims, AppClaims, Purpose};
 use crate::domain::app::{App, AppStatus};
+use crate::domain::context::RequestContext;
 use crate::domain::repo;
 use crate::domain::user::{User, UserStatus};
 use crate::error::{Error, Result};
-
-/// The token carriers of a request, as the wire found them. Both may arrive together: user-scoped
-/// routes read the access token, app-scoped ones the app token.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Credentials {
-    /// `app-token` header, else the `appToken` query parameter (email links).
-    pub app_token: Option<String>,
-    /// `access-token` header.
-    pub access_token: Option<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Tokens are secrets: show only which carriers are present.
-        f.debug_struct("Credentials")
-            .field("app_token", &self.app_token.as_ref().map(|_| ".."))
-            .field("access_token", &self.access_token.as_ref().map(|_| ".."))
-            .finish()
-    }
-}
 
 fn serving(app: App) -> Result<App> {
     match app.status {
@@ -37,8 +18,12 @@ fn serving(app: App) -> Result<App> {
 
 /// The app named by a genuine app token (400 when the token is missing or not genuine, 401 when
 /// the app is gone, 402 when suspended).
-pub async fn app_from_token(state: &AppState, creds: &Credentials) -> Result<App> {
-    let token = creds.app_token.as_deref().ok_or(Error::InvalidAppToken)?;
+pub async fn app_from_token(state: &AppState, ctx: &RequestContext) -> Result<App> {
+    let token = ctx
+        .credentials
+        .app_token
+        .as_deref()
+        .ok_or(Error::InvalidAppToken)?;
     let claims: AppClaims = state
         .tokens
         .verify(token, Purpose::App, state.clock.now_secs())
@@ -55,11 +40,12 @@ pub async fn app_from_token(state: &AppState, creds: &Credentials) -> Result<App
 
 /// The app of a route that accepts either carrier (getApplication, completeSignup, forgot and reset password): the app token when
 /// present, else the access token's app.
-pub async fn app_from_any(state: &AppState, creds: &Credentials) -> Result<App> {
+pub async fn app_from_any(state: &AppState, ctx: &RequestContext) -> Result<App> {
+    let creds = &ctx.credentials;
     if creds.app_token.is_some() || creds.access_token.is_none() {
-        return app_from_token(state, creds).await;
+        return app_from_token(state, ctx).await;
     }
-    Ok(user_from_access(state, creds).await?.app)
+    Ok(user_from_access(state, ctx).await?.app)
 }
 
 /// A verified access token: its app, its user (with the record's version) and its session id.
@@ -79,8 +65,9 @@ pub struct Caller {
 
 /// The app and user of a genuine, unexpired, unrevoked access token of an active user (405
 /// otherwise).
-pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<Caller> {
-    let token = creds
+pub async fn user_from_access(state: &AppState, ctx: &RequestContext) -> Result<Caller> {
+    let token = ctx
+        .credentials
         .access_token
         .as_deref()
         .ok_or(Error::InvalidAccessToken)?;

@@ -3,7 +3,7 @@
 //! ([`crate::domain::accounts::purge`]).
 
 use crate::AppState;
-use crate::domain::auth::{self, Credentials};
+use crate::domain::auth;
 use crate::domain::context::RequestContext;
 use crate::domain::{accounts, password_guard, repo};
 use crate::error::{Error, Result};
@@ -23,11 +23,10 @@ pub struct DeleteRequest {
 /// everything keyed to it.
 pub async fn delete_account(
     state: &AppState,
-    creds: &Credentials,
     req: DeleteRequest,
     ctx: &RequestContext,
 ) -> Result<()> {
-    let caller = auth::user_from_access(state, creds).await?;
+    let caller = auth::user_from_access(state, ctx).await?;
     let (handle, password) = match (req.handle, req.password, req.token) {
         (Some(h), Some(p), _) => (h, p),
         (_, _, Some(_)) => {

@@ -5,7 +5,9 @@
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::domain::auth::{self, Credentials};
+use crate::domain::app::Feature;
+use crate::domain::auth;
+use crate::domain::context::RequestContext;
 use crate::domain::invites::{Outcome, Sender, revoke, send_invite};
 use crate::domain::limits::{self, Limit};
 use crate::domain::user::Handle;
@@ -33,12 +35,10 @@ pub struct InviteRequest {
 
 /// `POST /invite`: a logged-in user invites `handle`. Answers `true` whether or not the handle
 /// already has an account (see the module docs).
-pub async fn invite(state: &AppState, creds: &Credentials, req: InviteRequest) -> Result<()> {
-    let caller = auth::user_from_access(state, creds).await?;
+pub async fn invite(state: &AppState, req: InviteRequest, ctx: &RequestContext) -> Result<()> {
+    let caller = auth::user_from_access(state, ctx).await?;
     let app = caller.app;
-    if !app.settings.invitation_enabled {
-        return Err(Error::InvitationDisabled);
-    }
+    app.require(Feature::Invitations)?;
     let handle = Handle::parse(&req.handle)?;
     let meta_data = metadata::extract(&app.settings.meta_data_invite, req.meta_data.as_ref())?;
     let sender_user_id = req.sender_user_id.map(|s| s.trim().to_owned());
@@ -83,10 +83,10 @@ pub struct RevokeRequest {
 /// answer does not say which (no enumeration of invites).
 pub async fn revoke_invite(
     state: &AppState,
-    creds: &Credentials,
     req: RevokeRequest,
+    ctx: &RequestContext,
 ) -> Result<()> {
-    let caller = auth::user_from_access(state, creds).await?;
+    let caller = auth::user_from_access(state, ctx).await?;
     let handle = Handle::parse(&req.handle)?;
     let me = caller.user.user_id.as_str();
     let revoked = revoke(state, &caller.app.app_id, handle.as_str(), |i| {

@@ -6,7 +6,6 @@
 //! address, per handle and per address (see [`password_guard`]; then 615 with `Retry-After`).
 
 use crate::AppState;
-use crate::domain::auth::Credentials;
 use crate::domain::context::RequestContext;
 use crate::domain::session::Session;
 use crate::domain::user::{ClientPassword, UserStatus};
@@ -23,13 +22,8 @@ pub struct LoginRequest {
 }
 
 /// `POST /login`.
-pub async fn login(
-    state: &AppState,
-    creds: &Credentials,
-    req: LoginRequest,
-    ctx: &RequestContext,
-) -> Result<Session> {
-    let app = auth::app_from_token(state, creds).await?;
+pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) -> Result<Session> {
+    let app = auth::app_from_token(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     let guard = password_guard::enter(state, &app.app_id, &handle, &ctx.client).await?;
     let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, &handle).await? else {

@@ -16,7 +16,6 @@
 //!   failed login) and revokes every session except the caller's.
 
 use crate::AppState;
-use crate::domain::auth::Credentials;
 use crate::domain::context::RequestContext;
 use crate::domain::limits::{self, AddressFlow, Channel, Limit, canonical_mailbox};
 use crate::domain::repo::{Attempt, retry_on_conflict};
@@ -47,11 +46,10 @@ pub struct ForgotRequest {
 /// `POST /forgotPassword`: always `true` once the app checks and limits pass.
 pub async fn forgot_password(
     state: &AppState,
-    creds: &Credentials,
     req: ForgotRequest,
     ctx: &RequestContext,
 ) -> Result<()> {
-    let app = auth::app_from_any(state, creds).await?;
+    let app = auth::app_from_any(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     // Counted before the lookup: an unknown handle hits the same limits as a known one.
     let mailbox = keys::mailbox_mails(&app.app_id, &canonical_mailbox(&handle), "RESET");
@@ -101,11 +99,10 @@ pub struct ResetRequest {
 /// `POST /resetPassword`: a right code sets the new password and revokes every access token.
 pub async fn reset_password(
     state: &AppState,
-    creds: &Credentials,
     req: ResetRequest,
     ctx: &RequestContext,
 ) -> Result<()> {
-    let app = auth::app_from_any(state, creds).await?;
+    let app = auth::app_from_any(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     let code = one_time_code::parse(&req.code)?;
     let password = ClientPassword::parse(&req.password)?;
@@ -201,11 +198,10 @@ pub struct ChangeRequest {
 /// `POST /changePassword`: the old password proves the caller; every other session is revoked.
 pub async fn change_password(
     state: &AppState,
-    creds: &Credentials,
     req: ChangeRequest,
     ctx: &RequestContext,
 ) -> Result<()> {
-    let caller = auth::user_from_access(state, creds).await?;
+    let caller = auth::user_from_access(state, ctx).await?;
     if req.password == req.new_password {
         return Err(Error::invalid(
             "the new password must differ from the old one",

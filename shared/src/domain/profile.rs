@@ -14,15 +14,16 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::clock::iso_millis;
-use crate::domain::auth::{self, Credentials};
+use crate::domain::auth;
+use crate::domain::context::RequestContext;
 use crate::domain::metadata::{MetaField, get_path};
 use crate::domain::repo;
 use crate::domain::user::{User, UserStatus};
 use crate::error::{Error, Result};
 
 /// `GET /getUser`: the caller's profile (never the password hash).
-pub async fn get_user(state: &AppState, creds: &Credentials) -> Result<Profile> {
-    let caller = auth::user_from_access(state, creds).await?;
+pub async fn get_user(state: &AppState, ctx: &RequestContext) -> Result<Profile> {
+    let caller = auth::user_from_access(state, ctx).await?;
     let last_login = repo::last_login(state, &caller.user.user_id).await?;
     Ok(Profile::of(&caller.user, last_login))
 }
@@ -80,11 +81,11 @@ pub struct MetadataRequest {
 /// `POST /setUserMetadata` with `metaData`.
 pub async fn set_user_metadata(
     state: &AppState,
-    creds: &Credentials,
     req: MetadataRequest,
+    ctx: &RequestContext,
 ) -> Result<()> {
     let supplied = req.meta_data;
-    let caller = auth::user_from_access(state, creds).await?;
+    let caller = auth::user_from_access(state, ctx).await?;
     let fields = &caller.app.settings.meta_data;
     if fields.is_empty() {
         return Err(Error::invalid("this app defines no metadata fields"));
@@ -177,8 +178,8 @@ pub struct LocaleRequest {
 }
 
 /// `POST /setLocale` with `locale`: upper-cased; one the app offers (else 602).
-pub async fn set_locale(state: &AppState, creds: &Credentials, req: LocaleRequest) -> Result<()> {
-    let caller = auth::user_from_access(state, creds).await?;
+pub async fn set_locale(state: &AppState, req: LocaleRequest, ctx: &RequestContext) -> Result<()> {
+    let caller = auth::user_from_access(state, ctx).await?;
     let locale = caller.app.requested_locale(Some(req.locale))?;
     auth::update_caller(state, &caller, |user| {
         user.locale = locale.clone();

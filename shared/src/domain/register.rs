@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::domain::auth::Credentials;
+use crate::domain::app::Feature;
 use crate::domain::invites::{code_context, deep_merge, load};
 use crate::domain::session::Session;
 use crate::domain::templates;
@@ -37,14 +37,11 @@ pub struct RegisterRequest {
 /// hashed only once the code is proven.
 pub async fn register(
     state: &AppState,
-    creds: &Credentials,
     req: RegisterRequest,
     ctx: &RequestContext,
 ) -> Result<Session> {
-    let app = auth::app_from_token(state, creds).await?;
-    if !app.settings.invitation_enabled {
-        return Err(Error::InvitationDisabled);
-    }
+    let app = auth::app_from_token(state, ctx).await?;
+    app.require(Feature::Invitations)?;
     let handle = Handle::parse(&req.handle)?;
     let password = ClientPassword::parse(&req.password)?;
     let locale = app.requested_locale(req.locale)?;

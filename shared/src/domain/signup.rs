@@ -23,8 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::crypto::service_token::ServiceTokens;
-use crate::domain::app::{App, SignupFlow};
-use crate::domain::auth::Credentials;
+use crate::domain::app::{App, Feature, SignupFlow};
 use crate::domain::context::RequestContext;
 use crate::domain::html::HtmlPage;
 use crate::domain::html::{escape, render, url_encode};
@@ -91,14 +90,11 @@ pub enum SignedUp {
 /// `POST /signup`.
 pub async fn signup(
     state: &AppState,
-    creds: &Credentials,
     req: SignupRequest,
     ctx: &RequestContext,
 ) -> Result<SignedUp> {
-    let app = auth::app_from_token(state, creds).await?;
-    if !app.settings.signup_enabled {
-        return Err(Error::SignupDisabled);
-    }
+    let app = auth::app_from_token(state, ctx).await?;
+    app.require(Feature::Signup)?;
     let handle = Handle::parse(&req.handle)?;
     let password = ClientPassword::parse(&req.password)?;
     let locale = app.requested_locale(req.locale)?;
@@ -281,14 +277,11 @@ pub enum Completed {
 /// is pending or an account exists.
 pub async fn complete_signup(
     state: &AppState,
-    creds: &Credentials,
     req: CompleteRequest,
     ctx: &RequestContext,
 ) -> Result<Completed> {
-    let app = auth::app_from_any(state, creds).await?;
-    if !app.settings.signup_enabled {
-        return Err(Error::SignupDisabled);
-    }
+    let app = auth::app_from_any(state, ctx).await?;
+    app.require(Feature::Signup)?;
     let handle = Handle::parse(&req.handle)?;
     let code = one_time_code::parse(&req.code)?;
     limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
@@ -357,15 +350,13 @@ pub async fn complete_signup(
 /// button posts the form back, so a link scanner's GET is harmless.
 pub async fn confirm_page(
     state: &AppState,
-    creds: &Credentials,
     req: CompleteRequest,
+    ctx: &RequestContext,
 ) -> Result<HtmlPage> {
-    let app = auth::app_from_token(state, creds).await?;
-    if !app.settings.signup_enabled {
-        return Err(Error::SignupDisabled);
-    }
+    let app = auth::app_from_token(state, ctx).await?;
+    app.require(Feature::Signup)?;
     let handle = Handle::parse(&req.handle)?;
-    let token = creds.app_token.clone().unwrap_or_default();
+    let token = ctx.credentials.app_token.clone().unwrap_or_default();
     let page = render(
         CONFIRM_PAGE,
         &[

@@ -8,7 +8,9 @@
 //! ([`crate::domain::repo::login_handle`]).
 
 use crate::AppState;
-use crate::domain::auth::{self, Caller, Credentials};
+use crate::domain::app::Feature;
+use crate::domain::auth::{self, Caller};
+use crate::domain::context::RequestContext;
 use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::{keys, repo};
 use crate::error::{Error, Result};
@@ -53,11 +55,9 @@ pub struct UserNameRequest {
 }
 
 /// The caller, refused with 606 unless their app has usernames.
-async fn caller_with_user_names(state: &AppState, creds: &Credentials) -> Result<Caller> {
-    let caller = auth::user_from_access(state, creds).await?;
-    if !caller.app.settings.user_names_enabled {
-        return Err(Error::UserNamesDisabled);
-    }
+async fn caller_with_user_names(state: &AppState, ctx: &RequestContext) -> Result<Caller> {
+    let caller = auth::user_from_access(state, ctx).await?;
+    caller.app.require(Feature::UserNames)?;
     Ok(caller)
 }
 
@@ -65,10 +65,10 @@ async fn caller_with_user_names(state: &AppState, creds: &Credentials) -> Result
 /// (605 when another user holds it).
 pub async fn set_user_name(
     state: &AppState,
-    creds: &Credentials,
     req: UserNameRequest,
+    ctx: &RequestContext,
 ) -> Result<()> {
-    let caller = caller_with_user_names(state, creds).await?;
+    let caller = caller_with_user_names(state, ctx).await?;
     let name = UserName::parse(&req.user_name)?;
     let (caller, name) = (&caller, &name);
     retry_on_conflict("user record", || async move {
@@ -113,10 +113,10 @@ pub struct Availability {
 /// 602 rather than "unavailable", so the client can tell the user why.
 pub async fn user_name_available(
     state: &AppState,
-    creds: &Credentials,
     req: UserNameRequest,
+    ctx: &RequestContext,
 ) -> Result<Availability> {
-    let caller = caller_with_user_names(state, creds).await?;
+    let caller = caller_with_user_names(state, ctx).await?;
     let name = UserName::parse(&req.user_name)?;
     let taken = state
         .store

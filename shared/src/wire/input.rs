@@ -1,6 +1,6 @@
 //! The one place wire fields become the domain's typed requests (the mirror of [`super::reply`]),
-//! and [`Call`], the extractor every end-user handler takes: state, typed input, credentials and
-//! request context in one.
+//! and [`Call`], the extractor every end-user handler takes: state, typed input and request
+//! context in one.
 
 use axum::extract::FromRequest;
 
@@ -9,7 +9,6 @@ use super::request::WireRequest;
 use crate::AppState;
 use crate::domain::RequestContext;
 use crate::domain::anonymous::AnonymousRequest;
-use crate::domain::auth::Credentials;
 use crate::domain::delete_account::DeleteRequest;
 use crate::domain::invite::{InviteRequest, RevokeRequest};
 use crate::domain::login::LoginRequest;
@@ -63,10 +62,10 @@ from_fields! {
     UserNameRequest { user_name: required "userName" }
 }
 
-/// One end-user call, `Call(state, input, credentials, context)`: the shared state, the typed
-/// request, the token carriers and the request context. A handler destructures it in its
+/// One end-user call, `Call(state, input, context)`: the shared state, the typed request and the
+/// request context (credentials, base URL, client address). A handler destructures it in its
 /// signature and hands the parts to its use case.
-pub struct Call<T>(pub AppState, pub T, pub Credentials, pub RequestContext);
+pub struct Call<T>(pub AppState, pub T, pub RequestContext);
 
 impl<T: FromFields> FromRequest<AppState> for Call<T> {
     type Rejection = Error;
@@ -77,6 +76,6 @@ impl<T: FromFields> FromRequest<AppState> for Call<T> {
     ) -> Result<Self, Self::Rejection> {
         let wire = WireRequest::from_request(req, state).await?;
         let input = T::from_fields(&wire.fields)?;
-        Ok(Call(state.clone(), input, wire.credentials, wire.context))
+        Ok(Call(state.clone(), input, wire.context))
     }
 }

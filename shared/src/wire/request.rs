@@ -5,20 +5,18 @@ use axum::http::{HeaderMap, Method, header};
 
 use super::body::Fields;
 use crate::AppState;
-use crate::domain::auth::Credentials;
+use crate::domain::context::Credentials;
 use crate::domain::context::{ClientAddress, RequestContext};
 use crate::error::Error;
 
 /// Bodies above this size are refused with 616 before they are parsed (the original's limit).
 pub const BODY_LIMIT_BYTES: usize = 100 * 1024;
 
-/// A decoded end-user request: fields, credentials and the request's context.
+/// A decoded end-user request: fields and the request's context (credentials included).
 #[derive(Debug, Clone)]
 pub struct WireRequest {
     /// Body fields (POST) or query fields (GET).
     pub fields: Fields,
-    /// Token carriers.
-    pub credentials: Credentials,
     /// Base URL and client address, from trusted sources only (see [`RequestContext`]).
     pub context: RequestContext,
 }
@@ -87,8 +85,20 @@ impl FromRequestParts<AppState> for RequestContext {
     }
 }
 
+/// The token carriers: `app-token` header, else the `appToken` query parameter (email links);
+/// `access-token` header.
+fn credentials(parts: &axum::http::request::Parts) -> Credentials {
+    let query = Fields::from_form(parts.uri.query().unwrap_or("").as_bytes());
+    Credentials {
+        app_token: header_text(&parts.headers, "app-token")
+            .or_else(|| query.text("appToken").ok().flatten()),
+        access_token: header_text(&parts.headers, "access-token"),
+    }
+}
+
 fn context(parts: &axum::http::request::Parts, state: &AppState) -> RequestContext {
     RequestContext::new(base_url(parts, state), client_address(parts))
+        .with_credentials(credentials(parts))
 }
 
 impl FromRequest<AppState> for WireRequest {
@@ -122,16 +132,10 @@ impl FromRequest<AppState> for WireRequest {
             Fields::from_form(&bytes)
         };
         if parts.method == Method::GET || parts.method == Method::HEAD {
-            fields.merge_missing(query.clone());
+            fields.merge_missing(query);
         }
-        let credentials = Credentials {
-            app_token: header_text(&parts.headers, "app-token")
-                .or_else(|| query.text("appToken").ok().flatten()),
-            access_token: header_text(&parts.headers, "access-token"),
-        };
         Ok(WireRequest {
             fields,
-            credentials,
             context: context(&parts, state),
         })
     }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::blank_is_none;
 use crate::AppState;
+use crate::domain::app::Feature;
 use crate::domain::invites::{
     ADMIN_SENDER, Invite, InviteView, Outcome, Sender, revoke, send_invite,
 };
@@ -43,9 +44,7 @@ pub struct Revoked {
 /// developer. Returns the invite (never its code).
 pub async fn create(state: &AppState, app_id: &str, req: InviteRequest) -> Result<InviteView> {
     let (app, _) = repo::existing_app(state, app_id).await?;
-    if !app.settings.invitation_enabled {
-        return Err(Error::InvitationDisabled);
-    }
+    app.require(Feature::Invitations)?;
     let handle = Handle::parse(&req.handle.ok_or(Error::MissingParam("handle"))?)?;
     let supplied = metadata::object_field("metaData", req.meta_data.as_ref())?;
     let meta = metadata::extract(&app.settings.meta_data_invite, supplied.as_ref())?;
