@@ -23,7 +23,8 @@ pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8787";
 /// Deployment settings, read from the environment once.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Public base URL (`https://api.example.com`); when empty, the request's origin is used.
+    /// Public base URL (`https://api.example.com`); when empty, API Gateway's domain (Lambda) or
+    /// the local bound address, never a header the client controls.
     pub public_url: Option<String>,
     /// Prefix of every secret name (`keyturn/<stack>`).
     pub secret_prefix: String,
