@@ -1,5 +1,6 @@
-//! `TestApp`: the merged local router over a fresh embedded store (or any store), driven
-//! in-process with `oneshot`, with a manual clock and the outbox read back.
+//! `TestApp`: the merged local router over a fresh store (SQLite by default, DynamoDB in moto, or
+//! one given), built by [`TestApp::builder`], driven in-process with `oneshot`, with a manual
+//! clock and the outbox read back.
 
 use std::path::PathBuf;
 use std::sync::Arc;

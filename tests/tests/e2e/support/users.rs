@@ -1,5 +1,5 @@
-//! Helpers for the user-profile suites: quick accounts, JWT claims, direct record edits (for
-//! states no route reaches yet, such as suspension) and a stack over DynamoDB.
+//! Helpers about users: quick accounts, the one `login` helper, JWT claims, token checks and
+//! direct record edits (for states no route reaches yet, such as suspension).
 
 use base64::Engine as _;
 use keyturn::store::{Condition, Key};
