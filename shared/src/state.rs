@@ -102,6 +102,9 @@ pub struct Inner {
     pub config: Config,
     /// How long sending a reset mail takes here (see [`crate::clock::Pace`]).
     pub reset_mail_pace: crate::clock::Pace,
+    /// How long storing and mailing an invite takes here, waited out when the invited handle
+    /// already has an account (see [`crate::clock::Pace`]).
+    pub invite_mail_pace: crate::clock::Pace,
 }
 
 impl std::ops::Deref for AppState {
@@ -165,6 +168,7 @@ impl AppState {
             passwords,
             config,
             reset_mail_pace: crate::clock::Pace::default(),
+            invite_mail_pace: crate::clock::Pace::default(),
         })))
     }
 

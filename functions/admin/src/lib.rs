@@ -23,7 +23,8 @@ use keyturn::wire::request::BODY_LIMIT_BYTES;
 use serde::de::DeserializeOwned;
 
 /// Proof that the request carries the admin key (extracted before the body is read), with the
-/// state and the request context: `Admin(state, ctx)`.
+/// state and the request context: `Admin(state, ctx)`. Wrong keys count per client address
+/// (API Gateway's `sourceIp` or the socket peer, never a header).
 pub struct Admin(pub AppState, pub RequestContext);
 
 impl FromRequestParts<AppState> for Admin {
@@ -33,14 +34,14 @@ impl FromRequestParts<AppState> for Admin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
         let bearer = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
-        admin::authorize(state, bearer).await?;
-        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        admin::authorize(state, bearer, &ctx.client).await?;
         Ok(Admin(state.clone(), ctx))
     }
 }

@@ -12,9 +12,9 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::domain::app::App;
-use crate::domain::keys;
 use crate::domain::repo::{self, Attempt, retry_on_conflict};
 use crate::domain::user::{User, UserStatus};
+use crate::domain::{invites, keys};
 use crate::error::{Error, Result};
 use crate::store::{Condition, Index, Key, MAX_TRANSACT_OPS, OpTag, Query, Transaction, WriteOp};
 
@@ -40,6 +40,7 @@ pub fn new_user(
         kept_session: None,
         user_name: None,
         anonymous: false,
+        email_verified: false,
         created_at: now,
         updated_at: now,
     }
@@ -72,7 +73,20 @@ pub async fn purge(state: &AppState, user_id: &str) -> Result<()> {
         }
         repo::attempt(deleted, ())
     })
-    .await
+    .await?;
+    // Only now: with the account gone its tokens are dead, so no new invite can slip in behind
+    // the revocation. Registration also ignores invites whose sender is gone, so an interruption
+    // here leaves no working invite.
+    match invites::revoke_sent_by(state, user_id).await {
+        Ok(revoked) => tracing::info!(%user_id, revoked, "invites of a deleted account revoked"),
+        // The account is gone either way; its invites no longer register anyone.
+        Err(e) => tracing::warn!(
+            %user_id,
+            error = %e.report(),
+            "could not revoke every invite of a deleted account"
+        ),
+    }
+    Ok(())
 }
 
 /// The deletions of one purge: the user record under its version first, then every other item

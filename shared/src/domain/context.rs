@@ -11,7 +11,7 @@ use std::net::IpAddr;
 /// base URL links and issuers are built on, and the client's address for limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestContext {
-    /// The token carriers, unverified ([`crate::domain::auth`] checks them).
+    /// The token carriers, unverified (the `auth` module checks them).
     pub credentials: Credentials,
     /// Base URL for links and issuer URLs (`https://api.example.com`, no trailing slash): the
     /// configured public URL, else API Gateway's domain and stage, else the local bound address.

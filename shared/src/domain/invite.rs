@@ -1,6 +1,6 @@
 //! A user's own invites: `invite` and `revokeInvite` (access token). The rules every door shares
-//! (one live invite per handle, owned by its inviter; no enumeration) are in
-//! [`crate::domain::invites`].
+//! (one live invite per inviter and handle; limits per invited mailbox and handle; no
+//! enumeration) are in [`crate::domain::invites`].
 
 use serde_json::{Map, Value};
 
@@ -8,8 +8,8 @@ use crate::AppState;
 use crate::domain::app::Feature;
 use crate::domain::auth;
 use crate::domain::context::RequestContext;
-use crate::domain::invites::{Outcome, Sender, revoke, send_invite};
-use crate::domain::limits::{self, Limit};
+use crate::domain::invites::{Outcome, Sender, revoke_one, send_invite, spend_mail_limits};
+use crate::domain::limits::{self, AddressFlow, Limit};
 use crate::domain::user::Handle;
 use crate::domain::{keys, metadata};
 use crate::error::{Error, Result};
@@ -33,12 +33,16 @@ pub struct InviteRequest {
     pub meta_data: Option<Map<String, Value>>,
 }
 
-/// `POST /invite`: a logged-in user invites `handle`. Answers `true` whether or not the handle
-/// already has an account (see the module docs).
+/// `POST /invite`: a logged-in, non-anonymous user invites `handle`. Answers `true` whether or
+/// not the handle already has an account (see [`crate::domain::invites`]).
 pub async fn invite(state: &AppState, req: InviteRequest, ctx: &RequestContext) -> Result<()> {
     let caller = auth::user_from_access(state, ctx).await?;
     let app = caller.app;
     app.require(Feature::Invitations)?;
+    if caller.user.anonymous {
+        // Anonymous users never proved an address and cost nothing to create (see invites).
+        return Err(Error::AccountNotVerified);
+    }
     let handle = Handle::parse(&req.handle)?;
     let meta_data = metadata::extract(&app.settings.meta_data_invite, req.meta_data.as_ref())?;
     let sender_user_id = req.sender_user_id.map(|s| s.trim().to_owned());
@@ -48,8 +52,11 @@ pub async fn invite(state: &AppState, req: InviteRequest, ctx: &RequestContext) 
     {
         return Err(Error::invalid("senderUserId is too long"));
     }
-    // Counted before anything else happens, whatever the outcome, so the limit cannot be probed.
+    // Counted before anything else happens, whatever the outcome, so no limit can be used to
+    // probe whether the handle has an account.
+    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
     limits::hit(state, &keys::invites_sent(&caller.user.user_id), SENT_LIMIT).await?;
+    spend_mail_limits(state, &app, &handle).await?;
     let locale = if app.offers_locale(&caller.user.locale) {
         caller.user.locale.clone()
     } else {
@@ -61,7 +68,15 @@ pub async fn invite(state: &AppState, req: InviteRequest, ctx: &RequestContext) 
         sender_user_id,
         locale: &locale,
     };
+    // Inviting a registered handle sends nothing; it waits as long as a sent invite takes, so
+    // the time of the answer does not tell accounts apart either (before answering, which holds
+    // in Lambda too).
+    let started = std::time::Instant::now();
     let outcome = send_invite(state, &app, &handle, meta_data, sender).await?;
+    match outcome {
+        Outcome::Sent(_) => state.invite_mail_pace.record(started.elapsed()),
+        Outcome::AlreadyRegistered => state.invite_mail_pace.wait().await,
+    }
     tracing::info!(
         app_id = %app.app_id,
         inviter = %caller.user.user_id,
@@ -79,8 +94,8 @@ pub struct RevokeRequest {
 }
 
 /// `POST /revokeInvite`: the inviter withdraws their invite; its code stops working at once.
-/// Always `true`: an invite that does not exist or is someone else's is left alone, and the
-/// answer does not say which (no enumeration of invites).
+/// Always `true`: an invite that does not exist is left alone, and the answer does not say
+/// whether there was one (no enumeration of invites). Other inviters' invites are untouched.
 pub async fn revoke_invite(
     state: &AppState,
     req: RevokeRequest,
@@ -89,10 +104,7 @@ pub async fn revoke_invite(
     let caller = auth::user_from_access(state, ctx).await?;
     let handle = Handle::parse(&req.handle)?;
     let me = caller.user.user_id.as_str();
-    let revoked = revoke(state, &caller.app.app_id, handle.as_str(), |i| {
-        i.inviter == me
-    })
-    .await?;
+    let revoked = revoke_one(state, &caller.app.app_id, handle.as_str(), me).await?;
     tracing::info!(app_id = %caller.app.app_id, inviter = %me, revoked, "invite revocation");
     Ok(())
 }

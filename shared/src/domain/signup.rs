@@ -309,7 +309,7 @@ pub async fn complete_signup(
     } else {
         pending.password_hash
     };
-    let user = accounts::new_user(
+    let mut user = accounts::new_user(
         state,
         &app,
         handle.as_str(),
@@ -317,6 +317,8 @@ pub async fn complete_signup(
         pending.meta_data,
         pending.locale,
     );
+    // The code (or link) reached the handle's mailbox: the address is proven.
+    user.email_verified = true;
     let mut extra = vec![
         WriteOp::Delete(key, Condition::Version(item.version)),
         WriteOp::Delete(tries, Condition::Any),

@@ -6,6 +6,10 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
+/// Longest handle any key holds (RFC 5321's 254-byte address limit; [`Handle::parse`] enforces
+/// it).
+pub const MAX_HANDLE_BYTES: usize = 254;
+
 /// A user's email handle, normalised (trimmed, lower-cased) and checked for shape.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Handle(String);
@@ -17,7 +21,7 @@ impl Handle {
     /// labels of letters, digits and `-`.
     pub fn parse(raw: &str) -> Result<Self> {
         let h = raw.trim().to_lowercase();
-        let valid = h.len() <= 254
+        let valid = h.len() <= MAX_HANDLE_BYTES
             && h.split_once('@').is_some_and(|(local, domain)| {
                 let labels: Vec<&str> = domain.split('.').collect();
                 (1..=64).contains(&local.len())
@@ -74,6 +78,37 @@ impl ClientPassword {
     }
 }
 
+/// A username: trimmed, lower-cased, 3 to 32 of `a-z 0-9 _ . -`.
+///
+/// The original allowed anything; we refuse `@` (login reads any identifier with `@` as an
+/// email, so such a name could never be used to log in) and keep to characters that are safe in
+/// URLs, keys and markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    /// Parses a client-supplied name (602 when it breaks the rules above).
+    pub fn parse(raw: &str) -> Result<Self> {
+        let name = raw.trim().to_lowercase();
+        let valid = (3..=32).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+        if valid {
+            Ok(Self(name))
+        } else {
+            Err(Error::invalid(
+                "userName must be 3 to 32 letters, digits, '_', '.' or '-'",
+            ))
+        }
+    }
+
+    /// The normalised name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Parses an optional locale: upper-cased, `EN` by default.
 pub fn parse_locale(raw: Option<String>) -> String {
     raw.map(|l| l.trim().to_uppercase())
@@ -120,6 +155,10 @@ pub struct User {
     /// Created by anonymous login: no password, cannot log in with one.
     #[serde(default)]
     pub anonymous: bool,
+    /// The handle was proven by a code or link sent to it (signup code or link, invite,
+    /// password reset); the JWT says so in `email_verified`.
+    #[serde(default)]
+    pub email_verified: bool,
     /// Creation time (epoch ms).
     pub created_at: i64,
     /// Last change (epoch ms).

@@ -12,40 +12,10 @@ use crate::domain::app::Feature;
 use crate::domain::auth::{self, Caller};
 use crate::domain::context::RequestContext;
 use crate::domain::repo::{Attempt, retry_on_conflict};
+use crate::domain::user::UserName;
 use crate::domain::{keys, repo};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, Transaction, WriteOp};
-
-/// A username: trimmed, lower-cased, 3 to 32 of `a-z 0-9 _ . -`.
-///
-/// The original allowed anything; we refuse `@` (login reads any identifier with `@` as an
-/// email, so such a name could never be used to log in) and keep to characters that are safe in
-/// URLs, keys and markup.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserName(String);
-
-impl UserName {
-    /// Parses a client-supplied name (602 when it breaks the rules above).
-    pub fn parse(raw: &str) -> Result<Self> {
-        let name = raw.trim().to_lowercase();
-        let valid = (3..=32).contains(&name.len())
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
-        if valid {
-            Ok(Self(name))
-        } else {
-            Err(Error::invalid(
-                "userName must be 3 to 32 letters, digits, '_', '.' or '-'",
-            ))
-        }
-    }
-
-    /// The normalised name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// `setUserName` and `userNameAvailable` as the wire delivers them.
 #[derive(Debug, Clone)]

@@ -2,7 +2,11 @@
 //!
 //! Unlike the end-user route, the admin is told when a handle already has an account (601): the
 //! developer can list users anyway, so there is nothing to hide, and a silent `true` would only
-//! confuse. Admin invites replace any live invite to the handle, whoever sent it.
+//! confuse. The admin is one more inviter (`admin`): its invite replaces only its own earlier
+//! one and lives beside users' invites to the same handle; the code the invitee uses decides
+//! whose metadata applies. Admin invites count toward the invited mailbox's limit and the app's
+//! daily mail budget, not toward a per-address limit (the key holder's bulk tooling runs from
+//! one address). Revoking a handle's invites removes every inviter's.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,7 +15,7 @@ use super::blank_is_none;
 use crate::AppState;
 use crate::domain::app::Feature;
 use crate::domain::invites::{
-    ADMIN_SENDER, Invite, InviteView, Outcome, Sender, revoke, send_invite,
+    ADMIN_SENDER, Invite, InviteView, Outcome, Sender, revoke_all, send_invite, spend_mail_limits,
 };
 use crate::domain::listing::{self, Page, PageRequest};
 use crate::domain::user::Handle;
@@ -49,6 +53,7 @@ pub async fn create(state: &AppState, app_id: &str, req: InviteRequest) -> Resul
     let supplied = metadata::object_field("metaData", req.meta_data.as_ref())?;
     let meta = metadata::extract(&app.settings.meta_data_invite, supplied.as_ref())?;
     let locale = app.requested_locale(req.locale)?;
+    spend_mail_limits(state, &app, &handle).await?;
     let sender = Sender {
         inviter: ADMIN_SENDER,
         handle: "",
@@ -61,25 +66,25 @@ pub async fn create(state: &AppState, app_id: &str, req: InviteRequest) -> Resul
             Ok(invite.view())
         }
         Outcome::AlreadyRegistered => Err(Error::HandleTaken),
-        // Unreachable for the admin, who may replace any invite; kept exhaustive.
-        Outcome::HeldByAnother => Err(Error::internal("admin invite was refused")),
     }
 }
 
 /// `GET /admin/apps/{appId}/invites?limit=&cursor=`: one page of the app's invites in handle
-/// order.
+/// order (then inviter order: a handle invited by several users appears once per inviter).
 pub async fn list(state: &AppState, app_id: &str, req: PageRequest) -> Result<Page<InviteView>> {
     repo::existing_app(state, app_id).await?;
-    let pk = keys::invite_listing(app_id, "").pk;
+    let pk = keys::invite_listing(app_id, "", "").pk;
     listing::page(state, pk, String::new(), req, |i: Invite| i.view()).await
 }
 
-/// `DELETE /admin/apps/{appId}/invites/{handle}`: revokes the invite, whoever sent it; its code
-/// stops working at once.
+/// `DELETE /admin/apps/{appId}/invites/{handle}`: revokes every invite to the handle, whoever
+/// sent it; their codes stop working at once.
 pub async fn delete(state: &AppState, app_id: &str, handle: &str) -> Result<Revoked> {
-    repo::existing_app(state, app_id).await?;
     let handle = Handle::parse(handle)?;
-    let revoked = revoke(state, app_id, handle.as_str(), |_| true).await?;
+    repo::existing_app(state, app_id).await?;
+    let revoked = revoke_all(state, app_id, handle.as_str()).await?;
     tracing::info!(app_id = %app_id, revoked, "admin: invite revocation");
-    Ok(Revoked { revoked })
+    Ok(Revoked {
+        revoked: revoked > 0,
+    })
 }

@@ -95,6 +95,9 @@ pub async fn list_users(
 ) -> Result<Page<UserView>> {
     repo::existing_app(state, app_id).await?;
     let search = req.search.unwrap_or_default().trim().to_lowercase();
+    if search.len() > repo::MAX_HANDLE_BYTES {
+        return Err(Error::invalid("search is longer than any handle"));
+    }
     let pk = keys::user_listing(app_id, "").pk;
     listing::page(state, pk, search, req.page, |u: User| UserView::of(&u)).await
 }

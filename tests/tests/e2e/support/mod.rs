@@ -8,4 +8,6 @@ pub mod app;
 pub mod aws;
 pub mod flows;
 pub mod lambda;
+pub mod mailer;
+pub mod peer;
 pub mod users;
