@@ -2,23 +2,22 @@
 //! second factors.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::routing::{post, put};
-use keyturn::AppState;
+use axum::extract::Path;
 use keyturn::domain::twilio_admin::{self, TwilioRequest};
 use keyturn::domain::two_factor;
 use keyturn::wire::Reply;
+use keyturn::{AppState, Result};
 
-use crate::{Admin, AdminRequest};
+use crate::{Admin, AdminBody, AppId, Body};
+
+impl AdminBody for TwilioRequest {}
 
 async fn set_twilio(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> keyturn::Result<Reply> {
-    let request = TwilioRequest::from_json(&req.body)?;
-    let info = twilio_admin::set_twilio(&state, &app_id, request).await?;
+    Admin(state, _): Admin,
+    Path(id): AppId,
+    Body(request): Body<TwilioRequest>,
+) -> Result<Reply> {
+    let info = twilio_admin::set_twilio(&state, &id, request).await?;
     Ok(Reply::Json(serde_json::json!({
         "accountSid": info.account_sid,
         "phoneNumber": info.phone_number,
@@ -27,16 +26,16 @@ async fn set_twilio(
 }
 
 async fn reset(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, user_id)): Path<(String, String)>,
-) -> keyturn::Result<Reply> {
-    two_factor::admin_reset(&state, &app_id, &user_id).await?;
+    Admin(state, _): Admin,
+    Path((id, user_id)): Path<(String, String)>,
+) -> Result<Reply> {
+    two_factor::admin_reset(&state, &id, &user_id).await?;
     Ok(Reply::True)
 }
 
 /// Routes under `/admin/apps/{appId}`.
-pub fn router() -> Router<AppState> {
+pub(crate) fn router() -> Router<AppState> {
+    use axum::routing::{post, put};
     Router::new()
         .route("/admin/apps/{app_id}/twilio", put(set_twilio))
         .route(

@@ -15,7 +15,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
         code: req.fields.required("code")?,
     };
     let session = two_factor::login_complete(&state, request, &req.context).await?;
-    Ok(Reply::Json(session))
+    Ok(session.into())
 }
 
 /// This function's routes.

@@ -9,7 +9,7 @@ use keyturn::domain::{auth, phone};
 use keyturn::wire::{Reply, WireRequest};
 
 async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let caller = auth::user_from_access(&state, &req.credentials).await?;
+    let caller = auth::user_from_access(&state, &req.context).await?;
     let number = req.fields.required("phone")?;
     let password = req.fields.text("password")?;
     phone::set_phone(

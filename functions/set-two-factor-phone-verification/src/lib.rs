@@ -10,7 +10,7 @@ use keyturn::domain::two_factor::{self, SetTwoFactor};
 use keyturn::wire::{Reply, WireRequest};
 
 async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let caller = auth::user_from_access(&state, &req.credentials).await?;
+    let caller = auth::user_from_access(&state, &req.context).await?;
     let request = SetTwoFactor {
         two_factor: req.fields.required("twoFactor")?,
         password: req.fields.text("password")?,

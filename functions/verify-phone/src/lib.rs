@@ -8,7 +8,7 @@ use keyturn::domain::{auth, phone};
 use keyturn::wire::{Reply, WireRequest};
 
 async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let caller = auth::user_from_access(&state, &req.credentials).await?;
+    let caller = auth::user_from_access(&state, &req.context).await?;
     let code = req.fields.required("code")?;
     phone::verify_phone(&state, &caller, &code, &req.context.client).await?;
     Ok(Reply::True)

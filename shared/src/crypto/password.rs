@@ -8,7 +8,7 @@
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use argon2::{Algorithm, Argon2, Params, Version};
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy)]
@@ -104,7 +104,7 @@ impl Passwords {
     /// and never succeeds, and building it costs nothing at cold start.
     pub fn new(pepper: Vec<u8>, cost: Cost) -> Result<Self> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-            .map_err(|e| Error::Internal(format!("argon2 params: {e}")))?;
+            .context("argon2 params")?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let dummy = format!(
             "$argon2id$v=19$m={},t={},p={}$a2V5dHVybi1kdW1teQ${}",
@@ -128,14 +128,14 @@ impl Passwords {
             Version::V0x13,
             self.params.clone(),
         )
-        .map_err(|e| Error::Internal(format!("argon2: {e}")))
+        .context("argon2")
     }
 
     fn hash_blocking(&self, password: &str) -> Result<String> {
         self.argon()?
             .hash_password(password.as_bytes())
             .map(|h| h.to_string())
-            .map_err(|e| Error::Internal(format!("argon2 hash: {e}")))
+            .context("argon2 hash")
     }
 
     fn verify_blocking(&self, password: &str, stored: &str) -> bool {
@@ -152,7 +152,7 @@ impl Passwords {
         self.pool
             .run(move || me.hash_blocking(&password))
             .await
-            .ok_or_else(|| Error::Internal("hashing pool stopped".into()))?
+            .ok_or_else(|| Error::internal("hashing pool stopped"))?
     }
 
     /// Whether `password` matches `stored`; with `None` (unknown user) a dummy hash is verified

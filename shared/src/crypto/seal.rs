@@ -29,7 +29,7 @@ impl Sealer {
     /// A sealer over a 32-byte key (see [`super::derive_key`]).
     pub fn new(key: &[u8]) -> Result<Self> {
         let unbound = UnboundKey::new(&AES_256_GCM, key)
-            .map_err(|_| Error::Internal("sealing key must be 32 bytes".into()))?;
+            .map_err(|_| Error::internal("sealing key must be 32 bytes"))?;
         Ok(Self {
             key: LessSafeKey::new(unbound),
         })
@@ -39,7 +39,7 @@ impl Sealer {
     pub fn seal(&self, owner: &str, plaintext: &[u8]) -> Result<String> {
         let mut nonce = [0u8; NONCE_LEN];
         aws_lc_rs::rand::fill(&mut nonce)
-            .map_err(|_| Error::Internal("no randomness for a nonce".into()))?;
+            .map_err(|_| Error::internal("no randomness for a nonce"))?;
         let mut buf = plaintext.to_vec();
         self.key
             .seal_in_place_append_tag(
@@ -47,7 +47,7 @@ impl Sealer {
                 Aad::from(owner.as_bytes()),
                 &mut buf,
             )
-            .map_err(|_| Error::Internal("seal failed".into()))?;
+            .map_err(|_| Error::internal("seal failed"))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&buf);
         Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(out)))

@@ -12,10 +12,11 @@
 
 use crate::AppState;
 use crate::domain::context::RequestContext;
+use crate::domain::second_factor::LoginToken;
+use crate::domain::session::Session;
 use crate::domain::user::{ClientPassword, UserStatus};
 use crate::domain::{auth, keys, password_guard, repo, second_factor, session};
 use crate::error::{Error, Result};
-use crate::wire::{Credentials, Reply};
 
 /// A login request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -26,29 +27,28 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// What a proven password earns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoggedIn {
+    /// No second factor due: the session.
+    Session(Session),
+    /// A second factor is due: the login token for `loginComplete`.
+    SecondFactor(LoginToken),
+}
+
 /// `POST /login`.
-pub async fn login(
-    state: &AppState,
-    creds: &Credentials,
-    req: LoginRequest,
-    ctx: &RequestContext,
-) -> Result<Reply> {
-    let app = auth::app_from_token(state, creds).await?;
+pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) -> Result<LoggedIn> {
+    let app = auth::app_from_token(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     let guard = password_guard::enter(state, &app.app_id, &handle, &ctx.client).await?;
-    let password = ClientPassword::parse(&req.password).ok();
-    let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
     let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, &handle).await? else {
+        let password = ClientPassword::parse(&req.password).ok();
+        let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
         let refusal = unknown_user(state, &app.app_id, &handle, secret).await;
         guard.failed().await;
         return Err(refusal);
     };
-    if password.is_none()
-        || !state
-            .passwords
-            .verify(secret, Some(&user.password_hash))
-            .await
-    {
+    if !password_guard::proves(state, &user, &req.password).await {
         guard.failed().await;
         return Err(Error::InvalidCredentials);
     }
@@ -61,12 +61,10 @@ pub async fn login(
     {
         // The try stays counted: loginComplete ends it when the second factor is proven.
         drop(guard);
-        return Ok(Reply::Json(
-            serde_json::json!({ "login-token": login_token }),
-        ));
+        return Ok(LoggedIn::SecondFactor(login_token));
     }
     guard.passed(state).await;
-    Ok(Reply::Json(
+    Ok(LoggedIn::Session(
         session::issue(state, &app, &user, &ctx.base_url).await?,
     ))
 }

@@ -18,13 +18,11 @@ use crate::domain::auth::Caller;
 use crate::domain::context::ClientAddress;
 use crate::domain::limits::{self, AddressFlow};
 use crate::domain::phone_number::Phone;
+use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::second_factor::{self, CODE_TTL_SECS, phone_digest};
 use crate::domain::{keys, one_time_code, repo};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError, WriteOp};
-
-/// Compare-and-swap attempts when the user record changes during a verification.
-const CAS_ATTEMPTS: usize = 5;
+use crate::store::{Condition, StoreError, Transaction, WriteOp};
 
 /// A phone waiting for its code.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,8 +124,10 @@ pub async fn verify_phone(
     .await?;
     limits::give_back_address(state, &app_id, client, AddressFlow::FailedChecks).await;
     let claim_key = keys::phone_claim(&app_id, &phone_digest(state, &pending.phone));
-    for _ in 0..CAS_ATTEMPTS {
-        let (mut user, version) = repo::load_user(state, &user_id)
+    let (user_id, app_id, claim_key, pending_key, pending) =
+        (&user_id, &app_id, &claim_key, &pending_key, &pending);
+    retry_on_conflict("user", || async move {
+        let (mut user, version) = repo::load_user(state, user_id)
             .await?
             .ok_or(Error::InvalidAccessToken)?;
         if !user.accepts_session(caller.epoch, &caller.sid) {
@@ -135,7 +135,7 @@ pub async fn verify_phone(
         }
         let old_claim = match (&user.two_factor.phone, user.two_factor.phone_verified) {
             (Some(old), true) if *old != pending.phone => {
-                Some(keys::phone_claim(&app_id, &phone_digest(state, old)))
+                Some(keys::phone_claim(app_id, &phone_digest(state, old)))
             }
             _ => None,
         };
@@ -147,31 +147,31 @@ pub async fn verify_phone(
             &serde_json::json!({ "userId": user_id }),
             1,
         )?;
-        let mut ops = vec![
-            WriteOp::Put(claim, Condition::Absent),
-            WriteOp::Put(
-                repo::user_item(&user, version + 1)?,
-                Condition::Version(version),
-            ),
-            WriteOp::Delete(pending_key.clone(), Condition::Version(item.version)),
-        ];
+        let mut tx = Transaction::new();
+        let claimed = tx.push(WriteOp::Put(claim, Condition::Absent));
+        let updated = tx.push(WriteOp::Put(
+            repo::user_item(&user, version + 1)?,
+            Condition::Version(version),
+        ));
+        tx.push(WriteOp::Delete(
+            pending_key.clone(),
+            Condition::Version(item.version),
+        ));
         if let Some(old) = old_claim {
-            ops.push(WriteOp::Delete(old, Condition::Any));
+            tx.push(WriteOp::Delete(old, Condition::Any));
         }
-        match state.store.transact(ops).await {
-            Ok(()) => {
-                tracing::info!(%app_id, %user_id, "phone: verified");
-                return Ok(());
+        match state.store.transact(tx.into_ops()).await {
+            Ok(()) => Ok(Attempt::Done(())),
+            Err(StoreError::Conflict { op }) if op == claimed => {
+                Err(Error::invalid("phone number already in use"))
             }
-            Err(StoreError::Conflict { op: Some(0) }) => {
-                return Err(Error::invalid("phone number already in use"));
-            }
-            Err(StoreError::Conflict { op: Some(1) }) => continue,
-            Err(StoreError::Conflict { .. }) => return Err(Error::invalid("wrong code")),
-            Err(e) => return Err(e.into()),
+            Err(StoreError::Conflict { op }) if op == updated => Ok(Attempt::Conflict),
+            // The pending code was consumed meanwhile.
+            Err(StoreError::Conflict { .. }) => Err(one_time_code::wrong_code()),
+            Err(e) => Err(e.into()),
         }
-    }
-    Err(Error::Internal(
-        "user record kept changing during phone verification".into(),
-    ))
+    })
+    .await?;
+    tracing::info!(%app_id, %user_id, "phone: verified");
+    Ok(())
 }

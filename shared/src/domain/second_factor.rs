@@ -24,11 +24,12 @@ use crate::domain::app::{App, TwoFactor};
 use crate::domain::context::ClientAddress;
 use crate::domain::limits::{self, AddressFlow, Limit};
 use crate::domain::phone_number::Phone;
+use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::templates::{self, TemplateName, Values};
 use crate::domain::totp;
-use crate::domain::user::{ClientPassword, User};
+use crate::domain::user::User;
 use crate::domain::{keys, one_time_code, password_guard, repo};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, ErrorContext, Result};
 use crate::mail::{Channel, Message};
 use crate::secrets::SecretStore as _;
 use crate::sms::{SmsAccount, SmsError};
@@ -53,8 +54,6 @@ pub const SMS_PER_ADDRESS: Limit = Limit {
     max: 10,
     window_secs: 3600,
 };
-/// Compare-and-swap attempts on the factor record.
-const CAS_ATTEMPTS: usize = 5;
 
 /// The `2FA` item: the sealed TOTP secret, recovery-code hashes and the last accepted step.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -94,8 +93,8 @@ async fn load_factors(state: &AppState, user_id: &str) -> Result<Option<(Factors
 /// A fresh TOTP secret and recovery codes for `user`, written over any previous ones. Returns
 /// the secret's bytes and the recovery codes in clear, to be shown once.
 pub async fn enrol_totp(state: &AppState, user: &User) -> Result<(Vec<u8>, Vec<String>)> {
-    let secret = hex::decode(state.codes.random_hex(totp::SECRET_BYTES))
-        .map_err(|e| Error::Internal(format!("random secret: {e}")))?;
+    let secret =
+        hex::decode(state.codes.random_hex(totp::SECRET_BYTES)).context("random secret")?;
     let context = recovery_context(user);
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
@@ -136,9 +135,12 @@ pub async fn forget_factors(state: &AppState, user_id: &str) -> Result<()> {
 pub async fn consume_authenticator_code(state: &AppState, user: &User, code: &str) -> Result<bool> {
     let context = recovery_context(user);
     let recovery = normalise_recovery(code);
-    for _ in 0..CAS_ATTEMPTS {
+    let (context, recovery) = (&context, &recovery);
+    // A conflict means someone else used a code meanwhile: decide again on the fresh record (a
+    // replay of the same step then fails).
+    retry_on_conflict("factor record", || async move {
         let Some((mut factors, version)) = load_factors(state, &user.user_id).await? else {
-            return Ok(false);
+            return Ok(Attempt::Done(false));
         };
         let secret = factors
             .sealed_totp_secret
@@ -152,24 +154,19 @@ pub async fn consume_authenticator_code(state: &AppState, user: &User, code: &st
         } else if let Some(i) = factors
             .recovery_hashes
             .iter()
-            .position(|h| state.code_hasher.verify(&context, &recovery, h))
+            .position(|h| state.code_hasher.verify(context, recovery, h))
         {
             factors.recovery_hashes.remove(i);
         } else {
-            return Ok(false);
+            return Ok(Attempt::Done(false));
         }
         let item = repo::item(keys::factors(&user.user_id), &factors, version + 1)?;
-        match state.store.put(item, Condition::Version(version)).await {
-            Ok(()) => return Ok(true),
-            // Someone else used a code meanwhile: decide again on the fresh record (a replay of
-            // the same step now fails).
-            Err(e) if e.is_conflict() => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Internal(
-        "factor record kept changing while a code was checked".into(),
-    ))
+        repo::attempt(
+            state.store.put(item, Condition::Version(version)).await,
+            true,
+        )
+    })
+    .await
 }
 
 /// Checks the current password for a sensitive change, counted like a login try (615 once
@@ -180,20 +177,10 @@ pub async fn require_password(
     raw: &str,
     client: &ClientAddress,
 ) -> Result<()> {
-    let guard = password_guard::enter(state, &user.app_id, &user.handle, client).await?;
-    let parsed = ClientPassword::parse(raw).ok();
-    let secret = parsed.as_ref().map(ClientPassword::expose).unwrap_or("");
-    let ok = state
-        .passwords
-        .verify(secret, Some(&user.password_hash))
-        .await;
-    if ok && parsed.is_some() {
-        guard.passed(state).await;
-        Ok(())
-    } else {
-        guard.failed().await;
-        Err(Error::InvalidCredentials)
-    }
+    guarded_code_check(state, user, client, async {
+        Ok(password_guard::proves(state, user, raw).await)
+    })
+    .await
 }
 
 /// Checks a second-factor code with `check`, counted like a password try (615 once locked): a
@@ -229,11 +216,11 @@ async fn sms_account(state: &AppState, app_id: &str) -> Result<Option<SmsAccount
         .secrets
         .get(&state.config.twilio_secret_name(app_id))
         .await
-        .map_err(|e| Error::Internal(format!("twilio secret: {e}")))?;
+        .context("twilio secret")?;
     match raw {
         Some(raw) => serde_json::from_str(&raw)
             .map(Some)
-            .map_err(|_| Error::Internal("twilio secret is malformed".into())),
+            .map_err(|_| Error::internal("twilio secret is malformed")),
         None => Ok(None),
     }
 }
@@ -309,7 +296,7 @@ pub async fn send_code(
                 "this phone number cannot receive text messages",
             ))
         }
-        Err(e) => Err(Error::Internal(format!("sms: {e}"))),
+        Err(e) => Err(e.context("sms")),
     }
 }
 
@@ -324,6 +311,16 @@ pub struct PendingLogin {
     /// Keyed hash of the SMS code (phone factor).
     #[serde(default)]
     pub code_hash: Option<String>,
+}
+
+/// A login token (purpose `login`): a bearer secret, never logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LoginToken(pub String);
+
+impl std::fmt::Debug for LoginToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginToken(..)")
+    }
 }
 
 /// The one-time-code context of a login's SMS code.
@@ -353,7 +350,7 @@ pub async fn login_challenge(
     app: &App,
     user: &User,
     client: &ClientAddress,
-) -> Result<Option<String>> {
+) -> Result<Option<LoginToken>> {
     let Some(factor) = factor_due(app, user) else {
         return Ok(None);
     };
@@ -393,7 +390,7 @@ pub async fn login_challenge(
         CODE_TTL_SECS,
     ))?;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, factor = ?factor, "login: second factor asked");
-    Ok(Some(token))
+    Ok(Some(LoginToken(token)))
 }
 
 /// Mails the user that a second factor changed (best effort: a lost notice never fails the

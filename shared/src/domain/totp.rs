@@ -7,7 +7,7 @@
 
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Result};
 
 /// Bytes of a new secret (160 bits, RFC 4226's recommendation and the original's size).
 pub const SECRET_BYTES: usize = 20;
@@ -36,15 +36,13 @@ fn totp(secret: &[u8], issuer: Option<&str>, account: &str) -> Result<Totp> {
         .with_issuer(issuer.map(label_part))
         .with_account_name(label_part(account))
         .build()
-        .map_err(|e| Error::Internal(format!("totp: {e}")))
+        .context("totp")
 }
 
 /// The enrolment for `secret`: issuer (the authenticator's heading) and account label.
 pub fn enrolment(secret: &[u8], issuer: &str, account: &str) -> Result<Enrolment> {
     let totp = totp(secret, Some(issuer), account)?;
-    let png = totp
-        .to_qr_base64()
-        .map_err(|e| Error::Internal(format!("totp qr: {e}")))?;
+    let png = totp.to_qr_base64().context("totp qr")?;
     Ok(Enrolment {
         secret_base32: totp.secret().to_base32(),
         qr_data_url: format!("data:image/png;base64,{png}"),

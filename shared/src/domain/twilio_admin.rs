@@ -8,14 +8,11 @@
 use crate::AppState;
 use crate::domain::app::TwilioInfo;
 use crate::domain::phone_number::Phone;
-use crate::domain::repo;
-use crate::error::{Error, Result};
+use crate::domain::repo::{self, retry_on_conflict};
+use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 use crate::sms::SmsAccount;
 use crate::store::Condition;
-
-/// Compare-and-swap attempts on the app record.
-const CAS_ATTEMPTS: usize = 5;
 
 /// The request body `{accountSid, authToken, phoneNumber}`.
 #[derive(Clone, serde::Deserialize)]
@@ -73,38 +70,31 @@ pub async fn set_twilio(state: &AppState, app_id: &str, req: TwilioRequest) -> R
         auth_token: token.to_owned(),
         phone_number: number.as_str().to_owned(),
     };
-    let secret = serde_json::to_string(&account)
-        .map_err(|e| Error::Internal(format!("encode twilio account: {e}")))?;
+    let secret = serde_json::to_string(&account).context("encode twilio account")?;
     state
         .secrets
         .put(&state.config.twilio_secret_name(app_id), &secret)
         .await
-        .map_err(|e| Error::Internal(format!("store twilio account: {e}")))?;
+        .context("store twilio account")?;
     let info = TwilioInfo {
         account_sid: account.account_sid,
         phone_number: account.phone_number,
     };
-    for _ in 0..CAS_ATTEMPTS {
-        let (mut app, version) = repo::load_app(state, app_id)
-            .await?
-            .ok_or(Error::AppNotFound)?;
+    let info = &info;
+    retry_on_conflict("app", || async move {
+        let (mut app, version) = repo::existing_app(state, app_id).await?;
         app.twilio = Some(info.clone());
         app.updated_at = state.clock.now_ms();
-        match state
+        let written = state
             .store
             .put(
                 repo::app_item(&app, version + 1)?,
                 Condition::Version(version),
             )
-            .await
-        {
-            Ok(()) => {
-                tracing::info!(%app_id, "admin: twilio account set");
-                return Ok(info);
-            }
-            Err(e) if e.is_conflict() => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(Error::Internal("app kept changing during update".into()))
+            .await;
+        repo::attempt(written, ())
+    })
+    .await?;
+    tracing::info!(%app_id, "admin: twilio account set");
+    Ok(info.clone())
 }

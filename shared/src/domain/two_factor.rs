@@ -19,6 +19,7 @@ use crate::domain::context::{ClientAddress, RequestContext};
 use crate::domain::limits;
 use crate::domain::phone_number::Phone;
 use crate::domain::second_factor::{self, CODE_TTL_SECS, PendingLogin};
+use crate::domain::session::Session;
 use crate::domain::totp;
 use crate::domain::user::{User, UserStatus};
 use crate::domain::{keys, one_time_code, password_guard, repo, session};
@@ -310,7 +311,7 @@ pub async fn login_complete(
     state: &AppState,
     req: LoginCompleteRequest,
     ctx: &RequestContext,
-) -> Result<serde_json::Value> {
+) -> Result<Session> {
     let (app, user, claims) = login_subject(state, &req.login_token).await?;
     let pending_key = keys::pending_login(&user.user_id);
     let item = state

@@ -10,9 +10,7 @@ use totp_rs::{Algorithm, Secret, Totp};
 
 use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code};
 use crate::support::flows::{app_token, wrong_code};
-use crate::support::users::{
-    access, login, login_with, quick_user, stored_user, token_works, user_id,
-};
+use crate::support::users::{access, login, quick_user, stored_user, token_works, user_id};
 
 const GOOGLE: &str = "/api/appuser/setTwoFactorGoogleVerification";
 const PHONE_2FA: &str = "/api/appuser/setTwoFactorPhoneVerification";
@@ -169,7 +167,7 @@ async fn enabling_google_2fa_returns_the_secret_its_otpauth_qr_and_recovery_code
 
 /// Logs in through both steps with the authenticator's current code.
 async fn quick_login(t: &TestApp, info: &TestAppInfo, handle: &str, enrolment: &Value) -> Value {
-    let token = login_token(&login(t, info, handle).await);
+    let token = login_token(&login(t, info, handle, PW).await);
     let r = complete(t, &token, &code_now(t, &totp_of(enrolment))).await;
     assert_session(&r);
     r.json()
@@ -191,7 +189,7 @@ async fn login_with_google_2fa_answers_a_login_token_and_login_complete_issues_t
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let e = r.json();
 
-    let token = login_token(&login(&t, &info, "gil@x.com").await);
+    let token = login_token(&login(&t, &info, "gil@x.com", PW).await);
     let code = code_now(&t, &totp_of(&e));
     // Swift sends loginComplete as a form, with its app token alongside.
     let r = t
@@ -220,9 +218,9 @@ async fn a_totp_code_cannot_be_replayed() {
     let e = enable_google(&t, &acc).await;
     let code = code_now(&t, &totp_of(&e));
 
-    let first = login_token(&login(&t, &info, "rex@x.com").await);
+    let first = login_token(&login(&t, &info, "rex@x.com", PW).await);
     assert_session(&complete(&t, &first, &code).await);
-    let second = login_token(&login(&t, &info, "rex@x.com").await);
+    let second = login_token(&login(&t, &info, "rex@x.com", PW).await);
     complete(&t, &second, &code).await.assert_error(400, 600);
 
     // The next step's code is fresh and works.
@@ -238,9 +236,9 @@ async fn a_recovery_code_works_once() {
     let e = enable_google(&t, &acc).await;
     let recovery = e["recoveryCodes"][3].as_str().unwrap().to_owned();
 
-    let token = login_token(&login(&t, &info, "rec@x.com").await);
+    let token = login_token(&login(&t, &info, "rec@x.com", PW).await);
     assert_session(&complete(&t, &token, &recovery).await);
-    let token = login_token(&login(&t, &info, "rec@x.com").await);
+    let token = login_token(&login(&t, &info, "rec@x.com", PW).await);
     complete(&t, &token, &recovery).await.assert_error(400, 600);
     let other = e["recoveryCodes"][4].as_str().unwrap().to_uppercase();
     assert_session(&complete(&t, &token, &other).await);
@@ -255,18 +253,18 @@ async fn five_wrong_codes_kill_the_login_token_and_failures_count_toward_the_loc
     let right = code_now(&t, &totp_of(&e));
     let wrong = wrong_code(&right);
 
-    let token = login_token(&login(&t, &info, "five@x.com").await);
+    let token = login_token(&login(&t, &info, "five@x.com", PW).await);
     for _ in 0..5 {
         complete(&t, &token, &wrong).await.assert_error(400, 600);
     }
     complete(&t, &token, &right).await.assert_error(400, 614);
 
     // 1 login + 5 failures so far; another login and 3 failures reach the 10-try lockout.
-    let token = login_token(&login(&t, &info, "five@x.com").await);
+    let token = login_token(&login(&t, &info, "five@x.com", PW).await);
     for _ in 0..3 {
         complete(&t, &token, &wrong).await.assert_error(400, 600);
     }
-    let r = login(&t, &info, "five@x.com").await;
+    let r = login(&t, &info, "five@x.com", PW).await;
     r.assert_error(429, 615);
     assert!(r.headers.contains_key("retry-after"));
 }
@@ -277,7 +275,7 @@ async fn token_purposes_are_not_interchangeable() {
     let info = google_app(&t).await;
     let acc = user(&t, &info, "tok@x.com").await;
     enable_google(&t, &acc).await;
-    let token = login_token(&login(&t, &info, "tok@x.com").await);
+    let token = login_token(&login(&t, &info, "tok@x.com", PW).await);
 
     // A login token is neither an access token nor an app token.
     t.get(GET_USER, &[("access-token", &token)])
@@ -311,14 +309,14 @@ async fn login_complete_refuses_a_suspended_user_and_a_revoked_epoch() {
     let uid = user_id(&session);
     let e = enable_google(&t, &access(&session)).await;
 
-    let token = login_token(&login(&t, &info, "sus@x.com").await);
+    let token = login_token(&login(&t, &info, "sus@x.com", PW).await);
     let path = format!("/admin/apps/{}/users/{uid}/revoke-sessions", info.app_id);
     assert_eq!(t.admin("POST", &path, None).await.status, StatusCode::OK);
     complete(&t, &token, &code_now(&t, &totp_of(&e)))
         .await
         .assert_error(400, 600);
 
-    let token = login_token(&login(&t, &info, "sus@x.com").await);
+    let token = login_token(&login(&t, &info, "sus@x.com", PW).await);
     let path = format!("/admin/apps/{}/users/{uid}/suspend", info.app_id);
     assert_eq!(t.admin("POST", &path, None).await.status, StatusCode::OK);
     complete(&t, &token, &code_now(&t, &totp_of(&e)))
@@ -349,7 +347,7 @@ async fn reset_password_keeps_the_second_factor() {
     .await
     .assert_true();
 
-    let token = login_token(&login_with(&t, &info, "kept@x.com", OTHER_PW).await);
+    let token = login_token(&login(&t, &info, "kept@x.com", OTHER_PW).await);
     assert_session(&complete(&t, &token, &code_now(&t, &totp_of(&e))).await);
 }
 
@@ -358,7 +356,7 @@ async fn disabling_google_2fa_needs_the_password_or_a_code_and_ends_other_sessio
     let t = TestApp::new().await;
     let info = google_app(&t).await;
     let acc = user(&t, &info, "dis@x.com").await;
-    let before = access(&login(&t, &info, "dis@x.com").await.json());
+    let before = access(&login(&t, &info, "dis@x.com", PW).await.json());
     let e = enable_google(&t, &acc).await;
     assert!(
         !token_works(&t, &before).await,
@@ -403,16 +401,16 @@ async fn disabling_google_2fa_needs_the_password_or_a_code_and_ends_other_sessio
     );
     assert!(!token_works(&t, &other).await, "other sessions end");
     assert!(token_works(&t, &acc).await, "the caller's survives");
-    assert_session(&login(&t, &info, "dis@x.com").await);
+    assert_session(&login(&t, &info, "dis@x.com", PW).await);
 
     // And with the password.
-    let acc = access(&login(&t, &info, "dis@x.com").await.json());
+    let acc = access(&login(&t, &info, "dis@x.com", PW).await.json());
     let h = [("access-token", acc.as_str())];
     enable_google(&t, &acc).await;
     t.post_json(GOOGLE, &h, json!({"twoFactor": false, "password": PW}))
         .await
         .assert_true();
-    assert_session(&login(&t, &info, "dis@x.com").await);
+    assert_session(&login(&t, &info, "dis@x.com", PW).await);
 }
 
 #[tokio::test]
@@ -435,7 +433,7 @@ async fn enabling_again_needs_proof_and_replaces_the_secret_and_recovery_codes()
     let second = r.json();
     assert_ne!(first["googleSecretKey"], second["googleSecretKey"]);
 
-    let token = login_token(&login(&t, &info, "again@x.com").await);
+    let token = login_token(&login(&t, &info, "again@x.com", PW).await);
     let old_recovery = first["recoveryCodes"][0].as_str().unwrap();
     complete(&t, &token, old_recovery)
         .await
@@ -462,7 +460,7 @@ async fn the_two_factor_routes_refuse_apps_in_another_mode() {
         .await
         .assert_error(400, 405);
     // Without 2FA, login is one step.
-    assert_session(&login(&t, &none, "mode@x.com").await);
+    assert_session(&login(&t, &none, "mode@x.com", PW).await);
 }
 
 /// Sets and verifies `phone` for the user behind `acc` through the outbox.
@@ -519,7 +517,7 @@ async fn the_phone_flow_runs_end_to_end_through_the_outbox() {
     assert_eq!(get_user(&t, &acc).await["twoFactorPhoneVerification"], true);
 
     let before = t.messages_to(PHONE);
-    let token = login_token(&login(&t, &info, "pat@x.com").await);
+    let token = login_token(&login(&t, &info, "pat@x.com", PW).await);
     assert_eq!(t.messages_to(PHONE), before + 1, "login texts a code");
     let code = t.last_code_for(PHONE);
     complete(&t, &token, &wrong_code(&code))
@@ -546,7 +544,7 @@ async fn the_phone_flow_runs_end_to_end_through_the_outbox() {
         get_user(&t, &acc).await["twoFactorPhoneVerification"],
         false
     );
-    assert_session(&login(&t, &info, "pat@x.com").await);
+    assert_session(&login(&t, &info, "pat@x.com", PW).await);
 }
 
 #[tokio::test]
@@ -778,7 +776,7 @@ async fn two_users_racing_to_verify_one_phone_on_sqlite_one_wins() {
 
 #[tokio::test]
 async fn two_users_racing_to_verify_one_phone_on_dynamodb_one_wins() {
-    phone_race(&crate::support::users::dynamo_app().await).await;
+    phone_race(&TestApp::builder().dynamodb().build().await).await;
 }
 
 #[tokio::test]
@@ -836,29 +834,25 @@ async fn the_admin_sets_twilio_write_only_and_resets_a_users_second_factor() {
     let session = quick_user(&t, &info, "desk@x.com", json!({})).await;
     let uid = user_id(&session);
     enable_google(&t, &access(&session)).await;
-    login_token(&login(&t, &info, "desk@x.com").await);
+    login_token(&login(&t, &info, "desk@x.com", PW).await);
     let r = t
         .admin("POST", &format!("{app_path}/users/{uid}/reset-2fa"), None)
         .await;
     r.assert_true();
-    assert_session(&login(&t, &info, "desk@x.com").await);
+    assert_session(&login(&t, &info, "desk@x.com", PW).await);
     t.admin("POST", &format!("{app_path}/users/nobody/reset-2fa"), None)
         .await
         .assert_error(404, 603);
 }
 
-const ENABLE_EVENT: &str = include_str!("../../fixtures/apigw-v2-set-two-factor-google.json");
-const COMPLETE_EVENT: &str = include_str!("../../fixtures/apigw-v2-login-complete.json");
-
 #[tokio::test]
 async fn the_two_factor_lambdas_serve_api_gateway_events_with_swift_form_bodies() {
-    use crate::lambda_events::{LOGIN_EVENT, event, invoke};
+    use crate::support::lambda::{app_event, event, invoke};
     let t = TestApp::new().await;
     let info = google_app(&t).await;
     let acc = user(&t, &info, "lam+da@x.com").await;
 
-    let mut enable: Value = serde_json::from_str(ENABLE_EVENT).unwrap();
-    enable["headers"]["access-token"] = Value::String(acc.clone());
+    let enable = event("set-two-factor-google", &[("__ACCESS_TOKEN__", &acc)]);
     let r = invoke(
         &t,
         keyturn_fn_set_two_factor_google_verification::router(),
@@ -868,16 +862,16 @@ async fn the_two_factor_lambdas_serve_api_gateway_events_with_swift_form_bodies(
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let e = r.json();
 
-    let r = invoke(&t, keyturn_fn_login::router(), &event(LOGIN_EVENT, &info)).await;
+    let r = invoke(&t, keyturn_fn_login::router(), &app_event("login", &info)).await;
     let token = login_token(&r);
-    let mut complete_ev = event(COMPLETE_EVENT, &info);
+    let mut complete_ev = app_event("login-complete", &info);
     complete_ev["body"] = Value::String(format!(
         "loginToken={token}&code={}",
         code_now(&t, &totp_of(&e))
     ));
     let r = invoke(&t, keyturn_fn_login_complete::router(), &complete_ev).await;
     assert_session(&r);
-    let claims = crate::support::flows::jwt_claims(r.json()["jwt"].as_str().unwrap());
+    let claims = crate::support::users::claims(r.json()["jwt"].as_str().unwrap());
     assert_eq!(claims["email"], "lam+da@x.com");
 }
 
