@@ -101,6 +101,8 @@ pub struct Inner {
     pub config: Config,
     /// How long sending a reset mail takes here (see [`crate::clock::Pace`]).
     pub reset_mail_pace: crate::clock::Pace,
+    /// App signing keys parsed once per warm instance.
+    pub signing_keys: crate::crypto::signing_key::ParsedKeys,
 }
 
 impl std::ops::Deref for AppState {
@@ -166,6 +168,7 @@ impl AppState {
             passwords,
             config,
             reset_mail_pace: crate::clock::Pace::default(),
+            signing_keys: crate::crypto::signing_key::ParsedKeys::default(),
         })))
     }
 

@@ -5,8 +5,10 @@
 //! like a password. Hashing runs on the blocking pool, never on the async executor. Unknown users
 //! are verified against a dummy hash so that timing does not reveal which accounts exist.
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::{Error, Result};
 
@@ -35,7 +37,10 @@ impl Cost {
 /// Hashing runs on a small pool of dedicated threads, one per core. Each Argon2 run takes
 /// 19 MiB; run on tokio's elastic blocking pool, every short-lived thread's malloc arena kept
 /// its 19 MiB (measured: 426 MiB RSS after a 4-client burst of 200 logins), while a fixed pool
-/// keeps at most one such block per thread and finishes no later on a saturated CPU.
+/// keeps at most one such block per thread and finishes no later on a saturated CPU. Each pool
+/// thread also keeps its Argon2 block buffer ([`BLOCKS`]) and hashes into it, instead of
+/// allocating and freeing 19 MiB per hash (273 MB RSS after a 15 s login burst before, see the
+/// README's Performance section for after).
 #[derive(Clone)]
 pub struct Passwords {
     pepper: Vec<u8>,
@@ -92,6 +97,27 @@ impl HashPool {
     }
 }
 
+thread_local! {
+    /// This thread's Argon2 memory, grown to the largest cost seen and kept for the thread's
+    /// life: the pool's threads live as long as the process, so each holds one 19 MiB buffer.
+    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `work` over `count` blocks of this thread's reused buffer. Argon2 overwrites every block
+/// before reading it, so the previous hash's contents never leak into the next one.
+fn with_blocks<T>(count: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+    BLOCKS.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut blocks) => {
+            if blocks.len() < count {
+                blocks.resize(count, Block::default());
+            }
+            work(&mut blocks[..count])
+        }
+        // Never nested; if it were, hash in a buffer of its own rather than fail.
+        Err(_) => work(&mut vec![Block::default(); count]),
+    })
+}
+
 impl std::fmt::Debug for Passwords {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Passwords(..)")
@@ -121,28 +147,60 @@ impl Passwords {
         })
     }
 
-    fn argon(&self) -> Result<Argon2<'_>> {
-        Argon2::new_with_secret(
-            &self.pepper,
-            Algorithm::Argon2id,
-            Version::V0x13,
-            self.params.clone(),
-        )
-        .map_err(|e| Error::Internal(format!("argon2: {e}")))
+    fn argon(&self, algorithm: Algorithm, version: Version, params: Params) -> Result<Argon2<'_>> {
+        Argon2::new_with_secret(&self.pepper, algorithm, version, params)
+            .map_err(|e| Error::Internal(format!("argon2: {e}")))
     }
 
     fn hash_blocking(&self, password: &str) -> Result<String> {
-        self.argon()?
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| Error::Internal(format!("argon2 hash: {e}")))
+        let salt = Salt::generate();
+        let argon = self.argon(Algorithm::Argon2id, Version::V0x13, self.params.clone())?;
+        let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        with_blocks(self.params.block_count(), |blocks| {
+            argon.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+        })
+        .map_err(|e| Error::Internal(format!("argon2 hash: {e}")))?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.params)
+                .map_err(|e| Error::Internal(format!("argon2 params: {e}")))?,
+            salt: Some(salt),
+            hash: Some(Output::new(&out).map_err(|e| Error::Internal(format!("argon2: {e}")))?),
+        };
+        Ok(phc.to_string())
     }
 
+    /// Verifies against a PHC string with the parameters it names (a hash stored under an older
+    /// cost still verifies), in this thread's reused block buffer.
     fn verify_blocking(&self, password: &str, stored: &str) -> bool {
-        match self.argon() {
-            Ok(a) => a.verify_password(password.as_bytes(), stored).is_ok(),
-            Err(_) => false,
-        }
+        let Ok(phc) = PasswordHash::new(stored) else {
+            return false;
+        };
+        let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
+            return false;
+        };
+        let Ok(algorithm) = Algorithm::try_from(phc.algorithm.as_str()) else {
+            return false;
+        };
+        let version = match phc.version.map(Version::try_from) {
+            None => Version::default(),
+            Some(Ok(v)) => v,
+            Some(Err(_)) => return false,
+        };
+        let Ok(params) = Params::try_from(&phc) else {
+            return false;
+        };
+        let blocks = params.block_count();
+        let Ok(argon) = self.argon(algorithm, version, params) else {
+            return false;
+        };
+        let mut out = vec![0u8; expected.len()];
+        with_blocks(blocks, |b| {
+            argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, b)
+        })
+        .is_ok()
+            && crate::crypto::constant_time_eq(&out, expected.as_bytes())
     }
 
     /// The PHC string to store for `password`.
@@ -205,6 +263,28 @@ mod tests {
         // A parseable PHC string with the configured cost: the verify really runs Argon2.
         assert!(argon2::password_hash::phc::PasswordHash::new(&p.dummy).is_ok());
         assert!(p.dummy.contains("m=1024,t=1,p=1"));
+    }
+
+    #[tokio::test]
+    async fn hashes_are_interchangeable_with_the_stock_argon2_hasher() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let p = Passwords::new(b"pepper".to_vec(), CHEAP).unwrap();
+        let params = Params::new(CHEAP.memory_kib, CHEAP.iterations, CHEAP.parallelism, None);
+        let stock = Argon2::new_with_secret(
+            b"pepper",
+            Algorithm::Argon2id,
+            Version::V0x13,
+            params.unwrap(),
+        )
+        .unwrap();
+        let stored_before = stock.hash_password(b"abc").unwrap().to_string();
+        assert!(p.verify("abc", Some(&stored_before)).await);
+        assert!(!p.verify("abd", Some(&stored_before)).await);
+        let stored_now = p.hash("abc").await.unwrap();
+        assert!(stock.verify_password(b"abc", stored_now.as_str()).is_ok());
+        // Twice on the same pool thread: the reused buffer gives the same answer.
+        assert!(p.verify("abc", Some(&stored_now)).await);
+        assert!(p.verify("abc", Some(&stored_now)).await);
     }
 
     #[tokio::test]

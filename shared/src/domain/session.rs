@@ -24,7 +24,9 @@ pub struct KeyRing {
     pub previous: Vec<PrivateKey>,
 }
 
-async fn current_key(state: &AppState, app: &App) -> Result<(EncodingKey, String)> {
+/// The app's current signing key and its `kid`: the secret is cached per process and its PEM
+/// parsed once per warm instance (see [`crate::crypto::signing_key::ParsedKeys`]).
+async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(EncodingKey, String)>> {
     let name = state.config.app_key_secret_name(&app.app_id);
     let raw = state
         .secrets
@@ -32,11 +34,13 @@ async fn current_key(state: &AppState, app: &App) -> Result<(EncodingKey, String
         .await
         .map_err(|e| Error::Internal(e.to_string()))?
         .ok_or_else(|| Error::Internal(format!("signing key of app {} missing", app.app_id)))?;
-    let ring: KeyRing =
-        serde_json::from_str(&raw).map_err(|_| Error::Internal("key ring is malformed".into()))?;
-    let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes())
-        .map_err(|e| Error::Internal(format!("signing key: {e}")))?;
-    Ok((key, ring.current.kid))
+    state.signing_keys.get_or_parse(&name, &raw, |raw| {
+        let ring: KeyRing = serde_json::from_str(raw)
+            .map_err(|_| Error::Internal("key ring is malformed".into()))?;
+        let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes())
+            .map_err(|e| Error::Internal(format!("signing key: {e}")))?;
+        Ok((key, ring.current.kid))
+    })
 }
 
 /// The claims of a user's JWT: registered claims first, then the email claim and metadata at
@@ -84,10 +88,11 @@ pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Res
 pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> Result<Value> {
     let now = state.clock.now_secs();
     let claims = user_claims(app, user, base_url, now)?;
-    let (key, kid) = current_key(state, app).await?;
+    let signing = current_key(state, app).await?;
+    let (key, kid) = &*signing;
     let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(kid);
-    let jwt = jsonwebtoken::encode(&header, &claims, &key)
+    header.kid = Some(kid.clone());
+    let jwt = jsonwebtoken::encode(&header, &claims, key)
         .map_err(|e| Error::Internal(format!("sign user jwt: {e}")))?;
     let sid = state.codes.random_hex(8);
     let access = state.tokens.issue(&ServiceTokens::access_claims(

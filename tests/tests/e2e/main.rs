@@ -15,6 +15,7 @@ mod local_runner;
 mod login;
 mod passwords;
 mod profile;
+mod round_trips;
 mod signup;
 mod store_conformance;
 mod support;
