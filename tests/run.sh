@@ -112,4 +112,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 banner "cargo test --workspace"
 cargo test --workspace
 
+# The criterion benches must keep compiling; the bench profile has no fat LTO, so this is one
+# optimised build of the dependencies (a few minutes on 2 cores), not a link per binary.
+banner "cargo bench --no-run --workspace --benches"
+cargo bench --no-run --workspace --benches
+
 banner "all checks passed"

@@ -5,8 +5,6 @@
 //! like a password. Hashing runs on the blocking pool, never on the async executor. Unknown users
 //! are verified against a dummy hash so that timing does not reveal which accounts exist.
 
-use std::cell::RefCell;
-
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
@@ -37,16 +35,16 @@ impl Cost {
 /// Hashing runs on a small pool of dedicated threads, one per core. Each Argon2 run takes
 /// 19 MiB; run on tokio's elastic blocking pool, every short-lived thread's malloc arena kept
 /// its 19 MiB (measured: 426 MiB RSS after a 4-client burst of 200 logins), while a fixed pool
-/// keeps at most one such block per thread and finishes no later on a saturated CPU. Each pool
-/// thread also keeps its Argon2 block buffer ([`BLOCKS`]) and hashes into it, instead of
-/// allocating and freeing 19 MiB per hash (273 MB RSS after a 15 s login burst before, see the
-/// README's Performance section for after).
+/// keeps at most one such block per thread and finishes no later on a saturated CPU. The Argon2
+/// block buffers are kept and reused ([`Buffers`]) instead of allocating and freeing 19 MiB per
+/// hash (273 MB RSS after a 15 s login burst before; see the README's Performance section).
 #[derive(Clone)]
 pub struct Passwords {
     pepper: Vec<u8>,
     params: Params,
     dummy: String,
     pool: std::sync::Arc<HashPool>,
+    buffers: std::sync::Arc<Buffers>,
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -97,25 +95,31 @@ impl HashPool {
     }
 }
 
-thread_local! {
-    /// This thread's Argon2 memory, grown to the largest cost seen and kept for the thread's
-    /// life: the pool's threads live as long as the process, so each holds one 19 MiB buffer.
-    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
-}
+/// Argon2 block buffers kept between hashes: a hash takes a free one (or allocates one when all
+/// are busy) and puts it back, so the process holds as many 19 MiB buffers as hashes ever ran at
+/// once: one in a Lambda (one request at a time), at most one per pool thread locally.
+#[derive(Default)]
+struct Buffers(std::sync::Mutex<Vec<Vec<Block>>>);
 
-/// Runs `work` over `count` blocks of this thread's reused buffer. Argon2 overwrites every block
-/// before reading it, so the previous hash's contents never leak into the next one.
-fn with_blocks<T>(count: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
-    BLOCKS.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut blocks) => {
-            if blocks.len() < count {
-                blocks.resize(count, Block::default());
-            }
-            work(&mut blocks[..count])
+impl Buffers {
+    /// Runs `work` over `count` blocks of a reused buffer. Argon2 writes every block before it
+    /// reads it, so the previous hash's contents never reach the next one.
+    fn with<T>(&self, count: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+        let mut blocks = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut free| free.pop())
+            .unwrap_or_default();
+        if blocks.len() < count {
+            blocks.resize(count, Block::default());
         }
-        // Never nested; if it were, hash in a buffer of its own rather than fail.
-        Err(_) => work(&mut vec![Block::default(); count]),
-    })
+        let out = work(&mut blocks[..count]);
+        if let Ok(mut free) = self.0.lock() {
+            free.push(blocks);
+        }
+        out
+    }
 }
 
 impl std::fmt::Debug for Passwords {
@@ -144,6 +148,7 @@ impl Passwords {
             params,
             dummy,
             pool: std::sync::Arc::new(HashPool::new(cores)),
+            buffers: std::sync::Arc::default(),
         })
     }
 
@@ -156,10 +161,11 @@ impl Passwords {
         let salt = Salt::generate();
         let argon = self.argon(Algorithm::Argon2id, Version::V0x13, self.params.clone())?;
         let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
-        with_blocks(self.params.block_count(), |blocks| {
-            argon.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
-        })
-        .map_err(|e| Error::Internal(format!("argon2 hash: {e}")))?;
+        self.buffers
+            .with(self.params.block_count(), |blocks| {
+                argon.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+            })
+            .map_err(|e| Error::Internal(format!("argon2 hash: {e}")))?;
         let phc = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
@@ -196,10 +202,11 @@ impl Passwords {
             return false;
         };
         let mut out = vec![0u8; expected.len()];
-        with_blocks(blocks, |b| {
-            argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, b)
-        })
-        .is_ok()
+        self.buffers
+            .with(blocks, |b| {
+                argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, b)
+            })
+            .is_ok()
             && crate::crypto::constant_time_eq(&out, expected.as_bytes())
     }
 
@@ -282,7 +289,7 @@ mod tests {
         assert!(!p.verify("abd", Some(&stored_before)).await);
         let stored_now = p.hash("abc").await.unwrap();
         assert!(stock.verify_password(b"abc", stored_now.as_str()).is_ok());
-        // Twice on the same pool thread: the reused buffer gives the same answer.
+        // Again over the reused buffer: the same answer.
         assert!(p.verify("abc", Some(&stored_now)).await);
         assert!(p.verify("abc", Some(&stored_now)).await);
     }
