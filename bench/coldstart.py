@@ -12,7 +12,9 @@ Lambda), so init pays the handshake and aws-lc's entropy seeding like on AWS.
 
 State is seeded through the binaries themselves: the admin function creates an app (signing key
 in Secrets Manager), signup (flow `none`) creates a user. Every event is an API Gateway v2 event.
-usage: bench/coldstart.py [--runs 10] [--warm 5] [--bin-dir target/release] [BINARY ...]
+usage: bench/coldstart.py [--runs 10] [--warm 5] [--bin-dir target/release] [--single] [FUNCTION ...]
+  By default every function runs the multi-call bootstrap `keyturn-lambda` (what the template
+  deploys) with KEYTURN_FUNCTION naming it; --single runs the per-function binaries instead.
 Needs the tools venv of tests/run.sh (moto, boto3) and openssl.
 """
 import argparse, base64, hashlib, http.server, json, os, socket, socketserver, ssl, statistics
@@ -28,12 +30,19 @@ p = argparse.ArgumentParser()
 p.add_argument("--runs", type=int, default=10)
 p.add_argument("--warm", type=int, default=5)
 p.add_argument("--bin-dir", default="target/release")
-p.add_argument("binaries", nargs="*")
+p.add_argument("--single", action="store_true")
+p.add_argument("functions", nargs="*")
 a = p.parse_args()
 bin_dir = os.path.join(ROOT, a.bin_dir)
-names = a.binaries or [b for b in ALL if os.access(os.path.join(bin_dir, b), os.X_OK)]
+
+
+def binary(name):
+    return os.path.join(bin_dir, name if a.single else "keyturn-lambda")
+
+
+names = a.functions or [b for b in ALL if os.access(binary(b), os.X_OK)]
 if not names:
-    sys.exit(f"no function binaries in {bin_dir}: cargo build --release --workspace --bins")
+    sys.exit(f"no function binaries in {bin_dir}: cargo build --release -p keyturn-infra")
 ADMIN_KEY = "coldstart-admin-key-0123456789"
 PW = hashlib.md5(b"coldstart").hexdigest()
 
@@ -206,10 +215,10 @@ class Runtime:
         self.srv = S(("127.0.0.1", 0), H)
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
 
-    def run(self, binary, env=None):
-        e = dict(ENV, **(env or {}), AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{self.srv.server_address[1]}")
+    def run(self, name):
+        e = dict(ENV, KEYTURN_FUNCTION=name, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{self.srv.server_address[1]}")
         t0 = time.perf_counter()
-        proc = subprocess.Popen([binary], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen([binary(name)], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         with self.cond:
             ok = self.cond.wait_for(lambda: len(self.bodies) == len(self.events), timeout=60)
         hwm = None
@@ -222,14 +231,14 @@ class Runtime:
         self.srv.shutdown()
         self.srv.server_close()
         if not ok:
-            raise RuntimeError(f"{os.path.basename(binary)}: no response; stderr: {err[-600:]!r}")
+            raise RuntimeError(f"{name}: no response; stderr: {err[-600:]!r}")
         replies = [json.loads(b) for b in self.bodies]
         return {"init": (self.init - t0) * 1000, "invokes": [(d - s) * 1000 for s, d in self.marks],
                 "rss": hwm, "status": [r.get("statusCode") for r in replies], "replies": replies}
 
 
 def invoke_once(name, ev):
-    r = Runtime([ev]).run(os.path.join(bin_dir, name))
+    r = Runtime([ev]).run(name)
     body = r["replies"][0].get("body", "")
     if r["replies"][0].get("isBase64Encoded"):
         body = base64.b64decode(body).decode()
@@ -237,9 +246,7 @@ def invoke_once(name, ev):
 
 
 # --- seed: an app (flow none, usernames on) and users ---------------------------------------
-admin_bin = "admin" if os.access(os.path.join(bin_dir, "admin"), os.X_OK) else None
-signup_bin = "signup" if os.access(os.path.join(bin_dir, "signup"), os.X_OK) else None
-if not (admin_bin and signup_bin):
+if not (os.access(binary("admin"), os.X_OK) and os.access(binary("signup"), os.X_OK)):
     sys.exit("the admin and signup binaries are needed to seed the app and its users")
 st, body = invoke_once("admin", event("POST", "/admin/apps", {"authorization": f"Bearer {ADMIN_KEY}"},
                                       {"name": "Coldstart", "signupFlow": "none", "userNamesEnabled": True,
@@ -300,13 +307,13 @@ try:
     for name in names:
         inits, firsts, warms, rss, statuses = [], [], [], [], {}
         for run in range(a.runs):
-            r = Runtime(events_for(name, run)).run(os.path.join(bin_dir, name))
+            r = Runtime(events_for(name, run)).run(name)
             inits.append(r["init"]); firsts.append(r["invokes"][0]); warms += r["invokes"][1:]
             if r["rss"]:
                 rss.append(r["rss"])
             for s in r["status"]:
                 statuses[s] = statuses.get(s, 0) + 1
-        size = os.path.getsize(os.path.join(bin_dir, name)) / 2**20
+        size = os.path.getsize(binary(name)) / 2**20
         rows.append((name, statistics.median(inits), statistics.median(firsts),
                      statistics.median(warms) if warms else float("nan"), max(rss) if rss else float("nan"),
                      size, statuses))

@@ -2,8 +2,8 @@
 """Load against the release `keyturn serve`, compared with the crypto limit in the same run.
 
 Starts `target/release/keyturn serve` on a private loopback port over a fresh data dir, creates
-two apps (signup flow `none`) with 32 users each (two apps because signups count against a
-30-per-hour per-address limit), then with wrk:
+four apps (signup flow `none`) with 16 users each (several apps because signups count against
+a 30-per-hour per-address limit per app), then with wrk:
   1. runs `target/release/crypto-limit` (Argon2id verify m=19 MiB t=2 p=1 + RS256 sign, on every
      core) for the same duration: the reference;
   2. login bursts rotating over the 64 users (8 connections), reading the server's RSS after each;
@@ -17,7 +17,7 @@ import argparse, hashlib, json, os, re, shutil, socket, subprocess, sys, tempfil
 import urllib.error, urllib.request
 
 p = argparse.ArgumentParser()
-p.add_argument("--seconds", type=float, default=10)
+p.add_argument("--seconds", type=int, default=10)
 p.add_argument("--bursts", type=int, default=3)
 p.add_argument("--bin-dir", default="target/release")
 p.add_argument("--login-connections", type=int, default=8)
@@ -67,7 +67,7 @@ def wrk(name, connections, script, seconds):
     path = os.path.join(work, name + ".lua")
     with open(path, "w") as f:
         f.write(script)
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", path,
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "-s", path,
                           base], capture_output=True, text=True, check=True).stdout
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -105,11 +105,11 @@ try:
             time.sleep(0.1)
     pw = hashlib.md5(b"load-secret").hexdigest()
     logins, reads = [], []
-    for n in range(2):
+    for n in range(4):
         st, out = call("POST", "/admin/apps", {"name": f"Load {n}", "signupFlow": "none"},
                        {"authorization": "Bearer " + admin})
         app = json.loads(out)
-        for i in range(32):
+        for i in range(16):
             handle = f"load{n}-{i}@example.com"
             st, out = call("POST", "/api/appuser/signup", {"handle": handle, "password": pw},
                            {"app-token": app["appToken"]})
