@@ -99,7 +99,8 @@ pub async fn update_caller(
     caller: &Caller,
     change: impl Fn(&mut User) -> Result<()>,
 ) -> Result<User> {
-    repo::update_user(state, &caller.user.user_id, |user| {
+    let loaded = Some((caller.user.clone(), caller.version));
+    repo::update_loaded_user(state, &caller.user.user_id, loaded, |user| {
         if !user.accepts_session(caller.epoch, &caller.sid) || user.status != UserStatus::Active {
             return Err(Error::InvalidAccessToken);
         }

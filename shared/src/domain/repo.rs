@@ -118,8 +118,23 @@ pub async fn update_user(
     user_id: &str,
     change: impl Fn(&mut User) -> Result<()>,
 ) -> Result<Option<User>> {
+    update_loaded_user(state, user_id, None, change).await
+}
+
+/// [`update_user`] starting from a record this request already read (saves a round trip): the
+/// write is conditional on its version, so a stale copy only costs a re-read and a retry.
+pub async fn update_loaded_user(
+    state: &AppState,
+    user_id: &str,
+    mut loaded: Option<(User, u64)>,
+    change: impl Fn(&mut User) -> Result<()>,
+) -> Result<Option<User>> {
     for _ in 0..UPDATE_ATTEMPTS {
-        let Some((mut user, version)) = load_user(state, user_id).await? else {
+        let current = match loaded.take() {
+            Some(first) => Some(first),
+            None => load_user(state, user_id).await?,
+        };
+        let Some((mut user, version)) = current else {
             return Ok(None);
         };
         change(&mut user)?;

@@ -18,6 +18,7 @@ use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, W
 
 use crate::support::app::{ADMIN_KEY, TestApp, TestAppInfo};
 use crate::support::users::{access, login, quick_user};
+use serde_json::json;
 
 /// Every store and secret call, in order, as `op kind` (the kind is the key's sort-key stem, so
 /// the log names items without ids).
@@ -153,7 +154,7 @@ async fn counted_app() -> (TestApp, Arc<Log>) {
 
 async fn warm_user(app: &TestApp, log: &Log) -> (TestAppInfo, String) {
     let info = app
-        .create_app(serde_json::json!({"signupFlow": "none"}))
+        .create_app(json!({"signupFlow": "none", "userNamesEnabled": true}))
         .await;
     let session = quick_user(app, &info, "bob@example.com", serde_json::json!({})).await;
     // Warm: one login first, so caches (secrets, parsed keys) are as a warm instance has them.
@@ -247,4 +248,62 @@ async fn a_wrong_password_costs_the_same_reads_and_only_the_limit_writes() {
     println!("failed login: {trips:#?}");
     assert_eq!(reads(&trips), 3, "{trips:?}");
     assert_eq!(writes(&trips), 3, "the three limit counters: {trips:?}");
+}
+
+/// The per-route table of the README's Performance section: (reads, writes) of one warm call.
+#[tokio::test]
+async fn every_route_makes_the_round_trips_the_readme_lists() {
+    let (app, log) = counted_app().await;
+    let (info, token) = warm_user(&app, &log).await;
+    let acc = [("access-token", token.as_str())];
+    let apt = [("app-token", info.app_token.as_str())];
+    let mut table: Vec<(&str, usize, usize)> = Vec::new();
+    let mut record = |route: &'static str, status: u16, want: u16, log: &Log| {
+        assert_eq!(status, want, "{route}");
+        let trips = log.take();
+        assert!(
+            !trips.iter().any(|t| t.starts_with("secret")),
+            "{route}: {trips:?}"
+        );
+        println!("{route}: {trips:?}");
+        table.push((route, reads(&trips), writes(&trips)));
+    };
+    let r = app.get("/api/appuser/getApplication", &apt).await;
+    record("getApplication", r.status.as_u16(), 200, &log);
+    let r = app.get("/api/appuser/getUser", &acc).await;
+    record("getUser", r.status.as_u16(), 200, &log);
+    let r = crate::support::users::login(&app, &info, "bob@example.com").await;
+    record("login", r.status.as_u16(), 200, &log);
+    let r = app
+        .get("/api/appuser/userNameAvailable?userName=somebody", &acc)
+        .await;
+    record("userNameAvailable", r.status.as_u16(), 200, &log);
+    let r = app
+        .post_json("/api/appuser/setLocale", &acc, json!({"locale": "EN"}))
+        .await;
+    record("setLocale", r.status.as_u16(), 200, &log);
+    let r = app
+        .get(&format!("/apps/{}/.well-known/jwks.json", info.app_id), &[])
+        .await;
+    record("jwks.json", r.status.as_u16(), 200, &log);
+    let r = app
+        .post_json(
+            "/api/appuser/forgotPassword",
+            &apt,
+            json!({"handle": "bob@example.com"}),
+        )
+        .await;
+    record("forgotPassword", r.status.as_u16(), 200, &log);
+
+    let expected = [
+        ("getApplication", 1, 0),
+        ("getUser", 3, 0),
+        ("login", 3, 7),
+        ("userNameAvailable", 3, 0),
+        ("setLocale", 2, 1),
+        ("jwks.json", 1, 0),
+        ("forgotPassword", 4, 4),
+    ];
+    println!("{table:?}");
+    assert_eq!(table, expected);
 }
