@@ -101,6 +101,9 @@ pub struct Inner {
     pub config: Config,
     /// How long sending a reset mail takes here (see [`crate::clock::Pace`]).
     pub reset_mail_pace: crate::clock::Pace,
+    /// How long storing and mailing an invite takes here, waited out when the invited handle
+    /// already has an account (see [`crate::clock::Pace`]).
+    pub invite_mail_pace: crate::clock::Pace,
     /// App signing keys parsed once per warm instance.
     pub signing_keys: crate::crypto::signing_key::ParsedKeys,
 }
@@ -168,6 +171,7 @@ impl AppState {
             passwords,
             config,
             reset_mail_pace: crate::clock::Pace::default(),
+            invite_mail_pace: crate::clock::Pace::default(),
             signing_keys: crate::crypto::signing_key::ParsedKeys::default(),
         })))
     }

@@ -15,7 +15,8 @@ use keyturn::AppState;
 use keyturn::domain::admin;
 use keyturn::wire::WireRequest;
 
-/// Proof that the request carries the admin key (extracted before the body is read).
+/// Proof that the request carries the admin key (extracted before the body is read). Wrong keys
+/// count per client address (API Gateway's `sourceIp` or the socket peer, never a header).
 pub struct Admin;
 
 impl FromRequestParts<AppState> for Admin {
@@ -31,7 +32,8 @@ impl FromRequestParts<AppState> for Admin {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
-        admin::authorize(state, bearer).await?;
+        let client = keyturn::wire::request::client_address(parts);
+        admin::authorize(state, bearer, &client).await?;
         Ok(Admin)
     }
 }

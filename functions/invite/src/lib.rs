@@ -17,7 +17,7 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
         })
     };
     respond(match input() {
-        Ok(input) => invite::invite(&state, &req.credentials, input).await,
+        Ok(input) => invite::invite(&state, &req.credentials, input, &req.context).await,
         Err(e) => Err(e),
     })
 }

@@ -74,6 +74,20 @@ pub async fn purge_user(state: &AppState, mut user: User, mut version: u64) -> R
         match state.store.transact(ops).await {
             Ok(()) => {
                 tracing::info!(app_id = %user.app_id, user_id = %user.user_id, "account deleted");
+                // Only now: with the account gone its tokens are dead, so no new invite can
+                // slip in behind the revocation. Registration also ignores invites whose sender
+                // is gone, so an interruption here leaves no working invite.
+                match crate::domain::invite::revoke_sent_by(state, &user.user_id).await {
+                    Ok(revoked) => {
+                        tracing::info!(user_id = %user.user_id, revoked, "invites of a deleted account revoked");
+                    }
+                    // The account is gone either way; its invites no longer register anyone.
+                    Err(e) => tracing::warn!(
+                        user_id = %user.user_id,
+                        error = %e,
+                        "could not revoke every invite of a deleted account"
+                    ),
+                }
                 return Ok(());
             }
             Err(StoreError::Conflict { .. }) => {

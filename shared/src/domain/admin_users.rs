@@ -89,6 +89,9 @@ pub async fn list_users(state: &AppState, app_id: &str, req: ListRequest) -> Res
     };
     require_app(state, app_id).await?;
     let search = req.search.unwrap_or_default().trim().to_lowercase();
+    if search.len() > repo::MAX_HANDLE_BYTES {
+        return Err(Error::invalid("search is longer than any handle"));
+    }
     let page = state
         .store
         .query(Query {

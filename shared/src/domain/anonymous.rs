@@ -123,6 +123,7 @@ async fn create(state: &AppState, app: &App, handle: &str, client_ip: &str) -> R
         kept_session: None,
         user_name: None,
         anonymous: true,
+        email_verified: false,
         created_at: now,
         updated_at: now,
     };

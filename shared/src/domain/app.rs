@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::signing_key::PublicKeyInfo;
-use crate::domain::metadata::{MetaField, validate_fields};
+use crate::domain::metadata::{MetaField, validate_jwt_fields};
 use crate::error::{Error, Result};
 
 /// How a signup becomes an account.
@@ -171,8 +171,7 @@ impl Settings {
 
     /// Checks the rules no type can express.
     pub fn validate(&self) -> Result<()> {
-        validate_fields(&self.meta_data)?;
-        validate_fields(&self.meta_data_invite)?;
+        validate_jwt_fields(&self.meta_data, &self.meta_data_invite)?;
         if !(1..=8760).contains(&self.user_jwt_expiration) {
             return Err(Error::invalid("userJWTExpiration must be 1..=8760 hours"));
         }

@@ -2,20 +2,34 @@
 //! invitee registers with the emailed code.
 //!
 //! Decisions (the issue left them open):
-//! - **One live invite per (app, handle).** Re-inviting replaces it with a **new** code and resets
-//!   the tries: an old code may have leaked (forwarded mail, a shared inbox), so it must stop
-//!   working the moment a fresh one is sent. The original reused the code.
-//! - **A live invite belongs to its inviter.** Only the same inviter (or the admin) can re-send or
-//!   revoke it. Another user's invite to a handle that already holds a live invite answers `true`
-//!   and changes nothing: the invitee can already join, and letting anyone overwrite an invite
-//!   would let one user swap another's (or the developer's) invite metadata.
+//! - **One live invite per (inviter, handle).** Several people may invite the same address; each
+//!   holds their own invite with their own code and metadata, and the **code used at
+//!   registration decides whose metadata applies**. Registering consumes every other invite to
+//!   the handle. So nobody can squat a handle by inviting it first and have their metadata land in
+//!   the invitee's JWT. Re-inviting replaces the inviter's own invite with a **new** code and
+//!   restarts that code's tries: an old code may have leaked, so it stops working at once.
+//! - **Only verified accounts invite.** Anonymous users get 608 (account not verified): they
+//!   never proved an address, so an invite from them vouches for nobody, and anonymous accounts
+//!   cost nothing to create, so letting them invite would make every per-inviter limit free to
+//!   evade. 608 rather than 406 because invitations *are* enabled for the app: the client should
+//!   ask the user to sign up, not hide invitations for everyone.
 //! - **No enumeration.** Inviting a handle that already has an account answers `true` and sends
-//!   nothing, exactly like a successful invite; so does revoking an invite that does not exist
-//!   or is not yours.
+//!   nothing, exactly like a successful invite (every limit is counted for it too); so does
+//!   revoking an invite that does not exist or is not yours.
+//! - **Limits per invited handle, not only per inviter**, so rotating inviters buys nothing:
+//!   [`MAILBOX_LIMIT`] invite mails per canonical mailbox (`x+1@d`, `x(c)@d` and `x@d` are one)
+//!   per day, and [`CODE_TRIES_PER_DAY`] code comparisons per handle per day across every
+//!   invite (a registration attempt compares the code with each live invite and spends one per
+//!   invite); new invites do not refill it. Each code also dies after 5 wrong tries (614). Invite
+//!   routes also count toward the per-address message limit and the app's daily mail budget;
+//!   `register` counts failed checks per address.
 //! - Codes follow DESIGN §4: six CSPRNG digits, stored as a keyed hash bound to
-//!   `<appId>/invite/<handle>`, valid 7 days, 5 tries (then 614), consumed by the transaction that
-//!   creates the account. The invite record outlives its code by [`KEEP_AFTER_EXPIRY_SECS`] so a
-//!   late registration is told 411 (expired) rather than 602.
+//!   `<appId>/invite/<handle>/<inviter>`, valid 7 days, consumed by the transaction that creates
+//!   the account. The invite record outlives its code by [`KEEP_AFTER_EXPIRY_SECS`] so a late
+//!   registration is told 411 (expired) rather than 602.
+//! - **Deleting an account revokes the invites it sent** (through pointers in the sender's
+//!   `SENT` partition); registration also ignores an invite whose sender no longer exists, so a
+//!   deletion interrupted half-way never leaves a working invite behind.
 //! - The email goes out in the inviter's locale (the best guess for a person they know), falling
 //!   back to English through the template lookup; admin invites may name a locale.
 //! - Invites a user may send are limited ([`SENT_LIMIT`]), so an account cannot be used to spam
@@ -29,12 +43,13 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::domain::app::App;
-use crate::domain::limits::{self, Limit};
+use crate::domain::context::RequestContext;
+use crate::domain::limits::{self, AddressFlow, Channel, Limit};
 use crate::domain::templates::{self, TemplateName, Values};
 use crate::domain::user::Handle;
 use crate::domain::{auth, keys, metadata, one_time_code, repo};
 use crate::error::{Error, Result};
-use crate::store::{Condition, Item, StoreError, WriteOp};
+use crate::store::{Condition, Item, Query, StoreError, WriteOp};
 use crate::wire::{Credentials, Reply};
 
 /// Invite codes live this long (DESIGN §4).
@@ -46,12 +61,25 @@ pub const SENT_LIMIT: Limit = Limit {
     max: 50,
     window_secs: 24 * 3600,
 };
+/// Invite emails one canonical mailbox may receive per app, whoever sends them: 5 per day.
+pub const MAILBOX_LIMIT: Limit = Limit {
+    max: 5,
+    window_secs: 24 * 3600,
+};
+/// Invite-code comparisons per invited handle per day, across every invite and inviter: 10.
+/// With one live invite that is two codes' worth of tries; new invites do not refill it.
+pub const CODE_TRIES_PER_DAY: Limit = Limit {
+    max: 10,
+    window_secs: 24 * 3600,
+};
 /// The inviter recorded for invites made through the admin API.
 pub const ADMIN_SENDER: &str = "admin";
 /// Longest `senderUserId` kept (a Realm user id is 24 hex characters).
 const MAX_SENDER_USER_ID: usize = 200;
 /// Attempts at a compare-and-swap before giving up (each retry follows a concurrent change).
 const CAS_ATTEMPTS: usize = 5;
+/// DynamoDB's (and the port's) limit on operations per transaction.
+pub(crate) const MAX_TRANSACTION_OPS: usize = 25;
 
 /// A pending invite as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -92,12 +120,25 @@ impl Invite {
             "expiresAt": crate::clock::iso_millis(self.code_expires_at * 1000),
         })
     }
+
+    /// Every item that exists because of this invite: the invite, its tries, and the sender's
+    /// pointer to it (admin invites have none).
+    pub(crate) fn keys(&self, app_id: &str) -> Vec<crate::store::Key> {
+        let mut keys = vec![
+            keys::invite(app_id, &self.handle, &self.inviter),
+            keys::invite_tries(app_id, &self.handle, &self.inviter),
+        ];
+        if self.inviter != ADMIN_SENDER {
+            keys.push(keys::sent_invite(&self.inviter, app_id, &self.handle));
+        }
+        keys
+    }
 }
 
 /// The context a code's hash is bound to, so an invite code is useless for any other handle,
-/// app or purpose.
-pub(crate) fn code_context(app_id: &str, handle: &str) -> String {
-    format!("{app_id}/invite/{handle}")
+/// inviter, app or purpose.
+pub(crate) fn code_context(app_id: &str, handle: &str, inviter: &str) -> String {
+    format!("{app_id}/invite/{handle}/{inviter}")
 }
 
 /// An invite request as the wire delivers it (`POST /invite`).
@@ -130,17 +171,23 @@ pub(crate) enum Outcome {
     Sent(Box<Invite>),
     /// The handle already has an account; nothing was written or sent.
     AlreadyRegistered,
-    /// Another inviter's invite is live; it was left alone and nothing was sent.
-    HeldByAnother,
 }
 
-/// `POST /invite`: a logged-in user invites `handle`. Answers `true` whether or not the handle
-/// already has an account (see the module docs).
-pub async fn invite(state: &AppState, creds: &Credentials, req: InviteRequest) -> Result<Reply> {
+/// `POST /invite`: a logged-in, non-anonymous user invites `handle`. Answers `true` whether or
+/// not the handle already has an account (see the module docs).
+pub async fn invite(
+    state: &AppState,
+    creds: &Credentials,
+    req: InviteRequest,
+    ctx: &RequestContext,
+) -> Result<Reply> {
     let caller = auth::user_from_access(state, creds).await?;
     let app = caller.app;
     if !app.settings.invitation_enabled {
         return Err(Error::InvitationDisabled);
+    }
+    if caller.user.anonymous {
+        return Err(Error::AccountNotVerified);
     }
     let handle = Handle::parse(&req.handle)?;
     let meta_data = metadata::extract(&app.settings.meta_data_invite, req.meta_data.as_ref())?;
@@ -151,8 +198,11 @@ pub async fn invite(state: &AppState, creds: &Credentials, req: InviteRequest) -
     {
         return Err(Error::invalid("senderUserId is too long"));
     }
-    // Counted before anything else happens, whatever the outcome, so the limit cannot be probed.
+    // Counted before anything else happens, whatever the outcome, so no limit can be used to
+    // probe whether the handle has an account.
+    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
     limits::hit(state, &keys::invites_sent(&caller.user.user_id), SENT_LIMIT).await?;
+    spend_mail_limits(state, &app, &handle).await?;
     let locale = if app.offers_locale(&caller.user.locale) {
         caller.user.locale.clone()
     } else {
@@ -164,7 +214,15 @@ pub async fn invite(state: &AppState, creds: &Credentials, req: InviteRequest) -
         sender_user_id,
         locale: &locale,
     };
+    // Inviting a registered handle sends nothing; it waits as long as a sent invite takes, so
+    // the time of the answer does not tell accounts apart either (before answering, which holds
+    // in Lambda too).
+    let started = std::time::Instant::now();
     let outcome = send_invite(state, &app, &handle, meta_data, sender).await?;
+    match outcome {
+        Outcome::Sent(_) => state.invite_mail_pace.record(started.elapsed()),
+        Outcome::AlreadyRegistered => state.invite_mail_pace.wait().await,
+    }
     tracing::info!(
         app_id = %app.app_id,
         inviter = %caller.user.user_id,
@@ -174,8 +232,28 @@ pub async fn invite(state: &AppState, creds: &Credentials, req: InviteRequest) -
     Ok(Reply::True)
 }
 
-/// Stores a new invite (replacing the inviter's own or a dead one) and emails its code. Writes
-/// are compare-and-swap on the invite's version and never create an invite beside an account.
+/// Counts one invite mail against the invited mailbox ([`MAILBOX_LIMIT`], whoever invites) and
+/// the app's daily mail budget; both before any outcome is known.
+pub(crate) async fn spend_mail_limits(state: &AppState, app: &App, handle: &Handle) -> Result<()> {
+    let mailbox = limits::canonical_mailbox(handle.as_str());
+    limits::hit(
+        state,
+        &keys::mailbox_mails(&app.app_id, &mailbox, "INVITE"),
+        MAILBOX_LIMIT,
+    )
+    .await?;
+    limits::spend_daily_budget(
+        state,
+        &app.app_id,
+        Channel::Mail,
+        app.settings.mail_daily_limit,
+    )
+    .await
+}
+
+/// Stores the inviter's invite to `handle` (replacing their previous one, never anyone else's)
+/// and emails its code. Writes are compare-and-swap on the invite's version and never create an
+/// invite beside an account.
 pub(crate) async fn send_invite(
     state: &AppState,
     app: &App,
@@ -183,22 +261,17 @@ pub(crate) async fn send_invite(
     meta_data: Map<String, Value>,
     sender: Sender<'_>,
 ) -> Result<Outcome> {
-    let key = keys::invite(&app.app_id, handle.as_str());
+    let key = keys::invite(&app.app_id, handle.as_str(), sender.inviter);
     let claim = keys::handle_claim(&app.app_id, handle.as_str());
     for _ in 0..CAS_ATTEMPTS {
         let existing = state.store.get(&key).await?;
-        let condition = match &existing {
-            None => Condition::Absent,
-            Some(item) => {
-                let current: Invite = repo::record(item)?;
-                let live = current.code_expires_at > state.clock.now_secs();
-                if live && current.inviter != sender.inviter && sender.inviter != ADMIN_SENDER {
-                    return Ok(Outcome::HeldByAnother);
-                }
-                Condition::Version(item.version)
-            }
-        };
-        let issued = one_time_code::issue(state, &code_context(&app.app_id, handle.as_str()));
+        let condition = existing
+            .as_ref()
+            .map_or(Condition::Absent, |i| Condition::Version(i.version));
+        let issued = one_time_code::issue(
+            state,
+            &code_context(&app.app_id, handle.as_str(), sender.inviter),
+        );
         let now = state.clock.now_secs();
         let invite = Invite {
             handle: handle.as_str().to_owned(),
@@ -212,14 +285,23 @@ pub(crate) async fn send_invite(
             created_at: state.clock.now_ms(),
         };
         let version = existing.as_ref().map_or(1, |i| i.version + 1);
-        let ops = vec![
+        let mut ops = vec![
             WriteOp::Check(claim.clone(), Condition::Absent),
             WriteOp::Put(invite_item(app, &invite, version)?, condition),
             WriteOp::Delete(
-                keys::invite_tries(&app.app_id, handle.as_str()),
+                keys::invite_tries(&app.app_id, handle.as_str(), sender.inviter),
                 Condition::Any,
             ),
         ];
+        if sender.inviter != ADMIN_SENDER {
+            let pointer = repo::item(
+                keys::sent_invite(sender.inviter, &app.app_id, handle.as_str()),
+                &serde_json::json!({ "appId": app.app_id, "handle": invite.handle }),
+                1,
+            )?
+            .expiring_at(invite.code_expires_at + KEEP_AFTER_EXPIRY_SECS);
+            ops.push(WriteOp::Put(pointer, Condition::Any));
+        }
         match state.store.transact(ops).await {
             Ok(()) => {
                 let values = Values {
@@ -250,51 +332,125 @@ pub(crate) async fn send_invite(
 /// The item of an invite: in its handle's partition, listed under its app, gone from the store
 /// (via TTL) a while after its code expired.
 pub(crate) fn invite_item(app: &App, invite: &Invite, version: u64) -> Result<Item> {
-    Ok(
-        repo::item(keys::invite(&app.app_id, &invite.handle), invite, version)?
-            .indexed(keys::invite_listing(&app.app_id, &invite.handle))
-            .expiring_at(invite.code_expires_at + KEEP_AFTER_EXPIRY_SECS),
-    )
+    Ok(repo::item(
+        keys::invite(&app.app_id, &invite.handle, &invite.inviter),
+        invite,
+        version,
+    )?
+    .indexed(keys::invite_listing(
+        &app.app_id,
+        &invite.handle,
+        &invite.inviter,
+    ))
+    .expiring_at(invite.code_expires_at + KEEP_AFTER_EXPIRY_SECS))
 }
 
-/// An invite and its item version, if one is stored (live or with an expired code).
-pub(crate) async fn load(
+/// Every invite stored for `handle` (live or with an expired code), with its item version, in
+/// inviter order.
+pub(crate) async fn load_all(
     state: &AppState,
     app_id: &str,
     handle: &str,
-) -> Result<Option<(Invite, u64)>> {
-    match state.store.get(&keys::invite(app_id, handle)).await? {
-        Some(item) => Ok(Some((repo::record(&item)?, item.version))),
-        None => Ok(None),
+) -> Result<Vec<(Invite, u64)>> {
+    let mut out = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = state
+            .store
+            .query(Query {
+                index: crate::store::Index::Primary,
+                pk: keys::handle_partition(app_id, handle),
+                sk_prefix: keys::INVITE_PREFIX.to_owned(),
+                limit: 100,
+                cursor,
+            })
+            .await?;
+        for item in &page.items {
+            out.push((repo::record::<Invite>(item)?, item.version));
+        }
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => return Ok(out),
+        }
     }
 }
 
-/// Deletes the invite to `handle` (and its tries) when `may_revoke` accepts it; returns whether
-/// one was deleted. Version-guarded, so an invite re-sent meanwhile is judged afresh.
-pub(crate) async fn revoke(
-    state: &AppState,
-    app_id: &str,
-    handle: &str,
-    may_revoke: impl Fn(&Invite) -> bool,
-) -> Result<bool> {
-    for _ in 0..CAS_ATTEMPTS {
-        let Some((invite, version)) = load(state, app_id, handle).await? else {
-            return Ok(false);
+/// Deletes `invite` with its tries and pointer; `false` when it no longer exists.
+pub(crate) async fn delete_invite(state: &AppState, app_id: &str, invite: &Invite) -> Result<bool> {
+    let mut ops = Vec::new();
+    for (i, key) in invite.keys(app_id).into_iter().enumerate() {
+        let condition = if i == 0 {
+            Condition::Exists
+        } else {
+            Condition::Any
         };
-        if !may_revoke(&invite) {
-            return Ok(false);
-        }
-        let ops = vec![
-            WriteOp::Delete(keys::invite(app_id, handle), Condition::Version(version)),
-            WriteOp::Delete(keys::invite_tries(app_id, handle), Condition::Any),
-        ];
-        match state.store.transact(ops).await {
-            Ok(()) => return Ok(true),
-            Err(e) if e.is_conflict() => continue,
-            Err(e) => return Err(e.into()),
+        ops.push(WriteOp::Delete(key, condition));
+    }
+    match state.store.transact(ops).await {
+        Ok(()) => Ok(true),
+        Err(e) if e.is_conflict() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Revokes the invite `inviter` sent to `handle`; returns whether there was one.
+pub(crate) async fn revoke_one(
+    state: &AppState,
+    app_id: &str,
+    handle: &str,
+    inviter: &str,
+) -> Result<bool> {
+    match state
+        .store
+        .get(&keys::invite(app_id, handle, inviter))
+        .await?
+    {
+        Some(item) => delete_invite(state, app_id, &repo::record::<Invite>(&item)?).await,
+        None => Ok(false),
+    }
+}
+
+/// Revokes every invite to `handle`, whoever sent it; returns how many there were.
+pub(crate) async fn revoke_all(state: &AppState, app_id: &str, handle: &str) -> Result<usize> {
+    let mut revoked = 0;
+    for (invite, _) in load_all(state, app_id, handle).await? {
+        if delete_invite(state, app_id, &invite).await? {
+            revoked += 1;
         }
     }
-    Err(Error::Internal("invite kept changing".into()))
+    Ok(revoked)
+}
+
+/// Revokes every invite `user_id` sent (their account is being deleted), page by page through
+/// the sender's pointers. Returns how many were revoked.
+pub(crate) async fn revoke_sent_by(state: &AppState, user_id: &str) -> Result<usize> {
+    let mut revoked = 0;
+    loop {
+        let page = state
+            .store
+            .query(Query {
+                index: crate::store::Index::Primary,
+                pk: keys::sent_invites_partition(user_id),
+                sk_prefix: String::new(),
+                limit: 100,
+                cursor: None,
+            })
+            .await?;
+        if page.items.is_empty() {
+            return Ok(revoked);
+        }
+        for pointer in &page.items {
+            let app_id = pointer.data.get("appId").and_then(Value::as_str);
+            let handle = pointer.data.get("handle").and_then(Value::as_str);
+            if let (Some(app_id), Some(handle)) = (app_id, handle)
+                && revoke_one(state, app_id, handle, user_id).await?
+            {
+                revoked += 1;
+            }
+            // A pointer whose invite is gone (consumed, revoked, expired) is dropped too.
+            state.store.delete(&pointer.key, Condition::Any).await?;
+        }
+    }
 }
 
 /// A revocation request as the wire delivers it (`POST /revokeInvite`).
@@ -305,8 +461,8 @@ pub struct RevokeRequest {
 }
 
 /// `POST /revokeInvite`: the inviter withdraws their invite; its code stops working at once.
-/// Always `true`: an invite that does not exist or is someone else's is left alone, and the
-/// answer does not say which (no enumeration of invites).
+/// Always `true`: an invite that does not exist is left alone, and the answer does not say
+/// whether there was one (no enumeration of invites). Other inviters' invites are untouched.
 pub async fn revoke_invite(
     state: &AppState,
     creds: &Credentials,
@@ -315,10 +471,7 @@ pub async fn revoke_invite(
     let caller = auth::user_from_access(state, creds).await?;
     let handle = Handle::parse(&req.handle)?;
     let me = caller.user.user_id.as_str();
-    let revoked = revoke(state, &caller.app.app_id, handle.as_str(), |i| {
-        i.inviter == me
-    })
-    .await?;
+    let revoked = revoke_one(state, &caller.app.app_id, handle.as_str(), me).await?;
     tracing::info!(app_id = %caller.app.app_id, inviter = %me, revoked, "invite revocation");
     Ok(Reply::True)
 }

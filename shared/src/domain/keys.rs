@@ -7,8 +7,10 @@
 //! | user's last login | `USER#<userId>` | `LOGIN` | – |
 //! | handle claim (uniqueness) | `APP#<appId>#H#<handle>` | `HANDLE` | – |
 //! | username claim (uniqueness) | `APP#<appId>#U#<userName>` | `USERNAME` | – |
-//! | pending invite | `APP#<appId>#H#<handle>` | `INVITE` | `APP#<appId>#INVITES` / `<handle>` |
-//! | invite code attempts | `APP#<appId>#H#<handle>` | `INVITE#TRIES` | – |
+//! | pending invite (one per inviter) | `APP#<appId>#H#<handle>` | `INVITE#BY#<inviter>` | `APP#<appId>#INVITES` / `<handle>#<inviter>` |
+//! | invite code attempts (per invite) | `APP#<appId>#H#<handle>` | `INVITE#TRIES#<inviter>` | – |
+//! | invite code tries per day (all invites to a handle) | `APP#<appId>#H#<handle>` | `INVITE#DAY` | – |
+//! | invite a user sent (pointer, for deletion) | `USER#<userId>#SENT` | `<appId>#<handle>` | – |
 //! | pending password reset | `APP#<appId>#H#<handle>` | `RESET` | – |
 //! | reset code attempts (per code / per day over all codes) | `APP#<appId>#H#<handle>` | `RESET#TRIES` / `RESET#DAY` | – |
 //! | invites sent by a user (limit) | `USER#<userId>` | `INVITES#SENT` | – |
@@ -25,6 +27,16 @@
 //!
 //! Everything keyed to a handle lives in that handle's partition, so deleting an account finds
 //! it all with one query.
+//!
+//! Invites: each inviter holds at most one live invite per handle (its sort key names the
+//! inviter), so nobody can squat a handle by inviting it first; registration reads the handle's
+//! invites with one query (`INVITE#BY#` prefix) and consumes them all. The pointer items under
+//! `USER#<userId>#SENT` let deleting an account find and revoke the invites it sent without a
+//! scan; they live in a partition of their own (not the user's) so a prolific inviter never
+//! makes the user's partition too big for the one deletion transaction. Neither is hot: an
+//! invited handle takes writes only from the few users who invite it (bounded by the invite
+//! mails one mailbox may receive), and a sender's pointer partition only from that sender
+//! (bounded by the invites one user may send per day).
 //!
 //! Why: every write an end user causes lands in a partition of its own user, handle, mailbox or
 //! client address, so no partition takes writes in proportion to an app's whole traffic, however
@@ -101,19 +113,47 @@ pub fn handle_partition(app_id: &str, handle: &str) -> String {
     handle_pk(app_id, handle)
 }
 
-/// A pending invite.
-pub fn invite(app_id: &str, handle: &str) -> Key {
-    Key::new(handle_pk(app_id, handle), "INVITE")
+/// Sort-key prefix of the invites to one handle (one per inviter).
+pub const INVITE_PREFIX: &str = "INVITE#BY#";
+
+/// The invite `inviter` (a user id, or `admin`) sent to `handle`.
+pub fn invite(app_id: &str, handle: &str, inviter: &str) -> Key {
+    Key::new(
+        handle_pk(app_id, handle),
+        format!("{INVITE_PREFIX}{inviter}"),
+    )
 }
 
-/// Index key listing a pending invite under its app.
-pub fn invite_listing(app_id: &str, handle: &str) -> Key {
-    Key::new(format!("APP#{app_id}#INVITES"), handle)
+/// Index key listing a pending invite under its app, ordered by handle, then inviter.
+pub fn invite_listing(app_id: &str, handle: &str, inviter: &str) -> Key {
+    Key::new(
+        format!("APP#{app_id}#INVITES"),
+        format!("{handle}#{inviter}"),
+    )
 }
 
-/// Attempts at an invite code.
-pub fn invite_tries(app_id: &str, handle: &str) -> Key {
-    Key::new(handle_pk(app_id, handle), "INVITE#TRIES")
+/// Attempts at the code of the invite `inviter` sent to `handle`.
+pub fn invite_tries(app_id: &str, handle: &str, inviter: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), format!("INVITE#TRIES#{inviter}"))
+}
+
+/// Invite-code comparisons on one handle per day, across every invite and inviter (new invites
+/// do not refill it).
+pub fn invite_code_budget(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "INVITE#DAY")
+}
+
+/// The partition of pointers to the invites a user sent.
+pub fn sent_invites_partition(user_id: &str) -> String {
+    format!("USER#{user_id}#SENT")
+}
+
+/// A pointer to the invite `user_id` sent to `handle` in `app_id`.
+pub fn sent_invite(user_id: &str, app_id: &str, handle: &str) -> Key {
+    Key::new(
+        sent_invites_partition(user_id),
+        format!("{app_id}#{handle}"),
+    )
 }
 
 /// A pending password reset.

@@ -219,6 +219,19 @@ pub fn canonical_mailbox(handle: &str) -> String {
     }
 }
 
+/// Counts `n` hits on `key` at once (one per code a request is compared with); refuses with
+/// 615, changing nothing, when they would pass `max`.
+pub async fn hit_many(state: &AppState, key: &Key, n: i64, limit: Limit) -> Result<()> {
+    let until = state.clock.now_secs() + limit.window_secs;
+    match state.store.add(key, n, Some(limit.max), Some(until)).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::LimitReached) => Err(Error::RateLimited {
+            retry_after_secs: retry_after(state, key).await,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Seconds until the counter at `key` expires (at least 1).
 async fn retry_after(state: &AppState, key: &Key) -> u64 {
     let now = state.clock.now_secs();

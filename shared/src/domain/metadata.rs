@@ -2,7 +2,8 @@
 //!
 //! Paths whose first segment is a registered JWT claim — or `email` / `userName`, which Keyturn
 //! itself writes — are refused when the app is configured, so metadata can never overwrite
-//! `sub`, `aud`, `exp` and friends (reference S13).
+//! `sub`, `aud`, `exp` and friends (reference S13). The same holds for `metaDataInvite` fields,
+//! which reach the JWT too.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -10,8 +11,18 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 
 /// Claims metadata may never write.
-pub const RESERVED_ROOTS: [&str; 10] = [
-    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "kid", "email", "userName",
+pub const RESERVED_ROOTS: [&str; 11] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "kid",
+    "email",
+    "email_verified",
+    "userName",
 ];
 
 /// One metadata field of an app.
@@ -75,6 +86,25 @@ pub fn validate_fields(fields: &[MetaField]) -> Result<()> {
                 "paths {:?} and {:?} overlap",
                 a.path, b.path
             )));
+        }
+    }
+    Ok(())
+}
+
+/// Validates `metaData` and `metaDataInvite` together: both reach the JWT, so an invite path may
+/// repeat a `metaData` path (the same claim) but never nest inside or around one.
+pub fn validate_jwt_fields(meta_data: &[MetaField], meta_data_invite: &[MetaField]) -> Result<()> {
+    validate_fields(meta_data)?;
+    validate_fields(meta_data_invite)?;
+    for a in meta_data_invite {
+        for b in meta_data {
+            let (x, y) = (format!("{}.", a.path), format!("{}.", b.path));
+            if b.path.starts_with(&x) || a.path.starts_with(&y) {
+                return Err(Error::InvalidMetadata(format!(
+                    "paths {:?} and {:?} overlap",
+                    a.path, b.path
+                )));
+            }
         }
     }
     Ok(())

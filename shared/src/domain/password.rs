@@ -146,6 +146,9 @@ pub async fn reset_password(
             return Err(one_time_code::wrong_code());
         }
         user.password_hash = password_hash.clone();
+        // The reset code reached the handle's mailbox: the address is proven (an account made
+        // through signup flow `none` becomes verified here).
+        user.email_verified = true;
         user.revoke_sessions(None);
         user.updated_at = state.clock.now_ms();
         let ops = vec![

@@ -30,8 +30,23 @@ pub fn app_item(app: &App, version: u64) -> Result<Item> {
     Ok(item(keys::app(&app.app_id), app, version)?.indexed(keys::app_listing(&app.app_id)))
 }
 
-/// An app and its version, if it exists.
+/// Longest handle any key holds (RFC 5321's 254-byte address limit; `Handle::parse` enforces it).
+pub const MAX_HANDLE_BYTES: usize = 254;
+
+/// Longest app or user id looked up (ids are 32 hex digits): anything longer is 602 before it
+/// reaches the store, whose keys are limited (DynamoDB: 2 KB partition keys).
+pub const MAX_ID_BYTES: usize = 64;
+
+fn check_id(id: &str, what: &str) -> Result<()> {
+    if id.len() > MAX_ID_BYTES {
+        return Err(Error::invalid(format!("{what} is not a valid id")));
+    }
+    Ok(())
+}
+
+/// An app and its version, if it exists (602 for an id no app can have).
 pub async fn load_app(state: &AppState, app_id: &str) -> Result<Option<(App, u64)>> {
+    check_id(app_id, "appId")?;
     match state.store.get(&keys::app(app_id)).await? {
         Some(item) => Ok(Some((record(&item)?, item.version))),
         None => Ok(None),
@@ -53,8 +68,9 @@ pub fn handle_claim_item(user: &User) -> Result<Item> {
     )
 }
 
-/// A user and its version, by id.
+/// A user and its version, by id (602 for an id no user can have).
 pub async fn load_user(state: &AppState, user_id: &str) -> Result<Option<(User, u64)>> {
+    check_id(user_id, "userId")?;
     match state.store.get(&keys::user(user_id)).await? {
         Some(item) => Ok(Some((record(&item)?, item.version))),
         None => Ok(None),
@@ -81,17 +97,24 @@ pub async fn find_user_by_handle(
 /// The handle a login identifier stands for: an email is normalised; a name without `@` is a
 /// username (606 when the app has none) resolved through its claim. An unknown username yields
 /// a handle no account can have, so the caller's answer stays the uniform 600.
+///
+/// Identifiers no account can have and no store key may hold are 602 before any store call: a
+/// handle over [`MAX_HANDLE_BYTES`] (an email address has at most 254), a username that breaks
+/// its rules (3 to 32 characters).
 pub async fn login_handle(state: &AppState, app: &App, identifier: &str) -> Result<String> {
     if identifier.contains('@') {
-        return Ok(match Handle::parse(identifier) {
-            Ok(h) => h.as_str().to_owned(),
-            Err(_) => identifier.trim().to_lowercase(),
-        });
+        return match Handle::parse(identifier) {
+            Ok(h) => Ok(h.as_str().to_owned()),
+            Err(e) if identifier.trim().len() > MAX_HANDLE_BYTES => Err(e),
+            Err(_) => Ok(identifier.trim().to_lowercase()),
+        };
     }
     if !app.settings.user_names_enabled {
         return Err(Error::UserNamesDisabled);
     }
-    let name = identifier.trim().to_lowercase();
+    let name = crate::domain::user_name::UserName::parse(identifier)?
+        .as_str()
+        .to_owned();
     let claim = state
         .store
         .get(&keys::user_name_claim(&app.app_id, &name))

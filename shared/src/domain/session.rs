@@ -43,13 +43,27 @@ async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(Enco
     })
 }
 
-/// The claims of a user's JWT: registered claims first, then the email claim and metadata at
-/// their dot paths. A required field without a value is 604, as in the original.
+/// The claims of a user's JWT: registered claims first, then the email claims and metadata at
+/// their dot paths. A required `metaData` field without a value is 604, as in the original.
+///
+/// - `metaDataInvite` fields are emitted too (the specification bundles them into the invited
+///   user's JWT), at their paths; they are optional in the JWT, since users who were not invited
+///   have none. `metaData` and `metaDataInvite` are validated together, so their paths never
+///   overlap and neither touches a reserved claim.
+/// - `email` and `email_verified` are emitted when the app asks for the email: `email_verified`
+///   is `true` only when the handle was proven by a code or link sent to it (signup code or link,
+///   invite code, password reset), `false` for flow `none`. Anonymous users have no email, so
+///   neither claim (nor an `email` metadata field) is emitted for them.
 pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Result<Value> {
     let s = &app.settings;
     let mut claims = Map::new();
+    let mut emits_email = false;
     for f in &s.meta_data {
         let value = if f.field_name == "email" {
+            if user.anonymous {
+                continue;
+            }
+            emits_email = true;
             Some(Value::String(user.handle.clone()))
         } else {
             get_path(&user.meta_data, &f.path).cloned()
@@ -62,6 +76,14 @@ pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Res
             None => {}
         }
     }
+    for f in &s.meta_data_invite {
+        if s.meta_data.iter().any(|m| m.path == f.path) {
+            continue;
+        }
+        if let Some(v) = get_path(&user.meta_data, &f.path) {
+            set_path(&mut claims, &f.path, v.clone());
+        }
+    }
     if s.user_names_enabled
         && let Some(name) = &user.user_name
     {
@@ -69,8 +91,12 @@ pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Res
     }
     // Registered claims are written last, so nothing above can overwrite them even if a
     // reserved path slipped into stored settings.
-    if s.meta_data_email && !s.meta_data.iter().any(|f| f.field_name == "email") {
+    if s.meta_data_email && !user.anonymous && !emits_email {
         claims.insert("email".into(), Value::String(user.handle.clone()));
+        emits_email = true;
+    }
+    if emits_email {
+        claims.insert("email_verified".into(), Value::Bool(user.email_verified));
     }
     claims.insert("iss".into(), Value::String(app.issuer(base_url)));
     claims.insert("sub".into(), Value::String(user.user_id.clone()));

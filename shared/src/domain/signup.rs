@@ -245,6 +245,7 @@ pub(crate) fn new_user(
         kept_session: None,
         user_name: None,
         anonymous: false,
+        email_verified: false,
         created_at: now,
         updated_at: now,
     }
@@ -325,7 +326,7 @@ pub async fn complete_signup(
     } else {
         pending.password_hash
     };
-    let user = new_user(
+    let mut user = new_user(
         state,
         &app,
         &handle,
@@ -333,6 +334,8 @@ pub async fn complete_signup(
         pending.meta_data,
         pending.locale,
     );
+    // The code (or link) reached the handle's mailbox: the address is proven.
+    user.email_verified = true;
     let mut extra = vec![
         WriteOp::Delete(key, Condition::Version(item.version)),
         WriteOp::Delete(tries, Condition::Any),

@@ -17,7 +17,7 @@ impl Handle {
     /// labels of letters, digits and `-`.
     pub fn parse(raw: &str) -> Result<Self> {
         let h = raw.trim().to_lowercase();
-        let valid = h.len() <= 254
+        let valid = h.len() <= crate::domain::repo::MAX_HANDLE_BYTES
             && h.split_once('@').is_some_and(|(local, domain)| {
                 let labels: Vec<&str> = domain.split('.').collect();
                 (1..=64).contains(&local.len())
@@ -120,6 +120,10 @@ pub struct User {
     /// Created by anonymous login: no password, cannot log in with one.
     #[serde(default)]
     pub anonymous: bool,
+    /// The handle was proven by a code or link sent to it (signup code or link, invite,
+    /// password reset); the JWT says so in `email_verified`.
+    #[serde(default)]
+    pub email_verified: bool,
     /// Creation time (epoch ms).
     pub created_at: i64,
     /// Last change (epoch ms).

@@ -169,7 +169,7 @@ impl DynamoStore {
         let mut start = query
             .cursor
             .as_deref()
-            .map(codec::decode_cursor)
+            .map(|c| codec::decode_cursor(c, query))
             .transpose()?;
         let mut items = Vec::new();
         loop {

@@ -16,8 +16,10 @@
 //! - `add` atomically add `delta` to the item's counter, creating it (with `expires_at`) when absent
 //!   or expired, and return the new value; with a ceiling, refuse with
 //!   [`StoreError::LimitReached`] (changing nothing) when the result would exceed it.
-//! - `query` refuse a cursor it did not produce with [`StoreError::BadCursor`], and return live items of one partition (or one index partition) whose sort key starts with
-//!   the prefix, ascending, at most `limit` per page, with an opaque cursor for the next page.
+//! - `query` refuse with [`StoreError::BadCursor`] a cursor that no page of the same query
+//!   (index, partition, sort-key prefix) produced — garbage, or a cursor of another listing — and
+//!   return live items of one partition (or one index partition) whose sort key starts with the
+//!   prefix, ascending, at most `limit` per page, with an opaque cursor for the next page.
 
 pub mod dynamo;
 pub mod sqlite;

@@ -313,7 +313,11 @@ fn remove(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
 /// Reads one page plus one look-ahead row, so the cursor is `None` exactly when nothing follows.
 fn run_query(tx: &Transaction<'_>, query: &Query, now: i64) -> Result<Page, StoreError> {
     let limit = query.limit.max(1);
-    let after = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| decode_cursor(c, query))
+        .transpose()?;
     // The secondary index is not unique, so its order (and cursor) is completed by the primary key.
     let (part, sort, order, position, width) = match query.index {
         Index::Primary => ("pk", "sk", "sk", "(sk) > (:c1)", 1),
@@ -327,9 +331,8 @@ fn run_query(tx: &Transaction<'_>, query: &Query, now: i64) -> Result<Page, Stor
     };
     let after = after.unwrap_or_default();
     if query.cursor.is_some() && after.len() != width {
-        return Err(StoreError::Backend(
-            "query cursor is for another index".into(),
-        ));
+        // A cursor of the other index: client input, not a failure.
+        return Err(StoreError::BadCursor);
     }
     let position = if after.is_empty() { "1" } else { position };
     let sql = format!(
@@ -356,33 +359,44 @@ fn run_query(tx: &Transaction<'_>, query: &Query, now: i64) -> Result<Page, Stor
     let more = items.len() > limit;
     items.truncate(limit);
     let cursor = match items.last() {
-        Some(last) if more => Some(encode_cursor(last, query.index)),
+        Some(last) if more => Some(encode_cursor(last, query)),
         _ => None,
     };
     Ok(Page { items, cursor })
 }
 
-/// The cursor is the ordering key of the last item returned, as a base64url JSON array: opaque
-/// to callers, yet stable across restarts since it names a position rather than a row.
-fn encode_cursor(item: &Item, index: Index) -> String {
-    let parts = match (index, &item.index) {
-        (Index::Secondary, Some(ix)) => vec![ix.sk.as_str(), item.key.pk.as_str(), &item.key.sk],
-        _ => vec![item.key.sk.as_str()],
-    };
+/// The cursor is the partition queried followed by the ordering key of the last item returned,
+/// as a base64url JSON array: opaque to callers, yet stable across restarts since it names a
+/// position rather than a row. Naming the partition lets [`decode_cursor`] refuse a cursor of
+/// another listing (another app's users, the invites instead of the users).
+fn encode_cursor(item: &Item, query: &Query) -> String {
+    let mut parts = vec![query.pk.as_str()];
+    match (query.index, &item.index) {
+        (Index::Secondary, Some(ix)) => {
+            parts.extend([ix.sk.as_str(), item.key.pk.as_str(), &item.key.sk]);
+        }
+        _ => parts.push(item.key.sk.as_str()),
+    }
     let json = serde_json::to_vec(&parts).unwrap_or_default();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
-fn decode_cursor(cursor: &str) -> Result<Vec<String>, StoreError> {
+/// The ordering key a cursor names, or [`StoreError::BadCursor`] when it is not one this query
+/// produced: malformed, of another partition, or outside the sort-key prefix.
+fn decode_cursor(cursor: &str, query: &Query) -> Result<Vec<String>, StoreError> {
     let bad = |_| StoreError::BadCursor;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|e| bad(e.to_string()))?;
-    let parts: Vec<String> = serde_json::from_slice(&json).map_err(|e| bad(e.to_string()))?;
-    if parts.is_empty() || parts.len() > 3 {
+    let mut parts: Vec<String> = serde_json::from_slice(&json).map_err(|e| bad(e.to_string()))?;
+    if parts.len() < 2 || parts.len() > 4 || parts[0] != query.pk {
         return Err(bad(String::new()));
     }
-    Ok(parts)
+    let position = parts.split_off(1);
+    if !position[0].starts_with(&query.sk_prefix) {
+        return Err(bad(String::new()));
+    }
+    Ok(position)
 }
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<Item, StoreError>> {
@@ -452,8 +466,26 @@ mod tests {
 
     #[test]
     fn garbage_cursor_is_a_bad_cursor() {
+        let query = Query {
+            index: Index::Primary,
+            pk: "p".into(),
+            sk_prefix: String::new(),
+            limit: 1,
+            cursor: None,
+        };
         assert!(matches!(
-            decode_cursor("!!not base64!!"),
+            decode_cursor("!!not base64!!", &query),
+            Err(StoreError::BadCursor)
+        ));
+        let item = Item::new(Key::new("p", "a"), serde_json::Value::Null);
+        let cursor = encode_cursor(&item, &query);
+        assert_eq!(decode_cursor(&cursor, &query).unwrap(), vec!["a"]);
+        let other = Query {
+            pk: "q".into(),
+            ..query
+        };
+        assert!(matches!(
+            decode_cursor(&cursor, &other),
             Err(StoreError::BadCursor)
         ));
     }

@@ -21,15 +21,37 @@ pub enum Reply {
     Text(&'static str, String),
 }
 
+/// Headers every HTML page carries. The confirm page's URL holds a code and an app token, and
+/// pages show a user's handle, so: no script, style, image or frame source at all
+/// (`default-src 'none'`; the pages are self-contained), forms may post only back to us, no
+/// framing (clickjacking the confirm button), no `Referer` carrying the URL to another site, and
+/// no copy in a shared cache or the browser's history cache.
+pub const HTML_SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; form-action 'self'",
+    ),
+    (header::X_FRAME_OPTIONS, "DENY"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::CACHE_CONTROL, "no-store"),
+];
+
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
-        let (ctype, body) = match self {
-            Reply::True => (JSON, "true".to_owned()),
-            Reply::Json(v) => (JSON, v.to_string()),
-            Reply::Html(h) => ("text/html; charset=UTF-8", h),
-            Reply::Text(t, b) => (t, b),
+        let (ctype, body, html) = match self {
+            Reply::True => (JSON, "true".to_owned(), false),
+            Reply::Json(v) => (JSON, v.to_string(), false),
+            Reply::Html(h) => ("text/html; charset=UTF-8", h, true),
+            Reply::Text(t, b) => (t, b, false),
         };
-        ([(header::CONTENT_TYPE, ctype)], body).into_response()
+        let mut resp = ([(header::CONTENT_TYPE, ctype)], body).into_response();
+        if html {
+            for (name, value) in HTML_SECURITY_HEADERS {
+                resp.headers_mut()
+                    .insert(name, HeaderValue::from_static(value));
+            }
+        }
+        resp
     }
 }
 

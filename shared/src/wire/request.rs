@@ -46,7 +46,7 @@ pub struct WireRequest {
 
 /// The client's address: API Gateway's `sourceIp` in Lambda, the socket peer locally; never a
 /// client-supplied header such as `X-Forwarded-For`, which would make limits bypassable.
-fn client_address(parts: &axum::http::request::Parts) -> ClientAddress {
+pub fn client_address(parts: &axum::http::request::Parts) -> ClientAddress {
     use lambda_http::request::RequestContext as Gateway;
     let from_gateway = match parts.extensions.get::<Gateway>() {
         Some(Gateway::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),

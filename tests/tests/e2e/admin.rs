@@ -66,7 +66,7 @@ const WRONG_AUTH: [Option<&str>; 5] = [
     None,
     Some("Bearer not-the-admin-key"),
     Some("Bearer "),
-    Some("test-admin-key-0123456789"),
+    Some("test-admin-key-0123456789abcdef0123"),
     Some("Basic dGVzdC1hZG1pbi1rZXktMDEyMzQ1Njc4OQ=="),
 ];
 

@@ -14,6 +14,7 @@ use tower::ServiceExt as _;
 
 use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code};
 use crate::support::aws::{sdk_config, unique};
+use crate::support::peer::Encoding;
 
 const INVITE: &str = "/api/appuser/invite";
 const REGISTER: &str = "/api/appuser/register";
@@ -624,7 +625,9 @@ async fn inviting_an_existing_account_answers_true_and_sends_nothing() {
 }
 
 #[tokio::test]
-async fn another_users_invite_leaves_a_live_invite_alone() {
+async fn another_users_invite_lives_beside_the_first_and_the_code_used_decides() {
+    // Issue 6 (invite squatting): the second inviter's invite used to be dropped silently; now
+    // each inviter holds one live invite and the code used decides whose metadata applies.
     let app = TestApp::new().await;
     let info = invite_app(
         &app,
@@ -646,11 +649,11 @@ async fn another_users_invite_leaves_a_live_invite_alone() {
     invite(
         &app,
         &second,
-        json!({"handle": "ann@x.com", "metaData": {"team": "evil"}}),
+        json!({"handle": "ann@x.com", "metaData": {"team": "blue"}}),
     )
     .await
     .assert_true();
-    assert_eq!(invite_mails(&app, "ann@x.com").len(), 1);
+    assert_eq!(invite_mails(&app, "ann@x.com").len(), 2);
     let r = register(
         &app,
         &info,
@@ -826,12 +829,27 @@ async fn invites_per_inviter_are_limited() {
     let app = TestApp::new().await;
     let info = invite_app(&app, json!({})).await;
     let access = access_of(&app, &info, "host@x.com").await;
+    // From several addresses, so the per-address message limit (30 an hour) is not what stops it.
     for i in 0..50 {
-        invite(&app, &access, json!({"handle": format!("guest{i}@x.com")}))
-            .await
-            .assert_true();
+        app.post_from(
+            &format!("198.51.100.{}", i / 25),
+            Encoding::Json,
+            INVITE,
+            &[("access-token", access.as_str())],
+            json!({"handle": format!("guest{i}@x.com")}),
+        )
+        .await
+        .assert_true();
     }
-    let r = invite(&app, &access, json!({"handle": "one-more@x.com"})).await;
+    let r = app
+        .post_from(
+            "198.51.100.9",
+            Encoding::Json,
+            INVITE,
+            &[("access-token", access.as_str())],
+            json!({"handle": "one-more@x.com"}),
+        )
+        .await;
     r.assert_error(429, 615);
     assert!(r.headers.get("retry-after").is_some());
     assert!(invite_mails(&app, "one-more@x.com").is_empty());
@@ -988,7 +1006,9 @@ async fn admin_invites_refuse_bad_keys_apps_and_bodies() {
 }
 
 #[tokio::test]
-async fn an_admin_invite_replaces_a_users_live_invite() {
+async fn an_admin_invite_lives_beside_a_users_invite() {
+    // Issue 6 (one live invite per inviter): the admin's invite no longer replaces a user's; the
+    // code used decides, and registering consumes the other invite.
     let app = TestApp::new().await;
     let info = invite_app(&app, json!({})).await;
     let access = access_of(&app, &info, "host@x.com").await;
@@ -996,26 +1016,16 @@ async fn an_admin_invite_replaces_a_users_live_invite() {
         .await
         .assert_true();
     let user_code = invite_code(&app, "ann@x.com");
-    let mut admin_code = user_code.clone();
-    while admin_code == user_code {
-        let r = app
-            .admin(
-                "POST",
-                &format!("/admin/apps/{}/invites", info.app_id),
-                Some(json!({"handle": "ann@x.com"})),
-            )
-            .await;
-        assert_eq!(r.json()["sender"], "admin");
-        admin_code = invite_code(&app, "ann@x.com");
-    }
-    register(
-        &app,
-        &info,
-        json!({"handle": "ann@x.com", "password": PW, "code": user_code}),
-    )
-    .await
-    .assert_error(400, 602);
-    // The user who sent the first invite can no longer revoke the admin's.
+    let r = app
+        .admin(
+            "POST",
+            &format!("/admin/apps/{}/invites", info.app_id),
+            Some(json!({"handle": "ann@x.com"})),
+        )
+        .await;
+    assert_eq!(r.json()["sender"], "admin");
+    let admin_code = invite_code(&app, "ann@x.com");
+    // The user who sent the first invite cannot revoke the admin's.
     app.post_json(
         REVOKE,
         &[("access-token", access.as_str())],
@@ -1030,6 +1040,13 @@ async fn an_admin_invite_replaces_a_users_live_invite() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    register(
+        &app,
+        &info,
+        json!({"handle": "ann@x.com", "password": PW, "code": user_code}),
+    )
+    .await
+    .assert_error(400, 601);
 }
 
 /// Twenty registrations race with the one right code: exactly one account comes out.

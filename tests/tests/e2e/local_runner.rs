@@ -236,7 +236,7 @@ async fn an_admin_key_from_the_environment_replaces_the_generated_one() {
     assert!(generated.starts_with("kt_admin_") && generated.len() > 30);
 
     assert_eq!(
-        ensure_admin_key(&runner.state, Some("provided-key-0123456789"))
+        ensure_admin_key(&runner.state, Some("provided-key-0123456789abcdef012345"))
             .await
             .unwrap(),
         None
@@ -247,7 +247,10 @@ async fn an_admin_key_from_the_environment_replaces_the_generated_one() {
         .send(
             "POST",
             "/admin/apps",
-            &[("authorization", "Bearer provided-key-0123456789")],
+            &[(
+                "authorization",
+                "Bearer provided-key-0123456789abcdef012345",
+            )],
             create.clone(),
         )
         .await;

@@ -9,6 +9,8 @@ mod anonymous;
 mod audit;
 mod aws_adapters;
 mod dynamo_flow;
+mod hardening;
+mod invite_abuse;
 mod invites;
 mod lambda_events;
 mod local_runner;

@@ -99,6 +99,7 @@ conformance! {
         expired_item_reads_absent_from_get_and_query => case_expired_item_reads_absent_from_get_and_query,
         query_pages_a_prefix_in_ascending_order => case_query_pages_a_prefix_in_ascending_order,
         query_walks_the_secondary_index => case_query_walks_the_secondary_index,
+        a_cursor_of_another_query_is_a_bad_cursor => case_a_cursor_of_another_query_is_a_bad_cursor,
         failed_transaction_applies_nothing_and_names_the_op => case_failed_transaction_applies_nothing_and_names_the_op,
         transaction_applies_every_op => case_transaction_applies_every_op,
         add_counts_to_the_ceiling_and_restarts_after_expiry => case_add_counts_to_the_ceiling_and_restarts_after_expiry,
@@ -424,6 +425,66 @@ async fn case_query_walks_the_secondary_index(store: &dyn ItemStore, _clock: &Ma
         .unwrap();
     assert_eq!(by_prefix.items.len(), 1);
     assert_eq!(by_prefix.items[0].key, Key::new("user#2", "profile"));
+}
+
+/// A cursor only continues the query that produced it: garbage, or a cursor of another
+/// partition, sort-key prefix or index, is `BadCursor` (client input), never a backend failure.
+async fn case_a_cursor_of_another_query_is_a_bad_cursor(
+    store: &dyn ItemStore,
+    _clock: &ManualClock,
+) {
+    for (pk, n) in [("app#1", 3), ("app#2", 3)] {
+        for i in 0..n {
+            let item = record(pk, &format!("user#{i}"), json!({}))
+                .indexed(Key::new(format!("{pk}#list"), format!("user#{i}")));
+            store.put(item, Condition::Absent).await.unwrap();
+        }
+    }
+    let primary = store
+        .query(query(Index::Primary, "app#1", "user#", 1, None))
+        .await
+        .unwrap()
+        .cursor
+        .unwrap();
+    let secondary = store
+        .query(query(Index::Secondary, "app#1#list", "", 1, None))
+        .await
+        .unwrap()
+        .cursor
+        .unwrap();
+    // Each continues its own query.
+    let next = store
+        .query(query(
+            Index::Primary,
+            "app#1",
+            "user#",
+            1,
+            Some(primary.clone()),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(sort_keys(&next), ["user#1"]);
+    for bad in [
+        query(Index::Primary, "app#2", "user#", 1, Some(primary.clone())),
+        query(Index::Primary, "app#1", "zzz", 1, Some(primary.clone())),
+        query(Index::Secondary, "app#1#list", "", 1, Some(primary.clone())),
+        query(
+            Index::Secondary,
+            "app#2#list",
+            "",
+            1,
+            Some(secondary.clone()),
+        ),
+        query(Index::Primary, "app#1", "", 1, Some(secondary.clone())),
+        query(Index::Primary, "app#1", "", 1, Some("!!garbage!!".into())),
+        query(Index::Primary, "app#1", "", 1, Some("e30".into())),
+    ] {
+        let result = store.query(bad.clone()).await;
+        assert!(
+            matches!(result, Err(StoreError::BadCursor)),
+            "{bad:?}: {result:?}"
+        );
+    }
 }
 
 async fn case_failed_transaction_applies_nothing_and_names_the_op(

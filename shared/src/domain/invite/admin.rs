@@ -3,17 +3,21 @@
 //!
 //! Unlike the end-user route, the admin is told when a handle already has an account (601): the
 //! developer can list users anyway, so there is nothing to hide, and a silent `true` would only
-//! confuse. Admin invites replace any live invite to the handle, whoever sent it.
+//! confuse. The admin is one more inviter (`admin`): its invite replaces only its own earlier
+//! one and lives beside users' invites to the same handle; the code the invitee uses decides
+//! whose metadata applies. Admin invites count toward the invited mailbox's limit and the app's
+//! daily mail budget, not toward a per-address limit (the key holder's bulk tooling runs from
+//! one address). Revoking a handle's invites removes every inviter's.
 
 use serde_json::{Map, Value};
 
-use super::{ADMIN_SENDER, Invite, Outcome, Sender, revoke, send_invite};
+use super::{ADMIN_SENDER, Invite, Outcome, Sender, revoke_all, send_invite, spend_mail_limits};
 use crate::AppState;
 use crate::domain::app::App;
 use crate::domain::user::Handle;
 use crate::domain::{keys, metadata, repo};
 use crate::error::{Error, Result};
-use crate::store::{Index, Query, StoreError};
+use crate::store::{Index, Query};
 use crate::wire::Reply;
 
 /// Page size of the invite listing when none is asked for.
@@ -72,6 +76,7 @@ pub async fn create(state: &AppState, app_id: &str, body: &[u8]) -> Result<Reply
     let handle = Handle::parse(&text(&body, "handle")?.ok_or(Error::MissingParam("handle"))?)?;
     let meta = metadata::extract(&app.settings.meta_data_invite, meta_data(&body)?.as_ref())?;
     let locale = app.requested_locale(text(&body, "locale")?)?;
+    spend_mail_limits(state, &app, &handle).await?;
     let sender = Sender {
         inviter: ADMIN_SENDER,
         handle: "",
@@ -84,13 +89,12 @@ pub async fn create(state: &AppState, app_id: &str, body: &[u8]) -> Result<Reply
             Ok(Reply::Json(invite.view()))
         }
         Outcome::AlreadyRegistered => Err(Error::HandleTaken),
-        // Unreachable for the admin, who may replace any invite; kept exhaustive.
-        Outcome::HeldByAnother => Err(Error::Internal("admin invite was refused".into())),
     }
 }
 
 /// `GET /admin/apps/{appId}/invites?limit=&cursor=`: one page of the app's invites in handle
-/// order, through the sparse index (never a scan), with the cursor of the next page.
+/// order (then inviter order: a handle invited by several users appears once per inviter),
+/// through the sparse index (never a scan), with the cursor of the next page.
 pub async fn list(
     state: &AppState,
     app_id: &str,
@@ -107,8 +111,7 @@ pub async fn list(
             .filter(|n| (1..=MAX_PAGE).contains(n))
             .ok_or_else(|| Error::invalid(format!("limit must be 1..={MAX_PAGE}")))?,
     };
-    let listing = keys::invite_listing(app_id, "");
-    let had_cursor = cursor.is_some();
+    let listing = keys::invite_listing(app_id, "", "");
     let page = state
         .store
         .query(Query {
@@ -116,16 +119,9 @@ pub async fn list(
             pk: listing.pk,
             sk_prefix: String::new(),
             limit,
-            cursor,
+            cursor: cursor.filter(|c| !c.is_empty()),
         })
-        .await
-        .map_err(|e| match e {
-            // Both engines refuse a cursor they did not issue with this message.
-            StoreError::Backend(m) if had_cursor && m.contains("cursor") => {
-                Error::invalid("cursor is not one this listing returned")
-            }
-            other => other.into(),
-        })?;
+        .await?;
     let invites = page
         .items
         .iter()
@@ -136,12 +132,12 @@ pub async fn list(
     ))
 }
 
-/// `DELETE /admin/apps/{appId}/invites/{handle}`: revokes the invite, whoever sent it; its code
-/// stops working at once. `{"revoked": false}` when there was none.
+/// `DELETE /admin/apps/{appId}/invites/{handle}`: revokes every invite to the handle, whoever
+/// sent it; their codes stop working at once. `{"revoked": false}` when there was none.
 pub async fn delete(state: &AppState, app_id: &str, handle: &str) -> Result<Reply> {
-    app(state, app_id).await?;
     let handle = Handle::parse(handle)?;
-    let revoked = revoke(state, app_id, handle.as_str(), |_| true).await?;
+    app(state, app_id).await?;
+    let revoked = revoke_all(state, app_id, handle.as_str()).await?;
     tracing::info!(app_id = %app_id, revoked, "admin: invite revocation");
-    Ok(Reply::Json(serde_json::json!({ "revoked": revoked })))
+    Ok(Reply::Json(serde_json::json!({ "revoked": revoked > 0 })))
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine as _;
 
-use crate::store::{Index, Item, Key, StoreError};
+use crate::store::{Index, Item, Key, Query, StoreError};
 
 /// An item as DynamoDB carries it.
 pub(super) type Attrs = HashMap<String, AttributeValue>;
@@ -123,17 +123,29 @@ pub(super) fn encode_cursor(item: &Item, index: Index) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }
 
-/// Turns a cursor back into an `ExclusiveStartKey`.
-pub(super) fn decode_cursor(cursor: &str) -> Result<Attrs, StoreError> {
+/// Turns a cursor back into an `ExclusiveStartKey`, refusing one this query could not have
+/// produced (malformed, of the other index, of another partition, outside the sort-key prefix):
+/// DynamoDB would answer such a start key with a validation error, which is client input here,
+/// not a failure.
+pub(super) fn decode_cursor(cursor: &str, query: &Query) -> Result<Attrs, StoreError> {
     let bad = || StoreError::BadCursor;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| bad())?;
     let key: HashMap<String, String> = serde_json::from_slice(&json).map_err(|_| bad())?;
+    let (part, sort, width) = match query.index {
+        Index::Primary => (PK, SK, 2),
+        Index::Secondary => (GSI_PK, GSI_SK, 4),
+    };
     let allowed = [PK, SK, GSI_PK, GSI_SK];
-    if !key.contains_key(PK)
+    if key.len() != width
+        || !key.contains_key(PK)
         || !key.contains_key(SK)
         || key.keys().any(|k| !allowed.contains(&k.as_str()))
+        || key.get(part) != Some(&query.pk)
+        || !key
+            .get(sort)
+            .is_some_and(|s| s.starts_with(&query.sk_prefix))
     {
         return Err(bad());
     }
@@ -159,9 +171,35 @@ mod tests {
     fn cursor_round_trips_and_rejects_garbage() {
         let item =
             Item::new(Key::new("a", "b"), serde_json::Value::Null).indexed(Key::new("c", "d"));
-        let key = decode_cursor(&encode_cursor(&item, Index::Secondary)).unwrap();
+        let query = Query {
+            index: Index::Secondary,
+            pk: "c".into(),
+            sk_prefix: String::new(),
+            limit: 1,
+            cursor: None,
+        };
+        let cursor = encode_cursor(&item, Index::Secondary);
+        let key = decode_cursor(&cursor, &query).unwrap();
         assert_eq!(key.len(), 4);
         assert_eq!(key[GSI_SK], AttributeValue::S("d".into()));
-        assert!(decode_cursor("e30").is_err()); // "{}"
+        assert!(decode_cursor("e30", &query).is_err()); // "{}"
+        // Another partition, prefix or index: refused.
+        for other in [
+            Query {
+                pk: "x".into(),
+                ..query.clone()
+            },
+            Query {
+                sk_prefix: "z".into(),
+                ..query.clone()
+            },
+            Query {
+                index: Index::Primary,
+                pk: "a".into(),
+                ..query.clone()
+            },
+        ] {
+            assert!(decode_cursor(&cursor, &other).is_err());
+        }
     }
 }

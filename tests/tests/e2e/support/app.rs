@@ -20,7 +20,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 /// The admin key every test app accepts.
-pub const ADMIN_KEY: &str = "test-admin-key-0123456789";
+pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef0123";
 
 /// The MD5 of `secret`, as clients send it.
 pub const PW: &str = "5ebe2294ecd0e0f08eab7690d2a6ee69";

@@ -2,4 +2,6 @@
 pub mod app;
 pub mod aws;
 pub mod flows;
+pub mod mailer;
+pub mod peer;
 pub mod users;

@@ -1,0 +1,39 @@
+//! A mailer as slow as a real one, for timing tests.
+
+use std::sync::Arc;
+
+use keyturn::mail::outbox::Outbox;
+
+use super::app::TestApp;
+
+/// A mailer as slow as a real one (SES answers in tens of milliseconds), in front of the outbox.
+pub struct SlowMailer(pub Arc<Outbox>);
+
+#[async_trait::async_trait]
+impl keyturn::mail::Mailer for SlowMailer {
+    async fn send(&self, m: &keyturn::mail::Message) -> Result<(), keyturn::mail::MailError> {
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        self.0.send(m).await
+    }
+}
+
+impl TestApp {
+    /// The same stack (store, secrets, outbox, clock) with every mail taking 25 ms.
+    pub async fn with_slow_mail(mut self) -> Self {
+        let ports = keyturn::state::Ports {
+            store: self.store.clone(),
+            secrets: Arc::new(
+                keyturn::secrets::local::KeyFileStore::open(&self.dir.join("secrets.json"))
+                    .unwrap(),
+            ),
+            mailer: Arc::new(SlowMailer(self.outbox.clone())),
+            clock: Arc::new(self.clock.clone()),
+            codes: Arc::new(keyturn::codes::OsCodes),
+            outbox: Some(self.outbox.clone()),
+        };
+        self.state = keyturn::AppState::new(ports, self.state.config.clone(), false)
+            .await
+            .unwrap();
+        self
+    }
+}

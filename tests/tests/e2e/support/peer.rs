@@ -1,0 +1,87 @@
+//! Requests from a chosen client address (the socket peer the local runner would see), for the
+//! per-address limits.
+
+use axum::body::Body;
+use http::Request;
+use serde_json::Value;
+
+use super::app::{ADMIN_KEY, Resp, TestApp};
+
+/// How a request's fields travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// `application/json`.
+    Json,
+    /// `application/x-www-form-urlencoded`, values as Swift sends them (unencoded).
+    Form,
+}
+
+/// A flat JSON object of scalars as a form body, values unencoded as Swift sends them except
+/// `+` (which a form decodes as a space) and `&`.
+pub fn form_body(fields: &Value) -> String {
+    fields
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => format!("{k}={}", s.replace('+', "%2B").replace('&', "%26")),
+            other => format!("{k}={other}"),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+impl TestApp {
+    /// Sends `req` as if it came from the socket peer `ip`.
+    pub async fn send_from(&self, ip: &str, mut req: Request<Body>) -> Resp {
+        let peer: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(peer));
+        self.send(req).await
+    }
+
+    /// A POST of `fields` (a flat object) in `encoding` from `ip`.
+    pub async fn post_from(
+        &self,
+        ip: &str,
+        encoding: Encoding,
+        path: &str,
+        headers: &[(&str, &str)],
+        fields: Value,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method("POST")
+            .uri(path)
+            .header("host", "127.0.0.1:8787");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let req = match encoding {
+            Encoding::Json => b
+                .header("content-type", "application/json")
+                .body(Body::from(fields.to_string())),
+            Encoding::Form => b
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(form_body(&fields))),
+        }
+        .unwrap();
+        self.send_from(ip, req).await
+    }
+
+    /// An admin call from `ip` with `key` as the bearer.
+    pub async fn admin_from(&self, ip: &str, key: &str, method: &str, path: &str) -> Resp {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "127.0.0.1:8787")
+            .header("authorization", format!("Bearer {key}"))
+            .body(Body::empty())
+            .unwrap();
+        self.send_from(ip, req).await
+    }
+
+    /// An admin call from `ip` with the right key.
+    pub async fn admin_ok_from(&self, ip: &str, method: &str, path: &str) -> Resp {
+        self.admin_from(ip, ADMIN_KEY, method, path).await
+    }
+}
