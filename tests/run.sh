@@ -109,6 +109,13 @@ cargo fmt --all --check
 banner "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+banner "cargo machete (unused dependencies)"
+MACHETE_VERSION=0.9.2
+if ! cargo machete --version 2>/dev/null | grep -qF "$MACHETE_VERSION"; then
+  cargo install --locked --quiet cargo-machete --version "$MACHETE_VERSION"
+fi
+cargo machete
+
 banner "cargo test --workspace"
 cargo test --workspace
 

@@ -6,10 +6,10 @@ pub mod serve;
 
 use axum::Router;
 use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
 use keyturn::AppState;
-use keyturn::wire::{Reply, reply::respond};
+use keyturn::error::Context as _;
+use keyturn::wire::Reply;
 
 /// Whether `Host` names this machine's loopback (any port) or the configured public host. The
 /// outbox holds live codes, so a page on another site that rebinds its DNS name to 127.0.0.1
@@ -39,17 +39,18 @@ fn loopback_host(headers: &axum::http::HeaderMap, state: &AppState) -> bool {
         )
 }
 
-async fn outbox(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+async fn outbox(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> keyturn::Result<Reply> {
     if !loopback_host(&headers, &state) {
-        return respond(Err(keyturn::Error::RouteNotFound));
+        return Err(keyturn::Error::RouteNotFound);
     }
-    let listed = match &state.outbox {
-        Some(o) => o
-            .list()
-            .map_err(|e| keyturn::Error::Internal(e.to_string())),
-        None => Ok(Vec::new()),
+    let messages = match &state.outbox {
+        Some(o) => o.list().context("list the outbox")?,
+        None => Vec::new(),
     };
-    respond(listed.map(|messages| Reply::Json(serde_json::json!({ "messages": messages }))))
+    Ok(Reply::Json(serde_json::json!({ "messages": messages })))
 }
 
 /// What each function crate exports: its routes, before the state is attached.

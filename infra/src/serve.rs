@@ -39,13 +39,13 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
     config.admin_key_sha256 = None;
     let state = AppState::local(data_dir, config)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.report())?;
     let provided = std::env::var("KEYTURN_ADMIN_KEY")
         .ok()
         .filter(|k| !k.is_empty());
     match keyturn::domain::admin::ensure_admin_key(&state, provided.as_deref())
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| e.report())?
     {
         Some(generated) => println!(
             "keyturn: generated admin key (shown once, stored hashed): {generated}\n         export KEYTURN_ADMIN_KEY={generated}"

@@ -13,7 +13,7 @@ pub trait CodeGenerator: Send + Sync {
     fn random_hex(&self, n: usize) -> String;
 }
 
-/// Codes from the operating system's CSPRNG (never `Math.random`, reference S11).
+/// Codes from the operating system's CSPRNG (never a guessable PRNG such as the original's `Math.random`).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OsCodes;
 

@@ -1,7 +1,7 @@
 //! The domain's one error enum and its single mapping to the wire.
 //!
 //! Every variant is a business outcome a client can act on, carrying the numeric code the Cosync
-//! client SDKs already map (reference §3); codes never change meaning. The mapping to HTTP status,
+//! client SDKs already map (see the README's table); codes never change meaning. The mapping to HTTP status,
 //! code and message lives in exactly one exhaustive `match` ([`Error::wire`]), so adding a variant
 //! forces a decision about how it looks on the wire.
 
@@ -38,7 +38,8 @@ pub enum Error {
     /// used it for signup codes only).
     #[error("code expired")]
     CodeExpired,
-    /// Unknown user, wrong password or wrong code: deliberately indistinguishable (code 600).
+    /// Unknown user or wrong password: deliberately indistinguishable (code 600). A wrong
+    /// one-time code is 602, as in the original.
     #[error("invalid login credentials")]
     InvalidCredentials,
     /// The handle already has an account in this app (code 601).
@@ -83,9 +84,16 @@ pub enum Error {
     /// The admin API names a user that does not exist in the app (code 603, HTTP 404).
     #[error("account does not exist")]
     UserNotFound,
-    /// Anything the caller cannot fix; the detail is logged, never returned (HTTP 500).
-    #[error("internal: {0}")]
-    Internal(String),
+    /// Anything the caller cannot fix (HTTP 500): what was being done and, when another error
+    /// says why it failed, that error. Both are logged ([`Error::report`]), never returned.
+    #[error("internal: {context}")]
+    Internal {
+        /// What failed.
+        context: String,
+        /// Why, when another error says so.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 /// How an [`Error`] looks on the wire: HTTP status, numeric code and a fresh message.
@@ -126,10 +134,10 @@ impl Error {
             Error::RouteNotFound => (404, 404),
             Error::InvalidAdminKey => (401, 617),
             Error::UserNotFound => (404, 603),
-            Error::Internal(_) => (500, 500),
+            Error::Internal { .. } => (500, 500),
         };
         let message = match self {
-            Error::Internal(_) => "internal server error".to_owned(),
+            Error::Internal { .. } => "internal server error".to_owned(),
             other => other.to_string(),
         };
         WireError {
@@ -137,6 +145,26 @@ impl Error {
             code,
             message,
         }
+    }
+
+    /// A 500 with no underlying error: `context` says what went wrong.
+    pub fn internal(context: impl Into<String>) -> Self {
+        Error::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// The error with its chain of causes, for the log: `internal: sign user jwt: <cause>: …`.
+    pub fn report(&self) -> String {
+        let mut line = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(c) = cause {
+            line.push_str(": ");
+            line.push_str(&c.to_string());
+            cause = c.source();
+        }
+        line
     }
 
     /// Shorthand for a 602 with a reason.
@@ -150,7 +178,35 @@ impl From<StoreError> for Error {
         match e {
             // A cursor comes from the client: a mangled one is bad input, not a failure.
             StoreError::BadCursor => Error::invalid("cursor is not valid"),
-            other => Error::Internal(format!("store: {other}")),
+            other => other.context("store"),
+        }
+    }
+}
+
+/// Turns any error into [`Error::Internal`] with a line of context, keeping it as the source:
+/// `.context("sign user jwt")?`.
+pub trait Context<T> {
+    /// The error becomes the source of an internal error saying what was being done.
+    fn context(self, what: impl Into<String>) -> Result<T>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: impl Into<String>) -> Result<T> {
+        self.map_err(|e| e.context(what))
+    }
+}
+
+/// [`Context`] for a bare error.
+pub trait ErrorContext {
+    /// This error as the source of an internal error saying what was being done.
+    fn context(self, what: impl Into<String>) -> Error;
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> ErrorContext for E {
+    fn context(self, what: impl Into<String>) -> Error {
+        Error::Internal {
+            context: what.into(),
+            source: Some(Box::new(self)),
         }
     }
 }

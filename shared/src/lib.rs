@@ -5,10 +5,12 @@
 //! onto it.
 //!
 //! Data flows one way: **wire → handler → use case → ports → adapters**.
-//! - [`wire`]: request decoding (JSON and Node-querystring forms, scalar-only fields, token carriers),
-//!   replies and the one error → HTTP mapping; [`http`]: the shared router layers and the Lambda door.
-//! - [`domain`]: use cases (apps, signup, login, the user JWT, the issuer, admin) over the ports in
-//!   [`state::AppState`]. Nothing in it knows HTTP, AWS or SQLite.
+//! - [`wire`]: request decoding (JSON and Node-querystring forms, scalar-only fields, token
+//!   carriers, the request context) and [`wire::reply`], the one place domain results and errors
+//!   become responses; [`http`]: the shared router layers and the Lambda door.
+//! - [`domain`]: use cases over a shared layer and the ports in [`state::AppState`], taking typed
+//!   requests and returning domain values. Nothing in it knows HTTP, AWS or SQLite, and it never
+//!   imports [`wire`].
 //! - Ports and their adapters: [`store`] (SQLite, DynamoDB), [`secrets`] (key file, Secrets
 //!   Manager), [`mail`] (outbox, SES), [`clock`], [`codes`].
 //! - [`crypto`]: password hashing, keyed code hashes, service tokens, RSA signing keys.

@@ -10,7 +10,7 @@ use crate::crypto::derive_key;
 use crate::crypto::keyed::CodeHasher;
 use crate::crypto::password::{Cost, Passwords};
 use crate::crypto::service_token::ServiceTokens;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::mail::Mailer;
 use crate::mail::outbox::Outbox;
 use crate::secrets::{CachedSecrets, SecretStore};
@@ -23,7 +23,8 @@ pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:8787";
 /// Deployment settings, read from the environment once.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Public base URL (`https://api.example.com`); when empty, the request's origin is used.
+    /// Public base URL (`https://api.example.com`); when empty, API Gateway's domain (Lambda) or
+    /// the local bound address, never a header the client controls.
     pub public_url: Option<String>,
     /// Prefix of every secret name (`keyturn/<stack>`).
     pub secret_prefix: String,
@@ -130,13 +131,11 @@ impl AppState {
         let raw = secrets
             .get(&name)
             .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+            .context(format!("read secret {name}"))?;
         let master = match raw {
             Some(raw) => {
                 serde_json::from_str::<ServiceSecret>(&raw)
-                    .map_err(|_| {
-                        Error::Internal(format!("secret {name} is not {{\"master\":..}}"))
-                    })?
+                    .context(format!("secret {name} is not {{\"master\":..}}"))?
                     .master
             }
             None if create_missing_secret => {
@@ -144,17 +143,17 @@ impl AppState {
                 let value = serde_json::to_string(&ServiceSecret {
                     master: master.clone(),
                 })
-                .map_err(|e| Error::Internal(e.to_string()))?;
+                .context("encode the service secret")?;
                 secrets
                     .put(&name, &value)
                     .await
-                    .map_err(|e| Error::Internal(e.to_string()))?;
+                    .context(format!("create secret {name}"))?;
                 master
             }
-            None => return Err(Error::Internal(format!("secret {name} is missing"))),
+            None => return Err(Error::internal(format!("secret {name} is missing"))),
         };
         if master.len() < 32 {
-            return Err(Error::Internal("service master secret is too short".into()));
+            return Err(Error::internal("service master secret is too short"));
         }
         let master = master.as_bytes();
         let passwords =
@@ -180,8 +179,7 @@ impl AppState {
     /// environment (`KEYTURN_TABLE`, `KEYTURN_SECRET_PREFIX`, `KEYTURN_MAIL_FROM`, …).
     pub async fn from_aws() -> Result<Self> {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        let table = std::env::var("KEYTURN_TABLE")
-            .map_err(|_| Error::Internal("KEYTURN_TABLE is not set".into()))?;
+        let table = std::env::var("KEYTURN_TABLE").context("KEYTURN_TABLE is not set")?;
         let from = std::env::var("KEYTURN_MAIL_FROM").unwrap_or_default();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ports = Ports {
@@ -206,23 +204,20 @@ impl AppState {
 
     /// Local state over `data_dir`: SQLite file, key file and outbox, all created on first run.
     pub async fn local(data_dir: &Path, config: Config) -> Result<Self> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| Error::Internal(format!("data dir {}: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).context(format!("data dir {}", data_dir.display()))?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let outbox = Arc::new(
-            Outbox::open(data_dir, clock.clone()).map_err(|e| Error::Internal(e.to_string()))?,
-        );
+        let outbox = Arc::new(Outbox::open(data_dir, clock.clone()).context("open the outbox")?);
         let ports = Ports {
             store: Arc::new(
                 crate::store::sqlite::SqliteStore::open(
                     &data_dir.join("keyturn.sqlite3"),
                     clock.clone(),
                 )
-                .map_err(|e| Error::Internal(e.to_string()))?,
+                .context("open the SQLite store")?,
             ),
             secrets: Arc::new(
                 crate::secrets::local::KeyFileStore::open(&data_dir.join("secrets.json"))
-                    .map_err(|e| Error::Internal(e.to_string()))?,
+                    .context("open the key file")?,
             ),
             mailer: outbox.clone(),
             clock,

@@ -1,38 +1,31 @@
 //! `POST /admin/apps`, `GET` and `PATCH /admin/apps/{appId}`.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::{get, post};
-use keyturn::AppState;
-use keyturn::domain::admin;
-use keyturn::wire::reply::respond;
+use axum::extract::Path;
+use keyturn::domain::admin::apps::{self, AppRequest};
+use keyturn::wire::Reply;
+use keyturn::{AppState, Result};
 
-use crate::{Admin, AdminRequest};
+use crate::{Admin, AppId, Body};
 
-async fn create(State(state): State<AppState>, _: Admin, req: AdminRequest) -> Response {
-    respond(admin::create_app(&state, &req.body, &req.context).await)
+async fn create(Admin(state, ctx): Admin, Body(req): Body<AppRequest>) -> Result<Reply> {
+    Ok(apps::create_app(&state, req, &ctx).await?.into())
 }
 
-async fn read(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    respond(admin::get_app(&state, &app_id, &req.context).await)
+async fn read(Admin(state, ctx): Admin, Path(id): AppId) -> Result<Reply> {
+    Ok(apps::get_app(&state, &id, &ctx).await?.into())
 }
 
 async fn update(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    respond(admin::patch_app(&state, &app_id, &req.body, &req.context).await)
+    Admin(state, ctx): Admin,
+    Path(id): AppId,
+    Body(req): Body<AppRequest>,
+) -> Result<Reply> {
+    Ok(apps::patch_app(&state, &id, req, &ctx).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {
+    use axum::routing::{get, post};
     Router::new()
         .route("/admin/apps", post(create))
         .route("/admin/apps/{app_id}", get(read).patch(update))

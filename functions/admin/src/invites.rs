@@ -2,48 +2,34 @@
 //! `DELETE /admin/apps/{appId}/invites/{handle}`.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::{delete, post};
-use keyturn::AppState;
-use keyturn::domain::invite::admin as invite_admin;
-use keyturn::wire::reply::respond;
+use axum::extract::Path;
+use keyturn::domain::admin::invites::{self, InviteRequest};
+use keyturn::wire::Reply;
+use keyturn::{AppState, Result};
 
-use crate::{Admin, AdminRequest};
+use crate::{Admin, AppId, Body, Query};
 
 async fn create(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    respond(invite_admin::create(&state, &app_id, &req.body).await)
+    Admin(state, _): Admin,
+    Path(id): AppId,
+    Body(req): Body<InviteRequest>,
+) -> Result<Reply> {
+    Ok(invites::create(&state, &id, req).await?.into())
 }
 
-async fn list(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    let page = || -> keyturn::Result<(Option<String>, Option<String>)> {
-        Ok((req.query.text("limit")?, req.query.text("cursor")?))
-    };
-    respond(match page() {
-        Ok((limit, cursor)) => invite_admin::list(&state, &app_id, limit, cursor).await,
-        Err(e) => Err(e),
-    })
+async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
+    Ok(invites::list(&state, &id, query.page()?).await?.into())
 }
 
 async fn revoke(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, handle)): Path<(String, String)>,
-) -> Response {
-    respond(invite_admin::delete(&state, &app_id, &handle).await)
+    Admin(state, _): Admin,
+    Path((id, handle)): Path<(String, String)>,
+) -> Result<Reply> {
+    Ok(invites::delete(&state, &id, &handle).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {
+    use axum::routing::{delete, post};
     Router::new()
         .route("/admin/apps/{app_id}/invites", post(create).get(list))
         .route("/admin/apps/{app_id}/invites/{handle}", delete(revoke))

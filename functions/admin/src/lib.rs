@@ -1,6 +1,7 @@
 //! The admin API for developers, behind `Authorization: Bearer <admin key>`:
 //! apps (`/admin/apps`, `/admin/apps/{appId}`), their invites, users and message templates.
-//! Every handler takes an [`Admin`] proof, so no route can forget the key check.
+//! Every handler takes an [`Admin`] proof, so no route can forget the key check; bodies arrive
+//! through [`Body`] as the domain's typed requests.
 
 mod apps;
 mod invites;
@@ -8,16 +9,23 @@ mod templates;
 mod users;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use keyturn::AppState;
+use keyturn::domain::RequestContext;
 use keyturn::domain::admin;
-use keyturn::wire::WireRequest;
+use keyturn::domain::admin::apps::AppRequest;
+use keyturn::domain::admin::invites::InviteRequest;
+use keyturn::domain::listing::PageRequest;
+use keyturn::domain::templates::Template;
+use keyturn::wire::Fields;
+use keyturn::wire::request::BODY_LIMIT_BYTES;
+use serde::de::DeserializeOwned;
 
-/// Proof that the request carries the admin key (extracted before the body is read). Wrong keys
-/// count per client address (API Gateway's `sourceIp` or the socket peer, never a header).
-pub struct Admin;
+/// Proof that the request carries the admin key (extracted before the body is read), with the
+/// state and the request context: `Admin(state, ctx)`. Wrong keys count per client address
+/// (API Gateway's `sourceIp` or the socket peer, never a header).
+pub struct Admin(pub AppState, pub RequestContext);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = keyturn::Error;
@@ -26,48 +34,81 @@ impl FromRequestParts<AppState> for Admin {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
         let bearer = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
-        let client = keyturn::wire::request::client_address(parts);
-        admin::authorize(state, bearer, &client).await?;
-        Ok(Admin)
+        admin::authorize(state, bearer, &ctx.client).await?;
+        Ok(Admin(state.clone(), ctx))
     }
 }
 
-/// The admin wire request: context, query fields and the raw JSON body (settings are nested
-/// JSON, not the end-user API's scalar fields).
-pub struct AdminRequest {
-    context: keyturn::domain::context::RequestContext,
-    query: keyturn::wire::Fields,
-    body: Bytes,
+/// A body the admin API accepts: a JSON object decoded into the domain's request type.
+pub trait AdminBody: DeserializeOwned {
+    /// Whether an empty body stands for `{}` (app settings: nothing to set) rather than 602.
+    const EMPTY_IS_OBJECT: bool = false;
 }
 
-impl FromRequest<AppState> for AdminRequest {
+impl AdminBody for AppRequest {
+    const EMPTY_IS_OBJECT: bool = true;
+}
+impl AdminBody for InviteRequest {}
+impl AdminBody for Template {}
+
+/// A JSON object body decoded into `T`; anything else is refused with the domain's 602 (616 when
+/// over the size limit), like every other door's input.
+pub struct Body<T>(pub T);
+
+impl<T: AdminBody, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = keyturn::Error;
 
-    async fn from_request(
-        req: axum::extract::Request,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        // Decode the context and query like every other door; the body is read here, raw.
-        parts.method = axum::http::Method::GET;
-        let head = axum::extract::Request::from_parts(parts, axum::body::Body::empty());
-        let wire = WireRequest::from_request(head, state).await?;
-        let body = axum::body::to_bytes(body, keyturn::wire::request::BODY_LIMIT_BYTES)
+    async fn from_request(req: axum::extract::Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::to_bytes(req.into_body(), BODY_LIMIT_BYTES)
             .await
             .map_err(|_| keyturn::Error::BodyTooLarge)?;
-        Ok(Self {
-            context: wire.context,
-            query: wire.fields,
-            body,
+        let value = if T::EMPTY_IS_OBJECT && bytes.iter().all(u8::is_ascii_whitespace) {
+            serde_json::Value::Object(serde_json::Map::new())
+        } else {
+            match serde_json::from_slice(&bytes) {
+                // Only an object: serde would also read a struct from an array of its fields.
+                Ok(v @ serde_json::Value::Object(_)) => v,
+                _ => return Err(keyturn::Error::invalid("body must be a JSON object")),
+            }
+        };
+        serde_json::from_value(value)
+            .map(Body)
+            .map_err(|e| keyturn::Error::invalid(format!("body: {e}")))
+    }
+}
+
+/// The query string's fields (Node `querystring` rules, as everywhere).
+pub struct Query(pub Fields);
+
+impl<S: Send + Sync> FromRequestParts<S> for Query {
+    type Rejection = keyturn::Error;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Query(Fields::from_form(
+            parts.uri.query().unwrap_or("").as_bytes(),
+        )))
+    }
+}
+
+impl Query {
+    /// The page a listing asks for (`?limit=&cursor=`).
+    fn page(&self) -> keyturn::Result<PageRequest> {
+        Ok(PageRequest {
+            limit: self.0.text("limit")?,
+            cursor: self.0.text("cursor")?,
         })
     }
 }
+
+/// An app's id, from the path.
+type AppId = axum::extract::Path<String>;
 
 /// This function's routes.
 pub fn router() -> Router<AppState> {

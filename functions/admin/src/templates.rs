@@ -2,46 +2,33 @@
 //! /admin/apps/{appId}/templates/{locale}/{name}`.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::get;
-use keyturn::AppState;
-use keyturn::domain::template_admin;
-use keyturn::wire::reply::respond;
+use axum::extract::Path;
+use keyturn::domain::admin::templates::{self, TemplateAddress};
+use keyturn::domain::templates::Template;
+use keyturn::wire::Reply;
+use keyturn::{AppState, Result};
 
-use crate::{Admin, AdminRequest};
+use crate::{Admin, Body};
 
-/// The path of one template: app, locale, template name.
-type TemplatePath = Path<(String, String, String)>;
-
-async fn read(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, locale, name)): TemplatePath,
-) -> Response {
-    respond(template_admin::get_template(&state, &app_id, &locale, &name).await)
+async fn read(Admin(state, _): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
+    Ok(templates::get_template(&state, &at).await?.into())
 }
 
 async fn store(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, locale, name)): TemplatePath,
-    req: AdminRequest,
-) -> Response {
-    respond(template_admin::put_template(&state, &app_id, &locale, &name, &req.body).await)
+    Admin(state, _): Admin,
+    Path(at): Path<TemplateAddress>,
+    Body(t): Body<Template>,
+) -> Result<Reply> {
+    Ok(templates::put_template(&state, &at, t).await?.into())
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, locale, name)): TemplatePath,
-) -> Response {
-    respond(template_admin::delete_template(&state, &app_id, &locale, &name).await)
+async fn remove(Admin(state, _): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
+    Ok(templates::delete_template(&state, &at).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new().route(
         "/admin/apps/{app_id}/templates/{locale}/{name}",
-        get(read).put(store).delete(remove),
+        axum::routing::get(read).put(store).delete(remove),
     )
 }

@@ -1,93 +1,52 @@
 //! The app's users: list and search, get, suspend, reactivate, revoke sessions, delete.
 
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::{get, post};
-use keyturn::AppState;
-use keyturn::domain::admin_users::{self, Action, ListRequest};
-use keyturn::wire::reply::respond;
+use axum::extract::Path;
+use keyturn::domain::admin::users::{self, Action, ListRequest};
+use keyturn::wire::Reply;
+use keyturn::{AppState, Result};
 
-use crate::{Admin, AdminRequest};
+use crate::{Admin, AppId, Query};
 
+/// The path of one user: app and user id.
 type UserPath = Path<(String, String)>;
 
-async fn list(
-    State(state): State<AppState>,
-    _: Admin,
-    Path(app_id): Path<String>,
-    req: AdminRequest,
-) -> Response {
-    let input = || -> keyturn::Result<ListRequest> {
-        Ok(ListRequest {
-            limit: req.query.text("limit")?,
-            cursor: req.query.text("cursor")?,
-            search: req.query.text("search")?,
-        })
+async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
+    let page = query.page()?;
+    let search = query.0.text("search")?;
+    let input = ListRequest { page, search };
+    Ok(users::list_users(&state, &id, input).await?.into())
+}
+
+async fn read(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
+    Ok(users::get_user(&state, &id, &user_id).await?.into())
+}
+
+async fn remove(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
+    Ok(users::delete_user(&state, &id, &user_id).await?.into())
+}
+
+/// `POST …/users/{userId}/suspend`, `…/reactivate` and `…/revoke-sessions`.
+async fn act(
+    Admin(state, _): Admin,
+    Path((id, user_id, action)): Path<(String, String, String)>,
+) -> Result<Reply> {
+    let action = match action.as_str() {
+        "suspend" => Action::Suspend,
+        "reactivate" => Action::Reactivate,
+        "revoke-sessions" => Action::RevokeSessions,
+        _ => return Err(keyturn::Error::RouteNotFound),
     };
-    respond(match input() {
-        Ok(input) => admin_users::list_users(&state, &app_id, input).await,
-        Err(e) => Err(e),
-    })
-}
-
-async fn read(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::get_user(&state, &app_id, &user_id).await)
-}
-
-async fn remove(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::delete_user(&state, &app_id, &user_id).await)
-}
-
-async fn suspend(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::act(&state, &app_id, &user_id, Action::Suspend).await)
-}
-
-async fn reactivate(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::act(&state, &app_id, &user_id, Action::Reactivate).await)
-}
-
-async fn revoke_sessions(
-    State(state): State<AppState>,
-    _: Admin,
-    Path((app_id, user_id)): UserPath,
-) -> Response {
-    respond(admin_users::act(&state, &app_id, &user_id, Action::RevokeSessions).await)
+    Ok(users::act(&state, &id, &user_id, action).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {
+    use axum::routing::{get, post};
     Router::new()
         .route("/admin/apps/{app_id}/users", get(list))
         .route(
             "/admin/apps/{app_id}/users/{user_id}",
             get(read).delete(remove),
         )
-        .route(
-            "/admin/apps/{app_id}/users/{user_id}/suspend",
-            post(suspend),
-        )
-        .route(
-            "/admin/apps/{app_id}/users/{user_id}/reactivate",
-            post(reactivate),
-        )
-        .route(
-            "/admin/apps/{app_id}/users/{user_id}/revoke-sessions",
-            post(revoke_sessions),
-        )
+        .route("/admin/apps/{app_id}/users/{user_id}/{action}", post(act))
 }

@@ -1,24 +1,13 @@
 //! `POST /api/appuser/changePassword`.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::password::{self, ChangeRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::password::{ChangeRequest, change_password};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<ChangeRequest> {
-        Ok(ChangeRequest {
-            password: req.fields.required("password")?,
-            new_password: req.fields.required("newPassword")?,
-        })
-    };
-    respond(match input() {
-        Ok(input) => password::change_password(&state, &req.credentials, input, &req.context).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<ChangeRequest>) -> Result<Reply> {
+    Ok(change_password(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

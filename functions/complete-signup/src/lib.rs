@@ -2,38 +2,20 @@
 //! `GET /api/appuser/completeSignup?appToken&handle&code` (the email link's confirm page).
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
-use keyturn::AppState;
-use keyturn::domain::signup::{self, CompleteRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::signup::{CompleteRequest, complete_signup, confirm_page};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-fn input(req: &WireRequest) -> keyturn::Result<CompleteRequest> {
-    Ok(CompleteRequest {
-        handle: req.fields.required("handle")?,
-        code: req.fields.required("code")?,
-    })
+async fn complete(Call(state, input, ctx): Call<CompleteRequest>) -> Result<Reply> {
+    Ok(complete_signup(&state, input, &ctx).await?.into())
 }
 
-async fn complete(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match input(&req) {
-        Ok(i) => signup::complete_signup(&state, &req.credentials, i, &req.context).await,
-        Err(e) => Err(e),
-    })
-}
-
-async fn confirm_page(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match input(&req) {
-        Ok(i) => signup::confirm_page(&state, &req.credentials, i).await,
-        Err(e) => Err(e),
-    })
+async fn confirm(Call(state, input, ctx): Call<CompleteRequest>) -> Result<Reply> {
+    Ok(confirm_page(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.
 pub fn router() -> Router<AppState> {
-    Router::new().route(
-        "/api/appuser/completeSignup",
-        get(confirm_page).post(complete),
-    )
+    Router::new().route("/api/appuser/completeSignup", get(confirm).post(complete))
 }

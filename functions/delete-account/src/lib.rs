@@ -1,25 +1,13 @@
 //! `POST /api/appuser/deleteAccount`.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::account::{self, DeleteRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::delete_account::{DeleteRequest, delete_account};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<DeleteRequest> {
-        Ok(DeleteRequest {
-            handle: req.fields.text("handle")?,
-            password: req.fields.text("password")?,
-            token: req.fields.text("token")?,
-        })
-    };
-    respond(match input() {
-        Ok(input) => account::delete_account(&state, &req.credentials, input, &req.context).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<DeleteRequest>) -> Result<Reply> {
+    Ok(delete_account(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

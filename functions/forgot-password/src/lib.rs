@@ -1,23 +1,13 @@
 //! `POST /api/appuser/forgotPassword`.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::password::{self, ForgotRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::password::{ForgotRequest, forgot_password};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<ForgotRequest> {
-        Ok(ForgotRequest {
-            handle: req.fields.required("handle")?,
-        })
-    };
-    respond(match input() {
-        Ok(input) => password::forgot_password(&state, &req.credentials, input, &req.context).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<ForgotRequest>) -> Result<Reply> {
+    Ok(forgot_password(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -1,26 +1,22 @@
 //! `GET /api/appuser/getApplication` (the app's public settings) and `GET /` (health check).
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
-use keyturn::AppState;
-use keyturn::domain::app;
-use keyturn::wire::{Reply, WireRequest, reply::respond};
+use keyturn::domain::application::get_application;
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn get_application(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(app::get_application(&state, &req.credentials).await)
+async fn application(Call(state, _, ctx): Call<()>) -> Result<Reply> {
+    Ok(get_application(&state, &ctx).await?.into())
 }
 
-async fn health() -> Response {
-    respond(Ok(Reply::Json(
-        serde_json::json!({ "service": "keyturn", "status": "ok" }),
-    )))
+async fn health() -> Reply {
+    Reply::Json(serde_json::json!({ "service": "keyturn", "status": "ok" }))
 }
 
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(health))
-        .route("/api/appuser/getApplication", get(get_application))
+        .route("/api/appuser/getApplication", get(application))
 }

@@ -1,15 +1,13 @@
 //! `GET /api/appuser/getUser`: the signed-in user's profile (access token).
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
-use keyturn::AppState;
-use keyturn::domain::profile;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::profile::get_user;
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(profile::get_user(&state, &req.credentials).await)
+async fn handle(Call(state, _, ctx): Call<()>) -> Result<Reply> {
+    Ok(get_user(&state, &ctx).await?.into())
 }
 
 /// This function's routes.

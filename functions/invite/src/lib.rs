@@ -1,25 +1,13 @@
 //! `POST /api/appuser/invite` (access token): a user invites an email handle.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::invite::{self, InviteRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::invite::{InviteRequest, invite};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<InviteRequest> {
-        Ok(InviteRequest {
-            handle: req.fields.required("handle")?,
-            sender_user_id: req.fields.text("senderUserId")?,
-            meta_data: req.fields.object("metaData")?,
-        })
-    };
-    respond(match input() {
-        Ok(input) => invite::invite(&state, &req.credentials, input, &req.context).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<InviteRequest>) -> Result<Reply> {
+    Ok(invite(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

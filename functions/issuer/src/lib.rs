@@ -3,26 +3,25 @@
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::Response;
 use axum::routing::get;
 use keyturn::AppState;
-use keyturn::domain::issuer;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::{RequestContext, issuer};
+use keyturn::wire::Reply;
 
 async fn discovery(
     State(state): State<AppState>,
     Path(app_id): Path<String>,
-    req: WireRequest,
-) -> Response {
-    respond(issuer::discovery(&state, &app_id, &req.context).await)
+    ctx: RequestContext,
+) -> keyturn::Result<Reply> {
+    Ok(issuer::discovery(&state, &app_id, &ctx).await?.into())
 }
 
-async fn jwks(State(state): State<AppState>, Path(app_id): Path<String>) -> Response {
-    respond(issuer::jwks(&state, &app_id).await)
+async fn jwks(State(state): State<AppState>, Path(app_id): Path<String>) -> keyturn::Result<Reply> {
+    Ok(issuer::jwks(&state, &app_id).await?.into())
 }
 
-async fn pem(State(state): State<AppState>, Path(app_id): Path<String>) -> Response {
-    respond(issuer::public_key_pem(&state, &app_id).await)
+async fn pem(State(state): State<AppState>, Path(app_id): Path<String>) -> keyturn::Result<Reply> {
+    Ok(issuer::public_key_pem(&state, &app_id).await?.into())
 }
 
 /// This function's routes.

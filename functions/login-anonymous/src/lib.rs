@@ -2,20 +2,13 @@
 //! handle (app token).
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::anonymous;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::anonymous::{AnonymousRequest, login_anonymous};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match req.fields.required("handle") {
-        Ok(handle) => {
-            anonymous::login_anonymous(&state, &req.credentials, &handle, &req.context).await
-        }
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<AnonymousRequest>) -> Result<Reply> {
+    Ok(login_anonymous(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

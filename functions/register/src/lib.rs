@@ -1,27 +1,13 @@
 //! `POST /api/appuser/register` (app token): an invitee creates their account with the code.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::invite::register::{self, RegisterRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::register::{RegisterRequest, register};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<RegisterRequest> {
-        Ok(RegisterRequest {
-            handle: req.fields.required("handle")?,
-            password: req.fields.required("password")?,
-            code: req.fields.required("code")?,
-            meta_data: req.fields.object("metaData")?,
-            locale: req.fields.text("locale")?,
-        })
-    };
-    respond(match input() {
-        Ok(input) => register::register(&state, &req.credentials, input, &req.context).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<RegisterRequest>) -> Result<Reply> {
+    Ok(register(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

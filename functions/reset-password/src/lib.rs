@@ -1,25 +1,13 @@
 //! `POST /api/appuser/resetPassword`.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::password::{self, ResetRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::password::{ResetRequest, reset_password};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<ResetRequest> {
-        Ok(ResetRequest {
-            handle: req.fields.required("handle")?,
-            password: req.fields.required("password")?,
-            code: req.fields.required("code")?,
-        })
-    };
-    respond(match input() {
-        Ok(input) => password::reset_password(&state, &req.credentials, input, &req.context).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<ResetRequest>) -> Result<Reply> {
+    Ok(reset_password(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

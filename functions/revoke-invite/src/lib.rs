@@ -1,23 +1,13 @@
 //! `POST /api/appuser/revokeInvite` (access token): an inviter withdraws their invite.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::invite::{self, RevokeRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::invite::{RevokeRequest, revoke_invite};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<RevokeRequest> {
-        Ok(RevokeRequest {
-            handle: req.fields.required("handle")?,
-        })
-    };
-    respond(match input() {
-        Ok(input) => invite::revoke_invite(&state, &req.credentials, input).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<RevokeRequest>) -> Result<Reply> {
+    Ok(revoke_invite(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -1,18 +1,13 @@
 //! `POST /api/appuser/setLocale`: the user picks one of the app's locales (access token).
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::profile;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::profile::{LocaleRequest, set_locale};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match req.fields.required("locale") {
-        Ok(locale) => profile::set_locale(&state, &req.credentials, locale).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<LocaleRequest>) -> Result<Reply> {
+    Ok(set_locale(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

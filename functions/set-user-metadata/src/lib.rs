@@ -1,18 +1,13 @@
 //! `POST /api/appuser/setUserMetadata`: the user edits their own metadata (access token).
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::profile;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::profile::{MetadataRequest, set_user_metadata};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match req.fields.object("metaData") {
-        Ok(meta_data) => profile::set_user_metadata(&state, &req.credentials, meta_data).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<MetadataRequest>) -> Result<Reply> {
+    Ok(set_user_metadata(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

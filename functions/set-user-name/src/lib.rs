@@ -1,18 +1,13 @@
 //! `POST /api/appuser/setUserName`: the user claims a unique username, once (access token).
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::user_name;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::user_name::{UserNameRequest, set_user_name};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match req.fields.required("userName") {
-        Ok(name) => user_name::set_user_name(&state, &req.credentials, &name).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<UserNameRequest>) -> Result<Reply> {
+    Ok(set_user_name(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

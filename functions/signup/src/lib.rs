@@ -1,26 +1,13 @@
 //! `POST /api/appuser/signup`.
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::signup::{self, SignupRequest};
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::signup::{SignupRequest, signup};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    let input = || -> keyturn::Result<SignupRequest> {
-        Ok(SignupRequest {
-            handle: req.fields.required("handle")?,
-            password: req.fields.required("password")?,
-            meta_data: req.fields.object("metaData")?,
-            locale: req.fields.text("locale")?,
-        })
-    };
-    respond(match input() {
-        Ok(input) => signup::signup(&state, &req.credentials, input, &req.context).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<SignupRequest>) -> Result<Reply> {
+    Ok(signup(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

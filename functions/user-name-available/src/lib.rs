@@ -1,18 +1,13 @@
 //! `GET /api/appuser/userNameAvailable?userName=`: whether a username is free (access token).
 
 use axum::Router;
-use axum::extract::State;
-use axum::response::Response;
 use axum::routing::get;
-use keyturn::AppState;
-use keyturn::domain::user_name;
-use keyturn::wire::{WireRequest, reply::respond};
+use keyturn::domain::user_name::{UserNameRequest, user_name_available};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-async fn handle(State(state): State<AppState>, req: WireRequest) -> Response {
-    respond(match req.fields.required("userName") {
-        Ok(name) => user_name::user_name_available(&state, &req.credentials, &name).await,
-        Err(e) => Err(e),
-    })
+async fn handle(Call(state, input, ctx): Call<UserNameRequest>) -> Result<Reply> {
+    Ok(user_name_available(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -8,7 +8,7 @@
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy)]
@@ -134,7 +134,7 @@ impl Passwords {
     /// and never succeeds, and building it costs nothing at cold start.
     pub fn new(pepper: Vec<u8>, cost: Cost) -> Result<Self> {
         let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-            .map_err(|e| Error::Internal(format!("argon2 params: {e}")))?;
+            .context("argon2 params")?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
         let dummy = format!(
             "$argon2id$v=19$m={},t={},p={}$a2V5dHVybi1kdW1teQ${}",
@@ -154,7 +154,7 @@ impl Passwords {
 
     fn argon(&self, algorithm: Algorithm, version: Version, params: Params) -> Result<Argon2<'_>> {
         Argon2::new_with_secret(&self.pepper, algorithm, version, params)
-            .map_err(|e| Error::Internal(format!("argon2: {e}")))
+            .map_err(|e| Error::internal(format!("argon2: {e}")))
     }
 
     fn hash_blocking(&self, password: &str) -> Result<String> {
@@ -165,14 +165,14 @@ impl Passwords {
             .with(self.params.block_count(), |blocks| {
                 argon.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
             })
-            .map_err(|e| Error::Internal(format!("argon2 hash: {e}")))?;
+            .map_err(|e| Error::internal(format!("argon2 hash: {e}")))?;
         let phc = PasswordHash {
             algorithm: Algorithm::Argon2id.ident(),
             version: Some(Version::V0x13.into()),
             params: ParamsString::try_from(&self.params)
-                .map_err(|e| Error::Internal(format!("argon2 params: {e}")))?,
+                .map_err(|e| Error::internal(format!("argon2 params: {e}")))?,
             salt: Some(salt),
-            hash: Some(Output::new(&out).map_err(|e| Error::Internal(format!("argon2: {e}")))?),
+            hash: Some(Output::new(&out).map_err(|e| Error::internal(format!("argon2: {e}")))?),
         };
         Ok(phc.to_string())
     }
@@ -217,7 +217,7 @@ impl Passwords {
         self.pool
             .run(move || me.hash_blocking(&password))
             .await
-            .ok_or_else(|| Error::Internal("hashing pool stopped".into()))?
+            .ok_or_else(|| Error::internal("hashing pool stopped"))?
     }
 
     /// Whether `password` matches `stored`; with `None` (unknown user) a dummy hash is verified

@@ -3,13 +3,14 @@
 //!
 //! Pinning defeats algorithm confusion (`alg: none`, or an RS/HS swap): a token whose header
 //! names anything but HS256 is refused before its signature is considered. The purpose claim
-//! stops one kind of token being replayed as another (reference S3, S8).
+//! stops one kind of token being replayed as another (the original accepted its app token
+//! wherever a user token was expected).
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Result};
 
 /// What a service token may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +87,7 @@ impl ServiceTokens {
     /// Signs `claims` (which must carry the right `purpose`).
     pub fn issue<C: Serialize>(&self, claims: &C) -> Result<String> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .map_err(|e| Error::Internal(format!("service token: {e}")))
+            .context("sign service token")
     }
 
     /// The claims of a genuine token of `purpose`, or `None`. Expiry is enforced when the

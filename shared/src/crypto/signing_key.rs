@@ -12,7 +12,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 
 /// The public half of a signing key, as published (and stored on the app record, so the issuer
 /// endpoints never need the private key).
@@ -114,6 +114,36 @@ pub enum Bits {
     Rsa4096,
 }
 
+/// An app's signing keys as kept in the secrets port (one secret per app).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeyRing {
+    /// Signs new tokens.
+    pub current: PrivateKey,
+    /// Retired keys, kept until their tokens have expired.
+    #[serde(default)]
+    pub previous: Vec<PrivateKey>,
+}
+
+impl KeyRing {
+    /// A ring holding only `current`.
+    pub fn new(current: PrivateKey) -> Self {
+        Self {
+            current,
+            previous: Vec::new(),
+        }
+    }
+
+    /// Reads a ring from its secret's value.
+    pub fn from_secret(raw: &str) -> Result<Self> {
+        serde_json::from_str(raw).context("key ring is malformed")
+    }
+
+    /// The ring as a secret's value.
+    pub fn to_secret(&self) -> Result<String> {
+        serde_json::to_string(self).context("encode key ring")
+    }
+}
+
 /// Generates a key pair; returns the private key for the secrets port and the public info.
 pub fn generate(bits: Bits) -> Result<(PrivateKey, PublicKeyInfo)> {
     let size = match bits {
@@ -121,9 +151,8 @@ pub fn generate(bits: Bits) -> Result<(PrivateKey, PublicKeyInfo)> {
         Bits::Rsa3072 => KeySize::Rsa3072,
         Bits::Rsa4096 => KeySize::Rsa4096,
     };
-    let pair = KeyPair::generate(size).map_err(|_| Error::Internal("rsa keygen".into()))?;
-    let pkcs8 =
-        AsDer::<Pkcs8V1Der>::as_der(&pair).map_err(|_| Error::Internal("pkcs8 encode".into()))?;
+    let pair = KeyPair::generate(size).context("rsa keygen")?;
+    let pkcs8 = AsDer::<Pkcs8V1Der>::as_der(&pair).context("pkcs8 encode")?;
     let public = public_info(&pair)?;
     let private = PrivateKey {
         kid: public.kid.clone(),
@@ -135,15 +164,14 @@ pub fn generate(bits: Bits) -> Result<(PrivateKey, PublicKeyInfo)> {
 /// The public info of a stored private key (used to check a key read back from secrets).
 pub fn public_of(private: &PrivateKey) -> Result<PublicKeyInfo> {
     let der = unpem(&private.pem)?;
-    let pair = KeyPair::from_pkcs8(&der).map_err(|_| Error::Internal("bad pkcs8".into()))?;
+    let pair = KeyPair::from_pkcs8(&der).context("bad pkcs8")?;
     public_info(&pair)
 }
 
 fn public_info(pair: &KeyPair) -> Result<PublicKeyInfo> {
-    let spki = AsDer::<PublicKeyX509Der>::as_der(pair.public_key())
-        .map_err(|_| Error::Internal("spki encode".into()))?;
+    let spki = AsDer::<PublicKeyX509Der>::as_der(pair.public_key()).context("spki encode")?;
     let (n, e) = rsa_public_components(pair.public_key().as_ref())
-        .ok_or_else(|| Error::Internal("rsa public key der".into()))?;
+        .ok_or_else(|| Error::internal("rsa public key der"))?;
     let n = URL_SAFE_NO_PAD.encode(n);
     let e = URL_SAFE_NO_PAD.encode(e);
     // RFC 7638: members in lexicographic order, no whitespace.
@@ -221,9 +249,7 @@ fn unpem(pem: &str) -> Result<Vec<u8>> {
         .filter(|l| !l.starts_with("-----"))
         .collect::<Vec<_>>()
         .concat();
-    STANDARD
-        .decode(body.trim())
-        .map_err(|_| Error::Internal("bad pem".into()))
+    STANDARD.decode(body.trim()).context("bad pem")
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! Anonymous login (reference §5.6, API.md §2), when the app has `anonymousLoginEnabled`.
+//! Anonymous login, when the app has `anonymousLoginEnabled`.
 //!
-//! The handle is the whole credential, so it is handled with care the original lacked (S1):
+//! The handle is the whole credential, so it is handled with care the original lacked (it
+//! looked up arrays as `$in` queries, so one request could log in as another user):
 //! - it must be a single string (the wire layer refuses arrays and repeated form keys with 602,
 //!   so `handle=ANON_&handle=victim@x.com` can never reach a lookup);
 //! - it must **start** with `ANON_` (600 otherwise) and consist of `A-Z a-z 0-9 _ -` only, at
@@ -18,15 +19,14 @@
 use serde_json::{Map, Value};
 
 use crate::AppState;
-use crate::domain::app::App;
-use crate::domain::context::RequestContext;
+use crate::domain::app::{App, Feature};
 use crate::domain::limits::{self, Limit};
 use crate::domain::metadata::set_path;
+use crate::domain::session::Session;
 use crate::domain::user::{User, UserStatus};
-use crate::domain::{auth, keys, repo, session};
+use crate::domain::{RequestContext, accounts, auth, keys, repo, session};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
+use crate::store::StoreError;
 
 /// The prefix every anonymous handle starts with.
 pub const PREFIX: &str = "ANON_";
@@ -60,18 +60,22 @@ pub fn parse_handle(raw: &str) -> Result<&str> {
     }
 }
 
+/// A `loginAnonymous` request as the wire delivers it.
+#[derive(Debug, Clone)]
+pub struct AnonymousRequest {
+    /// The raw `ANON_` handle.
+    pub handle: String,
+}
+
 /// `POST /loginAnonymous` with `handle`: logs the anonymous user in, creating it on first use.
 pub async fn login_anonymous(
     state: &AppState,
-    creds: &Credentials,
-    raw_handle: &str,
+    req: AnonymousRequest,
     ctx: &RequestContext,
-) -> Result<Reply> {
-    let app = auth::app_from_token(state, creds).await?;
-    if !app.settings.anonymous_login_enabled {
-        return Err(Error::AnonymousLoginDisabled);
-    }
-    let handle = parse_handle(raw_handle)?;
+) -> Result<Session> {
+    let app = auth::app_from_token(state, ctx).await?;
+    app.require(Feature::AnonymousLogin)?;
+    let handle = parse_handle(&req.handle)?;
     let user = match repo::find_user_by_handle(state, &app.app_id, handle).await? {
         Some((user, _)) => user,
         None => create(state, &app, handle, ctx.client.as_str()).await?,
@@ -83,9 +87,7 @@ pub async fn login_anonymous(
     if user.status == UserStatus::Suspended {
         return Err(Error::UserSuspended);
     }
-    Ok(Reply::Json(
-        session::issue(state, &app, &user, &ctx.base_url).await?,
-    ))
+    session::issue(state, &app, &user, &ctx.base_url).await
 }
 
 /// Creates the anonymous user and its handle claim in one transaction. When a concurrent request
@@ -110,35 +112,15 @@ async fn create(state: &AppState, app: &App, handle: &str, client_ip: &str) -> R
             Value::String(format!("{PREFIX}{}", f.field_name)),
         );
     }
-    let now = state.clock.now_ms();
-    let user = User {
-        user_id: state.codes.random_hex(16),
-        app_id: app.app_id.clone(),
-        handle: handle.to_owned(),
-        password_hash: String::new(),
-        status: UserStatus::Active,
-        locale: "EN".to_owned(),
-        meta_data,
-        token_epoch: 0,
-        kept_session: None,
-        user_name: None,
-        anonymous: true,
-        email_verified: false,
-        created_at: now,
-        updated_at: now,
-    };
-    let ops = vec![
-        WriteOp::Put(repo::user_item(&user, 1)?, Condition::Absent),
-        WriteOp::Put(repo::handle_claim_item(&user)?, Condition::Absent),
-    ];
-    match state.store.transact(ops).await {
+    let mut user = accounts::new_user(state, app, handle, String::new(), meta_data, "EN".into());
+    user.anonymous = true;
+    let (tx, claim) = accounts::creation(&user)?;
+    match state.store.transact(tx.into_ops()).await {
         Ok(()) => Ok(user),
-        Err(StoreError::Conflict { op: Some(1) }) => {
+        Err(StoreError::Conflict { op }) if op == claim => {
             match repo::find_user_by_handle(state, &app.app_id, handle).await? {
                 Some((existing, _)) => Ok(existing),
-                None => Err(Error::Internal(
-                    "anonymous handle claimed without a user".into(),
-                )),
+                None => Err(Error::internal("anonymous handle claimed without a user")),
             }
         }
         Err(e) => Err(e.into()),

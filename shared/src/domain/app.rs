@@ -1,4 +1,4 @@
-//! Apps and their settings (API.md §4): the record, validation of every setting, and the public
+//! Apps and their settings: the record, validation of every setting, and the public
 //! view `getApplication` returns.
 
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,19 @@ pub enum TwoFactor {
     Google,
     /// SMS code.
     Phone,
+}
+
+/// A feature an app switches on or off in its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    /// `signupEnabled` (407 when off).
+    Signup,
+    /// `invitationEnabled` (406 when off).
+    Invitations,
+    /// `anonymousLoginEnabled` (414 when off).
+    AnonymousLogin,
+    /// `userNamesEnabled` (606 when off).
+    UserNames,
 }
 
 /// Whether the app serves its users.
@@ -63,7 +76,7 @@ fn default_mail_daily_limit() -> i64 {
     crate::domain::limits::DEFAULT_DAILY_MESSAGES
 }
 
-/// Every developer-editable setting, under its API.md §4 wire name.
+/// Every developer-editable setting, under its Cosync wire name (see the README).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
@@ -158,7 +171,7 @@ impl Settings {
     pub fn patched(&self, patch: &serde_json::Map<String, serde_json::Value>) -> Result<Self> {
         let mut current = match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(m)) => m,
-            _ => return Err(Error::Internal("settings serialise".into())),
+            _ => return Err(Error::internal("settings do not serialise to an object")),
         };
         for (k, v) in patch {
             current.insert(k.clone(), v.clone());
@@ -258,15 +271,27 @@ impl App {
         }
     }
 
+    /// Refuses (with the feature's own code) a request for a feature the app has switched off.
+    pub fn require(&self, feature: Feature) -> Result<()> {
+        let s = &self.settings;
+        let (on, refusal) = match feature {
+            Feature::Signup => (s.signup_enabled, Error::SignupDisabled),
+            Feature::Invitations => (s.invitation_enabled, Error::InvitationDisabled),
+            Feature::AnonymousLogin => (s.anonymous_login_enabled, Error::AnonymousLoginDisabled),
+            Feature::UserNames => (s.user_names_enabled, Error::UserNamesDisabled),
+        };
+        if on { Ok(()) } else { Err(refusal) }
+    }
+
     /// Whether `locale` (already upper-cased) is one the app offers.
     pub fn offers_locale(&self, locale: &str) -> bool {
         locale == "EN" || self.settings.locales.iter().any(|l| l == locale)
     }
 
     /// What `getApplication` returns: public settings only (no keys, tokens or credentials).
-    pub fn public_view(&self) -> serde_json::Value {
+    pub fn public_view(&self) -> PublicApp {
         let s = &self.settings;
-        serde_json::json!({
+        PublicApp(serde_json::json!({
             "name": self.name,
             "status": match self.status { AppStatus::Active => "active", AppStatus::Inactive => "inactive" },
             "jwtEnabled": true,
@@ -294,18 +319,15 @@ impl App {
             "appData": s.app_data.clone().unwrap_or(serde_json::json!({})),
             "createdAt": crate::clock::iso_millis(self.created_at),
             "updatedAt": crate::clock::iso_millis(self.updated_at),
-        })
+        }))
     }
 }
 
-/// `GET /getApplication`: the public settings of the caller's app.
-pub async fn get_application(
-    state: &crate::AppState,
-    creds: &crate::wire::Credentials,
-) -> Result<crate::wire::Reply> {
-    let app = crate::domain::auth::app_from_any(state, creds).await?;
-    Ok(crate::wire::Reply::Json(app.public_view()))
-}
+/// The settings of an app its users' clients may read (`getApplication`): no keys, tokens or
+/// credentials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct PublicApp(serde_json::Value);
 
 #[cfg(test)]
 mod tests {

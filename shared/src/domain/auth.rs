@@ -4,10 +4,10 @@
 use crate::AppState;
 use crate::crypto::service_token::{AccessClaims, AppClaims, Purpose};
 use crate::domain::app::{App, AppStatus};
+use crate::domain::context::RequestContext;
 use crate::domain::repo;
 use crate::domain::user::{User, UserStatus};
 use crate::error::{Error, Result};
-use crate::wire::Credentials;
 
 fn serving(app: App) -> Result<App> {
     match app.status {
@@ -16,17 +16,25 @@ fn serving(app: App) -> Result<App> {
     }
 }
 
+/// The claims of `token` when it is a genuine, unexpired service token of `purpose`; `refusal`
+/// when it is missing or not.
+fn verified<C: serde::de::DeserializeOwned>(
+    state: &AppState,
+    token: Option<&str>,
+    purpose: Purpose,
+    refusal: Error,
+) -> Result<C> {
+    token
+        .and_then(|t| state.tokens.verify(t, purpose, state.clock.now_secs()))
+        .ok_or(refusal)
+}
+
 /// The app named by a genuine app token (400 when the token is missing or not genuine, 401 when
 /// the app is gone, 402 when suspended).
-pub async fn app_from_token(state: &AppState, creds: &Credentials) -> Result<App> {
-    let token = creds.app_token.as_deref().ok_or(Error::InvalidAppToken)?;
-    let claims: AppClaims = state
-        .tokens
-        .verify(token, Purpose::App, state.clock.now_secs())
-        .ok_or(Error::InvalidAppToken)?;
-    let (app, _) = repo::load_app(state, &claims.app_id)
-        .await?
-        .ok_or(Error::AppNotFound)?;
+pub async fn app_from_token(state: &AppState, ctx: &RequestContext) -> Result<App> {
+    let token = ctx.credentials.app_token.as_deref();
+    let claims: AppClaims = verified(state, token, Purpose::App, Error::InvalidAppToken)?;
+    let (app, _) = repo::existing_app(state, &claims.app_id).await?;
     if claims.iat != app.token_issued_at {
         // A rotated-away app token.
         return Err(Error::InvalidAppToken);
@@ -34,13 +42,14 @@ pub async fn app_from_token(state: &AppState, creds: &Credentials) -> Result<App
     serving(app)
 }
 
-/// The app of a route that accepts either carrier ("any" in reference §4): the app token when
+/// The app of a route that accepts either carrier (getApplication, completeSignup, forgot and reset password): the app token when
 /// present, else the access token's app.
-pub async fn app_from_any(state: &AppState, creds: &Credentials) -> Result<App> {
+pub async fn app_from_any(state: &AppState, ctx: &RequestContext) -> Result<App> {
+    let creds = &ctx.credentials;
     if creds.app_token.is_some() || creds.access_token.is_none() {
-        return app_from_token(state, creds).await;
+        return app_from_token(state, ctx).await;
     }
-    Ok(user_from_access(state, creds).await?.app)
+    Ok(user_from_access(state, ctx).await?.app)
 }
 
 /// A verified access token: its app, its user (with the record's version) and its session id.
@@ -58,28 +67,23 @@ pub struct Caller {
     pub epoch: u64,
 }
 
+/// Whether `user` (as stored now) still honours a token of this epoch and session: the session
+/// was not revoked and the user is active.
+fn honours(user: &User, epoch: u64, sid: &str) -> bool {
+    user.accepts_session(epoch, sid) && user.status == UserStatus::Active
+}
+
 /// The app and user of a genuine, unexpired, unrevoked access token of an active user (405
 /// otherwise).
-pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<Caller> {
-    let token = creds
-        .access_token
-        .as_deref()
-        .ok_or(Error::InvalidAccessToken)?;
-    let claims: AccessClaims = state
-        .tokens
-        .verify(token, Purpose::Access, state.clock.now_secs())
-        .ok_or(Error::InvalidAccessToken)?;
-    let (app, _) = repo::load_app(state, &claims.app_id)
-        .await?
-        .ok_or(Error::AppNotFound)?;
+pub async fn user_from_access(state: &AppState, ctx: &RequestContext) -> Result<Caller> {
+    let token = ctx.credentials.access_token.as_deref();
+    let claims: AccessClaims = verified(state, token, Purpose::Access, Error::InvalidAccessToken)?;
+    let (app, _) = repo::existing_app(state, &claims.app_id).await?;
     let app = serving(app)?;
     let (user, version) = repo::load_user(state, &claims.sub)
         .await?
         .ok_or(Error::InvalidAccessToken)?;
-    if user.app_id != app.app_id
-        || !user.accepts_session(claims.epoch, &claims.sid)
-        || user.status != UserStatus::Active
-    {
+    if user.app_id != app.app_id || !honours(&user, claims.epoch, &claims.sid) {
         return Err(Error::InvalidAccessToken);
     }
     Ok(Caller {
@@ -89,6 +93,15 @@ pub async fn user_from_access(state: &AppState, creds: &Credentials) -> Result<C
         sid: claims.sid,
         epoch: claims.epoch,
     })
+}
+
+/// The caller's record as stored now, while the caller's session is still valid and the user
+/// active (405 otherwise: a revocation, suspension or deletion landed meanwhile).
+pub async fn fresh_caller(state: &AppState, caller: &Caller) -> Result<(User, u64)> {
+    match repo::load_user(state, &caller.user.user_id).await? {
+        Some((user, version)) if honours(&user, caller.epoch, &caller.sid) => Ok((user, version)),
+        _ => Err(Error::InvalidAccessToken),
+    }
 }
 
 /// [`repo::update_user`] for the caller's own record: the change applies only while the caller's
@@ -101,7 +114,7 @@ pub async fn update_caller(
 ) -> Result<User> {
     let loaded = Some((caller.user.clone(), caller.version));
     repo::update_loaded_user(state, &caller.user.user_id, loaded, |user| {
-        if !user.accepts_session(caller.epoch, &caller.sid) || user.status != UserStatus::Active {
+        if !honours(user, caller.epoch, &caller.sid) {
             return Err(Error::InvalidAccessToken);
         }
         change(user)

@@ -7,9 +7,12 @@
 
 use std::net::IpAddr;
 
-/// The request's context, handed to every use case that builds URLs or limits by address.
+/// The request's context, handed to every use case: who is asking (the token carriers), the
+/// base URL links and issuers are built on, and the client's address for limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestContext {
+    /// The token carriers, unverified (the `auth` module checks them).
+    pub credentials: Credentials,
     /// Base URL for links and issuer URLs (`https://api.example.com`, no trailing slash): the
     /// configured public URL, else API Gateway's domain and stage, else the local bound address.
     pub base_url: String,
@@ -21,9 +24,38 @@ impl RequestContext {
     /// A context for calls that do not come through a door (tools, tests).
     pub fn new(base_url: impl Into<String>, client: ClientAddress) -> Self {
         Self {
+            credentials: Credentials::default(),
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             client,
         }
+    }
+
+    /// This context with the request's token carriers.
+    pub fn with_credentials(self, credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            ..self
+        }
+    }
+}
+
+/// The token carriers of a request, as the wire found them. Both may arrive together: user-scoped
+/// routes read the access token, app-scoped ones the app token.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// `app-token` header, else the `appToken` query parameter (email links).
+    pub app_token: Option<String>,
+    /// `access-token` header.
+    pub access_token: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Tokens are secrets: show only which carriers are present.
+        f.debug_struct("Credentials")
+            .field("app_token", &self.app_token.as_ref().map(|_| ".."))
+            .field("access_token", &self.access_token.as_ref().map(|_| ".."))
+            .finish()
     }
 }
 

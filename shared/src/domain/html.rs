@@ -1,5 +1,9 @@
 //! HTML escaping and placeholder substitution for emails and pages: every substituted value is
-//! escaped, so a handle such as `<script>` renders as text (reference S16).
+//! escaped, so a handle such as `<script>` renders as text.
+
+/// A rendered HTML page (the signup confirm and landing pages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HtmlPage(pub String);
 
 /// Escapes the five HTML-significant characters.
 pub fn escape(s: &str) -> String {
@@ -61,7 +65,7 @@ pub fn render(template: &str, values: &[(&str, &str)], raw: &[(&str, &str)], htm
 }
 
 /// Percent-encodes a query-string value (everything but unreserved characters), so a `+` in a
-/// handle survives the link (reference §10).
+/// handle survives the link.
 pub fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() * 3);
     for b in s.bytes() {

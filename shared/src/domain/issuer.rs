@@ -1,13 +1,13 @@
-//! The per-app issuer (API.md §3): discovery document, JWKS and PEM, so any JWT consumer can
+//! The per-app issuer: discovery document, JWKS and PEM, so any JWT consumer can
 //! verify user JWTs without copying keys by hand. Served from the app record's public keys; the
 //! private keys are never read here.
 
+use serde::Serialize;
+
 use crate::AppState;
 use crate::domain::app::App;
-use crate::domain::context::RequestContext;
-use crate::domain::repo;
+use crate::domain::{RequestContext, repo};
 use crate::error::{Error, Result};
-use crate::wire::Reply;
 
 async fn app(state: &AppState, app_id: &str) -> Result<App> {
     let id_ok = !app_id.is_empty()
@@ -23,32 +23,53 @@ async fn app(state: &AppState, app_id: &str) -> Result<App> {
 }
 
 /// `GET /apps/{appId}/.well-known/openid-configuration`.
-pub async fn discovery(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<Reply> {
+pub async fn discovery(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<Discovery> {
     let app = app(state, app_id).await?;
     let issuer = app.issuer(&ctx.base_url);
-    Ok(Reply::Json(serde_json::json!({
-        "issuer": issuer,
-        "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "response_types_supported": ["id_token"],
-        "subject_types_supported": ["public"],
-        "claims_supported": ["iss", "sub", "aud", "iat", "exp", "email"],
-    })))
+    Ok(Discovery {
+        jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        issuer,
+        id_token_signing_alg_values_supported: &["RS256"],
+        response_types_supported: &["id_token"],
+        subject_types_supported: &["public"],
+        claims_supported: &["iss", "sub", "aud", "iat", "exp", "email"],
+    })
 }
 
+/// An OpenID discovery document (only what a JWT consumer reads).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Discovery {
+    issuer: String,
+    jwks_uri: String,
+    id_token_signing_alg_values_supported: &'static [&'static str],
+    response_types_supported: &'static [&'static str],
+    subject_types_supported: &'static [&'static str],
+    claims_supported: &'static [&'static str],
+}
+
+/// A JSON Web Key Set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Jwks {
+    keys: Vec<serde_json::Value>,
+}
+
+/// A public key in PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pem(pub String);
+
 /// `GET /apps/{appId}/.well-known/jwks.json`: current and previous keys.
-pub async fn jwks(state: &AppState, app_id: &str) -> Result<Reply> {
+pub async fn jwks(state: &AppState, app_id: &str) -> Result<Jwks> {
     let app = app(state, app_id).await?;
-    let keys: Vec<_> = app.public_keys.iter().map(|k| k.jwk()).collect();
-    Ok(Reply::Json(serde_json::json!({ "keys": keys })))
+    let keys = app.public_keys.iter().map(|k| k.jwk()).collect();
+    Ok(Jwks { keys })
 }
 
 /// `GET /apps/{appId}/public-key.pem`: the current key, for consumers that take a PEM.
-pub async fn public_key_pem(state: &AppState, app_id: &str) -> Result<Reply> {
+pub async fn public_key_pem(state: &AppState, app_id: &str) -> Result<Pem> {
     let app = app(state, app_id).await?;
     let key = app
         .public_keys
         .first()
-        .ok_or_else(|| Error::Internal("app without keys".into()))?;
-    Ok(Reply::Text("application/x-pem-file", key.pem.clone()))
+        .ok_or_else(|| Error::internal("app without keys"))?;
+    Ok(Pem(key.pem.clone()))
 }

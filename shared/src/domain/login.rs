@@ -7,10 +7,10 @@
 
 use crate::AppState;
 use crate::domain::context::RequestContext;
+use crate::domain::session::Session;
 use crate::domain::user::{ClientPassword, UserStatus};
 use crate::domain::{auth, keys, password_guard, repo, session};
 use crate::error::{Error, Result};
-use crate::wire::{Credentials, Reply};
 
 /// A login request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -22,28 +22,18 @@ pub struct LoginRequest {
 }
 
 /// `POST /login`.
-pub async fn login(
-    state: &AppState,
-    creds: &Credentials,
-    req: LoginRequest,
-    ctx: &RequestContext,
-) -> Result<Reply> {
-    let app = auth::app_from_token(state, creds).await?;
+pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) -> Result<Session> {
+    let app = auth::app_from_token(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     let guard = password_guard::enter(state, &app.app_id, &handle, &ctx.client).await?;
-    let password = ClientPassword::parse(&req.password).ok();
-    let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
     let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, &handle).await? else {
+        let password = ClientPassword::parse(&req.password).ok();
+        let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
         let refusal = unknown_user(state, &app.app_id, &handle, secret).await;
         guard.failed().await;
         return Err(refusal);
     };
-    if password.is_none()
-        || !state
-            .passwords
-            .verify(secret, Some(&user.password_hash))
-            .await
-    {
+    if !password_guard::proves(state, &user, &req.password).await {
         guard.failed().await;
         return Err(Error::InvalidCredentials);
     }
@@ -57,7 +47,7 @@ pub async fn login(
         guard.passed(state),
         session::issue(state, &app, &user, &ctx.base_url)
     );
-    Ok(Reply::Json(session?))
+    session
 }
 
 /// No account: 608 only when the password matches a pending signup's (the caller proved they

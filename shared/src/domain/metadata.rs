@@ -2,8 +2,8 @@
 //!
 //! Paths whose first segment is a registered JWT claim — or `email` / `userName`, which Keyturn
 //! itself writes — are refused when the app is configured, so metadata can never overwrite
-//! `sub`, `aud`, `exp` and friends (reference S13). The same holds for `metaDataInvite` fields,
-//! which reach the JWT too.
+//! `sub`, `aud`, `exp` and friends (the original let them, so a user could rewrite their own
+//! `sub`). The same holds for `metaDataInvite` fields, which reach the JWT too.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -138,6 +138,22 @@ pub fn set_path(root: &mut Map<String, Value>, path: &str, value: Value) {
         current = next;
     }
     current.insert((*last).to_owned(), value);
+}
+
+/// A metadata field as clients send it: a JSON object, or a string holding one; absent, `null`
+/// or blank is none, anything else 604.
+pub fn object_field(name: &str, value: Option<&Value>) -> Result<Option<Map<String, Value>>> {
+    let not_object = || Error::InvalidMetadata(format!("{name} must be a JSON object"));
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(o)) => Ok(Some(o.clone())),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => match serde_json::from_str(s) {
+            Ok(Value::Object(o)) => Ok(Some(o)),
+            _ => Err(not_object()),
+        },
+        Some(_) => Err(not_object()),
+    }
 }
 
 /// Keeps the declared fields of `supplied` (trimmed strings at their paths), enforcing

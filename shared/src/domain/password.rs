@@ -18,12 +18,12 @@
 use crate::AppState;
 use crate::domain::context::RequestContext;
 use crate::domain::limits::{self, AddressFlow, Channel, Limit, canonical_mailbox};
+use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::reset_code::{self, PendingReset};
-use crate::domain::user::{ClientPassword, User, UserStatus};
+use crate::domain::user::{ClientPassword, UserStatus};
 use crate::domain::{auth, keys, one_time_code, password_guard, repo};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
+use crate::store::{Condition, StoreError, Transaction, WriteOp};
 
 /// Reset emails one mailbox may receive: 5 per hour, counted for every handle asked about.
 pub const MAIL_LIMIT: Limit = Limit {
@@ -35,8 +35,6 @@ pub const CODE_TRIES_PER_DAY: Limit = Limit {
     max: 10,
     window_secs: 24 * 3600,
 };
-/// Compare-and-swap attempts before a concurrently changing user record is an internal error.
-const CAS_ATTEMPTS: usize = 5;
 
 /// A forgot-password request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -48,11 +46,10 @@ pub struct ForgotRequest {
 /// `POST /forgotPassword`: always `true` once the app checks and limits pass.
 pub async fn forgot_password(
     state: &AppState,
-    creds: &Credentials,
     req: ForgotRequest,
     ctx: &RequestContext,
-) -> Result<Reply> {
-    let app = auth::app_from_any(state, creds).await?;
+) -> Result<()> {
+    let app = auth::app_from_any(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     // Counted before the lookup: an unknown handle hits the same limits as a known one.
     let mailbox = keys::mailbox_mails(&app.app_id, &canonical_mailbox(&handle), "RESET");
@@ -76,16 +73,16 @@ pub async fn forgot_password(
     state.store.transact(ops).await?;
     let Some(user) = user else {
         state.reset_mail_pace.wait().await;
-        return Ok(Reply::True);
+        return Ok(());
     };
     let started = std::time::Instant::now();
     if let Err(e) = reset_code::mail(state, &app, &user.locale, &user.handle, &code).await {
         // Answering 500 here (and `true` for unknown handles) would reveal the account.
-        tracing::error!(error = %e, app_id = %app.app_id, "reset mail not sent");
+        tracing::error!(error = %e.report(), app_id = %app.app_id, "reset mail not sent");
     }
     state.reset_mail_pace.record(started.elapsed());
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "password reset requested");
-    Ok(Reply::True)
+    Ok(())
 }
 
 /// A reset request as the wire delivers it.
@@ -102,11 +99,10 @@ pub struct ResetRequest {
 /// `POST /resetPassword`: a right code sets the new password and revokes every access token.
 pub async fn reset_password(
     state: &AppState,
-    creds: &Credentials,
     req: ResetRequest,
     ctx: &RequestContext,
-) -> Result<Reply> {
-    let app = auth::app_from_any(state, creds).await?;
+) -> Result<()> {
+    let app = auth::app_from_any(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     let code = one_time_code::parse(&req.code)?;
     let password = ClientPassword::parse(&req.password)?;
@@ -138,11 +134,13 @@ pub async fn reset_password(
         return Err(one_time_code::wrong_code());
     }
     let password_hash = state.passwords.hash(password.expose()).await?;
-    for _ in 0..CAS_ATTEMPTS {
+    let (app, handle, key, tries) = (&app, &handle, &key, &tries);
+    let (pending, password_hash) = (&pending, &password_hash);
+    retry_on_conflict("user being reset", || async move {
         let Some((mut user, version)) = repo::load_user(state, &pending.user_id).await? else {
             return Err(one_time_code::wrong_code());
         };
-        if user.app_id != app.app_id || user.handle != handle {
+        if user.app_id != app.app_id || user.handle != *handle {
             return Err(one_time_code::wrong_code());
         }
         user.password_hash = password_hash.clone();
@@ -151,21 +149,26 @@ pub async fn reset_password(
         user.email_verified = true;
         user.revoke_sessions(None);
         user.updated_at = state.clock.now_ms();
-        let ops = vec![
-            WriteOp::Put(
-                repo::user_item(&user, version + 1)?,
-                Condition::Version(version),
-            ),
-            WriteOp::Delete(key.clone(), Condition::Version(item.version)),
-            WriteOp::Delete(tries.clone(), Condition::Any),
-            // Whoever proved the mailbox is no longer locked out by earlier wrong guesses.
-            WriteOp::Delete(keys::login_tries(&app.app_id, &handle), Condition::Any),
-            WriteOp::Delete(
-                keys::login_tries_from(&app.app_id, &handle, ctx.client.as_str()),
-                Condition::Any,
-            ),
-        ];
-        match state.store.transact(ops).await {
+        let mut tx = Transaction::new();
+        let record = tx.push(WriteOp::Put(
+            repo::user_item(&user, version + 1)?,
+            Condition::Version(version),
+        ));
+        tx.push(WriteOp::Delete(
+            key.clone(),
+            Condition::Version(item.version),
+        ));
+        tx.push(WriteOp::Delete(tries.clone(), Condition::Any));
+        // Whoever proved the mailbox is no longer locked out by earlier wrong guesses.
+        tx.push(WriteOp::Delete(
+            keys::login_tries(&app.app_id, handle),
+            Condition::Any,
+        ));
+        tx.push(WriteOp::Delete(
+            keys::login_tries_from(&app.app_id, handle, ctx.client.as_str()),
+            Condition::Any,
+        ));
+        match state.store.transact(tx.into_ops()).await {
             Ok(()) => {
                 limits::give_back_address(
                     state,
@@ -175,15 +178,15 @@ pub async fn reset_password(
                 )
                 .await;
                 tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "password reset");
-                return Ok(Reply::True);
+                Ok(Attempt::Done(()))
             }
-            Err(StoreError::Conflict { op: Some(0) }) => continue,
+            Err(StoreError::Conflict { op }) if op == record => Ok(Attempt::Conflict),
             // The code was consumed or replaced meanwhile: it is no longer valid.
-            Err(StoreError::Conflict { .. }) => return Err(one_time_code::wrong_code()),
-            Err(e) => return Err(e.into()),
+            Err(StoreError::Conflict { .. }) => Err(one_time_code::wrong_code()),
+            Err(e) => Err(e.into()),
         }
-    }
-    Err(Error::Internal("user kept changing during reset".into()))
+    })
+    .await
 }
 
 /// A change-password request as the wire delivers it.
@@ -198,11 +201,10 @@ pub struct ChangeRequest {
 /// `POST /changePassword`: the old password proves the caller; every other session is revoked.
 pub async fn change_password(
     state: &AppState,
-    creds: &Credentials,
     req: ChangeRequest,
     ctx: &RequestContext,
-) -> Result<Reply> {
-    let caller = auth::user_from_access(state, creds).await?;
+) -> Result<()> {
+    let caller = auth::user_from_access(state, ctx).await?;
     if req.password == req.new_password {
         return Err(Error::invalid(
             "the new password must differ from the old one",
@@ -211,7 +213,7 @@ pub async fn change_password(
     let new_password = ClientPassword::parse(&req.new_password)?;
     let app_id = caller.app.app_id.clone();
     let guard = password_guard::enter(state, &app_id, &caller.user.handle, &ctx.client).await?;
-    if !proves(state, &caller.user, &req.password).await {
+    if !password_guard::proves(state, &caller.user, &req.password).await {
         // The original's 602 (clients map it), counted like a failed login.
         guard.failed().await;
         return Err(Error::invalid("wrong password"));
@@ -226,17 +228,5 @@ pub async fn change_password(
     })
     .await?;
     tracing::info!(%app_id, user_id = %user.user_id, "password changed");
-    Ok(Reply::True)
-}
-
-/// Whether `raw` (a wire password field) is the user's password. Malformed input still costs a
-/// verify, so timing does not tell malformed from wrong.
-pub async fn proves(state: &AppState, user: &User, raw: &str) -> bool {
-    let parsed = ClientPassword::parse(raw).ok();
-    let secret = parsed.as_ref().map(ClientPassword::expose).unwrap_or("");
-    let ok = state
-        .passwords
-        .verify(secret, Some(&user.password_hash))
-        .await;
-    ok && parsed.is_some()
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! The limits around every password check (login, changePassword, deleteAccount), written once.
+//! Every password check against a stored user (login, changePassword, deleteAccount) and the
+//! limits around it, written once.
 //!
 //! A lockout keyed on the handle alone lets any stranger lock the owner out with ten wrong
 //! guesses. So the tight limit is per handle **and client address** ([`PASSWORD_LIMIT`]: the
@@ -17,6 +18,7 @@ use crate::AppState;
 use crate::domain::context::ClientAddress;
 use crate::domain::keys;
 use crate::domain::limits::{self, AddressFlow, Limit};
+use crate::domain::user::{ClientPassword, User};
 use crate::error::Result;
 use crate::store::Key;
 
@@ -86,6 +88,18 @@ impl Guard {
             tokio::time::sleep(delay).await;
         }
     }
+}
+
+/// Whether `raw` (a wire password field) is the user's password. Malformed input still costs a
+/// verify, so timing does not tell malformed from wrong.
+pub async fn proves(state: &AppState, user: &User, raw: &str) -> bool {
+    let parsed = ClientPassword::parse(raw).ok();
+    let secret = parsed.as_ref().map(ClientPassword::expose).unwrap_or("");
+    let ok = state
+        .passwords
+        .verify(secret, Some(&user.password_hash))
+        .await;
+    ok && parsed.is_some()
 }
 
 /// How long the answer to the `n`th failure from one address waits: nothing up to the fifth,

@@ -5,71 +5,87 @@
 //! another's fields.
 //!
 //! `setUserMetadata` **merges**: fields the request does not mention keep their stored values.
-//! The original replaced the whole metadata with the request's set (reference §5.12), which
+//! The original replaced the whole metadata with the request's set (its `setUserMetadata`), which
 //! silently dropped values an admin or an inviter had set; a client that wants to change one
 //! field should not have to resend (or even know) the others.
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::AppState;
+use crate::clock::iso_millis;
 use crate::domain::auth;
-use crate::domain::keys;
+use crate::domain::context::RequestContext;
 use crate::domain::metadata::{MetaField, get_path};
+use crate::domain::repo;
 use crate::domain::user::{User, UserStatus};
 use crate::error::{Error, Result};
-use crate::wire::{Credentials, Reply};
 
-/// `GET /getUser`: the reference §4.2 fields of the caller (never the password hash).
-pub async fn get_user(state: &AppState, creds: &Credentials) -> Result<Reply> {
-    let caller = auth::user_from_access(state, creds).await?;
-    let last_login = match state
-        .store
-        .get(&keys::last_login(&caller.user.user_id))
-        .await?
-    {
-        Some(item) => item
-            .data
-            .get("at")
-            .and_then(Value::as_i64)
-            .map(|ms| Value::String(crate::clock::iso_millis(ms)))
-            .unwrap_or(Value::Null),
-        None => Value::Null,
-    };
-    Ok(Reply::Json(user_view(&caller.user, last_login)))
+/// `GET /getUser`: the caller's profile (never the password hash).
+pub async fn get_user(state: &AppState, ctx: &RequestContext) -> Result<Profile> {
+    let caller = auth::user_from_access(state, ctx).await?;
+    let last_login = repo::last_login(state, &caller.user.user_id).await?;
+    Ok(Profile::of(&caller.user, last_login))
 }
 
-/// The wire object of a user: what the Cosync clients read, in the original's key names.
-/// Second factors, phones and social logins are not part of Keyturn yet, so their fields carry
-/// the original's defaults.
-pub fn user_view(user: &User, last_login: Value) -> Value {
-    serde_json::json!({
-        "status": match user.status {
-            UserStatus::Active => "active",
-            UserStatus::Suspended => "suspended",
-        },
-        "createdAt": crate::clock::iso_millis(user.created_at),
-        "updatedAt": crate::clock::iso_millis(user.updated_at),
-        "handle": user.handle,
-        "locale": user.locale,
-        "userName": user.user_name.clone().unwrap_or_default(),
-        "twoFactorPhoneVerification": false,
-        "twoFactorGoogleVerification": false,
-        "appId": user.app_id,
-        "phone": "",
-        "phoneVerified": false,
-        "metaData": user.meta_data,
-        "loginProvider": "",
-        "lastLogin": last_login,
-    })
+/// A user as the Cosync clients read it, in the original's key names. Second factors, phones
+/// and social logins are not part of Keyturn yet, so their fields carry the original's defaults.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    status: UserStatus,
+    created_at: String,
+    updated_at: String,
+    handle: String,
+    locale: String,
+    user_name: String,
+    two_factor_phone_verification: bool,
+    two_factor_google_verification: bool,
+    app_id: String,
+    phone: String,
+    phone_verified: bool,
+    meta_data: Map<String, Value>,
+    login_provider: String,
+    last_login: Option<String>,
 }
 
-/// `POST /setUserMetadata` with `metaData` (a JSON object or a string of one).
+impl Profile {
+    /// The profile of `user`, last logged in at `last_login` (ISO 8601), if ever.
+    pub fn of(user: &User, last_login: Option<String>) -> Self {
+        Self {
+            status: user.status,
+            created_at: iso_millis(user.created_at),
+            updated_at: iso_millis(user.updated_at),
+            handle: user.handle.clone(),
+            locale: user.locale.clone(),
+            user_name: user.user_name.clone().unwrap_or_default(),
+            two_factor_phone_verification: false,
+            two_factor_google_verification: false,
+            app_id: user.app_id.clone(),
+            phone: String::new(),
+            phone_verified: false,
+            meta_data: user.meta_data.clone(),
+            login_provider: String::new(),
+            last_login,
+        }
+    }
+}
+
+/// A `setUserMetadata` request as the wire delivers it.
+#[derive(Debug, Clone)]
+pub struct MetadataRequest {
+    /// `metaData` (a JSON object or a string of one), if given.
+    pub meta_data: Option<Map<String, Value>>,
+}
+
+/// `POST /setUserMetadata` with `metaData`.
 pub async fn set_user_metadata(
     state: &AppState,
-    creds: &Credentials,
-    supplied: Option<Map<String, Value>>,
-) -> Result<Reply> {
-    let caller = auth::user_from_access(state, creds).await?;
+    req: MetadataRequest,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let supplied = req.meta_data;
+    let caller = auth::user_from_access(state, ctx).await?;
     let fields = &caller.app.settings.meta_data;
     if fields.is_empty() {
         return Err(Error::invalid("this app defines no metadata fields"));
@@ -83,10 +99,10 @@ pub async fn set_user_metadata(
         merge_metadata(fields, &mut user.meta_data, &supplied)
     })
     .await?;
-    Ok(Reply::True)
+    Ok(())
 }
 
-/// The reference §5.12 `canEdit` rules, merging into `stored`:
+/// The `canEdit` rules of Cosync clients, merging into `stored`:
 /// - a supplied value must be a string (or `null`, read as empty), else 604;
 /// - on a `canEdit: false` field it must equal the stored value (clients echo back what
 ///   `getUser` gave them), else 604;
@@ -154,16 +170,23 @@ fn remove_path(root: &mut Map<String, Value>, path: &str) {
     }
 }
 
+/// A `setLocale` request as the wire delivers it.
+#[derive(Debug, Clone)]
+pub struct LocaleRequest {
+    /// The raw locale.
+    pub locale: String,
+}
+
 /// `POST /setLocale` with `locale`: upper-cased; one the app offers (else 602).
-pub async fn set_locale(state: &AppState, creds: &Credentials, locale: String) -> Result<Reply> {
-    let caller = auth::user_from_access(state, creds).await?;
-    let locale = caller.app.requested_locale(Some(locale))?;
+pub async fn set_locale(state: &AppState, req: LocaleRequest, ctx: &RequestContext) -> Result<()> {
+    let caller = auth::user_from_access(state, ctx).await?;
+    let locale = caller.app.requested_locale(Some(req.locale))?;
     auth::update_caller(state, &caller, |user| {
         user.locale = locale.clone();
         Ok(())
     })
     .await?;
-    Ok(Reply::True)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@ use serde::de::DeserializeOwned;
 use crate::AppState;
 use crate::domain::app::App;
 use crate::domain::keys;
-use crate::domain::user::{Handle, User};
-use crate::error::{Error, Result};
-use crate::store::{Condition, Item, Key};
+use crate::domain::user::{Handle, User, UserName};
+use crate::error::{Context, Error, Result};
+use crate::store::{Condition, Item, Key, StoreError};
 
 /// Serialises a record into an item at `key` with the given version.
 pub fn item<T: Serialize>(key: Key, record: &T, version: u64) -> Result<Item> {
-    let data = serde_json::to_value(record).map_err(|e| Error::Internal(format!("encode: {e}")))?;
+    let data = serde_json::to_value(record).context("encode a record")?;
     let mut item = Item::new(key, data);
     item.version = version;
     Ok(item)
@@ -22,7 +22,7 @@ pub fn item<T: Serialize>(key: Key, record: &T, version: u64) -> Result<Item> {
 /// Decodes an item's record.
 pub fn record<T: DeserializeOwned>(item: &Item) -> Result<T> {
     serde_json::from_value(item.data.clone())
-        .map_err(|e| Error::Internal(format!("decode {}/{}: {e}", item.key.pk, item.key.sk)))
+        .context(format!("decode {}/{}", item.key.pk, item.key.sk))
 }
 
 /// The item of an app record.
@@ -30,8 +30,7 @@ pub fn app_item(app: &App, version: u64) -> Result<Item> {
     Ok(item(keys::app(&app.app_id), app, version)?.indexed(keys::app_listing(&app.app_id)))
 }
 
-/// Longest handle any key holds (RFC 5321's 254-byte address limit; `Handle::parse` enforces it).
-pub const MAX_HANDLE_BYTES: usize = 254;
+pub use crate::domain::user::MAX_HANDLE_BYTES;
 
 /// Longest app or user id looked up (ids are 32 hex digits): anything longer is 602 before it
 /// reaches the store, whose keys are limited (DynamoDB: 2 KB partition keys).
@@ -42,6 +41,11 @@ fn check_id(id: &str, what: &str) -> Result<()> {
         return Err(Error::invalid(format!("{what} is not a valid id")));
     }
     Ok(())
+}
+
+/// An app that must exist (401 otherwise), with its version.
+pub async fn existing_app(state: &AppState, app_id: &str) -> Result<(App, u64)> {
+    load_app(state, app_id).await?.ok_or(Error::AppNotFound)
 }
 
 /// An app and its version, if it exists (602 for an id no app can have).
@@ -77,6 +81,16 @@ pub async fn load_user(state: &AppState, user_id: &str) -> Result<Option<(User, 
     }
 }
 
+/// When the user last logged in (ISO 8601), if ever.
+pub async fn last_login(state: &AppState, user_id: &str) -> Result<Option<String>> {
+    Ok(state
+        .store
+        .get(&keys::last_login(user_id))
+        .await?
+        .and_then(|i| i.data.get("at").and_then(serde_json::Value::as_i64))
+        .map(crate::clock::iso_millis))
+}
+
 /// A user by handle, through the handle claim.
 pub async fn find_user_by_handle(
     state: &AppState,
@@ -90,7 +104,7 @@ pub async fn find_user_by_handle(
         .data
         .get("userId")
         .and_then(|v| v.as_str())
-        .ok_or_else(|| Error::Internal("handle claim without userId".into()))?;
+        .ok_or_else(|| Error::internal("handle claim without userId"))?;
     load_user(state, user_id).await
 }
 
@@ -112,9 +126,7 @@ pub async fn login_handle(state: &AppState, app: &App, identifier: &str) -> Resu
     if !app.settings.user_names_enabled {
         return Err(Error::UserNamesDisabled);
     }
-    let name = crate::domain::user_name::UserName::parse(identifier)?
-        .as_str()
-        .to_owned();
+    let name = UserName::parse(identifier)?.as_str().to_owned();
     let claim = state
         .store
         .get(&keys::user_name_claim(&app.app_id, &name))
@@ -131,7 +143,41 @@ pub async fn login_handle(state: &AppState, app: &App, identifier: &str) -> Resu
 }
 
 /// Compare-and-swap attempts before a constantly changing record is an internal error.
-const UPDATE_ATTEMPTS: usize = 8;
+const CAS_ATTEMPTS: usize = 8;
+
+/// How one compare-and-swap attempt ended.
+#[derive(Debug)]
+pub enum Attempt<T> {
+    /// It went through (or decided there is nothing to do).
+    Done(T),
+    /// A concurrent change won: read again and decide afresh.
+    Conflict,
+}
+
+/// Runs a read-modify-write `attempt` until it is done, retrying after each [`Attempt::Conflict`]
+/// (every such retry follows a concurrent change, so a record that keeps changing for
+/// [`CAS_ATTEMPTS`] attempts is an internal error naming `what`). Each attempt reads afresh.
+pub async fn retry_on_conflict<T, F, Fut>(what: &str, mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Attempt<T>>>,
+{
+    for _ in 0..CAS_ATTEMPTS {
+        if let Attempt::Done(value) = attempt().await? {
+            return Ok(value);
+        }
+    }
+    Err(Error::internal(format!("{what} kept changing")))
+}
+
+/// Maps a plain conditional write's outcome to an [`Attempt`].
+pub fn attempt<T>(result: Result<(), StoreError>, value: T) -> Result<Attempt<T>> {
+    match result {
+        Ok(()) => Ok(Attempt::Done(value)),
+        Err(e) if e.is_conflict() => Ok(Attempt::Conflict),
+        Err(e) => Err(e.into()),
+    }
+}
 
 /// Applies `change` to a user's record and writes it back under a version check, re-reading and
 /// re-applying on a concurrent change; `change` sees the fresh record each time, so it decides
@@ -149,30 +195,29 @@ pub async fn update_user(
 pub async fn update_loaded_user(
     state: &AppState,
     user_id: &str,
-    mut loaded: Option<(User, u64)>,
+    loaded: Option<(User, u64)>,
     change: impl Fn(&mut User) -> Result<()>,
 ) -> Result<Option<User>> {
-    for _ in 0..UPDATE_ATTEMPTS {
-        let current = match loaded.take() {
-            Some(first) => Some(first),
-            None => load_user(state, user_id).await?,
-        };
-        let Some((mut user, version)) = current else {
-            return Ok(None);
-        };
-        change(&mut user)?;
-        user.updated_at = state.clock.now_ms();
-        match state
-            .store
-            .put(user_item(&user, version + 1)?, Condition::Version(version))
-            .await
-        {
-            Ok(()) => return Ok(Some(user)),
-            Err(e) if e.is_conflict() => continue,
-            Err(e) => return Err(e.into()),
+    let change = &change;
+    let loaded = &std::sync::Mutex::new(loaded);
+    retry_on_conflict("user record", || {
+        let first = loaded.lock().ok().and_then(|mut l| l.take());
+        async move {
+            let current = match first {
+                Some(first) => Some(first),
+                None => load_user(state, user_id).await?,
+            };
+            let Some((mut user, version)) = current else {
+                return Ok(Attempt::Done(None));
+            };
+            change(&mut user)?;
+            user.updated_at = state.clock.now_ms();
+            let written = state
+                .store
+                .put(user_item(&user, version + 1)?, Condition::Version(version))
+                .await;
+            attempt(written, Some(user))
         }
-    }
-    Err(Error::Internal(
-        "user record kept changing during an update".into(),
-    ))
+    })
+    .await
 }

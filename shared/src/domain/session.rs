@@ -1,28 +1,18 @@
 //! What a successful login or signup hands out: the user JWT for the app's backend (RS256, per-app
-//! key, DESIGN §3) and Keyturn's own access token.
+//! key) and Keyturn's own access token.
 
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::crypto::service_token::ServiceTokens;
-use crate::crypto::signing_key::PrivateKey;
+use crate::crypto::signing_key::KeyRing;
 use crate::domain::app::App;
 use crate::domain::metadata::{get_path, set_path};
 use crate::domain::user::User;
 use crate::domain::{keys, repo};
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
-
-/// An app's signing keys as kept in the secrets port.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct KeyRing {
-    /// Signs new tokens.
-    pub current: PrivateKey,
-    /// Retired keys, kept until their tokens have expired.
-    #[serde(default)]
-    pub previous: Vec<PrivateKey>,
-}
 
 /// The app's current signing key and its `kid`: the secret is cached per process and its PEM
 /// parsed once per warm instance (see [`crate::crypto::signing_key::ParsedKeys`]).
@@ -32,13 +22,11 @@ async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(Enco
         .secrets
         .get(&name)
         .await
-        .map_err(|e| Error::Internal(e.to_string()))?
-        .ok_or_else(|| Error::Internal(format!("signing key of app {} missing", app.app_id)))?;
+        .context(format!("read the signing key of app {}", app.app_id))?
+        .ok_or_else(|| Error::internal(format!("signing key of app {} missing", app.app_id)))?;
     state.signing_keys.get_or_parse(&name, &raw, |raw| {
-        let ring: KeyRing = serde_json::from_str(raw)
-            .map_err(|_| Error::Internal("key ring is malformed".into()))?;
-        let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes())
-            .map_err(|e| Error::Internal(format!("signing key: {e}")))?;
+        let ring = KeyRing::from_secret(raw)?;
+        let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes()).context("signing key")?;
         Ok((key, ring.current.kid))
     })
 }
@@ -109,17 +97,31 @@ pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Res
     Ok(Value::Object(claims))
 }
 
-/// Signs the user JWT and an access token, records the login time, and returns the wire object
-/// `{"jwt", "access-token"}`.
-pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> Result<Value> {
+/// What a login, signup or registration hands out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The user JWT for the app's backend.
+    pub jwt: String,
+    /// Keyturn's access token for the user-scoped routes.
+    pub access_token: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Both are bearer secrets.
+        f.write_str("Session(..)")
+    }
+}
+
+/// Signs the user JWT and an access token and records the login time.
+pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> Result<Session> {
     let now = state.clock.now_secs();
     let claims = user_claims(app, user, base_url, now)?;
     let signing = current_key(state, app).await?;
     let (key, kid) = &*signing;
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(kid.clone());
-    let jwt = jsonwebtoken::encode(&header, &claims, key)
-        .map_err(|e| Error::Internal(format!("sign user jwt: {e}")))?;
+    let jwt = jsonwebtoken::encode(&header, &claims, key).context("sign user jwt")?;
     let sid = state.codes.random_hex(8);
     let access = state.tokens.issue(&ServiceTokens::access_claims(
         &app.app_id,
@@ -138,5 +140,8 @@ pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> 
         // Losing a last-login timestamp must not fail a login.
         tracing::warn!(error = %e, "could not record last login");
     }
-    Ok(serde_json::json!({ "jwt": jwt, "access-token": access }))
+    Ok(Session {
+        jwt,
+        access_token: access,
+    })
 }

@@ -23,16 +23,18 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::crypto::service_token::ServiceTokens;
-use crate::domain::app::{App, SignupFlow};
+use crate::domain::app::{App, Feature, SignupFlow};
 use crate::domain::context::RequestContext;
+use crate::domain::html::HtmlPage;
 use crate::domain::html::{escape, render, url_encode};
 use crate::domain::limits::{self, AddressFlow, Channel, Limit, canonical_mailbox};
+use crate::domain::repo::{Attempt, retry_on_conflict};
+use crate::domain::session::Session;
 use crate::domain::templates::{self, TemplateName, Values};
-use crate::domain::user::{ClientPassword, Handle, User, UserStatus};
-use crate::domain::{auth, keys, metadata, one_time_code, repo, reset_code, session};
+use crate::domain::user::{ClientPassword, Handle, User};
+use crate::domain::{accounts, auth, keys, metadata, one_time_code, repo, reset_code, session};
 use crate::error::{Error, Result};
-use crate::store::{Condition, Item, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
+use crate::store::{Condition, Item, StoreError, Transaction, WriteOp};
 
 /// Signup codes live this long (the original's 48 h, kept for compatibility).
 pub const CODE_TTL_SECS: i64 = 48 * 3600;
@@ -43,8 +45,6 @@ pub const MAIL_LIMIT: Limit = Limit {
 };
 /// How long a pending signup is kept after its code expired (so 411 can still be answered).
 const KEEP_AFTER_EXPIRY_SECS: i64 = 7 * 24 * 3600;
-/// Attempts at writing a pending signup when concurrent signups of one handle collide.
-const WRITE_ATTEMPTS: usize = 5;
 
 /// A signup request as the wire delivers it.
 #[derive(Debug, Clone)]
@@ -78,17 +78,23 @@ fn code_context(app_id: &str, handle: &str) -> String {
     format!("{app_id}/signup/{handle}")
 }
 
+/// What a signup did.
+#[derive(Debug)]
+pub enum SignedUp {
+    /// The code (or link) was emailed; the account exists once it comes back.
+    CodeSent,
+    /// Flow `none`: the account exists and is logged in.
+    Session(Session),
+}
+
 /// `POST /signup`.
 pub async fn signup(
     state: &AppState,
-    creds: &Credentials,
     req: SignupRequest,
     ctx: &RequestContext,
-) -> Result<Reply> {
-    let app = auth::app_from_token(state, creds).await?;
-    if !app.settings.signup_enabled {
-        return Err(Error::SignupDisabled);
-    }
+) -> Result<SignedUp> {
+    let app = auth::app_from_token(state, ctx).await?;
+    app.require(Feature::Signup)?;
     let handle = Handle::parse(&req.handle)?;
     let password = ClientPassword::parse(&req.password)?;
     let locale = app.requested_locale(req.locale)?;
@@ -116,10 +122,17 @@ pub async fn signup(
     match app.settings.signup_flow {
         SignupFlow::None => {
             let password_hash = state.passwords.hash(password.expose()).await?;
-            let user = new_user(state, &app, &handle, password_hash, meta_data, locale);
+            let user = accounts::new_user(
+                state,
+                &app,
+                handle.as_str(),
+                password_hash,
+                meta_data,
+                locale,
+            );
             create_user(state, &user, Vec::new()).await?;
             templates::send_welcome(state, &app, &user.locale, &user.handle).await;
-            Ok(Reply::Json(
+            Ok(SignedUp::Session(
                 session::issue(state, &app, &user, &ctx.base_url).await?,
             ))
         }
@@ -131,7 +144,7 @@ pub async fn signup(
             };
             let (pending, code) = write_pending(state, &app, &handle, submitted).await?;
             send_code(state, &app, &pending, &code, &ctx.base_url).await?;
-            Ok(Reply::True)
+            Ok(SignedUp::CodeSent)
         }
     }
 }
@@ -153,9 +166,10 @@ async fn write_pending(
 ) -> Result<(PendingSignup, String)> {
     let key = keys::signup(&app.app_id, handle.as_str());
     let claim = keys::handle_claim(&app.app_id, handle.as_str());
-    for _ in 0..WRITE_ATTEMPTS {
+    let (key, claim, submitted) = (&key, &claim, &submitted);
+    retry_on_conflict("pending signup", || async move {
         let now = state.clock.now_secs();
-        let existing = state.store.get(&key).await?;
+        let existing = state.store.get(key).await?;
         let live = match &existing {
             Some(item) => {
                 Some(repo::record::<PendingSignup>(item)?).filter(|p| p.code_expires_at > now)
@@ -199,80 +213,43 @@ async fn write_pending(
         };
         let item: Item = repo::item(key.clone(), &pending, version)?
             .expiring_at(now + CODE_TTL_SECS + KEEP_AFTER_EXPIRY_SECS);
-        let ops = vec![
-            WriteOp::Check(claim.clone(), Condition::Absent),
-            WriteOp::Put(item, condition),
-            WriteOp::Delete(
-                keys::signup_tries(&app.app_id, handle.as_str()),
-                Condition::Any,
-            ),
-        ];
-        match state.store.transact(ops).await {
+        let mut tx = Transaction::new();
+        let unclaimed = tx.push(WriteOp::Check(claim.clone(), Condition::Absent));
+        tx.push(WriteOp::Put(item, condition));
+        tx.push(WriteOp::Delete(
+            keys::signup_tries(&app.app_id, handle.as_str()),
+            Condition::Any,
+        ));
+        match state.store.transact(tx.into_ops()).await {
             Ok(()) => {
                 if pending.contested {
                     tracing::warn!(app_id = %app.app_id, "signup contested: a second password was submitted");
                 }
-                return Ok((pending, issued.code));
+                Ok(Attempt::Done((pending, issued.code)))
             }
-            Err(StoreError::Conflict { op: Some(0) }) => return Err(Error::HandleTaken),
+            Err(StoreError::Conflict { op }) if op == unclaimed => Err(Error::HandleTaken),
             // Another signup of this handle wrote first: read it and decide again.
-            Err(StoreError::Conflict { .. }) => continue,
-            Err(e) => return Err(e.into()),
+            Err(StoreError::Conflict { .. }) => Ok(Attempt::Conflict),
+            Err(e) => Err(e.into()),
         }
-    }
-    Err(Error::Internal("pending signup kept changing".into()))
-}
-
-/// A new active user record (fresh id, epoch 0), for every flow that creates accounts.
-pub(crate) fn new_user(
-    state: &AppState,
-    app: &App,
-    handle: &Handle,
-    password_hash: String,
-    meta_data: Map<String, Value>,
-    locale: String,
-) -> User {
-    let now = state.clock.now_ms();
-    User {
-        user_id: state.codes.random_hex(16),
-        app_id: app.app_id.clone(),
-        handle: handle.as_str().to_owned(),
-        password_hash,
-        status: UserStatus::Active,
-        locale,
-        meta_data,
-        token_epoch: 0,
-        kept_session: None,
-        user_name: None,
-        anonymous: false,
-        email_verified: false,
-        created_at: now,
-        updated_at: now,
-    }
+    })
+    .await
 }
 
 /// Creates the user and its handle claim in one transaction (plus `extra` operations, which run
 /// after them); a taken handle is 601.
 async fn create_user(state: &AppState, user: &User, extra: Vec<WriteOp>) -> Result<()> {
-    let mut ops = user_creation_ops(user)?;
-    ops.extend(extra);
-    match state.store.transact(ops).await {
+    let (mut tx, claim) = accounts::creation(user)?;
+    for op in extra {
+        tx.push(op);
+    }
+    match state.store.transact(tx.into_ops()).await {
         Ok(()) => Ok(()),
-        Err(StoreError::Conflict { op: Some(1) }) => Err(Error::HandleTaken),
+        Err(StoreError::Conflict { op }) if op == claim => Err(Error::HandleTaken),
         // The pending signup changed underneath us (a concurrent completion or re-signup).
         Err(StoreError::Conflict { .. }) => Err(Error::invalid("signup changed; try again")),
         Err(e) => Err(e.into()),
     }
-}
-
-/// The two writes that create an account: the user record (op 0) and its handle claim (op 1),
-/// both create-if-absent, so a conflict on op 1 means the handle is taken. Callers append their
-/// own operations and run them as one transaction.
-pub(crate) fn user_creation_ops(user: &User) -> Result<Vec<WriteOp>> {
-    Ok(vec![
-        WriteOp::Put(repo::user_item(user, 1)?, Condition::Absent),
-        WriteOp::Put(repo::handle_claim_item(user)?, Condition::Absent),
-    ])
 }
 
 /// A completion request as the wire delivers it.
@@ -284,6 +261,15 @@ pub struct CompleteRequest {
     pub code: String,
 }
 
+/// What a completed signup answers.
+#[derive(Debug)]
+pub enum Completed {
+    /// Code flow: the new account's session.
+    Session(Session),
+    /// Link flow: the landing page.
+    Landing(HtmlPage),
+}
+
 /// `POST /completeSignup` (also the confirm page's form).
 ///
 /// A malformed code, a handle without a pending signup and a handle that already has an account
@@ -291,14 +277,11 @@ pub struct CompleteRequest {
 /// is pending or an account exists.
 pub async fn complete_signup(
     state: &AppState,
-    creds: &Credentials,
     req: CompleteRequest,
     ctx: &RequestContext,
-) -> Result<Reply> {
-    let app = auth::app_from_any(state, creds).await?;
-    if !app.settings.signup_enabled {
-        return Err(Error::SignupDisabled);
-    }
+) -> Result<Completed> {
+    let app = auth::app_from_any(state, ctx).await?;
+    app.require(Feature::Signup)?;
     let handle = Handle::parse(&req.handle)?;
     let code = one_time_code::parse(&req.code)?;
     limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
@@ -326,10 +309,10 @@ pub async fn complete_signup(
     } else {
         pending.password_hash
     };
-    let mut user = new_user(
+    let mut user = accounts::new_user(
         state,
         &app,
-        &handle,
+        handle.as_str(),
         password_hash,
         pending.meta_data,
         pending.locale,
@@ -352,14 +335,14 @@ pub async fn complete_signup(
         Some(code) => {
             // The welcome mail is replaced by the mail that lets the owner set a password.
             if let Err(e) = reset_code::mail(state, &app, &user.locale, &user.handle, &code).await {
-                tracing::error!(error = %e, app_id = %app.app_id, "contested signup: reset mail not sent");
+                tracing::error!(error = %e.report(), app_id = %app.app_id, "contested signup: reset mail not sent");
             }
         }
         None => templates::send_welcome(state, &app, &user.locale, &user.handle).await,
     }
     match app.settings.signup_flow {
-        SignupFlow::Link => Ok(Reply::Html(landing_page(state, &app, &user).await?)),
-        SignupFlow::Code | SignupFlow::None => Ok(Reply::Json(
+        SignupFlow::Link => Ok(Completed::Landing(landing_page(state, &app, &user).await?)),
+        SignupFlow::Code | SignupFlow::None => Ok(Completed::Session(
             session::issue(state, &app, &user, &ctx.base_url).await?,
         )),
     }
@@ -369,15 +352,13 @@ pub async fn complete_signup(
 /// button posts the form back, so a link scanner's GET is harmless.
 pub async fn confirm_page(
     state: &AppState,
-    creds: &Credentials,
     req: CompleteRequest,
-) -> Result<Reply> {
-    let app = auth::app_from_token(state, creds).await?;
-    if !app.settings.signup_enabled {
-        return Err(Error::SignupDisabled);
-    }
+    ctx: &RequestContext,
+) -> Result<HtmlPage> {
+    let app = auth::app_from_token(state, ctx).await?;
+    app.require(Feature::Signup)?;
     let handle = Handle::parse(&req.handle)?;
-    let token = creds.app_token.clone().unwrap_or_default();
+    let token = ctx.credentials.app_token.clone().unwrap_or_default();
     let page = render(
         CONFIRM_PAGE,
         &[
@@ -394,17 +375,17 @@ pub async fn confirm_page(
         )],
         true,
     );
-    Ok(Reply::Html(page))
+    Ok(HtmlPage(page))
 }
 
-async fn landing_page(state: &AppState, app: &App, user: &User) -> Result<String> {
+async fn landing_page(state: &AppState, app: &App, user: &User) -> Result<HtmlPage> {
     let (template, _) =
         templates::effective(state, app, &user.locale, TemplateName::ClickThrough).await?;
     let values = Values {
         handle: &user.handle,
         ..Values::default()
     };
-    Ok(templates::render_parts(&template, app, values).2)
+    Ok(HtmlPage(templates::render_parts(&template, app, values).2))
 }
 
 /// Emails the signup code, or in the link flow a link carrying the app token, handle and code.

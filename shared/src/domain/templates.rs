@@ -2,10 +2,10 @@
 //! reset, invite, welcome and the SMS text. English defaults ship with Keyturn; an app may store
 //! its own per locale through the admin API. Lookup falls back from the user's locale to the
 //! app's English template to the built-in default, so a missing template never fails a request
-//! (the original threw, reference §5.1).
+//! (the original threw).
 //!
 //! Placeholders `%CODE%`, `%HANDLE%`, `%APP_NAME%` and `%LINK%` are substituted; in HTML every
-//! value is escaped, so a handle or app name cannot inject markup (reference S16).
+//! value is escaped, so a handle or app name cannot inject markup (the original pasted them in raw).
 
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::domain::app::App;
 use crate::domain::html::{escape, render};
 use crate::domain::repo;
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::mail::{Channel, Message};
 use crate::store::{Condition, Key};
 
@@ -259,7 +259,7 @@ pub async fn send(
         .mailer
         .send(&message)
         .await
-        .map_err(|e| Error::Internal(format!("{} mail: {e}", name.wire())))
+        .context(format!("send {} mail", name.wire()))
 }
 
 /// Sends the welcome email; a lost welcome mail is logged, never fails the request.
@@ -278,7 +278,7 @@ pub async fn send_welcome(state: &AppState, app: &App, locale: &str, handle: &st
     )
     .await
     {
-        tracing::warn!(error = %e, "welcome mail not sent");
+        tracing::warn!(error = %e.report(), "welcome mail not sent");
     }
 }
 

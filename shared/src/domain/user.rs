@@ -6,6 +6,10 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
+/// Longest handle any key holds (RFC 5321's 254-byte address limit; [`Handle::parse`] enforces
+/// it).
+pub const MAX_HANDLE_BYTES: usize = 254;
+
 /// A user's email handle, normalised (trimmed, lower-cased) and checked for shape.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Handle(String);
@@ -17,7 +21,7 @@ impl Handle {
     /// labels of letters, digits and `-`.
     pub fn parse(raw: &str) -> Result<Self> {
         let h = raw.trim().to_lowercase();
-        let valid = h.len() <= crate::domain::repo::MAX_HANDLE_BYTES
+        let valid = h.len() <= MAX_HANDLE_BYTES
             && h.split_once('@').is_some_and(|(local, domain)| {
                 let labels: Vec<&str> = domain.split('.').collect();
                 (1..=64).contains(&local.len())
@@ -70,6 +74,37 @@ impl ClientPassword {
 
     /// The secret string to hash or verify.
     pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A username: trimmed, lower-cased, 3 to 32 of `a-z 0-9 _ . -`.
+///
+/// The original allowed anything; we refuse `@` (login reads any identifier with `@` as an
+/// email, so such a name could never be used to log in) and keep to characters that are safe in
+/// URLs, keys and markup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    /// Parses a client-supplied name (602 when it breaks the rules above).
+    pub fn parse(raw: &str) -> Result<Self> {
+        let name = raw.trim().to_lowercase();
+        let valid = (3..=32).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
+        if valid {
+            Ok(Self(name))
+        } else {
+            Err(Error::invalid(
+                "userName must be 3 to 32 letters, digits, '_', '.' or '-'",
+            ))
+        }
+    }
+
+    /// The normalised name.
+    pub fn as_str(&self) -> &str {
         &self.0
     }
 }

@@ -1,4 +1,4 @@
-//! Usernames (reference §5.13), when the app has `userNamesEnabled`: a user picks one once, it is
+//! Usernames, when the app has `userNamesEnabled`: a user picks one once, it is
 //! unique within the app, and login accepts it wherever a handle is expected.
 //!
 //! Uniqueness is one transaction: the conditional create of the name's claim item together with
@@ -8,63 +8,41 @@
 //! ([`crate::domain::repo::login_handle`]).
 
 use crate::AppState;
+use crate::domain::app::Feature;
 use crate::domain::auth::{self, Caller};
-use crate::domain::user::UserStatus;
+use crate::domain::context::RequestContext;
+use crate::domain::repo::{Attempt, retry_on_conflict};
+use crate::domain::user::UserName;
 use crate::domain::{keys, repo};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
+use crate::store::{Condition, StoreError, Transaction, WriteOp};
 
-/// How often a lost race on the user record (not on the name) is retried.
-const ATTEMPTS: usize = 8;
-
-/// A username: trimmed, lower-cased, 3 to 32 of `a-z 0-9 _ . -`.
-///
-/// The original allowed anything; we refuse `@` (login reads any identifier with `@` as an
-/// email, so such a name could never be used to log in) and keep to characters that are safe in
-/// URLs, keys and markup.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UserName(String);
-
-impl UserName {
-    /// Parses a client-supplied name (602 when it breaks the rules above).
-    pub fn parse(raw: &str) -> Result<Self> {
-        let name = raw.trim().to_lowercase();
-        let valid = (3..=32).contains(&name.len())
-            && name
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b));
-        if valid {
-            Ok(Self(name))
-        } else {
-            Err(Error::invalid(
-                "userName must be 3 to 32 letters, digits, '_', '.' or '-'",
-            ))
-        }
-    }
-
-    /// The normalised name.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// `setUserName` and `userNameAvailable` as the wire delivers them.
+#[derive(Debug, Clone)]
+pub struct UserNameRequest {
+    /// The raw `userName`.
+    pub user_name: String,
 }
 
 /// The caller, refused with 606 unless their app has usernames.
-async fn caller_with_user_names(state: &AppState, creds: &Credentials) -> Result<Caller> {
-    let caller = auth::user_from_access(state, creds).await?;
-    if !caller.app.settings.user_names_enabled {
-        return Err(Error::UserNamesDisabled);
-    }
+async fn caller_with_user_names(state: &AppState, ctx: &RequestContext) -> Result<Caller> {
+    let caller = auth::user_from_access(state, ctx).await?;
+    caller.app.require(Feature::UserNames)?;
     Ok(caller)
 }
 
 /// `POST /setUserName` with `userName`: once per user (602 when they have one), unique per app
 /// (605 when another user holds it).
-pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> Result<Reply> {
-    let caller = caller_with_user_names(state, creds).await?;
-    let name = UserName::parse(raw)?;
-    let (mut user, mut version) = (caller.user.clone(), caller.version);
-    for _ in 0..ATTEMPTS {
+pub async fn set_user_name(
+    state: &AppState,
+    req: UserNameRequest,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let caller = caller_with_user_names(state, ctx).await?;
+    let name = UserName::parse(&req.user_name)?;
+    let (caller, name) = (&caller, &name);
+    retry_on_conflict("user record", || async move {
+        let (user, version) = auth::fresh_caller(state, caller).await?;
         if user.user_name.is_some() {
             return Err(Error::invalid("user already has a user name"));
         }
@@ -76,51 +54,46 @@ pub async fn set_user_name(state: &AppState, creds: &Credentials, raw: &str) -> 
         let mut next = user.clone();
         next.user_name = Some(name.as_str().to_owned());
         next.updated_at = state.clock.now_ms();
-        let ops = vec![
-            WriteOp::Put(claim, Condition::Absent),
-            WriteOp::Put(
-                repo::user_item(&next, version + 1)?,
-                Condition::Version(version),
-            ),
-        ];
-        match state.store.transact(ops).await {
-            Ok(()) => return Ok(Reply::True),
-            Err(StoreError::Conflict { op: Some(0) }) => return Err(Error::UserNameTaken),
-            Err(StoreError::Conflict { .. }) => {
-                // The user record changed underneath (another profile edit): decide again on
-                // the fresh record, which may now hold a name.
-                (user, version) = repo::load_user(state, &caller.user.user_id)
-                    .await?
-                    .ok_or(Error::InvalidAccessToken)?;
-                if !user.accepts_session(caller.epoch, &caller.sid)
-                    || user.status != UserStatus::Active
-                {
-                    return Err(Error::InvalidAccessToken);
-                }
-            }
-            Err(e) => return Err(e.into()),
+        let mut tx = Transaction::new();
+        let unclaimed = tx.push(WriteOp::Put(claim, Condition::Absent));
+        tx.push(WriteOp::Put(
+            repo::user_item(&next, version + 1)?,
+            Condition::Version(version),
+        ));
+        match state.store.transact(tx.into_ops()).await {
+            Ok(()) => Ok(Attempt::Done(())),
+            Err(StoreError::Conflict { op }) if op == unclaimed => Err(Error::UserNameTaken),
+            // The user record changed underneath (another profile edit): decide again on the
+            // fresh record, which may now hold a name.
+            Err(StoreError::Conflict { .. }) => Ok(Attempt::Conflict),
+            Err(e) => Err(e.into()),
         }
-    }
-    Err(Error::Internal(
-        "user record kept changing during setUserName".into(),
-    ))
+    })
+    .await
+}
+
+/// Whether a username is free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Availability {
+    /// Nobody in the app holds it.
+    pub available: bool,
 }
 
 /// `GET /userNameAvailable?userName=`: `{"available": bool}`; a name that breaks the rules is
 /// 602 rather than "unavailable", so the client can tell the user why.
 pub async fn user_name_available(
     state: &AppState,
-    creds: &Credentials,
-    raw: &str,
-) -> Result<Reply> {
-    let caller = caller_with_user_names(state, creds).await?;
-    let name = UserName::parse(raw)?;
+    req: UserNameRequest,
+    ctx: &RequestContext,
+) -> Result<Availability> {
+    let caller = caller_with_user_names(state, ctx).await?;
+    let name = UserName::parse(&req.user_name)?;
     let taken = state
         .store
         .get(&keys::user_name_claim(&caller.app.app_id, name.as_str()))
         .await?
         .is_some();
-    Ok(Reply::Json(serde_json::json!({ "available": !taken })))
+    Ok(Availability { available: !taken })
 }
 
 #[cfg(test)]

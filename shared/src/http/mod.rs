@@ -100,7 +100,7 @@ pub fn run_lambda(routes: fn() -> Router<AppState>) -> std::process::ExitCode {
         let state = match AppState::from_aws().await {
             Ok(s) => s,
             Err(e) => {
-                tracing::error!(error = %e, "cold start failed");
+                tracing::error!(error = %e.report(), "cold start failed");
                 return std::process::ExitCode::FAILURE;
             }
         };

@@ -112,6 +112,54 @@ pub enum WriteOp {
     Check(Key, Condition),
 }
 
+/// DynamoDB's limit on operations per transaction. Every engine refuses more, so a flow that
+/// works locally cannot fail in production for size alone.
+pub const MAX_TRANSACT_OPS: usize = 25;
+
+/// Refuses (as DynamoDB would) a transaction of more than [`MAX_TRANSACT_OPS`] operations.
+pub fn check_transaction_size(ops: &[WriteOp]) -> Result<(), StoreError> {
+    if ops.len() > MAX_TRANSACT_OPS {
+        return Err(StoreError::Backend(format!(
+            "transaction of {} operations exceeds {MAX_TRANSACT_OPS}",
+            ops.len()
+        )));
+    }
+    Ok(())
+}
+
+/// A transaction being assembled. Each operation added returns its tag, so a caller matches a
+/// conflict by name (`Err(StoreError::Conflict { op }) if op == claim`), not by position.
+#[derive(Debug, Clone, Default)]
+pub struct Transaction(Vec<WriteOp>);
+
+/// Names one operation of a [`Transaction`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpTag(usize);
+
+impl Transaction {
+    /// An empty transaction.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an operation and returns its tag.
+    pub fn push(&mut self, op: WriteOp) -> OpTag {
+        self.0.push(op);
+        OpTag(self.0.len() - 1)
+    }
+
+    /// The operations, in order, for [`ItemStore::transact`].
+    pub fn into_ops(self) -> Vec<WriteOp> {
+        self.0
+    }
+}
+
+impl PartialEq<OpTag> for Option<usize> {
+    fn eq(&self, tag: &OpTag) -> bool {
+        *self == Some(tag.0)
+    }
+}
+
 /// Which key a query walks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Index {
@@ -183,7 +231,7 @@ pub trait ItemStore: Send + Sync {
     async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError>;
     /// One page of live items from a partition (see [`Query`]).
     async fn query(&self, query: Query) -> Result<Page, StoreError>;
-    /// All-or-nothing set of conditional writes (at most 25 operations, DynamoDB's limit... and ours).
+    /// All-or-nothing set of conditional writes (at most [`MAX_TRANSACT_OPS`]).
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
     /// Atomically adds `delta` to the counter at `key`; see the contract for expiry and ceilings.
     async fn add(

@@ -16,10 +16,6 @@ use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehav
 use super::{Condition, Index, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
 use crate::clock::Clock;
 
-/// DynamoDB's transaction size at the time the port was written; both engines refuse more so a
-/// flow that works locally cannot fail in production for size alone.
-const MAX_TRANSACT_OPS: usize = 25;
-
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
     pk TEXT NOT NULL,
@@ -223,12 +219,7 @@ impl ItemStore for SqliteStore {
 
 /// Rejects what DynamoDB would reject as invalid, so both engines agree on malformed input.
 fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
-    if ops.len() > MAX_TRANSACT_OPS {
-        return Err(StoreError::Backend(format!(
-            "transaction of {} operations exceeds {MAX_TRANSACT_OPS}",
-            ops.len()
-        )));
-    }
+    crate::store::check_transaction_size(ops)?;
     let mut seen = std::collections::HashSet::new();
     for op in ops {
         let key = match op {

@@ -3,7 +3,7 @@
 //! Every field the protocol defines is a scalar. JSON numbers and booleans are coerced to their
 //! string form; an array (or a repeated form key) where a scalar is expected is refused with 602
 //! — the original looked such values up as `$in` queries and could be tricked into logging in as
-//! another user (reference S1). Only `metaData` may be a JSON object (or a JSON string of one).
+//! another user. Only `metaData` may be a JSON object (or a JSON string of one).
 
 use std::collections::HashMap;
 
@@ -96,20 +96,13 @@ impl Fields {
         &self,
         name: &'static str,
     ) -> Result<Option<serde_json::Map<String, serde_json::Value>>> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(Value::Object(o)) => Ok(Some(o.clone())),
-            Some(Value::Text(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::Text(s)) => match serde_json::from_str(s) {
-                Ok(serde_json::Value::Object(o)) => Ok(Some(o)),
-                _ => Err(Error::InvalidMetadata(format!(
-                    "{name} must be a JSON object"
-                ))),
-            },
-            Some(Value::Multiple) => Err(Error::InvalidMetadata(format!(
-                "{name} must be a JSON object"
-            ))),
-        }
+        let value = match self.0.get(name) {
+            None => None,
+            Some(Value::Object(o)) => Some(serde_json::Value::Object(o.clone())),
+            Some(Value::Text(s)) => Some(serde_json::Value::String(s.clone())),
+            Some(Value::Multiple) => Some(serde_json::Value::Array(Vec::new())),
+        };
+        crate::domain::metadata::object_field(name, value.as_ref())
     }
 }
 

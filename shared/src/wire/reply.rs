@@ -1,9 +1,24 @@
-//! Replies: success bodies in the original's shapes, and the one place an [`Error`] becomes an
-//! HTTP response.
+//! Replies: the one place where use-case results become success bodies in the original's shapes,
+//! and where an [`Error`] becomes an HTTP response. A handler returns `Result<Reply>`, built with
+//! `.into()` from the use case's result.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 
+use crate::domain::admin::apps::AppView;
+use crate::domain::admin::invites::Revoked;
+use crate::domain::admin::templates::TemplateView;
+use crate::domain::admin::users::{UserDetail, UserView};
+use crate::domain::app::PublicApp;
+use crate::domain::html::HtmlPage;
+use crate::domain::invites::InviteView;
+use crate::domain::issuer::{Discovery, Jwks, Pem};
+use crate::domain::listing::Page;
+use crate::domain::profile::Profile;
+use crate::domain::session::Session;
+use crate::domain::signup::{Completed, SignedUp};
+use crate::domain::user_name::Availability;
 use crate::error::Error;
 
 const JSON: &str = "application/json; charset=UTF-8";
@@ -60,7 +75,7 @@ impl IntoResponse for Error {
         let wire = self.wire();
         match &self {
             // The detail goes to the log only; the client gets a generic 500.
-            Error::Internal(detail) => tracing::error!(%detail, "internal error"),
+            Error::Internal { .. } => tracing::error!(error = %self.report(), "internal error"),
             other => tracing::info!(code = wire.code, error = %other, "request refused"),
         }
         let body = serde_json::json!({ "code": wire.code, "message": wire.message });
@@ -75,10 +90,92 @@ impl IntoResponse for Error {
     }
 }
 
-/// Maps a use case's outcome to the wire.
-pub fn respond(result: crate::Result<Reply>) -> Response {
-    match result {
-        Ok(r) => r.into_response(),
-        Err(e) => e.into_response(),
+impl Reply {
+    /// A JSON object from a serialisable value (every value here serialises: string keys only).
+    fn json(value: &impl Serialize) -> Self {
+        Reply::Json(serde_json::to_value(value).unwrap_or_default())
     }
 }
+
+/// A step with nothing to return answers the exact body `true`.
+impl From<()> for Reply {
+    fn from((): ()) -> Self {
+        Reply::True
+    }
+}
+
+/// `{"jwt", "access-token"}`, the original's key names.
+impl From<Session> for Reply {
+    fn from(s: Session) -> Self {
+        Reply::Json(serde_json::json!({ "jwt": s.jwt, "access-token": s.access_token }))
+    }
+}
+
+impl From<SignedUp> for Reply {
+    fn from(s: SignedUp) -> Self {
+        match s {
+            SignedUp::CodeSent => Reply::True,
+            SignedUp::Session(s) => s.into(),
+        }
+    }
+}
+
+impl From<Completed> for Reply {
+    fn from(c: Completed) -> Self {
+        match c {
+            Completed::Session(s) => s.into(),
+            Completed::Landing(page) => page.into(),
+        }
+    }
+}
+
+impl From<HtmlPage> for Reply {
+    fn from(page: HtmlPage) -> Self {
+        Reply::Html(page.0)
+    }
+}
+
+impl From<Pem> for Reply {
+    fn from(pem: Pem) -> Self {
+        Reply::Text("application/x-pem-file", pem.0)
+    }
+}
+
+/// `{"users": [...], "cursor": <next page or null>}`.
+impl From<Page<UserView>> for Reply {
+    fn from(page: Page<UserView>) -> Self {
+        Reply::json(&serde_json::json!({ "users": page.items, "cursor": page.cursor }))
+    }
+}
+
+/// `{"invites": [...], "cursor": <next page or null>}`.
+impl From<Page<InviteView>> for Reply {
+    fn from(page: Page<InviteView>) -> Self {
+        Reply::json(&serde_json::json!({ "invites": page.items, "cursor": page.cursor }))
+    }
+}
+
+/// Results that are JSON objects as they are.
+macro_rules! json_replies {
+    ($($t:ty),* $(,)?) => {$(
+        impl From<$t> for Reply {
+            fn from(value: $t) -> Self {
+                Reply::json(&value)
+            }
+        }
+    )*};
+}
+
+json_replies!(
+    PublicApp,
+    Profile,
+    Availability,
+    Discovery,
+    Jwks,
+    AppView,
+    UserView,
+    UserDetail,
+    InviteView,
+    Revoked,
+    TemplateView,
+);

@@ -1,47 +1,24 @@
 //! The [`WireRequest`] extractor: one decoding of headers, query and body shared by every route.
 
-use axum::extract::FromRequest;
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderMap, Method, header};
 
 use super::body::Fields;
 use crate::AppState;
+use crate::domain::context::Credentials;
 use crate::domain::context::{ClientAddress, RequestContext};
 use crate::error::Error;
 
 /// Bodies above this size are refused with 616 before they are parsed (the original's limit).
 pub const BODY_LIMIT_BYTES: usize = 100 * 1024;
 
-/// The token carriers of a request (API.md §1). Both headers may arrive together: user-scoped
-/// routes read the access token, app-scoped ones the app token.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Credentials {
-    /// `app-token` header, else the `appToken` query parameter (email links).
-    pub app_token: Option<String>,
-    /// `access-token` header.
-    pub access_token: Option<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Tokens are secrets: show only which carriers are present.
-        f.debug_struct("Credentials")
-            .field("app_token", &self.app_token.as_ref().map(|_| ".."))
-            .field("access_token", &self.access_token.as_ref().map(|_| ".."))
-            .finish()
-    }
-}
-
-/// A decoded end-user request: fields, credentials and the request's context.
+/// A decoded end-user request: fields and the request's context (credentials included).
 #[derive(Debug, Clone)]
 pub struct WireRequest {
     /// Body fields (POST) or query fields (GET).
     pub fields: Fields,
-    /// Token carriers.
-    pub credentials: Credentials,
     /// Base URL and client address, from trusted sources only (see [`RequestContext`]).
     pub context: RequestContext,
-    /// The `Authorization: Bearer` value, for the admin API.
-    pub bearer: Option<String>,
 }
 
 /// The client's address: API Gateway's `sourceIp` in Lambda, the socket peer locally; never a
@@ -96,6 +73,34 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The request's context: what a route that reads no fields (the issuer, the admin API) needs.
+impl FromRequestParts<AppState> for RequestContext {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(context(parts, state))
+    }
+}
+
+/// The token carriers: `app-token` header, else the `appToken` query parameter (email links);
+/// `access-token` header.
+fn credentials(parts: &axum::http::request::Parts) -> Credentials {
+    let query = Fields::from_form(parts.uri.query().unwrap_or("").as_bytes());
+    Credentials {
+        app_token: header_text(&parts.headers, "app-token")
+            .or_else(|| query.text("appToken").ok().flatten()),
+        access_token: header_text(&parts.headers, "access-token"),
+    }
+}
+
+fn context(parts: &axum::http::request::Parts, state: &AppState) -> RequestContext {
+    RequestContext::new(base_url(parts, state), client_address(parts))
+        .with_credentials(credentials(parts))
+}
+
 impl FromRequest<AppState> for WireRequest {
     type Rejection = Error;
 
@@ -127,20 +132,11 @@ impl FromRequest<AppState> for WireRequest {
             Fields::from_form(&bytes)
         };
         if parts.method == Method::GET || parts.method == Method::HEAD {
-            fields.merge_missing(query.clone());
+            fields.merge_missing(query);
         }
-        let credentials = Credentials {
-            app_token: header_text(&parts.headers, "app-token")
-                .or_else(|| query.text("appToken").ok().flatten()),
-            access_token: header_text(&parts.headers, "access-token"),
-        };
-        let bearer = header_text(&parts.headers, header::AUTHORIZATION.as_str())
-            .and_then(|v| v.strip_prefix("Bearer ").map(|t| t.trim().to_owned()));
         Ok(WireRequest {
             fields,
-            credentials,
-            context: RequestContext::new(base_url(&parts, state), client_address(&parts)),
-            bearer,
+            context: context(&parts, state),
         })
     }
 }

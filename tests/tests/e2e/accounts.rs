@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use keyturn::clock::ManualClock;
 use keyturn::store::{Index, ItemStore, Key, Query};
 use serde_json::json;
 
@@ -195,26 +194,9 @@ async fn delete_account_leaves_nothing_of_the_user_in_sqlite() {
     delete_account_leaves_nothing_behind(TestApp::new().await).await;
 }
 
-/// A test stack over a fresh DynamoDB table in moto.
-pub async fn dynamo_app() -> TestApp {
-    let client = aws_sdk_dynamodb::Client::new(&crate::support::aws::sdk_config().await);
-    let name = crate::support::aws::unique("keyturn-users");
-    keyturn::store::dynamo::DynamoStore::create_table(&client, &name)
-        .await
-        .unwrap();
-    let clock = ManualClock::at(1_795_000_000_000);
-    let dir = std::env::temp_dir().join(crate::support::aws::unique("keyturn-users"));
-    let store = Arc::new(keyturn::store::dynamo::DynamoStore::new(
-        client,
-        name,
-        Arc::new(clock.clone()),
-    ));
-    TestApp::over(store, clock, dir).await
-}
-
 #[tokio::test]
 async fn delete_account_leaves_nothing_of_the_user_in_dynamodb() {
-    delete_account_leaves_nothing_behind(dynamo_app().await).await;
+    delete_account_leaves_nothing_behind(TestApp::builder().dynamodb().build().await).await;
 }
 
 #[tokio::test]

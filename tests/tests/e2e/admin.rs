@@ -1,5 +1,5 @@
 //! The admin API through the merged router: the admin key guards every call, apps are created
-//! with an id and token, settings are read and patched by their API.md §4 names, bad settings
+//! with an id and token, settings are read and patched by their wire names, bad settings
 //! are refused with typed errors and change nothing, and no private key material ever leaves.
 
 use axum::body::Body;

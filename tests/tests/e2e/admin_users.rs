@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::accounts::{assert_gone, url_encode, user_id};
 use crate::support::app::{PW, TestApp};
-use crate::support::users::{access as token, login_with as login, token_works};
+use crate::support::users::{access as token, login, token_works};
 
 fn handles(page: &Value) -> Vec<String> {
     page["users"]
@@ -23,7 +23,7 @@ async fn admin_lists_users_page_by_page_in_handle_order_in_sqlite() {
 
 #[tokio::test]
 async fn admin_lists_users_page_by_page_in_handle_order_in_dynamodb() {
-    lists_users_page_by_page(crate::accounts::dynamo_app().await).await;
+    lists_users_page_by_page(TestApp::builder().dynamodb().build().await).await;
 }
 
 /// 7 users (and one of another app), pages of 3: 3, 3, 1 in handle order, then no cursor.

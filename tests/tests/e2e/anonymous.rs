@@ -1,4 +1,4 @@
-//! `loginAnonymous` through the HTTP door, including the reference S1 takeover attempt.
+//! `loginAnonymous` through the HTTP door, including the repeated-handle takeover attempt.
 
 use std::sync::Arc;
 
@@ -256,5 +256,5 @@ async fn concurrent_first_logins_of_one_handle_create_one_user_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_first_logins_of_one_handle_create_one_user_on_dynamodb() {
-    concurrent_first_logins_create_one_user(crate::support::users::dynamo_app().await).await;
+    concurrent_first_logins_create_one_user(TestApp::builder().dynamodb().build().await).await;
 }

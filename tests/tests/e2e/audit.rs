@@ -12,8 +12,8 @@ use keyturn::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo};
-use crate::support::flows::{app_token, confirm_form, jwt_claims};
-use crate::support::users::quick_user;
+use crate::support::flows::{app_token, confirm_form, wrong_code};
+use crate::support::users::{claims, login, quick_user};
 
 const SIGNUP: &str = "/api/appuser/signup";
 const COMPLETE: &str = "/api/appuser/completeSignup";
@@ -57,15 +57,6 @@ async fn post_from(t: &TestApp, ip: &str, path: &str, app: &TestAppInfo, body: V
 
 async fn form_from(t: &TestApp, ip: &str, path: &str, app: &TestAppInfo, body: &str) -> Resp {
     send_from(t, ip, path, &app_token(app), Err(body)).await
-}
-
-async fn login(t: &TestApp, app: &TestAppInfo, handle: &str, pw: &str) -> Resp {
-    t.post_json(
-        LOGIN,
-        &app_token(app),
-        json!({"handle": handle, "password": pw}),
-    )
-    .await
 }
 
 fn assert_limited(r: &Resp) {
@@ -364,7 +355,7 @@ async fn forged_host_headers_never_reach_links_issuers_or_discovery() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let iss = jwt_claims(r.json()["jwt"].as_str().unwrap())["iss"].clone();
+    let iss = claims(r.json()["jwt"].as_str().unwrap())["iss"].clone();
     assert_eq!(
         iss,
         format!("http://127.0.0.1:8787/apps/{}", app.app_id),
@@ -389,15 +380,15 @@ async fn in_lambda_the_issuer_comes_from_api_gateways_domain_not_a_forwarded_hos
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
     t.signed_up_user(&app, "lam+da@x.com").await;
-    let mut ev = crate::lambda_events::event(crate::lambda_events::LOGIN_EVENT, &app);
+    let mut ev = crate::support::lambda::app_event("login", &app);
     ev["headers"]["x-forwarded-host"] = json!("evil.example");
     ev["headers"]["x-forwarded-proto"] = json!("https");
     ev["headers"]["host"] = json!("evil.example");
 
-    let r = crate::lambda_events::invoke(&t, keyturn_fn_login::router(), &ev).await;
+    let r = crate::support::lambda::invoke(&t, keyturn_fn_login::router(), &ev).await;
 
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let claims = jwt_claims(r.json()["jwt"].as_str().unwrap());
+    let claims = claims(r.json()["jwt"].as_str().unwrap());
     assert_eq!(
         claims["iss"],
         format!(
@@ -697,10 +688,6 @@ async fn signup_of_a_registered_handle_meets_the_mail_limit_like_a_new_one() {
 
 // --- reset codes: daily budget, identical answers ------------------------------------------
 
-fn wrong(right: &str) -> String {
-    crate::support::flows::wrong_code(right)
-}
-
 #[tokio::test]
 async fn new_reset_codes_do_not_refill_a_handles_daily_tries() {
     let t = TestApp::new().await;
@@ -727,12 +714,12 @@ async fn new_reset_codes_do_not_refill_a_handles_daily_tries() {
 
     let first = forgot().await;
     for _ in 0..5 {
-        reset(wrong(&first)).await.assert_error(400, 602);
+        reset(wrong_code(&first)).await.assert_error(400, 602);
     }
-    reset(wrong(&first)).await.assert_error(400, 614);
+    reset(wrong_code(&first)).await.assert_error(400, 614);
     let second = forgot().await;
     for _ in 0..4 {
-        reset(wrong(&second)).await.assert_error(400, 602);
+        reset(wrong_code(&second)).await.assert_error(400, 602);
     }
 
     // Ten tries spent today: even the right, fresh code waits for tomorrow.
@@ -781,7 +768,7 @@ async fn reset_password_answers_alike_for_known_and_unknown_handles() {
         );
     }
     // Wrong codes: the same 602 five times, then the same 614.
-    let guess = wrong(&known_code);
+    let guess = wrong_code(&known_code);
     for _ in 0..5 {
         let (known, ghost) = (
             attempt("known@x.com", guess.clone()).await,

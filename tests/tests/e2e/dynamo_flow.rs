@@ -5,42 +5,24 @@
 use std::sync::Arc;
 
 use keyturn::clock::ManualClock;
-use keyturn::store::dynamo::DynamoStore;
 use keyturn::store::{Index, Query};
 use serde_json::{Value, json};
 
-use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
-use crate::support::aws::{sdk_config, unique};
+use crate::support::app::{OTHER_PW, PW, TestApp};
+use crate::support::users::login;
 use crate::user_jwt::{to_wall_time, verify_user_jwt};
 
 /// A stack over a fresh DynamoDB table in moto, its clock at wall time.
 pub(crate) async fn over_dynamodb() -> TestApp {
     let clock = ManualClock::at(0);
     to_wall_time(&clock);
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-    let table = unique("keyturn-flow");
-    DynamoStore::create_table(&client, &table).await.unwrap();
-    let store = Arc::new(DynamoStore::new(client, table, Arc::new(clock.clone())));
-    let dir = std::env::temp_dir().join(unique("keyturn-dynamo-flow"));
-    std::fs::create_dir_all(&dir).unwrap();
-    TestApp::over(store, clock, dir).await
+    TestApp::builder().clock(clock).dynamodb().build().await
 }
 
 async fn over_sqlite() -> TestApp {
     let app = TestApp::new().await;
     to_wall_time(&app.clock);
     app
-}
-
-async fn login(app: &TestApp, info: &TestAppInfo, handle: &str, password: &str) -> (u16, Value) {
-    let r = app
-        .post_json(
-            "/api/appuser/login",
-            &[("app-token", info.app_token.as_str())],
-            json!({ "handle": handle, "password": password }),
-        )
-        .await;
-    (r.status.as_u16(), r.json())
 }
 
 /// Users the store lists under the app (the app-wide index).
@@ -80,7 +62,9 @@ async fn signup_login_and_verify(app: &TestApp) {
         )
         .await;
     r.assert_true();
-    let (status, v) = login(app, &info, "bob@example.com", PW).await;
+    let (status, v) = login(app, &info, "bob@example.com", PW)
+        .await
+        .status_and_json();
     assert_eq!((status, &v["code"]), (400, &json!(608)), "pending: {v}");
     let code = app.last_code_for("bob@example.com");
     let r = app
@@ -92,9 +76,13 @@ async fn signup_login_and_verify(app: &TestApp) {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 
-    let (status, wrong) = login(app, &info, "bob@example.com", OTHER_PW).await;
+    let (status, wrong) = login(app, &info, "bob@example.com", OTHER_PW)
+        .await
+        .status_and_json();
     assert_eq!((status, &wrong["code"]), (400, &json!(600)));
-    let (status, v) = login(app, &info, " BOB@example.com", PW).await;
+    let (status, v) = login(app, &info, " BOB@example.com", PW)
+        .await
+        .status_and_json();
     assert_eq!(status, 200, "{v}");
 
     let claims = verify_user_jwt(app, &info.app_id, v["jwt"].as_str().unwrap(), "realm-flow")
@@ -125,15 +113,21 @@ async fn lockout_then_recovery(app: &TestApp) {
     let info = app.create_app(json!({})).await;
     app.signed_up_user(&info, "bob@example.com").await;
     for _ in 0..10 {
-        let (status, v) = login(app, &info, "bob@example.com", OTHER_PW).await;
+        let (status, v) = login(app, &info, "bob@example.com", OTHER_PW)
+            .await
+            .status_and_json();
         assert_eq!((status, &v["code"]), (400, &json!(600)), "{v}");
     }
-    let (status, v) = login(app, &info, "bob@example.com", PW).await;
+    let (status, v) = login(app, &info, "bob@example.com", PW)
+        .await
+        .status_and_json();
     assert_eq!((status, &v["code"]), (429, &json!(615)), "{v}");
 
     app.clock.advance_secs(15 * 60 + 1);
 
-    let (status, v) = login(app, &info, "bob@example.com", PW).await;
+    let (status, v) = login(app, &info, "bob@example.com", PW)
+        .await
+        .status_and_json();
     assert_eq!(status, 200, "{v}");
 }
 
@@ -186,7 +180,9 @@ async fn concurrent_completions_create_one_account(app: TestApp) {
         );
     }
     assert_eq!(users_of(&app, &info.app_id).await.len(), 1);
-    let (status, v) = login(&app, &info, "race@example.com", PW).await;
+    let (status, v) = login(&app, &info, "race@example.com", PW)
+        .await
+        .status_and_json();
     assert_eq!(status, 200, "{v}");
     let welcome_or_code = app
         .outbox()

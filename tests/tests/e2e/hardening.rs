@@ -7,9 +7,9 @@ use keyturn::domain::admin::ensure_admin_key;
 use serde_json::json;
 
 use crate::support::app::{OTHER_PW, PW, TestApp};
-use crate::support::flows::{app_token, confirm_form, jwt_claims};
+use crate::support::flows::{app_token, confirm_form};
 use crate::support::peer::Encoding::{Form, Json};
-use crate::support::users::dynamo_app;
+use crate::support::users::claims;
 
 fn assert_page_headers(r: &crate::support::app::Resp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -162,7 +162,8 @@ async fn a_cursor_from_another_listing_is_invalid_data_on_sqlite() {
 
 #[tokio::test]
 async fn a_cursor_from_another_listing_is_invalid_data_on_dynamodb() {
-    a_cursor_from_another_listing_is_invalid_data(dynamo_app().await).await;
+    a_cursor_from_another_listing_is_invalid_data(TestApp::builder().dynamodb().build().await)
+        .await;
 }
 
 /// Identifiers far over DynamoDB's key limit are 602 before any store call.
@@ -232,7 +233,7 @@ async fn oversized_identifiers_are_invalid_data_on_sqlite() {
 
 #[tokio::test]
 async fn oversized_identifiers_are_invalid_data_on_dynamodb() {
-    oversized_identifiers_are_invalid_data(dynamo_app().await).await;
+    oversized_identifiers_are_invalid_data(TestApp::builder().dynamodb().build().await).await;
 }
 
 #[tokio::test]
@@ -243,7 +244,7 @@ async fn claims_say_whether_the_email_was_proven() {
         .await;
     // A code signup proves the address.
     let s = t.signed_up_user(&app, "coded@x.com").await;
-    let c = jwt_claims(s["jwt"].as_str().unwrap());
+    let c = claims(s["jwt"].as_str().unwrap());
     assert_eq!(
         (&c["email"], &c["email_verified"]),
         (&json!("coded@x.com"), &json!(true))
@@ -269,7 +270,7 @@ async fn claims_say_whether_the_email_was_proven() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
-        jwt_claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
+        claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
         true
     );
     // Flow `none` proves nothing.
@@ -281,7 +282,7 @@ async fn claims_say_whether_the_email_was_proven() {
             json!({"handle": "plain@x.com", "password": PW}),
         )
         .await;
-    let c = jwt_claims(r.json()["jwt"].as_str().unwrap());
+    let c = claims(r.json()["jwt"].as_str().unwrap());
     assert_eq!(
         (&c["email"], &c["email_verified"]),
         (&json!("plain@x.com"), &json!(false))
@@ -314,7 +315,7 @@ async fn claims_say_whether_the_email_was_proven() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(
-        jwt_claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
+        claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
         true
     );
     // So does the link flow's confirm page.
@@ -343,7 +344,7 @@ async fn claims_say_whether_the_email_was_proven() {
         )
         .await;
     assert_eq!(
-        jwt_claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
+        claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
         true
     );
     // Anonymous users have no email at all.
@@ -355,7 +356,7 @@ async fn claims_say_whether_the_email_was_proven() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let c = jwt_claims(r.json()["jwt"].as_str().unwrap());
+    let c = claims(r.json()["jwt"].as_str().unwrap());
     assert!(
         c.get("email").is_none() && c.get("email_verified").is_none(),
         "{c}"
@@ -365,7 +366,7 @@ async fn claims_say_whether_the_email_was_proven() {
 /// An admin call as API Gateway delivers it: from `source_ip`, with a forged
 /// `X-Forwarded-For` that must not matter.
 fn admin_event(key: &str, source_ip: &str, forged: &str) -> serde_json::Value {
-    let mut v: serde_json::Value = serde_json::from_str(crate::lambda_events::LOGIN_EVENT).unwrap();
+    let mut v: serde_json::Value = crate::support::lambda::event("login", &[]);
     v["routeKey"] = json!("GET /admin/apps/{appId}");
     v["rawPath"] = json!("/admin/apps/nope");
     v["requestContext"]["http"]["method"] = json!("GET");
@@ -383,12 +384,12 @@ async fn in_lambda_wrong_admin_keys_count_per_source_ip_not_forwarded_for() {
     let wrong = "wrong-key-guess-0123456789abcdef";
     for i in 0..20 {
         let event = admin_event(wrong, "198.51.100.77", &format!("10.9.9.{i}"));
-        crate::lambda_events::invoke(&t, keyturn_infra::routes(), &event)
+        crate::support::lambda::invoke(&t, keyturn_infra::routes(), &event)
             .await
             .assert_error(401, 617);
     }
     let event = admin_event(wrong, "198.51.100.77", "10.9.8.1");
-    crate::lambda_events::invoke(&t, keyturn_infra::routes(), &event)
+    crate::support::lambda::invoke(&t, keyturn_infra::routes(), &event)
         .await
         .assert_error(429, 615);
     let event = admin_event(
@@ -396,7 +397,7 @@ async fn in_lambda_wrong_admin_keys_count_per_source_ip_not_forwarded_for() {
         "198.51.100.78",
         "198.51.100.77",
     );
-    crate::lambda_events::invoke(&t, keyturn_infra::routes(), &event)
+    crate::support::lambda::invoke(&t, keyturn_infra::routes(), &event)
         .await
         .assert_error(400, 401);
 }

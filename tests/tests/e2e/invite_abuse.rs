@@ -6,9 +6,8 @@ use keyturn::store::{Index, Query};
 use serde_json::{Value, json};
 
 use crate::support::app::{PW, Resp, TestApp, TestAppInfo, first_code};
-use crate::support::flows::jwt_claims;
 use crate::support::peer::Encoding::{self, Form, Json};
-use crate::support::users::dynamo_app;
+use crate::support::users::claims;
 
 const INVITE: &str = "/api/appuser/invite";
 const REGISTER: &str = "/api/appuser/register";
@@ -133,7 +132,7 @@ async fn rotating_inviters_cannot_refill_guesses_on_one_handle_on_sqlite() {
 
 #[tokio::test]
 async fn rotating_inviters_cannot_refill_guesses_on_one_handle_on_dynamodb() {
-    rotating_inviters_cannot_refill_guesses(dynamo_app().await).await;
+    rotating_inviters_cannot_refill_guesses(TestApp::builder().dynamodb().build().await).await;
 }
 
 #[tokio::test]
@@ -325,7 +324,7 @@ async fn the_code_used_decides_whose_invite_counts(app: TestApp) {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(jwt_claims(r.json()["jwt"].as_str().unwrap())["team"], "red");
+    assert_eq!(claims(r.json()["jwt"].as_str().unwrap())["team"], "red");
     // The squatter's invite was consumed with it.
     assert!(listed_invites(&app, &info).await.is_empty());
     register_from(
@@ -346,7 +345,7 @@ async fn the_code_used_decides_whose_invite_counts_on_sqlite() {
 
 #[tokio::test]
 async fn the_code_used_decides_whose_invite_counts_on_dynamodb() {
-    the_code_used_decides_whose_invite_counts(dynamo_app().await).await;
+    the_code_used_decides_whose_invite_counts(TestApp::builder().dynamodb().build().await).await;
 }
 
 #[tokio::test]
@@ -404,7 +403,7 @@ async fn deleted_senders_invites_stop_working(app: TestApp) {
     let leaver = access_of(&app, &info, "leaver@x.com").await;
     let removed = app.signed_up_user(&info, "removed@x.com").await;
     let removed_access = removed["access-token"].as_str().unwrap().to_owned();
-    let removed_id = jwt_claims(removed["jwt"].as_str().unwrap())["sub"]
+    let removed_id = claims(removed["jwt"].as_str().unwrap())["sub"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -483,7 +482,7 @@ async fn deleted_senders_invites_stop_working_on_sqlite() {
 
 #[tokio::test]
 async fn deleted_senders_invites_stop_working_on_dynamodb() {
-    deleted_senders_invites_stop_working(dynamo_app().await).await;
+    deleted_senders_invites_stop_working(TestApp::builder().dynamodb().build().await).await;
 }
 
 #[tokio::test]
@@ -517,7 +516,7 @@ async fn invite_metadata_fields_are_in_the_user_jwt() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let c = jwt_claims(r.json()["jwt"].as_str().unwrap());
+    let c = claims(r.json()["jwt"].as_str().unwrap());
     assert_eq!(c["user"], json!({"name": "Ann", "team": "red"}));
     assert_eq!(c["invitedBy"], "host");
     // And at every later login.
@@ -528,7 +527,7 @@ async fn invite_metadata_fields_are_in_the_user_jwt() {
             json!({"handle": "ann@x.com", "password": PW}),
         )
         .await;
-    let c = jwt_claims(r.json()["jwt"].as_str().unwrap());
+    let c = claims(r.json()["jwt"].as_str().unwrap());
     assert_eq!(c["invitedBy"], "host");
     assert_eq!(c["user"]["team"], "red");
     // Invite fields get the same reserved-path protection as metaData.
@@ -597,7 +596,7 @@ async fn an_invite_whose_sender_vanished_without_cleanup_does_not_register() {
     let info = invite_app(&app, json!({})).await;
     let session = app.signed_up_user(&info, "gone@x.com").await;
     let access = session["access-token"].as_str().unwrap().to_owned();
-    let id = jwt_claims(session["jwt"].as_str().unwrap())["sub"]
+    let id = claims(session["jwt"].as_str().unwrap())["sub"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -3,18 +3,16 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
 use http::StatusCode;
-use keyturn::clock::ManualClock;
 use keyturn::domain::keys;
-use keyturn::store::dynamo::DynamoStore;
 use keyturn::store::{Index, Query};
 use serde_json::{Value, json};
-use tower::ServiceExt as _;
 
 use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code};
-use crate::support::aws::{sdk_config, unique};
+use crate::support::flows::wrong_code;
+use crate::support::lambda;
 use crate::support::peer::Encoding;
+use crate::support::users::{claims, login};
 
 const INVITE: &str = "/api/appuser/invite";
 const REGISTER: &str = "/api/appuser/register";
@@ -59,21 +57,6 @@ fn invite_code(app: &TestApp, to: &str) -> String {
     first_code(&mail.text).expect("a code in the invite email")
 }
 
-/// A six-digit code that is not `code`.
-fn wrong(code: &str) -> String {
-    let n: u32 = code.parse().unwrap();
-    format!("{:06}", (n + 1) % 1_000_000)
-}
-
-/// The claims of a user JWT (signature checked elsewhere; here only the content matters).
-fn claims(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).unwrap();
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
 /// Users of an app, counted through the app's user listing.
 async fn user_count(app: &TestApp, app_id: &str) -> usize {
     let page = app
@@ -88,15 +71,6 @@ async fn user_count(app: &TestApp, app_id: &str) -> usize {
         .await
         .unwrap();
     page.items.len()
-}
-
-async fn login(app: &TestApp, info: &TestAppInfo, handle: &str, password: &str) -> Resp {
-    app.post_json(
-        "/api/appuser/login",
-        &[("app-token", info.app_token.as_str())],
-        json!({ "handle": handle, "password": password }),
-    )
-    .await
 }
 
 #[tokio::test]
@@ -499,7 +473,7 @@ async fn five_wrong_codes_kill_the_invite_code() {
         register(
             &app,
             &info,
-            json!({"handle": "ann@x.com", "password": PW, "code": wrong(&code)}),
+            json!({"handle": "ann@x.com", "password": PW, "code": wrong_code(&code)}),
         )
         .await
         .assert_error(400, 602);
@@ -527,7 +501,7 @@ async fn re_inviting_replaces_the_code_and_resets_the_tries() {
         register(
             &app,
             &info,
-            json!({"handle": "ann@x.com", "password": PW, "code": wrong(&old)}),
+            json!({"handle": "ann@x.com", "password": PW, "code": wrong_code(&old)}),
         )
         .await
         .assert_error(400, 602);
@@ -554,7 +528,7 @@ async fn re_inviting_replaces_the_code_and_resets_the_tries() {
         register(
             &app,
             &info,
-            json!({"handle": "ann@x.com", "password": PW, "code": wrong(&new)}),
+            json!({"handle": "ann@x.com", "password": PW, "code": wrong_code(&new)}),
         )
         .await
         .assert_error(400, 602);
@@ -1097,23 +1071,7 @@ async fn twenty_concurrent_registrations_create_one_account_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_registrations_create_one_account_on_dynamodb() {
-    let clock = ManualClock::at(1_795_000_000_000);
-    let client = aws_sdk_dynamodb::Client::new(&sdk_config().await);
-    let table = unique("keyturn-invites");
-    DynamoStore::create_table(&client, &table).await.unwrap();
-    let dir = std::env::temp_dir().join(unique("keyturn-invites"));
-    let store = Arc::new(DynamoStore::new(client, table, Arc::new(clock.clone())));
-    concurrent_registrations_make_one_account(TestApp::over(store, clock, dir).await).await;
-}
-
-/// An API Gateway HTTP API (v2) event from `tests/fixtures`, with placeholders filled in.
-fn lambda_event(name: &str, fill: &[(&str, &str)]) -> http::Request<lambda_http::Body> {
-    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let mut raw = std::fs::read_to_string(&path).unwrap();
-    for (placeholder, value) in fill {
-        raw = raw.replace(placeholder, value);
-    }
-    lambda_http::request::from_str(&raw).unwrap()
+    concurrent_registrations_make_one_account(TestApp::builder().dynamodb().build().await).await;
 }
 
 #[tokio::test]
@@ -1121,24 +1079,14 @@ async fn the_invite_lambda_serves_an_api_gateway_event() {
     let app = TestApp::new().await;
     let info = invite_app(&app, json!({})).await;
     let access = access_of(&app, &info, "host@x.com").await;
-    let door = || {
-        keyturn::http::door::<lambda_http::Body>(keyturn::http::finish(
-            keyturn_fn_invite::router(),
-            app.state.clone(),
-        ))
-    };
 
-    let event = lambda_event(
-        "apigw-v2-invite.json",
+    let event = lambda::event(
+        "invite",
         &[("__ACCESS_TOKEN__", &access), ("__HANDLE__", "ann@x.com")],
     );
-    let resp = door().oneshot(event).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::OK);
-    let body = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    assert_eq!(&body[..], b"true");
+    let r = lambda::invoke(&app, keyturn_fn_invite::router(), &event).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.text, "true");
     let code = invite_code(&app, "ann@x.com");
     let r = register(
         &app,
@@ -1149,16 +1097,11 @@ async fn the_invite_lambda_serves_an_api_gateway_event() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     // A forged token through the same door: a 400 response with the Cosync error, not an Err.
-    let event = lambda_event(
-        "apigw-v2-invite.json",
+    let event = lambda::event(
+        "invite",
         &[("__ACCESS_TOKEN__", "forged"), ("__HANDLE__", "bob@x.com")],
     );
-    let resp = door().oneshot(event).await.unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
-    let body = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let v: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(v["code"], 405);
+    let r = lambda::invoke(&app, keyturn_fn_invite::router(), &event).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.json()["code"], 405);
 }

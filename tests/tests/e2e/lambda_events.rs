@@ -1,50 +1,19 @@
-//! The Lambda door: API Gateway HTTP API (payload v2) events parsed by `lambda_http` exactly as
-//! the runtime does, then served by one function's router behind the same finishing layers and
-//! slash collapsing as `run_lambda`.
+//! The Lambda door: API Gateway HTTP API (payload v2) events through one function's router (see
+//! `support::lambda`).
 
 use http::StatusCode;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-use crate::support::app::{PW, Resp, TestApp, TestAppInfo};
-use crate::support::flows::jwt_claims;
-
-const SIGNUP_EVENT: &str = include_str!("../../fixtures/apigw-v2-signup.json");
-pub(crate) const LOGIN_EVENT: &str = include_str!("../../fixtures/apigw-v2-login.json");
-
-/// The fixture with the app token filled in.
-pub(crate) fn event(fixture: &str, app: &TestAppInfo) -> Value {
-    let mut v: Value = serde_json::from_str(fixture).unwrap();
-    v["headers"]["app-token"] = Value::String(app.app_token.clone());
-    v
-}
-
-/// Parses `event` with `lambda_http` and serves it through `routes`, as a function's `main` does.
-pub(crate) async fn invoke(
-    t: &TestApp,
-    routes: axum::Router<keyturn::AppState>,
-    event: &Value,
-) -> Resp {
-    let req = lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event");
-    let service =
-        keyturn::http::door::<lambda_http::Body>(keyturn::http::finish(routes, t.state.clone()));
-    let resp = service.oneshot(req).await.unwrap();
-    let (parts, body) = resp.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    Resp {
-        status: parts.status,
-        headers: parts.headers,
-        text: String::from_utf8_lossy(&bytes).into_owned(),
-    }
-}
+use crate::support::app::{PW, TestApp};
+use crate::support::lambda::{app_event, invoke};
+use crate::support::users::claims;
 
 #[tokio::test]
 async fn a_signup_event_answers_true_and_mails_a_code() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    let r = invoke(&t, keyturn_fn_signup::router(), &event(SIGNUP_EVENT, &app)).await;
+    let r = invoke(&t, keyturn_fn_signup::router(), &app_event("signup", &app)).await;
 
     r.assert_true();
     let ctype = r.headers["content-type"].to_str().unwrap();
@@ -65,7 +34,7 @@ async fn a_login_event_with_a_base64_form_body_returns_a_jwt_issued_for_the_api_
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
     t.signed_up_user(&app, "lam+da@x.com").await;
-    let ev = event(LOGIN_EVENT, &app);
+    let ev = app_event("login", &app);
     assert_eq!(ev["isBase64Encoded"], true);
 
     let r = invoke(&t, keyturn_fn_login::router(), &ev).await;
@@ -73,7 +42,7 @@ async fn a_login_event_with_a_base64_form_body_returns_a_jwt_issued_for_the_api_
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let v = r.json();
     assert!(v["access-token"].is_string());
-    let claims = jwt_claims(v["jwt"].as_str().unwrap());
+    let claims = claims(v["jwt"].as_str().unwrap());
     assert_eq!(claims["email"], "lam+da@x.com");
     assert_eq!(
         claims["iss"],
@@ -89,7 +58,7 @@ async fn a_login_event_with_the_wrong_password_is_600() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
     t.signed_up_user(&app, "lam+da@x.com").await;
-    let mut ev = event(LOGIN_EVENT, &app);
+    let mut ev = app_event("login", &app);
     ev["isBase64Encoded"] = json!(false);
     ev["body"] = json!("handle=lam%2Bda@x.com&password=795f3202b17cb6bc3d4b771d8c6c9eaf");
 
@@ -116,7 +85,7 @@ async fn bad_event_bodies_get_typed_errors_and_write_nothing() {
     ];
 
     for (body, code) in cases {
-        let mut ev = event(SIGNUP_EVENT, &app);
+        let mut ev = app_event("signup", &app);
         ev["body"] = Value::String(body);
         let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
         r.assert_error(400, code);
@@ -129,7 +98,7 @@ async fn bad_event_bodies_get_typed_errors_and_write_nothing() {
 async fn an_event_without_an_app_token_is_400() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
-    let mut ev = event(SIGNUP_EVENT, &app);
+    let mut ev = app_event("signup", &app);
     ev["headers"].as_object_mut().unwrap().remove("app-token");
 
     let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
@@ -144,10 +113,10 @@ async fn a_function_answers_other_routes_with_a_json_404_and_collapses_slashes()
     let app = t.create_app(json!({})).await;
 
     // The signup event sent to the login function: not its route.
-    let r = invoke(&t, keyturn_fn_login::router(), &event(SIGNUP_EVENT, &app)).await;
+    let r = invoke(&t, keyturn_fn_login::router(), &app_event("signup", &app)).await;
     r.assert_error(404, 404);
 
-    let mut ev = event(SIGNUP_EVENT, &app);
+    let mut ev = app_event("signup", &app);
     ev["rawPath"] = json!("//api/appuser/signup");
     ev["requestContext"]["http"]["path"] = json!("//api/appuser/signup");
     let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
@@ -159,7 +128,7 @@ async fn a_named_stage_prefix_is_ignored() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    let mut ev = event(SIGNUP_EVENT, &app);
+    let mut ev = app_event("signup", &app);
     ev["rawPath"] = json!("/prod/api/appuser/signup");
     ev["requestContext"]["http"]["path"] = json!("/prod/api/appuser/signup");
     ev["requestContext"]["stage"] = json!("prod");
@@ -167,7 +136,7 @@ async fn a_named_stage_prefix_is_ignored() {
     r.assert_true();
 
     // lambda_http adds the stage when API Gateway left it out; that path routes too.
-    let mut ev = event(SIGNUP_EVENT, &app);
+    let mut ev = app_event("signup", &app);
     ev["body"] = json!(
         ev["body"]
             .as_str()

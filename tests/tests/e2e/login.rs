@@ -8,18 +8,10 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
 use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo};
+use crate::support::users::login;
 
 const LOGIN: &str = "/api/appuser/login";
 const GET_APPLICATION: &str = "/api/appuser/getApplication";
-
-async fn login(app: &TestApp, info: &TestAppInfo, handle: &str, password: &str) -> Resp {
-    app.post_json(
-        LOGIN,
-        &[("app-token", info.app_token.as_str())],
-        json!({ "handle": handle, "password": password }),
-    )
-    .await
-}
 
 /// Asserts a successful login body: exactly `jwt` and `access-token`, both JWT-shaped.
 fn assert_logged_in(r: &Resp) -> Value {

@@ -1,12 +1,12 @@
 //! forgotPassword, resetPassword and changePassword through the HTTP door (JSON and Swift-style
 //! form bodies), plus resetPassword through an API Gateway HTTP API v2 event.
 
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
-use crate::support::users::{access as token, login_with as login, token_works};
+use crate::support::flows::wrong_code;
+use crate::support::lambda::{event, invoke};
+use crate::support::users::{access as token, login, token_works};
 
 const FORGOT: &str = "/api/appuser/forgotPassword";
 const RESET: &str = "/api/appuser/resetPassword";
@@ -36,12 +36,6 @@ async fn reset(
         json!({"handle": handle, "password": pw, "code": code}),
     )
     .await
-}
-
-/// A code that is not `code`.
-fn wrong(code: &str) -> String {
-    let n: u32 = code.parse().unwrap();
-    format!("{:06}", (n + 1) % 1_000_000)
 }
 
 async fn user_with_app() -> (TestApp, TestAppInfo, Value) {
@@ -134,7 +128,7 @@ async fn reset_password_sets_the_new_password_and_revokes_every_access_token() {
 
 #[tokio::test]
 async fn reset_password_revokes_every_access_token_in_dynamodb() {
-    reset_revokes_every_token(crate::accounts::dynamo_app().await).await;
+    reset_revokes_every_token(TestApp::builder().dynamodb().build().await).await;
 }
 
 async fn reset_revokes_every_token(app: TestApp) {
@@ -208,7 +202,7 @@ async fn five_wrong_reset_codes_kill_the_code() {
     forgot(&app, &info, "ann@x.com").await.assert_true();
     let code = app.last_code_for("ann@x.com");
     for _ in 0..5 {
-        reset(&app, &info, "ann@x.com", OTHER_PW, &wrong(&code))
+        reset(&app, &info, "ann@x.com", OTHER_PW, &wrong_code(&code))
             .await
             .assert_error(400, 602);
     }
@@ -257,7 +251,7 @@ async fn a_new_reset_request_restores_the_tries() {
     forgot(&app, &info, "ann@x.com").await.assert_true();
     let code = app.last_code_for("ann@x.com");
     for _ in 0..5 {
-        reset(&app, &info, "ann@x.com", OTHER_PW, &wrong(&code))
+        reset(&app, &info, "ann@x.com", OTHER_PW, &wrong_code(&code))
             .await
             .assert_error(400, 602);
     }
@@ -448,32 +442,23 @@ async fn reset_password_through_an_api_gateway_v2_event() {
     let (app, info, session) = user_with_app().await;
     forgot(&app, &info, "ann@x.com").await.assert_true();
     let code = app.last_code_for("ann@x.com");
-    let event = include_str!("../../fixtures/apigw_v2_reset_password.json")
-        .replace("__APP_TOKEN__", &info.app_token)
-        .replace("__HANDLE__", "ann@x.com")
-        .replace("__PASSWORD__", OTHER_PW)
-        .replace("__CODE__", &code);
-    let request = lambda_http::request::from_str(&event).unwrap();
-    let door = keyturn::http::door::<lambda_http::Body>(keyturn::http::finish(
-        keyturn_fn_reset_password::router(),
-        app.state.clone(),
-    ));
-    let resp = door.oneshot(request).await.unwrap();
-    assert_eq!(resp.status(), 200);
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    assert_eq!(&body[..], b"true");
+    let event = event(
+        "reset-password",
+        &[
+            ("__APP_TOKEN__", &info.app_token),
+            ("__HANDLE__", "ann@x.com"),
+            ("__PASSWORD__", OTHER_PW),
+            ("__CODE__", &code),
+        ],
+    );
+    let r = invoke(&app, keyturn_fn_reset_password::router(), &event).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text, "true");
     assert!(!token_works(&app, &token(&session)).await);
     assert_eq!(login(&app, &info, "ann@x.com", OTHER_PW).await.status, 200);
 
     // The same event again: the code is spent.
-    let request = lambda_http::request::from_str(&event).unwrap();
-    let door = keyturn::http::door::<lambda_http::Body>(keyturn::http::finish(
-        keyturn_fn_reset_password::router(),
-        app.state.clone(),
-    ));
-    let resp = door.oneshot(request).await.unwrap();
-    assert_eq!(resp.status(), 400);
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    let v: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(v["code"], 602);
+    let r = invoke(&app, keyturn_fn_reset_password::router(), &event).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["code"], 602);
 }

@@ -3,7 +3,7 @@
 use keyturn::clock::iso_millis;
 use serde_json::{Value, json};
 
-use crate::support::app::{TestApp, TestAppInfo};
+use crate::support::app::{PW, TestApp, TestAppInfo};
 use crate::support::users::{access, claims, edit_user, login, quick_user, stored_user, user_id};
 
 const BOB: &str = "bob@example.com";
@@ -74,7 +74,7 @@ async fn get_user_reports_the_latest_login_time() {
     let info = profile_app(&app).await;
     let session = bob(&app, &info).await;
     app.clock.advance_secs(90);
-    assert_eq!(login(&app, &info, BOB).await.status, 200);
+    assert_eq!(login(&app, &info, BOB, PW).await.status, 200);
     let r = get_user(&app, &access(&session)).await;
     assert_eq!(
         r.json()["lastLogin"],
@@ -118,7 +118,7 @@ async fn get_user_refuses_missing_forged_expired_and_revoked_tokens() {
     get_user(&app, &access(&session))
         .await
         .assert_error(400, 405);
-    let fresh = login(&app, &info, BOB).await.json();
+    let fresh = login(&app, &info, BOB, PW).await.json();
     assert_eq!(get_user(&app, &access(&fresh)).await.status, 200);
     app.clock.advance_secs(25 * 3600);
     get_user(&app, &access(&fresh)).await.assert_error(400, 405);
@@ -152,7 +152,7 @@ async fn set_user_metadata_merges_editable_fields_and_the_next_jwt_carries_them(
         claims(session["jwt"].as_str().unwrap())["user"]["name"],
         "Bob"
     );
-    let next = login(&app, &info, BOB).await.json();
+    let next = login(&app, &info, BOB, PW).await.json();
     let c = claims(next["jwt"].as_str().unwrap());
     assert_eq!(c["user"], json!({"name": "Robert", "team": "red"}));
     assert_eq!(c["nick"], "bobby");
@@ -259,7 +259,7 @@ async fn set_user_metadata_refuses_expired_and_revoked_tokens() {
     )
     .await
     .assert_error(400, 405);
-    let fresh = access(&login(&app, &info, BOB).await.json());
+    let fresh = access(&login(&app, &info, BOB, PW).await.json());
     app.clock.advance_secs(25 * 3600);
     app.post_form(
         "/api/appuser/setUserMetadata",

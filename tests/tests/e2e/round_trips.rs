@@ -16,7 +16,7 @@ use keyturn::state::{Config, Ports};
 use keyturn::store::sqlite::SqliteStore;
 use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
 
-use crate::support::app::{ADMIN_KEY, TestApp, TestAppInfo};
+use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo};
 use crate::support::users::{access, login, quick_user};
 use serde_json::json;
 
@@ -158,7 +158,7 @@ async fn warm_user(app: &TestApp, log: &Log) -> (TestAppInfo, String) {
         .await;
     let session = quick_user(app, &info, "bob@example.com", serde_json::json!({})).await;
     // Warm: one login first, so caches (secrets, parsed keys) are as a warm instance has them.
-    assert_eq!(login(app, &info, "bob@example.com").await.status, 200);
+    assert_eq!(login(app, &info, "bob@example.com", PW).await.status, 200);
     log.take();
     (info, access(&session))
 }
@@ -180,7 +180,7 @@ async fn a_warm_login_reads_app_claim_and_user_and_fetches_no_secret() {
     let (app, log) = counted_app().await;
     let (info, _) = warm_user(&app, &log).await;
 
-    assert_eq!(login(&app, &info, "bob@example.com").await.status, 200);
+    assert_eq!(login(&app, &info, "bob@example.com", PW).await.status, 200);
     let trips = log.take();
     println!(
         "warm login: {} reads, {} writes: {trips:#?}",
@@ -236,13 +236,7 @@ async fn a_wrong_password_costs_the_same_reads_and_only_the_limit_writes() {
     let (app, log) = counted_app().await;
     let (info, _) = warm_user(&app, &log).await;
 
-    let r = crate::support::users::login_with(
-        &app,
-        &info,
-        "bob@example.com",
-        crate::support::app::OTHER_PW,
-    )
-    .await;
+    let r = login(&app, &info, "bob@example.com", OTHER_PW).await;
     r.assert_error(400, 600);
     let trips = log.take();
     println!("failed login: {trips:#?}");
@@ -272,7 +266,7 @@ async fn every_route_makes_the_round_trips_the_readme_lists() {
     record("getApplication", r.status.as_u16(), 200, &log);
     let r = app.get("/api/appuser/getUser", &acc).await;
     record("getUser", r.status.as_u16(), 200, &log);
-    let r = crate::support::users::login(&app, &info, "bob@example.com").await;
+    let r = crate::support::users::login(&app, &info, "bob@example.com", PW).await;
     record("login", r.status.as_u16(), 200, &log);
     let r = app
         .get("/api/appuser/userNameAvailable?userName=somebody", &acc)

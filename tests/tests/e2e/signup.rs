@@ -5,25 +5,12 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
-use crate::support::flows::{app_token, confirm_form, jwt_claims, wrong_code};
+use crate::support::flows::{app_token, confirm_form, wrong_code};
+use crate::support::users::{claims, login};
 
 const SIGNUP: &str = "/api/appuser/signup";
 const COMPLETE: &str = "/api/appuser/completeSignup";
 const LOGIN: &str = "/api/appuser/login";
-
-async fn login(
-    t: &TestApp,
-    app: &TestAppInfo,
-    handle: &str,
-    password: &str,
-) -> crate::support::app::Resp {
-    t.post_json(
-        LOGIN,
-        &app_token(app),
-        json!({"handle": handle, "password": password}),
-    )
-    .await
-}
 
 fn assert_tokens(r: &crate::support::app::Resp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -70,7 +57,7 @@ async fn code_flow_with_a_json_body_emails_a_code_that_completes_signup() {
         .await;
 
     assert_tokens(&r);
-    let claims = jwt_claims(r.json()["jwt"].as_str().unwrap());
+    let claims = claims(r.json()["jwt"].as_str().unwrap());
     assert_eq!(claims["email"], "ann@x.com");
     assert_tokens(&login(&t, &app, "ann@x.com", PW).await);
 }
@@ -99,7 +86,7 @@ async fn code_flow_with_a_swift_style_form_body_keeps_plus_signs_and_metadata() 
         )
         .await;
     assert_tokens(&r);
-    let claims = jwt_claims(r.json()["jwt"].as_str().unwrap());
+    let claims = claims(r.json()["jwt"].as_str().unwrap());
     assert_eq!(claims["user_data"]["name"], "Bob B");
     assert_eq!(claims["email"], "bob+1@x.com");
     let r = t
@@ -152,7 +139,7 @@ async fn none_flow_hands_out_tokens_at_once() {
 
     assert_tokens(&r);
     assert_eq!(
-        jwt_claims(r.json()["jwt"].as_str().unwrap())["email"],
+        claims(r.json()["jwt"].as_str().unwrap())["email"],
         "nat@x.com"
     );
     assert!(
@@ -840,7 +827,10 @@ async fn five_wrong_codes_are_602_and_the_sixth_try_is_614_even_when_right() {
 #[tokio::test]
 async fn a_repeated_signup_issues_a_new_code_and_the_old_one_stops_working() {
     let codes = keyturn::codes::ScriptedCodes::new(&["111111", "222222"]);
-    let t = TestApp::with_codes(std::sync::Arc::new(codes)).await;
+    let t = TestApp::builder()
+        .codes(std::sync::Arc::new(codes))
+        .build()
+        .await;
     let app = t.create_app(json!({})).await;
     t.post_json(
         SIGNUP,

@@ -7,6 +7,7 @@ use keyturn::clock::{Clock, ManualClock};
 use serde_json::{Value, json};
 
 use crate::support::app::{PW, TestApp, TestAppInfo};
+use crate::support::users::login;
 
 /// Moves a test clock to wall time, so the stock library's own `exp` check (which reads the
 /// system clock) is meaningful for tokens issued under it.
@@ -85,18 +86,6 @@ pub fn verify_against(
         .map_err(|e| e.to_string())
 }
 
-async fn login(app: &TestApp, info: &TestAppInfo, handle: &str) -> Value {
-    let r = app
-        .post_json(
-            "/api/appuser/login",
-            &[("app-token", info.app_token.as_str())],
-            json!({ "handle": handle, "password": PW }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.json()
-}
-
 async fn patch(app: &TestApp, info: &TestAppInfo, settings: Value) {
     let r = app
         .admin(
@@ -123,7 +112,7 @@ fn jwt_of(v: &Value) -> String {
 async fn login_jwt_verifies_through_discovery_and_jwks() {
     let (app, info) = fresh().await;
     let signup = app.signed_up_user(&info, "bob@example.com").await;
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
         .await
@@ -159,7 +148,7 @@ async fn audience_is_the_realm_app_id_when_set() {
     app.signed_up_user(&info, "bob@example.com").await;
     patch(&app, &info, json!({ "realmAppId": "myrealmapp-abcde" })).await;
 
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, "myrealmapp-abcde")
         .await
@@ -177,7 +166,7 @@ async fn jwt_lifetime_follows_user_jwt_expiration() {
     app.signed_up_user(&info, "bob@example.com").await;
     patch(&app, &info, json!({ "userJWTExpiration": 2 })).await;
 
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
         .await
@@ -194,7 +183,7 @@ async fn email_claim_is_absent_when_meta_data_email_is_false() {
     app.signed_up_user(&info, "bob@example.com").await;
     patch(&app, &info, json!({ "metaDataEmail": false })).await;
 
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
         .await
@@ -236,7 +225,7 @@ async fn metadata_lands_at_its_dot_path_and_undeclared_keys_are_dropped() {
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
 
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
         .await
@@ -251,7 +240,7 @@ async fn metadata_lands_at_its_dot_path_and_undeclared_keys_are_dropped() {
 async fn public_key_pem_verifies_the_same_token() {
     let (app, info) = fresh().await;
     app.signed_up_user(&info, "bob@example.com").await;
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com").await);
+    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
     let (issuer, _) = discover(&app, &info.app_id).await;
 
     let r = app
@@ -276,7 +265,7 @@ async fn a_token_of_another_app_does_not_verify_against_this_apps_jwks() {
     let (app, info) = fresh().await;
     let other = app.create_app(json!({})).await;
     app.signed_up_user(&other, "bob@example.com").await;
-    let jwt = jwt_of(&login(&app, &other, "bob@example.com").await);
+    let jwt = jwt_of(&login(&app, &other, "bob@example.com", PW).await.ok_json());
     assert!(
         verify_user_jwt(&app, &other.app_id, &jwt, &other.app_id)
             .await

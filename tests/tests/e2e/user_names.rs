@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use crate::support::app::{PW, TestApp, TestAppInfo};
-use crate::support::users::{access, claims, dynamo_app, edit_user, quick_user, user_id};
+use crate::support::users::{access, claims, edit_user, quick_user, user_id};
 
 const BOB: &str = "bob@example.com";
 const ANN: &str = "ann@example.com";
@@ -242,7 +242,11 @@ async fn user_name_routes_refuse_expired_and_revoked_tokens() {
     available(&app, &token, "userName=bobby")
         .await
         .assert_error(400, 405);
-    let fresh = access(&crate::support::users::login(&app, &info, BOB).await.json());
+    let fresh = access(
+        &crate::support::users::login(&app, &info, BOB, PW)
+            .await
+            .json(),
+    );
     app.clock.advance_secs(25 * 3600);
     app.post_form(
         "/api/appuser/setUserName",
@@ -315,5 +319,5 @@ async fn twenty_concurrent_set_user_names_have_one_winner_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_concurrent_set_user_names_have_one_winner_on_dynamodb() {
-    twenty_users_race_for_one_name(dynamo_app().await).await;
+    twenty_users_race_for_one_name(TestApp::builder().dynamodb().build().await).await;
 }

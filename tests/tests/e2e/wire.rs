@@ -1,4 +1,4 @@
-//! The wire rules of API.md §1, through HTTP: paths, token carriers, public settings, the
+//! The wire rules (see the README's API section), through HTTP: paths, token carriers, public settings, the
 //! 404 and 500 shapes, and scalar coercion.
 
 use std::sync::Arc;
@@ -140,7 +140,7 @@ async fn both_token_headers_at_once_are_accepted() {
 #[tokio::test]
 async fn a_json_number_code_is_coerced_to_its_string_form() {
     let codes = ScriptedCodes::new(&["482913"]);
-    let t = TestApp::with_codes(Arc::new(codes)).await;
+    let t = TestApp::builder().codes(Arc::new(codes)).build().await;
     let app = t.create_app(json!({})).await;
     t.post_json(
         "/api/appuser/signup",
@@ -167,7 +167,7 @@ async fn a_json_number_code_with_a_leading_zero_works() {
     // Codes are uniform over 000000–999999, so one in ten starts with 0; a client that posts the
     // code as a JSON number (as the original's integer comparison allowed) sends 12345.
     let codes = ScriptedCodes::new(&["012345"]);
-    let t = TestApp::with_codes(Arc::new(codes)).await;
+    let t = TestApp::builder().codes(Arc::new(codes)).build().await;
     let app = t.create_app(json!({})).await;
     t.post_json(
         "/api/appuser/signup",

@@ -8,21 +8,13 @@ use super::expr::guard;
 use super::{DynamoStore, backend, codec};
 use crate::store::{StoreError, WriteOp};
 
-/// DynamoDB's transaction size when the port was written; enforced here as in the SQLite engine.
-const MAX_TRANSACT_OPS: usize = 25;
-
 /// Attempts at a transaction cancelled only by contention with another transaction.
 const TRANSACTION_RETRIES: u32 = 5;
 
 impl DynamoStore {
     /// All-or-nothing writes (see [`crate::store::ItemStore::transact`]).
     pub(super) async fn transact_ops(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        if ops.len() > MAX_TRANSACT_OPS {
-            return Err(StoreError::Backend(format!(
-                "transaction of {} operations exceeds {MAX_TRANSACT_OPS}",
-                ops.len()
-            )));
-        }
+        crate::store::check_transaction_size(&ops)?;
         let now = self.clock.now_secs();
         // Unconditional checks are dropped (DynamoDB needs an expression); `origin` maps each sent
         // operation back to the caller's index for the Conflict report.

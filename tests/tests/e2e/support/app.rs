@@ -1,5 +1,6 @@
-//! `TestApp`: the merged local router over a fresh embedded store (or any store), driven
-//! in-process with `oneshot`, with a manual clock and the outbox read back.
+//! `TestApp`: the merged local router over a fresh store (SQLite by default, DynamoDB in moto, or
+//! one given), built by [`TestApp::builder`], driven in-process with `oneshot`, with a manual
+//! clock and the outbox read back.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use keyturn::mail::outbox::{Outbox, OutboxEntry};
 use keyturn::secrets::local::KeyFileStore;
 use keyturn::state::{Config, Ports};
 use keyturn::store::ItemStore;
+use keyturn::store::dynamo::DynamoStore;
 use keyturn::store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
@@ -55,6 +57,17 @@ impl Resp {
         );
     }
 
+    /// Asserts HTTP 200 and returns the JSON body.
+    pub fn ok_json(&self) -> Value {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.text);
+        self.json()
+    }
+
+    /// The status code and the JSON body.
+    pub fn status_and_json(&self) -> (u16, Value) {
+        (self.status.as_u16(), self.json())
+    }
+
     /// Asserts the exact success body `true`.
     pub fn assert_true(&self) {
         assert_eq!(self.status, StatusCode::OK, "body: {}", self.text);
@@ -78,60 +91,75 @@ pub struct TestApp {
     pub dir: PathBuf,
 }
 
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(super::aws::unique("keyturn-test"));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// How a [`TestApp`] is built: a fresh SQLite file by default; `.dynamodb()` for a fresh table in
+/// moto, `.store(..)` to reuse one; OS codes unless `.codes(..)` scripts them.
+pub struct TestAppBuilder {
+    clock: ManualClock,
+    codes: Arc<dyn CodeGenerator>,
+    store: Option<Arc<dyn ItemStore>>,
+    dynamodb: bool,
+    dir: Option<PathBuf>,
 }
 
-impl TestApp {
-    /// A fresh stack over a temporary SQLite file.
-    pub async fn new() -> Self {
-        let clock = ManualClock::at(1_795_000_000_000);
-        let dir = temp_dir();
-        let store: Arc<dyn ItemStore> = Arc::new(
-            SqliteStore::open(&dir.join("store.sqlite3"), Arc::new(clock.clone())).unwrap(),
-        );
-        Self::over(store, clock, dir).await
+impl TestAppBuilder {
+    /// The clock every port shares (default: a fixed instant in 2026).
+    pub fn clock(mut self, clock: ManualClock) -> Self {
+        self.clock = clock;
+        self
     }
 
-    /// A fresh stack over any store (e.g. DynamoDB through moto) sharing `clock`.
-    pub async fn over(store: Arc<dyn ItemStore>, clock: ManualClock, dir: PathBuf) -> Self {
-        Self::over_with_codes(store, clock, dir, Arc::new(OsCodes)).await
+    /// Where one-time codes come from (e.g. `ScriptedCodes`, for cases that depend on digits).
+    pub fn codes(mut self, codes: Arc<dyn CodeGenerator>) -> Self {
+        self.codes = codes;
+        self
     }
 
-    /// A fresh stack over a temporary SQLite file whose one-time codes come from `codes` (e.g.
-    /// `ScriptedCodes`), for cases that depend on a code's digits.
-    pub async fn with_codes(codes: Arc<dyn CodeGenerator>) -> Self {
-        let clock = ManualClock::at(1_795_000_000_000);
-        let dir = temp_dir();
-        let store: Arc<dyn ItemStore> = Arc::new(
-            SqliteStore::open(&dir.join("store.sqlite3"), Arc::new(clock.clone())).unwrap(),
-        );
-        Self::over_with_codes(store, clock, dir, codes).await
+    /// An existing store (built over the same clock).
+    pub fn store(mut self, store: Arc<dyn ItemStore>) -> Self {
+        self.store = Some(store);
+        self
     }
 
-    /// A new stack over existing `store` and `dir` (a cold start: secrets are read afresh from
-    /// `dir/secrets.json`), sharing this stack's clock.
-    pub async fn restart(&self) -> Self {
-        Self::over(self.store.clone(), self.clock.clone(), self.dir.clone()).await
+    /// A fresh DynamoDB table in moto.
+    pub fn dynamodb(mut self) -> Self {
+        self.dynamodb = true;
+        self
     }
 
-    /// A fresh stack over any store, with its code generator given.
-    pub async fn over_with_codes(
-        store: Arc<dyn ItemStore>,
-        clock: ManualClock,
-        dir: PathBuf,
-        codes: Arc<dyn CodeGenerator>,
-    ) -> Self {
+    /// An existing data directory (secrets and outbox).
+    pub fn dir(mut self, dir: PathBuf) -> Self {
+        self.dir = Some(dir);
+        self
+    }
+
+    /// The stack.
+    pub async fn build(self) -> TestApp {
+        let clock = self.clock;
+        let dir = self.dir.unwrap_or_else(|| {
+            let dir = std::env::temp_dir().join(super::aws::unique("keyturn-test"));
+            std::fs::create_dir_all(&dir).unwrap();
+            dir
+        });
         let clock_dyn: Arc<dyn Clock> = Arc::new(clock.clone());
+        let store: Arc<dyn ItemStore> = match self.store {
+            Some(store) => store,
+            None if self.dynamodb => {
+                let client = aws_sdk_dynamodb::Client::new(&super::aws::sdk_config().await);
+                let table = super::aws::unique("keyturn-test");
+                DynamoStore::create_table(&client, &table).await.unwrap();
+                Arc::new(DynamoStore::new(client, table, clock_dyn.clone()))
+            }
+            None => {
+                Arc::new(SqliteStore::open(&dir.join("store.sqlite3"), clock_dyn.clone()).unwrap())
+            }
+        };
         let outbox = Arc::new(Outbox::open(&dir, clock_dyn.clone()).unwrap());
         let ports = Ports {
             store: store.clone(),
             secrets: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),
             mailer: outbox.clone(),
             clock: clock_dyn,
-            codes,
+            codes: self.codes,
             outbox: Some(outbox.clone()),
         };
         let config = Config {
@@ -141,13 +169,42 @@ impl TestApp {
             password_cost: Cost::OWASP,
         };
         let state = AppState::new(ports, config, true).await.unwrap();
-        Self {
+        TestApp {
             state,
             clock,
             store,
             outbox,
             dir,
         }
+    }
+}
+
+impl TestApp {
+    /// The one way to build a stack; see [`TestAppBuilder`].
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder {
+            clock: ManualClock::at(1_795_000_000_000),
+            codes: Arc::new(OsCodes),
+            store: None,
+            dynamodb: false,
+            dir: None,
+        }
+    }
+
+    /// A fresh stack over a temporary SQLite file (the builder's defaults).
+    pub async fn new() -> Self {
+        Self::builder().build().await
+    }
+
+    /// A new stack over this one's store and directory (a cold start: secrets are read afresh
+    /// from `dir/secrets.json`), sharing its clock.
+    pub async fn restart(&self) -> Self {
+        Self::builder()
+            .clock(self.clock.clone())
+            .store(self.store.clone())
+            .dir(self.dir.clone())
+            .build()
+            .await
     }
 
     /// Sends a request through the merged router exactly as the local runner serves it.
@@ -163,7 +220,7 @@ impl TestApp {
         }
     }
 
-    fn builder(method: &str, path: &str, headers: &[(&str, &str)]) -> http::request::Builder {
+    fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> http::request::Builder {
         let mut b = Request::builder()
             .method(method)
             .uri(path)
@@ -176,7 +233,7 @@ impl TestApp {
 
     /// A JSON POST.
     pub async fn post_json(&self, path: &str, headers: &[(&str, &str)], body: Value) -> Resp {
-        let req = Self::builder("POST", path, headers)
+        let req = Self::request("POST", path, headers)
             .header("content-type", "application/json")
             .body(Body::from(body.to_string()))
             .unwrap();
@@ -185,7 +242,7 @@ impl TestApp {
 
     /// A form POST with the body exactly as given (Swift sends values unencoded).
     pub async fn post_form(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
-        let req = Self::builder("POST", path, headers)
+        let req = Self::request("POST", path, headers)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(Body::from(body.to_owned()))
             .unwrap();
@@ -194,7 +251,7 @@ impl TestApp {
 
     /// A GET.
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Resp {
-        let req = Self::builder("GET", path, headers)
+        let req = Self::request("GET", path, headers)
             .body(Body::empty())
             .unwrap();
         self.send(req).await
@@ -203,7 +260,7 @@ impl TestApp {
     /// An admin call with the test admin key.
     pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
         let auth = format!("Bearer {ADMIN_KEY}");
-        let req = Self::builder(method, path, &[("authorization", &auth)])
+        let req = Self::request(method, path, &[("authorization", &auth)])
             .header("content-type", "application/json")
             .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
             .unwrap();

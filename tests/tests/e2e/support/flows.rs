@@ -1,9 +1,7 @@
-//! Helpers for reading what a flow produced: links and forms in emails and pages, JWT claims,
+//! Helpers for reading what a flow produced: links and forms in emails and pages, wrong codes,
 //! and the proof that a refused request wrote nothing.
 
-use base64::Engine as _;
 use keyturn::domain::keys;
-use serde_json::Value;
 
 use super::app::{TestApp, TestAppInfo};
 
@@ -16,15 +14,6 @@ pub fn app_token(app: &TestAppInfo) -> [(&'static str, &str); 1] {
 pub fn wrong_code(right: &str) -> String {
     let n: u32 = right.parse().unwrap();
     format!("{:06}", (n + 1) % 1_000_000)
-}
-
-/// The claims of a JWT, decoded without verification (verification is the issuer suite's job).
-pub fn jwt_claims(jwt: &str) -> Value {
-    let payload = jwt.split('.').nth(1).expect("a JWT has three parts");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .unwrap();
-    serde_json::from_slice(&bytes).unwrap()
 }
 
 /// Reverses the five escapes of `keyturn::domain::html::escape`.

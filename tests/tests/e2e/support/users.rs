@@ -1,11 +1,7 @@
-//! Helpers for the user-profile suites: quick accounts, JWT claims, direct record edits (for
-//! states no route reaches yet, such as suspension) and a stack over DynamoDB.
-
-use std::sync::Arc;
+//! Helpers about users: quick accounts, the one `login` helper, JWT claims, token checks and
+//! direct record edits (for states no route reaches yet, such as suspension).
 
 use base64::Engine as _;
-use keyturn::clock::ManualClock;
-use keyturn::store::dynamo::DynamoStore;
 use keyturn::store::{Condition, Key};
 use serde_json::Value;
 
@@ -47,18 +43,8 @@ pub async fn quick_user(app: &TestApp, info: &TestAppInfo, handle: &str, meta: V
     r.json()
 }
 
-/// Logs `handle` in with `PW`.
-pub async fn login(app: &TestApp, info: &TestAppInfo, handle: &str) -> super::app::Resp {
-    login_with(app, info, handle, PW).await
-}
-
-/// Logs `handle` in with the client MD5 `pw`.
-pub async fn login_with(
-    app: &TestApp,
-    info: &TestAppInfo,
-    handle: &str,
-    pw: &str,
-) -> super::app::Resp {
+/// Logs `handle` in with the client MD5 `pw` (the one login helper of every suite).
+pub async fn login(app: &TestApp, info: &TestAppInfo, handle: &str, pw: &str) -> super::app::Resp {
     app.post_json(
         "/api/appuser/login",
         &[("app-token", &info.app_token)],
@@ -102,20 +88,4 @@ pub async fn edit_user(app: &TestApp, user_id: &str, edit: impl FnOnce(&mut Valu
         .put(item, Condition::Version(version))
         .await
         .unwrap();
-}
-
-/// A fresh stack over a new DynamoDB table in moto.
-pub async fn dynamo_app() -> TestApp {
-    let clock = ManualClock::at(1_795_000_000_000);
-    let client = aws_sdk_dynamodb::Client::new(&super::aws::sdk_config().await);
-    let table = super::aws::unique("keyturn-users");
-    DynamoStore::create_table(&client, &table).await.unwrap();
-    let dir = std::env::temp_dir().join(super::aws::unique("keyturn-test"));
-    std::fs::create_dir_all(&dir).unwrap();
-    TestApp::over(
-        Arc::new(DynamoStore::new(client, table, Arc::new(clock.clone()))),
-        clock,
-        dir,
-    )
-    .await
 }

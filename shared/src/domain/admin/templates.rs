@@ -1,71 +1,63 @@
-//! The admin API's view of message templates: read the template in force for an app, locale and
-//! name, store the app's own, or remove it so the fallback (the app's English template, then the
-//! built-in default) applies again. The lookup and rendering rules live in
-//! [`crate::domain::templates`]; this module only parses and validates the admin's input.
+//! An app's message templates: read the template in force for a locale and name, store the app's
+//! own, or remove it so the fallback (the app's English template, then the built-in default)
+//! applies again. The lookup and rendering rules live in [`crate::domain::templates`]; this
+//! module only validates the admin's input.
 
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::domain::app::App;
 use crate::domain::repo;
 use crate::domain::templates::{self, Template, TemplateName};
 use crate::error::{Error, Result};
-use crate::wire::Reply;
 
-/// A template address from the path: the app, a two-letter locale (upper-cased) and a name.
-async fn address(
-    state: &AppState,
-    app_id: &str,
-    locale: &str,
-    name: &str,
-) -> Result<(App, String, TemplateName)> {
-    let locale = locale.trim().to_uppercase();
+/// Which template a request names, from the path `/admin/apps/{app_id}/templates/{locale}/{name}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TemplateAddress {
+    /// The app.
+    pub app_id: String,
+    /// A two-letter locale, any case.
+    pub locale: String,
+    /// A template name (`signUp`, `resetPassword`, …).
+    pub name: String,
+}
+
+/// The app, the locale (upper-cased) and the template name an address stands for.
+async fn resolve(state: &AppState, at: &TemplateAddress) -> Result<(App, String, TemplateName)> {
+    let locale = at.locale.trim().to_uppercase();
     if locale.len() != 2 || !locale.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Error::invalid("locale must be two letters"));
     }
-    let name = TemplateName::parse(name)?;
-    let (app, _) = repo::load_app(state, app_id)
-        .await?
-        .ok_or(Error::AppNotFound)?;
+    let name = TemplateName::parse(&at.name)?;
+    let (app, _) = repo::existing_app(state, &at.app_id).await?;
     Ok((app, locale, name))
 }
 
-fn view(template: &Template, custom: bool) -> Reply {
-    Reply::Json(serde_json::json!({
-        "subject": template.subject,
-        "text": template.text,
-        "html": template.html,
-        "custom": custom,
-    }))
+/// A template as the admin API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TemplateView {
+    #[serde(flatten)]
+    template: Template,
+    /// Whether it is the app's own rather than the built-in default.
+    custom: bool,
+}
+
+fn view(template: Template, custom: bool) -> TemplateView {
+    TemplateView { template, custom }
 }
 
 /// `GET /admin/apps/{appId}/templates/{locale}/{name}`: the template that would be used, and
 /// whether it is the app's own (`custom`, which includes the app's English template standing in
 /// for a locale without one) or the built-in default.
-pub async fn get_template(
-    state: &AppState,
-    app_id: &str,
-    locale: &str,
-    name: &str,
-) -> Result<Reply> {
-    let (app, locale, name) = address(state, app_id, locale, name).await?;
+pub async fn get_template(state: &AppState, at: &TemplateAddress) -> Result<TemplateView> {
+    let (app, locale, name) = resolve(state, at).await?;
     let (template, custom) = templates::effective(state, &app, &locale, name).await?;
-    Ok(view(&template, custom))
+    Ok(view(template, custom))
 }
 
-/// Parses an admin template body `{subject, text, html}` and checks that it can render the
-/// message it is for: emails need a subject and a body, the SMS a text, the landing page HTML.
-pub fn parse_template(name: TemplateName, body: &[u8]) -> Result<Template> {
-    // Only an object: serde would also read a struct from an array of its fields.
-    let value = match serde_json::from_slice(body) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => return Err(Error::invalid("body must be a JSON object")),
-    };
-    let template: Template = serde_json::from_value(value).map_err(|e| {
-        Error::invalid(format!(
-            "template must be {{subject, text, html}} strings: {e}"
-        ))
-    })?;
+/// Checks that an admin's template can render the message it is for: emails need a subject and
+/// a body, the SMS a text, the landing page HTML.
+pub fn check_template(name: TemplateName, template: &Template) -> Result<()> {
     let blank = |s: &str| s.trim().is_empty();
     let missing = match name {
         TemplateName::Sms => blank(&template.text).then_some("text"),
@@ -75,7 +67,7 @@ pub fn parse_template(name: TemplateName, body: &[u8]) -> Result<Template> {
     };
     match missing {
         Some(field) => Err(Error::invalid(format!("this template needs a {field}"))),
-        None => Ok(template),
+        None => Ok(()),
     }
 }
 
@@ -83,36 +75,41 @@ pub fn parse_template(name: TemplateName, body: &[u8]) -> Result<Template> {
 /// app's own template for a locale the app offers (602 otherwise) and returns it.
 pub async fn put_template(
     state: &AppState,
-    app_id: &str,
-    locale: &str,
-    name: &str,
-    body: &[u8],
-) -> Result<Reply> {
-    let (app, locale, name) = address(state, app_id, locale, name).await?;
-    let template = parse_template(name, body)?;
+    at: &TemplateAddress,
+    template: Template,
+) -> Result<TemplateView> {
+    let (app, locale, name) = resolve(state, at).await?;
+    check_template(name, &template)?;
     templates::put(state, &app, &locale, name, &template).await?;
     tracing::info!(app_id = %app.app_id, %locale, "admin: template stored");
-    Ok(view(&template, true))
+    Ok(view(template, true))
 }
 
 /// `DELETE /admin/apps/{appId}/templates/{locale}/{name}`: removes the app's own template (a
 /// locale the app no longer offers may be cleaned up too) and returns the template now in force.
-pub async fn delete_template(
-    state: &AppState,
-    app_id: &str,
-    locale: &str,
-    name: &str,
-) -> Result<Reply> {
-    let (app, locale, name) = address(state, app_id, locale, name).await?;
+pub async fn delete_template(state: &AppState, at: &TemplateAddress) -> Result<TemplateView> {
+    let (app, locale, name) = resolve(state, at).await?;
     templates::remove(state, &app.app_id, &locale, name).await?;
     tracing::info!(app_id = %app.app_id, %locale, "admin: template removed");
     let (template, custom) = templates::effective(state, &app, &locale, name).await?;
-    Ok(view(&template, custom))
+    Ok(view(template, custom))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the admin function's JSON extractor and then [`put_template`] do with a body.
+    fn parse_template(name: TemplateName, body: &[u8]) -> Result<Template> {
+        let value = match serde_json::from_slice(body) {
+            Ok(v @ serde_json::Value::Object(_)) => v,
+            _ => return Err(Error::invalid("body must be a JSON object")),
+        };
+        let template: Template =
+            serde_json::from_value(value).map_err(|e| Error::invalid(e.to_string()))?;
+        check_template(name, &template)?;
+        Ok(template)
+    }
 
     #[test]
     fn templates_must_be_able_to_render_their_message() {

@@ -9,25 +9,24 @@
 //! creates an account; the other invites to the handle are consumed with it.
 //!
 //! Guessing is bounded per handle, not per invite: every attempt spends one of
-//! [`super::CODE_TRIES_PER_DAY`] per live invite it is compared with (at most the newest
+//! [`CODE_TRIES_PER_DAY`] per live invite it is compared with (at most the newest
 //! [`MAX_COMPARED`]), and each code still dies after five wrong tries (614). Failed attempts
 //! also count per client address.
 
 use serde_json::{Map, Value};
 
-use super::{ADMIN_SENDER, CODE_TRIES_PER_DAY, Invite, MAX_TRANSACTION_OPS};
-use super::{code_context, deep_merge, delete_invite, load_all};
 use crate::AppState;
-use crate::domain::app::App;
-use crate::domain::context::RequestContext;
+use crate::domain::app::{App, Feature};
+use crate::domain::invites::{
+    ADMIN_SENDER, CODE_TRIES_PER_DAY, Invite, code_context, deep_merge, delete_invite, load_all,
+};
 use crate::domain::limits::{self, AddressFlow};
-use crate::domain::signup::{new_user, user_creation_ops};
+use crate::domain::session::Session;
 use crate::domain::templates;
 use crate::domain::user::{ClientPassword, Handle};
-use crate::domain::{auth, keys, metadata, one_time_code, session};
+use crate::domain::{RequestContext, accounts, auth, keys, metadata, one_time_code, session};
 use crate::error::{Error, Result};
-use crate::store::{Condition, StoreError, WriteOp};
-use crate::wire::{Credentials, Reply};
+use crate::store::{Condition, MAX_TRANSACT_OPS, StoreError, WriteOp};
 
 /// Live invites a registration compares its code with: the newest 5 (each costs one of the
 /// handle's daily tries).
@@ -53,14 +52,11 @@ pub struct RegisterRequest {
 /// hashed only once the code is proven.
 pub async fn register(
     state: &AppState,
-    creds: &Credentials,
     req: RegisterRequest,
     ctx: &RequestContext,
-) -> Result<Reply> {
-    let app = auth::app_from_token(state, creds).await?;
-    if !app.settings.invitation_enabled {
-        return Err(Error::InvitationDisabled);
-    }
+) -> Result<Session> {
+    let app = auth::app_from_token(state, ctx).await?;
+    app.require(Feature::Invitations)?;
     let handle = Handle::parse(&req.handle)?;
     let password = ClientPassword::parse(&req.password)?;
     let locale = app.requested_locale(req.locale)?;
@@ -73,15 +69,24 @@ pub async fn register(
         others,
     } = matching_invite(state, &app, &handle, &code, req.meta_data).await?;
     let password_hash = state.passwords.hash(password.expose()).await?;
-    let mut user = new_user(state, &app, &handle, password_hash, meta_data, locale);
+    let mut user = accounts::new_user(
+        state,
+        &app,
+        handle.as_str(),
+        password_hash,
+        meta_data,
+        locale,
+    );
     // The code reached the handle's mailbox: the address is proven.
     user.email_verified = true;
-    let (mut ops, leftovers) = consume_ops(&app, &invite, others);
-    let mut all = user_creation_ops(&user)?;
-    all.append(&mut ops);
-    match state.store.transact(all).await {
+    let (mut tx, claim) = accounts::creation(&user)?;
+    let (ops, leftovers) = consume_ops(&app, &invite, others);
+    for op in ops {
+        tx.push(op);
+    }
+    match state.store.transact(tx.into_ops()).await {
         Ok(()) => {}
-        Err(StoreError::Conflict { op: Some(1) }) => return Err(Error::HandleTaken),
+        Err(StoreError::Conflict { op }) if op == claim => return Err(Error::HandleTaken),
         Err(StoreError::Conflict { .. }) => {
             // The invite was consumed, re-sent or revoked meanwhile: a concurrent registration
             // that won reads as a taken handle, anything else as a stale code.
@@ -108,9 +113,7 @@ pub async fn register(
         "invitee registered"
     );
     templates::send_welcome(state, &app, &user.locale, &user.handle).await;
-    Ok(Reply::Json(
-        session::issue(state, &app, &user, &ctx.base_url).await?,
-    ))
+    session::issue(state, &app, &user, &ctx.base_url).await
 }
 
 /// The invite a registration's code matched.
@@ -222,7 +225,7 @@ async fn matching_invite(
     let meta = metas
         .into_iter()
         .nth(i)
-        .unwrap_or_else(|| Err(Error::Internal("invite metadata lost".into())))?;
+        .unwrap_or_else(|| Err(Error::internal("invite metadata lost")))?;
     let found = live.swap_remove(i);
     others.extend(live.into_iter().map(|(invite, _)| invite));
     Ok(Found {
@@ -289,7 +292,7 @@ fn consume_ops(
     }
     let mut leftovers = Vec::new();
     // Two operations create the account.
-    let room = MAX_TRANSACTION_OPS - 2;
+    let room = MAX_TRANSACT_OPS - 2;
     for other in others {
         let keys = other.keys(&app.app_id);
         if ops.len() + keys.len() <= room {

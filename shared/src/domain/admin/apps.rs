@@ -1,0 +1,185 @@
+//! Apps: create one (with its own RSA-2048 signing key), read it, change its settings.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::present;
+use crate::AppState;
+use crate::clock::iso_millis;
+use crate::crypto::service_token::ServiceTokens;
+use crate::crypto::signing_key::{self, Bits, KeyRing};
+use crate::domain::RequestContext;
+use crate::domain::app::{App, AppStatus, Settings};
+use crate::domain::repo::{self, retry_on_conflict};
+use crate::error::{Context, Error, Result};
+use crate::secrets::SecretStore as _;
+use crate::store::Condition;
+
+/// The body of `POST /admin/apps` and `PATCH /admin/apps/{appId}`: the name, the status and any
+/// settings by their wire names (see the README).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct AppRequest {
+    /// Display name, 1 to 100 characters; required to create.
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<Option<String>>,
+    /// `active` or `inactive`.
+    #[serde(default, deserialize_with = "present")]
+    pub status: Option<Option<AppStatus>>,
+    /// Every other field: settings, validated as a whole by [`Settings::patched`].
+    #[serde(flatten)]
+    pub settings: Map<String, Value>,
+}
+
+impl AppRequest {
+    fn name(&self, required: bool) -> Result<Option<String>> {
+        match &self.name {
+            Some(Some(n)) if !n.trim().is_empty() && n.trim().len() <= 100 => {
+                Ok(Some(n.trim().to_owned()))
+            }
+            None if !required => Ok(None),
+            None => Err(Error::MissingParam("name")),
+            Some(_) => Err(Error::invalid(
+                "name must be a string of 1 to 100 characters",
+            )),
+        }
+    }
+
+    fn status(&self) -> Result<Option<AppStatus>> {
+        match self.status {
+            None => Ok(None),
+            Some(Some(s)) => Ok(Some(s)),
+            Some(None) => Err(Error::invalid("status must be active or inactive")),
+        }
+    }
+}
+
+/// The admin view of an app: every setting plus the app token and issuer (no private keys).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppView {
+    #[serde(flatten)]
+    settings: Settings,
+    app_id: String,
+    app_token: String,
+    name: String,
+    status: AppStatus,
+    issuer: String,
+    jwks_uri: String,
+    created_at: String,
+    updated_at: String,
+}
+
+fn app_view(state: &AppState, app: &App, ctx: &RequestContext) -> Result<AppView> {
+    let app_token = state
+        .tokens
+        .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
+    let issuer = app.issuer(&ctx.base_url);
+    Ok(AppView {
+        settings: app.settings.clone(),
+        app_id: app.app_id.clone(),
+        app_token,
+        name: app.name.clone(),
+        status: app.status,
+        jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        issuer,
+        created_at: iso_millis(app.created_at),
+        updated_at: iso_millis(app.updated_at),
+    })
+}
+
+/// `POST /admin/apps` `{"name", ...settings}`: a new app with its own RSA-2048 signing key.
+pub async fn create_app(
+    state: &AppState,
+    req: AppRequest,
+    ctx: &RequestContext,
+) -> Result<AppView> {
+    let name = req.name(true)?.ok_or(Error::MissingParam("name"))?;
+    let settings = Settings::default().patched(&req.settings)?;
+    let (private, public) = tokio::task::spawn_blocking(|| signing_key::generate(Bits::Rsa2048))
+        .await
+        .context("keygen task")??;
+    let now = state.clock.now_ms();
+    let app = App {
+        app_id: state.codes.random_hex(16),
+        name,
+        status: AppStatus::Active,
+        created_at: now,
+        updated_at: now,
+        token_issued_at: state.clock.now_secs(),
+        public_keys: vec![public],
+        settings,
+    };
+    // The key first: an app record never points at a key that does not exist. A failure after
+    // this leaves only an unreferenced secret; retrying creates a fresh app.
+    state
+        .secrets
+        .put(
+            &state.config.app_key_secret_name(&app.app_id),
+            &KeyRing::new(private).to_secret()?,
+        )
+        .await
+        .context("store the app's key ring")?;
+    state
+        .store
+        .put(repo::app_item(&app, 1)?, Condition::Absent)
+        .await?;
+    tracing::info!(app_id = %app.app_id, "admin: app created");
+    app_view(state, &app, ctx)
+}
+
+/// `GET /admin/apps/{appId}`.
+pub async fn get_app(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<AppView> {
+    let (app, _) = repo::existing_app(state, app_id).await?;
+    app_view(state, &app, ctx)
+}
+
+/// `PATCH /admin/apps/{appId}`: settings by their wire names, validated as a whole and written
+/// with a version check (retried on a concurrent change).
+pub async fn patch_app(
+    state: &AppState,
+    app_id: &str,
+    req: AppRequest,
+    ctx: &RequestContext,
+) -> Result<AppView> {
+    let name = req.name(false)?;
+    let status = req.status()?;
+    let (req, name) = (&req, &name);
+    let app = retry_on_conflict("app", || async move {
+        let (mut app, version) = repo::existing_app(state, app_id).await?;
+        app.settings = app.settings.patched(&req.settings)?;
+        if let Some(n) = name {
+            app.name = n.clone();
+        }
+        if let Some(s) = status {
+            app.status = s;
+        }
+        app.updated_at = state.clock.now_ms();
+        let written = state
+            .store
+            .put(
+                repo::app_item(&app, version + 1)?,
+                Condition::Version(version),
+            )
+            .await;
+        repo::attempt(written, app)
+    })
+    .await?;
+    tracing::info!(app_id = %app.app_id, "admin: app updated");
+    app_view(state, &app, ctx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_requests_tell_null_from_absent() {
+        let req: AppRequest = serde_json::from_str(r#"{"name":null,"signupFlow":"link"}"#).unwrap();
+        assert_eq!(req.name(false).unwrap_err().wire().code, 602);
+        assert!(req.status().unwrap().is_none());
+        assert_eq!(req.settings.len(), 1);
+        let req: AppRequest = serde_json::from_str(r#"{"status":"inactive"}"#).unwrap();
+        assert_eq!(req.name(true).unwrap_err().wire().code, 403);
+        assert_eq!(req.status().unwrap(), Some(AppStatus::Inactive));
+    }
+}

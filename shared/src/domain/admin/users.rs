@@ -1,0 +1,145 @@
+//! An app's users: list and search, read one, suspend, reactivate, revoke sessions, delete.
+//!
+//! Listings walk the sparse secondary index (`APP#<appId>#USERS`, sorted by handle), so a page
+//! costs one query whatever the app's size, and a handle-prefix search is the same query with a
+//! sort-key prefix — never a table scan. Views never carry the password hash or session state.
+//! Every change is a compare-and-swap on the user record (retried on conflict) and is logged
+//! with app, user and action for the audit trail.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::clock::iso_millis;
+use crate::domain::listing::{self, Page, PageRequest};
+use crate::domain::user::{User, UserStatus};
+use crate::domain::{accounts, keys, repo};
+use crate::error::{Error, Result};
+
+/// `GET /admin/apps/{appId}/users` query parameters.
+#[derive(Debug, Clone, Default)]
+pub struct ListRequest {
+    /// Which page.
+    pub page: PageRequest,
+    /// Handle prefix to search for.
+    pub search: Option<String>,
+}
+
+/// What an admin may do to a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Refuse logins and revoke every session.
+    Suspend,
+    /// Allow logins again.
+    Reactivate,
+    /// Revoke every session (admin logout).
+    RevokeSessions,
+}
+
+/// The admin view of a user: profile and status, never the password hash or session state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    user_id: String,
+    app_id: String,
+    handle: String,
+    user_name: Option<String>,
+    status: UserStatus,
+    locale: String,
+    meta_data: Map<String, Value>,
+    anonymous: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+impl UserView {
+    fn of(user: &User) -> Self {
+        Self {
+            user_id: user.user_id.clone(),
+            app_id: user.app_id.clone(),
+            handle: user.handle.clone(),
+            user_name: user.user_name.clone(),
+            status: user.status,
+            locale: user.locale.clone(),
+            meta_data: user.meta_data.clone(),
+            anonymous: user.anonymous,
+            created_at: iso_millis(user.created_at),
+            updated_at: iso_millis(user.updated_at),
+        }
+    }
+}
+
+/// One user in detail: the view plus the last login time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserDetail {
+    #[serde(flatten)]
+    user: UserView,
+    last_login: Option<String>,
+}
+
+/// A user of `app_id` (404 when absent or of another app).
+async fn load(state: &AppState, app_id: &str, user_id: &str) -> Result<(User, u64)> {
+    repo::existing_app(state, app_id).await?;
+    match repo::load_user(state, user_id).await? {
+        Some((user, version)) if user.app_id == app_id => Ok((user, version)),
+        _ => Err(Error::UserNotFound),
+    }
+}
+
+/// `GET /admin/apps/{appId}/users?limit=&cursor=&search=`: one page of users ordered by handle.
+pub async fn list_users(
+    state: &AppState,
+    app_id: &str,
+    req: ListRequest,
+) -> Result<Page<UserView>> {
+    repo::existing_app(state, app_id).await?;
+    let search = req.search.unwrap_or_default().trim().to_lowercase();
+    if search.len() > repo::MAX_HANDLE_BYTES {
+        return Err(Error::invalid("search is longer than any handle"));
+    }
+    let pk = keys::user_listing(app_id, "").pk;
+    listing::page(state, pk, search, req.page, |u: User| UserView::of(&u)).await
+}
+
+/// `GET /admin/apps/{appId}/users/{userId}`: the user's view plus the last login time.
+pub async fn get_user(state: &AppState, app_id: &str, user_id: &str) -> Result<UserDetail> {
+    let (user, _) = load(state, app_id, user_id).await?;
+    Ok(UserDetail {
+        user: UserView::of(&user),
+        last_login: repo::last_login(state, user_id).await?,
+    })
+}
+
+/// `POST .../users/{userId}/suspend|reactivate|revoke-sessions`: the changed user's view.
+pub async fn act(
+    state: &AppState,
+    app_id: &str,
+    user_id: &str,
+    action: Action,
+) -> Result<UserView> {
+    load(state, app_id, user_id).await?;
+    let user = repo::update_user(state, user_id, |user| {
+        match action {
+            Action::Suspend => {
+                user.status = UserStatus::Suspended;
+                user.revoke_sessions(None);
+            }
+            Action::Reactivate => user.status = UserStatus::Active,
+            Action::RevokeSessions => user.revoke_sessions(None),
+        }
+        Ok(())
+    })
+    .await?
+    .ok_or(Error::UserNotFound)?;
+    tracing::info!(%app_id, %user_id, action = ?action, "admin: user changed");
+    Ok(UserView::of(&user))
+}
+
+/// `DELETE /admin/apps/{appId}/users/{userId}`: the same cleanup as `deleteAccount`.
+pub async fn delete_user(state: &AppState, app_id: &str, user_id: &str) -> Result<()> {
+    load(state, app_id, user_id).await?;
+    accounts::purge(state, user_id).await?;
+    tracing::info!(%app_id, %user_id, "admin: user deleted");
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! `deleteAccount`: the user, re-authenticated with their password, deletes their account and
+//! everything keyed to it, through the same purge as the admin API
+//! ([`crate::domain::accounts::purge`]).
+
+use crate::AppState;
+use crate::domain::auth;
+use crate::domain::context::RequestContext;
+use crate::domain::{accounts, password_guard, repo};
+use crate::error::{Error, Result};
+
+/// A delete-account request as the wire delivers it.
+#[derive(Debug, Clone)]
+pub struct DeleteRequest {
+    /// The caller's email or username.
+    pub handle: Option<String>,
+    /// The caller's password (client MD5), re-authenticating the deletion.
+    pub password: Option<String>,
+    /// A social ID token (the original's social variant; not supported).
+    pub token: Option<String>,
+}
+
+/// `POST /deleteAccount`: the caller proves their password and their account goes, with
+/// everything keyed to it.
+pub async fn delete_account(
+    state: &AppState,
+    req: DeleteRequest,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let caller = auth::user_from_access(state, ctx).await?;
+    let (handle, password) = match (req.handle, req.password, req.token) {
+        (Some(h), Some(p), _) => (h, p),
+        (_, _, Some(_)) => {
+            return Err(Error::invalid(
+                "social login is not supported: send handle and password",
+            ));
+        }
+        (None, _, _) => return Err(Error::MissingParam("handle")),
+        (Some(_), None, _) => return Err(Error::MissingParam("password")),
+    };
+    let app = &caller.app;
+    let named = repo::login_handle(state, app, &handle).await?;
+    let guard = password_guard::enter(state, &app.app_id, &caller.user.handle, &ctx.client).await?;
+    // Another account's handle, or a wrong password: the same 600.
+    if named != caller.user.handle || !password_guard::proves(state, &caller.user, &password).await
+    {
+        guard.failed().await;
+        return Err(Error::InvalidCredentials);
+    }
+    guard.passed(state).await;
+    accounts::purge(state, &caller.user.user_id).await
+}
