@@ -8,7 +8,7 @@ use crate::AppState;
 use crate::domain::app::Feature;
 use crate::domain::auth;
 use crate::domain::context::RequestContext;
-use crate::domain::invites::{Outcome, Sender, revoke_one, send_invite, spend_mail_limits};
+use crate::domain::invites::{MAILBOX_LIMIT, Outcome, Sender, revoke_one, send_invite};
 use crate::domain::limits::{self, AddressFlow, Limit};
 use crate::domain::user::Handle;
 use crate::domain::{keys, metadata};
@@ -56,7 +56,7 @@ pub async fn invite(state: &AppState, req: InviteRequest, ctx: &RequestContext) 
     // probe whether the handle has an account.
     limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
     limits::hit(state, &keys::invites_sent(&caller.user.user_id), SENT_LIMIT).await?;
-    spend_mail_limits(state, &app, &handle).await?;
+    limits::spend_mail(state, &app, "INVITE", MAILBOX_LIMIT, handle.as_str()).await?;
     let locale = if app.offers_locale(&caller.user.locale) {
         caller.user.locale.clone()
     } else {

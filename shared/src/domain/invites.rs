@@ -41,7 +41,7 @@ use serde_json::{Map, Value};
 use crate::AppState;
 use crate::clock::iso_millis;
 use crate::domain::app::App;
-use crate::domain::limits::{self, Channel, Limit};
+use crate::domain::limits::Limit;
 use crate::domain::repo::{self, Attempt, retry_on_conflict};
 use crate::domain::templates::{self, TemplateName, Values};
 use crate::domain::user::Handle;
@@ -160,25 +160,6 @@ pub enum Outcome {
     Sent(Box<Invite>),
     /// The handle already has an account; nothing was written or sent.
     AlreadyRegistered,
-}
-
-/// Counts one invite mail against the invited mailbox ([`MAILBOX_LIMIT`], whoever invites) and
-/// the app's daily mail budget; both before any outcome is known.
-pub async fn spend_mail_limits(state: &AppState, app: &App, handle: &Handle) -> Result<()> {
-    let mailbox = limits::canonical_mailbox(handle.as_str());
-    limits::hit(
-        state,
-        &keys::mailbox_mails(&app.app_id, &mailbox, "INVITE"),
-        MAILBOX_LIMIT,
-    )
-    .await?;
-    limits::spend_daily_budget(
-        state,
-        &app.app_id,
-        Channel::Mail,
-        app.settings.mail_daily_limit,
-    )
-    .await
 }
 
 /// Stores the inviter's invite to `handle` (replacing their previous one, never anyone else's)

@@ -3,6 +3,7 @@
 //! atomically before the guarded work, so parallel requests cannot race past a limit.
 
 use crate::AppState;
+use crate::domain::app::App;
 use crate::domain::context::ClientAddress;
 use crate::domain::keys;
 use crate::error::{Error, Result};
@@ -122,6 +123,27 @@ pub async fn clear(state: &AppState, key: &Key) {
     if let Err(e) = state.store.delete(key, Condition::Any).await {
         tracing::warn!(error = %e, "could not clear a counter");
     }
+}
+
+/// Counts one mail of `flow` (`SIGNUP`, `RESET`, `INVITE`) to `handle`: against its canonical
+/// mailbox (`per_mailbox`) and the app's daily mail budget. Every mail-sending route calls it
+/// before it learns anything about the handle, so neither limit can probe for accounts.
+pub async fn spend_mail(
+    state: &AppState,
+    app: &App,
+    flow: &str,
+    per_mailbox: Limit,
+    handle: &str,
+) -> Result<()> {
+    let mailbox = keys::mailbox_mails(&app.app_id, &canonical_mailbox(handle), flow);
+    hit(state, &mailbox, per_mailbox).await?;
+    spend_daily_budget(
+        state,
+        &app.app_id,
+        Channel::Mail,
+        app.settings.mail_daily_limit,
+    )
+    .await
 }
 
 /// Shards of an app's daily message budget. One DynamoDB item takes about 1,000 writes a

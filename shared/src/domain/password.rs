@@ -17,7 +17,7 @@
 
 use crate::AppState;
 use crate::domain::context::RequestContext;
-use crate::domain::limits::{self, AddressFlow, Channel, Limit, canonical_mailbox};
+use crate::domain::limits::{self, AddressFlow, Limit};
 use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::reset_code::{self, PendingReset};
 use crate::domain::user::{ClientPassword, UserStatus};
@@ -52,16 +52,8 @@ pub async fn forgot_password(
     let app = auth::app_from_any(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     // Counted before the lookup: an unknown handle hits the same limits as a known one.
-    let mailbox = keys::mailbox_mails(&app.app_id, &canonical_mailbox(&handle), "RESET");
-    limits::hit(state, &mailbox, MAIL_LIMIT).await?;
     limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
-    limits::spend_daily_budget(
-        state,
-        &app.app_id,
-        Channel::Mail,
-        app.settings.mail_daily_limit,
-    )
-    .await?;
+    limits::spend_mail(state, &app, "RESET", MAIL_LIMIT, &handle).await?;
     let user = match repo::find_user_by_handle(state, &app.app_id, &handle).await? {
         Some((user, _)) if user.status == UserStatus::Active && !user.anonymous => Some(user),
         // Unknown, suspended (a reset would not let them in) or anonymous (no password): the

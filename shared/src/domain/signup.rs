@@ -27,7 +27,7 @@ use crate::domain::app::{App, Feature, SignupFlow};
 use crate::domain::context::RequestContext;
 use crate::domain::html::HtmlPage;
 use crate::domain::html::{escape, render, url_encode};
-use crate::domain::limits::{self, AddressFlow, Channel, Limit, canonical_mailbox};
+use crate::domain::limits::{self, AddressFlow, Limit};
 use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::session::Session;
 use crate::domain::templates::{self, TemplateName, Values};
@@ -101,24 +101,12 @@ pub async fn signup(
     let meta_data = metadata::extract(&app.settings.meta_data, req.meta_data.as_ref())?;
     // Limits first: a refused request costs no Argon2 run and does not learn whether the handle
     // is taken (601).
-    limits::hit(
-        state,
-        &keys::mailbox_mails(&app.app_id, &canonical_mailbox(handle.as_str()), "SIGNUP"),
-        MAIL_LIMIT,
-    )
-    .await?;
     limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
+    limits::spend_mail(state, &app, "SIGNUP", MAIL_LIMIT, handle.as_str()).await?;
     let claim = keys::handle_claim(&app.app_id, handle.as_str());
     if state.store.get(&claim).await?.is_some() {
         return Err(Error::HandleTaken);
     }
-    limits::spend_daily_budget(
-        state,
-        &app.app_id,
-        Channel::Mail,
-        app.settings.mail_daily_limit,
-    )
-    .await?;
     match app.settings.signup_flow {
         SignupFlow::None => {
             let password_hash = state.passwords.hash(password.expose()).await?;

@@ -785,33 +785,9 @@ async fn reset_password_answers_alike_for_known_and_unknown_handles() {
     assert!(known.1.contains("614"), "{known:?}");
 }
 
-/// A mailer as slow as a real one (SES answers in tens of milliseconds), in front of the outbox.
-struct SlowMailer(std::sync::Arc<keyturn::mail::outbox::Outbox>);
-
-#[async_trait::async_trait]
-impl keyturn::mail::Mailer for SlowMailer {
-    async fn send(&self, m: &keyturn::mail::Message) -> Result<(), keyturn::mail::MailError> {
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        self.0.send(m).await
-    }
-}
-
 #[tokio::test]
 async fn forgot_password_takes_as_long_for_unknown_handles_as_for_known_ones() {
-    let mut t = TestApp::new().await;
-    let ports = keyturn::state::Ports {
-        store: t.store.clone(),
-        secrets: std::sync::Arc::new(
-            keyturn::secrets::local::KeyFileStore::open(&t.dir.join("secrets.json")).unwrap(),
-        ),
-        mailer: std::sync::Arc::new(SlowMailer(t.outbox.clone())),
-        clock: std::sync::Arc::new(t.clock.clone()),
-        codes: std::sync::Arc::new(keyturn::codes::OsCodes),
-        outbox: Some(t.outbox.clone()),
-    };
-    t.state = keyturn::AppState::new(ports, t.state.config.clone(), false)
-        .await
-        .unwrap();
+    let t = TestApp::new().await.with_slow_mail().await;
     let app = t.create_app(json!({"signupFlow": "none"})).await;
     const N: usize = 30;
     for i in 0..N {

@@ -15,8 +15,9 @@ use super::blank_is_none;
 use crate::AppState;
 use crate::domain::app::Feature;
 use crate::domain::invites::{
-    ADMIN_SENDER, Invite, InviteView, Outcome, Sender, revoke_all, send_invite, spend_mail_limits,
+    ADMIN_SENDER, Invite, InviteView, MAILBOX_LIMIT, Outcome, Sender, revoke_all, send_invite,
 };
+use crate::domain::limits;
 use crate::domain::listing::{self, Page, PageRequest};
 use crate::domain::user::Handle;
 use crate::domain::{keys, metadata, repo};
@@ -53,7 +54,7 @@ pub async fn create(state: &AppState, app_id: &str, req: InviteRequest) -> Resul
     let supplied = metadata::object_field("metaData", req.meta_data.as_ref())?;
     let meta = metadata::extract(&app.settings.meta_data_invite, supplied.as_ref())?;
     let locale = app.requested_locale(req.locale)?;
-    spend_mail_limits(state, &app, &handle).await?;
+    limits::spend_mail(state, &app, "INVITE", MAILBOX_LIMIT, handle.as_str()).await?;
     let sender = Sender {
         inviter: ADMIN_SENDER,
         handle: "",
