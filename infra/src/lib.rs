@@ -53,33 +53,61 @@ async fn outbox(
     Ok(Reply::Json(serde_json::json!({ "messages": messages })))
 }
 
+/// What each function crate exports: its routes, before the state is attached.
+pub type RouterFn = fn() -> Router<AppState>;
+
+/// Every function by the name its Lambda has in `template.yaml` (`KEYTURN_FUNCTION`), with its
+/// router. The local runner merges them all; the multi-call Lambda bootstrap
+/// (`keyturn-lambda`) serves the one its environment names.
+pub const FUNCTIONS: &[(&str, RouterFn)] = &[
+    ("get-application", keyturn_fn_get_application::router),
+    ("signup", keyturn_fn_signup::router),
+    ("complete-signup", keyturn_fn_complete_signup::router),
+    ("login", keyturn_fn_login::router),
+    ("issuer", keyturn_fn_issuer::router),
+    ("admin", keyturn_fn_admin::router),
+    ("invite", keyturn_fn_invite::router),
+    ("register", keyturn_fn_register::router),
+    ("revoke-invite", keyturn_fn_revoke_invite::router),
+    ("forgot-password", keyturn_fn_forgot_password::router),
+    ("reset-password", keyturn_fn_reset_password::router),
+    ("change-password", keyturn_fn_change_password::router),
+    ("delete-account", keyturn_fn_delete_account::router),
+    ("get-user", keyturn_fn_get_user::router),
+    ("set-user-metadata", keyturn_fn_set_user_metadata::router),
+    ("set-locale", keyturn_fn_set_locale::router),
+    ("set-user-name", keyturn_fn_set_user_name::router),
+    (
+        "user-name-available",
+        keyturn_fn_user_name_available::router,
+    ),
+    ("login-anonymous", keyturn_fn_login_anonymous::router),
+    ("login-complete", keyturn_fn_login_complete::router),
+    ("set-phone", keyturn_fn_set_phone::router),
+    ("verify-phone", keyturn_fn_verify_phone::router),
+    (
+        "set-two-factor-google-verification",
+        keyturn_fn_set_two_factor_google_verification::router,
+    ),
+    (
+        "set-two-factor-phone-verification",
+        keyturn_fn_set_two_factor_phone_verification::router,
+    ),
+];
+
+/// The router of the function called `name`, if there is one.
+pub fn function_router(name: &str) -> Option<RouterFn> {
+    FUNCTIONS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, router)| *router)
+}
+
 /// Every function's routes, merged, plus the local outbox.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(keyturn_fn_get_application::router())
-        .merge(keyturn_fn_signup::router())
-        .merge(keyturn_fn_complete_signup::router())
-        .merge(keyturn_fn_login::router())
-        .merge(keyturn_fn_issuer::router())
-        .merge(keyturn_fn_admin::router())
-        .merge(keyturn_fn_invite::router())
-        .merge(keyturn_fn_register::router())
-        .merge(keyturn_fn_revoke_invite::router())
-        .merge(keyturn_fn_forgot_password::router())
-        .merge(keyturn_fn_reset_password::router())
-        .merge(keyturn_fn_change_password::router())
-        .merge(keyturn_fn_delete_account::router())
-        .merge(keyturn_fn_get_user::router())
-        .merge(keyturn_fn_set_user_metadata::router())
-        .merge(keyturn_fn_set_locale::router())
-        .merge(keyturn_fn_set_user_name::router())
-        .merge(keyturn_fn_user_name_available::router())
-        .merge(keyturn_fn_login_anonymous::router())
-        .merge(keyturn_fn_login_complete::router())
-        .merge(keyturn_fn_set_phone::router())
-        .merge(keyturn_fn_verify_phone::router())
-        .merge(keyturn_fn_set_two_factor_google_verification::router())
-        .merge(keyturn_fn_set_two_factor_phone_verification::router())
+    FUNCTIONS
+        .iter()
+        .fold(Router::new(), |app, (_, router)| app.merge(router()))
         .route("/local/outbox", get(outbox))
 }
 

@@ -121,6 +121,8 @@ pub struct Inner {
     /// How long storing and mailing an invite takes here, waited out when the invited handle
     /// already has an account (see [`crate::clock::Pace`]).
     pub invite_mail_pace: crate::clock::Pace,
+    /// App signing keys parsed once per warm instance.
+    pub signing_keys: crate::crypto::signing_key::ParsedKeys,
 }
 
 impl std::ops::Deref for AppState {
@@ -187,6 +189,7 @@ impl AppState {
             config,
             reset_mail_pace: crate::clock::Pace::default(),
             invite_mail_pace: crate::clock::Pace::default(),
+            signing_keys: crate::crypto::signing_key::ParsedKeys::default(),
         })))
     }
 

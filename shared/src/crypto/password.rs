@@ -5,8 +5,8 @@
 //! like a password. Hashing runs on the blocking pool, never on the async executor. Unknown users
 //! are verified against a dummy hash so that timing does not reveal which accounts exist.
 
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::{Context, Error, Result};
 
@@ -35,13 +35,16 @@ impl Cost {
 /// Hashing runs on a small pool of dedicated threads, one per core. Each Argon2 run takes
 /// 19 MiB; run on tokio's elastic blocking pool, every short-lived thread's malloc arena kept
 /// its 19 MiB (measured: 426 MiB RSS after a 4-client burst of 200 logins), while a fixed pool
-/// keeps at most one such block per thread and finishes no later on a saturated CPU.
+/// keeps at most one such block per thread and finishes no later on a saturated CPU. The Argon2
+/// block buffers are kept and reused ([`Buffers`]) instead of allocating and freeing 19 MiB per
+/// hash (273 MB RSS after a 15 s login burst before; see the README's Performance section).
 #[derive(Clone)]
 pub struct Passwords {
     pepper: Vec<u8>,
     params: Params,
     dummy: String,
     pool: std::sync::Arc<HashPool>,
+    buffers: std::sync::Arc<Buffers>,
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -92,6 +95,33 @@ impl HashPool {
     }
 }
 
+/// Argon2 block buffers kept between hashes: a hash takes a free one (or allocates one when all
+/// are busy) and puts it back, so the process holds as many 19 MiB buffers as hashes ever ran at
+/// once: one in a Lambda (one request at a time), at most one per pool thread locally.
+#[derive(Default)]
+struct Buffers(std::sync::Mutex<Vec<Vec<Block>>>);
+
+impl Buffers {
+    /// Runs `work` over `count` blocks of a reused buffer. Argon2 writes every block before it
+    /// reads it, so the previous hash's contents never reach the next one.
+    fn with<T>(&self, count: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+        let mut blocks = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut free| free.pop())
+            .unwrap_or_default();
+        if blocks.len() < count {
+            blocks.resize(count, Block::default());
+        }
+        let out = work(&mut blocks[..count]);
+        if let Ok(mut free) = self.0.lock() {
+            free.push(blocks);
+        }
+        out
+    }
+}
+
 impl std::fmt::Debug for Passwords {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Passwords(..)")
@@ -118,31 +148,66 @@ impl Passwords {
             params,
             dummy,
             pool: std::sync::Arc::new(HashPool::new(cores)),
+            buffers: std::sync::Arc::default(),
         })
     }
 
-    fn argon(&self) -> Result<Argon2<'_>> {
-        Argon2::new_with_secret(
-            &self.pepper,
-            Algorithm::Argon2id,
-            Version::V0x13,
-            self.params.clone(),
-        )
-        .context("argon2")
+    fn argon(&self, algorithm: Algorithm, version: Version, params: Params) -> Result<Argon2<'_>> {
+        Argon2::new_with_secret(&self.pepper, algorithm, version, params)
+            .map_err(|e| Error::internal(format!("argon2: {e}")))
     }
 
     fn hash_blocking(&self, password: &str) -> Result<String> {
-        self.argon()?
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .context("argon2 hash")
+        let salt = Salt::generate();
+        let argon = self.argon(Algorithm::Argon2id, Version::V0x13, self.params.clone())?;
+        let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+        self.buffers
+            .with(self.params.block_count(), |blocks| {
+                argon.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, blocks)
+            })
+            .map_err(|e| Error::internal(format!("argon2 hash: {e}")))?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&self.params)
+                .map_err(|e| Error::internal(format!("argon2 params: {e}")))?,
+            salt: Some(salt),
+            hash: Some(Output::new(&out).map_err(|e| Error::internal(format!("argon2: {e}")))?),
+        };
+        Ok(phc.to_string())
     }
 
+    /// Verifies against a PHC string with the parameters it names (a hash stored under an older
+    /// cost still verifies), in this thread's reused block buffer.
     fn verify_blocking(&self, password: &str, stored: &str) -> bool {
-        match self.argon() {
-            Ok(a) => a.verify_password(password.as_bytes(), stored).is_ok(),
-            Err(_) => false,
-        }
+        let Ok(phc) = PasswordHash::new(stored) else {
+            return false;
+        };
+        let (Some(salt), Some(expected)) = (&phc.salt, &phc.hash) else {
+            return false;
+        };
+        let Ok(algorithm) = Algorithm::try_from(phc.algorithm.as_str()) else {
+            return false;
+        };
+        let version = match phc.version.map(Version::try_from) {
+            None => Version::default(),
+            Some(Ok(v)) => v,
+            Some(Err(_)) => return false,
+        };
+        let Ok(params) = Params::try_from(&phc) else {
+            return false;
+        };
+        let blocks = params.block_count();
+        let Ok(argon) = self.argon(algorithm, version, params) else {
+            return false;
+        };
+        let mut out = vec![0u8; expected.len()];
+        self.buffers
+            .with(blocks, |b| {
+                argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, b)
+            })
+            .is_ok()
+            && crate::crypto::constant_time_eq(&out, expected.as_bytes())
     }
 
     /// The PHC string to store for `password`.
@@ -205,6 +270,28 @@ mod tests {
         // A parseable PHC string with the configured cost: the verify really runs Argon2.
         assert!(argon2::password_hash::phc::PasswordHash::new(&p.dummy).is_ok());
         assert!(p.dummy.contains("m=1024,t=1,p=1"));
+    }
+
+    #[tokio::test]
+    async fn hashes_are_interchangeable_with_the_stock_argon2_hasher() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let p = Passwords::new(b"pepper".to_vec(), CHEAP).unwrap();
+        let params = Params::new(CHEAP.memory_kib, CHEAP.iterations, CHEAP.parallelism, None);
+        let stock = Argon2::new_with_secret(
+            b"pepper",
+            Algorithm::Argon2id,
+            Version::V0x13,
+            params.unwrap(),
+        )
+        .unwrap();
+        let stored_before = stock.hash_password(b"abc").unwrap().to_string();
+        assert!(p.verify("abc", Some(&stored_before)).await);
+        assert!(!p.verify("abd", Some(&stored_before)).await);
+        let stored_now = p.hash("abc").await.unwrap();
+        assert!(stock.verify_password(b"abc", stored_now.as_str()).is_ok());
+        // Again over the reused buffer: the same answer.
+        assert!(p.verify("abc", Some(&stored_now)).await);
+        assert!(p.verify("abc", Some(&stored_now)).await);
     }
 
     #[tokio::test]

@@ -53,6 +53,56 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
+/// Parsed signing keys, one per secret name, so a warm instance parses each app's PEM once (an
+/// RSA-2048 PKCS#8 parse costs about as much as a signature) and re-parses only when the stored
+/// ring changes.
+#[derive(Default)]
+pub struct ParsedKeys {
+    keys: std::sync::RwLock<std::collections::HashMap<String, ParsedKey>>,
+}
+
+/// One parsed key with the stored text it was parsed from.
+#[derive(Clone)]
+struct ParsedKey {
+    source: std::sync::Arc<str>,
+    key: std::sync::Arc<(jsonwebtoken::EncodingKey, String)>,
+}
+
+impl ParsedKeys {
+    /// The parsed key for `name` whose stored text is `source`; `parse` runs only when this
+    /// name was never parsed or its text changed.
+    pub fn get_or_parse(
+        &self,
+        name: &str,
+        source: &str,
+        parse: impl FnOnce(&str) -> Result<(jsonwebtoken::EncodingKey, String)>,
+    ) -> Result<std::sync::Arc<(jsonwebtoken::EncodingKey, String)>> {
+        if let Ok(keys) = self.keys.read()
+            && let Some(hit) = keys.get(name)
+            && &*hit.source == source
+        {
+            return Ok(hit.key.clone());
+        }
+        let key = std::sync::Arc::new(parse(source)?);
+        if let Ok(mut keys) = self.keys.write() {
+            keys.insert(
+                name.to_owned(),
+                ParsedKey {
+                    source: source.into(),
+                    key: key.clone(),
+                },
+            );
+        }
+        Ok(key)
+    }
+}
+
+impl std::fmt::Debug for ParsedKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ParsedKeys(..)")
+    }
+}
+
 /// Key sizes an app may choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Bits {

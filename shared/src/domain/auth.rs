@@ -112,7 +112,8 @@ pub async fn update_caller(
     caller: &Caller,
     change: impl Fn(&mut User) -> Result<()>,
 ) -> Result<User> {
-    repo::update_user(state, &caller.user.user_id, |user| {
+    let loaded = Some((caller.user.clone(), caller.version));
+    repo::update_loaded_user(state, &caller.user.user_id, loaded, |user| {
         if !honours(user, caller.epoch, &caller.sid) {
             return Err(Error::InvalidAccessToken);
         }

@@ -187,18 +187,37 @@ pub async fn update_user(
     user_id: &str,
     change: impl Fn(&mut User) -> Result<()>,
 ) -> Result<Option<User>> {
+    update_loaded_user(state, user_id, None, change).await
+}
+
+/// [`update_user`] starting from a record this request already read (saves a round trip): the
+/// write is conditional on its version, so a stale copy only costs a re-read and a retry.
+pub async fn update_loaded_user(
+    state: &AppState,
+    user_id: &str,
+    loaded: Option<(User, u64)>,
+    change: impl Fn(&mut User) -> Result<()>,
+) -> Result<Option<User>> {
     let change = &change;
-    retry_on_conflict("user record", || async move {
-        let Some((mut user, version)) = load_user(state, user_id).await? else {
-            return Ok(Attempt::Done(None));
-        };
-        change(&mut user)?;
-        user.updated_at = state.clock.now_ms();
-        let written = state
-            .store
-            .put(user_item(&user, version + 1)?, Condition::Version(version))
-            .await;
-        attempt(written, Some(user))
+    let loaded = &std::sync::Mutex::new(loaded);
+    retry_on_conflict("user record", || {
+        let first = loaded.lock().ok().and_then(|mut l| l.take());
+        async move {
+            let current = match first {
+                Some(first) => Some(first),
+                None => load_user(state, user_id).await?,
+            };
+            let Some((mut user, version)) = current else {
+                return Ok(Attempt::Done(None));
+            };
+            change(&mut user)?;
+            user.updated_at = state.clock.now_ms();
+            let written = state
+                .store
+                .put(user_item(&user, version + 1)?, Condition::Version(version))
+                .await;
+            attempt(written, Some(user))
+        }
     })
     .await
 }

@@ -14,7 +14,9 @@ use crate::domain::{keys, repo};
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 
-async fn current_key(state: &AppState, app: &App) -> Result<(EncodingKey, String)> {
+/// The app's current signing key and its `kid`: the secret is cached per process and its PEM
+/// parsed once per warm instance (see [`crate::crypto::signing_key::ParsedKeys`]).
+async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(EncodingKey, String)>> {
     let name = state.config.app_key_secret_name(&app.app_id);
     let raw = state
         .secrets
@@ -22,9 +24,11 @@ async fn current_key(state: &AppState, app: &App) -> Result<(EncodingKey, String
         .await
         .context(format!("read the signing key of app {}", app.app_id))?
         .ok_or_else(|| Error::internal(format!("signing key of app {} missing", app.app_id)))?;
-    let ring = KeyRing::from_secret(&raw)?;
-    let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes()).context("signing key")?;
-    Ok((key, ring.current.kid))
+    state.signing_keys.get_or_parse(&name, &raw, |raw| {
+        let ring = KeyRing::from_secret(raw)?;
+        let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes()).context("signing key")?;
+        Ok((key, ring.current.kid))
+    })
 }
 
 /// The claims of a user's JWT: registered claims first, then the email claims and metadata at
@@ -113,10 +117,11 @@ impl std::fmt::Debug for Session {
 pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> Result<Session> {
     let now = state.clock.now_secs();
     let claims = user_claims(app, user, base_url, now)?;
-    let (key, kid) = current_key(state, app).await?;
+    let signing = current_key(state, app).await?;
+    let (key, kid) = &*signing;
     let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(kid);
-    let jwt = jsonwebtoken::encode(&header, &claims, &key).context("sign user jwt")?;
+    header.kid = Some(kid.clone());
+    let jwt = jsonwebtoken::encode(&header, &claims, key).context("sign user jwt")?;
     let sid = state.codes.random_hex(8);
     let access = state.tokens.issue(&ServiceTokens::access_claims(
         &app.app_id,

@@ -51,6 +51,11 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
+        // In WAL mode NORMAL never corrupts the file; a power cut (not a crash of the process)
+        // may lose the last commits. For a development store that trade buys commits without
+        // an fsync each: a login's limit counters are several commits.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(backend)?;
         Self::with_connection(conn, clock)
     }
 
@@ -73,29 +78,60 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>, i64) -> Result<T, StoreError> + Send + 'static,
     {
+        self.run_as(TransactionBehavior::Immediate, work).await
+    }
+
+    /// [`Self::run`] for reads: a deferred transaction takes no write lock, and when the
+    /// connection is free the read runs right here (a point read from SQLite's page cache takes
+    /// microseconds, less than handing it to another thread and back); when a write holds the
+    /// connection (it may be waiting on the disk) the read queues on the blocking pool.
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, i64) -> Result<T, StoreError> + Send + 'static,
+    {
+        if let Ok(mut conn) = self.conn.try_lock() {
+            return in_transaction(&mut conn, TransactionBehavior::Deferred, &*self.clock, work);
+        }
+        self.run_as(TransactionBehavior::Deferred, work).await
+    }
+
+    async fn run_as<T, F>(&self, behavior: TransactionBehavior, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, i64) -> Result<T, StoreError> + Send + 'static,
+    {
         let conn = Arc::clone(&self.conn);
         let clock = Arc::clone(&self.clock);
         tokio::task::spawn_blocking(move || {
             let mut conn = conn
                 .lock()
                 .map_err(|_| StoreError::Backend("sqlite connection mutex poisoned".into()))?;
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let out = work(&tx, clock.now_secs())?;
-            tx.commit().map_err(backend)?;
-            Ok(out)
+            in_transaction(&mut conn, behavior, &*clock, work)
         })
         .await
         .map_err(|e| StoreError::Backend(format!("sqlite task failed: {e}")))?
     }
 }
 
+/// Runs `work` in one transaction of `behavior`, committed only if it succeeds.
+fn in_transaction<T>(
+    conn: &mut Connection,
+    behavior: TransactionBehavior,
+    clock: &dyn Clock,
+    work: impl FnOnce(&Transaction<'_>, i64) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let tx = conn.transaction_with_behavior(behavior).map_err(backend)?;
+    let out = work(&tx, clock.now_secs())?;
+    tx.commit().map_err(backend)?;
+    Ok(out)
+}
+
 #[async_trait]
 impl ItemStore for SqliteStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         let key = key.clone();
-        self.run(move |tx, now| load_live(tx, &key, now)).await
+        self.read(move |tx, now| load_live(tx, &key, now)).await
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
@@ -116,7 +152,7 @@ impl ItemStore for SqliteStore {
     }
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        self.run(move |tx, now| run_query(tx, &query, now)).await
+        self.read(move |tx, now| run_query(tx, &query, now)).await
     }
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
@@ -161,11 +197,10 @@ impl ItemStore for SqliteStore {
             }
             match current {
                 Some(_) => {
-                    tx.execute(
-                        "UPDATE items SET counter = ?3 WHERE pk = ?1 AND sk = ?2",
-                        params![key.pk, key.sk, next],
-                    )
-                    .map_err(backend)?;
+                    tx.prepare_cached("UPDATE items SET counter = ?3 WHERE pk = ?1 AND sk = ?2")
+                        .map_err(backend)?
+                        .execute(params![key.pk, key.sk, next])
+                        .map_err(backend)?;
                 }
                 None => {
                     // A fresh window: whatever expired row was here is replaced wholesale.
@@ -222,14 +257,15 @@ fn require(
 
 fn load_live(tx: &Transaction<'_>, key: &Key, now: i64) -> Result<Option<Item>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM items WHERE pk = :pk AND sk = :sk AND {LIVE}");
-    tx.query_row(
-        &sql,
-        rusqlite::named_params! {":pk": key.pk, ":sk": key.sk, ":now": now},
-        read_row,
-    )
-    .optional()
-    .map_err(backend)?
-    .transpose()
+    tx.prepare_cached(&sql)
+        .map_err(backend)?
+        .query_row(
+            rusqlite::named_params! {":pk": key.pk, ":sk": key.sk, ":now": now},
+            read_row,
+        )
+        .optional()
+        .map_err(backend)?
+        .transpose()
 }
 
 fn write(tx: &Transaction<'_>, item: &Item) -> Result<(), StoreError> {
@@ -239,31 +275,29 @@ fn write(tx: &Transaction<'_>, item: &Item) -> Result<(), StoreError> {
         Some(index) => (Some(index.pk.as_str()), Some(index.sk.as_str())),
         None => (None, None),
     };
-    tx.execute(
-        &format!(
-            "INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-        ),
-        params![
-            item.key.pk,
-            item.key.sk,
-            item.data.to_string(),
-            version,
-            item.expires_at,
-            gsi_pk,
-            gsi_sk,
-            item.counter
-        ],
-    )
+    tx.prepare_cached(&format!(
+        "INSERT OR REPLACE INTO items ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    ))
+    .map_err(backend)?
+    .execute(params![
+        item.key.pk,
+        item.key.sk,
+        item.data.to_string(),
+        version,
+        item.expires_at,
+        gsi_pk,
+        gsi_sk,
+        item.counter
+    ])
     .map_err(backend)?;
     Ok(())
 }
 
 fn remove(tx: &Transaction<'_>, key: &Key) -> Result<(), StoreError> {
-    tx.execute(
-        "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
-        params![key.pk, key.sk],
-    )
-    .map_err(backend)?;
+    tx.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2")
+        .map_err(backend)?
+        .execute(params![key.pk, key.sk])
+        .map_err(backend)?;
     Ok(())
 }
 
@@ -297,7 +331,7 @@ fn run_query(tx: &Transaction<'_>, query: &Query, now: i64) -> Result<Page, Stor
          AND substr({sort}, 1, length(:prefix)) = :prefix AND {position} \
          ORDER BY {order} LIMIT :limit"
     );
-    let mut stmt = tx.prepare(&sql).map_err(backend)?;
+    let mut stmt = tx.prepare_cached(&sql).map_err(backend)?;
     let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
     let mut named: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
         (":pk", &query.pk),

@@ -148,3 +148,49 @@ async fn a_named_stage_prefix_is_ignored() {
     r.assert_true();
     assert_eq!(t.last_code_for("stage2@x.com").len(), 6);
 }
+
+/// Every function in `template.yaml` runs the multi-call bootstrap and names, in
+/// `KEYTURN_FUNCTION`, a router the bootstrap has; every function crate is in that table once.
+#[test]
+fn every_template_function_names_a_router_of_the_multi_call_bootstrap() {
+    let template = include_str!("../../../template.yaml");
+    let named: Vec<&str> = template
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("KEYTURN_FUNCTION: "))
+        .collect();
+    let binaries: Vec<&str> = template
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("Binary: "))
+        .collect();
+    assert_eq!(
+        named.len(),
+        binaries.len(),
+        "one KEYTURN_FUNCTION per function"
+    );
+    assert!(
+        binaries.iter().all(|b| *b == "keyturn-lambda"),
+        "{binaries:?}"
+    );
+    for name in &named {
+        assert!(
+            keyturn_infra::function_router(name).is_some(),
+            "template names {name}, which the bootstrap does not serve"
+        );
+    }
+    let mut table: Vec<&str> = keyturn_infra::FUNCTIONS.iter().map(|(n, _)| *n).collect();
+    let mut in_template = named.clone();
+    table.sort_unstable();
+    in_template.sort_unstable();
+    assert_eq!(
+        table, in_template,
+        "the template and the bootstrap list the same functions"
+    );
+    let crates = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../functions"))
+        .unwrap()
+        .count();
+    assert_eq!(
+        crates,
+        table.len(),
+        "every function crate is in the bootstrap's table"
+    );
+}

@@ -18,6 +18,7 @@ mod local_runner;
 mod login;
 mod passwords;
 mod profile;
+mod round_trips;
 mod signup;
 mod store_conformance;
 mod support;

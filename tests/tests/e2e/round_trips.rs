@@ -1,0 +1,305 @@
+//! Store round trips per flow, counted through a wrapper around the real store and secrets:
+//! what a warm instance pays per request. The README's Performance section lists these; a
+//! change in a count fails here first, so the table stays true.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use keyturn::AppState;
+use keyturn::clock::{Clock, ManualClock};
+use keyturn::codes::OsCodes;
+use keyturn::crypto::password::Cost;
+use keyturn::mail::outbox::Outbox;
+use keyturn::secrets::local::KeyFileStore;
+use keyturn::secrets::{SecretStore, SecretsError};
+use keyturn::state::{Config, Ports};
+use keyturn::store::sqlite::SqliteStore;
+use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+
+use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::users::{access, login, quick_user};
+use serde_json::json;
+
+/// Every store and secret call, in order, as `op kind` (the kind is the key's sort-key stem, so
+/// the log names items without ids).
+#[derive(Default)]
+struct Log(Mutex<Vec<String>>);
+
+impl Log {
+    fn push(&self, op: &str, key: &Key) {
+        self.0.lock().unwrap().push(format!("{op} {}", kind(key)));
+    }
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+/// The item kind: the sort key up to its first `#` (or the partition's stem when the sort key
+/// is a constant), so `login-tries` counters of any handle log alike.
+fn kind(key: &Key) -> String {
+    let stem = |s: &str| s.split('#').next().unwrap_or(s).to_owned();
+    let (pk, sk) = (stem(&key.pk), stem(&key.sk));
+    if sk.is_empty() || sk == pk {
+        pk
+    } else {
+        format!("{pk}/{sk}")
+    }
+}
+
+struct CountingStore {
+    inner: Arc<dyn ItemStore>,
+    log: Arc<Log>,
+}
+
+#[async_trait]
+impl ItemStore for CountingStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.log.push("get", key);
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        self.log.push("put", &item.key);
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        self.log.push("delete", key);
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.log.push(
+            "query",
+            &Key::new(query.pk.clone(), query.sk_prefix.clone()),
+        );
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        let first = match ops.first() {
+            Some(WriteOp::Put(item, _)) => item.key.clone(),
+            Some(WriteOp::Delete(key, _) | WriteOp::Check(key, _)) => key.clone(),
+            None => Key::new("", ""),
+        };
+        self.log.push(&format!("transact({})", ops.len()), &first);
+        self.inner.transact(ops).await
+    }
+    async fn add(
+        &self,
+        key: &Key,
+        delta: i64,
+        ceiling: Option<i64>,
+        expires_at: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        self.log.push("add", key);
+        self.inner.add(key, delta, ceiling, expires_at).await
+    }
+}
+
+struct CountingSecrets {
+    inner: Arc<dyn SecretStore>,
+    log: Arc<Log>,
+}
+
+#[async_trait]
+impl SecretStore for CountingSecrets {
+    async fn get(&self, name: &str) -> Result<Option<String>, SecretsError> {
+        self.log.0.lock().unwrap().push("secret-get".into());
+        self.inner.get(name).await
+    }
+    async fn put(&self, name: &str, value: &str) -> Result<(), SecretsError> {
+        self.log.0.lock().unwrap().push("secret-put".into());
+        self.inner.put(name, value).await
+    }
+}
+
+/// The local stack over SQLite, with every store and secret call logged.
+async fn counted_app() -> (TestApp, Arc<Log>) {
+    let log = Arc::new(Log::default());
+    let clock = ManualClock::at(1_795_000_000_000);
+    let dir = std::env::temp_dir().join(crate::support::aws::unique("keyturn-trips"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let clock_dyn: Arc<dyn Clock> = Arc::new(clock.clone());
+    let sqlite: Arc<dyn ItemStore> =
+        Arc::new(SqliteStore::open(&dir.join("store.sqlite3"), clock_dyn.clone()).unwrap());
+    let store: Arc<dyn ItemStore> = Arc::new(CountingStore {
+        inner: sqlite,
+        log: log.clone(),
+    });
+    let outbox = Arc::new(Outbox::open(&dir, clock_dyn.clone()).unwrap());
+    let ports = Ports {
+        store: store.clone(),
+        secrets: Arc::new(CountingSecrets {
+            inner: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),
+            log: log.clone(),
+        }),
+        mailer: outbox.clone(),
+        sms: outbox.clone(),
+        clock: clock_dyn,
+        codes: Arc::new(OsCodes),
+        outbox: Some(outbox.clone()),
+    };
+    let config = Config {
+        public_url: None,
+        secret_prefix: "keyturn/test".into(),
+        admin_key_sha256: Some(keyturn::crypto::sha256_hex(ADMIN_KEY)),
+        password_cost: Cost::OWASP,
+        twilio_base_url: None,
+    };
+    let state = AppState::new(ports, config, true).await.unwrap();
+    let app = TestApp {
+        state,
+        clock,
+        store,
+        outbox,
+        dir,
+    };
+    (app, log)
+}
+
+async fn warm_user(app: &TestApp, log: &Log) -> (TestAppInfo, String) {
+    let info = app
+        .create_app(json!({"signupFlow": "none", "userNamesEnabled": true}))
+        .await;
+    let session = quick_user(app, &info, "bob@example.com", serde_json::json!({})).await;
+    // Warm: one login first, so caches (secrets, parsed keys) are as a warm instance has them.
+    assert_eq!(login(app, &info, "bob@example.com", PW).await.status, 200);
+    log.take();
+    (info, access(&session))
+}
+
+fn reads(log: &[String]) -> usize {
+    log.iter()
+        .filter(|l| l.starts_with("get ") || l.starts_with("query "))
+        .count()
+}
+
+fn writes(log: &[String]) -> usize {
+    log.iter()
+        .filter(|l| !(l.starts_with("get ") || l.starts_with("query ")))
+        .count()
+}
+
+#[tokio::test]
+async fn a_warm_login_reads_app_claim_and_user_and_fetches_no_secret() {
+    let (app, log) = counted_app().await;
+    let (info, _) = warm_user(&app, &log).await;
+
+    assert_eq!(login(&app, &info, "bob@example.com", PW).await.status, 200);
+    let trips = log.take();
+    println!(
+        "warm login: {} reads, {} writes: {trips:#?}",
+        reads(&trips),
+        writes(&trips)
+    );
+
+    assert!(!trips.iter().any(|t| t.starts_with("secret")), "{trips:?}");
+    assert_eq!(reads(&trips), 3, "app, handle claim, user: {trips:?}");
+    // The password guard counts three limits before the check and settles them after it (see
+    // password_guard.rs: counted first so parallel guesses cannot race past a limit), and the
+    // last-login time is one write.
+    assert_eq!(writes(&trips), 7, "{trips:?}");
+}
+
+#[tokio::test]
+async fn token_verified_reads_only_read() {
+    let (app, log) = counted_app().await;
+    let (info, token) = warm_user(&app, &log).await;
+
+    let r = app
+        .get("/api/appuser/getUser", &[("access-token", &token)])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let get_user = log.take();
+    let r = app
+        .get(
+            "/api/appuser/getApplication",
+            &[("app-token", &info.app_token)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let get_application = log.take();
+    println!("getUser: {get_user:?}\ngetApplication: {get_application:?}");
+
+    assert_eq!(writes(&get_user) + writes(&get_application), 0);
+    assert!(
+        !get_user
+            .iter()
+            .chain(&get_application)
+            .any(|t| t.starts_with("secret"))
+    );
+    assert_eq!(reads(&get_application), 1, "{get_application:?}");
+    assert_eq!(
+        reads(&get_user),
+        3,
+        "the app, the user and its last login (kept apart so a login never rewrites the user): {get_user:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_costs_the_same_reads_and_only_the_limit_writes() {
+    let (app, log) = counted_app().await;
+    let (info, _) = warm_user(&app, &log).await;
+
+    let r = login(&app, &info, "bob@example.com", OTHER_PW).await;
+    r.assert_error(400, 600);
+    let trips = log.take();
+    println!("failed login: {trips:#?}");
+    assert_eq!(reads(&trips), 3, "{trips:?}");
+    assert_eq!(writes(&trips), 3, "the three limit counters: {trips:?}");
+}
+
+/// The per-route table of the README's Performance section: (reads, writes) of one warm call.
+#[tokio::test]
+async fn every_route_makes_the_round_trips_the_readme_lists() {
+    let (app, log) = counted_app().await;
+    let (info, token) = warm_user(&app, &log).await;
+    let acc = [("access-token", token.as_str())];
+    let apt = [("app-token", info.app_token.as_str())];
+    let mut table: Vec<(&str, usize, usize)> = Vec::new();
+    let mut record = |route: &'static str, status: u16, want: u16, log: &Log| {
+        assert_eq!(status, want, "{route}");
+        let trips = log.take();
+        assert!(
+            !trips.iter().any(|t| t.starts_with("secret")),
+            "{route}: {trips:?}"
+        );
+        println!("{route}: {trips:?}");
+        table.push((route, reads(&trips), writes(&trips)));
+    };
+    let r = app.get("/api/appuser/getApplication", &apt).await;
+    record("getApplication", r.status.as_u16(), 200, &log);
+    let r = app.get("/api/appuser/getUser", &acc).await;
+    record("getUser", r.status.as_u16(), 200, &log);
+    let r = crate::support::users::login(&app, &info, "bob@example.com", PW).await;
+    record("login", r.status.as_u16(), 200, &log);
+    let r = app
+        .get("/api/appuser/userNameAvailable?userName=somebody", &acc)
+        .await;
+    record("userNameAvailable", r.status.as_u16(), 200, &log);
+    let r = app
+        .post_json("/api/appuser/setLocale", &acc, json!({"locale": "EN"}))
+        .await;
+    record("setLocale", r.status.as_u16(), 200, &log);
+    let r = app
+        .get(&format!("/apps/{}/.well-known/jwks.json", info.app_id), &[])
+        .await;
+    record("jwks.json", r.status.as_u16(), 200, &log);
+    let r = app
+        .post_json(
+            "/api/appuser/forgotPassword",
+            &apt,
+            json!({"handle": "bob@example.com"}),
+        )
+        .await;
+    record("forgotPassword", r.status.as_u16(), 200, &log);
+
+    let expected = [
+        ("getApplication", 1, 0),
+        ("getUser", 3, 0),
+        ("login", 3, 7),
+        ("userNameAvailable", 3, 0),
+        ("setLocale", 2, 1),
+        ("jwks.json", 1, 0),
+        ("forgotPassword", 4, 4),
+    ];
+    println!("{table:?}");
+    assert_eq!(table, expected);
+}
