@@ -111,7 +111,9 @@ pub fn routes() -> Router<AppState> {
         .route("/local/outbox", get(outbox))
 }
 
-/// The finished local app over `state`, behind slash collapsing.
+/// The finished local app over `state`, behind slash collapsing, with the deployment's CORS
+/// (API Gateway's `CorsConfiguration` in Lambda).
 pub fn local_app(state: AppState) -> keyturn::http::Door<axum::body::Body> {
-    keyturn::http::door(keyturn::http::finish(routes(), state))
+    let cors = keyturn::http::cors::layer(&state.config.cors_origins);
+    keyturn::http::door(keyturn::http::finish(routes(), state).layer(cors))
 }

@@ -37,6 +37,8 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
     }
     // Locally the admin key lives hashed in the store (from KEYTURN_ADMIN_KEY or generated).
     config.admin_key_sha256 = None;
+    keyturn::domain::origins::check_list(&config.cors_origins)
+        .map_err(|e| format!("KEYTURN_CORS_ORIGINS: {e}"))?;
     let state = AppState::local(data_dir, config)
         .await
         .map_err(|e| e.report())?;

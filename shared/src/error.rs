@@ -91,6 +91,10 @@ pub enum Error {
     /// The admin API key is missing or wrong (code 617, HTTP 401).
     #[error("invalid admin key")]
     InvalidAdminKey,
+    /// A browser request from an origin the app does not list in `allowedOrigins` (code 619,
+    /// HTTP 403).
+    #[error("origin not allowed for this app")]
+    OriginNotAllowed,
     /// The admin API names a user that does not exist in the app (code 603, HTTP 404).
     #[error("account does not exist")]
     UserNotFound,
@@ -147,6 +151,7 @@ impl Error {
             Error::RouteNotFound => (404, 618),
             Error::InvalidAdminKey => (401, 617),
             Error::UserNotFound => (404, 603),
+            Error::OriginNotAllowed => (403, 619),
             Error::Internal { .. } => (500, 500),
         };
         let message = match self {

@@ -37,6 +37,9 @@ pub struct Config {
     pub password_cost: Cost,
     /// Base URL of the Twilio API (`KEYTURN_TWILIO_BASE_URL`); Twilio's own when unset.
     pub twilio_base_url: Option<String>,
+    /// Browser origins whose CORS preflights are answered (`KEYTURN_CORS_ORIGINS`, comma
+    /// separated): the local twin of the stack's `CorsAllowOrigins` (see [`crate::http::cors`]).
+    pub cors_origins: Vec<String>,
 }
 
 impl Config {
@@ -49,6 +52,14 @@ impl Config {
             admin_key_sha256: var("KEYTURN_ADMIN_KEY_SHA256").map(|h| h.to_ascii_lowercase()),
             password_cost: Cost::OWASP,
             twilio_base_url: var("KEYTURN_TWILIO_BASE_URL"),
+            cors_origins: var("KEYTURN_CORS_ORIGINS")
+                .map(|list| {
+                    list.split(',')
+                        .map(|o| o.trim().to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 

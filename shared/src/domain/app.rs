@@ -160,6 +160,11 @@ pub struct Settings {
     /// burn the deployment's SES quota and reputation through one app.
     #[serde(default = "default_mail_daily_limit")]
     pub mail_daily_limit: i64,
+    /// Browser origins (`https://app.example.com`) whose pages may call the API with this app's
+    /// tokens; a browser request from any other origin is refused (619). Empty: no browser
+    /// client (see [`crate::domain::origins`]).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 impl Default for Settings {
@@ -232,6 +237,7 @@ impl Settings {
         if self.password_min_length > 128 {
             return Err(Error::invalid("passwordMinLength must be at most 128"));
         }
+        crate::domain::origins::check_list(&self.allowed_origins)?;
         Ok(())
     }
 }

@@ -39,6 +39,7 @@ pub async fn app_from_token(state: &AppState, ctx: &RequestContext) -> Result<Ap
         // A rotated-away app token.
         return Err(Error::InvalidAppToken);
     }
+    crate::domain::origins::check_request(&app, ctx)?;
     serving(app)
 }
 
@@ -79,6 +80,7 @@ pub async fn user_from_access(state: &AppState, ctx: &RequestContext) -> Result<
     let token = ctx.credentials.access_token.as_deref();
     let claims: AccessClaims = verified(state, token, Purpose::Access, Error::InvalidAccessToken)?;
     let (app, _) = repo::existing_app(state, &claims.app_id).await?;
+    crate::domain::origins::check_request(&app, ctx)?;
     let app = serving(app)?;
     let (user, version) = repo::load_user(state, &claims.sub)
         .await?

@@ -18,6 +18,9 @@ pub struct RequestContext {
     pub base_url: String,
     /// The client's address as limits key it.
     pub client: ClientAddress,
+    /// The browser's `Origin` header, when the request carries one (checked against the app's
+    /// `allowedOrigins` by [`crate::domain::origins::check_request`]).
+    pub origin: Option<String>,
 }
 
 impl RequestContext {
@@ -27,7 +30,13 @@ impl RequestContext {
             credentials: Credentials::default(),
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             client,
+            origin: None,
         }
+    }
+
+    /// This context with the request's `Origin` header.
+    pub fn with_origin(self, origin: Option<String>) -> Self {
+        Self { origin, ..self }
     }
 
     /// This context with the request's token carriers.

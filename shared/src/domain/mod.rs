@@ -33,6 +33,7 @@ pub mod listing;
 pub mod login;
 pub mod metadata;
 pub mod one_time_code;
+pub mod origins;
 pub mod password;
 pub mod password_guard;
 pub mod phone;

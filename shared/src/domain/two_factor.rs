@@ -313,6 +313,7 @@ pub async fn login_complete(
     ctx: &RequestContext,
 ) -> Result<Session> {
     let (app, user, claims) = login_subject(state, &req.login_token).await?;
+    crate::domain::origins::check_request(&app, ctx)?;
     let pending_key = keys::pending_login(&user.user_id);
     let item = state
         .store

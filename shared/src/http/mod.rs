@@ -9,6 +9,8 @@ use tower::util::{MapRequest, MapRequestLayer};
 use crate::AppState;
 use crate::error::Error;
 
+pub mod cors;
+
 /// Finishes a function's (or the merged) router: a JSON 404 for unknown routes, and the state.
 pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
     routes

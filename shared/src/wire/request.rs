@@ -99,6 +99,7 @@ fn credentials(parts: &axum::http::request::Parts) -> Credentials {
 fn context(parts: &axum::http::request::Parts, state: &AppState) -> RequestContext {
     RequestContext::new(base_url(parts, state), client_address(parts))
         .with_credentials(credentials(parts))
+        .with_origin(header_text(&parts.headers, header::ORIGIN.as_str()))
 }
 
 impl FromRequest<AppState> for WireRequest {

@@ -8,6 +8,7 @@ mod admin_users;
 mod anonymous;
 mod audit;
 mod aws_adapters;
+mod cors;
 mod cosync_compat;
 mod dynamo_flow;
 mod hardening;

@@ -142,6 +142,7 @@ async fn counted_app() -> (TestApp, Arc<Log>) {
         admin_key_sha256: Some(keyturn::crypto::sha256_hex(ADMIN_KEY)),
         password_cost: Cost::OWASP,
         twilio_base_url: None,
+        cors_origins: Vec::new(),
     };
     let state = AppState::new(ports, config, true).await.unwrap();
     let app = TestApp {

@@ -99,6 +99,7 @@ pub struct TestAppBuilder {
     store: Option<Arc<dyn ItemStore>>,
     dynamodb: bool,
     dir: Option<PathBuf>,
+    cors_origins: Vec<String>,
 }
 
 impl TestAppBuilder {
@@ -123,6 +124,12 @@ impl TestAppBuilder {
     /// A fresh DynamoDB table in moto.
     pub fn dynamodb(mut self) -> Self {
         self.dynamodb = true;
+        self
+    }
+
+    /// The deployment's CORS origins (`KEYTURN_CORS_ORIGINS`): preflights from these are answered.
+    pub fn cors_origins(mut self, origins: &[&str]) -> Self {
+        self.cors_origins = origins.iter().map(|o| (*o).to_owned()).collect();
         self
     }
 
@@ -169,6 +176,7 @@ impl TestAppBuilder {
             admin_key_sha256: Some(keyturn::crypto::sha256_hex(ADMIN_KEY)),
             password_cost: Cost::OWASP,
             twilio_base_url: None,
+            cors_origins: self.cors_origins,
         };
         let state = AppState::new(ports, config, true).await.unwrap();
         TestApp {
@@ -190,6 +198,7 @@ impl TestApp {
             store: None,
             dynamodb: false,
             dir: None,
+            cors_origins: Vec::new(),
         }
     }
 
