@@ -2,6 +2,7 @@
 //! plus `/local/outbox` (never routed in Lambda). The integration tests drive this same router,
 //! so local behaviour is production behaviour.
 
+pub mod openapi;
 pub mod serve;
 
 use axum::Router;
@@ -60,7 +61,7 @@ pub type RouterFn = fn() -> Router<AppState>;
 /// router. The local runner merges them all; the multi-call Lambda bootstrap
 /// (`keyturn-lambda`) serves the one its environment names.
 pub const FUNCTIONS: &[(&str, RouterFn)] = &[
-    ("get-application", keyturn_fn_get_application::router),
+    ("get-application", openapi::get_application_and_document),
     ("signup", keyturn_fn_signup::router),
     ("complete-signup", keyturn_fn_complete_signup::router),
     ("login", keyturn_fn_login::router),

@@ -9,6 +9,7 @@ use keyturn::{AppState, Result};
 
 use crate::{Admin, AppId, Body, Query};
 
+#[utoipa::path(post, path = "/admin/apps/{appId}/invites", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = InviteRequest, responses((status = 200, description = "the invite (never its code)", body = keyturn::domain::invites::InviteView)))]
 async fn create(
     Admin(state, _): Admin,
     Path(id): AppId,
@@ -17,10 +18,12 @@ async fn create(
     Ok(invites::create(&state, &id, req).await?.into())
 }
 
+#[utoipa::path(get, path = "/admin/apps/{appId}/invites", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("limit" = Option<String>, Query, description = "page size"), ("cursor" = Option<String>, Query, description = "from the previous page")), responses((status = 200, description = "one page of invites", body = keyturn::wire::openapi::InvitePage)))]
 async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
     Ok(invites::list(&state, &id, query.page()?).await?.into())
 }
 
+#[utoipa::path(delete, path = "/admin/apps/{appId}/invites/{handle}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("handle" = String, Path)), responses((status = 200, description = "whether there was an invite", body = keyturn::domain::admin::invites::Revoked)))]
 async fn revoke(
     Admin(state, _): Admin,
     Path((id, handle)): Path<(String, String)>,
@@ -34,3 +37,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/apps/{app_id}/invites", post(create).get(list))
         .route("/admin/apps/{app_id}/invites/{handle}", delete(revoke))
 }
+
+/// These routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, revoke))]
+pub(crate) struct Doc;

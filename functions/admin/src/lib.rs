@@ -120,3 +120,14 @@ pub fn router() -> Router<AppState> {
         .merge(templates::router())
         .merge(two_factor::router())
 }
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`): each module's `Doc`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::OpenApi as _;
+    let mut doc = apps::Doc::openapi();
+    doc.merge(invites::Doc::openapi());
+    doc.merge(users::Doc::openapi());
+    doc.merge(templates::Doc::openapi());
+    doc.merge(two_factor::Doc::openapi());
+    doc
+}

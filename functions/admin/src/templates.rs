@@ -10,10 +10,12 @@ use keyturn::{AppState, Result};
 
 use crate::{Admin, Body};
 
+#[utoipa::path(get, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), responses((status = 200, description = "the template in use", body = keyturn::domain::admin::templates::TemplateView)))]
 async fn read(Admin(state, _): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
     Ok(templates::get_template(&state, &at).await?.into())
 }
 
+#[utoipa::path(put, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), request_body = Template, responses((status = 200, description = "stored", body = keyturn::domain::admin::templates::TemplateView)))]
 async fn store(
     Admin(state, _): Admin,
     Path(at): Path<TemplateAddress>,
@@ -22,6 +24,7 @@ async fn store(
     Ok(templates::put_template(&state, &at, t).await?.into())
 }
 
+#[utoipa::path(delete, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), responses((status = 200, description = "back to the default", body = keyturn::domain::admin::templates::TemplateView)))]
 async fn remove(Admin(state, _): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
     Ok(templates::delete_template(&state, &at).await?.into())
 }
@@ -32,3 +35,8 @@ pub(crate) fn router() -> Router<AppState> {
         axum::routing::get(read).put(store).delete(remove),
     )
 }
+
+/// These routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(read, store, remove))]
+pub(crate) struct Doc;

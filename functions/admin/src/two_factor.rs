@@ -12,6 +12,7 @@ use crate::{Admin, AdminBody, AppId, Body};
 
 impl AdminBody for TwilioRequest {}
 
+#[utoipa::path(put, path = "/admin/apps/{appId}/twilio", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = TwilioRequest, responses((status = 200, description = "stored (the token is write-only)", body = keyturn::wire::openapi::TwilioSet)))]
 async fn set_twilio(
     Admin(state, _): Admin,
     Path(id): AppId,
@@ -25,6 +26,7 @@ async fn set_twilio(
     })))
 }
 
+#[utoipa::path(post, path = "/admin/apps/{appId}/users/{userId}/reset-2fa", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path)), responses((status = 200, description = "both factors off; the user is mailed", body = keyturn::wire::openapi::True)))]
 async fn reset(
     Admin(state, _): Admin,
     Path((id, user_id)): Path<(String, String)>,
@@ -43,3 +45,8 @@ pub(crate) fn router() -> Router<AppState> {
             post(reset),
         )
 }
+
+/// These routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(set_twilio, reset))]
+pub(crate) struct Doc;

@@ -11,6 +11,7 @@ use crate::{Admin, AppId, Query};
 /// The path of one user: app and user id.
 type UserPath = Path<(String, String)>;
 
+#[utoipa::path(get, path = "/admin/apps/{appId}/users", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("limit" = Option<String>, Query, description = "page size"), ("cursor" = Option<String>, Query, description = "from the previous page"), ("search" = Option<String>, Query, description = "handle prefix")), responses((status = 200, description = "one page of users", body = keyturn::wire::openapi::UserPage)))]
 async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
     let page = query.page()?;
     let search = query.0.text("search")?;
@@ -18,15 +19,18 @@ async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<R
     Ok(users::list_users(&state, &id, input).await?.into())
 }
 
+#[utoipa::path(get, path = "/admin/apps/{appId}/users/{userId}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path)), responses((status = 200, description = "the user", body = keyturn::domain::admin::users::UserDetail)))]
 async fn read(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
     Ok(users::get_user(&state, &id, &user_id).await?.into())
 }
 
+#[utoipa::path(delete, path = "/admin/apps/{appId}/users/{userId}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path)), responses((status = 200, description = "deleted", body = keyturn::wire::openapi::True)))]
 async fn remove(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
     Ok(users::delete_user(&state, &id, &user_id).await?.into())
 }
 
 /// `POST …/users/{userId}/suspend`, `…/reactivate` and `…/revoke-sessions`.
+#[utoipa::path(post, path = "/admin/apps/{appId}/users/{userId}/{action}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path), ("action" = String, Path, description = "`suspend`, `reactivate` or `revoke-sessions`")), responses((status = 200, description = "done", body = keyturn::wire::openapi::True)))]
 async fn act(
     Admin(state, _): Admin,
     Path((id, user_id, action)): Path<(String, String, String)>,
@@ -50,3 +54,8 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/admin/apps/{app_id}/users/{user_id}/{action}", post(act))
 }
+
+/// These routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list, read, remove, act))]
+pub(crate) struct Doc;

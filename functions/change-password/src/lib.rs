@@ -6,6 +6,7 @@ use keyturn::domain::password::{ChangeRequest, change_password};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
+#[utoipa::path(post, path = "/api/appuser/changePassword", tag = "user", security(("access_token" = [])), request_body = ChangeRequest, responses((status = 200, description = "changed; every other session ends", body = keyturn::wire::openapi::True)))]
 async fn handle(Call(state, input, ctx): Call<ChangeRequest>) -> Result<Reply> {
     Ok(change_password(&state, input, &ctx).await?.into())
 }
@@ -13,4 +14,12 @@ async fn handle(Call(state, input, ctx): Call<ChangeRequest>) -> Result<Reply> {
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/changePassword", post(handle))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(handle))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

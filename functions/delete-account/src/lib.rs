@@ -6,6 +6,7 @@ use keyturn::domain::delete_account::{DeleteRequest, delete_account};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
+#[utoipa::path(post, path = "/api/appuser/deleteAccount", tag = "user", security(("access_token" = [])), request_body = DeleteRequest, responses((status = 200, description = "deleted", body = keyturn::wire::openapi::True)))]
 async fn handle(Call(state, input, ctx): Call<DeleteRequest>) -> Result<Reply> {
     Ok(delete_account(&state, input, &ctx).await?.into())
 }
@@ -13,4 +14,12 @@ async fn handle(Call(state, input, ctx): Call<DeleteRequest>) -> Result<Reply> {
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/deleteAccount", post(handle))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(handle))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -6,10 +6,12 @@ use keyturn::domain::application::get_application;
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
+#[utoipa::path(get, path = "/api/appuser/getApplication", tag = "user", security(("app_token" = []), ("access_token" = [])), responses((status = 200, description = "the app's public settings", body = keyturn::domain::app::PublicApp)))]
 async fn application(Call(state, _, ctx): Call<()>) -> Result<Reply> {
     Ok(get_application(&state, &ctx).await?.into())
 }
 
+#[utoipa::path(get, path = "/", tag = "service", responses((status = 200, description = "the service is up", body = keyturn::wire::openapi::Health)))]
 async fn health() -> Reply {
     Reply::Json(serde_json::json!({ "service": "keyturn", "status": "ok" }))
 }
@@ -19,4 +21,12 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(health))
         .route("/api/appuser/getApplication", get(application))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(application, health))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

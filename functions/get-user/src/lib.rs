@@ -6,6 +6,7 @@ use keyturn::domain::profile::get_user;
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
+#[utoipa::path(get, path = "/api/appuser/getUser", tag = "user", security(("access_token" = [])), responses((status = 200, description = "the caller's profile", body = keyturn::domain::profile::Profile)))]
 async fn handle(Call(state, _, ctx): Call<()>) -> Result<Reply> {
     Ok(get_user(&state, &ctx).await?.into())
 }
@@ -13,4 +14,12 @@ async fn handle(Call(state, _, ctx): Call<()>) -> Result<Reply> {
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/getUser", get(handle))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(handle))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -8,6 +8,7 @@ use keyturn::AppState;
 use keyturn::domain::{RequestContext, issuer};
 use keyturn::wire::Reply;
 
+#[utoipa::path(get, path = "/apps/{appId}/.well-known/openid-configuration", tag = "issuer", params(("appId" = String, Path)), responses((status = 200, description = "the OpenID discovery document", body = keyturn::domain::issuer::Discovery)))]
 async fn discovery(
     State(state): State<AppState>,
     Path(app_id): Path<String>,
@@ -16,10 +17,12 @@ async fn discovery(
     Ok(issuer::discovery(&state, &app_id, &ctx).await?.into())
 }
 
+#[utoipa::path(get, path = "/apps/{appId}/.well-known/jwks.json", tag = "issuer", params(("appId" = String, Path)), responses((status = 200, description = "current and previous keys", body = keyturn::domain::issuer::Jwks)))]
 async fn jwks(State(state): State<AppState>, Path(app_id): Path<String>) -> keyturn::Result<Reply> {
     Ok(issuer::jwks(&state, &app_id).await?.into())
 }
 
+#[utoipa::path(get, path = "/apps/{appId}/public-key.pem", tag = "issuer", params(("appId" = String, Path)), responses((status = 200, description = "the current public key", content_type = "application/x-pem-file", body = String)))]
 async fn pem(State(state): State<AppState>, Path(app_id): Path<String>) -> keyturn::Result<Reply> {
     Ok(issuer::public_key_pem(&state, &app_id).await?.into())
 }
@@ -33,4 +36,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/apps/{app_id}/.well-known/jwks.json", get(jwks))
         .route("/apps/{app_id}/public-key.pem", get(pem))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(discovery, jwks, pem))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

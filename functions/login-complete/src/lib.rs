@@ -9,6 +9,9 @@ use keyturn::AppState;
 use keyturn::domain::two_factor::{self, LoginCompleteRequest};
 use keyturn::wire::{Reply, WireRequest};
 
+keyturn::wire_fields!(LoginCompleteFields { "loginToken": Required, "code": Required });
+
+#[utoipa::path(post, path = "/api/appuser/loginComplete", tag = "user", request_body = LoginCompleteFields, responses((status = 200, description = "a session", body = keyturn::wire::openapi::Session)))]
 async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
     let request = LoginCompleteRequest {
         login_token: req.fields.required("loginToken")?,
@@ -21,4 +24,12 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/loginComplete", post(handle))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(handle))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -6,6 +6,7 @@ use keyturn::domain::register::{RegisterRequest, register};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
+#[utoipa::path(post, path = "/api/appuser/register", tag = "user", security(("app_token" = []), ("access_token" = [])), request_body = RegisterRequest, responses((status = 200, description = "the new account's session", body = keyturn::wire::openapi::Session)))]
 async fn handle(Call(state, input, ctx): Call<RegisterRequest>) -> Result<Reply> {
     Ok(register(&state, input, &ctx).await?.into())
 }
@@ -13,4 +14,12 @@ async fn handle(Call(state, input, ctx): Call<RegisterRequest>) -> Result<Reply>
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/register", post(handle))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(handle))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -8,6 +8,9 @@ use keyturn::AppState;
 use keyturn::domain::{auth, phone};
 use keyturn::wire::{Reply, WireRequest};
 
+keyturn::wire_fields!(SetPhoneFields { "phone": Required, "password": Text });
+
+#[utoipa::path(post, path = "/api/appuser/setPhone", tag = "user", security(("access_token" = [])), request_body = SetPhoneFields, responses((status = 200, description = "a code is texted", body = keyturn::wire::openapi::True)))]
 async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
     let caller = auth::user_from_access(&state, &req.context).await?;
     let number = req.fields.required("phone")?;
@@ -26,4 +29,12 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/setPhone", post(handle))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(handle))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

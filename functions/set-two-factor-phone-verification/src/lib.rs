@@ -9,6 +9,9 @@ use keyturn::domain::auth;
 use keyturn::domain::two_factor::{self, SetTwoFactor};
 use keyturn::wire::{Reply, WireRequest};
 
+keyturn::wire_fields!(TwoFactorFields { "twoFactor": Required, "password": Text, "code": Text });
+
+#[utoipa::path(post, path = "/api/appuser/setTwoFactorPhoneVerification", tag = "user", security(("access_token" = [])), request_body = TwoFactorFields, responses((status = 200, description = "switched", body = keyturn::wire::openapi::True)))]
 async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
     let caller = auth::user_from_access(&state, &req.context).await?;
     let request = SetTwoFactor {
@@ -24,4 +27,12 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/setTwoFactorPhoneVerification", post(handle))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(handle))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

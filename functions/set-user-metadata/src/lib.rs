@@ -6,6 +6,7 @@ use keyturn::domain::profile::{MetadataRequest, set_user_metadata};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
+#[utoipa::path(post, path = "/api/appuser/setUserMetadata", tag = "user", security(("access_token" = [])), request_body = MetadataRequest, responses((status = 200, description = "merged", body = keyturn::wire::openapi::True)))]
 async fn handle(Call(state, input, ctx): Call<MetadataRequest>) -> Result<Reply> {
     Ok(set_user_metadata(&state, input, &ctx).await?.into())
 }
@@ -13,4 +14,12 @@ async fn handle(Call(state, input, ctx): Call<MetadataRequest>) -> Result<Reply>
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/setUserMetadata", post(handle))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(handle))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -6,6 +6,7 @@ use keyturn::domain::user_name::{UserNameRequest, user_name_available};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
+#[utoipa::path(get, path = "/api/appuser/userNameAvailable", tag = "user", security(("access_token" = [])), params(("userName" = String, Query, description = "3 to 32 of `[a-z0-9_.-]`")), responses((status = 200, description = "whether the name is free", body = keyturn::domain::user_name::Availability)))]
 async fn handle(Call(state, input, ctx): Call<UserNameRequest>) -> Result<Reply> {
     Ok(user_name_available(&state, input, &ctx).await?.into())
 }
@@ -13,4 +14,12 @@ async fn handle(Call(state, input, ctx): Call<UserNameRequest>) -> Result<Reply>
 /// This function's routes.
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/userNameAvailable", get(handle))
+}
+
+/// This function's routes in the OpenAPI document (`GET /openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(handle))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }

@@ -8,7 +8,7 @@ use crate::domain::metadata::{MetaField, validate_jwt_fields};
 use crate::error::{Error, Result};
 
 /// How a signup becomes an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SignupFlow {
     /// The account exists at once.
@@ -20,7 +20,7 @@ pub enum SignupFlow {
 }
 
 /// The second factor an app offers its users (each user switches it on for themselves).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TwoFactor {
     /// No second factor.
@@ -45,7 +45,7 @@ pub enum Feature {
 }
 
 /// Whether the app serves its users.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AppStatus {
     /// Serving.
@@ -80,7 +80,7 @@ fn default_mail_daily_limit() -> i64 {
 }
 
 /// Every developer-editable setting, under its Cosync wire name (see the README).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     /// Users may sign up themselves.

@@ -93,7 +93,7 @@ pub struct Invite {
 }
 
 /// What admin listings show of an invite: never the code or its hash.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct InviteView {
     handle: String,

@@ -37,7 +37,7 @@ pub async fn discovery(state: &AppState, app_id: &str, ctx: &RequestContext) -> 
 }
 
 /// An OpenID discovery document (only what a JWT consumer reads).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Discovery {
     issuer: String,
     jwks_uri: String,
@@ -48,7 +48,7 @@ pub struct Discovery {
 }
 
 /// A JSON Web Key Set.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Jwks {
     keys: Vec<serde_json::Value>,
 }

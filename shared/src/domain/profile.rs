@@ -30,7 +30,7 @@ pub async fn get_user(state: &AppState, ctx: &RequestContext) -> Result<Profile>
 
 /// A user as the Cosync clients read it, in the original's key names. Social logins are not
 /// part of Keyturn yet, so `loginProvider` carries the original's default.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     status: UserStatus,

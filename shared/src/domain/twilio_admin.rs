@@ -15,7 +15,7 @@ use crate::sms::SmsAccount;
 use crate::store::Condition;
 
 /// The request body `{accountSid, authToken, phoneNumber}`.
-#[derive(Clone, serde::Deserialize)]
+#[derive(Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TwilioRequest {
     /// `AC` followed by 32 hex characters.

@@ -73,7 +73,7 @@ pub async fn set_user_name(
 }
 
 /// Whether a username is free.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Availability {
     /// Nobody in the app holds it.
     pub available: bool,

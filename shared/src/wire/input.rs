@@ -33,13 +33,39 @@ impl FromFields for () {
     }
 }
 
+/// The OpenAPI field kind of a `from_fields!` reader.
+macro_rules! field_kind {
+    (required) => {
+        super::openapi::FieldKind::Required
+    };
+    (text) => {
+        super::openapi::FieldKind::Text
+    };
+    (object) => {
+        super::openapi::FieldKind::Object
+    };
+}
+
 /// Each request type, field by field: `field: how "wireName"`, where `how` is `required` (a
-/// scalar, 403 when absent), `text` (an optional scalar) or `object` (`metaData`).
+/// scalar, 403 when absent), `text` (an optional scalar) or `object` (`metaData`). The same list
+/// gives the request's OpenAPI schema, so the document cannot drift from the decoding.
 macro_rules! from_fields {
-    ($($request:ty { $($field:ident: $how:ident $name:literal),* $(,)? })*) => {$(
+    ($($request:ident { $($field:ident: $how:ident $name:literal),* $(,)? })*) => {$(
         impl FromFields for $request {
             fn from_fields(f: &Fields) -> Result<Self> {
                 Ok(Self { $($field: f.$how($name)?),* })
+            }
+        }
+
+        impl utoipa::PartialSchema for $request {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                super::openapi::fields_schema(&[$(($name, field_kind!($how))),*])
+            }
+        }
+
+        impl utoipa::ToSchema for $request {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($request))
             }
         }
     )*};

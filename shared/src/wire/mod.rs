@@ -9,6 +9,7 @@
 
 pub mod body;
 pub mod input;
+pub mod openapi;
 pub mod reply;
 pub mod request;
 

@@ -17,6 +17,7 @@ mod invites;
 mod lambda_events;
 mod local_runner;
 mod login;
+mod openapi;
 mod passwords;
 mod profile;
 mod round_trips;

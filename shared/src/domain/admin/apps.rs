@@ -54,7 +54,7 @@ impl AppRequest {
 }
 
 /// The admin view of an app: every setting plus the app token and issuer (no private keys).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AppView {
     #[serde(flatten)]
@@ -72,7 +72,7 @@ pub struct AppView {
 
 /// The app's Twilio account as the admin sees it: SID and number, and only whether a token is
 /// set (it is write-only).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TwilioView {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -24,8 +24,9 @@ use crate::domain::{keys, metadata, repo};
 use crate::error::{Error, Result};
 
 /// The body of `POST /admin/apps/{appId}/invites`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = AdminInviteRequest)]
 pub struct InviteRequest {
     /// The invited email.
     #[serde(default, deserialize_with = "blank_is_none")]
@@ -39,7 +40,7 @@ pub struct InviteRequest {
 }
 
 /// The outcome of an admin revocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Revoked {
     /// Whether there was an invite to revoke.
     pub revoked: bool,

@@ -34,7 +34,7 @@ async fn resolve(state: &AppState, at: &TemplateAddress) -> Result<(App, String,
 }
 
 /// A template as the admin API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TemplateView {
     #[serde(flatten)]
     template: Template,

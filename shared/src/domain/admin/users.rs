@@ -37,7 +37,7 @@ pub enum Action {
 }
 
 /// The admin view of a user: profile and status, never the password hash or session state.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
     user_id: String,
@@ -70,7 +70,7 @@ impl UserView {
 }
 
 /// One user in detail: the view plus the last login time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDetail {
     #[serde(flatten)]

@@ -1,0 +1,428 @@
+//! The wire's part of the OpenAPI 3.1 document (`GET /openapi.json`): the schemas of the reply
+//! shapes [`super::reply`] builds by hand, the error body, the auth schemes, and
+//! [`WireConventions`], which writes down what is true of every route once (every end-user body
+//! may be JSON or a form; every route may answer the error body) instead of on each handler.
+//!
+//! Each handler carries its own `#[utoipa::path]` and each function crate exports a `Doc`; the
+//! `keyturn` binary merges them (`keyturn_infra::openapi`) and a drift test checks that every
+//! registered route is documented and every documented route registered.
+
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+use utoipa::{Modify, PartialSchema, ToSchema};
+
+use crate::domain::admin::apps::AppRequest;
+use crate::domain::app::{PublicApp, Settings};
+
+/// Media type of every end-user body besides JSON (the Swift SDK's, Node `querystring` rules).
+pub const FORM: &str = "application/x-www-form-urlencoded";
+/// The JSON media type.
+pub const JSON: &str = "application/json";
+
+/// Security scheme names, as handlers' `security(...)` refer to them.
+pub mod auth {
+    /// `app-token` header (or `?appToken=` on email links).
+    pub const APP: &str = "app_token";
+    /// `access-token` header (a user's session).
+    pub const ACCESS: &str = "access_token";
+    /// `Authorization: Bearer <admin key>`.
+    pub const ADMIN: &str = "admin_key";
+}
+
+/// The error body every route may answer, with HTTP 400 (Cosync codes), 401, 403, 404, 413,
+/// 429 or 500.
+#[derive(ToSchema)]
+#[schema(as = Error)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    /// The numeric code clients switch on (README: codes).
+    code: u16,
+    /// A human-readable message.
+    message: String,
+}
+
+/// `{"jwt", "access-token"}`: a new session.
+#[derive(serde::Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct Session {
+    /// The user JWT (RS256) for the app's backend.
+    jwt: String,
+    /// The access token for user-scoped routes.
+    #[serde(rename = "access-token")]
+    access_token: String,
+}
+
+/// `login`'s answer: a session, or `{"login-token"}` when a second factor is due.
+#[derive(serde::Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum LoginReply {
+    /// The user has no second factor switched on.
+    Session(Session),
+    /// The second step (`loginComplete`) is due.
+    SecondFactor(LoginToken),
+}
+
+/// `{"login-token"}`: proof of the password, waiting for the second factor.
+#[derive(serde::Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct LoginToken {
+    /// Single use, 10 minutes.
+    #[serde(rename = "login-token")]
+    login_token: String,
+}
+
+/// `setTwoFactorGoogleVerification` when enabling.
+#[derive(ToSchema)]
+#[allow(dead_code, non_snake_case)]
+pub struct GoogleEnrolment {
+    /// The base32 TOTP secret.
+    googleSecretKey: String,
+    /// A PNG data URL of the `otpauth://` QR code.
+    QRDataImage: String,
+    /// Ten single-use recovery codes.
+    recoveryCodes: Vec<String>,
+}
+
+/// `PUT /admin/apps/{appId}/twilio`: the account, never its token.
+#[derive(ToSchema)]
+#[allow(dead_code, non_snake_case)]
+pub struct TwilioSet {
+    /// Account SID.
+    accountSid: String,
+    /// Sender number.
+    phoneNumber: String,
+    /// Always `true`: the token is stored and never shown.
+    authTokenSet: bool,
+}
+
+/// `GET /`: the health check.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Health {
+    /// `keyturn`.
+    service: String,
+    /// `ok`.
+    status: String,
+}
+
+/// `{"users": [...], "cursor": ...}` and the like: one page of a listing.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UserPage {
+    /// The users, ordered by handle.
+    users: Vec<crate::domain::admin::users::UserView>,
+    /// Pass back as `cursor` for the next page; `null` on the last.
+    cursor: Option<String>,
+}
+
+/// One page of an app's invites.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct InvitePage {
+    /// The invites, one per inviter and handle.
+    invites: Vec<crate::domain::invites::InviteView>,
+    /// Pass back as `cursor` for the next page; `null` on the last.
+    cursor: Option<String>,
+}
+
+/// The exact body `true`.
+pub struct True;
+
+impl PartialSchema for True {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Boolean)
+            .enum_values(Some([true]))
+            .description(Some("the exact body `true`"))
+            .into()
+    }
+}
+
+impl ToSchema for True {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("True")
+    }
+}
+
+/// `signup`: `true` (code and link flows) or a session (flow `none`).
+pub struct SignupReply;
+
+impl PartialSchema for SignupReply {
+    fn schema() -> RefOr<Schema> {
+        one_of([True::schema(), schema_ref::<Session>()])
+    }
+}
+
+impl ToSchema for SignupReply {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((Session::name().into(), Session::schema()));
+    }
+}
+
+/// `setTwoFactorGoogleVerification`: the enrolment when enabling, `true` when disabling.
+pub struct GoogleReply;
+
+impl PartialSchema for GoogleReply {
+    fn schema() -> RefOr<Schema> {
+        one_of([schema_ref::<GoogleEnrolment>(), True::schema()])
+    }
+}
+
+impl ToSchema for GoogleReply {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((GoogleEnrolment::name().into(), GoogleEnrolment::schema()));
+    }
+}
+
+fn schema_ref<T: ToSchema>() -> RefOr<Schema> {
+    RefOr::Ref(utoipa::openapi::Ref::from_schema_name(T::name()))
+}
+
+fn one_of<const N: usize>(items: [RefOr<Schema>; N]) -> RefOr<Schema> {
+    let mut one_of = utoipa::openapi::schema::OneOfBuilder::new();
+    for item in items {
+        one_of = one_of.item(item);
+    }
+    one_of.into()
+}
+
+/// `getApplication`: the app's public settings (names as in the original).
+impl PartialSchema for PublicApp {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "the app's public settings: name, status, signupFlow, metaData, password \
+                 rules, locales, appData, … (never keys, tokens or credentials)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for PublicApp {}
+
+/// `POST /admin/apps` and `PATCH /admin/apps/{appId}`: `name`, `status` and any settings, none
+/// required by the schema (creating needs `name`: 403).
+impl PartialSchema for AppRequest {
+    fn schema() -> RefOr<Schema> {
+        let mut settings = match Settings::schema() {
+            RefOr::T(Schema::Object(o)) => o,
+            _ => Object::new(),
+        };
+        settings.required.clear();
+        settings.description = Some("the app's name and status, and settings to change".into());
+        settings.properties.insert(
+            "name".into(),
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(
+                    "display name, 1 to 100 characters; required to create",
+                ))
+                .into(),
+        );
+        settings
+            .properties
+            .insert("status".into(), crate::domain::app::AppStatus::schema());
+        RefOr::T(Schema::Object(settings))
+    }
+}
+
+impl ToSchema for AppRequest {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        <Settings as ToSchema>::schemas(schemas);
+    }
+}
+
+/// How a wire field of an end-user request is read (see `from_fields!` in [`super::input`]).
+#[derive(Debug, Clone, Copy)]
+pub enum FieldKind {
+    /// A scalar, 403 when absent.
+    Required,
+    /// An optional scalar.
+    Text,
+    /// `metaData`: a JSON object, or a string holding one.
+    Object,
+}
+
+/// The schema of an end-user request from its wire fields: every field a string (numbers and
+/// booleans are read as their text), `metaData` a JSON object or a string holding one.
+pub fn fields_schema(fields: &[(&str, FieldKind)]) -> RefOr<Schema> {
+    let mut object = ObjectBuilder::new().schema_type(Type::Object);
+    for (name, kind) in fields {
+        let property = match kind {
+            FieldKind::Object => ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(
+                    "a JSON object, as a string (an object in a JSON body)",
+                )),
+            FieldKind::Required | FieldKind::Text => ObjectBuilder::new().schema_type(Type::String),
+        };
+        object = object.property(*name, property);
+        if matches!(kind, FieldKind::Required) {
+            object = object.required(*name);
+        }
+    }
+    object.into()
+}
+
+/// A doc-only type whose OpenAPI schema is an end-user request's wire fields, for handlers that
+/// read their fields one by one: `wire_fields!(SetPhoneFields { "phone": Required, "password":
+/// Text });` then `request_body = SetPhoneFields` in the handler's `#[utoipa::path]`.
+#[macro_export]
+macro_rules! wire_fields {
+    ($name:ident { $($field:literal: $kind:ident),* $(,)? }) => {
+        /// The wire fields of this route's body (OpenAPI only).
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::wire::openapi::fields_schema(&[
+                    $(($field, $crate::wire::openapi::FieldKind::$kind)),*
+                ])
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
+}
+
+/// What is true of every route, written once: the security schemes, the form encoding of every
+/// end-user body, the error body as every operation's `default` answer, and `allOf`s folded into
+/// plain objects (a flattened record with `deny_unknown_fields` would otherwise forbid the
+/// fields beside it).
+pub struct WireConventions;
+
+impl Modify for WireConventions {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            auth::APP,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "app-token",
+                "the app token (`GET /admin/apps/{appId}` shows it); email links carry it as \
+                 `?appToken=`",
+            ))),
+        );
+        components.add_security_scheme(
+            auth::ACCESS,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "access-token",
+                "a user's session, from login or signup",
+            ))),
+        );
+        components.add_security_scheme(
+            auth::ADMIN,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("the admin API key"))
+                    .build(),
+            ),
+        );
+        fold_all_of(components);
+        let error = ResponseBuilder::new()
+            .description(
+                "an error: `{code, message}` with HTTP 400 (Cosync codes), 401, 403, 404, 413, \
+                 429 (with `Retry-After`) or 500",
+            )
+            .content(
+                JSON,
+                ContentBuilder::new()
+                    .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                        "Error",
+                    ))))
+                    .build(),
+            )
+            .build();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("post", &mut item.post),
+                ("put", &mut item.put),
+                ("patch", &mut item.patch),
+                ("delete", &mut item.delete),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation.as_mut() else {
+                    continue;
+                };
+                // Handler names repeat across crates (`handle`, `create`): the id is the route.
+                operation.operation_id = Some(operation_id(method, path));
+                operation
+                    .responses
+                    .responses
+                    .entry("default".into())
+                    .or_insert_with(|| RefOr::T(error.clone()));
+                if path.starts_with("/api/appuser/")
+                    && let Some(body) = operation.request_body.as_mut()
+                    && let Some(json) = body.content.get(JSON).cloned()
+                {
+                    body.content.entry(FORM.into()).or_insert(json);
+                }
+            }
+        }
+    }
+}
+
+/// A unique id from the route: `postLogin`, `getAdminAppsAppIdUsers`, `getRoot`.
+fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_owned();
+    let segments = path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|s| !s.is_empty() && *s != "api" && *s != "appuser");
+    let mut any = false;
+    for segment in segments {
+        any = true;
+        let mut chars = segment.chars();
+        if let Some(first) = chars.next() {
+            id.push(first.to_ascii_uppercase());
+            id.push_str(chars.as_str());
+        }
+    }
+    if !any {
+        id.push_str("Root");
+    }
+    id
+}
+
+/// Replaces each component that is an `allOf` of objects (a `#[serde(flatten)]`) by one object
+/// with all their properties.
+fn fold_all_of(components: &mut utoipa::openapi::Components) {
+    let snapshot = components.schemas.clone();
+    let resolve = |schema: &RefOr<Schema>| -> Option<Object> {
+        match schema {
+            RefOr::T(Schema::Object(o)) => Some(o.clone()),
+            RefOr::Ref(r) => {
+                match snapshot.get(r.ref_location.trim_start_matches("#/components/schemas/")) {
+                    Some(RefOr::T(Schema::Object(o))) => Some(o.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    };
+    for schema in components.schemas.values_mut() {
+        let RefOr::T(Schema::AllOf(all)) = schema else {
+            continue;
+        };
+        let mut folded = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(all.description.clone())
+            .build();
+        for part in &all.items {
+            if let Some(o) = resolve(part) {
+                folded.properties.extend(o.properties);
+                folded.required.extend(o.required);
+            }
+        }
+        *schema = RefOr::T(Schema::Object(folded));
+    }
+}
