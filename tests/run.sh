@@ -9,8 +9,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 MOTO_VERSION=5.2.5
 CFN_LINT_VERSION=1.58.0
+# Schemathesis lives in a venv of its own: its pins (hypothesis, jsonschema) must not move
+# moto's, and the moto venv is never rebuilt because of it.
+SCHEMATHESIS_VERSION=4.32.5
 TOOLS_DIR="${KEYTURN_TOOLS_DIR:-$HOME/.cache/keyturn-tools}"
 VENV="$TOOLS_DIR/venv"
+ST_VENV="$TOOLS_DIR/schemathesis-venv"
 PYTHON="${PYTHON:-python3}"
 
 banner() { printf '\n==> %s\n' "$*"; }
@@ -28,7 +32,9 @@ cleanup() {
 trap cleanup EXIT
 
 tools_complete() {
-  [[ -x "$VENV/bin/moto_server" && -x "$VENV/bin/cfn-lint" ]] &&
+  # openapi-spec-validator (a moto dependency) validates the OpenAPI document in the e2e tests.
+  [[ -x "$VENV/bin/moto_server" && -x "$VENV/bin/cfn-lint" &&
+     -x "$VENV/bin/openapi-spec-validator" ]] &&
     "$VENV/bin/python" - "$MOTO_VERSION" "$CFN_LINT_VERSION" <<'PY' 2>/dev/null
 import sys
 from importlib.metadata import version
@@ -52,6 +58,25 @@ else
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
     "moto[server]==$MOTO_VERSION" "cfn-lint==$CFN_LINT_VERSION"
   tools_complete || { echo "tools venv is still incomplete after pip install" >&2; exit 1; }
+fi
+
+schemathesis_complete() {
+  [[ -x "$ST_VENV/bin/schemathesis" ]] &&
+    "$ST_VENV/bin/python" - "$SCHEMATHESIS_VERSION" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(0 if version("schemathesis") == sys.argv[1] else 1)
+PY
+}
+
+if schemathesis_complete; then
+  echo "schemathesis $SCHEMATHESIS_VERSION present"
+else
+  rm -rf "$ST_VENV"
+  "$PYTHON" -m venv "$ST_VENV"
+  "$ST_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "schemathesis==$SCHEMATHESIS_VERSION"
+  schemathesis_complete || { echo "schemathesis venv is incomplete after pip install" >&2; exit 1; }
 fi
 
 banner "rust components"
@@ -124,5 +149,67 @@ cargo test --workspace
 # profile (no fat LTO, but still many minutes on 2 cores), so that is left to whoever measures.
 banner "cargo bench --no-run -p keyturn-bench --profile dev"
 cargo bench --no-run -p keyturn-bench --profile dev
+
+# Property-based API tests from the served OpenAPI document against a real `keyturn serve` (a
+# debug build; the tests just compiled its dependencies): a fresh data dir, its own admin key,
+# one seeded app and user whose ids pin the path parameters (tests/schemathesis.toml), and the
+# app token, an access token and the admin key on every request. Any 5xx, undocumented status,
+# wrong content type or body that breaks its schema fails the run. Bounded: 10 examples per
+# operation and phase (about a minute on 2 cores).
+banner "schemathesis against keyturn serve"
+cargo build --quiet -p keyturn-infra --bin keyturn
+ST_PORT="$("$VENV/bin/python" -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()')"
+ST_URL="http://127.0.0.1:$ST_PORT"
+ST_ADMIN_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(32))')"
+KEYTURN_ADMIN_KEY="$ST_ADMIN_KEY" KEYTURN_PUBLIC_URL="" RUST_LOG=warn \
+  target/debug/keyturn serve --addr "127.0.0.1:$ST_PORT" --data-dir "$WORK_DIR/st-data" \
+  >"$WORK_DIR/st-serve.log" 2>&1 &
+PIDS+=("$!")
+# Seeds the app and user, then prints their ids and tokens as shell assignments.
+ST_SEED="$("$VENV/bin/python" - "$ST_URL" "$ST_ADMIN_KEY" <<'PY'
+import json, sys, time, urllib.request
+url, key = sys.argv[1], sys.argv[2]
+def call(method, path, body=None, headers=()):
+    req = urllib.request.Request(url + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode())
+    req.add_header("content-type", "application/json")
+    for k, v in headers:
+        req.add_header(k, v)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.load(r)
+for _ in range(150):
+    try:
+        call("GET", "/openapi.json")
+        break
+    except OSError:
+        time.sleep(0.2)
+admin = [("authorization", "Bearer " + key)]
+app = call("POST", "/admin/apps", {"name": "Schemathesis", "signupFlow": "none",
+           "invitationEnabled": True, "anonymousLoginEnabled": True,
+           "userNamesEnabled": True}, admin)
+session = call("POST", "/api/appuser/signup",
+               {"handle": "st@example.com", "password": "5ebe2294ecd0e0f08eab7690d2a6ee69"},
+               [("app-token", app["appToken"])])
+users = call("GET", "/admin/apps/%s/users" % app["appId"], None, admin)
+print("ST_APP_ID=%s ST_APP_TOKEN=%s ST_ACCESS=%s ST_USER_ID=%s" % (
+    app["appId"], app["appToken"], session["access-token"], users["users"][0]["userId"]))
+PY
+)" || { echo "seeding keyturn serve failed; its log:" >&2; cat "$WORK_DIR/st-serve.log" >&2; exit 1; }
+eval "$ST_SEED"
+(
+  cd "$WORK_DIR"
+  KEYTURN_ST_APP_ID="$ST_APP_ID" KEYTURN_ST_USER_ID="$ST_USER_ID" \
+    "$ST_VENV/bin/schemathesis" --config-file "$OLDPWD/tests/schemathesis.toml" --no-color \
+    run "$ST_URL/openapi.json" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --phases examples,coverage,fuzzing --max-examples 10 --workers 1 --request-timeout 20 \
+    --generation-database none --seed 20261205 --warnings off \
+    -H "app-token: $ST_APP_TOKEN" -H "access-token: $ST_ACCESS" \
+    -H "Authorization: Bearer $ST_ADMIN_KEY"
+) || { echo "schemathesis failed; the server's log:" >&2; tail -50 "$WORK_DIR/st-serve.log" >&2; exit 1; }
 
 banner "all checks passed"

@@ -30,7 +30,7 @@ async fn remove(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result
 }
 
 /// `POST …/users/{userId}/suspend`, `…/reactivate` and `…/revoke-sessions`.
-#[utoipa::path(post, path = "/admin/apps/{appId}/users/{userId}/{action}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path), ("action" = String, Path, description = "`suspend`, `reactivate` or `revoke-sessions`")), responses((status = 200, description = "done", body = keyturn::wire::openapi::True)))]
+#[utoipa::path(post, path = "/admin/apps/{appId}/users/{userId}/{action}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path), ("action" = inline(keyturn::wire::openapi::UserAction), Path)), responses((status = 200, description = "the user as changed", body = keyturn::domain::admin::users::UserView)))]
 async fn act(
     Admin(state, _): Admin,
     Path((id, user_id, action)): Path<(String, String, String)>,

@@ -11,10 +11,13 @@ use crate::error::Error;
 
 pub mod cors;
 
-/// Finishes a function's (or the merged) router: a JSON 404 for unknown routes, and the state.
+/// Finishes a function's (or the merged) router: a JSON 404 for unknown routes and for a known
+/// path with a method it does not take (axum's own answer there is an empty 405, which no client
+/// can read as `{code, message}`; schemathesis found it), and the state.
 pub fn finish(routes: Router<AppState>, state: AppState) -> Router {
     routes
         .fallback(|| async { Error::RouteNotFound.into_response() })
+        .method_not_allowed_fallback(|| async { Error::RouteNotFound.into_response() })
         .with_state(state)
 }
 

@@ -129,6 +129,21 @@ pub struct InvitePage {
     cursor: Option<String>,
 }
 
+/// What `POST /admin/apps/{appId}/users/{userId}/{action}` does.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum UserAction {
+    /// Suspend the user (every session ends).
+    #[schema(rename = "suspend")]
+    Suspend,
+    /// Lift a suspension.
+    #[schema(rename = "reactivate")]
+    Reactivate,
+    /// End every session.
+    #[schema(rename = "revoke-sessions")]
+    RevokeSessions,
+}
+
 /// The exact body `true`.
 pub struct True;
 
@@ -259,6 +274,11 @@ pub fn fields_schema(fields: &[(&str, FieldKind)]) -> RefOr<Schema> {
                 .description(Some(
                     "a JSON object, as a string (an object in a JSON body)",
                 )),
+            // Passwords are the client's MD5 (anything else is 602).
+            _ if name.ends_with("assword") => ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9a-f]{32}$"))
+                .description(Some("the client's lower-case hex MD5 of the password")),
             FieldKind::Required | FieldKind::Text => ObjectBuilder::new().schema_type(Type::String),
         };
         object = object.property(*name, property);

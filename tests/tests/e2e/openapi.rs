@@ -277,3 +277,23 @@ async fn the_document_names_the_auth_headers_the_error_shape_and_both_body_encod
     let view = &doc["components"]["schemas"]["AppView"]["properties"];
     assert!(view.get("appToken").is_some() && view.get("allowedOrigins").is_some());
 }
+
+/// Found by schemathesis: axum answered a known path with another method by an empty 405,
+/// breaking the `{code, message}` contract every route documents.
+#[tokio::test]
+async fn a_known_path_with_a_method_it_does_not_take_answers_the_json_error() {
+    let t = TestApp::new().await;
+    for (method, path) in [
+        ("POST", "/admin/apps/x/users/y"),
+        ("DELETE", "/api/appuser/login"),
+        ("PUT", "/openapi.json"),
+    ] {
+        let req = http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "127.0.0.1:8787")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        t.send(req).await.assert_error(404, 618);
+    }
+}
