@@ -30,8 +30,11 @@ use utoipa::OpenApi as _;
 )]
 struct Base;
 
+/// What each function crate exports: its part of the document.
+pub type DocFn = fn() -> utoipa::openapi::OpenApi;
+
 /// Every function's part of the document, by the name of its Lambda (as in [`crate::FUNCTIONS`]).
-pub const DOCS: &[(&str, fn() -> utoipa::openapi::OpenApi)] = &[
+pub const DOCS: &[(&str, DocFn)] = &[
     ("get-application", keyturn_fn_get_application::openapi),
     ("signup", keyturn_fn_signup::openapi),
     ("complete-signup", keyturn_fn_complete_signup::openapi),
