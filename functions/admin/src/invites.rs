@@ -10,11 +10,11 @@ use keyturn::{AppState, Result};
 use crate::{Admin, AppId, Body, Query};
 
 async fn create(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path(id): AppId,
     Body(req): Body<InviteRequest>,
 ) -> Result<Reply> {
-    Ok(invites::create(&state, &id, req).await?.into())
+    Ok(invites::create(&state, &id, req, &ctx).await?.into())
 }
 
 async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
@@ -22,10 +22,10 @@ async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<R
 }
 
 async fn revoke(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path((id, handle)): Path<(String, String)>,
 ) -> Result<Reply> {
-    Ok(invites::delete(&state, &id, &handle).await?.into())
+    Ok(invites::delete(&state, &id, &handle, &ctx).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

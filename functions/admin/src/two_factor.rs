@@ -26,10 +26,10 @@ async fn set_twilio(
 }
 
 async fn reset(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path((id, user_id)): Path<(String, String)>,
 ) -> Result<Reply> {
-    two_factor::admin_reset(&state, &id, &user_id).await?;
+    two_factor::admin_reset(&state, &id, &user_id, &ctx).await?;
     Ok(Reply::True)
 }
 

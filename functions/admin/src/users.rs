@@ -22,13 +22,13 @@ async fn read(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<R
     Ok(users::get_user(&state, &id, &user_id).await?.into())
 }
 
-async fn remove(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
-    Ok(users::delete_user(&state, &id, &user_id).await?.into())
+async fn remove(Admin(state, ctx): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
+    Ok(users::delete_user(&state, &id, &user_id, &ctx).await?.into())
 }
 
 /// `POST …/users/{userId}/suspend`, `…/reactivate` and `…/revoke-sessions`.
 async fn act(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path((id, user_id, action)): Path<(String, String, String)>,
 ) -> Result<Reply> {
     let action = match action.as_str() {
@@ -37,7 +37,7 @@ async fn act(
         "revoke-sessions" => Action::RevokeSessions,
         _ => return Err(keyturn::Error::RouteNotFound),
     };
-    Ok(users::act(&state, &id, &user_id, action).await?.into())
+    Ok(users::act(&state, &id, &user_id, action, &ctx).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

@@ -18,6 +18,9 @@ pub struct RequestContext {
     pub base_url: String,
     /// The client's address as limits key it.
     pub client: ClientAddress,
+    /// Fingerprint of the admin key the request proved (admin API only), for the audit trail;
+    /// never the key.
+    pub admin_key: Option<String>,
 }
 
 impl RequestContext {
@@ -27,6 +30,15 @@ impl RequestContext {
             credentials: Credentials::default(),
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             client,
+            admin_key: None,
+        }
+    }
+
+    /// This context proven to carry the admin key with this fingerprint.
+    pub fn with_admin_key(self, fingerprint: String) -> Self {
+        Self {
+            admin_key: Some(fingerprint),
+            ..self
         }
     }
 

@@ -20,6 +20,7 @@ pub mod admin;
 pub mod anonymous;
 pub mod app;
 pub mod application;
+pub mod audit;
 pub mod auth;
 pub mod context;
 pub mod delete_account;

@@ -21,6 +21,7 @@ use crate::domain::limits::{self, AddressFlow, Limit};
 use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::reset_code::{self, PendingReset};
 use crate::domain::user::{ClientPassword, UserStatus};
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::{auth, keys, one_time_code, password_guard, repo};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, Transaction, WriteOp};
@@ -160,6 +161,9 @@ pub async fn reset_password(
             keys::login_tries_from(&app.app_id, handle, ctx.client.as_str()),
             Condition::Any,
         ));
+        // The entry is part of the reset: it exists exactly when the password changed.
+        let event = Event::new(app, Kind::PasswordReset).user(&user.user_id);
+        tx.push(WriteOp::Put(audit::item(state, &ctx.client, event)?, Condition::Any));
         match state.store.transact(tx.into_ops()).await {
             Ok(()) => {
                 limits::give_back_address(
@@ -207,6 +211,14 @@ pub async fn change_password(
     let guard = password_guard::enter(state, &app_id, &caller.user.handle, &ctx.client).await?;
     if !password_guard::proves(state, &caller.user, &req.password).await {
         // The original's 602 (clients map it), counted like a failed login.
+        let event = audit::failed_check(
+            &caller.app,
+            Some(&caller.user.user_id),
+            guard.locks_out(),
+            "changePassword",
+            "wrong password",
+        );
+        audit::record(state, &ctx.client, event).await;
         guard.failed().await;
         return Err(Error::invalid("wrong password"));
     }
@@ -220,5 +232,6 @@ pub async fn change_password(
     })
     .await?;
     tracing::info!(%app_id, user_id = %user.user_id, "password changed");
+    audit::record(state, &ctx.client, Event::new(&caller.app, Kind::PasswordChanged).user(&user.user_id)).await;
     Ok(())
 }

@@ -81,6 +81,12 @@ impl Guard {
         );
     }
 
+    /// Whether this try, if it fails, fills the handle's lockout from its address (the audit
+    /// trail records that failure as the lockout).
+    pub fn locks_out(&self) -> bool {
+        self.count_from_address == PASSWORD_LIMIT.max
+    }
+
     /// The password was wrong: the answer is held back progressively (see the module docs).
     pub async fn failed(self) {
         let delay = delay_after_failure(self.count_from_address);

@@ -1,0 +1,21 @@
+//! `GET /admin/apps/{appId}/audit?limit=&cursor=&userId=`: the app's audit trail, newest first.
+
+use axum::Router;
+use axum::extract::Path;
+use keyturn::domain::audit::{self, ListRequest};
+use keyturn::wire::Reply;
+use keyturn::{AppState, Result};
+
+use crate::{Admin, AppId, Query};
+
+async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
+    let input = ListRequest {
+        page: query.page()?,
+        user_id: query.0.text("userId")?,
+    };
+    Ok(audit::list(&state, &id, input).await?.into())
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/admin/apps/{app_id}/audit", axum::routing::get(list))
+}
