@@ -23,7 +23,9 @@ async fn read(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<R
 }
 
 async fn remove(Admin(state, ctx): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
-    Ok(users::delete_user(&state, &id, &user_id, &ctx).await?.into())
+    Ok(users::delete_user(&state, &id, &user_id, &ctx)
+        .await?
+        .into())
 }
 
 /// `POST …/users/{userId}/suspend`, `…/reactivate` and `…/revoke-sessions`.
@@ -37,7 +39,9 @@ async fn act(
         "revoke-sessions" => Action::RevokeSessions,
         _ => return Err(keyturn::Error::RouteNotFound),
     };
-    Ok(users::act(&state, &id, &user_id, action, &ctx).await?.into())
+    Ok(users::act(&state, &id, &user_id, action, &ctx)
+        .await?
+        .into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

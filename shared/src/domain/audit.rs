@@ -338,7 +338,12 @@ pub async fn list(state: &AppState, app_id: &str, req: ListRequest) -> Result<Pa
     repo::existing_app(state, app_id).await?;
     let limit = req.page.limit()?;
     let cursor = req.page.cursor.filter(|c| !c.is_empty());
-    match req.user_id.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    match req
+        .user_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
         Some(user_id) => {
             if user_id.len() > repo::MAX_ID_BYTES {
                 return Err(Error::invalid("userId is not a valid id"));

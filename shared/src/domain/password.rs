@@ -16,12 +16,12 @@
 //!   failed login) and revokes every session except the caller's.
 
 use crate::AppState;
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::context::RequestContext;
 use crate::domain::limits::{self, AddressFlow, Limit};
 use crate::domain::repo::{Attempt, retry_on_conflict};
 use crate::domain::reset_code::{self, PendingReset};
 use crate::domain::user::{ClientPassword, UserStatus};
-use crate::domain::audit::{self, Event, Kind};
 use crate::domain::{auth, keys, one_time_code, password_guard, repo};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, Transaction, WriteOp};
@@ -163,7 +163,10 @@ pub async fn reset_password(
         ));
         // The entry is part of the reset: it exists exactly when the password changed.
         let event = Event::new(app, Kind::PasswordReset).user(&user.user_id);
-        tx.push(WriteOp::Put(audit::item(state, &ctx.client, event)?, Condition::Any));
+        tx.push(WriteOp::Put(
+            audit::item(state, &ctx.client, event)?,
+            Condition::Any,
+        ));
         match state.store.transact(tx.into_ops()).await {
             Ok(()) => {
                 limits::give_back_address(
@@ -232,6 +235,11 @@ pub async fn change_password(
     })
     .await?;
     tracing::info!(%app_id, user_id = %user.user_id, "password changed");
-    audit::record(state, &ctx.client, Event::new(&caller.app, Kind::PasswordChanged).user(&user.user_id)).await;
+    audit::record(
+        state,
+        &ctx.client,
+        Event::new(&caller.app, Kind::PasswordChanged).user(&user.user_id),
+    )
+    .await;
     Ok(())
 }

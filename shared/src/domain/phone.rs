@@ -92,7 +92,12 @@ pub async fn set_phone(
         .await?;
     limits::clear(state, &keys::phone_verification_tries(&user.user_id)).await;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "phone: code sent");
-    audit::record(state, client, Event::new(app, Kind::PhoneSet).user(&user.user_id)).await;
+    audit::record(
+        state,
+        client,
+        Event::new(app, Kind::PhoneSet).user(&user.user_id),
+    )
+    .await;
     Ok(())
 }
 
@@ -175,6 +180,11 @@ pub async fn verify_phone(
     })
     .await?;
     tracing::info!(%app_id, %user_id, "phone: verified");
-    audit::record(state, client, Event::new(&caller.app, Kind::PhoneVerified).user(user_id)).await;
+    audit::record(
+        state,
+        client,
+        Event::new(&caller.app, Kind::PhoneVerified).user(user_id),
+    )
+    .await;
     Ok(())
 }

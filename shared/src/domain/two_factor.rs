@@ -14,6 +14,7 @@
 use crate::AppState;
 use crate::crypto::service_token::{LoginClaims, Purpose};
 use crate::domain::app::{App, AppStatus, TwoFactor};
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::auth::{self, Caller};
 use crate::domain::context::{ClientAddress, RequestContext};
 use crate::domain::limits;
@@ -22,7 +23,6 @@ use crate::domain::second_factor::{self, CODE_TTL_SECS, PendingLogin};
 use crate::domain::session::Session;
 use crate::domain::totp;
 use crate::domain::user::{User, UserStatus};
-use crate::domain::audit::{self, Event, Kind};
 use crate::domain::{keys, one_time_code, password_guard, repo, session};
 use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError};
@@ -129,7 +129,12 @@ pub async fn set_google(
         })
         .await?;
         tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: authenticator enabled");
-        audit::record(state, &req.client, Event::new(app, Kind::AuthenticatorEnabled).user(&user.user_id)).await;
+        audit::record(
+            state,
+            &req.client,
+            Event::new(app, Kind::AuthenticatorEnabled).user(&user.user_id),
+        )
+        .await;
         second_factor::notify_change(state, app, &user, "Authenticator login was turned on").await;
         return Ok(Some(GoogleEnabled {
             secret_base32: enrolment.secret_base32,
@@ -145,7 +150,12 @@ pub async fn set_google(
     .await?;
     second_factor::forget_factors(state, &user.user_id).await?;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: authenticator disabled");
-    audit::record(state, &req.client, Event::new(app, Kind::AuthenticatorDisabled).user(&user.user_id)).await;
+    audit::record(
+        state,
+        &req.client,
+        Event::new(app, Kind::AuthenticatorDisabled).user(&user.user_id),
+    )
+    .await;
     second_factor::notify_change(state, app, &user, "Authenticator login was turned off").await;
     Ok(None)
 }
@@ -190,7 +200,12 @@ pub async fn set_phone_login(state: &AppState, caller: &Caller, req: SetTwoFacto
             .delete(&keys::phone_verification(&user.user_id), Condition::Any)
             .await?;
         tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: phone login enabled");
-        audit::record(state, &req.client, Event::new(app, Kind::PhoneLoginEnabled).user(&user.user_id)).await;
+        audit::record(
+            state,
+            &req.client,
+            Event::new(app, Kind::PhoneLoginEnabled).user(&user.user_id),
+        )
+        .await;
         second_factor::notify_change(state, app, &user, "Text-message login was turned on").await;
         return Ok(());
     }
@@ -267,7 +282,12 @@ pub async fn set_phone_login(state: &AppState, caller: &Caller, req: SetTwoFacto
     })
     .await?;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: phone login disabled");
-    audit::record(state, &req.client, Event::new(app, Kind::PhoneLoginDisabled).user(&user.user_id)).await;
+    audit::record(
+        state,
+        &req.client,
+        Event::new(app, Kind::PhoneLoginDisabled).user(&user.user_id),
+    )
+    .await;
     second_factor::notify_change(state, app, &user, "Text-message login was turned off").await;
     Ok(())
 }
@@ -415,7 +435,12 @@ pub async fn admin_reset(
     .ok_or(Error::UserNotFound)?;
     second_factor::forget_factors(state, user_id).await?;
     tracing::info!(%app_id, %user_id, "admin: second factors reset");
-    audit::record_admin(state, ctx, Event::new(&app, Kind::AdminTwoFactorReset).user(user_id)).await?;
+    audit::record_admin(
+        state,
+        ctx,
+        Event::new(&app, Kind::AdminTwoFactorReset).user(user_id),
+    )
+    .await?;
     second_factor::notify_change(
         state,
         &app,

@@ -234,7 +234,7 @@ async fn token_verified_reads_only_read() {
 }
 
 #[tokio::test]
-async fn a_wrong_password_costs_the_same_reads_and_only_the_limit_writes() {
+async fn a_wrong_password_costs_the_same_reads_and_writes_only_the_limits_and_its_audit_entry() {
     let (app, log) = counted_app().await;
     let (info, _) = warm_user(&app, &log).await;
 
@@ -243,7 +243,11 @@ async fn a_wrong_password_costs_the_same_reads_and_only_the_limit_writes() {
     let trips = log.take();
     println!("failed login: {trips:#?}");
     assert_eq!(reads(&trips), 3, "{trips:?}");
-    assert_eq!(writes(&trips), 3, "the three limit counters: {trips:?}");
+    assert_eq!(
+        writes(&trips),
+        4,
+        "the three limit counters and the audit entry: {trips:?}"
+    );
 }
 
 /// The per-route table of the README's Performance section: (reads, writes) of one warm call.

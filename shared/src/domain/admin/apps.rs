@@ -48,13 +48,18 @@ impl AppRequest {
     /// The names of the fields this request sets, for the audit trail (names, never values:
     /// `appData` may hold anything).
     fn changed_names(&self) -> Vec<String> {
-        let fixed = [("name", self.name.is_some()), ("status", self.status.is_some())];
-        fixed
+        let fixed = [
+            ("name", self.name.is_some()),
+            ("status", self.status.is_some()),
+        ];
+        let mut names: Vec<String> = fixed
             .into_iter()
             .filter(|(_, set)| *set)
             .map(|(n, _)| n.to_owned())
             .chain(self.settings.keys().cloned())
-            .collect()
+            .collect();
+        names.sort();
+        names
     }
 
     fn status(&self) -> Result<Option<AppStatus>> {

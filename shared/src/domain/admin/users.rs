@@ -11,11 +11,11 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::clock::iso_millis;
-use crate::domain::listing::{self, Page, PageRequest};
-use crate::domain::user::{User, UserStatus};
 use crate::domain::RequestContext;
 use crate::domain::app::App;
 use crate::domain::audit::{self, Event, Kind};
+use crate::domain::listing::{self, Page, PageRequest};
+use crate::domain::user::{User, UserStatus};
 use crate::domain::{accounts, keys, repo};
 use crate::error::{Error, Result};
 
