@@ -4,7 +4,14 @@
 //! retention; and that no password, code, token or key appears anywhere in the listing. The
 //! main body runs on SQLite and on DynamoDB (moto).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use async_trait::async_trait;
+use keyturn::clock::ManualClock;
 use keyturn::crypto::sha256_hex;
+use keyturn::store::sqlite::SqliteStore;
+use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
 use serde_json::{Value, json};
 
 use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo};
@@ -323,8 +330,8 @@ async fn audit_retention_is_bounded() {
     assert_eq!(r.json()["auditRetentionDays"], 3650);
 }
 
-/// The app cursor with every shard's store position replaced by `foreign`, a store cursor of
-/// another listing (well formed, but not this query's).
+/// The app cursor with every unfinished shard's position replaced by `foreign`, a store cursor
+/// of another listing (well formed, but not this query's).
 fn tamper(cursor: &str, foreign: &str) -> String {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -332,8 +339,8 @@ fn tamper(cursor: &str, foreign: &str) -> String {
     let mut positions: Value = serde_json::from_slice(&b64.decode(body).unwrap()).unwrap();
     let mut changed = 0;
     for p in positions.as_array_mut().unwrap() {
-        if let Some(after) = p.get_mut("After") {
-            *after = json!(foreign);
+        if *p != json!("Done") {
+            *p = json!({ "After": foreign });
             changed += 1;
         }
     }
@@ -433,4 +440,85 @@ async fn invites_and_deletions_are_audited() {
     assert_eq!(events(&anns), ["admin.user.deleted", "invite.accepted"]);
     assert_eq!(anns[1]["details"]["inviter"], bob_id.as_str());
     assert!(!raw.contains(&code));
+}
+
+/// The real SQLite store, except that while `down` is set every put of an audit entry fails as
+/// a throttled or unreachable DynamoDB would.
+struct AuditOutage {
+    inner: Arc<dyn ItemStore>,
+    down: Arc<AtomicBool>,
+}
+
+#[async_trait]
+impl ItemStore for AuditOutage {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) && item.key.pk.contains("#AUDIT") {
+            return Err(StoreError::Backend("audit partition unavailable".into()));
+        }
+        self.inner.put(item, condition).await
+    }
+    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
+        self.inner.delete(key, condition).await
+    }
+    async fn query(&self, query: Query) -> Result<Page, StoreError> {
+        self.inner.query(query).await
+    }
+    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
+        self.inner.transact(ops).await
+    }
+    async fn add(
+        &self,
+        key: &Key,
+        delta: i64,
+        ceiling: Option<i64>,
+        expires_at: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        self.inner.add(key, delta, ceiling, expires_at).await
+    }
+}
+
+/// A failed audit write never changes what a user is answered (a wrong password is still 600, a
+/// right one still logs in), but an admin action that cannot be recorded answers 500 (its change
+/// stands, and the log names it).
+#[tokio::test]
+async fn an_audit_outage_fails_admin_actions_but_never_a_users_request() {
+    let clock = ManualClock::at(1_795_000_000_000);
+    let dir = std::env::temp_dir().join(crate::support::aws::unique("keyturn-audit"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = SqliteStore::open(&dir.join("store.sqlite3"), Arc::new(clock.clone())).unwrap();
+    let down = Arc::new(AtomicBool::new(false));
+    let store = AuditOutage {
+        inner: Arc::new(sqlite),
+        down: down.clone(),
+    };
+    let t = TestApp::builder()
+        .clock(clock)
+        .dir(dir)
+        .store(Arc::new(store))
+        .build()
+        .await;
+    let app = t.create_app(json!({"signupFlow": "none"})).await;
+    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob_id = user_id(&bob);
+
+    down.store(true, Ordering::SeqCst);
+    login(&t, &app, "bob@example.com", OTHER_PW)
+        .await
+        .assert_error(400, 600);
+    assert_eq!(login(&t, &app, "bob@example.com", PW).await.status, 200);
+    let suspend = format!("/admin/apps/{}/users/{bob_id}/suspend", app.app_id);
+    t.admin("POST", &suspend, None).await.assert_error(500, 500);
+    login(&t, &app, "bob@example.com", PW)
+        .await
+        .assert_error(400, 404);
+
+    down.store(false, Ordering::SeqCst);
+    let listed = audit(&t, &app, "").await;
+    assert_eq!(
+        events(listed["entries"].as_array().unwrap()),
+        ["admin.app.created"]
+    );
 }
