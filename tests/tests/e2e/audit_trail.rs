@@ -522,3 +522,69 @@ async fn an_audit_outage_fails_admin_actions_but_never_a_users_request() {
         ["admin.app.created"]
     );
 }
+
+/// Switching the authenticator off, and every admin action on a user and on invites, each leave
+/// their entry, carrying the admin key's fingerprint when an admin acted.
+#[tokio::test]
+async fn second_factor_and_admin_changes_are_audited() {
+    let t = TestApp::new().await;
+    let app = t
+        .create_app(json!({
+            "signupFlow": "none",
+            "invitationEnabled": true,
+            "twoFactorVerification": "google",
+        }))
+        .await;
+    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob_id = user_id(&bob);
+    let token = access(&bob);
+    let acc = [("access-token", token.as_str())];
+    let google = "/api/appuser/setTwoFactorGoogleVerification";
+    t.clock.advance_secs(1);
+    t.post_json(google, &acc, json!({"twoFactor": "true"}))
+        .await
+        .ok_json();
+    t.clock.advance_secs(1);
+    t.post_json(google, &acc, json!({"twoFactor": "false", "password": PW}))
+        .await
+        .assert_true();
+    let user = format!("/admin/apps/{}/users/{bob_id}", app.app_id);
+    for action in ["reset-2fa", "suspend", "reactivate", "revoke-sessions"] {
+        t.clock.advance_secs(1);
+        let r = t.admin("POST", &format!("{user}/{action}"), None).await;
+        assert_eq!(r.status, 200, "{action}: {}", r.text);
+    }
+    let invites = format!("/admin/apps/{}/invites", app.app_id);
+    t.clock.advance_secs(1);
+    let invite = json!({"handle": "ann@example.com"});
+    assert_eq!(t.admin("POST", &invites, Some(invite)).await.status, 200);
+    t.clock.advance_secs(1);
+    let revoke = format!("{invites}/ann@example.com");
+    assert_eq!(t.admin("DELETE", &revoke, None).await.status, 200);
+
+    let (bobs, _) = all_pages(&t, &app, &format!("&userId={bob_id}"), 3).await;
+    assert_eq!(
+        events(&bobs),
+        [
+            "admin.user.sessions-revoked",
+            "admin.user.reactivated",
+            "admin.user.suspended",
+            "admin.user.2fa-reset",
+            "2fa.authenticator.disabled",
+            "2fa.authenticator.enabled",
+        ]
+    );
+    let fingerprint = json!(sha256_hex(ADMIN_KEY)[..12]);
+    assert!(bobs[..4].iter().all(|e| e["adminKey"] == fingerprint));
+    assert!(bobs[4..].iter().all(|e| e["adminKey"].is_null()));
+    let (all, _) = all_pages(&t, &app, "", 4).await;
+    assert_eq!(
+        events(&all[..2]),
+        ["admin.invite.revoked", "admin.invite.sent"]
+    );
+    assert_eq!(
+        all[0]["details"],
+        json!({"handle": "ann@example.com", "revoked": 1})
+    );
+    assert_eq!(all.len(), 9, "{all:?}");
+}
