@@ -53,10 +53,9 @@ pub async fn delete_account(
             "wrong password",
         );
         audit::record(state, &ctx.client, event).await;
-        guard.failed().await;
-        return Err(Error::InvalidCredentials);
+        return Err(guard.failed(state, Error::InvalidCredentials).await);
     }
-    guard.passed(state).await;
+    guard.passed(state).await?;
     accounts::purge(state, &caller.user.user_id).await?;
     audit::record(
         state,

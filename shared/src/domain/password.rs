@@ -152,13 +152,10 @@ pub async fn reset_password(
             Condition::Version(item.version),
         ));
         tx.push(WriteOp::Delete(tries.clone(), Condition::Any));
-        // Whoever proved the mailbox is no longer locked out by earlier wrong guesses.
+        // Whoever proved the mailbox is no longer locked out by earlier wrong guesses (the
+        // handle's failure record holds every address's).
         tx.push(WriteOp::Delete(
             keys::login_tries(&app.app_id, handle),
-            Condition::Any,
-        ));
-        tx.push(WriteOp::Delete(
-            keys::login_tries_from(&app.app_id, handle, ctx.client.as_str()),
             Condition::Any,
         ));
         // The entry is part of the reset: it exists exactly when the password changed.
@@ -222,10 +219,9 @@ pub async fn change_password(
             "wrong password",
         );
         audit::record(state, &ctx.client, event).await;
-        guard.failed().await;
-        return Err(Error::invalid("wrong password"));
+        return Err(guard.failed(state, Error::invalid("wrong password")).await);
     }
-    guard.passed(state).await;
+    guard.passed(state).await?;
     let password_hash = state.passwords.hash(new_password.expose()).await?;
     let (sid, epoch) = (caller.sid.clone(), caller.epoch);
     let user = auth::update_caller(state, &caller, |user| {
