@@ -11,11 +11,11 @@ use crate::{Admin, AppId, Body, Query};
 
 #[utoipa::path(post, path = "/admin/apps/{appId}/invites", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = InviteRequest, responses((status = 200, description = "the invite (never its code)", body = keyturn::domain::invites::InviteView)))]
 async fn create(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path(id): AppId,
     Body(req): Body<InviteRequest>,
 ) -> Result<Reply> {
-    Ok(invites::create(&state, &id, req).await?.into())
+    Ok(invites::create(&state, &id, req, &ctx).await?.into())
 }
 
 #[utoipa::path(get, path = "/admin/apps/{appId}/invites", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("limit" = Option<String>, Query, description = "page size"), ("cursor" = Option<String>, Query, description = "from the previous page")), responses((status = 200, description = "one page of invites", body = keyturn::wire::openapi::InvitePage)))]
@@ -25,10 +25,10 @@ async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<R
 
 #[utoipa::path(delete, path = "/admin/apps/{appId}/invites/{handle}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("handle" = String, Path)), responses((status = 200, description = "whether there was an invite", body = keyturn::domain::admin::invites::Revoked)))]
 async fn revoke(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path((id, handle)): Path<(String, String)>,
 ) -> Result<Reply> {
-    Ok(invites::delete(&state, &id, &handle).await?.into())
+    Ok(invites::delete(&state, &id, &handle, &ctx).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

@@ -4,6 +4,7 @@
 //! through [`Body`] as the domain's typed requests.
 
 mod apps;
+mod audit;
 mod invites;
 mod templates;
 mod two_factor;
@@ -43,7 +44,8 @@ impl FromRequestParts<AppState> for Admin {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
         admin::authorize(state, bearer, &ctx.client).await?;
-        Ok(Admin(state.clone(), ctx))
+        let fingerprint = keyturn::domain::audit::admin_fingerprint(bearer.unwrap_or_default());
+        Ok(Admin(state.clone(), ctx.with_admin_key(fingerprint)))
     }
 }
 
@@ -119,6 +121,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(templates::router())
         .merge(two_factor::router())
+        .merge(audit::router())
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`): each module's `Doc`.
@@ -129,5 +132,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(users::Doc::openapi());
     doc.merge(templates::Doc::openapi());
     doc.merge(two_factor::Doc::openapi());
+    doc.merge(audit::Doc::openapi());
     doc
 }

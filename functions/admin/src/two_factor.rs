@@ -28,10 +28,10 @@ async fn set_twilio(
 
 #[utoipa::path(post, path = "/admin/apps/{appId}/users/{userId}/reset-2fa", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path)), responses((status = 200, description = "both factors off; the user is mailed", body = keyturn::wire::openapi::True)))]
 async fn reset(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path((id, user_id)): Path<(String, String)>,
 ) -> Result<Reply> {
-    two_factor::admin_reset(&state, &id, &user_id).await?;
+    two_factor::admin_reset(&state, &id, &user_id, &ctx).await?;
     Ok(Reply::True)
 }
 

@@ -25,14 +25,16 @@ async fn read(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<R
 }
 
 #[utoipa::path(delete, path = "/admin/apps/{appId}/users/{userId}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path)), responses((status = 200, description = "deleted", body = keyturn::wire::openapi::True)))]
-async fn remove(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
-    Ok(users::delete_user(&state, &id, &user_id).await?.into())
+async fn remove(Admin(state, ctx): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
+    Ok(users::delete_user(&state, &id, &user_id, &ctx)
+        .await?
+        .into())
 }
 
 /// `POST …/users/{userId}/suspend`, `…/reactivate` and `…/revoke-sessions`.
 #[utoipa::path(post, path = "/admin/apps/{appId}/users/{userId}/{action}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path), ("action" = inline(keyturn::wire::openapi::UserAction), Path)), responses((status = 200, description = "the user as changed", body = keyturn::domain::admin::users::UserView)))]
 async fn act(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path((id, user_id, action)): Path<(String, String, String)>,
 ) -> Result<Reply> {
     let action = match action.as_str() {
@@ -41,7 +43,9 @@ async fn act(
         "revoke-sessions" => Action::RevokeSessions,
         _ => return Err(keyturn::Error::RouteNotFound),
     };
-    Ok(users::act(&state, &id, &user_id, action).await?.into())
+    Ok(users::act(&state, &id, &user_id, action, &ctx)
+        .await?
+        .into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

@@ -75,6 +75,9 @@ fn default_two_factor() -> TwoFactor {
 fn default_sms_daily_limit() -> u32 {
     1000
 }
+fn default_audit_retention_days() -> u32 {
+    90
+}
 fn default_mail_daily_limit() -> i64 {
     crate::domain::limits::DEFAULT_DAILY_MESSAGES
 }
@@ -165,6 +168,10 @@ pub struct Settings {
     /// client (see [`crate::domain::origins`]).
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Days an audit entry is kept (1 to 3650, default 90): long enough to investigate an
+    /// incident, short enough that the trail does not grow without end.
+    #[serde(default = "default_audit_retention_days")]
+    pub audit_retention_days: u32,
 }
 
 impl Default for Settings {
@@ -233,6 +240,9 @@ impl Settings {
         }
         if !(0..=10_000_000).contains(&self.mail_daily_limit) {
             return Err(Error::invalid("mailDailyLimit must be 0..=10000000"));
+        }
+        if !(1..=3650).contains(&self.audit_retention_days) {
+            return Err(Error::invalid("auditRetentionDays must be 1..=3650"));
         }
         if self.password_min_length > 128 {
             return Err(Error::invalid("passwordMinLength must be at most 128"));

@@ -21,6 +21,9 @@ pub struct RequestContext {
     /// The browser's `Origin` header, when the request carries one (checked against the app's
     /// `allowedOrigins` by [`crate::domain::origins::check_request`]).
     pub origin: Option<String>,
+    /// Fingerprint of the admin key the request proved (admin API only), for the audit trail;
+    /// never the key.
+    pub admin_key: Option<String>,
 }
 
 impl RequestContext {
@@ -31,6 +34,15 @@ impl RequestContext {
             base_url: base_url.into().trim_end_matches('/').to_owned(),
             client,
             origin: None,
+            admin_key: None,
+        }
+    }
+
+    /// This context proven to carry the admin key with this fingerprint.
+    pub fn with_admin_key(self, fingerprint: String) -> Self {
+        Self {
+            admin_key: Some(fingerprint),
+            ..self
         }
     }
 

@@ -3,6 +3,7 @@
 //! ([`crate::domain::accounts::purge`]).
 
 use crate::AppState;
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::auth;
 use crate::domain::context::RequestContext;
 use crate::domain::{accounts, password_guard, repo};
@@ -43,8 +44,24 @@ pub async fn delete_account(
     // Another account's handle, or a wrong password: the same 600.
     if named != caller.user.handle || !password_guard::proves(state, &caller.user, &password).await
     {
+        let user_id = Some(caller.user.user_id.as_str());
+        let event = audit::failed_check(
+            app,
+            user_id,
+            guard.locks_out(),
+            "deleteAccount",
+            "wrong password",
+        );
+        audit::record(state, &ctx.client, event).await;
         return Err(guard.failed(state, Error::InvalidCredentials).await);
     }
     guard.passed(state).await?;
-    accounts::purge(state, &caller.user.user_id).await
+    accounts::purge(state, &caller.user.user_id).await?;
+    audit::record(
+        state,
+        &ctx.client,
+        Event::new(app, Kind::AccountDeleted).user(&caller.user.user_id),
+    )
+    .await;
+    Ok(())
 }

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::domain::app::Feature;
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::auth;
 use crate::domain::context::RequestContext;
 use crate::domain::invites::{MAILBOX_LIMIT, Outcome, Sender, revoke_one, send_invite};
@@ -83,6 +84,12 @@ pub async fn invite(state: &AppState, req: InviteRequest, ctx: &RequestContext) 
         sent = matches!(outcome, Outcome::Sent(_)),
         "invite requested"
     );
+    // Written for a registered handle too (one put either way), so it costs the same time.
+    let event = Event::new(&app, Kind::InviteSent)
+        .user(&caller.user.user_id)
+        .detail("handle", handle.as_str())
+        .detail("sent", matches!(outcome, Outcome::Sent(_)));
+    audit::record(state, &ctx.client, event).await;
     Ok(())
 }
 
@@ -106,5 +113,10 @@ pub async fn revoke_invite(
     let me = caller.user.user_id.as_str();
     let revoked = revoke_one(state, &caller.app.app_id, handle.as_str(), me).await?;
     tracing::info!(app_id = %caller.app.app_id, inviter = %me, revoked, "invite revocation");
+    let event = Event::new(&caller.app, Kind::InviteRevoked)
+        .user(me)
+        .detail("handle", handle.as_str())
+        .detail("revoked", revoked);
+    audit::record(state, &ctx.client, event).await;
     Ok(())
 }

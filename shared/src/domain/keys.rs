@@ -31,6 +31,8 @@
 //! | SMS sent to a user (limit) | `USER#<userId>` | `SMS#SENT` | – |
 //! | verified-phone claim (uniqueness) | `APP#<appId>#P#<phoneDigest>` | `PHONE` | – |
 //! | SMS sent to a phone number (limit) | `APP#<appId>#P#<phoneDigest>` | `SMS#SENT` | – |
+//! | audit entry about a user | `APP#<appId>#AUDIT#USER#<userId>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
+//! | audit entry without a user (app settings) | `APP#<appId>#AUDIT#<0..7>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //!
 //! Everything keyed to a handle lives in that handle's partition, so deleting an account finds
 //! it all with one query; everything of a second factor lives in the user's partition, for the
@@ -59,6 +61,18 @@
 //! (never read-then-write). App-wide listings go through the sparse secondary index, which only
 //! user and app records enter; hot-changing data (last login, counters) lives in separate items
 //! so logins never rewrite the indexed user record.
+
+//! Audit entries are one item per event (one write), expiring after the app's
+//! `auditRetentionDays` (DynamoDB TTL). A user's entries live in the user's own audit partition
+//! (queried for `?userId=`), which takes writes only from that user's events, bounded by the
+//! password and code limits; it is not the user's `USER#<userId>` partition, so an account's
+//! deletion leaves its trail (the deletion's own entry included) until it expires. The app-wide
+//! listing is the secondary index spread over 8 shard partitions, one picked at random per
+//! entry, so a busy app's events take eight partitions' write rate instead of one; a listing
+//! page reads the eight shards and merges them. Sort keys are the inverted time
+//! (`9999999999999 - ms`, 13 digits) then a random id, because the store reads ascending only
+//! and operators want the newest first. No time bucket is needed: the TTL bounds how large a
+//! shard grows, and a bucketed listing of a quiet app would query every empty hour.
 
 use crate::store::Key;
 
@@ -268,4 +282,19 @@ pub fn mailbox_mails(app_id: &str, mailbox: &str, flow: &str) -> Key {
 /// Reset-code tries of a handle per day, across every code issued that day.
 pub fn reset_code_budget(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "RESET#DAY")
+}
+
+/// An audit entry about `user_id` (`sk` is `<invertedTime>#<id>`; empty for the partition).
+pub fn audit_of_user(app_id: &str, user_id: &str, sk: &str) -> Key {
+    Key::new(format!("APP#{app_id}#AUDIT#USER#{user_id}"), sk)
+}
+
+/// An audit entry without a user, in app shard `shard`.
+pub fn audit_of_app(app_id: &str, shard: u32, sk: &str) -> Key {
+    Key::new(format!("APP#{app_id}#AUDIT#{shard}"), sk)
+}
+
+/// Index key listing an audit entry in app shard `shard`, newest first.
+pub fn audit_listing(app_id: &str, shard: u32, sk: &str) -> Key {
+    Key::new(format!("APP#{app_id}#AUDIT#{shard}"), sk)
 }

@@ -32,7 +32,8 @@ pub struct Page<T> {
 }
 
 impl PageRequest {
-    fn limit(&self) -> Result<usize> {
+    /// The page size asked for: 1 to 100 (602 otherwise), 50 when absent.
+    pub fn limit(&self) -> Result<usize> {
         match self.limit.as_deref().map(str::trim) {
             None | Some("") => Ok(DEFAULT_PAGE),
             Some(l) => l

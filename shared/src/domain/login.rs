@@ -15,7 +15,7 @@ use crate::domain::context::RequestContext;
 use crate::domain::second_factor::LoginToken;
 use crate::domain::session::Session;
 use crate::domain::user::{ClientPassword, UserStatus};
-use crate::domain::{auth, keys, password_guard, repo, second_factor, session};
+use crate::domain::{audit, auth, keys, password_guard, repo, second_factor, session};
 use crate::error::{Error, Result};
 
 /// A login request as the wire delivers it.
@@ -50,12 +50,28 @@ pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) ->
         let password = ClientPassword::parse(&req.password).ok();
         let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
         let refusal = unknown_user(state, &app.app_id, &handle, secret).await;
+        let reason = match refusal {
+            Error::AccountNotVerified => "account not verified",
+            _ => "unknown handle",
+        };
+        let event = audit::failed_check(&app, None, guard.locks_out(), "login", reason);
+        audit::record(state, &ctx.client, event).await;
         return Err(guard.failed(state, refusal).await);
     };
     if !password_guard::proves(state, &user, &req.password).await {
+        let event = audit::failed_check(
+            &app,
+            Some(&user.user_id),
+            guard.locks_out(),
+            "login",
+            "wrong password",
+        );
+        audit::record(state, &ctx.client, event).await;
         return Err(guard.failed(state, Error::InvalidCredentials).await);
     }
     if user.status == UserStatus::Suspended {
+        let event = audit::failed_check(&app, Some(&user.user_id), false, "login", "suspended");
+        audit::record(state, &ctx.client, event).await;
         guard.passed(state).await?;
         return Err(Error::UserSuspended);
     }

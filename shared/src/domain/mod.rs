@@ -9,6 +9,7 @@
 //!   [`delete_account`], [`profile`], [`user_name`], [`invite`], [`register`], [`issuer`], and the
 //!   admin API under [`admin`].
 //! - Shared layer: [`auth`] (who is calling), [`accounts`] (creating and purging accounts),
+//!   [`audit`] (the audit trail: recording security events and admin actions, and its listing),
 //!   [`password_guard`] (password checks and their limits), [`invites`], [`reset_code`],
 //!   [`session`] (the user JWT and access token), [`templates`], [`one_time_code`], [`limits`],
 //!   [`listing`].
@@ -20,6 +21,7 @@ pub mod admin;
 pub mod anonymous;
 pub mod app;
 pub mod application;
+pub mod audit;
 pub mod auth;
 pub mod context;
 pub mod delete_account;

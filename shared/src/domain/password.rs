@@ -16,6 +16,7 @@
 //!   failed login) and revokes every session except the caller's.
 
 use crate::AppState;
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::context::RequestContext;
 use crate::domain::limits::{self, AddressFlow, Limit};
 use crate::domain::repo::{Attempt, retry_on_conflict};
@@ -157,6 +158,12 @@ pub async fn reset_password(
             keys::login_tries(&app.app_id, handle),
             Condition::Any,
         ));
+        // The entry is part of the reset: it exists exactly when the password changed.
+        let event = Event::new(app, Kind::PasswordReset).user(&user.user_id);
+        tx.push(WriteOp::Put(
+            audit::item(state, &ctx.client, event)?,
+            Condition::Any,
+        ));
         match state.store.transact(tx.into_ops()).await {
             Ok(()) => {
                 limits::give_back_address(
@@ -204,6 +211,14 @@ pub async fn change_password(
     let guard = password_guard::enter(state, &app_id, &caller.user.handle, &ctx.client).await?;
     if !password_guard::proves(state, &caller.user, &req.password).await {
         // The original's 602 (clients map it), counted like a failed login.
+        let event = audit::failed_check(
+            &caller.app,
+            Some(&caller.user.user_id),
+            guard.locks_out(),
+            "changePassword",
+            "wrong password",
+        );
+        audit::record(state, &ctx.client, event).await;
         return Err(guard.failed(state, Error::invalid("wrong password")).await);
     }
     guard.passed(state).await?;
@@ -216,5 +231,11 @@ pub async fn change_password(
     })
     .await?;
     tracing::info!(%app_id, user_id = %user.user_id, "password changed");
+    audit::record(
+        state,
+        &ctx.client,
+        Event::new(&caller.app, Kind::PasswordChanged).user(&user.user_id),
+    )
+    .await;
     Ok(())
 }

@@ -145,6 +145,19 @@ impl Guard {
         Err(self.withheld(state))
     }
 
+    /// Whether this try, if it fails, fills a lockout of the handle: from its address
+    /// ([`PASSWORD_LIMIT`]) or over all addresses ([`HANDLE_CEILING`]), as the limits were read.
+    /// The audit trail records that failure as the lockout.
+    pub fn locks_out(&self) -> bool {
+        self.seen
+            .failures
+            .as_ref()
+            .map_or(PASSWORD_LIMIT.max <= 1, |(f, _, _)| {
+                let here = f.from.get(self.client.as_str()).copied().unwrap_or(0);
+                here + 1 == PASSWORD_LIMIT.max || f.total + 1 == HANDLE_CEILING.max
+            })
+    }
+
     /// The password was wrong: counts the failure, then answers `refusal` after the progressive
     /// delay, or 615 when a concurrent failure filled a limit first.
     pub async fn failed(self, state: &AppState, refusal: Error) -> Error {

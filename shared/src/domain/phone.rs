@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::domain::app::TwoFactor;
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::auth::Caller;
 use crate::domain::context::ClientAddress;
 use crate::domain::limits::{self, AddressFlow};
@@ -91,6 +92,12 @@ pub async fn set_phone(
         .await?;
     limits::clear(state, &keys::phone_verification_tries(&user.user_id)).await;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "phone: code sent");
+    audit::record(
+        state,
+        client,
+        Event::new(app, Kind::PhoneSet).user(&user.user_id),
+    )
+    .await;
     Ok(())
 }
 
@@ -173,5 +180,11 @@ pub async fn verify_phone(
     })
     .await?;
     tracing::info!(%app_id, %user_id, "phone: verified");
+    audit::record(
+        state,
+        client,
+        Event::new(&caller.app, Kind::PhoneVerified).user(user_id),
+    )
+    .await;
     Ok(())
 }

@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::domain::app::{App, Feature};
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::invites::{
     ADMIN_SENDER, CODE_TRIES_PER_DAY, Invite, code_context, deep_merge, delete_invite, load_all,
 };
@@ -114,6 +115,10 @@ pub async fn register(
         inviter = %invite.0.inviter,
         "invitee registered"
     );
+    let event = Event::new(&app, Kind::InviteAccepted)
+        .user(&user.user_id)
+        .detail("inviter", invite.0.inviter.as_str());
+    audit::record(state, &ctx.client, event).await;
     templates::send_welcome(state, &app, &user.locale, &user.handle).await;
     session::issue(state, &app, &user, &ctx.base_url).await
 }

@@ -14,6 +14,7 @@
 use crate::AppState;
 use crate::crypto::service_token::{LoginClaims, Purpose};
 use crate::domain::app::{App, AppStatus, TwoFactor};
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::auth::{self, Caller};
 use crate::domain::context::{ClientAddress, RequestContext};
 use crate::domain::limits;
@@ -128,6 +129,12 @@ pub async fn set_google(
         })
         .await?;
         tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: authenticator enabled");
+        audit::record(
+            state,
+            &req.client,
+            Event::new(app, Kind::AuthenticatorEnabled).user(&user.user_id),
+        )
+        .await;
         second_factor::notify_change(state, app, &user, "Authenticator login was turned on").await;
         return Ok(Some(GoogleEnabled {
             secret_base32: enrolment.secret_base32,
@@ -143,6 +150,12 @@ pub async fn set_google(
     .await?;
     second_factor::forget_factors(state, &user.user_id).await?;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: authenticator disabled");
+    audit::record(
+        state,
+        &req.client,
+        Event::new(app, Kind::AuthenticatorDisabled).user(&user.user_id),
+    )
+    .await;
     second_factor::notify_change(state, app, &user, "Authenticator login was turned off").await;
     Ok(None)
 }
@@ -187,6 +200,12 @@ pub async fn set_phone_login(state: &AppState, caller: &Caller, req: SetTwoFacto
             .delete(&keys::phone_verification(&user.user_id), Condition::Any)
             .await?;
         tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: phone login enabled");
+        audit::record(
+            state,
+            &req.client,
+            Event::new(app, Kind::PhoneLoginEnabled).user(&user.user_id),
+        )
+        .await;
         second_factor::notify_change(state, app, &user, "Text-message login was turned on").await;
         return Ok(());
     }
@@ -261,6 +280,12 @@ pub async fn set_phone_login(state: &AppState, caller: &Caller, req: SetTwoFacto
     })
     .await?;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: phone login disabled");
+    audit::record(
+        state,
+        &req.client,
+        Event::new(app, Kind::PhoneLoginDisabled).user(&user.user_id),
+    )
+    .await;
     second_factor::notify_change(state, app, &user, "Text-message login was turned off").await;
     Ok(())
 }
@@ -355,6 +380,14 @@ pub async fn login_complete(
     let accepted =
         sms_ok || second_factor::consume_authenticator_code(state, &user, &req.code).await?;
     if !accepted {
+        let event = audit::failed_check(
+            &app,
+            Some(&user.user_id),
+            guard.locks_out(),
+            "loginComplete",
+            "wrong code",
+        );
+        audit::record(state, &ctx.client, event).await;
         return Err(guard.failed(state, Error::InvalidCredentials).await);
     }
     // Single use: of two requests racing with one login token, only the one that deletes this
@@ -378,7 +411,12 @@ pub async fn login_complete(
 /// Admin `POST /admin/apps/{appId}/users/{userId}/reset-2fa`: switches both factors off and
 /// forgets the TOTP secret and recovery codes (the verified phone stays), for a support desk
 /// helping a user who lost their device. The user is mailed a notice.
-pub async fn admin_reset(state: &AppState, app_id: &str, user_id: &str) -> Result<()> {
+pub async fn admin_reset(
+    state: &AppState,
+    app_id: &str,
+    user_id: &str,
+    ctx: &RequestContext,
+) -> Result<()> {
     let (app, _) = repo::load_app(state, app_id)
         .await?
         .ok_or(Error::AppNotFound)?;
@@ -395,6 +433,12 @@ pub async fn admin_reset(state: &AppState, app_id: &str, user_id: &str) -> Resul
     .ok_or(Error::UserNotFound)?;
     second_factor::forget_factors(state, user_id).await?;
     tracing::info!(%app_id, %user_id, "admin: second factors reset");
+    audit::record_admin(
+        state,
+        ctx,
+        Event::new(&app, Kind::AdminTwoFactorReset).user(user_id),
+    )
+    .await?;
     second_factor::notify_change(
         state,
         &app,

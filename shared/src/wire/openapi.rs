@@ -144,6 +144,16 @@ pub enum UserAction {
     RevokeSessions,
 }
 
+/// One page of an app's audit trail, newest first.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AuditPage {
+    /// The entries.
+    entries: Vec<crate::domain::audit::AuditEntry>,
+    /// Pass back as `cursor` for the next page; `null` on the last.
+    cursor: Option<String>,
+}
+
 /// The exact body `true`.
 pub struct True;
 

@@ -11,6 +11,7 @@ use crate::domain::admin::invites::Revoked;
 use crate::domain::admin::templates::TemplateView;
 use crate::domain::admin::users::{UserDetail, UserView};
 use crate::domain::app::PublicApp;
+use crate::domain::audit::AuditEntry;
 use crate::domain::html::HtmlPage;
 use crate::domain::invites::InviteView;
 use crate::domain::issuer::{Discovery, Jwks, Pem};
@@ -178,6 +179,13 @@ impl From<Page<UserView>> for Reply {
 impl From<Page<InviteView>> for Reply {
     fn from(page: Page<InviteView>) -> Self {
         Reply::json(&serde_json::json!({ "invites": page.items, "cursor": page.cursor }))
+    }
+}
+
+/// `{"entries": [...], "cursor": <next page or null>}`, newest first.
+impl From<Page<AuditEntry>> for Reply {
+    fn from(page: Page<AuditEntry>) -> Self {
+        Reply::json(&serde_json::json!({ "entries": page.items, "cursor": page.cursor }))
     }
 }
 

@@ -260,7 +260,7 @@ async fn token_verified_reads_only_read() {
 }
 
 #[tokio::test]
-async fn a_wrong_password_costs_the_same_reads_and_only_the_limit_writes() {
+async fn a_wrong_password_costs_the_same_reads_and_writes_only_the_limits_and_its_audit_entry() {
     let (app, log) = counted_app().await;
     let (info, _) = warm_user(&app, &log).await;
 
@@ -271,8 +271,8 @@ async fn a_wrong_password_costs_the_same_reads_and_only_the_limit_writes() {
     assert_eq!(reads(&trips), 5, "{trips:?}");
     assert_eq!(
         writes(&trips),
-        2,
-        "the address's failure counter and the handle's failures: {trips:?}"
+        3,
+        "the address's failure counter, the handle's failures and the audit entry: {trips:?}"
     );
 }
 

@@ -10,6 +10,7 @@ use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::{self, Bits, KeyRing};
 use crate::domain::RequestContext;
 use crate::domain::app::{App, AppStatus, Settings};
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::repo::{self, retry_on_conflict};
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
@@ -42,6 +43,23 @@ impl AppRequest {
                 "name must be a string of 1 to 100 characters",
             )),
         }
+    }
+
+    /// The names of the fields this request sets, for the audit trail (names, never values:
+    /// `appData` may hold anything).
+    fn changed_names(&self) -> Vec<String> {
+        let fixed = [
+            ("name", self.name.is_some()),
+            ("status", self.status.is_some()),
+        ];
+        let mut names: Vec<String> = fixed
+            .into_iter()
+            .filter(|(_, set)| *set)
+            .map(|(n, _)| n.to_owned())
+            .chain(self.settings.keys().cloned())
+            .collect();
+        names.sort();
+        names
     }
 
     fn status(&self) -> Result<Option<AppStatus>> {
@@ -143,6 +161,7 @@ pub async fn create_app(
         .put(repo::app_item(&app, 1)?, Condition::Absent)
         .await?;
     tracing::info!(app_id = %app.app_id, "admin: app created");
+    audit::record_admin(state, ctx, Event::new(&app, Kind::AdminAppCreated)).await?;
     app_view(state, &app, ctx)
 }
 
@@ -184,6 +203,8 @@ pub async fn patch_app(
     })
     .await?;
     tracing::info!(app_id = %app.app_id, "admin: app updated");
+    let event = Event::new(&app, Kind::AdminAppUpdated).detail("changed", req.changed_names());
+    audit::record_admin(state, ctx, event).await?;
     app_view(state, &app, ctx)
 }
 

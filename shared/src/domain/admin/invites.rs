@@ -13,7 +13,9 @@ use serde_json::Value;
 
 use super::blank_is_none;
 use crate::AppState;
+use crate::domain::RequestContext;
 use crate::domain::app::Feature;
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::invites::{
     ADMIN_SENDER, Invite, InviteView, MAILBOX_LIMIT, Outcome, Sender, revoke_all, send_invite,
 };
@@ -48,7 +50,12 @@ pub struct Revoked {
 
 /// `POST /admin/apps/{appId}/invites`: invites (or re-invites, with a new code) `handle` as the
 /// developer. Returns the invite (never its code).
-pub async fn create(state: &AppState, app_id: &str, req: InviteRequest) -> Result<InviteView> {
+pub async fn create(
+    state: &AppState,
+    app_id: &str,
+    req: InviteRequest,
+    ctx: &RequestContext,
+) -> Result<InviteView> {
     let (app, _) = repo::existing_app(state, app_id).await?;
     app.require(Feature::Invitations)?;
     let handle = Handle::parse(&req.handle.ok_or(Error::MissingParam("handle"))?)?;
@@ -65,6 +72,8 @@ pub async fn create(state: &AppState, app_id: &str, req: InviteRequest) -> Resul
     match send_invite(state, &app, &handle, meta, sender).await? {
         Outcome::Sent(invite) => {
             tracing::info!(app_id = %app.app_id, "admin: invite sent");
+            let event = Event::new(&app, Kind::AdminInviteSent).detail("handle", handle.as_str());
+            audit::record_admin(state, ctx, event).await?;
             Ok(invite.view())
         }
         Outcome::AlreadyRegistered => Err(Error::HandleTaken),
@@ -81,11 +90,20 @@ pub async fn list(state: &AppState, app_id: &str, req: PageRequest) -> Result<Pa
 
 /// `DELETE /admin/apps/{appId}/invites/{handle}`: revokes every invite to the handle, whoever
 /// sent it; their codes stop working at once.
-pub async fn delete(state: &AppState, app_id: &str, handle: &str) -> Result<Revoked> {
+pub async fn delete(
+    state: &AppState,
+    app_id: &str,
+    handle: &str,
+    ctx: &RequestContext,
+) -> Result<Revoked> {
     let handle = Handle::parse(handle)?;
-    repo::existing_app(state, app_id).await?;
+    let (app, _) = repo::existing_app(state, app_id).await?;
     let revoked = revoke_all(state, app_id, handle.as_str()).await?;
     tracing::info!(app_id = %app_id, revoked, "admin: invite revocation");
+    let event = Event::new(&app, Kind::AdminInviteRevoked)
+        .detail("handle", handle.as_str())
+        .detail("revoked", revoked);
+    audit::record_admin(state, ctx, event).await?;
     Ok(Revoked {
         revoked: revoked > 0,
     })

@@ -11,6 +11,9 @@ use serde_json::{Map, Value};
 
 use crate::AppState;
 use crate::clock::iso_millis;
+use crate::domain::RequestContext;
+use crate::domain::app::App;
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::listing::{self, Page, PageRequest};
 use crate::domain::user::{User, UserStatus};
 use crate::domain::{accounts, keys, repo};
@@ -80,9 +83,18 @@ pub struct UserDetail {
 
 /// A user of `app_id` (404 when absent or of another app).
 async fn load(state: &AppState, app_id: &str, user_id: &str) -> Result<(User, u64)> {
-    repo::existing_app(state, app_id).await?;
+    load_with_app(state, app_id, user_id).await.map(|(_, u)| u)
+}
+
+/// [`load`], also returning the app (for the audit entry's retention).
+async fn load_with_app(
+    state: &AppState,
+    app_id: &str,
+    user_id: &str,
+) -> Result<(App, (User, u64))> {
+    let (app, _) = repo::existing_app(state, app_id).await?;
     match repo::load_user(state, user_id).await? {
-        Some((user, version)) if user.app_id == app_id => Ok((user, version)),
+        Some((user, version)) if user.app_id == app_id => Ok((app, (user, version))),
         _ => Err(Error::UserNotFound),
     }
 }
@@ -117,8 +129,9 @@ pub async fn act(
     app_id: &str,
     user_id: &str,
     action: Action,
+    ctx: &RequestContext,
 ) -> Result<UserView> {
-    load(state, app_id, user_id).await?;
+    let (app, _) = load_with_app(state, app_id, user_id).await?;
     let user = repo::update_user(state, user_id, |user| {
         match action {
             Action::Suspend => {
@@ -133,13 +146,28 @@ pub async fn act(
     .await?
     .ok_or(Error::UserNotFound)?;
     tracing::info!(%app_id, %user_id, action = ?action, "admin: user changed");
+    let kind = match action {
+        Action::Suspend => Kind::AdminUserSuspended,
+        Action::Reactivate => Kind::AdminUserReactivated,
+        Action::RevokeSessions => Kind::AdminSessionsRevoked,
+    };
+    audit::record_admin(state, ctx, Event::new(&app, kind).user(user_id)).await?;
     Ok(UserView::of(&user))
 }
 
 /// `DELETE /admin/apps/{appId}/users/{userId}`: the same cleanup as `deleteAccount`.
-pub async fn delete_user(state: &AppState, app_id: &str, user_id: &str) -> Result<()> {
-    load(state, app_id, user_id).await?;
+pub async fn delete_user(
+    state: &AppState,
+    app_id: &str,
+    user_id: &str,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let (app, (user, _)) = load_with_app(state, app_id, user_id).await?;
     accounts::purge(state, user_id).await?;
     tracing::info!(%app_id, %user_id, "admin: user deleted");
+    let event = Event::new(&app, Kind::AdminUserDeleted)
+        .user(user_id)
+        .detail("handle", user.handle);
+    audit::record_admin(state, ctx, event).await?;
     Ok(())
 }
