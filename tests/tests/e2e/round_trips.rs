@@ -142,6 +142,7 @@ async fn counted_app() -> (TestApp, Arc<Log>) {
         admin_key_sha256: Some(keyturn::crypto::sha256_hex(ADMIN_KEY)),
         password_cost: Cost::OWASP,
         twilio_base_url: None,
+        settings_cache_secs: 30,
     };
     let state = AppState::new(ports, config, true).await.unwrap();
     let app = TestApp {
