@@ -438,7 +438,8 @@ mod tests {
             mistyped.starts_with("settings.passwordMinLength: invalid type"),
             "{mistyped}"
         );
-        let range = decode_stored(&stored(serde_json::json!({"userJWTExpiration": 0}))).unwrap_err();
+        let range =
+            decode_stored(&stored(serde_json::json!({"userJWTExpiration": 0}))).unwrap_err();
         assert_eq!(range, "settings: userJWTExpiration must be 1..=8760 hours");
     }
 

@@ -250,7 +250,10 @@ mod tests {
     #[test]
     fn legacy_json_string_items_still_read() {
         let mut attrs = key_attrs(&Key::new("a", "b"));
-        attrs.insert(DATA.into(), AttributeValue::S(r#"{"name":"x","n2":[1]}"#.into()));
+        attrs.insert(
+            DATA.into(),
+            AttributeValue::S(r#"{"name":"x","n2":[1]}"#.into()),
+        );
         attrs.insert(VERSION.into(), num(3));
         let item = item_from(&attrs).unwrap();
         assert_eq!(item.data, serde_json::json!({"name": "x", "n2": [1]}));
