@@ -78,7 +78,7 @@ pub struct AppView {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 enum ShownSettings {
-    Valid(Settings),
+    Valid(Box<Settings>),
     Stored(Map<String, Value>),
 }
 
@@ -100,7 +100,7 @@ fn app_view(state: &AppState, app: &App, ctx: &RequestContext) -> Result<AppView
         .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
     let issuer = app.issuer(&ctx.base_url);
     Ok(AppView {
-        settings: ShownSettings::Valid(app.settings.clone()),
+        settings: ShownSettings::Valid(Box::new(app.settings.clone())),
         settings_error: None,
         app_id: app.app_id.clone(),
         app_token,
