@@ -18,6 +18,7 @@
 
 mod codec;
 mod expr;
+mod migrate;
 mod schema;
 mod transact;
 

@@ -342,3 +342,85 @@ async fn an_admin_patch_is_seen_at_once_by_the_app_routes() {
         "link"
     );
 }
+
+#[tokio::test]
+async fn migrate_table_converts_every_legacy_item_once() {
+    let clock = ManualClock::at(1_700_000_000_000);
+    let client = Client::new(&sdk_config().await);
+    let table = unique("keyturn-migrate");
+    DynamoStore::create_table(&client, &table).await.unwrap();
+    let store = DynamoStore::new(client.clone(), table.clone(), Arc::new(clock.clone()));
+    let legacy = |pk: &str, data: Value| {
+        std::collections::HashMap::from([
+            ("pk".to_owned(), s(pk)),
+            ("sk".to_owned(), s("X")),
+            ("data".to_owned(), s(&data.to_string())),
+            ("ver".to_owned(), AttributeValue::N("3".into())),
+            ("n".to_owned(), AttributeValue::N("0".into())),
+        ])
+    };
+    let mut indexed = legacy("USER#1", json!({"handle": "a@x.org", "tags": [1]}));
+    indexed.insert("gsi1pk".into(), s("APP#1#USERS"));
+    indexed.insert("gsi1sk".into(), s("a@x.org"));
+    indexed.insert("expires_at".into(), AttributeValue::N("4000000000".into()));
+    for item in [indexed, legacy("CLAIM#1", json!("USER#1"))] {
+        client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap();
+    }
+    let native =
+        keyturn::store::Item::new(keyturn::store::Key::new("NATIVE", "X"), json!({"a": 1}));
+    store
+        .put(native.clone(), keyturn::store::Condition::Absent)
+        .await
+        .unwrap();
+    let before = store
+        .get(&keyturn::store::Key::new("USER#1", "X"))
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(store.convert_legacy_items().await.unwrap(), 2);
+
+    let [pk, sk] = [("pk", s("USER#1")), ("sk", s("X"))];
+    let raw = client
+        .get_item()
+        .table_name(&table)
+        .key(pk.0, pk.1)
+        .key(sk.0, sk.1)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert!(!raw.contains_key("data"), "{raw:?}");
+    assert_eq!(raw["handle"], s("a@x.org"));
+    assert_eq!(raw["ver"], AttributeValue::N("3".into()));
+    // The store reads the same record, version, expiry and index key as before.
+    let after = store
+        .get(&keyturn::store::Key::new("USER#1", "X"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, before);
+    assert_eq!(
+        store
+            .get(&keyturn::store::Key::new("CLAIM#1", "X"))
+            .await
+            .unwrap()
+            .unwrap()
+            .data,
+        json!("USER#1")
+    );
+    assert_eq!(
+        store.get(&native.key).await.unwrap(),
+        Some(native),
+        "native items are left alone"
+    );
+    // Nothing is left to convert.
+    assert_eq!(store.convert_legacy_items().await.unwrap(), 0);
+}
