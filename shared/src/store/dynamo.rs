@@ -32,7 +32,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use self::codec::{COUNTER, EXPIRES_AT, GSI_NAME, GSI_PK, GSI_SK, PK, SK};
+use self::codec::{COUNTER, EXPIRES_AT, GSI_NAME, GSI_PK, GSI_SK, PK, SK, VERSION};
 use self::expr::{LIVE, guard};
 use super::{Condition, Index, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
 use crate::clock::Clock;
@@ -71,7 +71,8 @@ impl DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(codec::key_attrs(key)))
-            .update_expression("ADD #n :d")
+            .update_expression("ADD #n :d, ver :one")
+            .expression_attribute_values(":one", codec::num(1))
             .expression_attribute_names("#n", COUNTER)
             .expression_attribute_values(":d", codec::num(delta))
             .expression_attribute_values(":now", codec::num(now))
@@ -126,6 +127,7 @@ impl DynamoStore {
         // they are, its version and index keys) is dropped, as if TTL had already deleted it.
         let mut attrs = codec::key_attrs(key);
         attrs.insert(COUNTER.to_owned(), codec::num(delta));
+        attrs.insert(VERSION.to_owned(), codec::num(1));
         if let Some(at) = expires_at {
             attrs.insert(EXPIRES_AT.to_owned(), codec::num(at));
         }

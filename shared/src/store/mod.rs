@@ -16,6 +16,8 @@
 //! - `add` atomically add `delta` to the item's counter, creating it (with `expires_at`) when absent
 //!   or expired, and return the new value; with a ceiling, refuse with
 //!   [`StoreError::LimitReached`] (changing nothing) when the result would exceed it.
+//!   Every change bumps the item's `version` (a fresh counter is version 1), so a transaction
+//!   can `Check` that a counter has not moved since it was read (the password guard does).
 //! - `put` and `transact` refuse with [`StoreError::Backend`] (writing nothing) a record whose
 //!   data is a JSON object with a top-level field named in [`RESERVED_FIELDS`]: the DynamoDB engine
 //!   stores such fields as attributes beside its own, so the names must not meet. Both engines
