@@ -184,7 +184,10 @@ async fn an_invalid_hand_edit_is_a_630_and_a_settings_error_until_it_is_fixed() 
 
     // An unknown enum value: the app's routes answer 630, never a guessed default.
     hand_edit(&client, &table, &info.app_id, "signupFlow", s("bogus")).await;
-    get_application(&app, &info).await.assert_error(500, 630);
+    let refused = get_application(&app, &info).await;
+    refused.assert_error(500, 630);
+    // The detail is for the developer (log, admin API), not for the app's users.
+    assert_eq!(refused.json()["message"], "app settings are invalid");
     app.post_json(
         "/api/appuser/signup",
         &apt,
