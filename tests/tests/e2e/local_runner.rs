@@ -27,6 +27,7 @@ fn config() -> Config {
         admin_key_sha256: None,
         password_cost: Cost::OWASP,
         twilio_base_url: None,
+        settings_cache_secs: 30,
     }
 }
 

@@ -20,6 +20,7 @@ mod login;
 mod passwords;
 mod profile;
 mod round_trips;
+mod settings_in_dynamodb;
 mod signup;
 mod store_conformance;
 mod support;

@@ -99,6 +99,7 @@ pub struct TestAppBuilder {
     store: Option<Arc<dyn ItemStore>>,
     dynamodb: bool,
     dir: Option<PathBuf>,
+    settings_cache_secs: u64,
 }
 
 impl TestAppBuilder {
@@ -123,6 +124,12 @@ impl TestAppBuilder {
     /// A fresh DynamoDB table in moto.
     pub fn dynamodb(mut self) -> Self {
         self.dynamodb = true;
+        self
+    }
+
+    /// How long app settings are served from the state's cache (default 30, as deployed).
+    pub fn settings_cache_secs(mut self, secs: u64) -> Self {
+        self.settings_cache_secs = secs;
         self
     }
 
@@ -169,6 +176,7 @@ impl TestAppBuilder {
             admin_key_sha256: Some(keyturn::crypto::sha256_hex(ADMIN_KEY)),
             password_cost: Cost::OWASP,
             twilio_base_url: None,
+            settings_cache_secs: self.settings_cache_secs,
         };
         let state = AppState::new(ports, config, true).await.unwrap();
         TestApp {
@@ -190,6 +198,7 @@ impl TestApp {
             store: None,
             dynamodb: false,
             dir: None,
+            settings_cache_secs: 30,
         }
     }
 
