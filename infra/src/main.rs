@@ -1,4 +1,4 @@
-//! `keyturn`: the local runner (`keyturn serve`).
+//! `keyturn`: the local runner (`keyturn serve`) and `keyturn migrate-table`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,6 +28,14 @@ enum Command {
         /// shows every code it sends).
         #[arg(long)]
         public: bool,
+    },
+    /// Convert a DynamoDB table written by an earlier release (records as one JSON string
+    /// attribute `data`) to native attributes. Optional: items also convert on their next write.
+    /// AWS settings come from the environment, as for the AWS CLI.
+    MigrateTable {
+        /// The table (the stack's `KEYTURN_TABLE`).
+        #[arg(long, env = "KEYTURN_TABLE")]
+        table: String,
     },
 }
 
@@ -60,6 +68,21 @@ fn main() -> ExitCode {
             }
             match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir)) {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("keyturn: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::MigrateTable { table } => {
+            let converted = runtime.block_on(
+                keyturn::store::dynamo::DynamoStore::convert_legacy_table(&table),
+            );
+            match converted {
+                Ok(n) => {
+                    println!("{table}: {n} items converted to native attributes");
+                    ExitCode::SUCCESS
+                }
                 Err(e) => {
                     eprintln!("keyturn: {e}");
                     ExitCode::FAILURE

@@ -98,6 +98,18 @@ pub enum Error {
     /// The admin API names a user that does not exist in the app (code 603, HTTP 404).
     #[error("account does not exist")]
     UserNotFound,
+    /// The app's stored record does not decode or its settings break a rule, e.g. after a hand
+    /// edit in DynamoDB (code 630, HTTP 500). The app's requests fail loudly rather than run on
+    /// a guessed default. `problem` names the attribute and what is wrong
+    /// (`settings.signupFlow: unknown variant ...`): it goes to the log and to the admin view
+    /// (`settingsError`), never to the app's users.
+    #[error("app {app_id} has invalid settings: {problem}")]
+    SettingsInvalid {
+        /// The app whose record is invalid.
+        app_id: String,
+        /// The attribute's path and the problem.
+        problem: String,
+    },
     /// Anything the caller cannot fix (HTTP 500): what was being done and, when another error
     /// says why it failed, that error. Both are logged ([`Error::report`]), never returned.
     #[error("internal: {context}")]
@@ -152,10 +164,12 @@ impl Error {
             Error::InvalidAdminKey => (401, 617),
             Error::UserNotFound => (404, 603),
             Error::OriginNotAllowed => (403, 619),
+            Error::SettingsInvalid { .. } => (500, 630),
             Error::Internal { .. } => (500, 500),
         };
         let message = match self {
             Error::Internal { .. } => "internal server error".to_owned(),
+            Error::SettingsInvalid { .. } => "app settings are invalid".to_owned(),
             other => other.to_string(),
         };
         WireError {

@@ -13,8 +13,10 @@
 //!   imports [`wire`].
 //! - Ports and their adapters: [`store`] (SQLite, DynamoDB), [`secrets`] (key file, Secrets
 //!   Manager), [`mail`] (outbox, SES), [`sms`] (outbox, Twilio), [`clock`], [`codes`].
+//! - [`app_cache`]: a warm instance's app settings, served for at most 30 s.
 //! - [`crypto`]: password hashing, keyed code hashes, service tokens, RSA signing keys.
 
+pub mod app_cache;
 pub mod clock;
 pub mod codes;
 pub mod crypto;

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::app_cache::{AppCache, InvalidatingStore};
 use crate::clock::{Clock, SystemClock};
 use crate::codes::{CodeGenerator, OsCodes};
 use crate::crypto::derive_key;
@@ -40,6 +41,9 @@ pub struct Config {
     /// Browser origins whose CORS preflights are answered (`KEYTURN_CORS_ORIGINS`, comma
     /// separated): the local twin of the stack's `CorsAllowOrigins` (see [`crate::http::cors`]).
     pub cors_origins: Vec<String>,
+    /// How long a warm instance serves an app's settings from memory
+    /// (`KEYTURN_SETTINGS_CACHE_SECS`, default and maximum 30, 0 = off; see [`crate::app_cache`]).
+    pub settings_cache_secs: u64,
 }
 
 impl Config {
@@ -60,6 +64,9 @@ impl Config {
                         .collect()
                 })
                 .unwrap_or_default(),
+            settings_cache_secs: var("KEYTURN_SETTINGS_CACHE_SECS")
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(crate::app_cache::MAX_TTL_SECS),
         }
     }
 
@@ -134,6 +141,8 @@ pub struct Inner {
     pub invite_mail_pace: crate::clock::Pace,
     /// App signing keys parsed once per warm instance.
     pub signing_keys: crate::crypto::signing_key::ParsedKeys,
+    /// Decoded app records, served for at most the settings TTL (see [`crate::app_cache`]).
+    pub apps: Arc<AppCache>,
 }
 
 impl std::ops::Deref for AppState {
@@ -183,10 +192,13 @@ impl AppState {
             return Err(Error::internal("service master secret is too short"));
         }
         let master = master.as_bytes();
+        // Every write through the state's store forgets the app records it touches.
+        let apps = Arc::new(AppCache::new(config.settings_cache_secs));
+        let store: Arc<dyn ItemStore> = Arc::new(InvalidatingStore::new(ports.store, apps.clone()));
         let passwords =
             Passwords::new(derive_key(master, "password-pepper"), config.password_cost)?;
         Ok(Self(Arc::new(Inner {
-            store: ports.store,
+            store,
             secrets,
             mailer: ports.mailer,
             sms: ports.sms,
@@ -201,6 +213,7 @@ impl AppState {
             reset_mail_pace: crate::clock::Pace::default(),
             invite_mail_pace: crate::clock::Pace::default(),
             signing_keys: crate::crypto::signing_key::ParsedKeys::default(),
+            apps,
         })))
     }
 

@@ -190,10 +190,19 @@ impl Settings {
     /// Applies a JSON patch of settings by wire name, validating the result as a whole.
     /// Unknown names and wrong types are 602; bad metadata paths are 604.
     pub fn patched(&self, patch: &serde_json::Map<String, serde_json::Value>) -> Result<Self> {
-        let mut current = match serde_json::to_value(self) {
+        let current = match serde_json::to_value(self) {
             Ok(serde_json::Value::Object(m)) => m,
             _ => return Err(Error::internal("settings do not serialise to an object")),
         };
+        Self::patched_raw(current, patch)
+    }
+
+    /// Applies a patch over settings as stored, valid or not (a hand edit may have broken them):
+    /// the admin API can then repair what the console broke. The result is validated as a whole.
+    pub fn patched_raw(
+        mut current: serde_json::Map<String, serde_json::Value>,
+        patch: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self> {
         for (k, v) in patch {
             current.insert(k.clone(), v.clone());
         }
@@ -250,6 +259,22 @@ impl Settings {
         crate::domain::origins::check_list(&self.allowed_origins)?;
         Ok(())
     }
+}
+
+/// Decodes a stored app record, trusting nothing a hand edit may have changed: every field must
+/// have its type (no default replaces a value that is present but wrong) and the settings must
+/// pass [`Settings::validate`]. The error names the attribute's path and the problem, e.g.
+/// `settings.signupFlow: unknown variant `bogus`, expected one of ...`.
+pub fn decode_stored(record: &serde_json::Value) -> std::result::Result<App, String> {
+    let app: App = serde_path_to_error::deserialize(record)
+        .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
+    app.settings.validate().map_err(|e| match e {
+        Error::InvalidData(reason) | Error::InvalidMetadata(reason) => {
+            format!("settings: {reason}")
+        }
+        other => format!("settings: {other}"),
+    })?;
+    Ok(app)
 }
 
 /// An app as stored.
@@ -406,6 +431,32 @@ mod tests {
         assert_eq!(s.signup_flow, SignupFlow::Link);
         assert_eq!(s.user_jwt_expiration, 2);
         assert_eq!(s.realm_app_id.as_deref(), Some("aud-1"));
+    }
+
+    fn stored(settings: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "appId": "a", "name": "n", "status": "active", "createdAt": 0, "updatedAt": 0,
+            "tokenIssuedAt": 0, "publicKeys": [], "settings": settings,
+        })
+    }
+
+    #[test]
+    fn stored_records_name_the_bad_attribute() {
+        assert!(decode_stored(&stored(serde_json::json!({"signupFlow": "link"}))).is_ok());
+        let bogus = decode_stored(&stored(serde_json::json!({"signupFlow": "bogus"}))).unwrap_err();
+        assert!(
+            bogus.starts_with("settings.signupFlow: unknown variant `bogus`"),
+            "{bogus}"
+        );
+        let mistyped =
+            decode_stored(&stored(serde_json::json!({"passwordMinLength": "x"}))).unwrap_err();
+        assert!(
+            mistyped.starts_with("settings.passwordMinLength: invalid type"),
+            "{mistyped}"
+        );
+        let range =
+            decode_stored(&stored(serde_json::json!({"userJWTExpiration": 0}))).unwrap_err();
+        assert_eq!(range, "settings: userJWTExpiration must be 1..=8760 hours");
     }
 
     #[test]

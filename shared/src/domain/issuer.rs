@@ -16,7 +16,9 @@ async fn app(state: &AppState, app_id: &str) -> Result<App> {
     if !id_ok {
         return Err(Error::AppNotFound);
     }
-    Ok(repo::load_app(state, app_id)
+    // Read from the table, never a warm cache: a key staged by the admin function is published
+    // at once, and a consumer that fetches the JWKS for an unknown `kid` finds it.
+    Ok(repo::load_app_fresh(state, app_id)
         .await?
         .ok_or(Error::AppNotFound)?
         .0)

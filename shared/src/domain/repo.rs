@@ -43,18 +43,81 @@ fn check_id(id: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// An app that must exist (401 otherwise), with its version.
+/// An app that must exist (401 otherwise), with its version, for reading: it may come from the
+/// warm instance's cache, at most the settings TTL old (see [`crate::app_cache`]).
 pub async fn existing_app(state: &AppState, app_id: &str) -> Result<(App, u64)> {
     load_app(state, app_id).await?.ok_or(Error::AppNotFound)
 }
 
-/// An app and its version, if it exists (602 for an id no app can have).
+/// An app and its version, if it exists (602 for an id no app can have, 630 when its stored
+/// record is invalid), for reading: from the warm instance's cache when it is fresh enough, else
+/// from the store (and then cached).
 pub async fn load_app(state: &AppState, app_id: &str) -> Result<Option<(App, u64)>> {
     check_id(app_id, "appId")?;
-    match state.store.get(&keys::app(app_id)).await? {
-        Some(item) => Ok(Some((record(&item)?, item.version))),
-        None => Ok(None),
+    let now = state.clock.now_ms();
+    if let Some(cached) = state.apps.get(app_id, now) {
+        return Ok(Some(cached));
     }
+    let generation = state.apps.generation();
+    let loaded = load_app_fresh(state, app_id).await?;
+    if let Some((app, version)) = &loaded {
+        state.apps.insert(app, *version, now, generation);
+    }
+    Ok(loaded)
+}
+
+/// [`existing_app`] read from the store, never the cache: for compare-and-swap updates of the
+/// app record, whose version must be the stored one.
+pub async fn existing_app_fresh(state: &AppState, app_id: &str) -> Result<(App, u64)> {
+    load_app_fresh(state, app_id)
+        .await?
+        .ok_or(Error::AppNotFound)
+}
+
+/// [`load_app`] read from the store, never the cache.
+pub async fn load_app_fresh(state: &AppState, app_id: &str) -> Result<Option<(App, u64)>> {
+    match stored_app(state, app_id).await? {
+        None => Ok(None),
+        Some(StoredApp {
+            app: Ok(app),
+            version,
+            ..
+        }) => Ok(Some((app, version))),
+        Some(StoredApp {
+            app: Err(problem), ..
+        }) => Err(Error::SettingsInvalid {
+            app_id: app_id.to_owned(),
+            problem,
+        }),
+    }
+}
+
+/// An app record as stored, whether or not it decodes: what the admin API shows and repairs
+/// when a hand edit broke it.
+#[derive(Debug, Clone)]
+pub struct StoredApp {
+    /// The decoded app, or the attribute path and problem that stopped it
+    /// ([`crate::domain::app::decode_stored`]).
+    pub app: std::result::Result<App, String>,
+    /// The record as stored.
+    pub record: serde_json::Value,
+    /// The item's version.
+    pub version: u64,
+}
+
+/// The app record as stored (never cached), decoded when it can be (602 for an id no app can
+/// have).
+pub async fn stored_app(state: &AppState, app_id: &str) -> Result<Option<StoredApp>> {
+    check_id(app_id, "appId")?;
+    Ok(state
+        .store
+        .get(&keys::app(app_id))
+        .await?
+        .map(|item| StoredApp {
+            app: crate::domain::app::decode_stored(&item.data),
+            record: item.data,
+            version: item.version,
+        }))
 }
 
 /// The item of a user record, listed under its app by handle.

@@ -82,7 +82,7 @@ pub async fn set_twilio(state: &AppState, app_id: &str, req: TwilioRequest) -> R
     };
     let info = &info;
     retry_on_conflict("app", || async move {
-        let (mut app, version) = repo::existing_app(state, app_id).await?;
+        let (mut app, version) = repo::existing_app_fresh(state, app_id).await?;
         app.twilio = Some(info.clone());
         app.updated_at = state.clock.now_ms();
         let written = state

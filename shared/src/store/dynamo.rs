@@ -2,7 +2,11 @@
 //!
 //! # Table schema (fixed; `template.yaml` must declare the same)
 //! - Hash key `pk` (S), range key `sk` (S); billing `PAY_PER_REQUEST`.
-//! - `data` (S): the JSON record. `ver` (N): [`Item::version`]. `n` (N): [`Item::counter`].
+//! - The record as native attributes (see [`codec`]): a JSON object's top-level fields are
+//!   attributes of their own (M, L, N, BOOL, S, NULL), any other record is one attribute `value`;
+//!   items written before that hold it as a JSON string in `data`, read as well and replaced by
+//!   the native form on their next write. `ver` (N): [`Item::version`]. `n` (N):
+//!   [`Item::counter`].
 //! - `expires_at` (N, epoch seconds): the table's TTL attribute. TTL deletes lazily (days late on
 //!   AWS, never on moto), so every read and condition also compares it with the store clock.
 //! - `gsi1pk` / `gsi1sk` (S): only on items with [`Item::index`], making GSI `gsi1`
@@ -14,6 +18,7 @@
 
 mod codec;
 mod expr;
+mod migrate;
 mod schema;
 mod transact;
 
@@ -27,7 +32,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use self::codec::{COUNTER, DATA, GSI_NAME, GSI_PK, GSI_SK, PK, SK};
+use self::codec::{COUNTER, EXPIRES_AT, GSI_NAME, GSI_PK, GSI_SK, PK, SK, VERSION};
 use self::expr::{LIVE, guard};
 use super::{Condition, Index, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
 use crate::clock::Clock;
@@ -118,34 +123,29 @@ impl DynamoStore {
         expires_at: Option<i64>,
         now: i64,
     ) -> Result<bool, StoreError> {
-        // Whatever an expired item held is dropped, as if TTL had already deleted it.
-        let mut request = self
+        // A whole-item put: whatever an expired item held (its record's attributes, whichever
+        // they are, its version and index keys) is dropped, as if TTL had already deleted it.
+        let mut attrs = codec::key_attrs(key);
+        attrs.insert(COUNTER.to_owned(), codec::num(delta));
+        attrs.insert(VERSION.to_owned(), codec::num(1));
+        if let Some(at) = expires_at {
+            attrs.insert(EXPIRES_AT.to_owned(), codec::num(at));
+        }
+        let result = self
             .client
-            .update_item()
+            .put_item()
             .table_name(&self.table)
-            .set_key(Some(codec::key_attrs(key)))
+            .set_item(Some(attrs))
             .condition_expression("attribute_not_exists(pk) OR expires_at <= :now")
-            .expression_attribute_names("#n", COUNTER)
-            .expression_attribute_names("#data", DATA)
-            .expression_attribute_values(":d", codec::num(delta))
             .expression_attribute_values(":now", codec::num(now))
-            .expression_attribute_values(":one", codec::num(1));
-        request = match expires_at {
-            Some(at) => request
-                .update_expression(
-                    "SET #n = :d, expires_at = :exp, ver = :one REMOVE #data, gsi1pk, gsi1sk",
-                )
-                .expression_attribute_values(":exp", codec::num(at)),
-            None => request.update_expression(
-                "SET #n = :d, ver = :one REMOVE #data, gsi1pk, gsi1sk, expires_at",
-            ),
-        };
-        match request.send().await {
+            .send()
+            .await;
+        match result {
             Ok(_) => Ok(true),
             Err(e)
                 if matches!(
                     e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                    Some(PutItemError::ConditionalCheckFailedException(_))
                 ) =>
             {
                 Ok(false)
@@ -232,7 +232,7 @@ impl ItemStore for DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(codec::item_attrs(&item)))
+            .set_item(Some(codec::item_attrs(&item)?))
             .set_condition_expression(guard.as_ref().map(|g| g.expression.clone()))
             .set_expression_attribute_values(guard.map(|g| g.values))
             .send()

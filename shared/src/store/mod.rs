@@ -18,6 +18,10 @@
 //!   [`StoreError::LimitReached`] (changing nothing) when the result would exceed it.
 //!   Every change bumps the item's `version` (a fresh counter is version 1), so a transaction
 //!   can `Check` that a counter has not moved since it was read (the password guard does).
+//! - `put` and `transact` refuse with [`StoreError::Backend`] (writing nothing) a record whose
+//!   data is a JSON object with a top-level field named in [`RESERVED_FIELDS`]: the DynamoDB engine
+//!   stores such fields as attributes beside its own, so the names must not meet. Both engines
+//!   refuse, so a record that works locally cannot fail in production for its field names.
 //! - `query` refuse with [`StoreError::BadCursor`] a cursor that no page of the same query
 //!   (index, partition, sort-key prefix) produced — garbage, or a cursor of another listing — and
 //!   return live items of one partition (or one index partition) whose sort key starts with the
@@ -125,6 +129,44 @@ pub fn check_transaction_size(ops: &[WriteOp]) -> Result<(), StoreError> {
             "transaction of {} operations exceeds {MAX_TRANSACT_OPS}",
             ops.len()
         )));
+    }
+    Ok(())
+}
+
+/// Top-level record field names no record may use: the DynamoDB engine's own attributes (keys,
+/// version, counter, expiry, index keys) plus `data` (the legacy JSON-string encoding, still read)
+/// and `value` (where a record that is not a non-empty object is kept). Our records are
+/// camelCase, so none of them clashes; a new one that did is refused loudly on both engines.
+pub const RESERVED_FIELDS: [&str; 9] = [
+    "pk",
+    "sk",
+    "ver",
+    "n",
+    "expires_at",
+    "gsi1pk",
+    "gsi1sk",
+    "data",
+    "value",
+];
+
+/// Refuses (on every engine) a record with a top-level field named like an engine attribute.
+pub fn check_record_fields(data: &serde_json::Value) -> Result<(), StoreError> {
+    if let Some(fields) = data.as_object()
+        && let Some(clash) = RESERVED_FIELDS.iter().find(|f| fields.contains_key(**f))
+    {
+        return Err(StoreError::Backend(format!(
+            "record field {clash:?} is reserved for the store's own attributes"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks every record a transaction writes (see [`check_record_fields`]).
+pub fn check_written_records(ops: &[WriteOp]) -> Result<(), StoreError> {
+    for op in ops {
+        if let WriteOp::Put(item, _) = op {
+            check_record_fields(&item.data)?;
+        }
     }
     Ok(())
 }

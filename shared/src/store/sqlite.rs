@@ -135,6 +135,7 @@ impl ItemStore for SqliteStore {
     }
 
     async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
+        crate::store::check_record_fields(&item.data)?;
         self.run(move |tx, now| {
             require(tx, &item.key, condition, now, None)?;
             write(tx, &item)
@@ -221,6 +222,7 @@ impl ItemStore for SqliteStore {
 /// Rejects what DynamoDB would reject as invalid, so both engines agree on malformed input.
 fn validate_transaction(ops: &[WriteOp]) -> Result<(), StoreError> {
     crate::store::check_transaction_size(ops)?;
+    crate::store::check_written_records(ops)?;
     let mut seen = std::collections::HashSet::new();
     for op in ops {
         let key = match op {

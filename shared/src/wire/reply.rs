@@ -93,6 +93,8 @@ impl IntoResponse for Error {
         match &self {
             // The detail goes to the log only; the client gets a generic 500.
             Error::Internal { .. } => tracing::error!(error = %self.report(), "internal error"),
+            // One line naming the app, the attribute and the problem; the client sees only 630.
+            Error::SettingsInvalid { .. } => tracing::error!(error = %self, "app settings invalid"),
             other => tracing::info!(code = wire.code, error = %other, "request refused"),
         }
         let body = serde_json::json!({ "code": wire.code, "message": wire.message });

@@ -28,6 +28,7 @@ fn config() -> Config {
         password_cost: Cost::OWASP,
         twilio_base_url: None,
         cors_origins: Vec::new(),
+        settings_cache_secs: 30,
     }
 }
 

@@ -22,6 +22,7 @@ mod openapi;
 mod passwords;
 mod profile;
 mod round_trips;
+mod settings_in_dynamodb;
 mod signup;
 mod store_conformance;
 mod support;

@@ -104,6 +104,8 @@ conformance! {
         transaction_applies_every_op => case_transaction_applies_every_op,
         add_counts_to_the_ceiling_and_restarts_after_expiry => case_add_counts_to_the_ceiling_and_restarts_after_expiry,
         add_without_ceiling_keeps_counting_on_a_record => case_add_without_ceiling_keeps_counting_on_a_record,
+        add_over_an_expired_record_starts_a_bare_counter => case_add_over_an_expired_record_starts_a_bare_counter,
+        a_record_field_named_like_an_engine_attribute_is_refused => case_a_record_field_named_like_an_engine_attribute_is_refused,
     ];
     concurrent: [
         concurrent_create_if_absent_has_one_winner => case_concurrent_create_if_absent_has_one_winner,
@@ -170,7 +172,14 @@ async fn case_put_then_get_round_trips_every_field(store: &dyn ItemStore, _clock
     let mut item = record(
         "user#1",
         "profile",
-        json!({"email": "a@example.com", "tags": [1, 2], "n": null}),
+        json!({
+            "email": "a@example.com",
+            "tags": [1, 2],
+            "none": null,
+            "nested": {"on": true, "big": u64::MAX, "neg": i64::MIN, "f": 0.5, "empty": ""},
+            "emptyList": [],
+            "emptyMap": {},
+        }),
     )
     .expiring_at(NOW + 60)
     .indexed(Key::new("email", "a@example.com"));
@@ -193,6 +202,51 @@ async fn case_put_then_get_round_trips_every_field(store: &dyn ItemStore, _clock
         (got.version, got.expires_at, got.index, got.counter),
         (1, None, None, 0)
     );
+
+    // Records that are not a non-empty object round-trip too.
+    for (i, data) in [
+        json!(null),
+        json!({}),
+        json!([1, "x", null]),
+        json!(42),
+        json!(true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let item = record(&format!("other#{i}"), "x", data);
+        store.put(item.clone(), Condition::Any).await.unwrap();
+        assert_eq!(store.get(&item.key).await.unwrap(), Some(item));
+    }
+}
+
+async fn case_a_record_field_named_like_an_engine_attribute_is_refused(
+    store: &dyn ItemStore,
+    _clock: &ManualClock,
+) {
+    for field in keyturn::store::RESERVED_FIELDS {
+        let mut fields = serde_json::Map::new();
+        fields.insert(field.to_owned(), json!(1));
+        fields.insert("ok".to_owned(), json!(2));
+        let clash = record("user#1", "profile", serde_json::Value::Object(fields));
+        let refused = store.put(clash.clone(), Condition::Any).await;
+        assert!(
+            matches!(refused, Err(StoreError::Backend(_))),
+            "{field}: {refused:?}"
+        );
+        let refused = store
+            .transact(vec![WriteOp::Put(clash.clone(), Condition::Any)])
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Backend(_))),
+            "{field}: {refused:?}"
+        );
+        assert_eq!(store.get(&clash.key).await.unwrap(), None, "{field}");
+    }
+    // Nested fields are the record's own business.
+    let nested = record("user#1", "profile", json!({ "inner": { "pk": 1, "n": 2 } }));
+    store.put(nested.clone(), Condition::Any).await.unwrap();
+    assert_eq!(store.get(&nested.key).await.unwrap(), Some(nested));
 }
 
 async fn case_absent_conflicts_on_live_item_but_not_on_expired(
@@ -325,7 +379,7 @@ async fn case_expired_item_reads_absent_from_get_and_query(
 
 async fn case_query_pages_a_prefix_in_ascending_order(store: &dyn ItemStore, _clock: &ManualClock) {
     for n in [5, 2, 7, 1, 4, 6, 3] {
-        let item = record("app#1", &format!("user#{n:02}"), json!({ "n": n }));
+        let item = record("app#1", &format!("user#{n:02}"), json!({ "num": n }));
         store.put(item, Condition::Absent).await.unwrap();
     }
     store
@@ -592,6 +646,37 @@ async fn case_add_counts_to_the_ceiling_and_restarts_after_expiry(
         Err(StoreError::LimitReached)
     ));
     assert_eq!(store.get(&fresh).await.unwrap(), None);
+}
+
+async fn case_add_over_an_expired_record_starts_a_bare_counter(
+    store: &dyn ItemStore,
+    clock: &ManualClock,
+) {
+    let mut old = record("user#1", "code", json!({"hash": "h", "tries": [1, 2]}))
+        .expiring_at(NOW + 5)
+        .indexed(Key::new("codes", "user#1"));
+    old.version = 4;
+    store.put(old.clone(), Condition::Absent).await.unwrap();
+    clock.advance_secs(5);
+
+    assert_eq!(
+        store
+            .add(&old.key, 1, Some(3), Some(NOW + 60))
+            .await
+            .unwrap(),
+        1
+    );
+    let counter = store.get(&old.key).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            counter.data,
+            counter.version,
+            counter.index,
+            counter.counter,
+            counter.expires_at
+        ),
+        (serde_json::Value::Null, 1, None, 1, Some(NOW + 60))
+    );
 }
 
 async fn case_add_without_ceiling_keeps_counting_on_a_record(

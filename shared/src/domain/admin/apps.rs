@@ -9,9 +9,9 @@ use crate::clock::iso_millis;
 use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::{self, Bits, KeyRing};
 use crate::domain::RequestContext;
-use crate::domain::app::{App, AppStatus, Settings};
+use crate::domain::app::{App, AppStatus, Settings, decode_stored};
 use crate::domain::audit::{self, Event, Kind};
-use crate::domain::repo::{self, retry_on_conflict};
+use crate::domain::repo::{self, StoredApp, retry_on_conflict};
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 use crate::store::Condition;
@@ -72,11 +72,17 @@ impl AppRequest {
 }
 
 /// The admin view of an app: every setting plus the app token and issuer (no private keys).
+/// When the stored settings are invalid (a hand edit), it shows them as stored plus
+/// `settingsError` naming the attribute and the problem, so the developer can see and fix them.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AppView {
+    /// Documented as the valid settings; a hand-broken item shows its stored values instead.
     #[serde(flatten)]
-    settings: Settings,
+    #[schema(value_type = Settings)]
+    settings: ShownSettings,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    settings_error: Option<String>,
     app_id: String,
     app_token: String,
     name: String,
@@ -86,6 +92,14 @@ pub struct AppView {
     created_at: String,
     updated_at: String,
     twilio: TwilioView,
+}
+
+/// The settings an [`AppView`] shows: the valid ones, or those stored when they are invalid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+enum ShownSettings {
+    Valid(Box<Settings>),
+    Stored(Map<String, Value>),
 }
 
 /// The app's Twilio account as the admin sees it: SID and number, and only whether a token is
@@ -106,7 +120,8 @@ fn app_view(state: &AppState, app: &App, ctx: &RequestContext) -> Result<AppView
         .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
     let issuer = app.issuer(&ctx.base_url);
     Ok(AppView {
-        settings: app.settings.clone(),
+        settings: ShownSettings::Valid(Box::new(app.settings.clone())),
+        settings_error: None,
         app_id: app.app_id.clone(),
         app_token,
         name: app.name.clone(),
@@ -165,14 +180,50 @@ pub async fn create_app(
     app_view(state, &app, ctx)
 }
 
-/// `GET /admin/apps/{appId}`.
+/// An app record whose settings do not decode, split into the rest of the app (its settings the
+/// defaults, only to build a view or a repair on) and the settings as stored. 630 when the rest
+/// is broken too: only a hand edit can repair that.
+fn split_broken(stored: &StoredApp, problem: &str) -> Result<(App, Map<String, Value>)> {
+    let invalid = || Error::SettingsInvalid {
+        app_id: stored
+            .record
+            .get("appId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        problem: problem.to_owned(),
+    };
+    let mut record = stored.record.clone();
+    let fields = record.as_object_mut().ok_or_else(invalid)?;
+    let settings = match fields.insert("settings".into(), Value::Object(Map::new())) {
+        Some(Value::Object(settings)) => settings,
+        _ => Map::new(),
+    };
+    let app = decode_stored(&record).map_err(|_| invalid())?;
+    Ok((app, settings))
+}
+
+/// `GET /admin/apps/{appId}`: read from the store (never a warm cache), and answered even when
+/// the stored settings are invalid, with `settingsError` saying why.
 pub async fn get_app(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<AppView> {
-    let (app, _) = repo::existing_app(state, app_id).await?;
-    app_view(state, &app, ctx)
+    let stored = repo::stored_app(state, app_id)
+        .await?
+        .ok_or(Error::AppNotFound)?;
+    match &stored.app {
+        Ok(app) => app_view(state, app, ctx),
+        Err(problem) => {
+            let (app, settings) = split_broken(&stored, problem)?;
+            let mut view = app_view(state, &app, ctx)?;
+            view.settings = ShownSettings::Stored(settings);
+            view.settings_error = Some(problem.clone());
+            Ok(view)
+        }
+    }
 }
 
 /// `PATCH /admin/apps/{appId}`: settings by their wire names, validated as a whole and written
-/// with a version check (retried on a concurrent change).
+/// with a version check (retried on a concurrent change). Stored settings a hand edit broke are
+/// patched as stored, so a PATCH that fixes them repairs the app.
 pub async fn patch_app(
     state: &AppState,
     app_id: &str,
@@ -183,8 +234,22 @@ pub async fn patch_app(
     let status = req.status()?;
     let (req, name) = (&req, &name);
     let app = retry_on_conflict("app", || async move {
-        let (mut app, version) = repo::existing_app(state, app_id).await?;
-        app.settings = app.settings.patched(&req.settings)?;
+        let stored = repo::stored_app(state, app_id)
+            .await?
+            .ok_or(Error::AppNotFound)?;
+        let version = stored.version;
+        let mut app = match &stored.app {
+            Ok(app) => {
+                let mut app = app.clone();
+                app.settings = app.settings.patched(&req.settings)?;
+                app
+            }
+            Err(problem) => {
+                let (mut app, settings) = split_broken(&stored, problem)?;
+                app.settings = Settings::patched_raw(settings, &req.settings)?;
+                app
+            }
+        };
         if let Some(n) = name {
             app.name = n.clone();
         }

@@ -1,19 +1,34 @@
 //! Item ↔ attribute-map translation and the query cursor: the only place that knows the table's
 //! attribute names, so the schema in the parent module's doc is enforced in one spot.
+//!
+//! A record is stored as native attributes (through `serde_dynamo`, not a hand-written codec),
+//! so the console shows an app's `settings` as a map with each setting its own attribute:
+//! - a non-empty JSON object: each top-level field is an attribute of the item, beside the
+//!   engine's own (their names are refused as field names, [`crate::store::RESERVED_FIELDS`]);
+//! - anything else (`null`, a string, a number, an array, `{}`): one attribute `value`;
+//! - legacy items (written before native attributes) hold the whole record as a JSON string in
+//!   `data`; they are still read, and every write replaces them with the native form.
+//!
+//! Numbers are written with Rust's shortest exact formatting and read back as `i64`, then `u64`,
+//! then `f64`: integers keep every digit; a float keeps its value, but one that is integral
+//! (`2.0`) reads back as the integer `2` (DynamoDB's `N` has no such distinction).
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine as _;
 
-use crate::store::{Index, Item, Key, Query, StoreError};
+use crate::store::{Index, Item, Key, Query, RESERVED_FIELDS, StoreError};
 
 /// An item as DynamoDB carries it.
 pub(super) type Attrs = HashMap<String, AttributeValue>;
 
 pub(super) const PK: &str = "pk";
 pub(super) const SK: &str = "sk";
+/// Legacy encoding: the whole record as a JSON string (read, never written).
 pub(super) const DATA: &str = "data";
+/// A record that is not a non-empty object, as one native attribute.
+pub(super) const VALUE: &str = "value";
 pub(super) const VERSION: &str = "ver";
 pub(super) const EXPIRES_AT: &str = "expires_at";
 pub(super) const GSI_PK: &str = "gsi1pk";
@@ -29,11 +44,21 @@ pub(super) fn key_attrs(key: &Key) -> Attrs {
     ])
 }
 
-/// Every attribute of `item`. The counter is always written, so `add`'s ceiling condition can
-/// compare against it on items first created by `put`.
-pub(super) fn item_attrs(item: &Item) -> Attrs {
-    let mut attrs = key_attrs(&item.key);
-    attrs.insert(DATA.into(), AttributeValue::S(item.data.to_string()));
+/// Every attribute of `item`, its record as native attributes. The counter is always written,
+/// so `add`'s ceiling condition can compare against it on items first created by `put`.
+pub(super) fn item_attrs(item: &Item) -> Result<Attrs, StoreError> {
+    crate::store::check_record_fields(&item.data)?;
+    let encode = |e: serde_dynamo::Error| StoreError::Backend(format!("encode a record: {e}"));
+    let mut attrs: Attrs = match &item.data {
+        serde_json::Value::Object(fields) if !fields.is_empty() => {
+            serde_dynamo::to_item(fields).map_err(encode)?
+        }
+        other => HashMap::from([(
+            VALUE.to_owned(),
+            serde_dynamo::to_attribute_value(other).map_err(encode)?,
+        )]),
+    };
+    attrs.extend(key_attrs(&item.key));
     attrs.insert(VERSION.into(), num(item.version));
     attrs.insert(COUNTER.into(), num(item.counter));
     if let Some(at) = item.expires_at {
@@ -43,23 +68,40 @@ pub(super) fn item_attrs(item: &Item) -> Attrs {
         attrs.insert(GSI_PK.into(), AttributeValue::S(index.pk.clone()));
         attrs.insert(GSI_SK.into(), AttributeValue::S(index.sk.clone()));
     }
-    attrs
+    Ok(attrs)
 }
 
-/// Rebuilds an item; attributes `add` never writes (`data`, `ver`) read as `null` and 0.
+/// The record an item holds: `value`, else the legacy `data` string, else its own attributes; an
+/// item with none of them (a counter `add` created) holds `null`.
+fn record_from(attrs: &Attrs) -> Result<serde_json::Value, StoreError> {
+    let decode = |e: serde_dynamo::Error| StoreError::Backend(format!("decode a record: {e}"));
+    if let Some(value) = attrs.get(VALUE) {
+        return serde_dynamo::from_attribute_value(value.clone()).map_err(decode);
+    }
+    if let Some(legacy) = attrs.get(DATA) {
+        return serde_json::from_str(string(legacy, DATA)?)
+            .map_err(|e| StoreError::Backend(format!("stored data is not JSON: {e}")));
+    }
+    let fields: Attrs = attrs
+        .iter()
+        .filter(|(name, _)| !RESERVED_FIELDS.contains(&name.as_str()))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    if fields.is_empty() {
+        return Ok(serde_json::Value::Null);
+    }
+    serde_dynamo::from_item(fields).map_err(decode)
+}
+
+/// Rebuilds an item, in either encoding; `ver` that `add` never writes reads as 0.
 pub(super) fn item_from(attrs: &Attrs) -> Result<Item, StoreError> {
-    let data = match attrs.get(DATA) {
-        Some(value) => serde_json::from_str(string(value, DATA)?)
-            .map_err(|e| StoreError::Backend(format!("stored data is not JSON: {e}")))?,
-        None => serde_json::Value::Null,
-    };
     let index = match (attrs.get(GSI_PK), attrs.get(GSI_SK)) {
         (Some(pk), Some(sk)) => Some(Key::new(string(pk, GSI_PK)?, string(sk, GSI_SK)?)),
         _ => None,
     };
     Ok(Item {
         key: Key::new(required_string(attrs, PK)?, required_string(attrs, SK)?),
-        data,
+        data: record_from(attrs)?,
         version: number(attrs, VERSION)?.unwrap_or(0),
         expires_at: number(attrs, EXPIRES_AT)?,
         index,
@@ -164,7 +206,64 @@ mod tests {
         let item = Item::new(Key::new("a", "b"), serde_json::json!({"x": [1, 2]}))
             .expiring_at(99)
             .indexed(Key::new("c", "d"));
-        assert_eq!(item_from(&item_attrs(&item)).unwrap(), item);
+        assert_eq!(item_from(&item_attrs(&item).unwrap()).unwrap(), item);
+    }
+
+    #[test]
+    fn every_engine_attribute_is_reserved() {
+        for name in [
+            PK, SK, DATA, VALUE, VERSION, EXPIRES_AT, GSI_PK, GSI_SK, COUNTER,
+        ] {
+            assert!(RESERVED_FIELDS.contains(&name), "{name} is not reserved");
+        }
+    }
+
+    #[test]
+    fn objects_become_native_attributes_and_the_rest_one_value() {
+        let item = Item::new(
+            Key::new("a", "b"),
+            serde_json::json!({"settings": {"signupFlow": "code", "limit": 10}, "on": true}),
+        );
+        let attrs = item_attrs(&item).unwrap();
+        let settings = attrs["settings"].as_m().unwrap();
+        assert_eq!(settings["signupFlow"], AttributeValue::S("code".into()));
+        assert_eq!(settings["limit"], AttributeValue::N("10".into()));
+        assert_eq!(attrs["on"], AttributeValue::Bool(true));
+        assert!(!attrs.contains_key(DATA) && !attrs.contains_key(VALUE));
+
+        for data in [
+            serde_json::json!(null),
+            serde_json::json!("user#1"),
+            serde_json::json!({}),
+            serde_json::json!([1, "x"]),
+            serde_json::json!(u64::MAX),
+            serde_json::json!(i64::MIN),
+            serde_json::json!(0.1),
+        ] {
+            let item = Item::new(Key::new("a", "b"), data.clone());
+            let attrs = item_attrs(&item).unwrap();
+            assert!(attrs.contains_key(VALUE), "{data}");
+            assert_eq!(item_from(&attrs).unwrap().data, data);
+        }
+    }
+
+    #[test]
+    fn legacy_json_string_items_still_read() {
+        let mut attrs = key_attrs(&Key::new("a", "b"));
+        attrs.insert(
+            DATA.into(),
+            AttributeValue::S(r#"{"name":"x","n2":[1]}"#.into()),
+        );
+        attrs.insert(VERSION.into(), num(3));
+        let item = item_from(&attrs).unwrap();
+        assert_eq!(item.data, serde_json::json!({"name": "x", "n2": [1]}));
+        assert_eq!(item.version, 3);
+    }
+
+    #[test]
+    fn a_field_named_like_an_engine_attribute_is_refused() {
+        let item = Item::new(Key::new("a", "b"), serde_json::json!({"ver": 1}));
+        assert!(matches!(item_attrs(&item), Err(StoreError::Backend(_))));
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl DynamoStore {
                 let guard = guard(*condition, now);
                 let put = Put::builder()
                     .table_name(&self.table)
-                    .set_item(Some(codec::item_attrs(item)))
+                    .set_item(Some(codec::item_attrs(item)?))
                     .set_condition_expression(guard.as_ref().map(|g| g.expression.clone()))
                     .set_expression_attribute_values(guard.map(|g| g.values))
                     .build()

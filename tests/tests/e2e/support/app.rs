@@ -100,6 +100,7 @@ pub struct TestAppBuilder {
     dynamodb: bool,
     dir: Option<PathBuf>,
     cors_origins: Vec<String>,
+    settings_cache_secs: u64,
 }
 
 impl TestAppBuilder {
@@ -130,6 +131,12 @@ impl TestAppBuilder {
     /// The deployment's CORS origins (`KEYTURN_CORS_ORIGINS`): preflights from these are answered.
     pub fn cors_origins(mut self, origins: &[&str]) -> Self {
         self.cors_origins = origins.iter().map(|o| (*o).to_owned()).collect();
+        self
+    }
+
+    /// How long app settings are served from the state's cache (default 30, as deployed).
+    pub fn settings_cache_secs(mut self, secs: u64) -> Self {
+        self.settings_cache_secs = secs;
         self
     }
 
@@ -177,6 +184,7 @@ impl TestAppBuilder {
             password_cost: Cost::OWASP,
             twilio_base_url: None,
             cors_origins: self.cors_origins,
+            settings_cache_secs: self.settings_cache_secs,
         };
         let state = AppState::new(ports, config, true).await.unwrap();
         TestApp {
@@ -199,6 +207,7 @@ impl TestApp {
             dynamodb: false,
             dir: None,
             cors_origins: Vec::new(),
+            settings_cache_secs: 30,
         }
     }
 
