@@ -5,6 +5,7 @@
 
 mod apps;
 mod invites;
+mod keys;
 mod templates;
 mod two_factor;
 mod users;
@@ -119,4 +120,5 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(templates::router())
         .merge(two_factor::router())
+        .merge(keys::router())
 }

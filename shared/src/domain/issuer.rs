@@ -14,12 +14,14 @@ async fn app(state: &AppState, app_id: &str) -> Result<App> {
         && app_id.len() <= 64
         && app_id.bytes().all(|b| b.is_ascii_alphanumeric());
     if !id_ok {
-        return Err(Error::AppNotFound);
+        return Err(Error::UnknownIssuer);
     }
-    Ok(repo::load_app(state, app_id)
-        .await?
-        .ok_or(Error::AppNotFound)?
-        .0)
+    // An app being deleted publishes nothing: its tokens stop verifying at once.
+    match repo::existing_app(state, app_id).await {
+        Ok((app, _)) => Ok(app),
+        Err(Error::AppNotFound) => Err(Error::UnknownIssuer),
+        Err(e) => Err(e),
+    }
 }
 
 /// `GET /apps/{appId}/.well-known/openid-configuration`.
@@ -64,12 +66,15 @@ pub async fn jwks(state: &AppState, app_id: &str) -> Result<Jwks> {
     Ok(Jwks { keys })
 }
 
-/// `GET /apps/{appId}/public-key.pem`: the current key, for consumers that take a PEM.
+/// `GET /apps/{appId}/public-key.pem`: the key that signs now, for consumers that take a PEM
+/// (they follow a rotation by fetching it again after the activation).
 pub async fn public_key_pem(state: &AppState, app_id: &str) -> Result<Pem> {
     let app = app(state, app_id).await?;
+    let kid = app.signing_kid();
     let key = app
         .public_keys
-        .first()
+        .iter()
+        .find(|k| Some(k.kid.as_str()) == kid)
         .ok_or_else(|| Error::internal("app without keys"))?;
     Ok(Pem(key.pem.clone()))
 }

@@ -43,9 +43,12 @@ fn check_id(id: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// An app that must exist (401 otherwise), with its version.
+/// An app that must exist (401 otherwise, also while it is being deleted), with its version.
 pub async fn existing_app(state: &AppState, app_id: &str) -> Result<(App, u64)> {
-    load_app(state, app_id).await?.ok_or(Error::AppNotFound)
+    load_app(state, app_id)
+        .await?
+        .filter(|(app, _)| app.status != crate::domain::app::AppStatus::Deleting)
+        .ok_or(Error::AppNotFound)
 }
 
 /// An app and its version, if it exists (602 for an id no app can have).

@@ -9,6 +9,8 @@ use crate::clock::iso_millis;
 use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::{self, Bits, KeyRing};
 use crate::domain::RequestContext;
+use crate::domain::keys;
+use crate::domain::listing::{self, Page, PageRequest};
 use crate::domain::app::{App, AppStatus, Settings};
 use crate::domain::repo::{self, retry_on_conflict};
 use crate::error::{Context, Error, Result};
@@ -47,8 +49,11 @@ impl AppRequest {
     fn status(&self) -> Result<Option<AppStatus>> {
         match self.status {
             None => Ok(None),
+            // Only `DELETE` starts a deletion, and nothing ends one but its completion.
+            Some(Some(AppStatus::Deleting)) | Some(None) => {
+                Err(Error::invalid("status must be active or inactive"))
+            }
             Some(Some(s)) => Ok(Some(s)),
-            Some(None) => Err(Error::invalid("status must be active or inactive")),
         }
     }
 }
@@ -124,9 +129,12 @@ pub async fn create_app(
         created_at: now,
         updated_at: now,
         token_issued_at: state.clock.now_secs(),
+        current_kid: Some(public.kid.clone()),
         public_keys: vec![public],
         settings,
         twilio: None,
+        staged_kid: None,
+        previous_app_token: None,
     };
     // The key first: an app record never points at a key that does not exist. A failure after
     // this leaves only an unreferenced secret; retrying creates a fresh app.
@@ -146,10 +154,38 @@ pub async fn create_app(
     app_view(state, &app, ctx)
 }
 
-/// `GET /admin/apps/{appId}`.
+/// `GET /admin/apps/{appId}`; an app being deleted shows with status `deleting`.
 pub async fn get_app(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<AppView> {
-    let (app, _) = repo::existing_app(state, app_id).await?;
+    let (app, _) = repo::load_app(state, app_id)
+        .await?
+        .ok_or(Error::AppNotFound)?;
     app_view(state, &app, ctx)
+}
+
+/// One app in the listing: enough to pick it (details through `GET /admin/apps/{appId}`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppSummary {
+    app_id: String,
+    name: String,
+    status: AppStatus,
+    created_at: String,
+    updated_at: String,
+}
+
+/// `GET /admin/apps?limit=&cursor=`: one page of apps in id order, through the index partition
+/// `APPS` (one query per page, never a scan). Apps being deleted are listed (status
+/// `deleting`), so an interrupted deletion can be found and resumed.
+pub async fn list_apps(state: &AppState, page: PageRequest) -> Result<Page<AppSummary>> {
+    let pk = keys::app_listing("").pk;
+    listing::page(state, pk, String::new(), page, |app: App| AppSummary {
+        app_id: app.app_id,
+        name: app.name,
+        status: app.status,
+        created_at: iso_millis(app.created_at),
+        updated_at: iso_millis(app.updated_at),
+    })
+    .await
 }
 
 /// `PATCH /admin/apps/{appId}`: settings by their wire names, validated as a whole and written
