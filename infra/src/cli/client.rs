@@ -93,7 +93,10 @@ impl Client {
         if (200..300).contains(&status) {
             return Ok(Answer { status, body });
         }
-        match (body.get("code"), body.get("message").and_then(Value::as_str)) {
+        match (
+            body.get("code"),
+            body.get("message").and_then(Value::as_str),
+        ) {
             (Some(code), Some(message)) => Err(Failure {
                 exit: Exit::Api,
                 message: format!("error {code} (HTTP {status}): {message}"),

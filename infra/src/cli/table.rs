@@ -50,7 +50,11 @@ pub fn object(v: &Value) -> String {
     };
     let width = map.keys().map(String::len).max().unwrap_or(0);
     map.iter()
-        .map(|(k, v)| format!("{k:<width$}  {}", cell(Some(v))).trim_end().to_owned())
+        .map(|(k, v)| {
+            format!("{k:<width$}  {}", cell(Some(v)))
+                .trim_end()
+                .to_owned()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -279,6 +279,9 @@ async fn finish(state: &AppState, app: &App) -> Result<()> {
             .await
             .context(format!("delete a secret of app {app_id}"))?;
     }
-    state.store.delete(&keys::app(app_id), Condition::Any).await?;
+    state
+        .store
+        .delete(&keys::app(app_id), Condition::Any)
+        .await?;
     Ok(())
 }

@@ -66,7 +66,10 @@ async fn fresh_ring(state: &AppState, app_id: &str) -> Result<KeyRing> {
 async fn store_ring(state: &AppState, app_id: &str, ring: &KeyRing) -> Result<()> {
     state
         .secrets
-        .put(&state.config.app_key_secret_name(app_id), &ring.to_secret()?)
+        .put(
+            &state.config.app_key_secret_name(app_id),
+            &ring.to_secret()?,
+        )
         .await
         .context(format!("store the key ring of app {app_id}"))
 }
@@ -112,7 +115,9 @@ pub async fn activate(state: &AppState, app_id: &str) -> Result<KeysView> {
             .next
             .take()
             .filter(|k| k.kid == staged)
-            .ok_or_else(|| Error::internal(format!("staged key of app {app_id} not in its ring")))?;
+            .ok_or_else(|| {
+                Error::internal(format!("staged key of app {app_id} not in its ring"))
+            })?;
         let replaced = std::mem::replace(&mut ring.current, next);
         ring.previous.push(replaced);
         store_ring(state, app_id, &ring).await?;

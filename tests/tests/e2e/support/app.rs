@@ -13,6 +13,7 @@ use keyturn::clock::{Clock, ManualClock};
 use keyturn::codes::{CodeGenerator, OsCodes};
 use keyturn::crypto::password::Cost;
 use keyturn::mail::outbox::{Outbox, OutboxEntry};
+use keyturn::secrets::SecretStore;
 use keyturn::secrets::local::KeyFileStore;
 use keyturn::state::{Config, Ports};
 use keyturn::store::ItemStore;
@@ -99,6 +100,7 @@ pub struct TestAppBuilder {
     store: Option<Arc<dyn ItemStore>>,
     dynamodb: bool,
     dir: Option<PathBuf>,
+    secrets: Option<Arc<dyn SecretStore>>,
 }
 
 impl TestAppBuilder {
@@ -132,6 +134,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// A secrets backend shared with another stack (two warm instances of one deployment);
+    /// default: the key file in the data directory.
+    pub fn secrets(mut self, secrets: Arc<dyn SecretStore>) -> Self {
+        self.secrets = Some(secrets);
+        self
+    }
+
     /// The stack.
     pub async fn build(self) -> TestApp {
         let clock = self.clock;
@@ -156,7 +165,9 @@ impl TestAppBuilder {
         let outbox = Arc::new(Outbox::open(&dir, clock_dyn.clone()).unwrap());
         let ports = Ports {
             store: store.clone(),
-            secrets: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),
+            secrets: self.secrets.unwrap_or_else(|| {
+                Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap())
+            }),
             mailer: outbox.clone(),
             sms: outbox.clone(),
             clock: clock_dyn,
@@ -190,6 +201,7 @@ impl TestApp {
             store: None,
             dynamodb: false,
             dir: None,
+            secrets: None,
         }
     }
 
