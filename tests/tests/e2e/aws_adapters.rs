@@ -131,7 +131,11 @@ async fn a_deleted_secret_reads_as_none_and_deleting_it_again_succeeds() {
 
     cached.delete(&name).await.unwrap();
 
-    assert_eq!(cached.get(&name).await.unwrap(), None, "the cache forgets it");
+    assert_eq!(
+        cached.get(&name).await.unwrap(),
+        None,
+        "the cache forgets it"
+    );
     let fresh = SecretsManagerStore::new(client);
     assert_eq!(fresh.get(&name).await.unwrap(), None);
     fresh.delete(&name).await.unwrap();

@@ -9,6 +9,7 @@ mod anonymous;
 mod app_admin;
 mod audit;
 mod aws_adapters;
+mod cli;
 mod cosync_compat;
 mod dynamo_flow;
 mod hardening;
