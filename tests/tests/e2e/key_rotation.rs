@@ -109,7 +109,7 @@ async fn tokens_verify_against_the_jwks_across_rotate_activate_and_retire() {
     let retired = step(&admin, &info, "retire").await.ok_json();
     assert_eq!(retired["previousKids"], json!([]));
     let (_, jwks) = discover(&warm, &info.app_id).await;
-    assert_eq!(kids(&jwks), [new_kid.clone()]);
+    assert_eq!(kids(&jwks), vec![new_kid.clone()]);
     for jwt in [&before, &during] {
         assert_eq!(
             verify_against(&jwks, &issuer, jwt, &info.app_id).unwrap_err(),
