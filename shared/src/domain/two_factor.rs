@@ -381,9 +381,7 @@ pub async fn login_complete(
 /// forgets the TOTP secret and recovery codes (the verified phone stays), for a support desk
 /// helping a user who lost their device. The user is mailed a notice.
 pub async fn admin_reset(state: &AppState, app_id: &str, user_id: &str) -> Result<()> {
-    let (app, _) = repo::load_app(state, app_id)
-        .await?
-        .ok_or(Error::AppNotFound)?;
+    let (app, _) = repo::existing_app(state, app_id).await?;
     match repo::load_user(state, user_id).await? {
         Some((user, _)) if user.app_id == app_id => user,
         _ => return Err(Error::UserNotFound),
