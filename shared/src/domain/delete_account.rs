@@ -43,9 +43,8 @@ pub async fn delete_account(
     // Another account's handle, or a wrong password: the same 600.
     if named != caller.user.handle || !password_guard::proves(state, &caller.user, &password).await
     {
-        guard.failed().await;
-        return Err(Error::InvalidCredentials);
+        return Err(guard.failed(state, Error::InvalidCredentials).await);
     }
-    guard.passed(state).await;
+    guard.passed(state).await?;
     accounts::purge(state, &caller.user.user_id).await
 }

@@ -18,8 +18,7 @@
 //! | message template | `APP#<appId>` | `TEMPLATE#<locale>#<name>` | – |
 //! | pending signup | `APP#<appId>#H#<handle>` | `SIGNUP` | – |
 //! | signup code attempts | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` | – |
-//! | failed logins over all addresses (ceiling) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
-//! | failed logins from one address (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES#<addr>` | – |
+//! | failed password checks of a handle in one window: in all (ceiling) and per client address (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
 //! | mails of one flow to one canonical mailbox (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS` / `RESET#MAILS` / `INVITE#MAILS` | – |
 //! | requests of one flow from one client address (limit) | `APP#<appId>#IP#<addr>` | `LIMIT#<flow>` | – |
 //! | one shard of an app's daily message budget | `APP#<appId>#BUDGET#<channel>#<0..15>` | `DAY#<day>` | – |
@@ -107,7 +106,8 @@ pub fn signup_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "SIGNUP#TRIES")
 }
 
-/// Failed logins of a handle in the current lockout window.
+/// A handle's failed password checks in the current lockout window, in all and per client
+/// address: one item, so a successful login checks one version (see `password_guard`).
 pub fn login_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "LOGIN#TRIES")
 }
@@ -263,12 +263,6 @@ pub fn mailbox_mails(app_id: &str, mailbox: &str, flow: &str) -> Key {
         format!("APP#{app_id}#MB#{mailbox}"),
         format!("{flow}#MAILS"),
     )
-}
-
-/// Failed logins of a handle from one client address (the lockout owners of other addresses
-/// do not share).
-pub fn login_tries_from(app_id: &str, handle: &str, address: &str) -> Key {
-    Key::new(handle_pk(app_id, handle), format!("LOGIN#TRIES#{address}"))
 }
 
 /// Reset-code tries of a handle per day, across every code issued that day.

@@ -40,36 +40,36 @@ pub enum LoggedIn {
 pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) -> Result<LoggedIn> {
     let app = auth::app_from_token(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
-    let guard = password_guard::enter(state, &app.app_id, &handle, &ctx.client).await?;
-    let Some((user, _)) = repo::find_user_by_handle(state, &app.app_id, &handle).await? else {
+    // The limits and the account are read together: one round trip of latency.
+    let (guard, found) = tokio::join!(
+        password_guard::enter(state, &app.app_id, &handle, &ctx.client),
+        repo::find_user_by_handle(state, &app.app_id, &handle)
+    );
+    let guard = guard?;
+    let Some((user, _)) = found? else {
         let password = ClientPassword::parse(&req.password).ok();
         let secret = password.as_ref().map(ClientPassword::expose).unwrap_or("");
         let refusal = unknown_user(state, &app.app_id, &handle, secret).await;
-        guard.failed().await;
-        return Err(refusal);
+        return Err(guard.failed(state, refusal).await);
     };
     if !password_guard::proves(state, &user, &req.password).await {
-        guard.failed().await;
-        return Err(Error::InvalidCredentials);
+        return Err(guard.failed(state, Error::InvalidCredentials).await);
     }
     if user.status == UserStatus::Suspended {
-        guard.passed(state).await;
+        guard.passed(state).await?;
         return Err(Error::UserSuspended);
     }
-    if let Some(login_token) =
-        second_factor::login_challenge(state, &app, &user, &ctx.client).await?
-    {
+    if let Some(factor) = second_factor::factor_due(&app, &user) {
         // The try stays counted: loginComplete ends it when the second factor is proven.
-        drop(guard);
+        guard.held(state).await?;
+        let login_token =
+            second_factor::login_challenge(state, &app, &user, factor, &ctx.client).await?;
         return Ok(LoggedIn::SecondFactor(login_token));
     }
-    // Settling the limit counters and issuing the session touch different items: together
-    // they cost one round trip of latency instead of two.
-    let ((), session) = tokio::join!(
-        guard.passed(state),
-        session::issue(state, &app, &user, &ctx.base_url)
-    );
-    Ok(LoggedIn::Session(session?))
+    // The session's last-login record and the limit checks commit as one write.
+    let (session, last_login) = session::sign(state, &app, &user, &ctx.base_url).await?;
+    guard.passed_with(state, Some(last_login)).await?;
+    Ok(LoggedIn::Session(session))
 }
 
 /// No account: 608 only when the password matches a pending signup's (the caller proved they

@@ -151,13 +151,10 @@ pub async fn reset_password(
             Condition::Version(item.version),
         ));
         tx.push(WriteOp::Delete(tries.clone(), Condition::Any));
-        // Whoever proved the mailbox is no longer locked out by earlier wrong guesses.
+        // Whoever proved the mailbox is no longer locked out by earlier wrong guesses (the
+        // handle's failure record holds every address's).
         tx.push(WriteOp::Delete(
             keys::login_tries(&app.app_id, handle),
-            Condition::Any,
-        ));
-        tx.push(WriteOp::Delete(
-            keys::login_tries_from(&app.app_id, handle, ctx.client.as_str()),
             Condition::Any,
         ));
         match state.store.transact(tx.into_ops()).await {
@@ -207,10 +204,9 @@ pub async fn change_password(
     let guard = password_guard::enter(state, &app_id, &caller.user.handle, &ctx.client).await?;
     if !password_guard::proves(state, &caller.user, &req.password).await {
         // The original's 602 (clients map it), counted like a failed login.
-        guard.failed().await;
-        return Err(Error::invalid("wrong password"));
+        return Err(guard.failed(state, Error::invalid("wrong password")).await);
     }
-    guard.passed(state).await;
+    guard.passed(state).await?;
     let password_hash = state.passwords.hash(new_password.expose()).await?;
     let (sid, epoch) = (caller.sid.clone(), caller.epoch);
     let user = auth::update_caller(state, &caller, |user| {

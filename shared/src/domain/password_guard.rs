@@ -1,5 +1,5 @@
-//! Every password check against a stored user (login, changePassword, deleteAccount) and the
-//! limits around it, written once.
+//! Every password check against a stored user (login, changePassword, deleteAccount, the second
+//! factor's checks) and the limits around it, written once.
 //!
 //! A lockout keyed on the handle alone lets any stranger lock the owner out with ten wrong
 //! guesses. So the tight limit is per handle **and client address** ([`PASSWORD_LIMIT`]: the
@@ -8,19 +8,37 @@
 //! limit on failed checks stops one address guessing over many handles, and failures past the
 //! fifth from one address are answered ever more slowly ([`delay_after_failure`]).
 //!
-//! Every try is counted before the password is checked, so parallel guesses cannot race past a
-//! limit; a success clears its address's lockout and gives back its hits on the others, so they
-//! count failures only.
+//! # Read, check, then commit the outcome under a version check
+//! Counting every try before the check and giving it back after a success is strict but costs
+//! a warm login six counter writes. Instead the guard *reads* the handle's failure record
+//! (one item: failures per address and in all, in one window) and the address's failure counter,
+//! refuses when either is full, and only after the check writes, conditioned on the versions it
+//! read:
+//! - a **success** commits as one transaction: the caller's own write (a login's last-login
+//!   time), this address's failures cleared, and checks that neither record changed since it
+//!   was read;
+//! - a **failure** adds to both records (the handle's under its version).
+//!
+//! When a concurrent try commits first, the condition fails and the guard reads again and
+//! re-checks before answering. So answers are released in an order in which every one was
+//! within the limits when it was checked: a burst of parallel guesses gets no more answers than
+//! the same guesses one after another, and a right guess that loses the race to a full limit
+//! is answered 615, not 200. A warm login with no failures on record costs two extra reads
+//! (issued together with the handle claim's) and one write.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::domain::context::ClientAddress;
 use crate::domain::keys;
 use crate::domain::limits::{self, AddressFlow, Limit};
+use crate::domain::repo;
 use crate::domain::user::{ClientPassword, User};
-use crate::error::Result;
-use crate::store::Key;
+use crate::error::{Error, Result};
+use crate::store::{Condition, Item, Key, StoreError, WriteOp};
 
 /// Failed password tries per handle from one client address: 10 per 15 minutes.
 pub const PASSWORD_LIMIT: Limit = Limit {
@@ -38,55 +56,219 @@ pub const HANDLE_CEILING: Limit = Limit {
 const FREE_FAILURES: i64 = 5;
 /// The longest a failed answer is held back.
 const MAX_DELAY: Duration = Duration::from_secs(2);
+/// Commits retried after a concurrent try won, before the answer is withheld (615).
+const COMMIT_ATTEMPTS: usize = 8;
 
-/// One counted password try; say how it ended with [`Guard::passed`] or [`Guard::failed`].
-#[must_use = "a try must end as passed or failed"]
-pub struct Guard {
-    app_id: String,
-    client: ClientAddress,
-    from_address: Key,
-    over_all: Key,
-    count_from_address: i64,
+/// A handle's failed tries in the current window (one item, so a success checks one version).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Failures {
+    /// Failures over every address.
+    total: i64,
+    /// Failures per client address (at most [`HANDLE_CEILING`] entries).
+    from: BTreeMap<String, i64>,
 }
 
-/// Counts a password try on `handle` from `client`; 615 with `Retry-After` when a limit is full.
+/// What the guard read, so the commit can require that nothing changed since.
+#[derive(Debug, Clone)]
+struct Seen {
+    /// The handle's failures, their version and the window's end; `None` when none are live.
+    failures: Option<(Failures, u64, i64)>,
+    /// The address's failure counter: count, version, window end; `None` when none is live.
+    address: Option<(i64, u64, Option<i64>)>,
+}
+
+/// One password try, checked against the limits as they were read; say how it ended with
+/// [`Guard::passed`], [`Guard::failed`] or [`Guard::held`].
+#[must_use = "a try must end as passed, failed or held"]
+pub struct Guard {
+    app_id: String,
+    failures_key: Key,
+    address_key: Key,
+    client: ClientAddress,
+    seen: Seen,
+}
+
+/// Reads the limits of a password try on `handle` from `client`; 615 with `Retry-After` when
+/// one is full. Writes nothing: the outcome is committed by the method that ends the try.
 pub async fn enter(
     state: &AppState,
     app_id: &str,
     handle: &str,
     client: &ClientAddress,
 ) -> Result<Guard> {
-    limits::hit_address(state, app_id, client, AddressFlow::FailedChecks).await?;
-    let from_address = keys::login_tries_from(app_id, handle, client.as_str());
-    let count_from_address = limits::hit(state, &from_address, PASSWORD_LIMIT).await?;
-    let over_all = keys::login_tries(app_id, handle);
-    limits::hit(state, &over_all, HANDLE_CEILING).await?;
-    Ok(Guard {
+    let mut guard = Guard {
         app_id: app_id.to_owned(),
+        failures_key: keys::login_tries(app_id, handle),
+        address_key: keys::address_limit(app_id, client.as_str(), AddressFlow::FailedChecks.name()),
         client: client.clone(),
-        from_address,
-        over_all,
-        count_from_address,
-    })
+        seen: Seen {
+            failures: None,
+            address: None,
+        },
+    };
+    guard.read(state).await?;
+    guard.check(state)?;
+    Ok(guard)
 }
 
 impl Guard {
-    /// The password was right: this address's lockout ends, the other counters forget the try.
-    /// The three writes are independent, so they go out together: one round trip of latency.
-    pub async fn passed(self, state: &AppState) {
-        tokio::join!(
-            limits::clear(state, &self.from_address),
-            limits::give_back(state, &self.over_all, HANDLE_CEILING),
-            limits::give_back_address(state, &self.app_id, &self.client, AddressFlow::FailedChecks),
-        );
+    /// The password was right: commits `also` (when given) together with this address's
+    /// lockout cleared, provided no try committed since the limits were read; else reads again
+    /// and, within the limits, tries again. 615 when a concurrent failure filled a limit.
+    pub async fn passed(self, state: &AppState) -> Result<()> {
+        self.passed_with(state, None).await
     }
 
-    /// The password was wrong: the answer is held back progressively (see the module docs).
-    pub async fn failed(self) {
-        let delay = delay_after_failure(self.count_from_address);
-        if !delay.is_zero() {
-            tokio::time::sleep(delay).await;
+    /// [`Guard::passed`] with the caller's own write in the same transaction (one round trip).
+    pub async fn passed_with(mut self, state: &AppState, also: Option<Item>) -> Result<()> {
+        for _ in 0..COMMIT_ATTEMPTS {
+            let mut ops: Vec<WriteOp> = also
+                .iter()
+                .map(|item| WriteOp::Put(item.clone(), Condition::Any))
+                .collect();
+            ops.push(self.failures_op()?);
+            ops.push(match &self.seen.address {
+                Some((_, version, _)) => {
+                    WriteOp::Check(self.address_key.clone(), Condition::Version(*version))
+                }
+                None => WriteOp::Check(self.address_key.clone(), Condition::Absent),
+            });
+            match state.store.transact(ops).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_conflict() => {
+                    self.read(state).await?;
+                    self.check(state)?;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
+        Err(self.withheld(state))
+    }
+
+    /// The password was wrong: counts the failure, then answers `refusal` after the progressive
+    /// delay, or 615 when a concurrent failure filled a limit first.
+    pub async fn failed(self, state: &AppState, refusal: Error) -> Error {
+        match self.count_failure(state).await {
+            Ok(from_address) => {
+                let delay = delay_after_failure(from_address);
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                refusal
+            }
+            Err(e) => e,
+        }
+    }
+
+    /// The password was right but a second factor is still due: the try stays counted like a
+    /// failure (without the delay) until the second factor's own guarded check passes, so a
+    /// password holder cannot clear the lockout between code guesses.
+    pub async fn held(self, state: &AppState) -> Result<()> {
+        self.count_failure(state).await.map(drop)
+    }
+
+    /// Adds one failure to the address counter and to the handle's record; returns this
+    /// address's failures on the handle.
+    async fn count_failure(mut self, state: &AppState) -> Result<i64> {
+        limits::hit_address(state, &self.app_id, &self.client, AddressFlow::FailedChecks).await?;
+        let window = state.clock.now_secs() + PASSWORD_LIMIT.window_secs;
+        for _ in 0..COMMIT_ATTEMPTS {
+            let (mut failures, condition, expires_at) = match self.seen.failures.take() {
+                Some((f, version, until)) => (f, Some(version), until),
+                None => (Failures::default(), None, window),
+            };
+            let from_address = failures
+                .from
+                .entry(self.client.as_str().to_owned())
+                .or_default();
+            *from_address += 1;
+            let count = *from_address;
+            failures.total += 1;
+            let version = condition.map_or(1, |v| v + 1);
+            let item =
+                repo::item(self.failures_key.clone(), &failures, version)?.expiring_at(expires_at);
+            let condition = condition.map_or(Condition::Absent, Condition::Version);
+            match state.store.put(item, condition).await {
+                Ok(()) => return Ok(count),
+                Err(StoreError::Conflict { .. }) => {
+                    self.read(state).await?;
+                    self.check(state)?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(self.withheld(state))
+    }
+
+    /// The handle's record as a success leaves it: this address's failures dropped (a write
+    /// under the version read), or, with none to drop, a check that it did not change.
+    fn failures_op(&self) -> Result<WriteOp> {
+        Ok(match &self.seen.failures {
+            None => WriteOp::Check(self.failures_key.clone(), Condition::Absent),
+            Some((failures, version, until))
+                if failures.from.contains_key(self.client.as_str()) =>
+            {
+                let mut left = failures.clone();
+                left.from.remove(self.client.as_str());
+                let item =
+                    repo::item(self.failures_key.clone(), &left, version + 1)?.expiring_at(*until);
+                WriteOp::Put(item, Condition::Version(*version))
+            }
+            Some((_, version, _)) => {
+                WriteOp::Check(self.failures_key.clone(), Condition::Version(*version))
+            }
+        })
+    }
+
+    /// Reads both records afresh (together: one round trip).
+    async fn read(&mut self, state: &AppState) -> Result<()> {
+        let (failures, address) = tokio::join!(
+            state.store.get(&self.failures_key),
+            state.store.get(&self.address_key)
+        );
+        self.seen.failures = match failures? {
+            Some(item) => {
+                let until = item.expires_at.unwrap_or(i64::MAX);
+                Some((repo::record(&item)?, item.version, until))
+            }
+            None => None,
+        };
+        self.seen.address = address?.map(|item| (item.counter, item.version, item.expires_at));
+        Ok(())
+    }
+
+    /// 615 when the records read are at a limit.
+    fn check(&self, state: &AppState) -> Result<()> {
+        if let Some((failures, _, until)) = &self.seen.failures {
+            let here = failures
+                .from
+                .get(self.client.as_str())
+                .copied()
+                .unwrap_or(0);
+            if here >= PASSWORD_LIMIT.max || failures.total >= HANDLE_CEILING.max {
+                return Err(rate_limited(state, Some(*until)));
+            }
+        }
+        if let Some((count, _, until)) = &self.seen.address
+            && *count >= AddressFlow::FailedChecks.limit().max
+        {
+            return Err(rate_limited(state, *until));
+        }
+        Ok(())
+    }
+
+    /// The answer when commits kept losing to concurrent tries: withheld, as if limited.
+    fn withheld(&self, state: &AppState) -> Error {
+        rate_limited(state, None)
+    }
+}
+
+/// 615 with the seconds until `until` (a minute when unknown).
+fn rate_limited(state: &AppState, until: Option<i64>) -> Error {
+    let now = state.clock.now_secs();
+    let until = until.filter(|t| *t < i64::MAX).unwrap_or(now + 60);
+    Error::RateLimited {
+        retry_after_secs: u64::try_from((until - now).max(1)).unwrap_or(1),
     }
 }
 

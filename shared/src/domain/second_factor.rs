@@ -197,11 +197,10 @@ where
 {
     let guard = password_guard::enter(state, &user.app_id, &user.handle, client).await?;
     if check.await? {
-        guard.passed(state).await;
+        guard.passed(state).await?;
         Ok(())
     } else {
-        guard.failed().await;
-        Err(Error::InvalidCredentials)
+        Err(guard.failed(state, Error::InvalidCredentials).await)
     }
 }
 
@@ -342,18 +341,16 @@ pub fn factor_due(app: &App, user: &User) -> Option<TwoFactor> {
     }
 }
 
-/// After a proven password, when a second factor is due: records a pending login (replacing any
-/// earlier one and its tries), sends the SMS code in phone mode, and returns the login token
-/// (purpose `login`, 10 minutes, bound to the user and token epoch). `None` when no factor is due.
+/// After a proven password, when `factor` is due (see [`factor_due`]): records a pending login
+/// (replacing any earlier one and its tries), sends the SMS code in phone mode, and returns the
+/// login token (purpose `login`, 10 minutes, bound to the user and token epoch).
 pub async fn login_challenge(
     state: &AppState,
     app: &App,
     user: &User,
+    factor: TwoFactor,
     client: &ClientAddress,
-) -> Result<Option<LoginToken>> {
-    let Some(factor) = factor_due(app, user) else {
-        return Ok(None);
-    };
+) -> Result<LoginToken> {
     let jti = state.codes.random_hex(16);
     let now = state.clock.now_secs();
     let code_hash = match factor {
@@ -390,7 +387,7 @@ pub async fn login_challenge(
         CODE_TTL_SECS,
     ))?;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, factor = ?factor, "login: second factor asked");
-    Ok(Some(LoginToken(token)))
+    Ok(LoginToken(token))
 }
 
 /// Mails the user that a second factor changed (best effort: a lost notice never fails the

@@ -13,6 +13,7 @@ use crate::domain::user::User;
 use crate::domain::{keys, repo};
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
+use crate::store::{Condition, Item};
 
 /// The key that signs the app's new JWTs (the kid its record names, see
 /// [`App::signing_kid`]) and that kid. The ring secret is cached per process and each key's PEM
@@ -132,6 +133,23 @@ impl std::fmt::Debug for Session {
 
 /// Signs the user JWT and an access token and records the login time.
 pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> Result<Session> {
+    let (session, last_login) = sign(state, app, user, base_url).await?;
+    if let Err(e) = state.store.put(last_login, Condition::Any).await {
+        // Losing a last-login timestamp must not fail a login.
+        tracing::warn!(error = %e, "could not record last login");
+    }
+    Ok(session)
+}
+
+/// Signs the user JWT and an access token, and returns with them the last-login record for the
+/// caller to write: a password login commits it in the same transaction as its limit checks,
+/// so a warm login costs one write.
+pub async fn sign(
+    state: &AppState,
+    app: &App,
+    user: &User,
+    base_url: &str,
+) -> Result<(Session, Item)> {
     let now = state.clock.now_secs();
     let claims = user_claims(app, user, base_url, now)?;
     let signing = current_key(state, app).await?;
@@ -153,12 +171,11 @@ pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> 
         &serde_json::json!({ "at": state.clock.now_ms() }),
         1,
     )?;
-    if let Err(e) = state.store.put(last, crate::store::Condition::Any).await {
-        // Losing a last-login timestamp must not fail a login.
-        tracing::warn!(error = %e, "could not record last login");
-    }
-    Ok(Session {
-        jwt,
-        access_token: access,
-    })
+    Ok((
+        Session {
+            jwt,
+            access_token: access,
+        },
+        last,
+    ))
 }

@@ -199,8 +199,7 @@ pub async fn set_phone_login(state: &AppState, caller: &Caller, req: SetTwoFacto
             let guard =
                 password_guard::enter(state, &user.app_id, &user.handle, &req.client).await?;
             let Some(stored) = state.store.get(&keys::disable_code(&user.user_id)).await? else {
-                guard.failed().await;
-                return Err(one_time_code::wrong_code());
+                return Err(guard.failed(state, one_time_code::wrong_code()).await);
             };
             let pending: DisableCode = repo::record(&stored)?;
             match one_time_code::check(
@@ -213,10 +212,9 @@ pub async fn set_phone_login(state: &AppState, caller: &Caller, req: SetTwoFacto
             )
             .await
             {
-                Ok(()) => guard.passed(state).await,
+                Ok(()) => guard.passed(state).await?,
                 Err(e) => {
-                    guard.failed().await;
-                    return Err(e);
+                    return Err(guard.failed(state, e).await);
                 }
             }
             // Single use: only the request that deletes this very record goes on.
@@ -356,8 +354,7 @@ pub async fn login_complete(
     let accepted =
         sms_ok || second_factor::consume_authenticator_code(state, &user, &req.code).await?;
     if !accepted {
-        guard.failed().await;
-        return Err(Error::InvalidCredentials);
+        return Err(guard.failed(state, Error::InvalidCredentials).await);
     }
     // Single use: of two requests racing with one login token, only the one that deletes this
     // version of the pending login goes on.
@@ -371,7 +368,7 @@ pub async fn login_complete(
         Err(e) => return Err(e.into()),
     }
     // The password try login left counted, and this one, end here.
-    guard.passed(state).await;
+    guard.passed(state).await?;
     limits::clear(state, &keys::pending_login_tries(&user.user_id)).await;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "login: second factor passed");
     session::issue(state, &app, &user, &ctx.base_url).await

@@ -66,7 +66,8 @@ impl DynamoStore {
             .update_item()
             .table_name(&self.table)
             .set_key(Some(codec::key_attrs(key)))
-            .update_expression("ADD #n :d")
+            .update_expression("ADD #n :d, ver :one")
+            .expression_attribute_values(":one", codec::num(1))
             .expression_attribute_names("#n", COUNTER)
             .expression_attribute_values(":d", codec::num(delta))
             .expression_attribute_values(":now", codec::num(now))
@@ -127,15 +128,17 @@ impl DynamoStore {
             .expression_attribute_names("#n", COUNTER)
             .expression_attribute_names("#data", DATA)
             .expression_attribute_values(":d", codec::num(delta))
-            .expression_attribute_values(":now", codec::num(now));
+            .expression_attribute_values(":now", codec::num(now))
+            .expression_attribute_values(":one", codec::num(1));
         request = match expires_at {
             Some(at) => request
                 .update_expression(
-                    "SET #n = :d, expires_at = :exp REMOVE #data, ver, gsi1pk, gsi1sk",
+                    "SET #n = :d, expires_at = :exp, ver = :one REMOVE #data, gsi1pk, gsi1sk",
                 )
                 .expression_attribute_values(":exp", codec::num(at)),
-            None => request
-                .update_expression("SET #n = :d REMOVE #data, ver, gsi1pk, gsi1sk, expires_at"),
+            None => request.update_expression(
+                "SET #n = :d, ver = :one REMOVE #data, gsi1pk, gsi1sk, expires_at",
+            ),
         };
         match request.send().await {
             Ok(_) => Ok(true),

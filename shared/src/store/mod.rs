@@ -16,6 +16,8 @@
 //! - `add` atomically add `delta` to the item's counter, creating it (with `expires_at`) when absent
 //!   or expired, and return the new value; with a ceiling, refuse with
 //!   [`StoreError::LimitReached`] (changing nothing) when the result would exceed it.
+//!   Every change bumps the item's `version` (a fresh counter is version 1), so a transaction
+//!   can `Check` that a counter has not moved since it was read (the password guard does).
 //! - `query` refuse with [`StoreError::BadCursor`] a cursor that no page of the same query
 //!   (index, partition, sort-key prefix) produced — garbage, or a cursor of another listing — and
 //!   return live items of one partition (or one index partition) whose sort key starts with the

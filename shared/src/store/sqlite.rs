@@ -197,7 +197,9 @@ impl ItemStore for SqliteStore {
             }
             match current {
                 Some(_) => {
-                    tx.prepare_cached("UPDATE items SET counter = ?3 WHERE pk = ?1 AND sk = ?2")
+                    tx.prepare_cached(
+                        "UPDATE items SET counter = ?3, version = version + 1 WHERE pk = ?1 AND sk = ?2",
+                    )
                         .map_err(backend)?
                         .execute(params![key.pk, key.sk, next])
                         .map_err(backend)?;
@@ -205,7 +207,6 @@ impl ItemStore for SqliteStore {
                 None => {
                     // A fresh window: whatever expired row was here is replaced wholesale.
                     let mut item = Item::new(key.clone(), serde_json::Value::Null);
-                    item.version = 0;
                     item.counter = next;
                     item.expires_at = expires_at;
                     write(tx, &item)?;

@@ -1052,6 +1052,69 @@ async fn racing_sends_spend_the_daily_budget_exactly_on_dynamodb() {
     .await;
 }
 
+/// Thirty wrong guesses fired at once from one address: no more answers leave than the same
+/// guesses one after another would get (ten failures, the rest 615), and then the right password
+/// from that address is refused too, so a right guess in such a burst could not have been
+/// answered past the limit either.
+async fn parallel_guesses_get_no_more_answers_than_serial_ones(t: std::sync::Arc<TestApp>) {
+    let app = t.create_app(json!({"signupFlow": "none"})).await;
+    quick_user(&t, &app, "burst@x.com", json!({})).await;
+    let mut guessers = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let (t, app) = (t.clone(), app.clone());
+        guessers.spawn(async move {
+            post_from(
+                &t,
+                "203.0.113.90",
+                LOGIN,
+                &app,
+                json!({"handle": "burst@x.com", "password": OTHER_PW}),
+            )
+            .await
+        });
+    }
+    let (mut wrong, mut limited) = (0, 0);
+    while let Some(r) = guessers.join_next().await {
+        let r = r.unwrap();
+        if r.status == StatusCode::BAD_REQUEST {
+            r.assert_error(400, 600);
+            wrong += 1;
+        } else {
+            assert_limited(&r);
+            limited += 1;
+        }
+    }
+    println!("parallel guesses: {wrong} answered wrong, {limited} limited");
+    assert!(wrong <= 10, "{wrong} wrong guesses answered 600");
+    assert_eq!(wrong + limited, 30);
+    assert_limited(
+        &post_from(
+            &t,
+            "203.0.113.90",
+            LOGIN,
+            &app,
+            json!({"handle": "burst@x.com", "password": PW}),
+        )
+        .await,
+    );
+}
+
+#[tokio::test]
+async fn parallel_guesses_get_no_more_answers_on_sqlite() {
+    parallel_guesses_get_no_more_answers_than_serial_ones(std::sync::Arc::new(
+        TestApp::new().await,
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn parallel_guesses_get_no_more_answers_on_dynamodb() {
+    parallel_guesses_get_no_more_answers_than_serial_ones(std::sync::Arc::new(
+        crate::dynamo_flow::over_dynamodb().await,
+    ))
+    .await;
+}
+
 #[tokio::test]
 async fn a_stranger_cannot_lock_the_owner_out_from_another_address() {
     a_stranger_cannot_lock_the_owner_out(TestApp::new().await).await;

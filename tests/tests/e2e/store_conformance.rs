@@ -604,10 +604,20 @@ async fn case_add_without_ceiling_keeps_counting_on_a_record(
     assert_eq!(store.add(&item.key, -2, None, None).await.unwrap(), 3);
     let got = store.get(&item.key).await.unwrap().unwrap();
     assert_eq!(got.counter, 3);
+    // The record is kept; each add bumps the version, so a transaction can require that the
+    // counter has not moved since it was read.
     assert_eq!(
         (got.data, got.version, got.expires_at),
-        (item.data, 1, None)
+        (item.data, 3, None)
     );
+    let unmoved = vec![WriteOp::Check(item.key.clone(), Condition::Version(3))];
+    store.transact(unmoved.clone()).await.unwrap();
+    store.add(&item.key, 1, None, None).await.unwrap();
+    assert!(store.transact(unmoved).await.unwrap_err().is_conflict());
+    // A fresh counter starts at version 1.
+    let fresh = Key::new("ratelimit#9.9.9.9", "login");
+    store.add(&fresh, 1, Some(5), Some(NOW + 60)).await.unwrap();
+    assert_eq!(store.get(&fresh).await.unwrap().unwrap().version, 1);
 }
 
 async fn case_concurrent_create_if_absent_has_one_winner(
