@@ -111,13 +111,20 @@ pub async fn activate(state: &AppState, app_id: &str) -> Result<KeysView> {
     let staged = app.staged_kid.clone().ok_or(Error::NoStagedKey)?;
     let mut ring = fresh_ring(state, app_id).await?;
     if ring.current.kid != staged {
-        let next = ring
-            .next
-            .take()
-            .filter(|k| k.kid == staged)
-            .ok_or_else(|| {
-                Error::internal(format!("staged key of app {app_id} not in its ring"))
-            })?;
+        let Some(next) = ring.next.take().filter(|k| k.kid == staged) else {
+            // Two rotations raced: the ring kept the loser's key, the record the winner's.
+            // Unpublish the staged key nobody holds, so a new rotation can start.
+            update_app(state, app_id, |app| {
+                if app.staged_kid.as_deref() == Some(staged.as_str()) {
+                    app.staged_kid = None;
+                    app.public_keys.retain(|k| k.kid != staged);
+                }
+                Ok(())
+            })
+            .await?;
+            tracing::warn!(%app_id, kid = %staged, "admin: staged key missing from the ring, unstaged");
+            return Err(Error::NoStagedKey);
+        };
         let replaced = std::mem::replace(&mut ring.current, next);
         ring.previous.push(replaced);
         store_ring(state, app_id, &ring).await?;
