@@ -157,3 +157,31 @@ async fn steps_out_of_order_are_refused_with_409() {
     .await
     .assert_error(400, 401);
 }
+
+#[tokio::test]
+async fn a_staged_key_lost_to_a_rotation_race_is_unstaged_on_activation() {
+    use keyturn::crypto::signing_key::{Bits, KeyRing, generate};
+    let app = TestApp::new().await;
+    let info = app.create_app(json!({})).await;
+    step(&app, &info, "rotate").await.ok_json();
+    // The losing rotation of a race wrote its own key into the ring after the winner's.
+    let name = app.state.config.app_key_secret_name(&info.app_id);
+    let raw = app.state.secrets.get_fresh(&name).await.unwrap().unwrap();
+    let mut ring = KeyRing::from_secret(&raw).unwrap();
+    ring.next = Some(generate(Bits::Rsa2048).unwrap().0);
+    app.state
+        .secrets
+        .put(&name, &ring.to_secret().unwrap())
+        .await
+        .unwrap();
+
+    step(&app, &info, "activate").await.assert_error(409, 630);
+
+    let jwks = app
+        .get(&format!("/apps/{}/.well-known/jwks.json", info.app_id), &[])
+        .await
+        .ok_json();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    step(&app, &info, "rotate").await.ok_json();
+    step(&app, &info, "activate").await.ok_json();
+}
