@@ -26,7 +26,7 @@ impl Client {
     pub fn new(url: &str, key: &str) -> Result<Self, Failure> {
         let base = Url::parse(url.trim_end_matches('/'))
             .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.cannot_be_a_base().eq(&false))
+            .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
             .ok_or_else(|| Failure::usage(format!("--url {url:?} is not an http(s) URL")))?;
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(60))
