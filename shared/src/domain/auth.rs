@@ -77,13 +77,25 @@ fn honours(user: &User, epoch: u64, sid: &str) -> bool {
 /// The app and user of a genuine, unexpired, unrevoked access token of an active user (405
 /// otherwise).
 pub async fn user_from_access(state: &AppState, ctx: &RequestContext) -> Result<Caller> {
+    caller_of(state, access_claims(state, ctx)?).await
+}
+
+/// The claims of the request's access token, verified (405 when missing or not genuine), so a
+/// use case can start reads keyed by the user id alongside [`caller_of`].
+pub fn access_claims(state: &AppState, ctx: &RequestContext) -> Result<AccessClaims> {
     let token = ctx.credentials.access_token.as_deref();
-    let claims: AccessClaims = verified(state, token, Purpose::Access, Error::InvalidAccessToken)?;
-    let (app, _) = repo::existing_app(state, &claims.app_id).await?;
-    let app = serving(app)?;
-    let (user, version) = repo::load_user(state, &claims.sub)
-        .await?
-        .ok_or(Error::InvalidAccessToken)?;
+    verified(state, token, Purpose::Access, Error::InvalidAccessToken)
+}
+
+/// The caller behind verified access-token `claims` (see [`user_from_access`]). The app and the
+/// user are read together: both ids are in the token, so they cost one round trip of latency.
+pub async fn caller_of(state: &AppState, claims: AccessClaims) -> Result<Caller> {
+    let (app, user) = tokio::join!(
+        repo::existing_app(state, &claims.app_id),
+        repo::load_user(state, &claims.sub)
+    );
+    let app = serving(app?.0)?;
+    let (user, version) = user?.ok_or(Error::InvalidAccessToken)?;
     if user.app_id != app.app_id || !honours(&user, claims.epoch, &claims.sid) {
         return Err(Error::InvalidAccessToken);
     }
