@@ -1,15 +1,28 @@
-//! `POST /admin/apps`, `GET` and `PATCH /admin/apps/{appId}`.
+//! `POST` and `GET /admin/apps`, `GET`, `PATCH` and `DELETE /admin/apps/{appId}`.
 
 use axum::Router;
 use axum::extract::Path;
 use keyturn::domain::admin::apps::{self, AppRequest};
+use keyturn::domain::admin::delete_app::{self, DeleteRequest};
 use keyturn::wire::Reply;
 use keyturn::{AppState, Result};
 
-use crate::{Admin, AppId, Body};
+use crate::{Admin, AppId, Body, Query};
 
 async fn create(Admin(state, ctx): Admin, Body(req): Body<AppRequest>) -> Result<Reply> {
     Ok(apps::create_app(&state, req, &ctx).await?.into())
+}
+
+async fn list(Admin(state, _): Admin, query: Query) -> Result<Reply> {
+    Ok(apps::list_apps(&state, query.page()?).await?.into())
+}
+
+/// `DELETE /admin/apps/{appId}?batch=`: 202 while work remains, 200 once the app is gone.
+async fn remove(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
+    let req = DeleteRequest {
+        batch: query.0.text("batch")?,
+    };
+    Ok(delete_app::delete_app(&state, &id, req).await?.into())
 }
 
 async fn read(Admin(state, ctx): Admin, Path(id): AppId) -> Result<Reply> {
@@ -27,6 +40,9 @@ async fn update(
 pub(crate) fn router() -> Router<AppState> {
     use axum::routing::{get, post};
     Router::new()
-        .route("/admin/apps", post(create))
-        .route("/admin/apps/{app_id}", get(read).patch(update))
+        .route("/admin/apps", post(create).get(list))
+        .route(
+            "/admin/apps/{app_id}",
+            get(read).patch(update).delete(remove),
+        )
 }

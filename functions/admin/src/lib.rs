@@ -6,6 +6,7 @@
 mod apps;
 mod audit;
 mod invites;
+mod keys;
 mod templates;
 mod two_factor;
 mod users;
@@ -122,4 +123,5 @@ pub fn router() -> Router<AppState> {
         .merge(templates::router())
         .merge(two_factor::router())
         .merge(audit::router())
+        .merge(keys::router())
 }
