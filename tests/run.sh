@@ -142,6 +142,8 @@ fi
 cargo machete
 
 banner "cargo test --workspace"
+# The CLI suite runs the real `keyturn` binary, which no test target builds on its own.
+cargo build -p keyturn-infra --bin keyturn
 cargo test --workspace
 
 # The criterion benches must keep compiling. Checked over the debug build the tests just made

@@ -2,6 +2,7 @@
 //! plus `/local/outbox` (never routed in Lambda). The integration tests drive this same router,
 //! so local behaviour is production behaviour.
 
+pub mod cli;
 pub mod openapi;
 pub mod serve;
 

@@ -1,10 +1,12 @@
-//! `keyturn`: the local runner (`keyturn serve`) and `keyturn migrate-table`.
+//! `keyturn`: the local runner (`keyturn serve`), the admin CLI (`keyturn app|user|…`, see
+//! `keyturn_infra::cli`) and `keyturn migrate-table`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use keyturn_infra::cli::{AdminCommand, ApiArgs};
 
 /// Keyturn — a serverless identity provider that speaks the CosyncJWT protocol.
 #[derive(Parser)]
@@ -12,6 +14,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    api: ApiArgs,
 }
 
 #[derive(Subcommand)]
@@ -37,11 +41,12 @@ enum Command {
         #[arg(long, env = "KEYTURN_TABLE")]
         table: String,
     },
+    #[command(flatten)]
+    Admin(AdminCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    keyturn::http::init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -57,37 +62,49 @@ fn main() -> ExitCode {
             addr,
             data_dir,
             public,
-        } => {
-            match keyturn_infra::serve::check_bind(addr, public) {
-                Ok(None) => {}
-                Ok(Some(warning)) => eprintln!("keyturn: {warning}"),
-                Err(refusal) => {
-                    eprintln!("keyturn: {refusal}");
-                    return ExitCode::FAILURE;
-                }
-            }
-            match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("keyturn: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+        } => serve(&runtime, addr, data_dir, public),
+        Command::Admin(command) => keyturn_infra::cli::run(&runtime, &cli.api, command),
+        Command::MigrateTable { table } => migrate_table(&runtime, &table),
+    }
+}
+
+/// `keyturn migrate-table`: converts an earlier release's items to native attributes.
+fn migrate_table(runtime: &tokio::runtime::Runtime, table: &str) -> ExitCode {
+    let converted = runtime.block_on(keyturn::store::dynamo::DynamoStore::convert_legacy_table(
+        table,
+    ));
+    match converted {
+        Ok(n) => {
+            println!("{table}: {n} items converted to native attributes");
+            ExitCode::SUCCESS
         }
-        Command::MigrateTable { table } => {
-            let converted = runtime.block_on(
-                keyturn::store::dynamo::DynamoStore::convert_legacy_table(&table),
-            );
-            match converted {
-                Ok(n) => {
-                    println!("{table}: {n} items converted to native attributes");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("keyturn: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+        Err(e) => {
+            eprintln!("keyturn: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(
+    runtime: &tokio::runtime::Runtime,
+    addr: SocketAddr,
+    data_dir: PathBuf,
+    public: bool,
+) -> ExitCode {
+    keyturn::http::init_logging();
+    match keyturn_infra::serve::check_bind(addr, public) {
+        Ok(None) => {}
+        Ok(Some(warning)) => eprintln!("keyturn: {warning}"),
+        Err(refusal) => {
+            eprintln!("keyturn: {refusal}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("keyturn: {e}");
+            ExitCode::FAILURE
         }
     }
 }

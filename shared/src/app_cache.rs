@@ -226,6 +226,9 @@ mod tests {
             public_keys: vec![],
             settings: Settings::default(),
             twilio: None,
+            current_kid: None,
+            staged_kid: None,
+            previous_app_token: None,
         }
     }
 

@@ -110,6 +110,20 @@ pub enum Error {
         /// The attribute's path and the problem.
         problem: String,
     },
+    /// The issuer documents of an app that does not exist or is being deleted (code 401, HTTP
+    /// 404: JWKS consumers treat a 404 as "no such issuer", not as a request to retry).
+    #[error("app no longer exist")]
+    UnknownIssuer,
+    /// `keys/activate` without a staged key (code 631, HTTP 409).
+    #[error("no staged signing key: rotate first")]
+    NoStagedKey,
+    /// `keys/rotate` while a key is already staged (code 632, HTTP 409): activate it first, so
+    /// a key consumers may have fetched is never silently replaced.
+    #[error("a signing key is already staged: activate it first")]
+    KeyAlreadyStaged,
+    /// `keys/retire` when only the current (and a staged) key is published (code 633, HTTP 409).
+    #[error("no previous signing key to retire")]
+    NothingToRetire,
     /// Anything the caller cannot fix (HTTP 500): what was being done and, when another error
     /// says why it failed, that error. Both are logged ([`Error::report`]), never returned.
     #[error("internal: {context}")]
@@ -165,6 +179,10 @@ impl Error {
             Error::UserNotFound => (404, 603),
             Error::OriginNotAllowed => (403, 619),
             Error::SettingsInvalid { .. } => (500, 630),
+            Error::UnknownIssuer => (404, 401),
+            Error::NoStagedKey => (409, 631),
+            Error::KeyAlreadyStaged => (409, 632),
+            Error::NothingToRetire => (409, 633),
             Error::Internal { .. } => (500, 500),
         };
         let message = match self {

@@ -6,6 +6,7 @@
 mod apps;
 mod audit;
 mod invites;
+mod keys;
 mod templates;
 mod two_factor;
 mod users;
@@ -122,6 +123,7 @@ pub fn router() -> Router<AppState> {
         .merge(templates::router())
         .merge(two_factor::router())
         .merge(audit::router())
+        .merge(keys::router())
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`): each module's `Doc`.
@@ -133,5 +135,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(templates::Doc::openapi());
     doc.merge(two_factor::Doc::openapi());
     doc.merge(audit::Doc::openapi());
+    doc.merge(keys::Doc::openapi());
     doc
 }

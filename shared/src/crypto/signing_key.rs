@@ -53,9 +53,10 @@ impl std::fmt::Debug for PrivateKey {
     }
 }
 
-/// Parsed signing keys, one per secret name, so a warm instance parses each app's PEM once (an
-/// RSA-2048 PKCS#8 parse costs about as much as a signature) and re-parses only when the stored
-/// ring changes.
+/// Parsed signing keys, one per app key (named `<secret name>#<kid>`), so a warm instance parses
+/// each PEM once (an RSA-2048 PKCS#8 parse costs about as much as a signature) and re-parses
+/// only when the stored text changes. A rotation adds an entry; the few entries of retired keys
+/// live until the instance ends.
 #[derive(Default)]
 pub struct ParsedKeys {
     keys: std::sync::RwLock<std::collections::HashMap<String, ParsedKey>>,
@@ -115,13 +116,20 @@ pub enum Bits {
 }
 
 /// An app's signing keys as kept in the secrets port (one secret per app).
+///
+/// Which key signs is decided by the app record (`App::current_kid`), not by this ring: a
+/// signer looks its kid up here with [`KeyRing::find`]. So an activation interrupted between
+/// its two writes (ring, then app record) never signs with a key the JWKS does not publish.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeyRing {
-    /// Signs new tokens.
+    /// Signs new tokens once the app record names it current.
     pub current: PrivateKey,
-    /// Retired keys, kept until their tokens have expired.
+    /// Keys replaced by an activation, kept (and published) until retired.
     #[serde(default)]
     pub previous: Vec<PrivateKey>,
+    /// A staged key: published at once so consumers fetch it before it signs anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<PrivateKey>,
 }
 
 impl KeyRing {
@@ -130,7 +138,16 @@ impl KeyRing {
         Self {
             current,
             previous: Vec::new(),
+            next: None,
         }
+    }
+
+    /// The private key with this `kid`, wherever it sits in the ring.
+    pub fn find(&self, kid: &str) -> Option<&PrivateKey> {
+        std::iter::once(&self.current)
+            .chain(self.next.as_ref())
+            .chain(self.previous.iter())
+            .find(|k| k.kid == kid)
     }
 
     /// Reads a ring from its secret's value.

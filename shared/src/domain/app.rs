@@ -52,6 +52,9 @@ pub enum AppStatus {
     Active,
     /// Refused with 402.
     Inactive,
+    /// Being deleted (`DELETE /admin/apps/{appId}` started and has not finished): serves
+    /// nothing, every door answers as for an unknown app; only a repeated DELETE touches it.
+    Deleting,
 }
 
 fn yes() -> bool {
@@ -300,6 +303,28 @@ pub struct App {
     /// The public half of the app's Twilio account (the auth token is in the secrets port).
     #[serde(default)]
     pub twilio: Option<TwilioInfo>,
+    /// The kid that signs new user JWTs; `None` on records from before key rotation, whose
+    /// current key is the first of `public_keys`. Signers pick their key by this kid, so a
+    /// warm instance notices an activation through the app record (cached at most briefly)
+    /// and re-reads its cached key ring when the ring lacks the kid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_kid: Option<String>,
+    /// A key staged by `keys/rotate`: published in the JWKS, not yet signing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staged_kid: Option<String>,
+    /// The app token replaced by the last rotation, while its grace period lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_app_token: Option<PreviousAppToken>,
+}
+
+/// An app token that still works after a rotation, until `valid_until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviousAppToken {
+    /// The old token's `iat` (app tokens are told apart by it).
+    pub issued_at: i64,
+    /// Epoch seconds at which it stops working.
+    pub valid_until: i64,
 }
 
 /// What the admin API shows of an app's Twilio account: never the auth token.
@@ -313,6 +338,22 @@ pub struct TwilioInfo {
 }
 
 impl App {
+    /// The kid that signs new user JWTs (see [`App::current_kid`]).
+    pub fn signing_kid(&self) -> Option<&str> {
+        self.current_kid
+            .as_deref()
+            .or_else(|| self.public_keys.first().map(|k| k.kid.as_str()))
+    }
+
+    /// Whether an app token issued at `iat` identifies this app at `now_secs`: the current
+    /// token, or the one replaced by the last rotation while its grace lasts.
+    pub fn accepts_app_token(&self, iat: i64, now_secs: i64) -> bool {
+        iat == self.token_issued_at
+            || self
+                .previous_app_token
+                .is_some_and(|p| p.issued_at == iat && now_secs < p.valid_until)
+    }
+
     /// The issuer URL of this app's user JWTs.
     pub fn issuer(&self, base_url: &str) -> String {
         format!("{base_url}/apps/{}", self.app_id)
@@ -368,7 +409,7 @@ impl App {
         let s = &self.settings;
         PublicApp(serde_json::json!({
             "name": self.name,
-            "status": match self.status { AppStatus::Active => "active", AppStatus::Inactive => "inactive" },
+            "status": match self.status { AppStatus::Active => "active", AppStatus::Inactive => "inactive", AppStatus::Deleting => "deleting" },
             "jwtEnabled": true,
             "signupEnabled": s.signup_enabled,
             "invitationEnabled": s.invitation_enabled,

@@ -13,6 +13,7 @@ fn serving(app: App) -> Result<App> {
     match app.status {
         AppStatus::Active => Ok(app),
         AppStatus::Inactive => Err(Error::AppSuspended),
+        AppStatus::Deleting => Err(Error::AppNotFound),
     }
 }
 
@@ -35,8 +36,8 @@ pub async fn app_from_token(state: &AppState, ctx: &RequestContext) -> Result<Ap
     let token = ctx.credentials.app_token.as_deref();
     let claims: AppClaims = verified(state, token, Purpose::App, Error::InvalidAppToken)?;
     let (app, _) = repo::existing_app(state, &claims.app_id).await?;
-    if claims.iat != app.token_issued_at {
-        // A rotated-away app token.
+    if !app.accepts_app_token(claims.iat, state.clock.now_secs()) {
+        // A rotated-away app token (past its grace period).
         return Err(Error::InvalidAppToken);
     }
     crate::domain::origins::check_request(&app, ctx)?;

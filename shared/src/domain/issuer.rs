@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::AppState;
-use crate::domain::app::App;
+use crate::domain::app::{App, AppStatus};
 use crate::domain::{RequestContext, repo};
 use crate::error::{Error, Result};
 
@@ -14,14 +14,15 @@ async fn app(state: &AppState, app_id: &str) -> Result<App> {
         && app_id.len() <= 64
         && app_id.bytes().all(|b| b.is_ascii_alphanumeric());
     if !id_ok {
-        return Err(Error::AppNotFound);
+        return Err(Error::UnknownIssuer);
     }
     // Read from the table, never a warm cache: a key staged by the admin function is published
-    // at once, and a consumer that fetches the JWKS for an unknown `kid` finds it.
-    Ok(repo::load_app_fresh(state, app_id)
-        .await?
-        .ok_or(Error::AppNotFound)?
-        .0)
+    // at once, and a consumer that fetches the JWKS for an unknown `kid` finds it. An app being
+    // deleted publishes nothing: its tokens stop verifying at once.
+    match repo::load_app_fresh(state, app_id).await? {
+        Some((app, _)) if app.status != AppStatus::Deleting => Ok(app),
+        _ => Err(Error::UnknownIssuer),
+    }
 }
 
 /// `GET /apps/{appId}/.well-known/openid-configuration`.
@@ -66,12 +67,15 @@ pub async fn jwks(state: &AppState, app_id: &str) -> Result<Jwks> {
     Ok(Jwks { keys })
 }
 
-/// `GET /apps/{appId}/public-key.pem`: the current key, for consumers that take a PEM.
+/// `GET /apps/{appId}/public-key.pem`: the key that signs now, for consumers that take a PEM
+/// (they follow a rotation by fetching it again after the activation).
 pub async fn public_key_pem(state: &AppState, app_id: &str) -> Result<Pem> {
     let app = app(state, app_id).await?;
+    let kid = app.signing_kid();
     let key = app
         .public_keys
-        .first()
+        .iter()
+        .find(|k| Some(k.kid.as_str()) == kid)
         .ok_or_else(|| Error::internal("app without keys"))?;
     Ok(Pem(key.pem.clone()))
 }

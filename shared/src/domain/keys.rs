@@ -34,6 +34,11 @@
 //! | audit entry about a user | `APP#<appId>#AUDIT#USER#<userId>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //! | audit entry without a user (app settings) | `APP#<appId>#AUDIT#<0..7>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //!
+//! Deleting an app (`admin::delete_app`) finds everything it owns from these keys without a
+//! scan: users and invites through their index partitions, then each one's partitions by name;
+//! only TTL-bound counters keyed by a client address or mailbox, and handle partitions of
+//! addresses that never became users nor were invited, are left to expire.
+//!
 //! Everything keyed to a handle lives in that handle's partition, so deleting an account finds
 //! it all with one query; everything of a second factor lives in the user's partition, for the
 //! same reason (the verified-phone claim, outside it, is deleted by name).

@@ -43,10 +43,14 @@ fn check_id(id: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// An app that must exist (401 otherwise), with its version, for reading: it may come from the
-/// warm instance's cache, at most the settings TTL old (see [`crate::app_cache`]).
+/// An app that must exist (401 otherwise, also while it is being deleted), with its version, for
+/// reading: it may come from the warm instance's cache, at most the settings TTL old (see
+/// [`crate::app_cache`]).
 pub async fn existing_app(state: &AppState, app_id: &str) -> Result<(App, u64)> {
-    load_app(state, app_id).await?.ok_or(Error::AppNotFound)
+    load_app(state, app_id)
+        .await?
+        .filter(|(app, _)| app.status != crate::domain::app::AppStatus::Deleting)
+        .ok_or(Error::AppNotFound)
 }
 
 /// An app and its version, if it exists (602 for an id no app can have, 630 when its stored
@@ -71,6 +75,7 @@ pub async fn load_app(state: &AppState, app_id: &str) -> Result<Option<(App, u64
 pub async fn existing_app_fresh(state: &AppState, app_id: &str) -> Result<(App, u64)> {
     load_app_fresh(state, app_id)
         .await?
+        .filter(|(app, _)| app.status != crate::domain::app::AppStatus::Deleting)
         .ok_or(Error::AppNotFound)
 }
 

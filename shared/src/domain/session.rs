@@ -15,21 +15,38 @@ use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 use crate::store::{Condition, Item};
 
-/// The app's current signing key and its `kid`: the secret is cached per process and its PEM
-/// parsed once per warm instance (see [`crate::crypto::signing_key::ParsedKeys`]).
+/// The key that signs the app's new JWTs (the kid its record names, see
+/// [`App::signing_kid`]) and that kid. The ring secret is cached per process and each key's PEM
+/// parsed once per warm instance (see [`crate::crypto::signing_key::ParsedKeys`]); when the
+/// cached ring lacks the kid (a rotation happened since it was read) the ring is read again
+/// from the secrets backend, once.
 async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(EncodingKey, String)>> {
     let name = state.config.app_key_secret_name(&app.app_id);
-    let raw = state
+    let missing = || Error::internal(format!("signing key of app {} missing", app.app_id));
+    let kid = app.signing_kid().ok_or_else(missing)?;
+    let cached = state
         .secrets
         .get(&name)
         .await
         .context(format!("read the signing key of app {}", app.app_id))?
-        .ok_or_else(|| Error::internal(format!("signing key of app {} missing", app.app_id)))?;
-    state.signing_keys.get_or_parse(&name, &raw, |raw| {
-        let ring = KeyRing::from_secret(raw)?;
-        let key = EncodingKey::from_rsa_pem(ring.current.pem.as_bytes()).context("signing key")?;
-        Ok((key, ring.current.kid))
-    })
+        .ok_or_else(missing)?;
+    let mut ring = KeyRing::from_secret(&cached)?;
+    if ring.find(kid).is_none() {
+        let fresh = state
+            .secrets
+            .get_fresh(&name)
+            .await
+            .context(format!("re-read the signing key of app {}", app.app_id))?
+            .ok_or_else(missing)?;
+        ring = KeyRing::from_secret(&fresh)?;
+    }
+    let private = ring.find(kid).ok_or_else(missing)?;
+    state
+        .signing_keys
+        .get_or_parse(&format!("{name}#{kid}"), &private.pem, |pem| {
+            let key = EncodingKey::from_rsa_pem(pem.as_bytes()).context("signing key")?;
+            Ok((key, kid.to_owned()))
+        })
 }
 
 /// The claims of a user's JWT: registered claims first, then the email claims and metadata at

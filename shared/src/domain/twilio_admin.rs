@@ -62,9 +62,7 @@ pub async fn set_twilio(state: &AppState, app_id: &str, req: TwilioRequest) -> R
     }
     let number = Phone::parse(&req.phone_number)
         .map_err(|_| Error::invalid("phoneNumber must be an E.164 number"))?;
-    repo::load_app(state, app_id)
-        .await?
-        .ok_or(Error::AppNotFound)?;
+    repo::existing_app(state, app_id).await?;
     let account = SmsAccount {
         account_sid: sid.to_owned(),
         auth_token: token.to_owned(),

@@ -417,9 +417,7 @@ pub async fn admin_reset(
     user_id: &str,
     ctx: &RequestContext,
 ) -> Result<()> {
-    let (app, _) = repo::load_app(state, app_id)
-        .await?
-        .ok_or(Error::AppNotFound)?;
+    let (app, _) = repo::existing_app(state, app_id).await?;
     match repo::load_user(state, user_id).await? {
         Some((user, _)) if user.app_id == app_id => user,
         _ => return Err(Error::UserNotFound),

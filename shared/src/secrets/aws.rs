@@ -95,6 +95,30 @@ impl SecretStore for SecretsManagerStore {
             "PutSecretValue: secret {name} vanished while being written"
         )))
     }
+
+    /// Deletes without a recovery window: a secret merely scheduled for deletion answers
+    /// reads with an error rather than "not found", which would break a repeated app deletion,
+    /// and app ids are never reused, so there is nothing to recover into.
+    async fn delete(&self, name: &str) -> Result<(), SecretsError> {
+        match self
+            .client
+            .delete_secret()
+            .secret_id(name)
+            .force_delete_without_recovery(true)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(backend("DeleteSecret", &err)),
+        }
+    }
 }
 
 /// Describes an SDK failure by operation, AWS error code and message. Request bodies (which hold

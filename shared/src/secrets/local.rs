@@ -84,6 +84,22 @@ impl SecretStore for KeyFileStore {
         *secrets = next;
         Ok(())
     }
+
+    /// Rewrites the file without the secret (nothing to write when it is absent).
+    async fn delete(&self, name: &str) -> Result<(), SecretsError> {
+        let mut secrets = self
+            .secrets
+            .lock()
+            .map_err(|_| SecretsError::Backend("key file lock poisoned".into()))?;
+        if !secrets.contains_key(name) {
+            return Ok(());
+        }
+        let mut next = secrets.clone();
+        next.remove(name);
+        self.write_atomically(&next)?;
+        *secrets = next;
+        Ok(())
+    }
 }
 
 /// Creates (or truncates) `path` readable by its owner only, writes `bytes` and syncs them.

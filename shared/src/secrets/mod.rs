@@ -27,6 +27,9 @@ pub trait SecretStore: Send + Sync {
     async fn get(&self, name: &str) -> Result<Option<String>, SecretsError>;
     /// Creates the secret or replaces its value.
     async fn put(&self, name: &str, value: &str) -> Result<(), SecretsError>;
+    /// Removes the secret for good (an app's deletion). A secret that does not exist MUST be
+    /// `Ok(())`, so an interrupted deletion can simply run again.
+    async fn delete(&self, name: &str) -> Result<(), SecretsError>;
 }
 
 /// Read-through cache in front of any [`SecretStore`]: one fetch per name per process.
@@ -53,6 +56,24 @@ impl CachedSecrets {
             c.insert(name.to_owned(), value.to_owned());
         }
     }
+
+    /// The value from the backend, bypassing (and refreshing) the cache: for a caller that knows
+    /// its cached copy is stale (a key ring that lacks the kid the app record names, or a
+    /// read-modify-write of a ring another instance may have changed).
+    pub async fn get_fresh(&self, name: &str) -> Result<Option<String>, SecretsError> {
+        let value = self.inner.get(name).await?;
+        match &value {
+            Some(v) => self.remember(name, v),
+            None => self.forget(name),
+        }
+        Ok(value)
+    }
+
+    fn forget(&self, name: &str) {
+        if let Ok(mut c) = self.cache.write() {
+            c.remove(name);
+        }
+    }
 }
 
 #[async_trait]
@@ -71,6 +92,12 @@ impl SecretStore for CachedSecrets {
     async fn put(&self, name: &str, value: &str) -> Result<(), SecretsError> {
         self.inner.put(name, value).await?;
         self.remember(name, value);
+        Ok(())
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), SecretsError> {
+        self.inner.delete(name).await?;
+        self.forget(name);
         Ok(())
     }
 }

@@ -154,6 +154,27 @@ pub struct AuditPage {
     cursor: Option<String>,
 }
 
+/// One page of apps, in id order.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AppPage {
+    /// The apps.
+    apps: Vec<crate::domain::admin::apps::AppSummary>,
+    /// Pass back as `cursor` for the next page; `null` on the last.
+    cursor: Option<String>,
+}
+
+/// `DELETE /admin/apps/{appId}`: `{"deleted": true}` (200), or `{"deleted": false, "remaining"}`
+/// (202: call again).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AppDeletion {
+    /// Whether the app is gone.
+    deleted: bool,
+    /// What is left (202 only).
+    remaining: Option<crate::domain::admin::delete_app::Remaining>,
+}
+
 /// The exact body `true`.
 pub struct True;
 

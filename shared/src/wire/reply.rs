@@ -6,8 +6,11 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::domain::admin::apps::AppView;
+use crate::domain::admin::app_token::RotatedAppToken;
+use crate::domain::admin::apps::{AppSummary, AppView};
+use crate::domain::admin::delete_app::Deletion;
 use crate::domain::admin::invites::Revoked;
+use crate::domain::admin::keys::KeysView;
 use crate::domain::admin::templates::TemplateView;
 use crate::domain::admin::users::{UserDetail, UserView};
 use crate::domain::app::PublicApp;
@@ -37,6 +40,8 @@ pub enum Reply {
     Html(String),
     /// A plain-text body with its media type (PEM keys).
     Text(&'static str, String),
+    /// A JSON object with HTTP 202: accepted, more work remains (an app deletion in progress).
+    Accepted(serde_json::Value),
 }
 
 /// Headers every HTML page carries. The confirm page's URL holds a code and an app token, and
@@ -56,13 +61,17 @@ pub const HTML_SECURITY_HEADERS: [(header::HeaderName, &str); 4] = [
 
 impl IntoResponse for Reply {
     fn into_response(self) -> Response {
+        let status = match &self {
+            Reply::Accepted(_) => StatusCode::ACCEPTED,
+            _ => StatusCode::OK,
+        };
         let (ctype, body, html) = match self {
             Reply::True => (JSON, "true".to_owned(), false),
-            Reply::Json(v) => (JSON, v.to_string(), false),
+            Reply::Json(v) | Reply::Accepted(v) => (JSON, v.to_string(), false),
             Reply::Html(h) => ("text/html; charset=UTF-8", h, true),
             Reply::Text(t, b) => (t, b, false),
         };
-        let mut resp = ([(header::CONTENT_TYPE, ctype)], body).into_response();
+        let mut resp = (status, [(header::CONTENT_TYPE, ctype)], body).into_response();
         if html {
             for (name, value) in HTML_SECURITY_HEADERS {
                 resp.headers_mut()
@@ -191,6 +200,26 @@ impl From<Page<AuditEntry>> for Reply {
     }
 }
 
+/// `{"apps": [...], "cursor": <next page or null>}`.
+impl From<Page<AppSummary>> for Reply {
+    fn from(page: Page<AppSummary>) -> Self {
+        Reply::json(&serde_json::json!({ "apps": page.items, "cursor": page.cursor }))
+    }
+}
+
+/// `200 {"deleted": true}` when the app is gone; `202 {"deleted": false, "remaining": {...}}`
+/// when another `DELETE` must continue.
+impl From<Deletion> for Reply {
+    fn from(d: Deletion) -> Self {
+        match d {
+            Deletion::Done => Reply::Json(serde_json::json!({ "deleted": true })),
+            Deletion::Remaining(r) => Reply::Accepted(
+                serde_json::json!({ "deleted": false, "remaining": serde_json::to_value(&r).unwrap_or_default() }),
+            ),
+        }
+    }
+}
+
 /// Results that are JSON objects as they are.
 macro_rules! json_replies {
     ($($t:ty),* $(,)?) => {$(
@@ -214,4 +243,6 @@ json_replies!(
     InviteView,
     Revoked,
     TemplateView,
+    KeysView,
+    RotatedAppToken,
 );

@@ -371,7 +371,7 @@ async fn an_unknown_app_is_401() {
         .assert_error(400, 401);
     app.get(&format!("/apps/{missing}/.well-known/jwks.json"), &[])
         .await
-        .assert_error(400, 401);
+        .assert_error(404, 401);
 
     assert_eq!(listed_apps(&app).await.len(), 1, "a patch created an app");
 }

@@ -123,6 +123,46 @@ async fn cached_secrets_answer_from_memory_after_the_first_read() {
 }
 
 #[tokio::test]
+async fn a_deleted_secret_reads_as_none_and_deleting_it_again_succeeds() {
+    let client = secrets_client().await;
+    let name = secret_name();
+    let cached = CachedSecrets::new(Arc::new(SecretsManagerStore::new(client.clone())));
+    cached.put(&name, "doomed").await.unwrap();
+
+    cached.delete(&name).await.unwrap();
+
+    assert_eq!(
+        cached.get(&name).await.unwrap(),
+        None,
+        "the cache forgets it"
+    );
+    let fresh = SecretsManagerStore::new(client);
+    assert_eq!(fresh.get(&name).await.unwrap(), None);
+    fresh.delete(&name).await.unwrap();
+    fresh.put(&name, "reborn").await.unwrap();
+    assert_eq!(fresh.get(&name).await.unwrap().as_deref(), Some("reborn"));
+}
+
+#[tokio::test]
+async fn get_fresh_reads_past_the_cache() {
+    let client = secrets_client().await;
+    let name = secret_name();
+    let cached = CachedSecrets::new(Arc::new(SecretsManagerStore::new(client.clone())));
+    cached.put(&name, "first").await.unwrap();
+    SecretsManagerStore::new(client)
+        .put(&name, "second")
+        .await
+        .unwrap();
+
+    assert_eq!(cached.get(&name).await.unwrap().as_deref(), Some("first"));
+    assert_eq!(
+        cached.get_fresh(&name).await.unwrap().as_deref(),
+        Some("second")
+    );
+    assert_eq!(cached.get(&name).await.unwrap().as_deref(), Some("second"));
+}
+
+#[tokio::test]
 async fn an_email_reaches_ses_with_its_sender_recipient_subject_and_text() {
     let client = ses_client().await;
     let from = verified_sender(&client).await;

@@ -108,6 +108,10 @@ impl SecretStore for CountingSecrets {
         self.log.0.lock().unwrap().push("secret-put".into());
         self.inner.put(name, value).await
     }
+    async fn delete(&self, name: &str) -> Result<(), SecretsError> {
+        self.log.0.lock().unwrap().push("secret-delete".into());
+        self.inner.delete(name).await
+    }
 }
 
 /// The local stack over SQLite, with every store and secret call logged.

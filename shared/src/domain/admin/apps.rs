@@ -11,6 +11,8 @@ use crate::crypto::signing_key::{self, Bits, KeyRing};
 use crate::domain::RequestContext;
 use crate::domain::app::{App, AppStatus, Settings, decode_stored};
 use crate::domain::audit::{self, Event, Kind};
+use crate::domain::keys;
+use crate::domain::listing::{self, Page, PageRequest};
 use crate::domain::repo::{self, StoredApp, retry_on_conflict};
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
@@ -65,8 +67,11 @@ impl AppRequest {
     fn status(&self) -> Result<Option<AppStatus>> {
         match self.status {
             None => Ok(None),
+            // Only `DELETE` starts a deletion, and nothing ends one but its completion.
+            Some(Some(AppStatus::Deleting)) | Some(None) => {
+                Err(Error::invalid("status must be active or inactive"))
+            }
             Some(Some(s)) => Ok(Some(s)),
-            Some(None) => Err(Error::invalid("status must be active or inactive")),
         }
     }
 }
@@ -157,9 +162,12 @@ pub async fn create_app(
         created_at: now,
         updated_at: now,
         token_issued_at: state.clock.now_secs(),
+        current_kid: Some(public.kid.clone()),
         public_keys: vec![public],
         settings,
         twilio: None,
+        staged_kid: None,
+        previous_app_token: None,
     };
     // The key first: an app record never points at a key that does not exist. A failure after
     // this leaves only an unreferenced secret; retrying creates a fresh app.
@@ -204,7 +212,8 @@ fn split_broken(stored: &StoredApp, problem: &str) -> Result<(App, Map<String, V
 }
 
 /// `GET /admin/apps/{appId}`: read from the store (never a warm cache), and answered even when
-/// the stored settings are invalid, with `settingsError` saying why.
+/// the stored settings are invalid, with `settingsError` saying why; an app being deleted shows
+/// with status `deleting`.
 pub async fn get_app(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<AppView> {
     let stored = repo::stored_app(state, app_id)
         .await?
@@ -219,6 +228,32 @@ pub async fn get_app(state: &AppState, app_id: &str, ctx: &RequestContext) -> Re
             Ok(view)
         }
     }
+}
+
+/// One app in the listing: enough to pick it (details through `GET /admin/apps/{appId}`).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppSummary {
+    app_id: String,
+    name: String,
+    status: AppStatus,
+    created_at: String,
+    updated_at: String,
+}
+
+/// `GET /admin/apps?limit=&cursor=`: one page of apps in id order, through the index partition
+/// `APPS` (one query per page, never a scan). Apps being deleted are listed (status
+/// `deleting`), so an interrupted deletion can be found and resumed.
+pub async fn list_apps(state: &AppState, page: PageRequest) -> Result<Page<AppSummary>> {
+    let pk = keys::app_listing("").pk;
+    listing::page(state, pk, String::new(), page, |app: App| AppSummary {
+        app_id: app.app_id,
+        name: app.name,
+        status: app.status,
+        created_at: iso_millis(app.created_at),
+        updated_at: iso_millis(app.updated_at),
+    })
+    .await
 }
 
 /// `PATCH /admin/apps/{appId}`: settings by their wire names, validated as a whole and written
@@ -250,6 +285,10 @@ pub async fn patch_app(
                 app
             }
         };
+        if app.status == AppStatus::Deleting {
+            // Only the deletion itself may touch an app being deleted.
+            return Err(Error::AppNotFound);
+        }
         if let Some(n) = name {
             app.name = n.clone();
         }

@@ -2,9 +2,13 @@
 //! message templates. Requests arrive typed (the admin function decodes JSON bodies into the
 //! request types here); results are domain values the wire layer encodes.
 
+mod app_record;
+pub mod app_token;
 pub mod apps;
+pub mod delete_app;
 pub mod invites;
 pub mod key;
+pub mod keys;
 pub mod templates;
 pub mod users;
 

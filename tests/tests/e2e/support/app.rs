@@ -13,6 +13,7 @@ use keyturn::clock::{Clock, ManualClock};
 use keyturn::codes::{CodeGenerator, OsCodes};
 use keyturn::crypto::password::Cost;
 use keyturn::mail::outbox::{Outbox, OutboxEntry};
+use keyturn::secrets::SecretStore;
 use keyturn::secrets::local::KeyFileStore;
 use keyturn::state::{Config, Ports};
 use keyturn::store::ItemStore;
@@ -101,6 +102,7 @@ pub struct TestAppBuilder {
     dir: Option<PathBuf>,
     cors_origins: Vec<String>,
     settings_cache_secs: u64,
+    secrets: Option<Arc<dyn SecretStore>>,
 }
 
 impl TestAppBuilder {
@@ -146,6 +148,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// A secrets backend shared with another stack (two warm instances of one deployment);
+    /// default: the key file in the data directory.
+    pub fn secrets(mut self, secrets: Arc<dyn SecretStore>) -> Self {
+        self.secrets = Some(secrets);
+        self
+    }
+
     /// The stack.
     pub async fn build(self) -> TestApp {
         let clock = self.clock;
@@ -170,7 +179,9 @@ impl TestAppBuilder {
         let outbox = Arc::new(Outbox::open(&dir, clock_dyn.clone()).unwrap());
         let ports = Ports {
             store: store.clone(),
-            secrets: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),
+            secrets: self.secrets.unwrap_or_else(|| {
+                Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap())
+            }),
             mailer: outbox.clone(),
             sms: outbox.clone(),
             clock: clock_dyn,
@@ -208,6 +219,7 @@ impl TestApp {
             dir: None,
             cors_origins: Vec::new(),
             settings_cache_secs: 30,
+            secrets: None,
         }
     }
 

@@ -1,0 +1,56 @@
+//! Credential rotation: the app's signing keys (`POST /admin/apps/{appId}/keys/rotate`,
+//! `…/activate`, `…/retire`) and its app token (`POST /admin/apps/{appId}/app-token/rotate`).
+
+use axum::Router;
+use axum::extract::Path;
+use keyturn::domain::admin::app_token::{self, AppTokenRotation};
+use keyturn::domain::admin::keys;
+use keyturn::wire::Reply;
+use keyturn::{AppState, Result};
+
+use crate::{Admin, AdminBody, AppId, Body};
+
+impl AdminBody for AppTokenRotation {
+    const EMPTY_IS_OBJECT: bool = true;
+}
+
+#[utoipa::path(post, path = "/admin/apps/{appId}/keys/rotate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "a key is staged (published, not signing)", body = keyturn::domain::admin::keys::KeysView)))]
+async fn rotate(Admin(state, _): Admin, Path(id): AppId) -> Result<Reply> {
+    Ok(keys::rotate(&state, &id).await?.into())
+}
+
+#[utoipa::path(post, path = "/admin/apps/{appId}/keys/activate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "the staged key signs", body = keyturn::domain::admin::keys::KeysView)))]
+async fn activate(Admin(state, _): Admin, Path(id): AppId) -> Result<Reply> {
+    Ok(keys::activate(&state, &id).await?.into())
+}
+
+#[utoipa::path(post, path = "/admin/apps/{appId}/keys/retire", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "replaced keys unpublished", body = keyturn::domain::admin::keys::KeysView)))]
+async fn retire(Admin(state, _): Admin, Path(id): AppId) -> Result<Reply> {
+    Ok(keys::retire(&state, &id).await?.into())
+}
+
+#[utoipa::path(post, path = "/admin/apps/{appId}/app-token/rotate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = AppTokenRotation, responses((status = 200, description = "the new app token", body = keyturn::domain::admin::app_token::RotatedAppToken)))]
+async fn rotate_app_token(
+    Admin(state, _): Admin,
+    Path(id): AppId,
+    Body(req): Body<AppTokenRotation>,
+) -> Result<Reply> {
+    Ok(app_token::rotate(&state, &id, req).await?.into())
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    use axum::routing::post;
+    Router::new()
+        .route("/admin/apps/{app_id}/keys/rotate", post(rotate))
+        .route("/admin/apps/{app_id}/keys/activate", post(activate))
+        .route("/admin/apps/{app_id}/keys/retire", post(retire))
+        .route(
+            "/admin/apps/{app_id}/app-token/rotate",
+            post(rotate_app_token),
+        )
+}
+
+/// These routes in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(rotate, activate, retire, rotate_app_token))]
+pub(crate) struct Doc;

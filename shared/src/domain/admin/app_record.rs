@@ -1,0 +1,33 @@
+//! The one read-modify-write of an app record the admin actions on keys and tokens share:
+//! read, change, write back under a version check, retried on a concurrent change.
+
+use crate::AppState;
+use crate::domain::app::App;
+use crate::domain::repo::{self, retry_on_conflict};
+use crate::error::Result;
+use crate::store::Condition;
+
+/// Applies `change` to the app's record (401 for an unknown app or one being deleted) and writes
+/// it back under its version; `change` sees the fresh record on every attempt, so it decides
+/// afresh (and may refuse).
+pub(crate) async fn update_app(
+    state: &AppState,
+    app_id: &str,
+    change: impl Fn(&mut App) -> Result<()>,
+) -> Result<App> {
+    let change = &change;
+    retry_on_conflict("app", || async move {
+        let (mut app, version) = repo::existing_app_fresh(state, app_id).await?;
+        change(&mut app)?;
+        app.updated_at = state.clock.now_ms();
+        let written = state
+            .store
+            .put(
+                repo::app_item(&app, version + 1)?,
+                Condition::Version(version),
+            )
+            .await;
+        repo::attempt(written, app)
+    })
+    .await
+}

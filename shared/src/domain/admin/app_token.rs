@@ -1,0 +1,71 @@
+//! App-token rotation: a new app token, with an optional grace period during which the old one
+//! keeps working (so clients can be updated first); afterwards the old token gets the same 400
+//! as any bad app token. One previous token is kept: rotating again ends the grace of the one
+//! before.
+
+use serde::{Deserialize, Serialize};
+
+use super::app_record::update_app;
+use crate::AppState;
+use crate::clock::iso_millis;
+use crate::crypto::service_token::ServiceTokens;
+use crate::domain::app::PreviousAppToken;
+use crate::error::{Error, Result};
+
+/// The longest grace period: a week, enough to ship a client update, short enough that a leaked
+/// token cannot be kept alive by a careless rotation.
+pub const MAX_GRACE_SECS: i64 = 7 * 24 * 3600;
+
+/// The body of `POST /admin/apps/{appId}/app-token/rotate` (empty for no grace).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AppTokenRotation {
+    /// Seconds the old token keeps working, 0 to [`MAX_GRACE_SECS`] (default 0).
+    #[serde(default)]
+    pub grace_seconds: Option<i64>,
+}
+
+/// The new app token, and until when the old one works (`None`: it stopped at once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RotatedAppToken {
+    app_token: String,
+    previous_valid_until: Option<String>,
+}
+
+/// `POST /admin/apps/{appId}/app-token/rotate` `{"graceSeconds"?}`.
+pub async fn rotate(
+    state: &AppState,
+    app_id: &str,
+    req: AppTokenRotation,
+) -> Result<RotatedAppToken> {
+    let grace = req.grace_seconds.unwrap_or(0);
+    if !(0..=MAX_GRACE_SECS).contains(&grace) {
+        return Err(Error::invalid(format!(
+            "graceSeconds must be 0 to {MAX_GRACE_SECS}"
+        )));
+    }
+    let now = state.clock.now_secs();
+    let app = update_app(state, app_id, |app| {
+        let old = app.token_issued_at;
+        // App tokens are told apart by their `iat`: the new one must differ even when two
+        // rotations fall in the same second.
+        app.token_issued_at = now.max(old + 1);
+        app.previous_app_token = (grace > 0).then_some(PreviousAppToken {
+            issued_at: old,
+            valid_until: now + grace,
+        });
+        Ok(())
+    })
+    .await?;
+    tracing::info!(%app_id, grace, "admin: app token rotated");
+    let app_token = state
+        .tokens
+        .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
+    Ok(RotatedAppToken {
+        app_token,
+        previous_valid_until: app
+            .previous_app_token
+            .map(|p| iso_millis(p.valid_until * 1000)),
+    })
+}

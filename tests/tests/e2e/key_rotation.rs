@@ -1,0 +1,187 @@
+//! Signing-key rotation as a JWT consumer sees it: a stock library verifying every token
+//! against the served JWKS across rotate, activate and retire, with the signing done by a
+//! second, warm instance whose cached key ring predates the rotation.
+
+use std::sync::Arc;
+
+use jsonwebtoken::decode_header;
+use keyturn::secrets::SecretStore;
+use keyturn::secrets::local::KeyFileStore;
+use serde_json::{Value, json};
+
+use crate::support::app::{PW, TestApp, TestAppInfo};
+use crate::support::aws::unique;
+use crate::support::users::{login, quick_user};
+use crate::user_jwt::{discover, to_wall_time, verify_against};
+
+/// The admin's instance and a warm user-facing instance of one deployment: same store, same
+/// secrets backend, each with its own caches.
+async fn two_instances() -> (TestApp, TestApp) {
+    let dir = std::env::temp_dir().join(unique("keyturn-rotation"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let secrets: Arc<dyn SecretStore> =
+        Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap());
+    let admin = TestApp::builder()
+        .dir(dir.clone())
+        .secrets(secrets.clone())
+        .build()
+        .await;
+    to_wall_time(&admin.clock);
+    let warm = TestApp::builder()
+        .clock(admin.clock.clone())
+        .store(admin.store.clone())
+        .dir(dir)
+        .secrets(secrets)
+        .build()
+        .await;
+    (admin, warm)
+}
+
+async fn step(app: &TestApp, info: &TestAppInfo, step: &str) -> crate::support::app::Resp {
+    app.admin(
+        "POST",
+        &format!("/admin/apps/{}/keys/{step}", info.app_id),
+        None,
+    )
+    .await
+}
+
+fn kid_of(jwt: &str) -> String {
+    decode_header(jwt).unwrap().kid.unwrap()
+}
+
+/// A fresh login's JWT through the warm instance, after its app-settings cache has expired.
+async fn warm_jwt(admin: &TestApp, warm: &TestApp, info: &TestAppInfo) -> String {
+    admin.clock.advance_secs(31);
+    let session = login(warm, info, "kim@example.com", PW).await.ok_json();
+    session["jwt"].as_str().unwrap().to_owned()
+}
+
+fn kids(jwks: &jsonwebtoken::jwk::JwkSet) -> Vec<String> {
+    jwks.keys
+        .iter()
+        .map(|k| k.common.key_id.clone().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn tokens_verify_against_the_jwks_across_rotate_activate_and_retire() {
+    let (admin, warm) = two_instances().await;
+    let info = admin.create_app(json!({ "signupFlow": "none" })).await;
+    quick_user(&admin, &info, "kim@example.com", json!({})).await;
+    let before = warm_jwt(&admin, &warm, &info).await;
+    let old_kid = kid_of(&before);
+
+    // 1. Rotate: the staged key is published at once, but does not sign yet.
+    let staged = step(&admin, &info, "rotate").await.ok_json();
+    let new_kid = staged["stagedKid"].as_str().unwrap().to_owned();
+    assert_eq!(staged["currentKid"], old_kid.as_str());
+    assert_ne!(new_kid, old_kid);
+    let during = warm_jwt(&admin, &warm, &info).await;
+    assert_eq!(kid_of(&during), old_kid);
+    let (issuer, jwks) = discover(&warm, &info.app_id).await;
+    assert_eq!(kids(&jwks), [old_kid.clone(), new_kid.clone()]);
+    for jwt in [&before, &during] {
+        verify_against(&jwks, &issuer, jwt, &info.app_id).unwrap();
+    }
+
+    // 2. Activate: new tokens carry the new kid (the warm instance re-reads its stale ring);
+    //    tokens signed before still verify.
+    let active = step(&admin, &info, "activate").await.ok_json();
+    assert_eq!(active["currentKid"], new_kid.as_str());
+    assert_eq!(active["previousKids"], json!([old_kid.clone()]));
+    let after = warm_jwt(&admin, &warm, &info).await;
+    assert_eq!(kid_of(&after), new_kid);
+    let (_, jwks) = discover(&warm, &info.app_id).await;
+    assert_eq!(kids(&jwks), [new_kid.clone(), old_kid.clone()]);
+    for jwt in [&before, &during, &after] {
+        verify_against(&jwks, &issuer, jwt, &info.app_id).unwrap();
+    }
+    let pem = warm
+        .get(&format!("/apps/{}/public-key.pem", info.app_id), &[])
+        .await;
+    let by_pem = jsonwebtoken::DecodingKey::from_rsa_pem(pem.text.as_bytes()).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.validate_aud = false;
+    assert!(jsonwebtoken::decode::<Value>(&after, &by_pem, &validation).is_ok());
+
+    // 3. Retire: the old key leaves the JWKS; its tokens stop verifying, the new ones do not.
+    let retired = step(&admin, &info, "retire").await.ok_json();
+    assert_eq!(retired["previousKids"], json!([]));
+    let (_, jwks) = discover(&warm, &info.app_id).await;
+    assert_eq!(kids(&jwks), vec![new_kid.clone()]);
+    for jwt in [&before, &during] {
+        assert_eq!(
+            verify_against(&jwks, &issuer, jwt, &info.app_id).unwrap_err(),
+            "kid not in the JWKS"
+        );
+    }
+    verify_against(&jwks, &issuer, &after, &info.app_id).unwrap();
+    let last = warm_jwt(&admin, &warm, &info).await;
+    assert_eq!(kid_of(&last), new_kid);
+}
+
+#[tokio::test]
+async fn steps_out_of_order_are_refused_with_409() {
+    let app = TestApp::new().await;
+    let info = app.create_app(json!({})).await;
+    let jwks_before = app
+        .get(&format!("/apps/{}/.well-known/jwks.json", info.app_id), &[])
+        .await
+        .ok_json();
+
+    step(&app, &info, "activate").await.assert_error(409, 631);
+    step(&app, &info, "retire").await.assert_error(409, 633);
+    step(&app, &info, "rotate").await.ok_json();
+    step(&app, &info, "rotate").await.assert_error(409, 632);
+    step(&app, &info, "retire").await.assert_error(409, 633);
+    step(&app, &info, "activate").await.ok_json();
+    step(&app, &info, "activate").await.assert_error(409, 631);
+    step(&app, &info, "retire").await.ok_json();
+    step(&app, &info, "retire").await.assert_error(409, 633);
+
+    let jwks_after = app
+        .get(&format!("/apps/{}/.well-known/jwks.json", info.app_id), &[])
+        .await
+        .ok_json();
+    assert_eq!(jwks_after["keys"].as_array().unwrap().len(), 1);
+    assert_ne!(jwks_after, jwks_before);
+    step(
+        &app,
+        &TestAppInfo {
+            app_id: "0".repeat(32),
+            app_token: String::new(),
+        },
+        "rotate",
+    )
+    .await
+    .assert_error(400, 401);
+}
+
+#[tokio::test]
+async fn a_staged_key_lost_to_a_rotation_race_is_unstaged_on_activation() {
+    use keyturn::crypto::signing_key::{Bits, KeyRing, generate};
+    let app = TestApp::new().await;
+    let info = app.create_app(json!({})).await;
+    step(&app, &info, "rotate").await.ok_json();
+    // The losing rotation of a race wrote its own key into the ring after the winner's.
+    let name = app.state.config.app_key_secret_name(&info.app_id);
+    let raw = app.state.secrets.get_fresh(&name).await.unwrap().unwrap();
+    let mut ring = KeyRing::from_secret(&raw).unwrap();
+    ring.next = Some(generate(Bits::Rsa2048).unwrap().0);
+    app.state
+        .secrets
+        .put(&name, &ring.to_secret().unwrap())
+        .await
+        .unwrap();
+
+    step(&app, &info, "activate").await.assert_error(409, 631);
+
+    let jwks = app
+        .get(&format!("/apps/{}/.well-known/jwks.json", info.app_id), &[])
+        .await
+        .ok_json();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    step(&app, &info, "rotate").await.ok_json();
+    step(&app, &info, "activate").await.ok_json();
+}
