@@ -263,6 +263,37 @@ async fn the_cli_manages_an_app_its_keys_templates_invites_and_users() {
     let gone = run(&["user", "show", &app_id, &user_id]);
     assert_eq!(gone.status.code(), Some(3), "{}", stderr(&gone));
 
+    // audit: the admin actions on the user, newest first, as a table and as the API's JSON
+    let trail = ok_json(run(&["--json", "audit", &app_id, "--user-id", &user_id]));
+    let events: Vec<&str> = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events[..4],
+        [
+            "admin.user.deleted",
+            "admin.user.sessions-revoked",
+            "admin.user.reactivated",
+            "admin.user.suspended"
+        ],
+        "{trail}"
+    );
+    let table = ok(run(&[
+        "audit",
+        &app_id,
+        "--user-id",
+        &user_id,
+        "--limit",
+        "2",
+    ]));
+    assert!(table.contains("admin.user.deleted"), "{table}");
+    assert!(!table.contains("admin.user.suspended"), "{table}");
+    assert!(table.contains("--cursor"), "a next-page hint: {table}");
+    assert!(!table.contains(KEY), "{table}");
+
     // app delete (repeats until gone), then the app is unknown
     let deleted = ok(run(&["app", "delete", &app_id, "--batch", "1"]));
     assert_eq!(deleted.trim(), "deleted  true");
