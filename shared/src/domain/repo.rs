@@ -25,6 +25,17 @@ pub fn record<T: DeserializeOwned>(item: &Item) -> Result<T> {
         .context(format!("decode {}/{}", item.key.pk, item.key.sk))
 }
 
+/// Writes a changed app record back over the `version` it was read at (stamping `updated_at`):
+/// the last step of every read-modify-write of an app, inside [`retry_on_conflict`].
+pub async fn put_app(state: &AppState, mut app: App, version: u64) -> Result<Attempt<App>> {
+    app.updated_at = state.clock.now_ms();
+    let written = state
+        .store
+        .put(app_item(&app, version + 1)?, Condition::Version(version))
+        .await;
+    attempt(written, app)
+}
+
 /// The item of an app record.
 pub fn app_item(app: &App, version: u64) -> Result<Item> {
     Ok(item(keys::app(&app.app_id), app, version)?.indexed(keys::app_listing(&app.app_id)))

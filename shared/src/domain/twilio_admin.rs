@@ -12,7 +12,6 @@ use crate::domain::repo::{self, retry_on_conflict};
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 use crate::sms::SmsAccount;
-use crate::store::Condition;
 
 /// The request body `{accountSid, authToken, phoneNumber}`.
 #[derive(Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -82,15 +81,7 @@ pub async fn set_twilio(state: &AppState, app_id: &str, req: TwilioRequest) -> R
     retry_on_conflict("app", || async move {
         let (mut app, version) = repo::existing_app_fresh(state, app_id).await?;
         app.twilio = Some(info.clone());
-        app.updated_at = state.clock.now_ms();
-        let written = state
-            .store
-            .put(
-                repo::app_item(&app, version + 1)?,
-                Condition::Version(version),
-            )
-            .await;
-        repo::attempt(written, ())
+        repo::put_app(state, app, version).await
     })
     .await?;
     tracing::info!(%app_id, "admin: twilio account set");

@@ -5,7 +5,6 @@ use crate::AppState;
 use crate::domain::app::App;
 use crate::domain::repo::{self, retry_on_conflict};
 use crate::error::Result;
-use crate::store::Condition;
 
 /// Applies `change` to the app's record (401 for an unknown app or one being deleted) and writes
 /// it back under its version; `change` sees the fresh record on every attempt, so it decides
@@ -19,15 +18,7 @@ pub(crate) async fn update_app(
     retry_on_conflict("app", || async move {
         let (mut app, version) = repo::existing_app_fresh(state, app_id).await?;
         change(&mut app)?;
-        app.updated_at = state.clock.now_ms();
-        let written = state
-            .store
-            .put(
-                repo::app_item(&app, version + 1)?,
-                Condition::Version(version),
-            )
-            .await;
-        repo::attempt(written, app)
+        repo::put_app(state, app, version).await
     })
     .await
 }

@@ -295,15 +295,7 @@ pub async fn patch_app(
         if let Some(s) = status {
             app.status = s;
         }
-        app.updated_at = state.clock.now_ms();
-        let written = state
-            .store
-            .put(
-                repo::app_item(&app, version + 1)?,
-                Condition::Version(version),
-            )
-            .await;
-        repo::attempt(written, app)
+        repo::put_app(state, app, version).await
     })
     .await?;
     tracing::info!(app_id = %app.app_id, "admin: app updated");

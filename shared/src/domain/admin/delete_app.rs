@@ -126,15 +126,7 @@ async fn mark_deleting(state: &AppState, app_id: &str) -> Result<App> {
             return Ok(Attempt::Done(app));
         }
         app.status = AppStatus::Deleting;
-        app.updated_at = state.clock.now_ms();
-        let written = state
-            .store
-            .put(
-                repo::app_item(&app, version + 1)?,
-                Condition::Version(version),
-            )
-            .await;
-        repo::attempt(written, app)
+        repo::put_app(state, app, version).await
     })
     .await
 }
