@@ -296,7 +296,7 @@ enum Shape {
 fn print(answer: &Answer, json: bool, shape: Shape) {
     let body = &answer.body;
     if json {
-        println!("{body}");
+        out(&body.to_string());
         return;
     }
     match (shape, body) {
@@ -306,14 +306,22 @@ fn print(answer: &Answer, json: bool, shape: Shape) {
                 .and_then(Value::as_array)
                 .cloned()
                 .unwrap_or_default();
-            println!("{}", table::rows(&items, columns));
+            out(&table::rows(&items, columns));
             if let Some(cursor) = body.get("cursor").and_then(Value::as_str) {
-                println!("next page: --cursor {cursor}");
+                out(&format!("next page: --cursor {cursor}"));
             }
         }
-        (Shape::Object, Value::Bool(true)) => println!("done"),
-        (Shape::Object, _) => println!("{}", table::object(body)),
+        (Shape::Object, Value::Bool(true)) => out("done"),
+        (Shape::Object, _) => out(&table::object(body)),
     }
+}
+
+/// One line of output. A reader that stops early (`keyturn app list | head`) closes the pipe:
+/// that is not an error of the command, so the rest is dropped quietly instead of panicking as
+/// `println!` would.
+fn out(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
 /// Runs `command`: one API call (a loop of them for `app delete`), its answer printed.
@@ -348,7 +356,7 @@ pub async fn execute(client: &Client, json: bool, command: AdminCommand) -> Resu
             ];
             let path = ["admin", "apps", &app, "audit"];
             let answer = client.call(Method::GET, &path, &query, None).await?;
-            let columns: &[&str] = &["at", "event", "userId", "client", "actor"];
+            let columns: &[&str] = &["at", "event", "userId", "client", "adminKey"];
             print(&answer, json, Shape::Listing("entries", columns));
             Ok(())
         }

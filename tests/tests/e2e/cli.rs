@@ -293,6 +293,10 @@ async fn the_cli_manages_an_app_its_keys_templates_invites_and_users() {
     assert!(!table.contains("admin.user.suspended"), "{table}");
     assert!(table.contains("--cursor"), "a next-page hint: {table}");
     assert!(!table.contains(KEY), "{table}");
+    assert!(
+        table.contains(&keyturn::domain::audit::admin_fingerprint(KEY)),
+        "the acting key's fingerprint: {table}"
+    );
 
     // app delete (repeats until gone), then the app is unknown
     let deleted = ok(run(&["app", "delete", &app_id, "--batch", "1"]));
@@ -347,4 +351,23 @@ async fn cli_failures_exit_with_distinct_codes_and_print_the_api_error() {
     // --json prints the API's own JSON.
     let o = cli(&server.url, Some(KEY), &["--json", "app", "list"]);
     assert_eq!(ok_json(o), json!({ "apps": [], "cursor": null }));
+}
+
+/// A reader that stops early (`keyturn app list | head -1`) closes the pipe before the table is
+/// written: the command still succeeds, without a panic on stderr.
+#[tokio::test]
+async fn a_reader_that_closes_the_pipe_early_is_not_an_error() {
+    let server = serve().await;
+    let mut child = Command::new(binary())
+        .args(["app", "create", "Piped"])
+        .env("KEYTURN_URL", &server.url)
+        .env("KEYTURN_ADMIN_KEY", KEY)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
