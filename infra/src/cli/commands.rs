@@ -248,6 +248,21 @@ pub enum KeyStep {
     Retire,
 }
 
+/// GETs one page of an admin listing and prints it: `field` holds the items, `columns` are the
+/// table's (the page's cursor is printed as the next command's `--cursor`).
+async fn list_page(
+    client: &Client,
+    json: bool,
+    path: &[&str],
+    query: &[(&str, Option<String>)],
+    field: &'static str,
+    columns: &'static [&'static str],
+) -> Result<(), Failure> {
+    let answer = client.call(Method::GET, path, query, None).await?;
+    print(&answer, json, Shape::Listing(field, columns));
+    Ok(())
+}
+
 /// An optional number as a query value.
 fn num(n: Option<u32>) -> Option<String> {
     n.map(|n| n.to_string())
@@ -354,11 +369,9 @@ pub async fn execute(client: &Client, json: bool, command: AdminCommand) -> Resu
                 ("cursor", cursor),
                 ("userId", user_id),
             ];
+            let columns = &["at", "event", "userId", "client", "adminKey"];
             let path = ["admin", "apps", &app, "audit"];
-            let answer = client.call(Method::GET, &path, &query, None).await?;
-            let columns: &[&str] = &["at", "event", "userId", "client", "adminKey"];
-            print(&answer, json, Shape::Listing("entries", columns));
-            Ok(())
+            list_page(client, json, &path, &query, "entries", columns).await
         }
     }
 }
@@ -381,11 +394,8 @@ async fn app_command(client: &Client, json: bool, command: AppCommand) -> Result
         }
         A::List { limit, cursor } => {
             let query = [("limit", num(limit)), ("cursor", cursor)];
-            let answer = client
-                .call(Method::GET, &["admin", "apps"], &query, None)
-                .await?;
-            let columns: &[&str] = &["appId", "name", "status", "createdAt"];
-            print(&answer, json, Shape::Listing("apps", columns));
+            let columns = &["appId", "name", "status", "createdAt"];
+            list_page(client, json, &["admin", "apps"], &query, "apps", columns).await?;
         }
         A::Show { app } => {
             let answer = client
@@ -440,10 +450,9 @@ async fn user_command(client: &Client, json: bool, command: UserCommand) -> Resu
                 ("cursor", cursor),
                 ("search", search),
             ];
+            let columns = &["userId", "handle", "status", "userName", "createdAt"];
             let path = ["admin", "apps", &app, "users"];
-            let answer = client.call(Method::GET, &path, &query, None).await?;
-            let columns: &[&str] = &["userId", "handle", "status", "userName", "createdAt"];
-            print(&answer, json, Shape::Listing("users", columns));
+            list_page(client, json, &path, &query, "users", columns).await?;
             return Ok(());
         }
         U::Show { app, user } => (Method::GET, app, user, None),
@@ -488,10 +497,9 @@ async fn invite_command(
         }
         I::List { app, limit, cursor } => {
             let query = [("limit", num(limit)), ("cursor", cursor)];
+            let columns = &["handle", "sender", "senderHandle", "expiresAt"];
             let path = ["admin", "apps", &app, "invites"];
-            let answer = client.call(Method::GET, &path, &query, None).await?;
-            let columns: &[&str] = &["handle", "sender", "senderHandle", "expiresAt"];
-            print(&answer, json, Shape::Listing("invites", columns));
+            list_page(client, json, &path, &query, "invites", columns).await?;
         }
         I::Revoke { app, handle } => {
             let path = ["admin", "apps", &app, "invites", &handle];
