@@ -12,12 +12,12 @@ Lambda), so init pays the handshake and aws-lc's entropy seeding like on AWS.
 
 State is seeded through the binaries themselves: the admin function creates an app (signing key
 in Secrets Manager), signup (flow `none`) creates a user. Every event is an API Gateway v2 event.
-usage: bench/coldstart.py [--runs 10] [--warm 5] [--bin-dir target/release] [--single] [FUNCTION ...]
+usage: bench/coldstart.py [--runs 10] [--warm 5] [--bin-dir target/release] [--single] [--wrap CMD] [FUNCTION ...]
   By default every function runs the multi-call bootstrap `keyturn-lambda` (what the template
   deploys) with KEYTURN_FUNCTION naming it; --single runs the per-function binaries instead.
 Needs the tools venv of tests/run.sh (moto, boto3) and openssl.
 """
-import argparse, base64, hashlib, http.server, json, os, socket, socketserver, ssl, statistics
+import argparse, base64, hashlib, http.server, json, os, shlex, signal, socket, socketserver, ssl, statistics
 import subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,8 +31,11 @@ p.add_argument("--runs", type=int, default=10)
 p.add_argument("--warm", type=int, default=5)
 p.add_argument("--bin-dir", default="target/release")
 p.add_argument("--single", action="store_true")
+p.add_argument("--wrap", default="", help="a command to run each binary under, e.g. "
+               "'perf record -F 20000 -g -o /tmp/cs.data' (peak RSS is then the wrapper's)")
 p.add_argument("functions", nargs="*")
 a = p.parse_args()
+WRAP = shlex.split(a.wrap)
 bin_dir = os.path.join(ROOT, a.bin_dir)
 
 
@@ -81,9 +84,26 @@ tls_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 tls_ctx.load_cert_chain(crt, key)
 
 
-def pipe(src, dst):
+# Time the emulator spends on each request: from the last request bytes forwarded to moto to the
+# first response bytes back. moto is a Python server; AWS answers a GetItem in a few ms, so the
+# report shows each invoke's own time beside the time it waited on moto.
+EMU = []  # (start, end) perf_counter intervals
+EMU_LOCK = threading.Lock()
+
+
+def pipe(src, dst, sent=None, to_emu=False):
+    """Copies src to dst. `sent` is the connection's shared [time the last request bytes went to
+    moto]; the moto->client direction closes each interval at its first response bytes."""
     try:
         while data := src.recv(65536):
+            now = time.perf_counter()
+            if sent is not None:
+                if to_emu:
+                    sent[0] = now
+                elif sent[0] is not None:
+                    with EMU_LOCK:
+                        EMU.append((sent[0], now))
+                    sent[0] = None
             dst.sendall(data)
     except OSError:
         pass
@@ -106,8 +126,13 @@ def tls_front():
             except (OSError, ssl.SSLError):
                 return
             upstream = socket.create_connection(("127.0.0.1", moto_port))
-            threading.Thread(target=pipe, args=(upstream, tconn), daemon=True).start()
-            pipe(tconn, upstream)
+            # No Nagle on either leg: a request written in two pieces must not wait for a delayed
+            # ACK (40 ms) here, which AWS's own front ends do not add.
+            for s in (tconn, upstream):
+                s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sent = [None]
+            threading.Thread(target=pipe, args=(upstream, tconn, sent), daemon=True).start()
+            pipe(tconn, upstream, sent, to_emu=True)
         threading.Thread(target=serve, daemon=True).start()
 
 
@@ -174,6 +199,9 @@ class Runtime:
 
         class H(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The event goes out as two writes (headers, body): without this the body waits for
+            # the client's delayed ACK (40 ms) on every warm invoke.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass
@@ -218,7 +246,8 @@ class Runtime:
     def run(self, name):
         e = dict(ENV, KEYTURN_FUNCTION=name, AWS_LAMBDA_RUNTIME_API=f"127.0.0.1:{self.srv.server_address[1]}")
         t0 = time.perf_counter()
-        proc = subprocess.Popen([binary(name)], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen([*WRAP, binary(name)], env=e, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=True)
         with self.cond:
             ok = self.cond.wait_for(lambda: len(self.bodies) == len(self.events), timeout=60)
         hwm = None
@@ -226,15 +255,34 @@ class Runtime:
             hwm = int([l for l in open(f"/proc/{proc.pid}/status") if l.startswith("VmHWM")][0].split()[1]) / 1024
         except (OSError, IndexError):
             pass
-        proc.kill()
-        err = proc.communicate()[1]
+        # The whole process group: a --wrap tool (perf) and the function under it. SIGINT lets
+        # perf write its profile; anything still alive after it is killed.
+        os.killpg(proc.pid, signal.SIGINT if WRAP else signal.SIGKILL)
+        try:
+            err = proc.communicate(timeout=10)[1]
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            err = proc.communicate()[1]
         self.srv.shutdown()
         self.srv.server_close()
         if not ok:
             raise RuntimeError(f"{name}: no response; stderr: {err[-600:]!r}")
         replies = [json.loads(b) for b in self.bodies]
         return {"init": (self.init - t0) * 1000, "invokes": [(d - s) * 1000 for s, d in self.marks],
+                "init_emu": emu_ms(t0, self.init), "emu": [emu_ms(s, d) for s, d in self.marks],
                 "rss": hwm, "status": [r.get("statusCode") for r in replies], "replies": replies}
+
+
+def emu_ms(start, end):
+    """Milliseconds within [start, end] that some request was waiting on moto."""
+    with EMU_LOCK:
+        spans = sorted((max(a, start), min(b, end)) for a, b in EMU if b > start and a < end)
+    total, reach = 0.0, start
+    for a, b in spans:
+        if b > reach:
+            total += b - max(a, reach)
+            reach = b
+    return total * 1000
 
 
 def invoke_once(name, ev):
@@ -306,33 +354,45 @@ rows = []
 try:
     for name in names:
         inits, firsts, warms, rss, statuses = [], [], [], [], {}
+        init_emu, first_emu, first_own = [], [], []
         for run in range(a.runs):
             r = Runtime(events_for(name, run)).run(name)
             inits.append(r["init"]); firsts.append(r["invokes"][0]); warms += r["invokes"][1:]
+            init_emu.append(r["init_emu"]); first_emu.append(r["emu"][0])
+            first_own.append(r["invokes"][0] - r["emu"][0])
             if r["rss"]:
                 rss.append(r["rss"])
             for s in r["status"]:
                 statuses[s] = statuses.get(s, 0) + 1
         size = os.path.getsize(binary(name)) / 2**20
-        rows.append((name, statistics.median(inits), statistics.median(firsts),
-                     statistics.median(warms) if warms else float("nan"), max(rss) if rss else float("nan"),
-                     size, statuses))
-        print(f"{rows[-1][0]:20} init {rows[-1][1]:6.1f} ms  first {rows[-1][2]:7.1f} ms  "
-              f"warm {rows[-1][3]:6.1f} ms  peak RSS {rows[-1][4]:5.1f} MiB  status {statuses}", flush=True)
+        med = statistics.median
+        rows.append(dict(name=name, init=med(inits), init_emu=med(init_emu), first=med(firsts),
+                         first_emu=med(first_emu), first_own=med(first_own),
+                         warm=med(warms) if warms else float("nan"), rss=max(rss) if rss else float("nan"),
+                         size=size, statuses=statuses))
+        w = rows[-1]
+        print(f"{name:20} init {w['init']:6.1f} ms (moto {w['init_emu']:5.1f})  first {w['first']:7.1f} ms "
+              f"(moto {w['first_emu']:5.1f}, own {w['first_own']:6.1f})  warm {w['warm']:6.1f} ms  "
+              f"peak RSS {w['rss']:5.1f} MiB  status {statuses}", flush=True)
 finally:
     for pr in procs:
         pr.terminate()
 
 print(f"\nmachine: {os.cpu_count()} cores, 1-min load average {os.getloadavg()[0]:.2f}; runs={a.runs}, warm={a.warm}")
-print("| function | binary MiB | init p50 ms | first invoke p50 ms | warm invoke p50 ms | first/warm | peak RSS MiB | statuses |")
+print("| function | binary MiB | init p50 ms (moto) | first invoke p50 ms (moto; own) | warm invoke p50 ms "
+      "| first/warm | peak RSS MiB | statuses |")
 print("|---|---|---|---|---|---|---|---|")
-for n, i, f, w, r, s, st in rows:
-    print(f"| {n} | {s:.2f} | {i:.1f} | {f:.1f} | {w:.1f} | {f / w:.2f} | {r:.1f} | {st} |")
+for w in rows:
+    print(f"| {w['name']} | {w['size']:.2f} | {w['init']:.1f} ({w['init_emu']:.1f}) | {w['first']:.1f} "
+          f"({w['first_emu']:.1f}; {w['first_own']:.1f}) | {w['warm']:.1f} | {w['first'] / w['warm']:.2f} "
+          f"| {w['rss']:.1f} | {w['statuses']} |")
 print()
-for n, i, f, w, r, s, st in rows:
-    goals = [("init <= 15 ms", i <= 15)]
+for w in rows:
+    n = w["name"]
+    goals = [("init <= 15 ms", w["init"] <= 15)]
     if n == "login":
-        goals += [("first invoke <= 1.3x warm", f <= 1.3 * w), ("peak RSS <= 40 MiB", r <= 40)]
+        goals += [("first invoke <= 1.3x warm", w["first"] <= 1.3 * w["warm"]), ("peak RSS <= 40 MiB", w["rss"] <= 40)]
     elif n not in HASHING:
-        goals.append(("first invoke <= 10 ms", f <= 10))
+        goals.append(("first invoke <= 10 ms", w["first"] <= 10))
+        goals.append(("without moto's time", w["first_own"] <= 10))
     print(f"{n:20} " + "  ".join(f"{g}: {'met' if ok else 'NOT MET'}" for g, ok in goals))

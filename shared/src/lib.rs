@@ -24,6 +24,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod mail;
+pub mod net;
 pub mod secrets;
 pub mod sms;
 pub mod state;

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use argon2::password_hash::PasswordHasher as _;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use jsonwebtoken::{EncodingKey, Header};
+use keyturn::crypto::jws::RsaSigner;
 use keyturn::crypto::password::Cost;
 use keyturn::crypto::signing_key::{self, Bits};
 use keyturn::domain::session::user_claims;
@@ -28,8 +28,8 @@ struct Work {
     salt: Vec<u8>,
     expected: Vec<u8>,
     blocks: usize,
-    key: EncodingKey,
-    header: Header,
+    key: RsaSigner,
+    kid: String,
     claims: serde_json::Value,
 }
 
@@ -49,9 +49,10 @@ impl Work {
         let salt = phc.salt.ok_or("no salt")?.as_ref().to_vec();
         let expected = phc.hash.ok_or("no hash")?.as_bytes().to_vec();
         let (private, public) = signing_key::generate(Bits::Rsa2048).map_err(|e| e.to_string())?;
-        let key = EncodingKey::from_rsa_pem(private.pem.as_bytes()).map_err(|e| e.to_string())?;
-        let mut header = Header::new(jsonwebtoken::Algorithm::RS256);
-        header.kid = Some(public.kid);
+        // The production signer: ring, the key parsed once (as a warm instance keeps it).
+        let der = signing_key::private_der(&private.pem).map_err(|e| e.to_string())?;
+        let key = RsaSigner::from_pkcs8(&der).map_err(|e| e.to_string())?;
+        let kid = public.kid;
         let claims = user_claims(
             &sample_app(),
             &sample_user(),
@@ -65,7 +66,7 @@ impl Work {
             expected,
             blocks: params.block_count(),
             key,
-            header,
+            kid,
             claims,
         })
     }
@@ -79,7 +80,7 @@ impl Work {
     }
 
     fn sign(&self) -> bool {
-        jsonwebtoken::encode(&self.header, &self.claims, &self.key).is_ok()
+        self.key.sign(&self.kid, &self.claims).is_ok()
     }
 }
 

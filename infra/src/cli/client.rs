@@ -28,7 +28,7 @@ impl Client {
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
             .ok_or_else(|| Failure::usage(format!("--url {url:?} is not an http(s) URL")))?;
-        let http = reqwest::Client::builder()
+        let http = keyturn::net::https_client_builder()
             .timeout(std::time::Duration::from_secs(60))
             .build()
             .map_err(|e| Failure {

@@ -1,8 +1,9 @@
 //! The cryptography Keyturn relies on, each piece behind a small type that makes misuse hard:
-//! Argon2id password hashing with a pepper ([`password`]), keyed hashes of one-time codes
+//! compact JWS signing over ring ([`jws`]), Argon2id password hashing with a pepper ([`password`]), keyed hashes of one-time codes
 //! ([`keyed`]), purpose-pinned service tokens ([`service_token`]) and per-app RSA signing keys
 //! published as JWKS ([`signing_key`]), and AES-256-GCM sealing of secrets at rest ([`seal`]).
 
+pub mod jws;
 pub mod keyed;
 pub mod password;
 pub mod seal;
@@ -25,7 +26,7 @@ pub fn derive_key(master: &[u8], purpose: &str) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-fn unreachable_hmac() -> ! {
+pub(crate) fn unreachable_hmac() -> ! {
     // HMAC-SHA256 takes keys of every length; reaching this is a broken build of the hmac crate.
     std::process::abort()
 }

@@ -6,9 +6,10 @@
 //! lives in Secrets Manager. The stored form is `v1.<base64url(nonce | ciphertext | tag)>`; the
 //! version prefix leaves room for a key rotation.
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::rand::SecureRandom as _;
 
 use crate::error::{Error, Result};
 
@@ -38,7 +39,8 @@ impl Sealer {
     /// Encrypts `plaintext` for `owner` under a fresh random nonce.
     pub fn seal(&self, owner: &str, plaintext: &[u8]) -> Result<String> {
         let mut nonce = [0u8; NONCE_LEN];
-        aws_lc_rs::rand::fill(&mut nonce)
+        ring::rand::SystemRandom::new()
+            .fill(&mut nonce)
             .map_err(|_| Error::internal("no randomness for a nonce"))?;
         let mut buf = plaintext.to_vec();
         self.key

@@ -23,6 +23,7 @@ pub mod app;
 pub mod application;
 pub mod audit;
 pub mod auth;
+pub mod calling_codes;
 pub mod context;
 pub mod delete_account;
 pub mod html;

@@ -1,6 +1,7 @@
-//! Phone numbers as the protocol carries them: E.164 (`+` and up to 15 digits), parsed and
-//! validated against libphonenumber's metadata (the `phonenumber` crate), so a number Twilio
-//! would refuse is a 602 before any text is paid for.
+//! Phone numbers as the protocol carries them: E.164 (`+` and up to 15 digits), checked against
+//! the assigned country calling codes and the national lengths each allows (libphonenumber's
+//! metadata, see [`super::calling_codes`]), with the North American plan's own rules, so a
+//! number that cannot exist is a 602 before any text is paid for.
 
 use crate::error::{Error, Result};
 
@@ -26,13 +27,24 @@ impl Phone {
         {
             return Err(bad());
         }
-        let parsed = phonenumber::parse(None, raw).map_err(|_| bad())?;
-        if !phonenumber::is_valid(&parsed) {
+        let digits: String = raw[1..].chars().filter(char::is_ascii_digit).collect();
+        if digits.len() > 15 {
             return Err(bad());
         }
+        let (code, national) = super::calling_codes::split(&digits).ok_or_else(bad)?;
+        if !super::calling_codes::length_possible(code, national.len()) {
+            return Err(bad());
+        }
+        // NANP: ten digits, and neither the area code nor the exchange starts with 0 or 1.
+        if code == 1 {
+            let b = national.as_bytes();
+            if b.len() != 10 || b[0] < b'2' || b[3] < b'2' {
+                return Err(bad());
+            }
+        }
         Ok(Self {
-            e164: parsed.format().mode(phonenumber::Mode::E164).to_string(),
-            calling_code: parsed.code().value(),
+            e164: format!("+{digits}"),
+            calling_code: code,
         })
     }
 
@@ -71,6 +83,10 @@ mod tests {
             "+99912345678",
             "+1201555012a",
             "+12015550123;drop",
+            "+1 055 555 0123",
+            "+1 201 155 0123",
+            "+44 12",
+            "+4412345678901234",
         ] {
             assert_eq!(Phone::parse(bad).unwrap_err().wire().code, 602, "{bad}");
         }

@@ -1,10 +1,10 @@
 //! What a successful login or signup hands out: the user JWT for the app's backend (RS256, per-app
 //! key) and Keyturn's own access token.
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value};
 
 use crate::AppState;
+use crate::crypto::jws::RsaSigner;
 use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::KeyRing;
 use crate::domain::app::App;
@@ -20,7 +20,7 @@ use crate::store::{Condition, Item};
 /// parsed once per warm instance (see [`crate::crypto::signing_key::ParsedKeys`]); when the
 /// cached ring lacks the kid (a rotation happened since it was read) the ring is read again
 /// from the secrets backend, once.
-async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(EncodingKey, String)>> {
+async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(RsaSigner, String)>> {
     let name = state.config.app_key_secret_name(&app.app_id);
     let missing = || Error::internal(format!("signing key of app {} missing", app.app_id));
     let kid = app.signing_kid().ok_or_else(missing)?;
@@ -44,7 +44,7 @@ async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(Enco
     state
         .signing_keys
         .get_or_parse(&format!("{name}#{kid}"), &private.pem, |pem| {
-            let key = EncodingKey::from_rsa_pem(pem.as_bytes()).context("signing key")?;
+            let key = RsaSigner::from_pkcs8(&crate::crypto::signing_key::private_der(pem)?)?;
             Ok((key, kid.to_owned()))
         })
 }
@@ -154,9 +154,7 @@ pub async fn sign(
     let claims = user_claims(app, user, base_url, now)?;
     let signing = current_key(state, app).await?;
     let (key, kid) = &*signing;
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(kid.clone());
-    let jwt = jsonwebtoken::encode(&header, &claims, key).context("sign user jwt")?;
+    let jwt = key.sign(kid, &claims)?;
     let sid = state.codes.random_hex(8);
     let access = state.tokens.issue(&ServiceTokens::access_claims(
         &app.app_id,

@@ -75,15 +75,29 @@ pub fn door<B>(router: Router) -> Door<B> {
         .layer(router)
 }
 
-/// Initialises structured JSON logs (once per process); the level comes from `RUST_LOG`.
+/// Initialises structured JSON logs (once per process); the level comes from `RUST_LOG`
+/// (`warn`, or per target: `keyturn=debug,info`), `info` when it is unset or unreadable.
+///
+/// The filter is `Targets`, not `EnvFilter`: the latter's span and field matching pulls the
+/// regex engine (~500 KiB of every Lambda binary) for syntax Keyturn's logs never use.
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .with_current_span(false)
-        .without_time()
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|spec| spec.parse::<tracing_subscriber::filter::Targets>().ok())
+        .unwrap_or_else(|| {
+            tracing_subscriber::filter::Targets::new()
+                .with_default(tracing_subscriber::filter::LevelFilter::INFO)
+        });
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_current_span(false)
+                .without_time(),
+        )
+        .with(filter)
         .try_init();
 }
 

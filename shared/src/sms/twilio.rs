@@ -37,7 +37,7 @@ pub struct TwilioSms {
 impl TwilioSms {
     /// An adapter talking to `base_url` (Twilio's by default; tests point it at a local fake).
     pub fn new(base_url: Option<&str>) -> Result<Self, SmsError> {
-        let client = reqwest::Client::builder()
+        let client = crate::net::https_client_builder()
             .timeout(std::time::Duration::from_secs(5))
             .build()
             .map_err(|e| SmsError::Transport(format!("http client: {e}")))?;

@@ -50,7 +50,11 @@ async fn verified_sender(client: &aws_sdk_ses::Client) -> String {
 /// `{id, source, destinations: {ToAddresses, ...}, subject, body}`, where `body` is the HTML part
 /// when one was sent and the text part otherwise.
 async fn sent_to(to: &str) -> Vec<Value> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", endpoint()))
+    let data: Value = keyturn::net::https_client_builder()
+        .build()
+        .expect("http client")
+        .get(format!("{}/moto-api/data.json", endpoint()))
+        .send()
         .await
         .unwrap()
         .error_for_status()

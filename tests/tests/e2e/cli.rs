@@ -69,7 +69,9 @@ async fn serve() -> Server {
         url: format!("http://127.0.0.1:{port}"),
     };
     // Ready when it answers (bounded by attempts, not by time measured).
-    let http = reqwest::Client::new();
+    let http = keyturn::net::https_client_builder()
+        .build()
+        .expect("http client");
     for _ in 0..300 {
         if http
             .get(format!("{}/admin/apps", server.url))
@@ -226,7 +228,9 @@ async fn the_cli_manages_an_app_its_keys_templates_invites_and_users() {
     assert_eq!(revoked.trim(), "revoked  true");
 
     // user list / show / suspend / reactivate / revoke / delete
-    let signup = reqwest::Client::new()
+    let signup = keyturn::net::https_client_builder()
+        .build()
+        .expect("http client")
         .post(format!("{}/api/appuser/signup", server.url))
         .header("app-token", &app_token)
         .json(&json!({ "handle": "ada@example.com", "password": PW }))

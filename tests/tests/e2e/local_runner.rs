@@ -423,7 +423,9 @@ async fn over_tcp_limits_count_the_socket_peer_and_links_name_the_bound_address(
             let _ = stopped.await;
         },
     ));
-    let http = reqwest::Client::new();
+    let http = keyturn::net::https_client_builder()
+        .build()
+        .expect("http client");
     let base = format!("http://{addr}");
 
     let app: Value = http

@@ -75,7 +75,7 @@ impl DynamoStore {
     /// [`Self::convert_legacy_items`] over `table`, with AWS settings from the environment (as
     /// the AWS CLI takes them: profile, region, `AWS_ENDPOINT_URL`).
     pub async fn convert_legacy_table(table: &str) -> Result<u64, StoreError> {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let sdk = crate::net::sdk_defaults().load().await;
         DynamoStore::new(Client::new(&sdk), table, Arc::new(SystemClock))
             .convert_legacy_items()
             .await

@@ -11,7 +11,7 @@ pub fn endpoint() -> String {
 /// SDK config pointed at moto with static test credentials and a fixed region.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "tests");
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
+    keyturn::net::sdk_defaults()
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(endpoint())
         .credentials_provider(creds)
