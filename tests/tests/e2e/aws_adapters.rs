@@ -253,3 +253,66 @@ async fn an_sms_is_refused_by_the_ses_mailer() {
         "{result:?}"
     );
 }
+
+/// An SDK client pointed at `endpoint` through Keyturn's HTTP client (`keyturn::net::SdkHttp`),
+/// with a short read timeout.
+async fn secrets_client_at(endpoint: String) -> aws_sdk_secretsmanager::Client {
+    let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "tests");
+    let sdk = keyturn::net::sdk_defaults()
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(creds)
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .read_timeout(std::time::Duration::from_millis(300))
+                .build(),
+        )
+        .load()
+        .await;
+    aws_sdk_secretsmanager::Client::new(&sdk)
+}
+
+/// The SDK's HTTP client reports transport failures the way the SDK's retries read them: a
+/// refused connection is an I/O failure (retried, then surfaced), and an endpoint that accepts
+/// but never answers ends at the read timeout instead of hanging the request.
+#[tokio::test]
+async fn the_sdk_http_client_reports_refused_and_silent_endpoints_as_transport_failures() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let err = secrets_client_at(format!("http://127.0.0.1:{port}"))
+        .await
+        .get_secret_value()
+        .secret_id("x")
+        .send()
+        .await
+        .unwrap_err();
+    let aws_sdk_secretsmanager::error::SdkError::DispatchFailure(failure) = &err else {
+        panic!("refused connection: {err:?}");
+    };
+    assert!(failure.is_io(), "refused connection: {err:?}");
+
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = silent.local_addr().unwrap();
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let started = std::time::Instant::now();
+    let err = secrets_client_at(format!("http://{addr}"))
+        .await
+        .get_secret_value()
+        .secret_id("x")
+        .send()
+        .await
+        .unwrap_err();
+    hold.abort();
+    let aws_sdk_secretsmanager::error::SdkError::DispatchFailure(failure) = &err else {
+        panic!("silent endpoint: {err:?}");
+    };
+    assert!(failure.is_timeout(), "silent endpoint: {err:?}");
+    // Three attempts of 300 ms plus backoff, far from a hang.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
