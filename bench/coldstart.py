@@ -354,12 +354,13 @@ rows = []
 try:
     for name in names:
         inits, firsts, warms, rss, statuses = [], [], [], [], {}
-        init_emu, first_emu, first_own = [], [], []
+        init_emu, first_emu, first_own, warm_own = [], [], [], []
         for run in range(a.runs):
             r = Runtime(events_for(name, run)).run(name)
             inits.append(r["init"]); firsts.append(r["invokes"][0]); warms += r["invokes"][1:]
             init_emu.append(r["init_emu"]); first_emu.append(r["emu"][0])
             first_own.append(r["invokes"][0] - r["emu"][0])
+            warm_own += [t - e for t, e in zip(r["invokes"][1:], r["emu"][1:])]
             if r["rss"]:
                 rss.append(r["rss"])
             for s in r["status"]:
@@ -368,30 +369,33 @@ try:
         med = statistics.median
         rows.append(dict(name=name, init=med(inits), init_emu=med(init_emu), first=med(firsts),
                          first_emu=med(first_emu), first_own=med(first_own),
-                         warm=med(warms) if warms else float("nan"), rss=max(rss) if rss else float("nan"),
+                         warm=med(warms) if warms else float("nan"),
+                         warm_own=med(warm_own) if warm_own else float("nan"), rss=max(rss) if rss else float("nan"),
                          size=size, statuses=statuses))
         w = rows[-1]
         print(f"{name:20} init {w['init']:6.1f} ms (moto {w['init_emu']:5.1f})  first {w['first']:7.1f} ms "
-              f"(moto {w['first_emu']:5.1f}, own {w['first_own']:6.1f})  warm {w['warm']:6.1f} ms  "
+              f"(moto {w['first_emu']:5.1f}, own {w['first_own']:6.1f})  warm {w['warm']:6.1f} ms (own {w['warm_own']:6.1f})  "
               f"peak RSS {w['rss']:5.1f} MiB  status {statuses}", flush=True)
 finally:
     for pr in procs:
         pr.terminate()
 
 print(f"\nmachine: {os.cpu_count()} cores, 1-min load average {os.getloadavg()[0]:.2f}; runs={a.runs}, warm={a.warm}")
-print("| function | binary MiB | init p50 ms (moto) | first invoke p50 ms (moto; own) | warm invoke p50 ms "
-      "| first/warm | peak RSS MiB | statuses |")
+print("| function | binary MiB | init p50 ms (moto) | first invoke p50 ms (moto; own) | warm invoke p50 ms (own) "
+      "| first/warm (own/own) | peak RSS MiB | statuses |")
 print("|---|---|---|---|---|---|---|---|")
 for w in rows:
     print(f"| {w['name']} | {w['size']:.2f} | {w['init']:.1f} ({w['init_emu']:.1f}) | {w['first']:.1f} "
-          f"({w['first_emu']:.1f}; {w['first_own']:.1f}) | {w['warm']:.1f} | {w['first'] / w['warm']:.2f} "
+          f"({w['first_emu']:.1f}; {w['first_own']:.1f}) | {w['warm']:.1f} ({w['warm_own']:.1f}) "
+          f"| {w['first'] / w['warm']:.2f} ({w['first_own'] / w['warm_own']:.2f}) "
           f"| {w['rss']:.1f} | {w['statuses']} |")
 print()
 for w in rows:
     n = w["name"]
     goals = [("init <= 15 ms", w["init"] <= 15)]
     if n == "login":
-        goals += [("first invoke <= 1.3x warm", w["first"] <= 1.3 * w["warm"]), ("peak RSS <= 40 MiB", w["rss"] <= 40)]
+        goals += [("first invoke <= 1.3x warm", w["first"] <= 1.3 * w["warm"]),
+                  ("without moto's time", w["first_own"] <= 1.3 * w["warm_own"]), ("peak RSS <= 40 MiB", w["rss"] <= 40)]
     elif n not in HASHING:
         goals.append(("first invoke <= 10 ms", w["first"] <= 10))
         goals.append(("without moto's time", w["first_own"] <= 10))

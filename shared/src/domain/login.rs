@@ -58,7 +58,16 @@ pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) ->
         audit::record(state, &ctx.client, event).await;
         return Err(guard.failed(state, refusal).await);
     };
-    if !password_guard::proves(state, &user, &req.password).await {
+    // A login that will sign fetches the app's signing key while Argon2 runs: the first login
+    // of an instance reads it from the secrets backend, and that round trip hides behind the
+    // hash instead of following it. A wrong password only warms the per-process cache.
+    let signs_now = second_factor::factor_due(&app, &user).is_none();
+    let (proved, ()) = tokio::join!(password_guard::proves(state, &user, &req.password), async {
+        if signs_now {
+            session::prefetch_key(state, &app).await;
+        }
+    });
+    if !proved {
         let event = audit::failed_check(
             &app,
             Some(&user.user_id),

@@ -49,6 +49,12 @@ async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(RsaS
         })
 }
 
+/// Reads and parses the app's current signing key into the per-process caches, ignoring
+/// failures (the signing that follows reports them).
+pub async fn prefetch_key(state: &AppState, app: &App) {
+    let _ = current_key(state, app).await;
+}
+
 /// The claims of a user's JWT: registered claims first, then the email claims and metadata at
 /// their dot paths. A required `metaData` field without a value is 604, as in the original.
 ///
