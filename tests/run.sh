@@ -142,8 +142,9 @@ fi
 cargo machete
 
 banner "cargo test --workspace"
-# The CLI suite runs the real `keyturn` binary, which no test target builds on its own.
-cargo build -p keyturn-infra --bin keyturn
+# The CLI suite runs the real `keyturn` binary and the bootstrap suite the real `keyturn-lambda`,
+# which no test target builds on its own.
+cargo build -p keyturn-infra --bins
 cargo test --workspace
 
 # The criterion benches must keep compiling. Checked over the debug build the tests just made

@@ -33,6 +33,45 @@ pub fn sdk_defaults() -> aws_config::ConfigLoader {
     aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(SdkHttp::new())
 }
 
+/// The AWS SDK configuration of a Lambda function, from the variables Lambda sets: the region,
+/// the function role's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`) and, when set, `AWS_ENDPOINT_URL`. Retries and the 3.1 s connect
+/// timeout come from the behavior version, as with `aws-config`.
+///
+/// Why not `aws-config` here: its default chains (profile files, SSO, web identity through STS,
+/// the container and instance metadata services) are ~300 KiB of every Lambda binary, and a
+/// `provided.al2023` function always has its credentials in these variables. The CLI, the
+/// migration and the tests keep [`sdk_defaults`] and its full chains.
+pub fn lambda_sdk_config() -> Result<aws_types::SdkConfig, String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let region = var("AWS_REGION")
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+        .ok_or("AWS_REGION is not set")?;
+    let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) else {
+        return Err("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set".into());
+    };
+    let credentials = aws_credential_types::Credentials::new(
+        key,
+        secret,
+        var("AWS_SESSION_TOKEN"),
+        None,
+        "lambda-environment",
+    );
+    let mut config = aws_types::SdkConfig::builder()
+        .behavior_version(
+            aws_smithy_runtime_api::client::behavior_version::BehaviorVersion::latest(),
+        )
+        .region(aws_types::region::Region::new(region))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+        )
+        .http_client(SdkHttp::new());
+    if let Some(url) = var("AWS_ENDPOINT_URL") {
+        config = config.endpoint_url(url);
+    }
+    Ok(config.build())
+}
+
 /// The AWS SDK's HTTP client: reqwest over HTTP/1.1 with rustls + ring, the same stack that
 /// talks to Twilio. Why not the SDK's own hyper client: it carries an HTTP/2 stack (~350 KiB of
 /// every Lambda binary) that DynamoDB, Secrets Manager and SES never use, and a second TLS

@@ -220,7 +220,7 @@ impl AppState {
     /// Production state: DynamoDB, Secrets Manager and SES clients built once from the Lambda
     /// environment (`KEYTURN_TABLE`, `KEYTURN_SECRET_PREFIX`, `KEYTURN_MAIL_FROM`, …).
     pub async fn from_aws() -> Result<Self> {
-        let sdk = crate::net::sdk_defaults().load().await;
+        let sdk = crate::net::lambda_sdk_config().map_err(Error::internal)?;
         let table = std::env::var("KEYTURN_TABLE").context("KEYTURN_TABLE is not set")?;
         let from = std::env::var("KEYTURN_MAIL_FROM").unwrap_or_default();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);

@@ -18,6 +18,7 @@ mod hardening;
 mod invite_abuse;
 mod invites;
 mod key_rotation;
+mod lambda_bootstrap;
 mod lambda_events;
 mod local_runner;
 mod login;
