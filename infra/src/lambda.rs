@@ -16,7 +16,11 @@ fn main() -> ExitCode {
             .and_then(|arg0| arg0.rsplit('/').next().map(str::to_owned))
     });
     match name.as_deref().and_then(keyturn_infra::function_router) {
-        Some(router) => keyturn::http::run_lambda(router),
+        Some(router) => keyturn::http::run_lambda_with(
+            router,
+            name.as_deref()
+                .is_some_and(|n| keyturn_infra::HASHING_FUNCTIONS.contains(&n)),
+        ),
         None => {
             eprintln!(
                 "keyturn-lambda: KEYTURN_FUNCTION names no function ({name:?}); one of: {}",

@@ -58,6 +58,21 @@ async fn outbox(
 /// What each function crate exports: its routes, before the state is attached.
 pub type RouterFn = fn() -> Router<AppState>;
 
+/// The functions that hash or verify passwords (Argon2id): the template gives them 1,024 MB,
+/// and their bootstrap allocates the Argon2 buffer during init (see
+/// `keyturn::http::run_lambda_with`).
+pub const HASHING_FUNCTIONS: &[&str] = &[
+    "login",
+    "signup",
+    "register",
+    "reset-password",
+    "change-password",
+    "delete-account",
+    "set-two-factor-google-verification",
+    "set-two-factor-phone-verification",
+    "set-phone",
+];
+
 /// Every function by the name its Lambda has in `template.yaml` (`KEYTURN_FUNCTION`), with its
 /// router. The local runner merges them all; the multi-call Lambda bootstrap
 /// (`keyturn-lambda`) serves the one its environment names.

@@ -104,6 +104,12 @@ pub fn init_logging() {
 /// The whole `main` of a Lambda function: build the state once (cold start), then serve the
 /// function's router through `lambda_http` for every invocation.
 pub fn run_lambda(routes: fn() -> Router<AppState>) -> std::process::ExitCode {
+    run_lambda_with(routes, false)
+}
+
+/// [`run_lambda`] for a function that hashes passwords when `hashes`: its Argon2 buffer is
+/// allocated during init, not in its first request.
+pub fn run_lambda_with(routes: fn() -> Router<AppState>, hashes: bool) -> std::process::ExitCode {
     init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -123,6 +129,9 @@ pub fn run_lambda(routes: fn() -> Router<AppState>) -> std::process::ExitCode {
                 return std::process::ExitCode::FAILURE;
             }
         };
+        if hashes {
+            state.passwords.reserve_buffer();
+        }
         let service = door::<lambda_http::Body>(finish(routes(), state));
         match lambda_http::run(service).await {
             Ok(()) => std::process::ExitCode::SUCCESS,

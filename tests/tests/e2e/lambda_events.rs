@@ -194,3 +194,27 @@ fn every_template_function_names_a_router_of_the_multi_call_bootstrap() {
         "every function crate is in the bootstrap's table"
     );
 }
+
+/// The functions the template sizes for Argon2 (1,024 MB) are exactly those whose bootstrap
+/// allocates the Argon2 buffer at init (`keyturn_infra::HASHING_FUNCTIONS`).
+#[test]
+fn the_hashing_functions_are_the_ones_sized_for_argon2() {
+    let template = include_str!("../../../template.yaml");
+    let mut sized = Vec::new();
+    let mut memory = None;
+    for line in template.lines() {
+        if line.trim() == "Type: AWS::Serverless::Function" {
+            memory = None;
+        } else if let Some(m) = line.strip_prefix("      MemorySize: ") {
+            memory = Some(m.trim());
+        } else if let Some(name) = line.trim().strip_prefix("KEYTURN_FUNCTION: ")
+            && memory == Some("1024")
+        {
+            sized.push(name);
+        }
+    }
+    let mut hashing = keyturn_infra::HASHING_FUNCTIONS.to_vec();
+    sized.sort_unstable();
+    hashing.sort_unstable();
+    assert_eq!(sized, hashing);
+}
