@@ -13,8 +13,8 @@ Lambda), so init pays the handshake and aws-lc's entropy seeding like on AWS.
 State is seeded through the binaries themselves: the admin function creates an app (signing key
 in Secrets Manager), signup (flow `none`) creates a user. Every event is an API Gateway v2 event.
 usage: bench/coldstart.py [--runs 10] [--warm 5] [--bin-dir target/release] [--single] [--wrap CMD] [FUNCTION ...]
-  By default every function runs the multi-call bootstrap `keyturn-lambda` (what the template
-  deploys) with KEYTURN_FUNCTION naming it; --single runs the per-function binaries instead.
+  By default every function runs its multi-call bootstrap (what the template deploys:
+  `keyturn-lambda-admin` for admin, `keyturn-lambda` for the others) with KEYTURN_FUNCTION naming it; --single runs the per-function binaries instead.
 Needs the tools venv of tests/run.sh (moto, boto3) and openssl.
 """
 import argparse, base64, hashlib, http.server, json, os, shlex, signal, socket, socketserver, ssl, statistics
@@ -40,7 +40,9 @@ bin_dir = os.path.join(ROOT, a.bin_dir)
 
 
 def binary(name):
-    return os.path.join(bin_dir, name if a.single else "keyturn-lambda")
+    if a.single:
+        return os.path.join(bin_dir, name)
+    return os.path.join(bin_dir, "keyturn-lambda-admin" if name == "admin" else "keyturn-lambda")
 
 
 names = a.functions or [b for b in ALL if os.access(binary(b), os.X_OK)]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Lambda zips with cargo-lambda and prints the build time and each zip's size.
 #
-#   bash bench/package.sh            # the multi-call bootstrap every function's zip carries
+#   bash bench/package.sh            # the two multi-call bootstraps the functions' zips carry
 #   bash bench/package.sh --sam      # `sam build` of the whole stack instead (template.yaml)
 #
 # Tools (cargo-lambda, zig, aws-sam-cli) are installed into a venv beside the test tools on first
@@ -63,11 +63,15 @@ if [[ "${1:-}" == --sam ]]; then
     rm -f "/tmp/keyturn-size-$$.zip"
   done
 else
-  cargo lambda build --release "$ARCH_FLAG" --bin keyturn-lambda --output-format zip
+  cargo lambda build --release "$ARCH_FLAG" --bin keyturn-lambda --bin keyturn-lambda-admin \
+    --output-format zip
   secs=$(( $(date +%s) - start ))
-  zip=target/lambda/keyturn-lambda/bootstrap.zip
   echo "cargo lambda build ($ARCH, $([[ "${CLEAN:-}" == 1 ]] && echo clean || echo warm) target): ${secs}s"
-  printf 'keyturn-lambda.zip (every function): %.2f MiB (%s bytes; goal <= 3 MB = 3000000 bytes)\n' \
-    "$(echo "$(stat -c %s "$zip") / 1048576" | bc -l)" "$(stat -c %s "$zip")"
-  [[ "${CLEAN:-}" == 1 ]] && cp "$zip" "$SRC/target/keyturn-lambda-$ARCH.zip" || true
+  for bin in keyturn-lambda keyturn-lambda-admin; do
+    zip=target/lambda/$bin/bootstrap.zip
+    printf '%-22s %s: %.2f MiB (%s bytes; goal <= 3 MB = 3000000 bytes)\n' "$bin.zip" \
+      "$([[ $bin == keyturn-lambda ]] && echo "(every end-user function)" || echo "(admin)")" \
+      "$(echo "$(stat -c %s "$zip") / 1048576" | bc -l)" "$(stat -c %s "$zip")"
+    [[ "${CLEAN:-}" == 1 ]] && cp "$zip" "$SRC/target/$bin-$ARCH.zip" || true
+  done
 fi

@@ -73,16 +73,19 @@ pub const HASHING_FUNCTIONS: &[&str] = &[
     "set-phone",
 ];
 
-/// Every function by the name its Lambda has in `template.yaml` (`KEYTURN_FUNCTION`), with its
-/// router. The local runner merges them all; the multi-call Lambda bootstrap
-/// (`keyturn-lambda`) serves the one its environment names.
-pub const FUNCTIONS: &[(&str, RouterFn)] = &[
-    ("get-application", openapi::get_application_and_document),
+/// The end-user functions by the name their Lambda has in `template.yaml` (`KEYTURN_FUNCTION`),
+/// with their routers: what the `keyturn-lambda` bootstrap serves (the one its environment
+/// names). With [`ADMIN_FUNCTIONS`], every function; the local runner merges them all.
+///
+/// Why two bootstraps: the admin API (app creation and deletion, RSA key generation, the audit
+/// listing, the OpenAPI document) is a quarter of the code, and no end-user function needs it;
+/// one more fat-LTO link keeps it out of 22 of the 23 zips (see the README, Performance).
+pub const USER_FUNCTIONS: &[(&str, RouterFn)] = &[
+    ("get-application", keyturn_fn_get_application::router),
     ("signup", keyturn_fn_signup::router),
     ("complete-signup", keyturn_fn_complete_signup::router),
     ("login", keyturn_fn_login::router),
     ("issuer", keyturn_fn_issuer::router),
-    ("admin", keyturn_fn_admin::router),
     ("invite", keyturn_fn_invite::router),
     ("register", keyturn_fn_register::router),
     ("revoke-invite", keyturn_fn_revoke_invite::router),
@@ -112,18 +115,59 @@ pub const FUNCTIONS: &[(&str, RouterFn)] = &[
     ),
 ];
 
-/// The router of the function called `name`, if there is one.
-pub fn function_router(name: &str) -> Option<RouterFn> {
-    FUNCTIONS
+/// The admin function, with the OpenAPI document it also serves (public, like the issuer
+/// documents): what the `keyturn-lambda-admin` bootstrap serves.
+pub const ADMIN_FUNCTIONS: &[(&str, RouterFn)] = &[("admin", openapi::admin_and_document)];
+
+/// Every function: the end-user functions, then the admin function.
+pub fn functions() -> impl Iterator<Item = &'static (&'static str, RouterFn)> {
+    USER_FUNCTIONS.iter().chain(ADMIN_FUNCTIONS)
+}
+
+/// The router of the function called `name` in `table`, if there is one.
+pub fn function_router_in(table: &[(&str, RouterFn)], name: &str) -> Option<RouterFn> {
+    table
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, router)| *router)
 }
 
+/// The router of the function called `name`, if there is one.
+pub fn function_router(name: &str) -> Option<RouterFn> {
+    functions()
+        .find(|(n, _)| *n == name)
+        .map(|(_, router)| *router)
+}
+
+/// The whole `main` of a multi-call Lambda bootstrap serving `table`: `KEYTURN_FUNCTION` (set
+/// per function in `template.yaml`) or, without it, the name the binary was called by
+/// (`ln -s keyturn-lambda login`) picks the router. A function that hashes passwords allocates
+/// its Argon2 buffer during init.
+pub fn lambda_main(table: &[(&str, RouterFn)]) -> std::process::ExitCode {
+    let name = std::env::var("KEYTURN_FUNCTION").ok().or_else(|| {
+        std::env::args()
+            .next()
+            .and_then(|arg0| arg0.rsplit('/').next().map(str::to_owned))
+    });
+    match name.as_deref().and_then(|n| function_router_in(table, n)) {
+        Some(router) => keyturn::http::run_lambda_with(
+            router,
+            name.as_deref()
+                .is_some_and(|n| HASHING_FUNCTIONS.contains(&n)),
+        ),
+        None => {
+            eprintln!(
+                "KEYTURN_FUNCTION names no function of this bootstrap ({name:?}); one of: {}",
+                table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            );
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Every function's routes, merged, plus the local outbox.
 pub fn routes() -> Router<AppState> {
-    FUNCTIONS
-        .iter()
+    functions()
         .fold(Router::new(), |app, (_, router)| app.merge(router()))
         .route("/local/outbox", get(outbox))
 }

@@ -279,7 +279,11 @@ mod tests {
         let h = p.hash("5f4dcc3b5aa765d61d8327deb882cf99").await.unwrap();
         assert!(p.verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&h)).await);
         let free = p.buffers.0.lock().unwrap();
-        assert_eq!(free.len(), 1, "one buffer in all, not a second beside the reserved one");
+        assert_eq!(
+            free.len(),
+            1,
+            "one buffer in all, not a second beside the reserved one"
+        );
         assert_eq!(free[0].len(), p.params.block_count());
     }
 

@@ -20,10 +20,15 @@ use crate::support::aws::{endpoint, sdk_config, unique};
 
 const ADMIN_KEY: &str = "bootstrap-test-admin-key-0123456789abcdef";
 
-fn binary() -> PathBuf {
+/// The bootstrap the template gives `function`.
+fn binary(function: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = dir.join("keyturn-lambda");
+    let bin = dir.join(if function == "admin" {
+        "keyturn-lambda-admin"
+    } else {
+        "keyturn-lambda"
+    });
     assert!(
         bin.exists(),
         "{} is missing: run `cargo build -p keyturn-infra --bins` first",
@@ -180,7 +185,18 @@ fn lambda_process(
     runtime_api: &str,
     env: &[(&str, &str)],
 ) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(binary());
+    lambda_process_on(binary(function), d, function, runtime_api, env)
+}
+
+/// [`lambda_process`] on a given bootstrap binary.
+fn lambda_process_on(
+    bin: PathBuf,
+    d: &Deployment,
+    function: &str,
+    runtime_api: &str,
+    env: &[(&str, &str)],
+) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(bin);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AWS_LAMBDA_RUNTIME_API", runtime_api)
@@ -287,4 +303,22 @@ async fn without_the_service_secret_the_cold_start_fails_and_says_why() {
     let logs = String::from_utf8_lossy(&out.stdout);
     assert!(logs.contains("cold start failed"), "{logs}");
     assert!(logs.contains("is missing"), "{logs}");
+}
+
+#[tokio::test]
+async fn the_end_user_bootstrap_does_not_serve_the_admin_function() {
+    let d = deployment().await;
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        lambda_process_on(binary("login"), &d, "admin", "127.0.0.1:9", &[]).output(),
+    )
+    .await
+    .expect("the bootstrap exits instead of waiting")
+    .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("names no function of this bootstrap"),
+        "{stderr}"
+    );
 }
