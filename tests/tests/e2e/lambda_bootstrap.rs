@@ -273,17 +273,26 @@ async fn the_bootstrap_serves_events_with_credentials_from_lambdas_variables() {
     assert_eq!(body(&replies[0])["name"], "Boot");
 }
 
-#[tokio::test]
-async fn without_the_roles_credentials_the_cold_start_fails_and_says_why() {
-    let d = deployment().await;
-    let mut cmd = lambda_process(&d, "get-application", "127.0.0.1:9", &[]);
-    cmd.env_remove("AWS_ACCESS_KEY_ID");
+/// Runs a bootstrap that must not start: it exits (no Runtime API is ever polled) with a
+/// failure. Returns its logs (stdout) and stderr.
+async fn failed_start(mut cmd: tokio::process::Command) -> (String, String) {
     let out = tokio::time::timeout(Duration::from_secs(30), cmd.output())
         .await
         .expect("the bootstrap exits instead of waiting")
         .unwrap();
     assert!(!out.status.success());
-    let logs = String::from_utf8_lossy(&out.stdout);
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn without_the_roles_credentials_the_cold_start_fails_and_says_why() {
+    let d = deployment().await;
+    let mut cmd = lambda_process(&d, "get-application", "127.0.0.1:9", &[]);
+    cmd.env_remove("AWS_ACCESS_KEY_ID");
+    let (logs, _) = failed_start(cmd).await;
     assert!(logs.contains("cold start failed"), "{logs}");
     assert!(logs.contains("AWS_ACCESS_KEY_ID"), "{logs}");
 }
@@ -292,15 +301,7 @@ async fn without_the_roles_credentials_the_cold_start_fails_and_says_why() {
 async fn without_the_service_secret_the_cold_start_fails_and_says_why() {
     let mut d = deployment().await;
     d.prefix = format!("keyturn/{}", unique("absent"));
-    let out = tokio::time::timeout(
-        Duration::from_secs(30),
-        lambda_process(&d, "get-application", "127.0.0.1:9", &[]).output(),
-    )
-    .await
-    .expect("the bootstrap exits instead of waiting")
-    .unwrap();
-    assert!(!out.status.success());
-    let logs = String::from_utf8_lossy(&out.stdout);
+    let (logs, _) = failed_start(lambda_process(&d, "get-application", "127.0.0.1:9", &[])).await;
     assert!(logs.contains("cold start failed"), "{logs}");
     assert!(logs.contains("is missing"), "{logs}");
 }
@@ -308,15 +309,14 @@ async fn without_the_service_secret_the_cold_start_fails_and_says_why() {
 #[tokio::test]
 async fn the_end_user_bootstrap_does_not_serve_the_admin_function() {
     let d = deployment().await;
-    let out = tokio::time::timeout(
-        Duration::from_secs(30),
-        lambda_process_on(binary("login"), &d, "admin", "127.0.0.1:9", &[]).output(),
-    )
-    .await
-    .expect("the bootstrap exits instead of waiting")
-    .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = failed_start(lambda_process_on(
+        binary("login"),
+        &d,
+        "admin",
+        "127.0.0.1:9",
+        &[],
+    ))
+    .await;
     assert!(
         stderr.contains("names no function of this bootstrap"),
         "{stderr}"
