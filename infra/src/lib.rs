@@ -59,7 +59,7 @@ async fn outbox(
 pub type RouterFn = fn() -> Router<AppState>;
 
 /// The functions that hash or verify passwords (Argon2id): the template gives them 1,024 MB,
-/// and their bootstrap allocates the Argon2 buffer during init (see
+/// and their bootstrap starts allocating the Argon2 buffer when the first request arrives (see
 /// `keyturn::http::run_lambda_with`).
 pub const HASHING_FUNCTIONS: &[&str] = &[
     "login",
@@ -141,8 +141,8 @@ pub fn function_router(name: &str) -> Option<RouterFn> {
 
 /// The whole `main` of a multi-call Lambda bootstrap serving `table`: `KEYTURN_FUNCTION` (set
 /// per function in `template.yaml`) or, without it, the name the binary was called by
-/// (`ln -s keyturn-lambda login`) picks the router. A function that hashes passwords allocates
-/// its Argon2 buffer during init.
+/// (`ln -s keyturn-lambda login`) picks the router. A function that hashes passwords starts
+/// allocating its Argon2 buffer as its first request arrives.
 pub fn lambda_main(table: &[(&str, RouterFn)]) -> std::process::ExitCode {
     let name = std::env::var("KEYTURN_FUNCTION").ok().or_else(|| {
         std::env::args()

@@ -211,12 +211,10 @@ impl Passwords {
     }
 
     /// Allocates (and so touches) one block buffer of the configured cost on a thread of its
-    /// own, holding the buffer pool meanwhile. A Lambda that hashes calls it at init: otherwise
-    /// its first request pays the buffer's 19 MiB of page faults on top of the hash (measured: a
-    /// cold login 1.36x a warm one). Allocating inline moved that cost into init (login's init
-    /// 10 ms -> 22 ms); on its own thread it overlaps the first request's store round trips, and
-    /// a hash that comes sooner waits on the pool for the same buffer instead of allocating a
-    /// second one. Returns once the thread holds the pool.
+    /// own, holding the buffer pool meanwhile. A Lambda that hashes calls it when its first
+    /// request arrives (see `keyturn::http::run_lambda_with`): the allocation overlaps the
+    /// request's store round trips, and a hash that comes sooner waits on the pool for the same
+    /// buffer instead of allocating a second one. Returns once the thread holds the pool.
     pub fn reserve_buffer(&self) {
         let buffers = self.buffers.clone();
         let count = self.params.block_count();

@@ -271,6 +271,22 @@ async fn the_bootstrap_serves_events_with_credentials_from_lambdas_variables() {
     .await;
     assert_eq!(replies[0]["statusCode"], 200, "{}", replies[0]);
     assert_eq!(body(&replies[0])["name"], "Boot");
+
+    // A hashing function (its Argon2 buffer is reserved as the first request arrives): an
+    // unknown handle costs a full verify and answers 600, twice on the same instance.
+    let password = "5f4dcc3b5aa765d61d8327deb882cf99";
+    let login = || {
+        event(
+            "POST",
+            "/api/appuser/login",
+            json!({"app-token": token}),
+            Some(json!({"handle": "nobody@example.com", "password": password})),
+        )
+    };
+    let replies = run(&d, "login", vec![login(), login()], &[]).await;
+    for reply in &replies {
+        assert_eq!(body(reply)["code"], 600, "{reply}");
+    }
 }
 
 /// Runs a bootstrap that must not start: it exits (no Runtime API is ever polled) with a

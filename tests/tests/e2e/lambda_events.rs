@@ -198,7 +198,7 @@ fn every_template_function_names_a_router_of_the_multi_call_bootstrap() {
 }
 
 /// The functions the template sizes for Argon2 (1,024 MB) are exactly those whose bootstrap
-/// allocates the Argon2 buffer at init (`keyturn_infra::HASHING_FUNCTIONS`).
+/// allocates the Argon2 buffer as its first request arrives (`keyturn_infra::HASHING_FUNCTIONS`).
 #[test]
 fn the_hashing_functions_are_the_ones_sized_for_argon2() {
     let template = include_str!("../../../template.yaml");
