@@ -272,6 +272,22 @@ async fn secrets_client_at(endpoint: String) -> aws_sdk_secretsmanager::Client {
     aws_sdk_secretsmanager::Client::new(&sdk)
 }
 
+/// The error of reading a secret from `endpoint` (the test fails if the read succeeds).
+async fn read_a_secret_at(
+    endpoint: String,
+) -> aws_sdk_secretsmanager::error::SdkError<
+    aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError,
+    aws_sdk_secretsmanager::config::http::HttpResponse,
+> {
+    secrets_client_at(endpoint)
+        .await
+        .get_secret_value()
+        .secret_id("x")
+        .send()
+        .await
+        .unwrap_err()
+}
+
 /// The kind of transport failure inside an SDK error (the test fails on any other error).
 fn failure_kind<E: std::fmt::Debug, R: std::fmt::Debug>(
     err: &aws_sdk_secretsmanager::error::SdkError<E, R>,
@@ -291,13 +307,7 @@ async fn the_sdk_http_client_reports_refused_and_silent_endpoints_as_transport_f
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let err = secrets_client_at(format!("http://127.0.0.1:{port}"))
-        .await
-        .get_secret_value()
-        .secret_id("x")
-        .send()
-        .await
-        .unwrap_err();
+    let err = read_a_secret_at(format!("http://127.0.0.1:{port}")).await;
     assert_eq!(failure_kind(&err), "io", "refused connection");
 
     let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -309,13 +319,7 @@ async fn the_sdk_http_client_reports_refused_and_silent_endpoints_as_transport_f
         }
     });
     let started = std::time::Instant::now();
-    let err = secrets_client_at(format!("http://{addr}"))
-        .await
-        .get_secret_value()
-        .secret_id("x")
-        .send()
-        .await
-        .unwrap_err();
+    let err = read_a_secret_at(format!("http://{addr}")).await;
     hold.abort();
     assert_eq!(failure_kind(&err), "timeout", "silent endpoint");
     // Three attempts of 300 ms plus backoff, far from a hang.
