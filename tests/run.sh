@@ -215,4 +215,24 @@ eval "$ST_SEED"
     -H "Authorization: Bearer $ST_ADMIN_KEY"
 ) || { echo "schemathesis failed; the server's log:" >&2; tail -50 "$WORK_DIR/st-serve.log" >&2; exit 1; }
 
+# The package budget (issue 9: each function zip at most 3 MB): both Lambda bootstraps, built
+# with the release profile the deploy uses (fat LTO), zipped as Lambda takes them. A host build
+# (x86_64 glibc, not cargo-lambda's zig link) comes within ~0.5% of the deployed zips, both
+# measured in the README's Performance section. A size is no timing: this fails only when the
+# code grows past the budget.
+banner "Lambda zip size budget (<= 3,000,000 bytes each)"
+cargo build --quiet --release -p keyturn-infra --bin keyturn-lambda --bin keyturn-lambda-admin
+"$VENV/bin/python" - "$(cargo metadata --format-version 1 --no-deps | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release" <<'PY'
+import io, os, sys, zipfile
+over = False
+for name in ("keyturn-lambda", "keyturn-lambda-admin"):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        z.write(os.path.join(sys.argv[1], name), "bootstrap")
+    size = len(buf.getvalue())
+    print(f"{name}.zip: {size:,} bytes ({3_000_000 - size:,} under the budget)")
+    over |= size > 3_000_000
+sys.exit("a Lambda zip is over 3,000,000 bytes (README, Performance: Build time and zip size)" if over else 0)
+PY
+
 banner "all checks passed"
