@@ -37,12 +37,8 @@ pub enum AdminCommand {
         /// Only the entries about this user.
         #[arg(long)]
         user_id: Option<String>,
-        /// Page size.
-        #[arg(long)]
-        limit: Option<u32>,
-        /// The cursor a previous page printed.
-        #[arg(long)]
-        cursor: Option<String>,
+        #[command(flatten)]
+        page: Page,
     },
 }
 
@@ -61,12 +57,8 @@ pub enum AppCommand {
     },
     /// List apps, a page at a time.
     List {
-        /// Page size (1 to 100).
-        #[arg(long)]
-        limit: Option<u32>,
-        /// The cursor a previous page printed.
-        #[arg(long)]
-        cursor: Option<String>,
+        #[command(flatten)]
+        page: Page,
     },
     /// Show an app's settings, token and issuer.
     Show {
@@ -114,12 +106,8 @@ pub enum UserCommand {
         /// Handle prefix.
         #[arg(long)]
         search: Option<String>,
-        /// Page size (1 to 100).
-        #[arg(long)]
-        limit: Option<u32>,
-        /// The cursor a previous page printed.
-        #[arg(long)]
-        cursor: Option<String>,
+        #[command(flatten)]
+        page: Page,
     },
     /// Show a user.
     Show {
@@ -177,12 +165,8 @@ pub enum InviteCommand {
     List {
         /// The app id.
         app: String,
-        /// Page size (1 to 100).
-        #[arg(long)]
-        limit: Option<u32>,
-        /// The cursor a previous page printed.
-        #[arg(long)]
-        cursor: Option<String>,
+        #[command(flatten)]
+        page: Page,
     },
     /// Withdraw every invite to a handle.
     Revoke {
@@ -248,17 +232,32 @@ pub enum KeyStep {
     Retire,
 }
 
+/// Which page of a listing: the options every `list` command (and `audit`) takes.
+#[derive(Debug, clap::Args)]
+pub struct Page {
+    /// Page size (1 to 100).
+    #[arg(long)]
+    limit: Option<u32>,
+    /// The cursor a previous page printed.
+    #[arg(long)]
+    cursor: Option<String>,
+}
+
 /// GETs one page of an admin listing and prints it: `field` holds the items, `columns` are the
-/// table's (the page's cursor is printed as the next command's `--cursor`).
+/// table's (the page's cursor is printed as the next command's `--cursor`). `filters` are the
+/// listing's own query parameters.
 async fn list_page(
     client: &Client,
     json: bool,
     path: &[&str],
-    query: &[(&str, Option<String>)],
+    page: Page,
+    filters: &[(&str, Option<String>)],
     field: &'static str,
     columns: &'static [&'static str],
 ) -> Result<(), Failure> {
-    let answer = client.call(Method::GET, path, query, None).await?;
+    let mut query = vec![("limit", num(page.limit)), ("cursor", page.cursor)];
+    query.extend(filters.iter().cloned());
+    let answer = client.call(Method::GET, path, &query, None).await?;
     print(&answer, json, Shape::Listing(field, columns));
     Ok(())
 }
@@ -358,20 +357,11 @@ pub async fn execute(client: &Client, json: bool, command: AdminCommand) -> Resu
             Ok(())
         }
         C::Template(t) => template_command(client, json, t).await,
-        C::Audit {
-            app,
-            user_id,
-            limit,
-            cursor,
-        } => {
-            let query = [
-                ("limit", num(limit)),
-                ("cursor", cursor),
-                ("userId", user_id),
-            ];
+        C::Audit { app, user_id, page } => {
             let columns = &["at", "event", "userId", "client", "adminKey"];
             let path = ["admin", "apps", &app, "audit"];
-            list_page(client, json, &path, &query, "entries", columns).await
+            let filters = [("userId", user_id)];
+            list_page(client, json, &path, page, &filters, "entries", columns).await
         }
     }
 }
@@ -392,10 +382,9 @@ async fn app_command(client: &Client, json: bool, command: AppCommand) -> Result
                 .await?;
             print(&answer, json, Shape::Object);
         }
-        A::List { limit, cursor } => {
-            let query = [("limit", num(limit)), ("cursor", cursor)];
+        A::List { page } => {
             let columns = &["appId", "name", "status", "createdAt"];
-            list_page(client, json, &["admin", "apps"], &query, "apps", columns).await?;
+            list_page(client, json, &["admin", "apps"], page, &[], "apps", columns).await?;
         }
         A::Show { app } => {
             let answer = client
@@ -439,20 +428,11 @@ async fn app_command(client: &Client, json: bool, command: AppCommand) -> Result
 async fn user_command(client: &Client, json: bool, command: UserCommand) -> Result<(), Failure> {
     use UserCommand as U;
     let (method, app, user, action) = match command {
-        U::List {
-            app,
-            search,
-            limit,
-            cursor,
-        } => {
-            let query = [
-                ("limit", num(limit)),
-                ("cursor", cursor),
-                ("search", search),
-            ];
+        U::List { app, search, page } => {
             let columns = &["userId", "handle", "status", "userName", "createdAt"];
             let path = ["admin", "apps", &app, "users"];
-            list_page(client, json, &path, &query, "users", columns).await?;
+            let filters = [("search", search)];
+            list_page(client, json, &path, page, &filters, "users", columns).await?;
             return Ok(());
         }
         U::Show { app, user } => (Method::GET, app, user, None),
@@ -495,11 +475,10 @@ async fn invite_command(
             let answer = client.call(Method::POST, &path, &[], Some(&body)).await?;
             print(&answer, json, Shape::Object);
         }
-        I::List { app, limit, cursor } => {
-            let query = [("limit", num(limit)), ("cursor", cursor)];
+        I::List { app, page } => {
             let columns = &["handle", "sender", "senderHandle", "expiresAt"];
             let path = ["admin", "apps", &app, "invites"];
-            list_page(client, json, &path, &query, "invites", columns).await?;
+            list_page(client, json, &path, page, &[], "invites", columns).await?;
         }
         I::Revoke { app, handle } => {
             let path = ["admin", "apps", &app, "invites", &handle];

@@ -90,6 +90,11 @@ async fn get_application(app: &TestApp, info: &TestAppInfo) -> crate::support::a
     .await
 }
 
+/// The `signupFlow` getApplication answers (through the settings cache).
+async fn served_signup_flow(app: &TestApp, info: &TestAppInfo) -> Value {
+    get_application(app, info).await.ok_json()["signupFlow"].clone()
+}
+
 async fn admin_view(app: &TestApp, info: &TestAppInfo) -> Value {
     app.admin("GET", &format!("/admin/apps/{}", info.app_id), None)
         .await
@@ -129,26 +134,17 @@ async fn an_app_item_is_a_native_document_in_dynamodb() {
 async fn a_valid_hand_edit_takes_effect_within_the_cache_ttl() {
     let (app, client, table) = over_dynamodb(30).await;
     let info = app.create_app(json!({})).await;
-    assert_eq!(
-        get_application(&app, &info).await.ok_json()["signupFlow"],
-        "code"
-    );
+    assert_eq!(served_signup_flow(&app, &info).await, "code");
 
     hand_edit(&client, &table, &info.app_id, "signupFlow", s("none")).await;
 
     // The admin API reads the store: the edit shows at once.
     assert_eq!(admin_view(&app, &info).await["signupFlow"], "none");
     // This warm instance serves its copy for at most 30 s ...
-    assert_eq!(
-        get_application(&app, &info).await.ok_json()["signupFlow"],
-        "code"
-    );
+    assert_eq!(served_signup_flow(&app, &info).await, "code");
     app.clock.advance_secs(30);
     // ... then the edit applies: a signup is an account at once.
-    assert_eq!(
-        get_application(&app, &info).await.ok_json()["signupFlow"],
-        "none"
-    );
+    assert_eq!(served_signup_flow(&app, &info).await, "none");
     let r = app
         .post_json(
             "/api/appuser/signup",
@@ -163,17 +159,11 @@ async fn a_valid_hand_edit_takes_effect_within_the_cache_ttl() {
 async fn with_the_settings_cache_off_a_hand_edit_applies_at_once() {
     let (app, client, table) = over_dynamodb(0).await;
     let info = app.create_app(json!({})).await;
-    assert_eq!(
-        get_application(&app, &info).await.ok_json()["signupFlow"],
-        "code"
-    );
+    assert_eq!(served_signup_flow(&app, &info).await, "code");
 
     hand_edit(&client, &table, &info.app_id, "signupFlow", s("link")).await;
 
-    assert_eq!(
-        get_application(&app, &info).await.ok_json()["signupFlow"],
-        "link"
-    );
+    assert_eq!(served_signup_flow(&app, &info).await, "link");
 }
 
 #[tokio::test]
@@ -208,10 +198,7 @@ async fn an_invalid_hand_edit_is_a_630_and_a_settings_error_until_it_is_fixed() 
 
     // Fixed by hand: the next request serves again (a broken app is never cached).
     hand_edit(&client, &table, &info.app_id, "signupFlow", s("link")).await;
-    assert_eq!(
-        get_application(&app, &info).await.ok_json()["signupFlow"],
-        "link"
-    );
+    assert_eq!(served_signup_flow(&app, &info).await, "link");
     assert!(admin_view(&app, &info).await.get("settingsError").is_none());
 
     // A wrong type, once the cached copy has aged out.
@@ -300,10 +287,7 @@ async fn an_app_item_in_the_legacy_format_serves_and_converts_on_its_next_write(
     );
 
     // Read as before ...
-    assert_eq!(
-        get_application(&app, &info).await.ok_json()["signupFlow"],
-        "link"
-    );
+    assert_eq!(served_signup_flow(&app, &info).await, "link");
     assert_eq!(admin_view(&app, &info).await["signupFlow"], "link");
     // ... and the next write stores native attributes.
     app.admin(
@@ -329,10 +313,7 @@ async fn an_admin_patch_is_seen_at_once_by_the_app_routes() {
     // SQLite, default 30 s cache: the admin write invalidates this process's cached copy.
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
-    assert_eq!(
-        get_application(&app, &info).await.ok_json()["signupFlow"],
-        "code"
-    );
+    assert_eq!(served_signup_flow(&app, &info).await, "code");
     app.admin(
         "PATCH",
         &format!("/admin/apps/{}", info.app_id),
@@ -340,10 +321,7 @@ async fn an_admin_patch_is_seen_at_once_by_the_app_routes() {
     )
     .await
     .ok_json();
-    assert_eq!(
-        get_application(&app, &info).await.ok_json()["signupFlow"],
-        "link"
-    );
+    assert_eq!(served_signup_flow(&app, &info).await, "link");
 }
 
 #[tokio::test]
