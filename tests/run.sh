@@ -19,6 +19,16 @@ PYTHON="${PYTHON:-python3}"
 
 banner() { printf '\n==> %s\n' "$*"; }
 
+# Free disk where the target directory lives, so a run that dies of a full disk says so early.
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+disk_report() {
+  mkdir -p "$TARGET_DIR"
+  printf 'disk (%s): %s free; target %s\n' "$1" \
+    "$(df -Ph "$TARGET_DIR" | awk 'NR == 2 { print $4 }')" \
+    "$(du -sh "$TARGET_DIR" 2>/dev/null | cut -f1)"
+}
+disk_report "start"
+
 PIDS=()
 WORK_DIR=""
 cleanup() {
@@ -221,6 +231,13 @@ eval "$ST_SEED"
 # measured in the README's Performance section. A size is no timing: this fails only when the
 # code grows past the budget.
 banner "Lambda zip size budget (<= 3,000,000 bytes each)"
+disk_report "after the debug suite"
+if [[ -n "${KEYTURN_CI_LOW_DISK:-}" ]]; then
+  # CI only (.ci/run): every test has passed, so the debug target can go before the release
+  # build needs its room. A developer's run keeps it.
+  rm -rf "$TARGET_DIR/debug"
+  disk_report "debug target removed"
+fi
 cargo build --quiet --release -p keyturn-infra --bin keyturn-lambda --bin keyturn-lambda-admin
 "$VENV/bin/python" - "$(cargo metadata --format-version 1 --no-deps | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release" <<'PY'
 import io, os, sys, zipfile
@@ -235,4 +252,5 @@ for name in ("keyturn-lambda", "keyturn-lambda-admin"):
 sys.exit("a Lambda zip is over 3,000,000 bytes (README, Performance: Build time and zip size)" if over else 0)
 PY
 
+disk_report "end"
 banner "all checks passed"
