@@ -12,7 +12,7 @@ use crate::domain::keys;
 use crate::domain::listing::{Page, PageRequest};
 use crate::domain::repo;
 use crate::error::{Error, Result};
-use crate::store::{Index, Item, Query};
+use crate::store::{self, Index, Item, Query};
 
 /// `GET /admin/apps/{appId}/audit` query parameters.
 #[derive(Debug, Clone, Default)]
@@ -128,16 +128,7 @@ impl Shard {
                 self.used = 0;
                 continue;
             }
-            let page = state
-                .store
-                .query(Query {
-                    index: Index::Secondary,
-                    pk: self.pk.clone(),
-                    sk_prefix: String::new(),
-                    limit: want,
-                    cursor: self.base.store_cursor(),
-                })
-                .await?;
+            let page = self.read(state, &self.base, want).await?;
             if page.items.is_empty() {
                 self.base = page.cursor.map_or(Position::Done, Position::After);
                 continue;
@@ -147,6 +138,20 @@ impl Shard {
             return Ok(());
         }
         Ok(())
+    }
+
+    /// Up to `limit` of this shard's entries after `from`, from the index both reads use.
+    async fn read(&self, state: &AppState, from: &Position, limit: usize) -> Result<store::Page> {
+        Ok(state
+            .store
+            .query(Query {
+                index: Index::Secondary,
+                pk: self.pk.clone(),
+                sk_prefix: String::new(),
+                limit,
+                cursor: from.store_cursor(),
+            })
+            .await?)
     }
 
     fn head(&self) -> Option<&str> {
@@ -165,16 +170,7 @@ impl Shard {
         }
         let (mut base, mut left) = (self.base.clone(), self.used);
         while left > 0 {
-            let page = state
-                .store
-                .query(Query {
-                    index: Index::Secondary,
-                    pk: self.pk.clone(),
-                    sk_prefix: String::new(),
-                    limit: left,
-                    cursor: base.store_cursor(),
-                })
-                .await?;
+            let page = self.read(state, &base, left).await?;
             left = left.saturating_sub(page.items.len());
             base = page.cursor.map_or(Position::Done, Position::After);
             if base == Position::Done {
