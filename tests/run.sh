@@ -20,7 +20,10 @@ PYTHON="${PYTHON:-python3}"
 banner() { printf '\n==> %s\n' "$*"; }
 
 # Free disk where the target directory lives, so a run that dies of a full disk says so early.
-TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+# Cargo's own answer, so a target-dir set in a cargo config or CARGO_TARGET_DIR is the one
+# reported, emptied and zipped from.
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
+  "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
 disk_report() {
   mkdir -p "$TARGET_DIR"
   printf 'disk (%s): %s free; target %s\n' "$1" \
@@ -239,7 +242,7 @@ if [[ -n "${KEYTURN_CI_LOW_DISK:-}" ]]; then
   disk_report "debug target removed"
 fi
 cargo build --quiet --release -p keyturn-infra --bin keyturn-lambda --bin keyturn-lambda-admin
-"$VENV/bin/python" - "$(cargo metadata --format-version 1 --no-deps | "$VENV/bin/python" -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release" <<'PY'
+"$VENV/bin/python" - "$TARGET_DIR/release" <<'PY'
 import io, os, sys, zipfile
 over = False
 for name in ("keyturn-lambda", "keyturn-lambda-admin"):
