@@ -228,8 +228,8 @@ eval "$ST_SEED"
     -H "Authorization: Bearer $ST_ADMIN_KEY"
 ) || { echo "schemathesis failed; the server's log:" >&2; tail -50 "$WORK_DIR/st-serve.log" >&2; exit 1; }
 
-# The package budget (issue 9: each function zip at most 3 MB): both Lambda bootstraps, built
-# with the release profile the deploy uses (fat LTO), zipped as Lambda takes them. A host build
+# The package budget (each function zip at most 3 MB: small zips keep cold starts short): both
+# Lambda bootstraps, built with the release profile the deploy uses (fat LTO), zipped as Lambda takes them. A host build
 # (x86_64 glibc, not cargo-lambda's zig link) comes within ~0.5% of the deployed zips, both
 # measured in the README's Performance section. A size is no timing: this fails only when the
 # code grows past the budget.

@@ -2,7 +2,7 @@
 //! then their JSON (what the RS256 signature covers).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use keyturn::domain::session::user_claims;
+use keyturn::domain::common::session::user_claims;
 use keyturn_bench::{sample_app, sample_user};
 use std::hint::black_box;
 

@@ -2,8 +2,8 @@
 //! metadata fields, a user, and request bodies shaped like the CosyncJWT clients' — built once,
 //! outside the measured loops.
 
-use keyturn::domain::app::App;
-use keyturn::domain::user::User;
+use keyturn::domain::records::app::App;
+use keyturn::domain::records::user::User;
 use serde_json::json;
 
 /// The app id every fixture uses.

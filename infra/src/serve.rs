@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use keyturn::AppState;
-use keyturn::state::Config;
+use keyturn::domain::ports::Config;
 
 /// Whether `keyturn serve` may listen on `addr`: a loopback address always; any other only with
 /// `--public`, and then with a warning to print (the outbox shows every code the stack sends).
@@ -37,7 +37,7 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
     }
     // Locally the admin key lives hashed in the store (from KEYTURN_ADMIN_KEY or generated).
     config.admin_key_sha256 = None;
-    keyturn::domain::origins::check_list(&config.cors_origins)
+    keyturn::domain::records::origins::check_list(&config.cors_origins)
         .map_err(|e| format!("KEYTURN_CORS_ORIGINS: {e}"))?;
     let state = AppState::local(data_dir, config)
         .await

@@ -1,22 +1,26 @@
 //! # Keyturn
 //!
 //! A serverless identity provider that speaks the CosyncJWT client protocol. This crate holds the
-//! whole product; each Lambda under `functions/` and the local runner under `infra/` are thin doors
-//! onto it.
+//! whole product; the route crates under `functions/` and the bootstraps and local runner under
+//! `infra/` are thin doors onto it.
 //!
-//! Data flows one way: **wire → handler → use case → ports → adapters**.
-//! - [`wire`]: request decoding (JSON and Node-querystring forms, scalar-only fields, token
-//!   carriers, the request context) and [`wire::reply`], the one place domain results and errors
-//!   become responses; [`http`]: the shared router layers and the Lambda door.
-//! - [`domain`]: use cases over a shared layer and the ports in [`state::AppState`], taking typed
-//!   requests and returning domain values. Nothing in it knows HTTP, AWS or SQLite, and it never
-//!   imports [`wire`].
-//! - Ports and their adapters: [`store`] (SQLite, DynamoDB), [`secrets`] (key file, Secrets
-//!   Manager), [`mail`] (outbox, SES), [`sms`] (outbox, Twilio), [`clock`], [`codes`].
-//! - [`app_cache`]: a warm instance's app settings, served for at most 30 s.
+//! Modules are floors, and imports only point down (no module imports one that imports it
+//! back; see `docs/architecture.md` for how that is checked), top first:
+//! - [`http`], [`wire`]: the doors' shared router layers and Lambda entry; request decoding
+//!   (JSON and Node-querystring forms, scalar-only fields, token carriers, the request context)
+//!   and [`wire::reply`], the one place domain results and errors become responses and OpenAPI
+//!   schemas.
+//! - [`assemble`]: the one place the adapters are chosen and built into the domain's port
+//!   bundle (SQLite, key file and outbox locally; DynamoDB, Secrets Manager, SES and Twilio on
+//!   Lambda).
+//! - [`domain`]: use cases by feature over a shared layer, the port bundle
+//!   ([`domain::ports::AppState`]) and the records; nothing in it knows HTTP, AWS or SQLite.
 //! - [`crypto`]: password hashing, keyed code hashes, service tokens, RSA signing keys.
+//! - Ports and their adapters: [`store`] (SQLite, DynamoDB), [`secrets`] (key file, Secrets
+//!   Manager), [`mail`] (outbox, SES), [`sms`] (outbox, Twilio); [`error`], [`clock`],
+//!   [`codes`], [`net`].
 
-pub mod app_cache;
+pub mod assemble;
 pub mod clock;
 pub mod codes;
 pub mod crypto;
@@ -27,9 +31,8 @@ pub mod mail;
 pub mod net;
 pub mod secrets;
 pub mod sms;
-pub mod state;
 pub mod store;
 pub mod wire;
 
+pub use domain::ports::AppState;
 pub use error::{Error, Result};
-pub use state::AppState;

@@ -9,7 +9,7 @@ use keyturn::{AppState, Result};
 
 use crate::{Admin, AppId, Body, Query};
 
-#[utoipa::path(post, path = "/admin/apps/{appId}/invites", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = InviteRequest, responses((status = 200, description = "the invite (never its code)", body = keyturn::domain::invites::InviteView)))]
+#[utoipa::path(post, path = "/admin/apps/{appId}/invites", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = InviteRequest, responses((status = 200, description = "the invite (never its code)", body = keyturn::domain::invites::rules::InviteView)))]
 async fn create(
     Admin(state, ctx): Admin,
     Path(id): AppId,

@@ -4,7 +4,7 @@
 use axum::Router;
 use axum::extract::Path;
 use keyturn::domain::admin::templates::{self, TemplateAddress};
-use keyturn::domain::templates::Template;
+use keyturn::domain::common::templates::Template;
 use keyturn::wire::Reply;
 use keyturn::{AppState, Result};
 

@@ -3,8 +3,8 @@
 
 use axum::Router;
 use axum::extract::Path;
-use keyturn::domain::twilio_admin::{self, TwilioRequest};
-use keyturn::domain::two_factor;
+use keyturn::domain::admin::twilio::{self, TwilioRequest};
+use keyturn::domain::admin::two_factor;
 use keyturn::wire::Reply;
 use keyturn::{AppState, Result};
 
@@ -18,7 +18,7 @@ async fn set_twilio(
     Path(id): AppId,
     Body(request): Body<TwilioRequest>,
 ) -> Result<Reply> {
-    let info = twilio_admin::set_twilio(&state, &id, request).await?;
+    let info = twilio::set_twilio(&state, &id, request).await?;
     Ok(Reply::Json(serde_json::json!({
         "accountSid": info.account_sid,
         "phoneNumber": info.phone_number,

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::routing::get;
-use keyturn::domain::signup::{CompleteRequest, complete_signup, confirm_page};
+use keyturn::domain::signup::self_service::{CompleteRequest, complete_signup, confirm_page};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::delete_account::{DeleteRequest, delete_account};
+use keyturn::domain::profile::delete_account::{DeleteRequest, delete_account};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

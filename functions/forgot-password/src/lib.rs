@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::password::{ForgotRequest, forgot_password};
+use keyturn::domain::passwords::reset::{ForgotRequest, forgot_password};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

@@ -2,11 +2,11 @@
 
 use axum::Router;
 use axum::routing::get;
-use keyturn::domain::application::get_application;
+use keyturn::domain::apps::public_settings::get_application;
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-#[utoipa::path(get, path = "/api/appuser/getApplication", tag = "user", security(("app_token" = []), ("access_token" = [])), responses((status = 200, description = "the app's public settings", body = keyturn::domain::app::PublicApp)))]
+#[utoipa::path(get, path = "/api/appuser/getApplication", tag = "user", security(("app_token" = []), ("access_token" = [])), responses((status = 200, description = "the app's public settings", body = keyturn::domain::records::app::PublicApp)))]
 async fn application(Call(state, _, ctx): Call<()>) -> Result<Reply> {
     Ok(get_application(&state, &ctx).await?.into())
 }

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::invite::{InviteRequest, invite};
+use keyturn::domain::invites::user_invites::{InviteRequest, invite};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

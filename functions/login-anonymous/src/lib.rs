@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::anonymous::{AnonymousRequest, login_anonymous};
+use keyturn::domain::login::anonymous::{AnonymousRequest, login_anonymous};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

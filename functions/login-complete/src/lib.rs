@@ -3,22 +3,14 @@
 //! send one, is neither needed nor in the way.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::two_factor::{self, LoginCompleteRequest};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::login::complete::{LoginCompleteRequest, login_complete};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-keyturn::wire_fields!(LoginCompleteFields { "loginToken": Required, "code": Required });
-
-#[utoipa::path(post, path = "/api/appuser/loginComplete", tag = "user", request_body = LoginCompleteFields, responses((status = 200, description = "a session", body = keyturn::wire::openapi::Session)))]
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let request = LoginCompleteRequest {
-        login_token: req.fields.required("loginToken")?,
-        code: req.fields.required("code")?,
-    };
-    let session = two_factor::login_complete(&state, request, &req.context).await?;
-    Ok(session.into())
+#[utoipa::path(post, path = "/api/appuser/loginComplete", tag = "user", request_body = LoginCompleteRequest, responses((status = 200, description = "a session", body = keyturn::wire::openapi::Session)))]
+async fn handle(Call(state, input, ctx): Call<LoginCompleteRequest>) -> Result<Reply> {
+    Ok(login_complete(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::login::{LoginRequest, login};
+use keyturn::domain::login::password::{LoginRequest, login};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::register::{RegisterRequest, register};
+use keyturn::domain::signup::register::{RegisterRequest, register};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

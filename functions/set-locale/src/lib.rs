@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::profile::{LocaleRequest, set_locale};
+use keyturn::domain::profile::details::{LocaleRequest, set_locale};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

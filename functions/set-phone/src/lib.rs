@@ -2,28 +2,14 @@
 //! is on): texts a verification code.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::{auth, phone};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::factors::phone::{SetPhoneRequest, set_phone};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-keyturn::wire_fields!(SetPhoneFields { "phone": Required, "password": Text });
-
-#[utoipa::path(post, path = "/api/appuser/setPhone", tag = "user", security(("access_token" = [])), request_body = SetPhoneFields, responses((status = 200, description = "a code is texted", body = keyturn::wire::openapi::True)))]
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let caller = auth::user_from_access(&state, &req.context).await?;
-    let number = req.fields.required("phone")?;
-    let password = req.fields.text("password")?;
-    phone::set_phone(
-        &state,
-        &caller,
-        &number,
-        password.as_deref(),
-        &req.context.client,
-    )
-    .await?;
-    Ok(Reply::True)
+#[utoipa::path(post, path = "/api/appuser/setPhone", tag = "user", security(("access_token" = [])), request_body = SetPhoneRequest, responses((status = 200, description = "a code is texted", body = keyturn::wire::openapi::True)))]
+async fn handle(Call(state, input, ctx): Call<SetPhoneRequest>) -> Result<Reply> {
+    Ok(set_phone(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

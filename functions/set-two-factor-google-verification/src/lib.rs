@@ -2,27 +2,14 @@
 //! `password` or `code` to disable): the authenticator-app factor.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::auth;
-use keyturn::domain::two_factor::{self, SetTwoFactor};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::factors::switch::{SetTwoFactor, set_google};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-keyturn::wire_fields!(TwoFactorFields { "twoFactor": Required, "password": Text, "code": Text });
-
-#[utoipa::path(post, path = "/api/appuser/setTwoFactorGoogleVerification", tag = "user", security(("access_token" = [])), request_body = TwoFactorFields, responses((status = 200, description = "enabled (the enrolment) or disabled (`true`)", body = keyturn::wire::openapi::GoogleReply)))]
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let caller = auth::user_from_access(&state, &req.context).await?;
-    let request = SetTwoFactor {
-        two_factor: req.fields.required("twoFactor")?,
-        password: req.fields.text("password")?,
-        code: req.fields.text("code")?,
-        client: req.context.client.clone(),
-    };
-    Ok(two_factor::set_google(&state, &caller, request)
-        .await?
-        .into())
+#[utoipa::path(post, path = "/api/appuser/setTwoFactorGoogleVerification", tag = "user", security(("access_token" = [])), request_body = SetTwoFactor, responses((status = 200, description = "enabled (the enrolment) or disabled (`true`)", body = keyturn::wire::openapi::GoogleReply)))]
+async fn handle(Call(state, input, ctx): Call<SetTwoFactor>) -> Result<Reply> {
+    Ok(set_google(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

@@ -2,26 +2,14 @@
 //! `password` or an SMS `code` to disable): the SMS factor.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::auth;
-use keyturn::domain::two_factor::{self, SetTwoFactor};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::factors::switch::{SetTwoFactor, set_phone_login};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-keyturn::wire_fields!(TwoFactorFields { "twoFactor": Required, "password": Text, "code": Text });
-
-#[utoipa::path(post, path = "/api/appuser/setTwoFactorPhoneVerification", tag = "user", security(("access_token" = [])), request_body = TwoFactorFields, responses((status = 200, description = "switched", body = keyturn::wire::openapi::True)))]
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let caller = auth::user_from_access(&state, &req.context).await?;
-    let request = SetTwoFactor {
-        two_factor: req.fields.required("twoFactor")?,
-        password: req.fields.text("password")?,
-        code: req.fields.text("code")?,
-        client: req.context.client.clone(),
-    };
-    two_factor::set_phone_login(&state, &caller, request).await?;
-    Ok(Reply::True)
+#[utoipa::path(post, path = "/api/appuser/setTwoFactorPhoneVerification", tag = "user", security(("access_token" = [])), request_body = SetTwoFactor, responses((status = 200, description = "switched", body = keyturn::wire::openapi::True)))]
+async fn handle(Call(state, input, ctx): Call<SetTwoFactor>) -> Result<Reply> {
+    Ok(set_phone_login(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

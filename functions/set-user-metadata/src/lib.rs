@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::profile::{MetadataRequest, set_user_metadata};
+use keyturn::domain::profile::details::{MetadataRequest, set_user_metadata};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

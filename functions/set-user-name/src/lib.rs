@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::user_name::{UserNameRequest, set_user_name};
+use keyturn::domain::profile::user_name::{UserNameRequest, set_user_name};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::routing::post;
-use keyturn::domain::signup::{SignupRequest, signup};
+use keyturn::domain::signup::self_service::{SignupRequest, signup};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 

@@ -2,11 +2,11 @@
 
 use axum::Router;
 use axum::routing::get;
-use keyturn::domain::user_name::{UserNameRequest, user_name_available};
+use keyturn::domain::profile::user_name::{UserNameRequest, user_name_available};
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
-#[utoipa::path(get, path = "/api/appuser/userNameAvailable", tag = "user", security(("access_token" = [])), params(("userName" = String, Query, description = "3 to 32 of `[a-z0-9_.-]`")), responses((status = 200, description = "whether the name is free", body = keyturn::domain::user_name::Availability)))]
+#[utoipa::path(get, path = "/api/appuser/userNameAvailable", tag = "user", security(("access_token" = [])), params(("userName" = String, Query, description = "3 to 32 of `[a-z0-9_.-]`")), responses((status = 200, description = "whether the name is free", body = keyturn::domain::profile::user_name::Availability)))]
 async fn handle(Call(state, input, ctx): Call<UserNameRequest>) -> Result<Reply> {
     Ok(user_name_available(&state, input, &ctx).await?.into())
 }

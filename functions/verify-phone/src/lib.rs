@@ -1,20 +1,14 @@
 //! `POST /api/appuser/verifyPhone` (access token; `code`): marks the pending phone verified.
 
 use axum::Router;
-use axum::extract::State;
 use axum::routing::post;
-use keyturn::AppState;
-use keyturn::domain::{auth, phone};
-use keyturn::wire::{Reply, WireRequest};
+use keyturn::domain::factors::phone::{VerifyPhoneRequest, verify_phone};
+use keyturn::wire::{Call, Reply};
+use keyturn::{AppState, Result};
 
-keyturn::wire_fields!(VerifyPhoneFields { "code": Required });
-
-#[utoipa::path(post, path = "/api/appuser/verifyPhone", tag = "user", security(("access_token" = [])), request_body = VerifyPhoneFields, responses((status = 200, description = "verified", body = keyturn::wire::openapi::True)))]
-async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Result<Reply> {
-    let caller = auth::user_from_access(&state, &req.context).await?;
-    let code = req.fields.required("code")?;
-    phone::verify_phone(&state, &caller, &code, &req.context.client).await?;
-    Ok(Reply::True)
+#[utoipa::path(post, path = "/api/appuser/verifyPhone", tag = "user", security(("access_token" = [])), request_body = VerifyPhoneRequest, responses((status = 200, description = "verified", body = keyturn::wire::openapi::True)))]
+async fn handle(Call(state, input, ctx): Call<VerifyPhoneRequest>) -> Result<Reply> {
+    Ok(verify_phone(&state, input, &ctx).await?.into())
 }
 
 /// This function's routes.

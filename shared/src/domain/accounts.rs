@@ -1,7 +1,7 @@
 //! Creating and purging accounts, written once for every flow that does either: signup and
 //! registration create (anonymous login too), `deleteAccount` and the admin API purge.
 //!
-//! Everything keyed to a user lives in two partitions (see [`super::keys`]): the user's own
+//! Everything keyed to a user lives in two partitions (see [`crate::domain::records::table_keys`]): the user's own
 //! (record, last login, counters) and the handle's (claim, pending signup, invites received,
 //! reset, counters), plus the username claim. One query per partition finds it all, and one
 //! transaction deletes it with the user record under its version, so a concurrent change to the
@@ -10,11 +10,12 @@
 
 use serde_json::{Map, Value};
 
-use crate::AppState;
-use crate::domain::app::App;
-use crate::domain::repo::{self, Attempt, retry_on_conflict};
-use crate::domain::user::{User, UserStatus};
-use crate::domain::{invites, keys};
+use crate::domain::common::repo::{self, Attempt, retry_on_conflict};
+use crate::domain::invites::rules;
+use crate::domain::ports::AppState;
+use crate::domain::records::app::App;
+use crate::domain::records::table_keys;
+use crate::domain::records::user::{User, UserStatus};
 use crate::error::{Error, Result};
 use crate::store::{Condition, Index, Key, MAX_TRANSACT_OPS, OpTag, Query, Transaction, WriteOp};
 
@@ -78,7 +79,7 @@ pub async fn purge(state: &AppState, user_id: &str) -> Result<()> {
     // Only now: with the account gone its tokens are dead, so no new invite can slip in behind
     // the revocation. Registration also ignores invites whose sender is gone, so an interruption
     // here leaves no working invite.
-    match invites::revoke_sent_by(state, user_id).await {
+    match rules::revoke_sent_by(state, user_id).await {
         Ok(revoked) => tracing::info!(%user_id, revoked, "invites of a deleted account revoked"),
         // The account is gone either way; its invites no longer register anyone.
         Err(e) => tracing::warn!(
@@ -93,22 +94,27 @@ pub async fn purge(state: &AppState, user_id: &str) -> Result<()> {
 /// The deletions of one purge: the user record under its version first, then every other item
 /// of the user's and the handle's partitions and the username claim.
 async fn purge_ops(state: &AppState, user: &User, version: u64) -> Result<Vec<WriteOp>> {
-    let user_key = keys::user(&user.user_id);
+    let user_key = table_keys::user(&user.user_id);
     let mut ops = vec![WriteOp::Delete(
         user_key.clone(),
         Condition::Version(version),
     )];
     let mut others = partition_keys(state, &user_key.pk).await?;
-    others
-        .extend(partition_keys(state, &keys::handle_partition(&user.app_id, &user.handle)).await?);
+    others.extend(
+        partition_keys(
+            state,
+            &table_keys::handle_partition(&user.app_id, &user.handle),
+        )
+        .await?,
+    );
     if let Some(name) = &user.user_name {
-        others.push(keys::user_name_claim(&user.app_id, name));
+        others.push(table_keys::user_name_claim(&user.app_id, name));
     }
     if let (Some(phone), true) = (&user.two_factor.phone, user.two_factor.phone_verified) {
         // The verified phone's claim, so the number is free for someone else.
-        others.push(keys::phone_claim(
+        others.push(table_keys::phone_claim(
             &user.app_id,
-            &crate::domain::second_factor::phone_digest(state, phone),
+            &crate::domain::common::phone_claim::phone_digest(state, phone),
         ));
     }
     others.retain(|k| *k != user_key);

@@ -1,58 +1,36 @@
-//! Use cases and the lower layer they share. Each public function of a use-case module is one
-//! step a door (Lambda or local runner) calls; none knows HTTP, AWS or SQLite — they speak to the
-//! ports in [`crate::AppState`], take typed requests and a [`RequestContext`], and return domain
-//! values that the wire layer (`wire::reply`) encodes.
+//! The domain: every step a door (a Lambda route or the local runner) calls, and what those
+//! steps share. Nothing here knows HTTP, AWS or SQLite: use cases take typed requests and a
+//! [`RequestContext`], speak to the ports in [`ports::AppState`], and return domain values that
+//! the wire layer encodes.
 //!
-//! Dependencies point one way, with no cycle: use cases → shared layer → records and keys.
-//! A use-case module never imports another use-case module; what two of them need lives below.
-//! - Use cases: [`application`], [`signup`], [`login`], [`anonymous`], [`password`],
-//!   [`delete_account`], [`profile`], [`user_name`], [`invite`], [`register`], [`issuer`], and the
-//!   admin API under [`admin`].
-//! - Shared layer: [`auth`] (who is calling), [`accounts`] (creating and purging accounts),
-//!   [`audit`] (the audit trail: recording security events and admin actions, and its listing),
-//!   [`password_guard`] (password checks and their limits), [`invites`], [`reset_code`],
-//!   [`session`] (the user JWT and access token), [`templates`], [`one_time_code`], [`limits`],
-//!   [`listing`].
-//! - Records and keys: [`app`], [`user`], [`metadata`], [`repo`], [`keys`], [`html`]; the
-//!   request's [`context`].
+//! Folders are floors; imports only point down a floor (or sideways inside a folder), and no
+//! module imports one that imports it back:
+//!
+//! | floor | folders | what lives there |
+//! |---|---|---|
+//! | use cases | [`signup`], [`login`], [`passwords`], [`profile`], [`apps`], [`admin`] | one module per flow, named for what it does; a use case never imports another use case |
+//! | accounts | [`accounts`] | creating and purging an account and everything keyed to it (its invites too), for every flow that does either |
+//! | factors, invites | [`factors`], [`invites`] | the second factors: their sealed record, TOTP, SMS codes, the notice mail, and the steps that switch them on and off (`login` reads them for its challenge); the invite record and its rules, with a user's own `invite` and `revokeInvite` |
+//! | shared layer | [`common`], [`audit`] | who is calling, limits, password checks and lockout, one-time codes, sessions, templates, paging, the repository, the audit trail |
+//! | ports | [`ports`] | the port bundle ([`ports::AppState`]) and the app-settings cache; the adapters behind it are built above the domain, in [`crate::assemble`] |
+//! | records | [`records`] | the stored records, the table's key design, setting syntax and the request's context: what every floor sees |
+//!
+//! A newcomer's path through login with an authenticator code: `functions/login` →
+//! [`login::password`] → [`login::challenge`] → `functions/login-complete` →
+//! [`login::complete`] → [`factors::record`] and [`factors::totp`].
 
 pub mod accounts;
 pub mod admin;
-pub mod anonymous;
-pub mod app;
-pub mod application;
+pub mod apps;
 pub mod audit;
-pub mod auth;
-pub mod calling_codes;
-pub mod context;
-pub mod delete_account;
-pub mod html;
-pub mod invite;
+pub mod common;
+pub mod factors;
 pub mod invites;
-pub mod issuer;
-pub mod keys;
-pub mod limits;
-pub mod listing;
 pub mod login;
-pub mod metadata;
-pub mod one_time_code;
-pub mod origins;
-pub mod password;
-pub mod password_guard;
-pub mod phone;
-pub mod phone_number;
+pub mod passwords;
+pub mod ports;
 pub mod profile;
-pub mod register;
-pub mod repo;
-pub mod reset_code;
-pub mod second_factor;
-pub mod session;
+pub mod records;
 pub mod signup;
-pub mod templates;
-pub mod totp;
-pub mod twilio_admin;
-pub mod two_factor;
-pub mod user;
-pub mod user_name;
 
-pub use context::RequestContext;
+pub use records::context::RequestContext;

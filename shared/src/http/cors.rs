@@ -5,7 +5,7 @@
 //!
 //! A preflight carries no header values, so it cannot name an app: it is answered from the
 //! deployment's list. Each app's `allowedOrigins` then decides the actual request (see
-//! [`crate::domain::origins`]).
+//! [`crate::domain::records::origins`]).
 
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ pub const EXPOSED_HEADERS: [HeaderName; 1] = [header::RETRY_AFTER];
 pub const MAX_AGE: Duration = Duration::from_secs(600);
 
 /// The CORS layer over `origins` (each already checked by
-/// [`crate::domain::origins::check_list`]): preflights from a listed origin are answered with
+/// [`crate::domain::records::origins::check_list`]): preflights from a listed origin are answered with
 /// the methods and headers above; answers to a listed origin carry
 /// `Access-Control-Allow-Origin: <origin>` and `Vary: Origin`; any other origin gets no CORS
 /// header, so the browser blocks the read.

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::domain::records::redacted::Redacted;
 use crate::error::{Error, Result};
 
 /// One decoded field.
@@ -91,6 +92,16 @@ impl Fields {
         self.text(name)?.ok_or(Error::MissingParam(name))
     }
 
+    /// A required password, code or token: [`Self::required`], held so `{:?}` never prints it.
+    pub fn secret(&self, name: &'static str) -> Result<Redacted> {
+        self.required(name).map(Redacted::from)
+    }
+
+    /// An optional password, code or token: [`Self::text`], held so `{:?}` never prints it.
+    pub fn secret_text(&self, name: &'static str) -> Result<Option<Redacted>> {
+        Ok(self.text(name)?.map(Redacted::from))
+    }
+
     /// A JSON-object field (`metaData`): an object, or a string holding one; else 604.
     pub fn object(
         &self,
@@ -102,7 +113,7 @@ impl Fields {
             Some(Value::Text(s)) => Some(serde_json::Value::String(s.clone())),
             Some(Value::Multiple) => Some(serde_json::Value::Array(Vec::new())),
         };
-        crate::domain::metadata::object_field(name, value.as_ref())
+        crate::domain::records::metadata::object_field(name, value.as_ref())
     }
 }
 

@@ -6,17 +6,21 @@ use axum::extract::FromRequest;
 
 use super::body::Fields;
 use super::request::WireRequest;
-use crate::AppState;
 use crate::domain::RequestContext;
-use crate::domain::anonymous::AnonymousRequest;
-use crate::domain::delete_account::DeleteRequest;
-use crate::domain::invite::{InviteRequest, RevokeRequest};
-use crate::domain::login::LoginRequest;
-use crate::domain::password::{ChangeRequest, ForgotRequest, ResetRequest};
-use crate::domain::profile::{LocaleRequest, MetadataRequest};
-use crate::domain::register::RegisterRequest;
-use crate::domain::signup::{CompleteRequest, SignupRequest};
-use crate::domain::user_name::UserNameRequest;
+use crate::domain::factors::phone::{SetPhoneRequest, VerifyPhoneRequest};
+use crate::domain::factors::switch::SetTwoFactor;
+use crate::domain::invites::user_invites::{InviteRequest, RevokeRequest};
+use crate::domain::login::anonymous::AnonymousRequest;
+use crate::domain::login::complete::LoginCompleteRequest;
+use crate::domain::login::password::LoginRequest;
+use crate::domain::passwords::change::ChangeRequest;
+use crate::domain::passwords::reset::{ForgotRequest, ResetRequest};
+use crate::domain::ports::AppState;
+use crate::domain::profile::delete_account::DeleteRequest;
+use crate::domain::profile::details::{LocaleRequest, MetadataRequest};
+use crate::domain::profile::user_name::UserNameRequest;
+use crate::domain::signup::register::RegisterRequest;
+use crate::domain::signup::self_service::{CompleteRequest, SignupRequest};
 use crate::error::{Error, Result};
 
 /// A request the wire's fields decode into.
@@ -44,10 +48,18 @@ macro_rules! field_kind {
     (object) => {
         super::openapi::FieldKind::Object
     };
+    (secret) => {
+        super::openapi::FieldKind::Required
+    };
+    (secret_text) => {
+        super::openapi::FieldKind::Text
+    };
 }
 
 /// Each request type, field by field: `field: how "wireName"`, where `how` is `required` (a
-/// scalar, 403 when absent), `text` (an optional scalar) or `object` (`metaData`). The same list
+/// scalar, 403 when absent), `text` (an optional scalar), `object` (`metaData`), or `secret` /
+/// `secret_text` (a required / optional password, code or token, held in a
+/// [`Redacted`](crate::domain::records::redacted::Redacted) so `{:?}` never prints it). The same list
 /// gives the request's OpenAPI schema, so the document cannot drift from the decoding.
 macro_rules! from_fields {
     ($($request:ident { $($field:ident: $how:ident $name:literal),* $(,)? })*) => {$(
@@ -72,20 +84,24 @@ macro_rules! from_fields {
 }
 
 from_fields! {
-    SignupRequest { handle: required "handle", password: required "password", meta_data: object "metaData", locale: text "locale" }
-    CompleteRequest { handle: required "handle", code: required "code" }
-    LoginRequest { handle: required "handle", password: required "password" }
+    SignupRequest { handle: required "handle", password: secret "password", meta_data: object "metaData", locale: text "locale" }
+    CompleteRequest { handle: required "handle", code: secret "code" }
+    LoginRequest { handle: required "handle", password: secret "password" }
+    LoginCompleteRequest { login_token: secret "loginToken", code: secret "code" }
     AnonymousRequest { handle: required "handle" }
     InviteRequest { handle: required "handle", sender_user_id: text "senderUserId", meta_data: object "metaData" }
     RevokeRequest { handle: required "handle" }
-    RegisterRequest { handle: required "handle", password: required "password", code: required "code", meta_data: object "metaData", locale: text "locale" }
+    RegisterRequest { handle: required "handle", password: secret "password", code: secret "code", meta_data: object "metaData", locale: text "locale" }
     ForgotRequest { handle: required "handle" }
-    ResetRequest { handle: required "handle", password: required "password", code: required "code" }
-    ChangeRequest { password: required "password", new_password: required "newPassword" }
-    DeleteRequest { handle: text "handle", password: text "password", token: text "token" }
+    ResetRequest { handle: required "handle", password: secret "password", code: secret "code" }
+    ChangeRequest { password: secret "password", new_password: secret "newPassword" }
+    DeleteRequest { handle: text "handle", password: secret_text "password", token: secret_text "token" }
     MetadataRequest { meta_data: object "metaData" }
     LocaleRequest { locale: required "locale" }
     UserNameRequest { user_name: required "userName" }
+    SetPhoneRequest { phone: required "phone", password: secret_text "password" }
+    VerifyPhoneRequest { code: secret "code" }
+    SetTwoFactor { two_factor: required "twoFactor", password: secret_text "password", code: secret_text "code" }
 }
 
 /// One end-user call, `Call(state, input, context)`: the shared state, the typed request and the

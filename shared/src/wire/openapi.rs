@@ -15,7 +15,7 @@ use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
 use utoipa::{Modify, PartialSchema, ToSchema};
 
 use crate::domain::admin::apps::AppRequest;
-use crate::domain::app::{PublicApp, Settings};
+use crate::domain::records::app::{PublicApp, Settings};
 
 /// Media type of every end-user body besides JSON (the Swift SDK's, Node `querystring` rules).
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -124,7 +124,7 @@ pub struct UserPage {
 #[allow(dead_code)]
 pub struct InvitePage {
     /// The invites, one per inviter and handle.
-    invites: Vec<crate::domain::invites::InviteView>,
+    invites: Vec<crate::domain::invites::rules::InviteView>,
     /// Pass back as `cursor` for the next page; `null` on the last.
     cursor: Option<String>,
 }
@@ -270,9 +270,10 @@ impl PartialSchema for AppRequest {
                 ))
                 .into(),
         );
-        settings
-            .properties
-            .insert("status".into(), crate::domain::app::AppStatus::schema());
+        settings.properties.insert(
+            "status".into(),
+            crate::domain::records::app::AppStatus::schema(),
+        );
         RefOr::T(Schema::Object(settings))
     }
 }
@@ -318,31 +319,6 @@ pub fn fields_schema(fields: &[(&str, FieldKind)]) -> RefOr<Schema> {
         }
     }
     object.into()
-}
-
-/// A doc-only type whose OpenAPI schema is an end-user request's wire fields, for handlers that
-/// read their fields one by one: `wire_fields!(SetPhoneFields { "phone": Required, "password":
-/// Text });` then `request_body = SetPhoneFields` in the handler's `#[utoipa::path]`.
-#[macro_export]
-macro_rules! wire_fields {
-    ($name:ident { $($field:literal: $kind:ident),* $(,)? }) => {
-        /// The wire fields of this route's body (OpenAPI only).
-        pub struct $name;
-
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                $crate::wire::openapi::fields_schema(&[
-                    $(($field, $crate::wire::openapi::FieldKind::$kind)),*
-                ])
-            }
-        }
-
-        impl utoipa::ToSchema for $name {
-            fn name() -> std::borrow::Cow<'static, str> {
-                std::borrow::Cow::Borrowed(stringify!($name))
-            }
-        }
-    };
 }
 
 /// What is true of every route, written once: the security schemes, the form encoding of every

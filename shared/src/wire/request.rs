@@ -5,8 +5,8 @@ use axum::http::{HeaderMap, Method, header};
 
 use super::body::Fields;
 use crate::AppState;
-use crate::domain::context::Credentials;
-use crate::domain::context::{ClientAddress, RequestContext};
+use crate::domain::records::context::Credentials;
+use crate::domain::records::context::{ClientAddress, RequestContext};
 use crate::error::Error;
 
 /// Bodies above this size are refused with 616 before they are parsed (the original's limit).
@@ -60,7 +60,7 @@ fn base_url(parts: &axum::http::request::Parts, state: &AppState) -> String {
             Some(stage) => format!("https://{domain}/{stage}"),
             None => format!("https://{domain}"),
         },
-        None => crate::state::LOCAL_BASE_URL.to_owned(),
+        None => crate::domain::ports::LOCAL_BASE_URL.to_owned(),
     }
 }
 

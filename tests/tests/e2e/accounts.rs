@@ -69,12 +69,12 @@ pub async fn assert_gone(
     handle: &str,
     name: Option<&str>,
 ) {
-    let handle_pk = keyturn::domain::keys::handle_partition(&info.app_id, handle);
+    let handle_pk = keyturn::domain::records::table_keys::handle_partition(&info.app_id, handle);
     assert_eq!(partition(&app.store, &handle_pk).await, Vec::<Key>::new());
-    let user_pk = keyturn::domain::keys::user(user_id).pk;
+    let user_pk = keyturn::domain::records::table_keys::user(user_id).pk;
     assert_eq!(partition(&app.store, &user_pk).await, Vec::<Key>::new());
     if let Some(name) = name {
-        let claim = keyturn::domain::keys::user_name_claim(&info.app_id, name);
+        let claim = keyturn::domain::records::table_keys::user_name_claim(&info.app_id, name);
         assert!(app.store.get(&claim).await.unwrap().is_none());
         assert_eq!(partition(&app.store, &claim.pk).await, Vec::<Key>::new());
     }
@@ -82,7 +82,7 @@ pub async fn assert_gone(
         .store
         .query(Query {
             index: Index::Secondary,
-            pk: keyturn::domain::keys::user_listing(&info.app_id, "").pk,
+            pk: keyturn::domain::records::table_keys::user_listing(&info.app_id, "").pk,
             sk_prefix: handle.to_owned(),
             limit: 100,
             cursor: None,
@@ -94,13 +94,13 @@ pub async fn assert_gone(
 
 /// Gives the user a username as setUserName would store it: the claim and the record's field.
 async fn give_user_name(app: &TestApp, app_id: &str, user_id: &str, name: &str) {
-    let (mut user, version) = keyturn::domain::repo::load_user(&app.state, user_id)
+    let (mut user, version) = keyturn::domain::common::repo::load_user(&app.state, user_id)
         .await
         .unwrap()
         .unwrap();
     user.user_name = Some(name.to_owned());
-    let claim = keyturn::domain::repo::item(
-        keyturn::domain::keys::user_name_claim(app_id, name),
+    let claim = keyturn::domain::common::repo::item(
+        keyturn::domain::records::table_keys::user_name_claim(app_id, name),
         &json!({"userId": user_id, "handle": user.handle}),
         1,
     )
@@ -108,7 +108,7 @@ async fn give_user_name(app: &TestApp, app_id: &str, user_id: &str, name: &str) 
     app.store
         .transact(vec![
             keyturn::store::WriteOp::Put(
-                keyturn::domain::repo::user_item(&user, version + 1).unwrap(),
+                keyturn::domain::common::repo::user_item(&user, version + 1).unwrap(),
                 keyturn::store::Condition::Version(version),
             ),
             keyturn::store::WriteOp::Put(claim, keyturn::store::Condition::Absent),
@@ -157,7 +157,8 @@ async fn delete_account_leaves_nothing_behind(app: TestApp) {
         .await
         .json(),
     );
-    let handle_pk = keyturn::domain::keys::handle_partition(&info.app_id, "ann@x.com");
+    let handle_pk =
+        keyturn::domain::records::table_keys::handle_partition(&info.app_id, "ann@x.com");
     assert!(partition(&app.store, &handle_pk).await.len() >= 4);
 
     // Deleting by username.

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use keyturn::domain::keys;
+use keyturn::domain::records::table_keys;
 use keyturn::store::{Index, Query};
 use serde_json::{Value, json};
 
@@ -63,7 +63,7 @@ async fn user_count(app: &TestApp, app_id: &str) -> usize {
         .store
         .query(Query {
             index: Index::Secondary,
-            pk: keys::user_listing(app_id, "").pk,
+            pk: table_keys::user_listing(app_id, "").pk,
             sk_prefix: String::new(),
             limit: 100,
             cursor: None,

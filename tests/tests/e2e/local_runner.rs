@@ -11,7 +11,7 @@ use jsonwebtoken::jwk::JwkSet;
 use keyturn::AppState;
 use keyturn::crypto::password::Cost;
 use keyturn::domain::admin::ensure_admin_key;
-use keyturn::state::Config;
+use keyturn::domain::ports::Config;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -452,7 +452,7 @@ async fn over_tcp_limits_count_the_socket_peer_and_links_name_the_bound_address(
     assert_eq!(r.status(), 200);
 
     // Counted on the peer's address, never on a header's.
-    let counted = |ip: &str| keyturn::domain::keys::address_limit(app_id, ip, "MSG");
+    let counted = |ip: &str| keyturn::domain::records::table_keys::address_limit(app_id, ip, "MSG");
     let by_peer = state.store.get(&counted("127.0.0.1")).await.unwrap();
     assert_eq!(by_peer.unwrap().counter, 1);
     let by_header = state.store.get(&counted("203.0.113.1")).await.unwrap();

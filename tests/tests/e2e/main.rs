@@ -7,6 +7,7 @@ mod admin;
 mod admin_users;
 mod anonymous;
 mod app_admin;
+mod architecture;
 mod audit;
 mod audit_trail;
 mod aws_adapters;

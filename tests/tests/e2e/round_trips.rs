@@ -9,10 +9,10 @@ use keyturn::AppState;
 use keyturn::clock::{Clock, ManualClock};
 use keyturn::codes::OsCodes;
 use keyturn::crypto::password::Cost;
+use keyturn::domain::ports::{Config, Ports};
 use keyturn::mail::outbox::Outbox;
 use keyturn::secrets::local::KeyFileStore;
 use keyturn::secrets::{SecretStore, SecretsError};
-use keyturn::state::{Config, Ports};
 use keyturn::store::sqlite::SqliteStore;
 use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
 

@@ -193,7 +193,7 @@ async fn link_email_opens_a_confirm_page_that_completes_nothing() {
             .await
             .assert_error(400, 608);
     }
-    let store_key = keyturn::domain::keys::handle_claim(&app.app_id, "lin+k@x.com");
+    let store_key = keyturn::domain::records::table_keys::handle_claim(&app.app_id, "lin+k@x.com");
     assert!(t.store.get(&store_key).await.unwrap().is_none());
 }
 
@@ -684,7 +684,7 @@ async fn an_existing_handle_is_601_and_gets_no_mail() {
 
     r.assert_error(400, 601);
     assert_eq!(t.messages_to("taken@x.com"), mails);
-    let pending = keyturn::domain::keys::signup(&app.app_id, "taken@x.com");
+    let pending = keyturn::domain::records::table_keys::signup(&app.app_id, "taken@x.com");
     assert!(t.store.get(&pending).await.unwrap().is_none());
     assert_tokens(&login(&t, &app, "taken@x.com", PW).await);
     login(&t, &app, "taken@x.com", OTHER_PW)

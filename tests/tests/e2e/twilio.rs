@@ -164,7 +164,7 @@ async fn an_unreachable_twilio_is_a_transport_error() {
 /// The local stack with its SMS port on the Twilio adapter, pointed at the fake.
 async fn stack_over_fake(base: &str) -> crate::support::app::TestApp {
     let mut t = crate::support::app::TestApp::new().await;
-    let ports = keyturn::state::Ports {
+    let ports = keyturn::domain::ports::Ports {
         store: t.store.clone(),
         secrets: Arc::new(
             keyturn::secrets::local::KeyFileStore::open(&t.dir.join("secrets.json")).unwrap(),

@@ -4,7 +4,7 @@
 
 use http::StatusCode;
 use keyturn::clock::Clock as _;
-use keyturn::domain::keys;
+use keyturn::domain::records::table_keys;
 use serde_json::{Value, json};
 use totp_rs::{Algorithm, Secret, Totp};
 
@@ -158,7 +158,12 @@ async fn enabling_google_2fa_returns_the_secret_its_otpauth_qr_and_recovery_code
             .iter()
             .any(|m| m.to == "bob@x.com" && m.subject.starts_with("Two-factor login changed"))
     );
-    let factors = t.store.get(&keys::factors(&uid)).await.unwrap().unwrap();
+    let factors = t
+        .store
+        .get(&table_keys::factors(&uid))
+        .await
+        .unwrap()
+        .unwrap();
     let stored = factors.data.to_string();
     assert!(!stored.contains(secret) && !stored.contains(&secret.to_lowercase()));
     assert!(!stored.contains(codes[0].as_str().unwrap()));

@@ -5,11 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::app_record::update_app;
-use crate::AppState;
+use super::app_update::update_app;
 use crate::clock::iso_millis;
 use crate::crypto::service_token::ServiceTokens;
-use crate::domain::app::PreviousAppToken;
+use crate::domain::ports::AppState;
+use crate::domain::records::app::PreviousAppToken;
 use crate::error::{Error, Result};
 
 /// The longest grace period: a week, enough to ship a client update, short enough that a leaked

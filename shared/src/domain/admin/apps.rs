@@ -4,16 +4,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::present;
-use crate::AppState;
 use crate::clock::iso_millis;
 use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::{self, Bits, KeyRing};
 use crate::domain::RequestContext;
-use crate::domain::app::{App, AppStatus, Settings, decode_stored};
 use crate::domain::audit::{self, Event, Kind};
-use crate::domain::keys;
-use crate::domain::listing::{self, Page, PageRequest};
-use crate::domain::repo::{self, StoredApp, retry_on_conflict};
+use crate::domain::common::paging::{self, Page, PageRequest};
+use crate::domain::common::repo::{self, StoredApp, retry_on_conflict};
+use crate::domain::ports::AppState;
+use crate::domain::records::app::{App, AppStatus, Settings, decode_stored};
+use crate::domain::records::table_keys;
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 use crate::store::Condition;
@@ -245,8 +245,8 @@ pub struct AppSummary {
 /// `APPS` (one query per page, never a scan). Apps being deleted are listed (status
 /// `deleting`), so an interrupted deletion can be found and resumed.
 pub async fn list_apps(state: &AppState, page: PageRequest) -> Result<Page<AppSummary>> {
-    let pk = keys::app_listing("").pk;
-    listing::page(state, pk, String::new(), page, |app: App| AppSummary {
+    let pk = table_keys::app_listing("").pk;
+    paging::page(state, pk, String::new(), page, |app: App| AppSummary {
         app_id: app.app_id,
         name: app.name,
         status: app.status,

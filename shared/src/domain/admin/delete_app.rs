@@ -10,7 +10,7 @@
 //! record. Every step is idempotent and the record goes last, so a crash anywhere leaves an app
 //! still marked `deleting` that the next `DELETE` continues.
 //!
-//! What is found, without a scan (see [`crate::domain::keys`]): users through the index
+//! What is found, without a scan (see [`crate::domain::records::table_keys`]): users through the index
 //! `APP#<appId>#USERS`; per user, their partition, their sent-invite pointers, their handle's
 //! partition (claim, resets, counters), their username claim and verified-phone partition;
 //! invites (also to handles without an account) through `APP#<appId>#INVITES`, each with its
@@ -24,11 +24,12 @@
 
 use serde::Serialize;
 
-use crate::AppState;
-use crate::domain::app::{App, AppStatus};
-use crate::domain::repo::{self, Attempt, retry_on_conflict};
-use crate::domain::user::User;
-use crate::domain::{keys, second_factor};
+use crate::domain::common::phone_claim;
+use crate::domain::common::repo::{self, Attempt, retry_on_conflict};
+use crate::domain::ports::AppState;
+use crate::domain::records::app::{App, AppStatus};
+use crate::domain::records::table_keys;
+use crate::domain::records::user::User;
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 use crate::store::{Condition, Index, Key, Query};
@@ -173,7 +174,7 @@ async fn delete_partition(state: &AppState, pk: &str, keep: Option<&Key>) -> Res
 
 /// Deletes up to `limit` users with everything of theirs; returns how many.
 async fn purge_users(state: &AppState, app_id: &str, limit: usize) -> Result<usize> {
-    let pk = keys::user_listing(app_id, "").pk;
+    let pk = table_keys::user_listing(app_id, "").pk;
     let (items, _) = first_items(state, Index::Secondary, pk, "", limit).await?;
     for item in &items {
         let user: User = repo::record(item)?;
@@ -186,22 +187,32 @@ async fn purge_users(state: &AppState, app_id: &str, limit: usize) -> Result<usi
 /// interrupted purge is found and repeated. Not one transaction (unlike `deleteAccount`): the
 /// app serves nobody any more, and a handle partition may hold more items than a transaction.
 async fn purge_user(state: &AppState, user: &User) -> Result<()> {
-    let user_key = keys::user(&user.user_id);
+    let user_key = table_keys::user(&user.user_id);
     delete_partition(state, &user_key.pk, Some(&user_key)).await?;
-    delete_partition(state, &keys::sent_invites_partition(&user.user_id), None).await?;
     delete_partition(
         state,
-        &keys::handle_partition(&user.app_id, &user.handle),
+        &table_keys::sent_invites_partition(&user.user_id),
+        None,
+    )
+    .await?;
+    delete_partition(
+        state,
+        &table_keys::handle_partition(&user.app_id, &user.handle),
         None,
     )
     .await?;
     if let Some(name) = &user.user_name {
-        let claim = keys::user_name_claim(&user.app_id, name);
+        let claim = table_keys::user_name_claim(&user.app_id, name);
         state.store.delete(&claim, Condition::Any).await?;
     }
     if let Some(phone) = &user.two_factor.phone {
-        let digest = second_factor::phone_digest(state, phone);
-        delete_partition(state, &keys::phone_claim(&user.app_id, &digest).pk, None).await?;
+        let digest = phone_claim::phone_digest(state, phone);
+        delete_partition(
+            state,
+            &table_keys::phone_claim(&user.app_id, &digest).pk,
+            None,
+        )
+        .await?;
     }
     state.store.delete(&user_key, Condition::Any).await?;
     Ok(())
@@ -210,7 +221,7 @@ async fn purge_user(state: &AppState, user: &User) -> Result<()> {
 /// Deletes up to `limit` invited handles' partitions (the invites with their tries and
 /// counters); returns how many.
 async fn purge_invites(state: &AppState, app_id: &str, limit: usize) -> Result<usize> {
-    let pk = keys::invite_listing(app_id, "", "").pk;
+    let pk = table_keys::invite_listing(app_id, "", "").pk;
     let (items, _) = first_items(state, Index::Secondary, pk, "", limit).await?;
     for item in &items {
         delete_partition(state, &item.key.pk, None).await?;
@@ -220,7 +231,7 @@ async fn purge_invites(state: &AppState, app_id: &str, limit: usize) -> Result<u
 
 /// Deletes up to `limit` items of the app's own partition (its templates), never the record.
 async fn purge_templates(state: &AppState, app_id: &str, limit: usize) -> Result<()> {
-    let app_key = keys::app(app_id);
+    let app_key = table_keys::app(app_id);
     let (items, _) = first_items(state, Index::Primary, app_key.pk.clone(), "", limit + 1).await?;
     for key in items.into_iter().map(|i| i.key).filter(|k| *k != app_key) {
         state.store.delete(&key, Condition::Any).await?;
@@ -237,7 +248,7 @@ async fn purge_audit(state: &AppState, app_id: &str, limit: usize) -> Result<usi
         if deleted == limit {
             break;
         }
-        let pk = keys::audit_listing(app_id, shard, "").pk;
+        let pk = table_keys::audit_listing(app_id, shard, "").pk;
         let (items, _) = first_items(state, Index::Secondary, pk, "", limit - deleted).await?;
         for item in items {
             state.store.delete(&item.key, Condition::Any).await?;
@@ -251,7 +262,7 @@ async fn purge_audit(state: &AppState, app_id: &str, limit: usize) -> Result<usi
 async fn audit_left(state: &AppState, app_id: &str) -> Result<(usize, bool)> {
     let mut left = 0;
     for shard in 0..crate::domain::audit::SHARDS {
-        let pk = keys::audit_listing(app_id, shard, "").pk;
+        let pk = table_keys::audit_listing(app_id, shard, "").pk;
         let (items, more) = first_items(state, Index::Secondary, pk, "", COUNT_CAP).await?;
         left += items.len();
         if more || left >= COUNT_CAP {
@@ -263,11 +274,11 @@ async fn audit_left(state: &AppState, app_id: &str) -> Result<(usize, bool)> {
 
 /// Counts what is left (each count capped at [`COUNT_CAP`]).
 async fn remaining(state: &AppState, app_id: &str) -> Result<Remaining> {
-    let app_key = keys::app(app_id);
+    let app_key = table_keys::app(app_id);
     let (users, more_users) = first_items(
         state,
         Index::Secondary,
-        keys::user_listing(app_id, "").pk,
+        table_keys::user_listing(app_id, "").pk,
         "",
         COUNT_CAP,
     )
@@ -275,7 +286,7 @@ async fn remaining(state: &AppState, app_id: &str) -> Result<Remaining> {
     let (invites, more_invites) = first_items(
         state,
         Index::Secondary,
-        keys::invite_listing(app_id, "", "").pk,
+        table_keys::invite_listing(app_id, "", "").pk,
         "",
         COUNT_CAP,
     )
@@ -296,8 +307,8 @@ async fn remaining(state: &AppState, app_id: &str) -> Result<Remaining> {
 async fn finish(state: &AppState, app: &App) -> Result<()> {
     let app_id = &app.app_id;
     for channel in ["MAIL", "SMS"] {
-        for shard in 0..crate::domain::limits::BUDGET_SHARDS {
-            let pk = keys::daily_budget(app_id, channel, 0, shard).pk;
+        for shard in 0..crate::domain::common::limits::BUDGET_SHARDS {
+            let pk = table_keys::daily_budget(app_id, channel, 0, shard).pk;
             delete_partition(state, &pk, None).await?;
         }
     }
@@ -313,7 +324,7 @@ async fn finish(state: &AppState, app: &App) -> Result<()> {
     }
     state
         .store
-        .delete(&keys::app(app_id), Condition::Any)
+        .delete(&table_keys::app(app_id), Condition::Any)
         .await?;
     Ok(())
 }

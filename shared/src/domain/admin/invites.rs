@@ -12,17 +12,19 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::blank_is_none;
-use crate::AppState;
 use crate::domain::RequestContext;
-use crate::domain::app::Feature;
 use crate::domain::audit::{self, Event, Kind};
-use crate::domain::invites::{
+use crate::domain::common::limits;
+use crate::domain::common::paging::{self, Page, PageRequest};
+use crate::domain::common::repo;
+use crate::domain::invites::rules::{
     ADMIN_SENDER, Invite, InviteView, MAILBOX_LIMIT, Outcome, Sender, revoke_all, send_invite,
 };
-use crate::domain::limits;
-use crate::domain::listing::{self, Page, PageRequest};
-use crate::domain::user::Handle;
-use crate::domain::{keys, metadata, repo};
+use crate::domain::ports::AppState;
+use crate::domain::records::app::Feature;
+use crate::domain::records::metadata;
+use crate::domain::records::table_keys;
+use crate::domain::records::user::Handle;
 use crate::error::{Error, Result};
 
 /// The body of `POST /admin/apps/{appId}/invites`.
@@ -84,8 +86,8 @@ pub async fn create(
 /// order (then inviter order: a handle invited by several users appears once per inviter).
 pub async fn list(state: &AppState, app_id: &str, req: PageRequest) -> Result<Page<InviteView>> {
     repo::existing_app(state, app_id).await?;
-    let pk = keys::invite_listing(app_id, "", "").pk;
-    listing::page(state, pk, String::new(), req, |i: Invite| i.view()).await
+    let pk = table_keys::invite_listing(app_id, "", "").pk;
+    paging::page(state, pk, String::new(), req, |i: Invite| i.view()).await
 }
 
 /// `DELETE /admin/apps/{appId}/invites/{handle}`: revokes every invite to the handle, whoever

@@ -1,18 +1,20 @@
-//! The developers' admin API, behind an admin API key ([`key`]): apps, their users, invites and
+//! The developers' admin API, behind an admin API key ([`admin_key`]): apps, their users, invites and
 //! message templates. Requests arrive typed (the admin function decodes JSON bodies into the
 //! request types here); results are domain values the wire layer encodes.
 
-mod app_record;
+pub mod admin_key;
 pub mod app_token;
+mod app_update;
 pub mod apps;
 pub mod delete_app;
 pub mod invites;
-pub mod key;
-pub mod keys;
+pub mod signing_keys;
 pub mod templates;
+pub mod twilio;
+pub mod two_factor;
 pub mod users;
 
-pub use key::{authorize, ensure_admin_key};
+pub use admin_key::{authorize, ensure_admin_key};
 
 use serde::{Deserialize, Deserializer};
 

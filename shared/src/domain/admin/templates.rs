@@ -1,14 +1,14 @@
 //! An app's message templates: read the template in force for a locale and name, store the app's
 //! own, or remove it so the fallback (the app's English template, then the built-in default)
-//! applies again. The lookup and rendering rules live in [`crate::domain::templates`]; this
+//! applies again. The lookup and rendering rules live in [`crate::domain::common::templates`]; this
 //! module only validates the admin's input.
 
 use serde::{Deserialize, Serialize};
 
-use crate::AppState;
-use crate::domain::app::App;
-use crate::domain::repo;
-use crate::domain::templates::{self, Template, TemplateName};
+use crate::domain::common::repo;
+use crate::domain::common::templates::{self, Template, TemplateName};
+use crate::domain::ports::AppState;
+use crate::domain::records::app::App;
 use crate::error::{Error, Result};
 
 /// Which template a request names, from the path `/admin/apps/{app_id}/templates/{locale}/{name}`.

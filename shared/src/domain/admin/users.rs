@@ -9,14 +9,16 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::AppState;
 use crate::clock::iso_millis;
 use crate::domain::RequestContext;
-use crate::domain::app::App;
+use crate::domain::accounts;
 use crate::domain::audit::{self, Event, Kind};
-use crate::domain::listing::{self, Page, PageRequest};
-use crate::domain::user::{User, UserStatus};
-use crate::domain::{accounts, keys, repo};
+use crate::domain::common::paging::{self, Page, PageRequest};
+use crate::domain::common::repo;
+use crate::domain::ports::AppState;
+use crate::domain::records::app::App;
+use crate::domain::records::table_keys;
+use crate::domain::records::user::{User, UserStatus};
 use crate::error::{Error, Result};
 
 /// `GET /admin/apps/{appId}/users` query parameters.
@@ -110,8 +112,8 @@ pub async fn list_users(
     if search.len() > repo::MAX_HANDLE_BYTES {
         return Err(Error::invalid("search is longer than any handle"));
     }
-    let pk = keys::user_listing(app_id, "").pk;
-    listing::page(state, pk, search, req.page, |u: User| UserView::of(&u)).await
+    let pk = table_keys::user_listing(app_id, "").pk;
+    paging::page(state, pk, search, req.page, |u: User| UserView::of(&u)).await
 }
 
 /// `GET /admin/apps/{appId}/users/{userId}`: the user's view plus the last login time.

@@ -7,10 +7,10 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use super::{AuditEntry, SHARDS, Stored};
-use crate::AppState;
-use crate::domain::keys;
-use crate::domain::listing::{Page, PageRequest};
-use crate::domain::repo;
+use crate::domain::common::paging::{Page, PageRequest};
+use crate::domain::common::repo;
+use crate::domain::ports::AppState;
+use crate::domain::records::table_keys;
 use crate::error::{Error, Result};
 use crate::store::{self, Index, Item, Query};
 
@@ -43,7 +43,7 @@ pub async fn list(state: &AppState, app_id: &str, req: ListRequest) -> Result<Pa
                 .store
                 .query(Query {
                     index: Index::Primary,
-                    pk: keys::audit_of_user(app_id, user_id, "").pk,
+                    pk: table_keys::audit_of_user(app_id, user_id, "").pk,
                     sk_prefix: String::new(),
                     limit,
                     cursor,
@@ -192,7 +192,7 @@ async fn merged(
         .into_iter()
         .zip(0..SHARDS)
         .map(|(base, shard)| Shard {
-            pk: keys::audit_listing(app_id, shard, "").pk,
+            pk: table_keys::audit_listing(app_id, shard, "").pk,
             base,
             used: 0,
             buffer: VecDeque::new(),

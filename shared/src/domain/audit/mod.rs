@@ -24,7 +24,7 @@
 //! **Retention.** Entries expire after the app's `auditRetentionDays` (default 90): DynamoDB's
 //! TTL deletes them in production, and every engine reads an expired item as absent.
 //!
-//! **Keys** (see [`keys`]): one item per event. A user's entries live in their own partition
+//! **Keys** (see [`table_keys`]): one item per event. A user's entries live in their own partition
 //! (`APP#<appId>#AUDIT#USER#<userId>`), entries without a user in one of [`SHARDS`] app
 //! partitions; every entry is also listed in the secondary index under one of [`SHARDS`] app
 //! partitions picked at random, so no partition takes every event of a busy app. Sort keys are
@@ -34,13 +34,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::AppState;
 use crate::clock::iso_millis;
 use crate::crypto::sha256_hex;
-use crate::domain::app::App;
-use crate::domain::context::{ClientAddress, RequestContext};
-use crate::domain::keys;
-use crate::domain::repo;
+use crate::domain::common::repo;
+use crate::domain::ports::AppState;
+use crate::domain::records::app::App;
+use crate::domain::records::context::{ClientAddress, RequestContext};
+use crate::domain::records::table_keys;
 use crate::error::Result;
 use crate::store::{Condition, Item};
 
@@ -301,8 +301,8 @@ fn entry_item(
     let sk = format!("{}#{id}", newest_first(at));
     let shard = random_shard(state);
     let key = match &event.user_id {
-        Some(user_id) => keys::audit_of_user(&event.app_id, user_id, &sk),
-        None => keys::audit_of_app(&event.app_id, shard, &sk),
+        Some(user_id) => table_keys::audit_of_user(&event.app_id, user_id, &sk),
+        None => table_keys::audit_of_app(&event.app_id, shard, &sk),
     };
     let expires_at = state.clock.now_secs() + i64::from(event.retention_days) * 86_400;
     let stored = Stored {
@@ -316,7 +316,7 @@ fn entry_item(
     };
     Ok(repo::item(key, &stored, 1)?
         .expiring_at(expires_at)
-        .indexed(keys::audit_listing(&event.app_id, shard, &sk)))
+        .indexed(table_keys::audit_listing(&event.app_id, shard, &sk)))
 }
 
 mod listing;

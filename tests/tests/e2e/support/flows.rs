@@ -1,7 +1,7 @@
 //! Helpers for reading what a flow produced: links and forms in emails and pages, wrong codes,
 //! and the proof that a refused request wrote nothing.
 
-use keyturn::domain::keys;
+use keyturn::domain::records::table_keys;
 
 use super::app::{TestApp, TestAppInfo};
 
@@ -16,7 +16,7 @@ pub fn wrong_code(right: &str) -> String {
     format!("{:06}", (n + 1) % 1_000_000)
 }
 
-/// Reverses the five escapes of `keyturn::domain::html::escape`.
+/// Reverses the five escapes of `keyturn::domain::common::html::escape`.
 pub fn html_unescape(s: &str) -> String {
     s.replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -80,12 +80,12 @@ impl TestApp {
         assert_eq!(self.messages_to(handle), 0, "no mail to {handle}");
         let id = app.app_id.as_str();
         for key in [
-            keys::signup(id, handle),
-            keys::handle_claim(id, handle),
-            keys::signup_tries(id, handle),
-            keys::mailbox_mails(
+            table_keys::signup(id, handle),
+            table_keys::handle_claim(id, handle),
+            table_keys::signup_tries(id, handle),
+            table_keys::mailbox_mails(
                 id,
-                &keyturn::domain::limits::canonical_mailbox(handle),
+                &keyturn::domain::common::limits::canonical_mailbox(handle),
                 "SIGNUP",
             ),
         ] {

@@ -20,7 +20,7 @@ impl keyturn::mail::Mailer for SlowMailer {
 impl TestApp {
     /// The same stack (store, secrets, outbox, clock) with every mail taking 25 ms.
     pub async fn with_slow_mail(mut self) -> Self {
-        let ports = keyturn::state::Ports {
+        let ports = keyturn::domain::ports::Ports {
             store: self.store.clone(),
             secrets: Arc::new(
                 keyturn::secrets::local::KeyFileStore::open(&self.dir.join("secrets.json"))

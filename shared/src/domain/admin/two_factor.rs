@@ -1,0 +1,49 @@
+//! Admin `reset-2fa`: a support desk switches a user's second factors off when they lost their
+//! device.
+
+use crate::domain::audit::{self, Event, Kind};
+use crate::domain::common::repo;
+use crate::domain::factors::notice;
+use crate::domain::factors::record;
+use crate::domain::ports::AppState;
+use crate::domain::records::context::RequestContext;
+use crate::error::{Error, Result};
+
+/// Admin `POST /admin/apps/{appId}/users/{userId}/reset-2fa`: switches both factors off and
+/// forgets the TOTP secret and recovery codes (the verified phone stays), for a support desk
+/// helping a user who lost their device. The user is mailed a notice.
+pub async fn admin_reset(
+    state: &AppState,
+    app_id: &str,
+    user_id: &str,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let (app, _) = repo::existing_app(state, app_id).await?;
+    match repo::load_user(state, user_id).await? {
+        Some((user, _)) if user.app_id == app_id => user,
+        _ => return Err(Error::UserNotFound),
+    };
+    let user = repo::update_user(state, user_id, |user| {
+        user.two_factor.google = false;
+        user.two_factor.phone_login = false;
+        Ok(())
+    })
+    .await?
+    .ok_or(Error::UserNotFound)?;
+    record::forget_factors(state, user_id).await?;
+    tracing::info!(%app_id, %user_id, "admin: second factors reset");
+    audit::record_admin(
+        state,
+        ctx,
+        Event::new(&app, Kind::AdminTwoFactorReset).user(user_id),
+    )
+    .await?;
+    notice::notify_change(
+        state,
+        &app,
+        &user,
+        "Two-factor login was reset by the app's support",
+    )
+    .await;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+//! The per-app issuer: discovery document, JWKS and PEM, so any JWT consumer can
+//! verify user JWTs without copying keys by hand. Served from the app record's public keys; the
+//! private keys are never read here.
+
+use serde::Serialize;
+
+use crate::domain::RequestContext;
+use crate::domain::common::repo;
+use crate::domain::ports::AppState;
+use crate::domain::records::app::{App, AppStatus};
+use crate::error::{Error, Result};
+
+async fn app(state: &AppState, app_id: &str) -> Result<App> {
+    let id_ok = !app_id.is_empty()
+        && app_id.len() <= 64
+        && app_id.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !id_ok {
+        return Err(Error::UnknownIssuer);
+    }
+    // Read from the table, never a warm cache: a key staged by the admin function is published
+    // at once, and a consumer that fetches the JWKS for an unknown `kid` finds it. An app being
+    // deleted publishes nothing: its tokens stop verifying at once.
+    match repo::load_app_fresh(state, app_id).await? {
+        Some((app, _)) if app.status != AppStatus::Deleting => Ok(app),
+        _ => Err(Error::UnknownIssuer),
+    }
+}
+
+/// `GET /apps/{appId}/.well-known/openid-configuration`.
+pub async fn discovery(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<Discovery> {
+    let app = app(state, app_id).await?;
+    let issuer = app.issuer(&ctx.base_url);
+    Ok(Discovery {
+        jwks_uri: format!("{issuer}/.well-known/jwks.json"),
+        issuer,
+        id_token_signing_alg_values_supported: &["RS256"],
+        response_types_supported: &["id_token"],
+        subject_types_supported: &["public"],
+        claims_supported: &["iss", "sub", "aud", "iat", "exp", "email"],
+    })
+}
+
+/// An OpenID discovery document (only what a JWT consumer reads).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Discovery {
+    issuer: String,
+    jwks_uri: String,
+    id_token_signing_alg_values_supported: &'static [&'static str],
+    response_types_supported: &'static [&'static str],
+    subject_types_supported: &'static [&'static str],
+    claims_supported: &'static [&'static str],
+}
+
+/// A JSON Web Key Set.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Jwks {
+    keys: Vec<serde_json::Value>,
+}
+
+/// A public key in PEM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pem(pub String);
+
+/// `GET /apps/{appId}/.well-known/jwks.json`: current and previous keys.
+pub async fn jwks(state: &AppState, app_id: &str) -> Result<Jwks> {
+    let app = app(state, app_id).await?;
+    let keys = app.public_keys.iter().map(|k| k.jwk()).collect();
+    Ok(Jwks { keys })
+}
+
+/// `GET /apps/{appId}/public-key.pem`: the key that signs now, for consumers that take a PEM
+/// (they follow a rotation by fetching it again after the activation).
+pub async fn public_key_pem(state: &AppState, app_id: &str) -> Result<Pem> {
+    let app = app(state, app_id).await?;
+    let kid = app.signing_kid();
+    let key = app
+        .public_keys
+        .iter()
+        .find(|k| Some(k.kid.as_str()) == kid)
+        .ok_or_else(|| Error::internal("app without keys"))?;
+    Ok(Pem(key.pem.clone()))
+}

@@ -1,0 +1,292 @@
+//! Counters with a ceiling and a window, in the store: failed logins, code tries, emails per
+//! mailbox, requests per client address, and an app's daily message budget. Each hit is counted
+//! atomically before the guarded work, so parallel requests cannot race past a limit.
+
+use crate::domain::ports::AppState;
+use crate::domain::records::app::App;
+use crate::domain::records::context::ClientAddress;
+use crate::domain::records::table_keys;
+use crate::error::{Error, Result};
+use crate::store::{Condition, Item, Key, StoreError};
+
+/// One limit: at most `max` hits per `window_secs`.
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    /// Hits allowed per window.
+    pub max: i64,
+    /// Window length in seconds, starting at the first hit.
+    pub window_secs: i64,
+}
+
+/// What a per-address limit guards; each has its own counter and ceiling per app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressFlow {
+    /// Requests that send an email or SMS (signup, forgotPassword, invite, setPhone, login SMS).
+    Messages,
+    /// Failed password checks (login, changePassword, deleteAccount) and code checks
+    /// (completeSignup, resetPassword, register, verifyPhone, loginComplete).
+    FailedChecks,
+    /// Wrong admin keys (counted per address across the whole deployment).
+    AdminKey,
+}
+
+impl AddressFlow {
+    /// The ceiling, chosen so a shared address (an office NAT, a carrier's CGNAT) stays usable
+    /// while one machine cannot mail-bomb or guess at scale.
+    pub const fn limit(self) -> Limit {
+        match self {
+            // 30 messages an hour per address and app.
+            AddressFlow::Messages => Limit {
+                max: 30,
+                window_secs: 3600,
+            },
+            // 50 failed checks per 15 minutes per address and app: credential stuffing from one
+            // address gets 200 guesses an hour over all handles; successes give their hit back.
+            AddressFlow::FailedChecks => Limit {
+                max: 50,
+                window_secs: 15 * 60,
+            },
+            // 20 wrong admin keys per hour per address.
+            AddressFlow::AdminKey => Limit {
+                max: 20,
+                window_secs: 3600,
+            },
+        }
+    }
+
+    /// The name used in the counter's key.
+    pub const fn name(self) -> &'static str {
+        match self {
+            AddressFlow::Messages => "MSG",
+            AddressFlow::FailedChecks => "FAIL",
+            AddressFlow::AdminKey => "ADMINKEY",
+        }
+    }
+}
+
+/// Counts a hit on `key` and returns the count so far; refuses with 615 (and the seconds until
+/// the window ends) past `max`.
+pub async fn hit(state: &AppState, key: &Key, limit: Limit) -> Result<i64> {
+    let until = state.clock.now_secs() + limit.window_secs;
+    match state.store.add(key, 1, Some(limit.max), Some(until)).await {
+        Ok(count) => Ok(count),
+        Err(StoreError::LimitReached) => Err(Error::RateLimited {
+            retry_after_secs: retry_after(state, key).await,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Gives one hit back (a check that succeeded), so a counter of tries counts only failures.
+/// Best effort: a leftover hit only delays. An expired counter is not revived with a negative
+/// count beyond its own new window.
+pub async fn give_back(state: &AppState, key: &Key, limit: Limit) {
+    let until = state.clock.now_secs() + limit.window_secs;
+    if let Err(e) = state.store.add(key, -1, None, Some(until)).await {
+        tracing::warn!(error = %e, "could not give a hit back");
+    }
+}
+
+/// Counts a request from `client` against the app's per-address limit for `flow`.
+pub async fn hit_address(
+    state: &AppState,
+    app_id: &str,
+    client: &ClientAddress,
+    flow: AddressFlow,
+) -> Result<()> {
+    hit(
+        state,
+        &table_keys::address_limit(app_id, client.as_str(), flow.name()),
+        flow.limit(),
+    )
+    .await
+    .map(drop)
+}
+
+/// Gives back the hit of a check that succeeded (see [`give_back`]).
+pub async fn give_back_address(
+    state: &AppState,
+    app_id: &str,
+    client: &ClientAddress,
+    flow: AddressFlow,
+) {
+    give_back(
+        state,
+        &table_keys::address_limit(app_id, client.as_str(), flow.name()),
+        flow.limit(),
+    )
+    .await;
+}
+
+/// Forgets the hits on `key` (after a success). Best effort: a leftover counter only delays.
+pub async fn clear(state: &AppState, key: &Key) {
+    if let Err(e) = state.store.delete(key, Condition::Any).await {
+        tracing::warn!(error = %e, "could not clear a counter");
+    }
+}
+
+/// Counts one mail of `flow` (`SIGNUP`, `RESET`, `INVITE`) to `handle`: against its canonical
+/// mailbox (`per_mailbox`) and the app's daily mail budget. Every mail-sending route calls it
+/// before it learns anything about the handle, so neither limit can probe for accounts.
+pub async fn spend_mail(
+    state: &AppState,
+    app: &App,
+    flow: &str,
+    per_mailbox: Limit,
+    handle: &str,
+) -> Result<()> {
+    let mailbox = table_keys::mailbox_mails(&app.app_id, &canonical_mailbox(handle), flow);
+    hit(state, &mailbox, per_mailbox).await?;
+    spend_daily_budget(
+        state,
+        &app.app_id,
+        Channel::Mail,
+        app.settings.mail_daily_limit,
+    )
+    .await
+}
+
+/// Shards of an app's daily message budget. One DynamoDB item takes about 1,000 writes a
+/// second; sixteen shards take sixteen times that, so the budget never becomes a hot key.
+pub const BUDGET_SHARDS: u32 = 16;
+
+/// Which daily budget a message is spent from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Emails (SES costs the deployer; bounces hurt its sending reputation).
+    Mail,
+    /// SMS (each costs the developer money on their Twilio account).
+    Sms,
+}
+
+impl Channel {
+    const fn name(self) -> &'static str {
+        match self {
+            Channel::Mail => "MAIL",
+            Channel::Sms => "SMS",
+        }
+    }
+}
+
+/// Spends one message of the app's daily budget of `daily` for `channel`, or refuses with 615
+/// and the seconds until the next UTC day.
+///
+/// The budget is split over [`BUDGET_SHARDS`] counters, shard `i` holding `daily / 16` (the
+/// first `daily % 16` shards one more), so the shards sum to exactly `daily`. A send starts at a
+/// random shard and, when that one is full, walks on to the next, so the app is refused only
+/// once every shard is full: the budget is exact, and only the last sends of a day pay extra
+/// writes.
+pub async fn spend_daily_budget(
+    state: &AppState,
+    app_id: &str,
+    channel: Channel,
+    daily: i64,
+) -> Result<()> {
+    let now = state.clock.now_secs();
+    let day = now.div_euclid(86_400);
+    let next_day = (day + 1) * 86_400;
+    let start = u32::from_str_radix(&state.codes.random_hex(4), 16).unwrap_or(0) % BUDGET_SHARDS;
+    for step in 0..BUDGET_SHARDS {
+        let shard = (start + step) % BUDGET_SHARDS;
+        let share = shard_share(daily, shard);
+        if share == 0 {
+            continue;
+        }
+        let key = table_keys::daily_budget(app_id, channel.name(), day, shard);
+        // Kept a day past its end, so a late clock on another instance still reads it.
+        match state
+            .store
+            .add(&key, 1, Some(share), Some(next_day + 86_400))
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(StoreError::LimitReached) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(Error::RateLimited {
+        retry_after_secs: u64::try_from((next_day - now).max(1)).unwrap_or(1),
+    })
+}
+
+/// Shard `shard`'s part of a daily budget of `daily`.
+fn shard_share(daily: i64, shard: u32) -> i64 {
+    let shards = i64::from(BUDGET_SHARDS);
+    let daily = daily.max(0);
+    daily / shards + i64::from(i64::from(shard) < daily % shards)
+}
+
+/// The mailbox an address delivers to, for counting mail limits: lowercased, with comments
+/// (`x(1)@d`) and a `+tag` removed, so `x+1@d`, `x+2@d` and `x(1)@d` share one counter.
+pub fn canonical_mailbox(handle: &str) -> String {
+    let mut out = String::with_capacity(handle.len());
+    let mut depth = 0usize;
+    for c in handle.trim().chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.extend(c.to_lowercase()),
+            _ => {}
+        }
+    }
+    match out.rsplit_once('@') {
+        Some((local, domain)) => {
+            let local = local.split('+').next().unwrap_or(local);
+            format!("{local}@{domain}")
+        }
+        None => out,
+    }
+}
+
+/// Counts `n` hits on `key` at once (one per code a request is compared with); refuses with
+/// 615, changing nothing, when they would pass `max`.
+pub async fn hit_many(state: &AppState, key: &Key, n: i64, limit: Limit) -> Result<()> {
+    let until = state.clock.now_secs() + limit.window_secs;
+    match state.store.add(key, n, Some(limit.max), Some(until)).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::LimitReached) => Err(Error::RateLimited {
+            retry_after_secs: retry_after(state, key).await,
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Seconds until the counter at `key` expires (at least 1).
+async fn retry_after(state: &AppState, key: &Key) -> u64 {
+    let now = state.clock.now_secs();
+    let until = match state.store.get(key).await {
+        Ok(Some(Item {
+            expires_at: Some(t),
+            ..
+        })) => t,
+        _ => now + 60,
+    };
+    u64::try_from((until - now).max(1)).unwrap_or(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_comments_and_case_share_one_mailbox() {
+        for alias in [
+            "x+1@d.com",
+            "X+2@D.com",
+            "x(1)@d.com",
+            "(c)x@d.com",
+            "x@d.com",
+        ] {
+            assert_eq!(canonical_mailbox(alias), "x@d.com", "{alias}");
+        }
+        assert_ne!(canonical_mailbox("y@d.com"), canonical_mailbox("x@d.com"));
+    }
+
+    #[test]
+    fn shards_sum_to_the_exact_budget() {
+        for daily in [0, 1, 15, 16, 17, 1000, 10_000] {
+            let total: i64 = (0..BUDGET_SHARDS).map(|s| shard_share(daily, s)).sum();
+            assert_eq!(total, daily);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! The life of a one-time code (signup, invite, reset), written once: six CSPRNG digits, stored
+//! only as a keyed hash bound to its context, an expiry, at most [`MAX_TRIES`] tries (then dead,
+//! 614), and single use (the caller deletes the record in the transaction that consumes it).
+
+use crate::domain::ports::AppState;
+use crate::error::{Error, Result};
+use crate::store::{Key, StoreError};
+
+/// Tries a code gets before it is dead.
+pub const MAX_TRIES: i64 = 5;
+
+/// A freshly drawn code and the digest to store.
+pub struct Issued {
+    /// The code to send (never stored, never logged).
+    pub code: String,
+    /// The keyed hash to store.
+    pub hash: String,
+}
+
+/// Draws a code for `context` (e.g. `<appId>/reset/<handle>`).
+pub fn issue(state: &AppState, context: &str) -> Issued {
+    let code = state.codes.six_digits();
+    let hash = state.code_hasher.hash(context, &code);
+    Issued { code, hash }
+}
+
+/// The one answer to a wrong, malformed or unknown code (602): a caller that checks the format
+/// first and answers a missing record with this same error tells nobody whether a code is
+/// pending.
+pub fn wrong_code() -> Error {
+    Error::invalid("wrong code")
+}
+
+/// A wire code in its canonical six-digit form, or [`wrong_code`] when it cannot be one. Call it
+/// before any lookup, so a malformed code costs no try and reveals nothing.
+///
+/// Codes are drawn from 000000–999999, but the wire coerces a JSON number to its string form and
+/// the original compared codes as integers, so `12345` must mean `012345`: up to six digits are
+/// left-padded (the same code, never a wider match).
+pub fn parse(raw: &str) -> Result<String> {
+    let code = raw.trim();
+    if code.is_empty() || code.len() > 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(wrong_code());
+    }
+    Ok(format!("{code:0>6}"))
+}
+
+/// Checks `code` against a stored digest: 602 when malformed or wrong, 411 when expired, 614
+/// once [`MAX_TRIES`] tries were spent. Every try is counted on `tries` before comparing.
+pub async fn check(
+    state: &AppState,
+    context: &str,
+    code: &str,
+    stored_hash: &str,
+    expires_at: i64,
+    tries: &Key,
+) -> Result<()> {
+    let code = parse(code)?;
+    if expires_at <= state.clock.now_secs() {
+        return Err(Error::CodeExpired);
+    }
+    match state
+        .store
+        .add(tries, 1, Some(MAX_TRIES), Some(expires_at))
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::LimitReached) => return Err(Error::CodeExhausted),
+        Err(e) => return Err(e.into()),
+    }
+    if state.code_hasher.verify(context, &code, stored_hash) {
+        Ok(())
+    } else {
+        Err(wrong_code())
+    }
+}

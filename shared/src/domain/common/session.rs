@@ -1,0 +1,186 @@
+//! What a successful login or signup hands out: the user JWT for the app's backend (RS256, per-app
+//! key) and Keyturn's own access token.
+
+use serde_json::{Map, Value};
+
+use crate::crypto::jws::RsaSigner;
+use crate::crypto::service_token::ServiceTokens;
+use crate::crypto::signing_key::KeyRing;
+use crate::domain::common::repo;
+use crate::domain::ports::AppState;
+use crate::domain::records::app::App;
+use crate::domain::records::metadata::{get_path, set_path};
+use crate::domain::records::table_keys;
+use crate::domain::records::user::User;
+use crate::error::{Context, Error, Result};
+use crate::secrets::SecretStore as _;
+use crate::store::{Condition, Item};
+
+/// The key that signs the app's new JWTs (the kid its record names, see
+/// [`App::signing_kid`]) and that kid. The ring secret is cached per process and each key's PEM
+/// parsed once per warm instance (see [`crate::crypto::signing_key::ParsedKeys`]); when the
+/// cached ring lacks the kid (a rotation happened since it was read) the ring is read again
+/// from the secrets backend, once.
+async fn current_key(state: &AppState, app: &App) -> Result<std::sync::Arc<(RsaSigner, String)>> {
+    let name = state.config.app_key_secret_name(&app.app_id);
+    let missing = || Error::internal(format!("signing key of app {} missing", app.app_id));
+    let kid = app.signing_kid().ok_or_else(missing)?;
+    let cached = state
+        .secrets
+        .get(&name)
+        .await
+        .context(format!("read the signing key of app {}", app.app_id))?
+        .ok_or_else(missing)?;
+    let mut ring = KeyRing::from_secret(&cached)?;
+    if ring.find(kid).is_none() {
+        let fresh = state
+            .secrets
+            .get_fresh(&name)
+            .await
+            .context(format!("re-read the signing key of app {}", app.app_id))?
+            .ok_or_else(missing)?;
+        ring = KeyRing::from_secret(&fresh)?;
+    }
+    let private = ring.find(kid).ok_or_else(missing)?;
+    state
+        .signing_keys
+        .get_or_parse(&format!("{name}#{kid}"), &private.pem, |pem| {
+            let key = RsaSigner::from_pkcs8(&crate::crypto::signing_key::private_der(pem)?)?;
+            Ok((key, kid.to_owned()))
+        })
+}
+
+/// Reads and parses the app's current signing key into the per-process caches, ignoring
+/// failures (the signing that follows reports them).
+pub async fn prefetch_key(state: &AppState, app: &App) {
+    let _ = current_key(state, app).await;
+}
+
+/// The claims of a user's JWT: registered claims first, then the email claims and metadata at
+/// their dot paths. A required `metaData` field without a value is 604, as in the original.
+///
+/// - `metaDataInvite` fields are emitted too (the specification bundles them into the invited
+///   user's JWT), at their paths; they are optional in the JWT, since users who were not invited
+///   have none. `metaData` and `metaDataInvite` are validated together, so their paths never
+///   overlap and neither touches a reserved claim.
+/// - `email` and `email_verified` are emitted when the app asks for the email: `email_verified`
+///   is `true` only when the handle was proven by a code or link sent to it (signup code or link,
+///   invite code, password reset), `false` for flow `none`. Anonymous users have no email, so
+///   neither claim (nor an `email` metadata field) is emitted for them.
+pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Result<Value> {
+    let s = &app.settings;
+    let mut claims = Map::new();
+    let mut emits_email = false;
+    for f in &s.meta_data {
+        let value = if f.field_name == "email" {
+            if user.anonymous {
+                continue;
+            }
+            emits_email = true;
+            Some(Value::String(user.handle.clone()))
+        } else {
+            get_path(&user.meta_data, &f.path).cloned()
+        };
+        match value {
+            Some(v) => set_path(&mut claims, &f.path, v),
+            None if f.required => {
+                return Err(Error::InvalidMetadata(format!("{} is required", f.path)));
+            }
+            None => {}
+        }
+    }
+    for f in &s.meta_data_invite {
+        if s.meta_data.iter().any(|m| m.path == f.path) {
+            continue;
+        }
+        if let Some(v) = get_path(&user.meta_data, &f.path) {
+            set_path(&mut claims, &f.path, v.clone());
+        }
+    }
+    if s.user_names_enabled
+        && let Some(name) = &user.user_name
+    {
+        claims.insert("userName".into(), Value::String(name.clone()));
+    }
+    // Registered claims are written last, so nothing above can overwrite them even if a
+    // reserved path slipped into stored settings.
+    if s.meta_data_email && !user.anonymous && !emits_email {
+        claims.insert("email".into(), Value::String(user.handle.clone()));
+        emits_email = true;
+    }
+    if emits_email {
+        claims.insert("email_verified".into(), Value::Bool(user.email_verified));
+    }
+    claims.insert("iss".into(), Value::String(app.issuer(base_url)));
+    claims.insert("sub".into(), Value::String(user.user_id.clone()));
+    claims.insert("aud".into(), Value::String(app.audience()));
+    claims.insert("iat".into(), Value::from(now_secs));
+    claims.insert(
+        "exp".into(),
+        Value::from(now_secs + i64::from(s.user_jwt_expiration) * 3600),
+    );
+    Ok(Value::Object(claims))
+}
+
+/// What a login, signup or registration hands out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The user JWT for the app's backend.
+    pub jwt: String,
+    /// Keyturn's access token for the user-scoped routes.
+    pub access_token: String,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Both are bearer secrets.
+        f.write_str("Session(..)")
+    }
+}
+
+/// Signs the user JWT and an access token and records the login time.
+pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> Result<Session> {
+    let (session, last_login) = sign(state, app, user, base_url).await?;
+    if let Err(e) = state.store.put(last_login, Condition::Any).await {
+        // Losing a last-login timestamp must not fail a login.
+        tracing::warn!(error = %e, "could not record last login");
+    }
+    Ok(session)
+}
+
+/// Signs the user JWT and an access token, and returns with them the last-login record for the
+/// caller to write: a password login commits it in the same transaction as its limit checks,
+/// so a warm login costs one write.
+pub async fn sign(
+    state: &AppState,
+    app: &App,
+    user: &User,
+    base_url: &str,
+) -> Result<(Session, Item)> {
+    let now = state.clock.now_secs();
+    let claims = user_claims(app, user, base_url, now)?;
+    let signing = current_key(state, app).await?;
+    let (key, kid) = &*signing;
+    let jwt = key.sign(kid, &claims)?;
+    let sid = state.codes.random_hex(8);
+    let access = state.tokens.issue(&ServiceTokens::access_claims(
+        &app.app_id,
+        &user.user_id,
+        user.token_epoch,
+        &sid,
+        now,
+        i64::from(app.settings.access_token_expiration) * 3600,
+    ))?;
+    let last = repo::item(
+        table_keys::last_login(&user.user_id),
+        &serde_json::json!({ "at": state.clock.now_ms() }),
+        1,
+    )?;
+    Ok((
+        Session {
+            jwt,
+            access_token: access,
+        },
+        last,
+    ))
+}

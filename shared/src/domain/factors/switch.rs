@@ -1,0 +1,359 @@
+//! Switching a second factor on or off: the authenticator (TOTP) and SMS login.
+//!
+//! Changed from the original CosyncJWT service, on purpose:
+//! - Enabling the authenticator returns the secret, its QR code and ten recovery codes once; the
+//!   secret is never mailed (the original emailed it with the QR attached) and is stored sealed.
+//! - Disabling a factor needs proof: the current password, or a current code (TOTP or recovery
+//!   code for the authenticator; an SMS code for phone login). Both directions end every other
+//!   session and mail the user a notice.
+
+use crate::domain::audit::{self, Event, Kind};
+use crate::domain::common::caller::{self, Caller};
+use crate::domain::common::limits;
+use crate::domain::common::one_time_code;
+use crate::domain::common::password_check;
+use crate::domain::common::repo;
+use crate::domain::factors::notice;
+use crate::domain::factors::record;
+use crate::domain::factors::sms_code;
+use crate::domain::factors::sms_code::CODE_TTL_SECS;
+use crate::domain::factors::totp;
+use crate::domain::ports::AppState;
+use crate::domain::records::app::TwoFactor;
+use crate::domain::records::context::{ClientAddress, RequestContext};
+use crate::domain::records::phone_number::Phone;
+use crate::domain::records::redacted::Redacted;
+use crate::domain::records::table_keys;
+use crate::domain::records::user::User;
+use crate::error::{Error, Result};
+use crate::store::Condition;
+
+/// A request to switch a factor on or off, as the wire delivers it.
+#[derive(Debug, Clone)]
+pub struct SetTwoFactor {
+    /// `twoFactor`: `true` / `"true"` / `false` / `"false"`.
+    pub two_factor: String,
+    /// The current password (client MD5), proof for disabling.
+    pub password: Option<Redacted>,
+    /// A current code, proof for disabling.
+    pub code: Option<Redacted>,
+}
+
+/// Parses the `twoFactor` switch (602 for anything but true/false).
+fn switch(raw: &str) -> Result<bool> {
+    match raw.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Error::invalid("twoFactor must be true or false")),
+    }
+}
+
+/// What enabling the authenticator hands the user, once. Its `Debug` shows none of it.
+#[derive(Clone)]
+pub struct GoogleEnabled {
+    /// Base32 TOTP secret.
+    pub secret_base32: String,
+    /// `data:image/png;base64,...` QR code of the `otpauth://` URI.
+    pub qr_data_url: String,
+    /// Ten single-use recovery codes.
+    pub recovery_codes: Vec<String>,
+}
+
+impl std::fmt::Debug for GoogleEnabled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GoogleEnabled(..)")
+    }
+}
+
+/// Revokes every session but the caller's and applies `change` to the caller's record.
+async fn change_and_revoke_others(
+    state: &AppState,
+    caller: &Caller,
+    change: impl Fn(&mut User) -> Result<()>,
+) -> Result<User> {
+    let (sid, epoch) = (caller.sid.clone(), caller.epoch);
+    caller::update_caller(state, caller, |user| {
+        change(user)?;
+        user.revoke_sessions(Some((&sid, epoch)));
+        Ok(())
+    })
+    .await
+}
+
+/// The proof a change of the authenticator factor needs: the current password, or a current
+/// TOTP or recovery code (consumed), each counted like a password try.
+async fn prove_authenticator(
+    state: &AppState,
+    caller: &Caller,
+    req: &SetTwoFactor,
+    client: &ClientAddress,
+) -> Result<()> {
+    match (&req.password, &req.code) {
+        (Some(password), _) => {
+            password_check::require_password(state, &caller.user, password.expose(), client).await
+        }
+        (None, Some(code)) => {
+            password_check::guarded_code_check(
+                state,
+                &caller.user,
+                client,
+                record::consume_authenticator_code(state, &caller.user, code.expose()),
+            )
+            .await
+        }
+        (None, None) => Err(Error::MissingParam("password")),
+    }
+}
+
+/// `POST /setTwoFactorGoogleVerification`: `Some` with the enrolment when enabling, `None` once
+/// disabled. Enabling again replaces the secret and recovery codes, and, since that retires the
+/// factor in use, needs the same proof as disabling (else a stolen access token could move the
+/// factor to the thief's authenticator and lock the owner out).
+pub async fn set_google(
+    state: &AppState,
+    req: SetTwoFactor,
+    ctx: &RequestContext,
+) -> Result<Option<GoogleEnabled>> {
+    let caller = &caller::user_from_access(state, ctx).await?;
+    let client = &ctx.client;
+    let app = &caller.app;
+    if app.settings.two_factor_verification != TwoFactor::Google {
+        return Err(Error::GoogleTwoFactorDisabled);
+    }
+    if switch(&req.two_factor)? {
+        if caller.user.two_factor.google {
+            prove_authenticator(state, caller, &req, client).await?;
+        }
+        let (secret, recovery_codes) = record::enrol_totp(state, &caller.user).await?;
+        let issuer = app
+            .settings
+            .google_app_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| app.name.clone());
+        let enrolment = totp::enrolment(&secret, &issuer, &caller.user.handle)?;
+        let user = change_and_revoke_others(state, caller, |user| {
+            user.two_factor.google = true;
+            Ok(())
+        })
+        .await?;
+        tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: authenticator enabled");
+        audit::record(
+            state,
+            client,
+            Event::new(app, Kind::AuthenticatorEnabled).user(&user.user_id),
+        )
+        .await;
+        notice::notify_change(state, app, &user, "Authenticator login was turned on").await;
+        return Ok(Some(GoogleEnabled {
+            secret_base32: enrolment.secret_base32,
+            qr_data_url: enrolment.qr_data_url,
+            recovery_codes,
+        }));
+    }
+    prove_authenticator(state, caller, &req, client).await?;
+    let user = change_and_revoke_others(state, caller, |user| {
+        user.two_factor.google = false;
+        Ok(())
+    })
+    .await?;
+    record::forget_factors(state, &user.user_id).await?;
+    tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: authenticator disabled");
+    audit::record(
+        state,
+        client,
+        Event::new(app, Kind::AuthenticatorDisabled).user(&user.user_id),
+    )
+    .await;
+    notice::notify_change(state, app, &user, "Authenticator login was turned off").await;
+    Ok(None)
+}
+
+fn disable_context(user: &User) -> String {
+    format!("{}/2fa-disable/{}", user.app_id, user.user_id)
+}
+
+/// A pending disable code.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DisableCode {
+    code_hash: String,
+    expires_at: i64,
+}
+
+/// `POST /setTwoFactorPhoneVerification`. Enabling needs a verified phone (410). Disabling needs
+/// the password or an SMS code: a request with neither texts a code to the verified phone (the
+/// SMS limits apply) and answers 403, and the client repeats it with `code`.
+pub async fn set_phone_login(
+    state: &AppState,
+    req: SetTwoFactor,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let caller = &caller::user_from_access(state, ctx).await?;
+    if caller.app.settings.two_factor_verification != TwoFactor::Phone {
+        return Err(Error::PhoneTwoFactorDisabled);
+    }
+    if switch(&req.two_factor)? {
+        enable_phone_login(state, caller, &ctx.client).await
+    } else {
+        prove_phone_disable(state, caller, &req, &ctx.client).await?;
+        disable_phone_login(state, caller, &ctx.client).await
+    }
+}
+
+/// Switches SMS login on for a caller with a verified phone.
+async fn enable_phone_login(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddress,
+) -> Result<()> {
+    let (app, user) = (&caller.app, &caller.user);
+    if !user.two_factor.phone_verified || user.two_factor.phone.is_none() {
+        return Err(Error::NoVerifiedPhone);
+    }
+    let user = change_and_revoke_others(state, caller, |user| {
+        if !user.two_factor.phone_verified {
+            return Err(Error::NoVerifiedPhone);
+        }
+        user.two_factor.phone_login = true;
+        Ok(())
+    })
+    .await?;
+    // A number set while the factor was off would otherwise replace the factor's phone
+    // without the password setPhone now asks for.
+    state
+        .store
+        .delete(
+            &table_keys::phone_verification(&user.user_id),
+            Condition::Any,
+        )
+        .await?;
+    tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: phone login enabled");
+    audit::record(
+        state,
+        client,
+        Event::new(app, Kind::PhoneLoginEnabled).user(&user.user_id),
+    )
+    .await;
+    notice::notify_change(state, app, &user, "Text-message login was turned on").await;
+    Ok(())
+}
+
+/// The proof switching SMS login off needs: the password, or the SMS code a first request
+/// without either texted (that first request answers 403 for `code`).
+async fn prove_phone_disable(
+    state: &AppState,
+    caller: &Caller,
+    req: &SetTwoFactor,
+    client: &ClientAddress,
+) -> Result<()> {
+    let user = &caller.user;
+    match (&req.password, &req.code) {
+        (Some(password), _) => {
+            password_check::require_password(state, user, password.expose(), client).await
+        }
+        (None, Some(code)) => consume_disable_code(state, user, code, client).await,
+        (None, None) => {
+            text_disable_code(state, caller, client).await?;
+            Err(Error::MissingParam("code (sent by SMS)"))
+        }
+    }
+}
+
+/// Checks and spends the pending disable code, counted like a password try.
+async fn consume_disable_code(
+    state: &AppState,
+    user: &User,
+    code: &Redacted,
+    client: &ClientAddress,
+) -> Result<()> {
+    let code = one_time_code::parse(code.expose())?;
+    let guard = password_check::enter(state, &user.app_id, &user.handle, client).await?;
+    let Some(stored) = state
+        .store
+        .get(&table_keys::disable_code(&user.user_id))
+        .await?
+    else {
+        return Err(guard.failed(state, one_time_code::wrong_code()).await);
+    };
+    let pending: DisableCode = repo::record(&stored)?;
+    match one_time_code::check(
+        state,
+        &disable_context(user),
+        &code,
+        &pending.code_hash,
+        pending.expires_at,
+        &table_keys::disable_code_tries(&user.user_id),
+    )
+    .await
+    {
+        Ok(()) => guard.passed(state).await?,
+        Err(e) => return Err(guard.failed(state, e).await),
+    }
+    // Single use: only the request that deletes this very record goes on.
+    match state
+        .store
+        .delete(
+            &table_keys::disable_code(&user.user_id),
+            Condition::Version(stored.version),
+        )
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_conflict() => Err(Error::invalid("wrong code")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Texts a disable code to the verified phone (the SMS limits apply) and stores its hash.
+async fn text_disable_code(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddress,
+) -> Result<()> {
+    let (app, user) = (&caller.app, &caller.user);
+    let phone = match (&user.two_factor.phone, user.two_factor.phone_verified) {
+        (Some(p), true) => Phone::parse(p)?,
+        _ => return Err(Error::MissingParam("password")),
+    };
+    let issued = one_time_code::issue(state, &disable_context(user));
+    let expires_at = state.clock.now_secs() + CODE_TTL_SECS;
+    sms_code::send_code(state, app, user, &phone, &issued.code, client).await?;
+    let record = DisableCode {
+        code_hash: issued.hash,
+        expires_at,
+    };
+    state
+        .store
+        .put(
+            repo::item(table_keys::disable_code(&user.user_id), &record, 1)?
+                .expiring_at(expires_at),
+            Condition::Any,
+        )
+        .await?;
+    limits::clear(state, &table_keys::disable_code_tries(&user.user_id)).await;
+    Ok(())
+}
+
+/// Switches SMS login off, once proven.
+async fn disable_phone_login(
+    state: &AppState,
+    caller: &Caller,
+    client: &ClientAddress,
+) -> Result<()> {
+    let app = &caller.app;
+    let user = change_and_revoke_others(state, caller, |user| {
+        user.two_factor.phone_login = false;
+        Ok(())
+    })
+    .await?;
+    tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: phone login disabled");
+    audit::record(
+        state,
+        client,
+        Event::new(app, Kind::PhoneLoginDisabled).user(&user.user_id),
+    )
+    .await;
+    notice::notify_change(state, app, &user, "Text-message login was turned off").await;
+    Ok(())
+}

@@ -1,0 +1,538 @@
+//! Apps and their settings: the record, validation of every setting, and the public
+//! view `getApplication` returns.
+
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::signing_key::PublicKeyInfo;
+use crate::domain::records::metadata::{MetaField, validate_jwt_fields};
+use crate::error::{Error, Result};
+
+/// The messages an app may send per UTC day when its settings say nothing else.
+pub const DEFAULT_DAILY_MESSAGES: i64 = 10_000;
+
+/// How a signup becomes an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupFlow {
+    /// The account exists at once.
+    None,
+    /// A 6-digit code is emailed and posted back.
+    Code,
+    /// A link is emailed; opening it shows a confirm page whose POST completes.
+    Link,
+}
+
+/// The second factor an app offers its users (each user switches it on for themselves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TwoFactor {
+    /// No second factor.
+    None,
+    /// Authenticator app (TOTP).
+    Google,
+    /// SMS code.
+    Phone,
+}
+
+/// A feature an app switches on or off in its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feature {
+    /// `signupEnabled` (407 when off).
+    Signup,
+    /// `invitationEnabled` (406 when off).
+    Invitations,
+    /// `anonymousLoginEnabled` (414 when off).
+    AnonymousLogin,
+    /// `userNamesEnabled` (606 when off).
+    UserNames,
+}
+
+/// Whether the app serves its users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AppStatus {
+    /// Serving.
+    Active,
+    /// Refused with 402.
+    Inactive,
+    /// Being deleted (`DELETE /admin/apps/{appId}` started and has not finished): serves
+    /// nothing, every door answers as for an unknown app; only a repeated DELETE touches it.
+    Deleting,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_hours() -> u32 {
+    24
+}
+fn default_locales() -> Vec<String> {
+    vec!["EN".to_owned()]
+}
+fn default_min_length() -> u32 {
+    8
+}
+fn default_flow() -> SignupFlow {
+    SignupFlow::Code
+}
+fn default_two_factor() -> TwoFactor {
+    TwoFactor::None
+}
+fn default_sms_daily_limit() -> u32 {
+    1000
+}
+fn default_audit_retention_days() -> u32 {
+    90
+}
+fn default_mail_daily_limit() -> i64 {
+    DEFAULT_DAILY_MESSAGES
+}
+
+/// Every developer-editable setting, under its Cosync wire name (see the README).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Settings {
+    /// Users may sign up themselves.
+    #[serde(default = "yes")]
+    pub signup_enabled: bool,
+    /// Users may be invited.
+    #[serde(default)]
+    pub invitation_enabled: bool,
+    /// How a signup is confirmed.
+    #[serde(default = "default_flow")]
+    pub signup_flow: SignupFlow,
+    /// Metadata fields written into the user JWT.
+    #[serde(default)]
+    pub meta_data: Vec<MetaField>,
+    /// Metadata fields an inviter may set.
+    #[serde(default)]
+    pub meta_data_invite: Vec<MetaField>,
+    /// Add the `email` claim automatically.
+    #[serde(default = "yes")]
+    pub meta_data_email: bool,
+    /// User JWT lifetime in hours.
+    #[serde(default = "default_hours", rename = "userJWTExpiration")]
+    pub user_jwt_expiration: u32,
+    /// Access-token lifetime in hours.
+    #[serde(default = "default_hours")]
+    pub access_token_expiration: u32,
+    /// JWT audience (Cosync's Realm app id); the app id when unset.
+    #[serde(default)]
+    pub realm_app_id: Option<String>,
+    /// Locales users may pick; always contains `EN`.
+    #[serde(default = "default_locales")]
+    pub locales: Vec<String>,
+    /// Client-side password policy switch (the server only ever sees an MD5).
+    #[serde(default)]
+    pub password_filter: bool,
+    /// Client-side minimum length.
+    #[serde(default = "default_min_length")]
+    pub password_min_length: u32,
+    /// Client-side minimum upper-case letters.
+    #[serde(default)]
+    pub password_min_upper: u32,
+    /// Client-side minimum lower-case letters.
+    #[serde(default)]
+    pub password_min_lower: u32,
+    /// Client-side minimum digits.
+    #[serde(default)]
+    pub password_min_digit: u32,
+    /// Client-side minimum special characters.
+    #[serde(default)]
+    pub password_min_special: u32,
+    /// Anonymous login switch.
+    #[serde(default)]
+    pub anonymous_login_enabled: bool,
+    /// Username login switch.
+    #[serde(default)]
+    pub user_names_enabled: bool,
+    /// Second factor.
+    #[serde(default = "default_two_factor")]
+    pub two_factor_verification: TwoFactor,
+    /// Heading shown in authenticator apps.
+    #[serde(default)]
+    pub google_app_name: Option<String>,
+    /// HTML shown after a signup link is confirmed; `%APP_NAME%` and `%HANDLE%` are substituted
+    /// (escaped). `None` uses the built-in page.
+    #[serde(default)]
+    pub link_landing_page: Option<String>,
+    /// Free-form app data passed through to clients.
+    #[serde(default)]
+    pub app_data: Option<serde_json::Value>,
+    /// Texts the app may send per day, all users together (SMS pumping costs the developer).
+    #[serde(default = "default_sms_daily_limit")]
+    pub sms_daily_limit: u32,
+    /// Country calling codes phones may have (`[1, 44]`); empty allows every country.
+    #[serde(default)]
+    pub sms_allowed_countries: Vec<u16>,
+    /// Emails the app may send per UTC day (signup, reset, invite, notices), so a script cannot
+    /// burn the deployment's SES quota and reputation through one app.
+    #[serde(default = "default_mail_daily_limit")]
+    pub mail_daily_limit: i64,
+    /// Browser origins (`https://app.example.com`) whose pages may call the API with this app's
+    /// tokens; a browser request from any other origin is refused (619). Empty: no browser
+    /// client (see [`crate::domain::records::origins`]).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// Days an audit entry is kept (1 to 3650, default 90): long enough to investigate an
+    /// incident, short enough that the trail does not grow without end.
+    #[serde(default = "default_audit_retention_days")]
+    pub audit_retention_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        // Every field has a serde default, so an empty object is the default settings.
+        serde_json::from_value(serde_json::json!({})).unwrap_or_else(|_| unreachable_defaults())
+    }
+}
+
+fn unreachable_defaults() -> Settings {
+    // Only reachable if a field lost its serde default; fail loudly in every build.
+    std::process::abort()
+}
+
+impl Settings {
+    /// Applies a JSON patch of settings by wire name, validating the result as a whole.
+    /// Unknown names and wrong types are 602; bad metadata paths are 604.
+    pub fn patched(&self, patch: &serde_json::Map<String, serde_json::Value>) -> Result<Self> {
+        let current = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => return Err(Error::internal("settings do not serialise to an object")),
+        };
+        Self::patched_raw(current, patch)
+    }
+
+    /// Applies a patch over settings as stored, valid or not (a hand edit may have broken them):
+    /// the admin API can then repair what the console broke. The result is validated as a whole.
+    pub fn patched_raw(
+        mut current: serde_json::Map<String, serde_json::Value>,
+        patch: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Self> {
+        for (k, v) in patch {
+            current.insert(k.clone(), v.clone());
+        }
+        let next: Settings = serde_json::from_value(serde_json::Value::Object(current))
+            .map_err(|e| Error::invalid(format!("settings: {e}")))?;
+        next.validate()?;
+        Ok(next)
+    }
+
+    /// Checks the rules no type can express.
+    pub fn validate(&self) -> Result<()> {
+        validate_jwt_fields(&self.meta_data, &self.meta_data_invite)?;
+        if !(1..=8760).contains(&self.user_jwt_expiration) {
+            return Err(Error::invalid("userJWTExpiration must be 1..=8760 hours"));
+        }
+        if !(1..=8760).contains(&self.access_token_expiration) {
+            return Err(Error::invalid(
+                "accessTokenExpiration must be 1..=8760 hours",
+            ));
+        }
+        if !self.locales.iter().any(|l| l == "EN") {
+            return Err(Error::invalid("locales must contain EN"));
+        }
+        if let Some(bad) = self
+            .locales
+            .iter()
+            .find(|l| l.len() != 2 || !l.bytes().all(|b| b.is_ascii_uppercase()))
+        {
+            return Err(Error::invalid(format!(
+                "locale {bad:?} must be two upper-case letters"
+            )));
+        }
+        if self.sms_daily_limit > 1_000_000 {
+            return Err(Error::invalid("smsDailyLimit must be at most 1000000"));
+        }
+        if let Some(bad) = self
+            .sms_allowed_countries
+            .iter()
+            .find(|c| !(1..=999).contains(*c))
+        {
+            return Err(Error::invalid(format!(
+                "smsAllowedCountries: {bad} is not a calling code"
+            )));
+        }
+        if !(0..=10_000_000).contains(&self.mail_daily_limit) {
+            return Err(Error::invalid("mailDailyLimit must be 0..=10000000"));
+        }
+        if !(1..=3650).contains(&self.audit_retention_days) {
+            return Err(Error::invalid("auditRetentionDays must be 1..=3650"));
+        }
+        if self.password_min_length > 128 {
+            return Err(Error::invalid("passwordMinLength must be at most 128"));
+        }
+        crate::domain::records::origins::check_list(&self.allowed_origins)?;
+        Ok(())
+    }
+}
+
+/// Decodes a stored app record, trusting nothing a hand edit may have changed: every field must
+/// have its type (no default replaces a value that is present but wrong) and the settings must
+/// pass [`Settings::validate`]. The error names the attribute's path and the problem, e.g.
+/// `settings.signupFlow: unknown variant `bogus`, expected one of ...`.
+pub fn decode_stored(record: &serde_json::Value) -> std::result::Result<App, String> {
+    let app: App = serde_path_to_error::deserialize(record)
+        .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
+    app.settings.validate().map_err(|e| match e {
+        Error::InvalidData(reason) | Error::InvalidMetadata(reason) => {
+            format!("settings: {reason}")
+        }
+        other => format!("settings: {other}"),
+    })?;
+    Ok(app)
+}
+
+/// An app as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    /// Public id (32 hex characters, like the original's).
+    pub app_id: String,
+    /// Display name, used in emails.
+    pub name: String,
+    /// Serving or not.
+    pub status: AppStatus,
+    /// Creation time (epoch ms).
+    pub created_at: i64,
+    /// Last settings change (epoch ms).
+    pub updated_at: i64,
+    /// When the app token was issued (epoch s); part of the token's claims.
+    pub token_issued_at: i64,
+    /// Published signing keys, current first (older ones stay until their tokens expire).
+    pub public_keys: Vec<PublicKeyInfo>,
+    /// Developer settings.
+    pub settings: Settings,
+    /// The public half of the app's Twilio account (the auth token is in the secrets port).
+    #[serde(default)]
+    pub twilio: Option<TwilioInfo>,
+    /// The kid that signs new user JWTs; `None` on records from before key rotation, whose
+    /// current key is the first of `public_keys`. Signers pick their key by this kid, so a
+    /// warm instance notices an activation through the app record (cached at most briefly)
+    /// and re-reads its cached key ring when the ring lacks the kid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_kid: Option<String>,
+    /// A key staged by `keys/rotate`: published in the JWKS, not yet signing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staged_kid: Option<String>,
+    /// The app token replaced by the last rotation, while its grace period lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_app_token: Option<PreviousAppToken>,
+}
+
+/// An app token that still works after a rotation, until `valid_until`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviousAppToken {
+    /// The old token's `iat` (app tokens are told apart by it).
+    pub issued_at: i64,
+    /// Epoch seconds at which it stops working.
+    pub valid_until: i64,
+}
+
+/// What the admin API shows of an app's Twilio account: never the auth token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TwilioInfo {
+    /// Account SID.
+    pub account_sid: String,
+    /// Sender number (E.164).
+    pub phone_number: String,
+}
+
+impl App {
+    /// The kid that signs new user JWTs (see [`App::current_kid`]).
+    pub fn signing_kid(&self) -> Option<&str> {
+        self.current_kid
+            .as_deref()
+            .or_else(|| self.public_keys.first().map(|k| k.kid.as_str()))
+    }
+
+    /// Whether an app token issued at `iat` identifies this app at `now_secs`: the current
+    /// token, or the one replaced by the last rotation while its grace lasts.
+    pub fn accepts_app_token(&self, iat: i64, now_secs: i64) -> bool {
+        iat == self.token_issued_at
+            || self
+                .previous_app_token
+                .is_some_and(|p| p.issued_at == iat && now_secs < p.valid_until)
+    }
+
+    /// The issuer URL of this app's user JWTs.
+    pub fn issuer(&self, base_url: &str) -> String {
+        format!("{base_url}/apps/{}", self.app_id)
+    }
+
+    /// The JWT audience: the configured one, else the app id.
+    pub fn audience(&self) -> String {
+        self.settings
+            .realm_app_id
+            .clone()
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| self.app_id.clone())
+    }
+
+    /// The locale a request asks for (`EN` when absent, upper-cased), refused with 602 unless
+    /// the app offers it.
+    pub fn requested_locale(&self, raw: Option<String>) -> Result<String> {
+        let locale = crate::domain::records::user::parse_locale(raw);
+        self.check_locale(&locale)?;
+        Ok(locale)
+    }
+
+    /// Refuses (602) a locale the app does not offer.
+    pub fn check_locale(&self, locale: &str) -> Result<()> {
+        if self.offers_locale(locale) {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!(
+                "locale {locale} is not offered by this app"
+            )))
+        }
+    }
+
+    /// Refuses (with the feature's own code) a request for a feature the app has switched off.
+    pub fn require(&self, feature: Feature) -> Result<()> {
+        let s = &self.settings;
+        let (on, refusal) = match feature {
+            Feature::Signup => (s.signup_enabled, Error::SignupDisabled),
+            Feature::Invitations => (s.invitation_enabled, Error::InvitationDisabled),
+            Feature::AnonymousLogin => (s.anonymous_login_enabled, Error::AnonymousLoginDisabled),
+            Feature::UserNames => (s.user_names_enabled, Error::UserNamesDisabled),
+        };
+        if on { Ok(()) } else { Err(refusal) }
+    }
+
+    /// Whether `locale` (already upper-cased) is one the app offers.
+    pub fn offers_locale(&self, locale: &str) -> bool {
+        locale == "EN" || self.settings.locales.iter().any(|l| l == locale)
+    }
+
+    /// What `getApplication` returns: public settings only (no keys, tokens or credentials).
+    pub fn public_view(&self) -> PublicApp {
+        let s = &self.settings;
+        PublicApp(serde_json::json!({
+            "name": self.name,
+            "status": match self.status { AppStatus::Active => "active", AppStatus::Inactive => "inactive", AppStatus::Deleting => "deleting" },
+            "jwtEnabled": true,
+            "signupEnabled": s.signup_enabled,
+            "invitationEnabled": s.invitation_enabled,
+            "signupFlow": s.signup_flow,
+            "anonymousLoginEnabled": s.anonymous_login_enabled,
+            "userNamesEnabled": s.user_names_enabled,
+            "appleLoginEnabled": false,
+            "googleLoginEnabled": false,
+            "twoFactorVerification": s.two_factor_verification,
+            "googleAppName": s.google_app_name.clone().unwrap_or_default(),
+            "realmAppId": self.audience(),
+            "metaData": s.meta_data,
+            "metaDataInvite": s.meta_data_invite,
+            "metaDataEmail": s.meta_data_email,
+            "userJWTExpiration": s.user_jwt_expiration,
+            "passwordFilter": s.password_filter,
+            "passwordMinLength": s.password_min_length,
+            "passwordMinUpper": s.password_min_upper,
+            "passwordMinLower": s.password_min_lower,
+            "passwordMinDigit": s.password_min_digit,
+            "passwordMinSpecial": s.password_min_special,
+            "locales": s.locales,
+            "appData": s.app_data.clone().unwrap_or(serde_json::json!({})),
+            "createdAt": crate::clock::iso_millis(self.created_at),
+            "updatedAt": crate::clock::iso_millis(self.updated_at),
+        }))
+    }
+}
+
+/// The settings of an app its users' clients may read (`getApplication`): no keys, tokens or
+/// credentials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct PublicApp(serde_json::Value);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patch(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn defaults_match_the_original() {
+        let s = Settings::default();
+        assert!(s.signup_enabled && s.meta_data_email);
+        assert_eq!(s.signup_flow, SignupFlow::Code);
+        assert_eq!(s.user_jwt_expiration, 24);
+        assert_eq!(s.locales, vec!["EN"]);
+    }
+
+    #[test]
+    fn patches_apply_by_wire_name() {
+        let s = Settings::default()
+            .patched(&patch(
+                serde_json::json!({"signupFlow":"link","userJWTExpiration":2,"realmAppId":"aud-1"}),
+            ))
+            .unwrap();
+        assert_eq!(s.signup_flow, SignupFlow::Link);
+        assert_eq!(s.user_jwt_expiration, 2);
+        assert_eq!(s.realm_app_id.as_deref(), Some("aud-1"));
+    }
+
+    fn stored(settings: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "appId": "a", "name": "n", "status": "active", "createdAt": 0, "updatedAt": 0,
+            "tokenIssuedAt": 0, "publicKeys": [], "settings": settings,
+        })
+    }
+
+    #[test]
+    fn stored_records_name_the_bad_attribute() {
+        assert!(decode_stored(&stored(serde_json::json!({"signupFlow": "link"}))).is_ok());
+        let bogus = decode_stored(&stored(serde_json::json!({"signupFlow": "bogus"}))).unwrap_err();
+        assert!(
+            bogus.starts_with("settings.signupFlow: unknown variant `bogus`"),
+            "{bogus}"
+        );
+        let mistyped =
+            decode_stored(&stored(serde_json::json!({"passwordMinLength": "x"}))).unwrap_err();
+        assert!(
+            mistyped.starts_with("settings.passwordMinLength: invalid type"),
+            "{mistyped}"
+        );
+        let range =
+            decode_stored(&stored(serde_json::json!({"userJWTExpiration": 0}))).unwrap_err();
+        assert_eq!(range, "settings: userJWTExpiration must be 1..=8760 hours");
+    }
+
+    #[test]
+    fn unknown_or_mistyped_settings_are_602() {
+        let s = Settings::default();
+        assert_eq!(
+            s.patched(&patch(serde_json::json!({"nope":1})))
+                .unwrap_err()
+                .wire()
+                .code,
+            602
+        );
+        assert_eq!(
+            s.patched(&patch(serde_json::json!({"signupFlow":"maybe"})))
+                .unwrap_err()
+                .wire()
+                .code,
+            602
+        );
+        assert_eq!(
+            s.patched(&patch(serde_json::json!({"locales":["FR"]})))
+                .unwrap_err()
+                .wire()
+                .code,
+            602
+        );
+        assert_eq!(
+            s.patched(&patch(serde_json::json!({"userJWTExpiration":0})))
+                .unwrap_err()
+                .wire()
+                .code,
+            602
+        );
+    }
+}

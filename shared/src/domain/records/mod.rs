@@ -1,0 +1,13 @@
+//! The floor every other floor sees: the stored records ([`app`], [`user`], [`metadata`]), the
+//! one table's key design ([`table_keys`]), the syntax of settings ([`origins`],
+//! [`phone_number`]) and the request's [`context`]. Nothing here does I/O or imports a floor
+//! above.
+
+pub mod app;
+pub mod context;
+pub mod metadata;
+pub mod origins;
+pub mod phone_number;
+pub mod redacted;
+pub mod table_keys;
+pub mod user;
