@@ -19,9 +19,18 @@ enum Value {
     Multiple,
 }
 
-/// The fields of one request, by wire name.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The fields of one request, by wire name. Its `Debug` names the fields but shows no value: a
+/// body carries passwords, codes and tokens.
+#[derive(Clone, Default, PartialEq)]
 pub struct Fields(HashMap<String, Value>);
+
+impl std::fmt::Debug for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_tuple("Fields").field(&names).finish()
+    }
+}
 
 impl Fields {
     /// Decodes a JSON body, which must be an object (an empty body is no fields).

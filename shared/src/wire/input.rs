@@ -80,7 +80,47 @@ macro_rules! from_fields {
                 std::borrow::Cow::Borrowed(stringify!($request))
             }
         }
-    )*};
+    )*
+
+        /// Every request type above, decoded from a body whose every field holds a marker:
+        /// `{:?}` must show the markers of plain fields (so the check can see a leak) and never
+        /// one of a password, code or token.
+        #[cfg(test)]
+        #[test]
+        fn no_request_type_prints_a_secret_in_debug() {
+            let mut secrets_checked = 0;
+            $(
+                let fields: &[(&str, &str)] = &[$(($name, stringify!($how))),*];
+                let body: serde_json::Map<String, serde_json::Value> = fields
+                    .iter()
+                    .map(|(name, how)| {
+                        let value = if *how == "object" {
+                            serde_json::json!({ "marker": format!("shown-{name}") })
+                        } else {
+                            serde_json::json!(format!("marker-{name}"))
+                        };
+                        ((*name).to_owned(), value)
+                    })
+                    .collect();
+                let body = serde_json::Value::Object(body).to_string();
+                let decoded = $request::from_fields(&Fields::from_json(body.as_bytes()).unwrap()).unwrap();
+                let shown = format!("{decoded:?}");
+                for (name, how) in fields {
+                    let marker = format!("marker-{name}");
+                    // A password, code or token field is a secret however it was declared.
+                    let secret = how.starts_with("secret")
+                        || ["password", "newPassword", "code", "token", "loginToken"].contains(name);
+                    if secret {
+                        secrets_checked += 1;
+                        assert!(!shown.contains(&marker), "{} prints {name}: {shown}", stringify!($request));
+                    } else if *how != "object" {
+                        assert!(shown.contains(&marker), "{} hides {name}: {shown}", stringify!($request));
+                    }
+                }
+            )*
+            assert!(secrets_checked >= 15, "{secrets_checked}");
+        }
+    };
 }
 
 from_fields! {

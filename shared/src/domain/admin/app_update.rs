@@ -1,4 +1,5 @@
-//! The one read-modify-write of an app record the admin actions on keys and tokens share:
+//! The one read-modify-write of an app record the admin actions on keys, tokens and the Twilio
+//! account share:
 //! read, change, write back under a version check, retried on a concurrent change.
 
 use crate::domain::common::repo::{self, retry_on_conflict};

@@ -5,7 +5,8 @@
 //! `<prefix>/apps/<appId>/twilio`, which only the functions that send SMS may read; the app
 //! record keeps the SID and number for the admin view, and never the token.
 
-use crate::domain::common::repo::{self, retry_on_conflict};
+use super::app_update::update_app;
+use crate::domain::common::repo;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::TwilioInfo;
 use crate::domain::records::phone_number::Phone;
@@ -77,13 +78,11 @@ pub async fn set_twilio(state: &AppState, app_id: &str, req: TwilioRequest) -> R
         account_sid: account.account_sid,
         phone_number: account.phone_number,
     };
-    let info = &info;
-    retry_on_conflict("app", || async move {
-        let (mut app, version) = repo::existing_app_fresh(state, app_id).await?;
+    update_app(state, app_id, |app| {
         app.twilio = Some(info.clone());
-        repo::put_app(state, app, version).await
+        Ok(())
     })
     .await?;
     tracing::info!(%app_id, "admin: twilio account set");
-    Ok(info.clone())
+    Ok(info)
 }

@@ -21,6 +21,7 @@ use crate::domain::common::repo;
 use crate::domain::common::repo::{Attempt, retry_on_conflict};
 use crate::domain::common::reset_code::{self, PendingReset};
 use crate::domain::ports::AppState;
+use crate::domain::records::app::App;
 use crate::domain::records::context::RequestContext;
 use crate::domain::records::redacted::Redacted;
 use crate::domain::records::table_keys;
@@ -108,37 +109,65 @@ pub async fn reset_password(
         CODE_TRIES_PER_DAY,
     )
     .await?;
-    let key = table_keys::reset(&app.app_id, &handle);
+    let (pending, version) = checked_reset(state, &app, &handle, &code).await?;
+    let password_hash = state.passwords.hash(password.expose()).await?;
+    set_password(state, &app, &handle, &pending, version, &password_hash, ctx).await
+}
+
+/// The pending reset of `handle` and its item version, once `code` (canonical) is its code;
+/// the try is counted on the reset's tries first. A missing reset and a decoy's answer as a
+/// wrong code does, so neither says anything about the account.
+async fn checked_reset(
+    state: &AppState,
+    app: &App,
+    handle: &str,
+    code: &str,
+) -> Result<(PendingReset, u64)> {
+    let key = table_keys::reset(&app.app_id, handle);
     let Some(item) = state.store.get(&key).await? else {
         // The same 602 as a wrong code: no pending reset says nothing about the account.
         return Err(one_time_code::wrong_code());
     };
     let pending: PendingReset = repo::record(&item)?;
-    let tries = table_keys::reset_tries(&app.app_id, &handle);
+    let tries = &table_keys::reset_tries(&app.app_id, handle);
     one_time_code::check(
         state,
-        &reset_code::context(&app.app_id, &handle),
-        &code,
+        &reset_code::context(&app.app_id, handle),
+        code,
         &pending.code_hash,
         pending.code_expires_at,
-        &tries,
+        tries,
     )
     .await?;
     if pending.user_id.is_empty() {
         // A decoy's code is never sent; refuse even if one were guessed.
         return Err(one_time_code::wrong_code());
     }
-    let password_hash = state.passwords.hash(password.expose()).await?;
-    let (app, handle, key, tries) = (&app, &handle, &key, &tries);
-    let (pending, password_hash) = (&pending, &password_hash);
+    Ok((pending, item.version))
+}
+
+/// In one transaction: the new password hash, the email proven, every session revoked, the
+/// reset and its tries spent, the handle's lockout lifted and the audit entry written. A
+/// concurrent change of the user is retried; a reset spent meanwhile is a wrong code.
+async fn set_password(
+    state: &AppState,
+    app: &App,
+    handle: &str,
+    pending: &PendingReset,
+    pending_version: u64,
+    password_hash: &str,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let key = &table_keys::reset(&app.app_id, handle);
+    let tries = &table_keys::reset_tries(&app.app_id, handle);
     retry_on_conflict("user being reset", || async move {
         let Some((mut user, version)) = repo::load_user(state, &pending.user_id).await? else {
             return Err(one_time_code::wrong_code());
         };
-        if user.app_id != app.app_id || user.handle != *handle {
+        if user.app_id != app.app_id || user.handle != handle {
             return Err(one_time_code::wrong_code());
         }
-        user.password_hash = password_hash.clone();
+        user.password_hash = password_hash.to_owned();
         // The reset code reached the handle's mailbox: the address is proven (an account made
         // through signup flow `none` becomes verified here).
         user.email_verified = true;
@@ -151,7 +180,7 @@ pub async fn reset_password(
         ));
         tx.push(WriteOp::Delete(
             key.clone(),
-            Condition::Version(item.version),
+            Condition::Version(pending_version),
         ));
         tx.push(WriteOp::Delete(tries.clone(), Condition::Any));
         // Whoever proved the mailbox is no longer locked out by earlier wrong guesses (the

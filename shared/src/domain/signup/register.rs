@@ -150,6 +150,50 @@ async fn matching_invite(
     code: &str,
     own_meta: Option<Map<String, Value>>,
 ) -> Result<Found> {
+    let (mut live, mut others) = candidates(state, app, handle).await?;
+    // The invitee's values, then the inviter's over them (the inviter wins), then the app's
+    // fields with their required checks; invite-only fields are kept as the original did.
+    // Checked before any try is spent; an invite whose metadata cannot form an account is
+    // still compared, so the answer does not depend on which inviter's invite is broken.
+    let own = own_meta.unwrap_or_default();
+    let metas: Vec<Result<Map<String, Value>>> = live
+        .iter()
+        .map(|(invite, _)| merged_metadata(app, &own, invite))
+        .collect();
+    if metas.iter().all(Result::is_err) {
+        return Err(metas
+            .into_iter()
+            .find_map(Result::err)
+            .unwrap_or_else(one_time_code::wrong_code));
+    }
+    let usable = usable_codes(state, app, handle, &live).await?;
+    // The handle's daily budget, one per code compared: rotating inviters cannot refill it.
+    spend_handle_tries(state, &app.app_id, handle.as_str(), usable.len()).await?;
+    let matched = matching_code(state, app, handle, code, &live, &usable);
+    let Some(i) = matched else {
+        return Err(one_time_code::wrong_code());
+    };
+    let meta = metas
+        .into_iter()
+        .nth(i)
+        .unwrap_or_else(|| Err(Error::internal("invite metadata lost")))?;
+    let found = live.swap_remove(i);
+    others.extend(live.into_iter().map(|(invite, _)| invite));
+    Ok(Found {
+        invite: found,
+        meta_data: meta,
+        others,
+    })
+}
+
+/// The invites a code is compared with (the newest live ones, at most [`MAX_COMPARED`]), and
+/// the others, which are consumed with the account all the same. 601 when the handle has an
+/// account and no invite; 411 when every invite expired; else a wrong code when none is live.
+async fn candidates(
+    state: &AppState,
+    app: &App,
+    handle: &Handle,
+) -> Result<(Vec<(Invite, u64)>, Vec<Invite>)> {
     let stored = load_all(state, &app.app_id, handle.as_str()).await?;
     if stored.is_empty() {
         let claim = table_keys::handle_claim(&app.app_id, handle.as_str());
@@ -185,21 +229,17 @@ async fn matching_invite(
             one_time_code::wrong_code()
         });
     }
-    // The invitee's values, then the inviter's over them (the inviter wins), then the app's
-    // fields with their required checks; invite-only fields are kept as the original did.
-    // Checked before any try is spent; an invite whose metadata cannot form an account is
-    // still compared, so the answer does not depend on which inviter's invite is broken.
-    let own = own_meta.unwrap_or_default();
-    let metas: Vec<Result<Map<String, Value>>> = live
-        .iter()
-        .map(|(invite, _)| merged_metadata(app, &own, invite))
-        .collect();
-    if metas.iter().all(Result::is_err) {
-        return Err(metas
-            .into_iter()
-            .find_map(Result::err)
-            .unwrap_or_else(one_time_code::wrong_code));
-    }
+    Ok((live, others))
+}
+
+/// The indexes of `live` whose code still has one of its own five tries, each counted (614 when
+/// none has).
+async fn usable_codes(
+    state: &AppState,
+    app: &App,
+    handle: &Handle,
+    live: &[(Invite, u64)],
+) -> Result<Vec<usize>> {
     // Each live code's own five tries; a dead code is no longer compared.
     let mut usable = Vec::new();
     for (i, (invite, _)) in live.iter().enumerate() {
@@ -222,10 +262,21 @@ async fn matching_invite(
     if usable.is_empty() {
         return Err(Error::CodeExhausted);
     }
-    // The handle's daily budget, one per code compared: rotating inviters cannot refill it.
-    spend_handle_tries(state, &app.app_id, handle.as_str(), usable.len()).await?;
+    Ok(usable)
+}
+
+/// The usable code `code` matches, if any. Every usable code is compared, so timing does not
+/// tell which invite matched.
+fn matching_code(
+    state: &AppState,
+    app: &App,
+    handle: &Handle,
+    code: &str,
+    live: &[(Invite, u64)],
+    usable: &[usize],
+) -> Option<usize> {
     let mut matched = None;
-    for &i in &usable {
+    for &i in usable {
         let (invite, _) = &live[i];
         let context = code_context(&app.app_id, handle.as_str(), &invite.inviter);
         // Every usable code is compared, so timing does not tell which invite matched.
@@ -233,20 +284,7 @@ async fn matching_invite(
             matched = Some(i);
         }
     }
-    let Some(i) = matched else {
-        return Err(one_time_code::wrong_code());
-    };
-    let meta = metas
-        .into_iter()
-        .nth(i)
-        .unwrap_or_else(|| Err(Error::internal("invite metadata lost")))?;
-    let found = live.swap_remove(i);
-    others.extend(live.into_iter().map(|(invite, _)| invite));
-    Ok(Found {
-        invite: found,
-        meta_data: meta,
-        others,
-    })
+    matched
 }
 
 /// The metadata an account registered through `invite` gets.
