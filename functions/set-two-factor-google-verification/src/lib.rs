@@ -7,6 +7,7 @@ use axum::routing::post;
 use keyturn::AppState;
 use keyturn::domain::auth;
 use keyturn::domain::two_factor::{self, SetTwoFactor};
+use keyturn::http::Route;
 use keyturn::wire::{Reply, WireRequest};
 
 keyturn::wire_fields!(TwoFactorFields { "twoFactor": Required, "password": Text, "code": Text });
@@ -25,13 +26,22 @@ async fn handle(State(state): State<AppState>, req: WireRequest) -> keyturn::Res
         .into())
 }
 
+/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
+/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
+pub const ROUTE: Route = Route {
+    name: "set-two-factor-google-verification",
+    router,
+    openapi,
+    hashes_passwords: true,
+};
+
 /// This function's routes.
-pub fn router() -> Router<AppState> {
+fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/setTwoFactorGoogleVerification", post(handle))
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`).
-pub fn openapi() -> utoipa::openapi::OpenApi {
+fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
     #[openapi(paths(handle))]
     struct Doc;

@@ -11,6 +11,9 @@ use crate::AppState;
 use crate::error::Error;
 
 pub mod cors;
+mod route;
+
+pub use route::Route;
 
 /// Finishes a function's (or the merged) router: a JSON 404 for unknown routes and for a known
 /// path with a method it does not take (axum's own answer there is an empty 405, which no client
