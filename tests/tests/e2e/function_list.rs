@@ -128,14 +128,21 @@ fn rank(route: &(String, String), method: &str, path: &str) -> Option<(bool, usi
     (segments.len() == pattern.len()).then_some((true, literals, route_method != "ANY"))
 }
 
-/// The template function the gateway sends `(method, path)` to, if any.
-fn gateway_target<'t>(template: &'t [Deployed], method: &str, path: &str) -> Option<&'t str> {
-    template
+/// The template functions whose routes the gateway finds most specific for `(method, path)`:
+/// one when the template is sound (none: unrouted; two: equally specific routes in two
+/// functions, which the gateway would not accept).
+fn gateway_targets<'t>(template: &'t [Deployed], method: &str, path: &str) -> Vec<&'t str> {
+    let ranked: Vec<_> = template
         .iter()
         .flat_map(|f| f.events.iter().map(move |e| (f, e)))
         .filter_map(|(f, e)| rank(e, method, path).map(|r| (r, f.name.as_str())))
-        .max_by_key(|(r, _)| *r)
+        .collect();
+    let best = ranked.iter().map(|(r, _)| *r).max();
+    ranked
+        .into_iter()
+        .filter(|(r, _)| Some(*r) == best)
         .map(|(_, name)| name)
+        .collect()
 }
 
 #[test]
@@ -188,9 +195,10 @@ fn the_gateway_sends_each_function_exactly_the_routes_its_descriptor_documents()
         assert!(!documented.is_empty(), "{name} documents no route");
         for (method, path) in &documented {
             assert_eq!(
-                gateway_target(&template, method, path),
-                Some(name),
-                "{method} {path}, documented by {name}: the template routes it elsewhere"
+                gateway_targets(&template, method, path),
+                [name],
+                "{method} {path}, documented by {name}: the template's most specific routes for it \
+                 (left) are not {name}'s alone"
             );
         }
         for event in &deployed.events {
