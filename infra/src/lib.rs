@@ -239,7 +239,8 @@ pub fn lambda_main(table: &[Served]) -> std::process::ExitCode {
     }
 }
 
-/// Every function's routes, merged, plus the local outbox.
+/// Every function's routes, merged, plus the local outbox: one process answers every path the
+/// gateway spreads over the functions, which is what `keyturn serve` and the tests drive.
 pub fn routes() -> Router<AppState> {
     FUNCTIONS
         .iter()
