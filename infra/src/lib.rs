@@ -1,5 +1,5 @@
 //! The deployables built over the route crates (`functions/*`, each exporting one
-//! [`Route`](keyturn::http::Route) descriptor): [`FUNCTIONS`], the one list of Lambda functions,
+//! [`Route`] descriptor): [`FUNCTIONS`], the one list of Lambda functions,
 //! and everything derived from it — the two Lambda bootstraps (`keyturn-lambda`,
 //! `keyturn-lambda-admin`, see [`lambda_main`]), the local runner (`keyturn serve`: every
 //! router merged over the embedded store, plus `/local/outbox`, never routed in Lambda), the
@@ -96,7 +96,7 @@ impl Bootstrap {
 /// packaging choice), so it stands beside the descriptor in [`FUNCTIONS`].
 #[derive(Clone, Copy, Debug)]
 pub struct Function {
-    /// The binary whose zip carries the function, picked by the function's size class.
+    /// The binary whose zip carries the function: the admin API's own or the end-user one.
     pub bootstrap: Bootstrap,
     /// What the route crate says of the function: name, routes, OpenAPI part, Argon2.
     pub route: Route,
