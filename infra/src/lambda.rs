@@ -8,5 +8,5 @@
 //! is one (see the README's Performance section for the measured table).
 
 fn main() -> std::process::ExitCode {
-    keyturn_infra::lambda_main(keyturn_infra::USER_FUNCTIONS)
+    keyturn_infra::lambda_main(&keyturn_infra::USER_LAMBDA)
 }

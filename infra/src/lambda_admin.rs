@@ -3,5 +3,5 @@
 //! admin code (app deletion, key generation, the audit listing, the document).
 
 fn main() -> std::process::ExitCode {
-    keyturn_infra::lambda_main(keyturn_infra::ADMIN_FUNCTIONS)
+    keyturn_infra::lambda_main(&keyturn_infra::ADMIN_LAMBDA)
 }

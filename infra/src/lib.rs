@@ -1,6 +1,11 @@
-//! The local runner: every function's router merged into one axum app over the embedded store,
-//! plus `/local/outbox` (never routed in Lambda). The integration tests drive this same router,
-//! so local behaviour is production behaviour.
+//! The deployables built over the route crates (`functions/*`, each exporting one
+//! [`Route`] descriptor): [`FUNCTIONS`], the one list of Lambda functions,
+//! and everything derived from it — the two Lambda bootstraps (`keyturn-lambda`,
+//! `keyturn-lambda-admin`, see [`lambda_main`]), the local runner (`keyturn serve`: every
+//! router merged over the embedded store, plus `/local/outbox`, never routed in Lambda), the
+//! OpenAPI document ([`openapi`]) and the admin CLI ([`cli`]). The integration tests drive the
+//! same merged router, so local behaviour is production behaviour; a test holds `template.yaml`
+//! to [`FUNCTIONS`].
 
 pub mod cli;
 pub mod openapi;
@@ -11,6 +16,7 @@ use axum::extract::State;
 use axum::routing::get;
 use keyturn::AppState;
 use keyturn::error::Context as _;
+use keyturn::http::Route;
 use keyturn::wire::Reply;
 
 /// Whether `Host` names this machine's loopback (any port) or the configured public host. The
@@ -55,120 +61,190 @@ async fn outbox(
     Ok(Reply::Json(serde_json::json!({ "messages": messages })))
 }
 
-/// What each function crate exports: its routes, before the state is attached.
-pub type RouterFn = fn() -> Router<AppState>;
-
-/// The functions that hash or verify passwords (Argon2id): the template gives them 1,024 MB,
-/// and their bootstrap starts allocating the Argon2 buffer when the first request arrives (see
-/// `keyturn::http::run_lambda_with`).
-pub const HASHING_FUNCTIONS: &[&str] = &[
-    "login",
-    "signup",
-    "register",
-    "reset-password",
-    "change-password",
-    "delete-account",
-    "set-two-factor-google-verification",
-    "set-two-factor-phone-verification",
-    "set-phone",
-];
-
-/// The end-user functions by the name their Lambda has in `template.yaml` (`KEYTURN_FUNCTION`),
-/// with their routers: what the `keyturn-lambda` bootstrap serves (the one its environment
-/// names). With [`ADMIN_FUNCTIONS`], every function; the local runner merges them all.
+/// Which of the two Lambda bootstraps serves a function (the template's `BuildProperties:
+/// Binary`).
 ///
-/// Why two bootstraps: the admin API (app creation and deletion, RSA key generation, the audit
-/// listing, the OpenAPI document) is a quarter of the code, and no end-user function needs it;
-/// one more fat-LTO link keeps it out of 22 of the 23 zips (see the README, Performance).
-pub const USER_FUNCTIONS: &[(&str, RouterFn)] = &[
-    ("get-application", keyturn_fn_get_application::router),
-    ("signup", keyturn_fn_signup::router),
-    ("complete-signup", keyturn_fn_complete_signup::router),
-    ("login", keyturn_fn_login::router),
-    ("issuer", keyturn_fn_issuer::router),
-    ("invite", keyturn_fn_invite::router),
-    ("register", keyturn_fn_register::router),
-    ("revoke-invite", keyturn_fn_revoke_invite::router),
-    ("forgot-password", keyturn_fn_forgot_password::router),
-    ("reset-password", keyturn_fn_reset_password::router),
-    ("change-password", keyturn_fn_change_password::router),
-    ("delete-account", keyturn_fn_delete_account::router),
-    ("get-user", keyturn_fn_get_user::router),
-    ("set-user-metadata", keyturn_fn_set_user_metadata::router),
-    ("set-locale", keyturn_fn_set_locale::router),
-    ("set-user-name", keyturn_fn_set_user_name::router),
-    (
-        "user-name-available",
-        keyturn_fn_user_name_available::router,
-    ),
-    ("login-anonymous", keyturn_fn_login_anonymous::router),
-    ("login-complete", keyturn_fn_login_complete::router),
-    ("set-phone", keyturn_fn_set_phone::router),
-    ("verify-phone", keyturn_fn_verify_phone::router),
-    (
-        "set-two-factor-google-verification",
-        keyturn_fn_set_two_factor_google_verification::router,
-    ),
-    (
-        "set-two-factor-phone-verification",
-        keyturn_fn_set_two_factor_phone_verification::router,
-    ),
+/// Why two: the admin API (app creation and deletion, RSA key generation, the audit listing,
+/// the OpenAPI document) is a quarter of the code, and no end-user function needs it; one more
+/// fat-LTO link keeps it out of 23 of the 24 zips (see the README, Performance).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bootstrap {
+    /// `keyturn-lambda`: one multi-call binary for every end-user function, so `sam build` pays
+    /// one fat-LTO link instead of one per function.
+    User,
+    /// `keyturn-lambda-admin`: the admin API and the OpenAPI document.
+    Admin,
+}
+
+impl Bootstrap {
+    /// The binary's name, as `template.yaml` builds it: what the template test compares.
+    pub const fn binary(self) -> &'static str {
+        match self {
+            Self::User => "keyturn-lambda",
+            Self::Admin => "keyturn-lambda-admin",
+        }
+    }
+
+    /// `==` for the const fns building the bootstrap tables (`PartialEq` is not const).
+    const fn is(self, other: Self) -> bool {
+        self as u8 == other as u8
+    }
+}
+
+/// A deployed function: its route crate's descriptor and the bootstrap that serves it. The
+/// bootstrap is the only fact about a function that is not its route crate's to state (it is a
+/// packaging choice), so it stands beside the descriptor in [`FUNCTIONS`].
+#[derive(Clone, Copy, Debug)]
+pub struct Function {
+    /// The binary whose zip carries the function: the admin API's own or the end-user one.
+    pub bootstrap: Bootstrap,
+    /// What the route crate says of the function: name, routes, OpenAPI part, Argon2.
+    pub route: Route,
+}
+
+const fn user(route: Route) -> Function {
+    Function {
+        bootstrap: Bootstrap::User,
+        route,
+    }
+}
+
+const fn admin(route: Route) -> Function {
+    Function {
+        bootstrap: Bootstrap::Admin,
+        route,
+    }
+}
+
+/// Every Lambda function, each route crate once: the bootstraps' tables ([`USER_LAMBDA`],
+/// [`ADMIN_LAMBDA`]), the local runner's router ([`routes`]), the OpenAPI document
+/// ([`openapi::document`]) and the Argon2 warm-up all derive from this list, and a test holds
+/// `template.yaml` to it (functions, bootstraps, routes, memory). A new function is a new route
+/// crate, its line here and its dependency in `Cargo.toml`.
+pub const FUNCTIONS: &[Function] = &[
+    user(keyturn_fn_get_application::ROUTE),
+    user(keyturn_fn_signup::ROUTE),
+    user(keyturn_fn_complete_signup::ROUTE),
+    user(keyturn_fn_login::ROUTE),
+    user(keyturn_fn_issuer::ROUTE),
+    user(keyturn_fn_invite::ROUTE),
+    user(keyturn_fn_register::ROUTE),
+    user(keyturn_fn_revoke_invite::ROUTE),
+    user(keyturn_fn_forgot_password::ROUTE),
+    user(keyturn_fn_reset_password::ROUTE),
+    user(keyturn_fn_change_password::ROUTE),
+    user(keyturn_fn_delete_account::ROUTE),
+    user(keyturn_fn_get_user::ROUTE),
+    user(keyturn_fn_set_user_metadata::ROUTE),
+    user(keyturn_fn_set_locale::ROUTE),
+    user(keyturn_fn_set_user_name::ROUTE),
+    user(keyturn_fn_user_name_available::ROUTE),
+    user(keyturn_fn_login_anonymous::ROUTE),
+    user(keyturn_fn_login_complete::ROUTE),
+    user(keyturn_fn_set_phone::ROUTE),
+    user(keyturn_fn_verify_phone::ROUTE),
+    user(keyturn_fn_set_two_factor_google_verification::ROUTE),
+    user(keyturn_fn_set_two_factor_phone_verification::ROUTE),
+    admin(openapi::ADMIN),
 ];
 
-/// The admin function, with the OpenAPI document it also serves (public, like the issuer
-/// documents): what the `keyturn-lambda-admin` bootstrap serves.
-pub const ADMIN_FUNCTIONS: &[(&str, RouterFn)] = &[("admin", openapi::admin_and_document)];
-
-/// Every function: the end-user functions, then the admin function.
-pub fn functions() -> impl Iterator<Item = &'static (&'static str, RouterFn)> {
-    USER_FUNCTIONS.iter().chain(ADMIN_FUNCTIONS)
+/// What a bootstrap keeps of a function it serves: the name it is picked by, its routes and
+/// whether to warm up Argon2 — no OpenAPI part, so the end-user bootstrap links none of the
+/// document's code.
+#[derive(Clone, Copy, Debug)]
+pub struct Served {
+    /// [`Route::name`](keyturn::http::Route::name): what `KEYTURN_FUNCTION` is matched against.
+    pub name: &'static str,
+    /// [`Route::router`](keyturn::http::Route::router): the routes the function answers.
+    pub router: fn() -> Router<AppState>,
+    /// [`Route::hashes_passwords`](keyturn::http::Route::hashes_passwords): whether the first
+    /// request starts allocating the Argon2 buffer.
+    pub hashes_passwords: bool,
 }
 
-/// The router of the function called `name` in `table`, if there is one.
-pub fn function_router_in(table: &[(&str, RouterFn)], name: &str) -> Option<RouterFn> {
+impl Served {
+    const fn of(route: Route) -> Self {
+        Self {
+            name: route.name,
+            router: route.router,
+            hashes_passwords: route.hashes_passwords,
+        }
+    }
+}
+
+/// How many of [`FUNCTIONS`] `bootstrap` serves: the length of its table.
+const fn count(bootstrap: Bootstrap) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < FUNCTIONS.len() {
+        if FUNCTIONS[i].bootstrap.is(bootstrap) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The functions of [`FUNCTIONS`] that `bootstrap` serves, in order, computed by the compiler: a
+/// table filtered at run time would hold every function's router and OpenAPI part, and link the
+/// admin API and the document into the end-user bootstrap (the 3 MB zip budget).
+const fn served<const N: usize>(bootstrap: Bootstrap) -> [Served; N] {
+    // A const fn has no `Default`: the first function fills the array until every slot is
+    // overwritten (the assertion below), so it is not served unless it belongs here.
+    let mut table = [Served::of(FUNCTIONS[0].route); N];
+    let (mut i, mut n) = (0, 0);
+    while i < FUNCTIONS.len() {
+        if FUNCTIONS[i].bootstrap.is(bootstrap) {
+            table[n] = Served::of(FUNCTIONS[i].route);
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == N, "the table's length is the count of its functions");
     table
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, router)| *router)
 }
 
-/// The router of the function called `name`, if there is one.
-pub fn function_router(name: &str) -> Option<RouterFn> {
-    functions()
-        .find(|(n, _)| *n == name)
-        .map(|(_, router)| *router)
-}
+/// What the `keyturn-lambda` bootstrap serves (the one its environment names): every end-user
+/// function.
+pub const USER_LAMBDA: [Served; count(Bootstrap::User)] = served(Bootstrap::User);
 
-/// The whole `main` of a multi-call Lambda bootstrap serving `table`: `KEYTURN_FUNCTION` (set
-/// per function in `template.yaml`) or, without it, the name the binary was called by
-/// (`ln -s keyturn-lambda login`) picks the router. A function that hashes passwords starts
-/// allocating its Argon2 buffer as its first request arrives.
-pub fn lambda_main(table: &[(&str, RouterFn)]) -> std::process::ExitCode {
+/// What the `keyturn-lambda-admin` bootstrap serves: the admin function, with the OpenAPI
+/// document.
+pub const ADMIN_LAMBDA: [Served; count(Bootstrap::Admin)] = served(Bootstrap::Admin);
+
+/// The whole `main` of a multi-call Lambda bootstrap serving `table` ([`USER_LAMBDA`] or
+/// [`ADMIN_LAMBDA`]): `KEYTURN_FUNCTION` (set per function in `template.yaml`) or, without it,
+/// the name the binary was called by (`ln -s keyturn-lambda login`) picks the router, so each
+/// function still answers only its own paths under its own role. A function that hashes
+/// passwords starts allocating its Argon2 buffer as its first request arrives.
+pub fn lambda_main(table: &[Served]) -> std::process::ExitCode {
     let name = std::env::var("KEYTURN_FUNCTION").ok().or_else(|| {
         std::env::args()
             .next()
             .and_then(|arg0| arg0.rsplit('/').next().map(str::to_owned))
     });
-    match name.as_deref().and_then(|n| function_router_in(table, n)) {
-        Some(router) => keyturn::http::run_lambda_with(
-            router,
-            name.as_deref()
-                .is_some_and(|n| HASHING_FUNCTIONS.contains(&n)),
-        ),
+    match name
+        .as_deref()
+        .and_then(|n| table.iter().find(|f| f.name == n))
+    {
+        Some(function) => {
+            keyturn::http::run_lambda_with(function.router, function.hashes_passwords)
+        }
         None => {
             eprintln!(
                 "KEYTURN_FUNCTION names no function of this bootstrap ({name:?}); one of: {}",
-                table.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+                table.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
             );
             std::process::ExitCode::FAILURE
         }
     }
 }
 
-/// Every function's routes, merged, plus the local outbox.
+/// Every function's routes, merged, plus the local outbox: one process answers every path the
+/// gateway spreads over the functions, which is what `keyturn serve` and the tests drive.
 pub fn routes() -> Router<AppState> {
-    functions()
-        .fold(Router::new(), |app, (_, router)| app.merge(router()))
+    FUNCTIONS
+        .iter()
+        .fold(Router::new(), |app, f| app.merge((f.route.router)()))
         .route("/local/outbox", get(outbox))
 }
 

@@ -1,5 +1,6 @@
-//! The OpenAPI 3.1 document of every route, served at `GET /openapi.json`: each function
-//! crate's `openapi()` (its handlers' `#[utoipa::path]`s), merged over the wire conventions
+//! The OpenAPI 3.1 document of every route, served at `GET /openapi.json`: the OpenAPI part of
+//! each route crate's descriptor in [`crate::FUNCTIONS`] (its handlers' `#[utoipa::path]`s),
+//! merged over the wire conventions
 //! ([`keyturn::wire::openapi::WireConventions`]). It is built from the code, and the drift test
 //! (`tests/tests/e2e/openapi.rs`) fails when a registered route is missing from it or it names
 //! a route nobody registers.
@@ -12,6 +13,7 @@ use std::sync::OnceLock;
 use axum::Router;
 use axum::routing::get;
 use keyturn::AppState;
+use keyturn::http::Route;
 use keyturn::wire::Reply;
 use keyturn::wire::openapi::{ErrorBody, WireConventions};
 use utoipa::OpenApi as _;
@@ -30,53 +32,26 @@ use utoipa::OpenApi as _;
 )]
 struct Base;
 
-/// What each function crate exports: its part of the document.
-pub type DocFn = fn() -> utoipa::openapi::OpenApi;
+/// Each function's part of the document, in the order of [`crate::FUNCTIONS`], taken from it by
+/// the compiler: reading the list at run time would hold every function's router too, and link
+/// the whole end-user API into the admin bootstrap that serves the document.
+const PARTS: [fn() -> utoipa::openapi::OpenApi; crate::FUNCTIONS.len()] = {
+    let mut parts = [Base::openapi as fn() -> utoipa::openapi::OpenApi; crate::FUNCTIONS.len()];
+    let mut i = 0;
+    while i < parts.len() {
+        parts[i] = crate::FUNCTIONS[i].route.openapi;
+        i += 1;
+    }
+    parts
+};
 
-/// Every function's part of the document, by the name of its Lambda (as in [`crate::functions`]).
-pub const DOCS: &[(&str, DocFn)] = &[
-    ("get-application", keyturn_fn_get_application::openapi),
-    ("signup", keyturn_fn_signup::openapi),
-    ("complete-signup", keyturn_fn_complete_signup::openapi),
-    ("login", keyturn_fn_login::openapi),
-    ("issuer", keyturn_fn_issuer::openapi),
-    ("invite", keyturn_fn_invite::openapi),
-    ("register", keyturn_fn_register::openapi),
-    ("revoke-invite", keyturn_fn_revoke_invite::openapi),
-    ("forgot-password", keyturn_fn_forgot_password::openapi),
-    ("reset-password", keyturn_fn_reset_password::openapi),
-    ("change-password", keyturn_fn_change_password::openapi),
-    ("delete-account", keyturn_fn_delete_account::openapi),
-    ("get-user", keyturn_fn_get_user::openapi),
-    ("set-user-metadata", keyturn_fn_set_user_metadata::openapi),
-    ("set-locale", keyturn_fn_set_locale::openapi),
-    ("set-user-name", keyturn_fn_set_user_name::openapi),
-    (
-        "user-name-available",
-        keyturn_fn_user_name_available::openapi,
-    ),
-    ("login-anonymous", keyturn_fn_login_anonymous::openapi),
-    ("login-complete", keyturn_fn_login_complete::openapi),
-    ("set-phone", keyturn_fn_set_phone::openapi),
-    ("verify-phone", keyturn_fn_verify_phone::openapi),
-    (
-        "set-two-factor-google-verification",
-        keyturn_fn_set_two_factor_google_verification::openapi,
-    ),
-    (
-        "set-two-factor-phone-verification",
-        keyturn_fn_set_two_factor_phone_verification::openapi,
-    ),
-    ("admin", keyturn_fn_admin::openapi),
-];
-
-/// The whole document (its own routes included), as served.
+/// The whole document (its own routes included), as served; public so the drift tests and
+/// tools can read it without a server.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = Base::openapi();
-    for (_, part) in DOCS {
+    for part in PARTS {
         doc.merge(part());
     }
-    doc.merge(Own::openapi());
     // Once every path is in: the conventions apply to all of them.
     utoipa::Modify::modify(&WireConventions, &mut doc);
     doc
@@ -96,14 +71,23 @@ async fn serve() -> Reply {
 #[openapi(paths(serve))]
 struct Own;
 
-/// The route serving the document.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(serve))
+/// The admin function as its bootstrap serves it: the admin route crate's descriptor with
+/// `GET /openapi.json` added to its routes and its part of the document. The document needs
+/// every route crate, which only this crate sees, and serving it from the admin bootstrap keeps
+/// the document's code out of the end-user one (the route is public, like the issuer
+/// documents, and touches nothing in AWS, so the admin function needs no new permission).
+pub const ADMIN: Route = Route {
+    router: admin_and_document,
+    openapi: admin_and_document_part,
+    ..keyturn_fn_admin::ROUTE
+};
+
+fn admin_and_document() -> Router<AppState> {
+    (keyturn_fn_admin::ROUTE.router)().merge(Router::new().route("/openapi.json", get(serve)))
 }
 
-/// The `admin` function's routes plus `/openapi.json` (its entry in the dispatch table: the
-/// document needs every function crate, which only this crate sees, and serving it from the
-/// admin bootstrap keeps the document's code out of the end-user one).
-pub fn admin_and_document() -> Router<AppState> {
-    keyturn_fn_admin::router().merge(router())
+fn admin_and_document_part() -> utoipa::openapi::OpenApi {
+    let mut part = (keyturn_fn_admin::ROUTE.openapi)();
+    part.merge(Own::openapi());
+    part
 }

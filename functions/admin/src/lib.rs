@@ -21,6 +21,7 @@ use keyturn::domain::admin::apps::AppRequest;
 use keyturn::domain::admin::invites::InviteRequest;
 use keyturn::domain::common::paging::PageRequest;
 use keyturn::domain::common::templates::Template;
+use keyturn::http::Route;
 use keyturn::wire::Fields;
 use keyturn::wire::request::BODY_LIMIT_BYTES;
 use serde::de::DeserializeOwned;
@@ -114,8 +115,17 @@ impl Query {
 /// An app's id, from the path.
 type AppId = axum::extract::Path<String>;
 
+/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
+/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
+pub const ROUTE: Route = Route {
+    name: "admin",
+    router,
+    openapi,
+    hashes_passwords: false,
+};
+
 /// This function's routes.
-pub fn router() -> Router<AppState> {
+fn router() -> Router<AppState> {
     Router::new()
         .merge(apps::router())
         .merge(invites::router())
@@ -127,7 +137,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`): each module's `Doc`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+fn openapi() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi as _;
     let mut doc = apps::Doc::openapi();
     doc.merge(invites::Doc::openapi());

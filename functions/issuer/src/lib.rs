@@ -7,6 +7,7 @@ use axum::routing::get;
 use keyturn::AppState;
 use keyturn::domain::RequestContext;
 use keyturn::domain::apps::issuer;
+use keyturn::http::Route;
 use keyturn::wire::Reply;
 
 #[utoipa::path(get, path = "/apps/{appId}/.well-known/openid-configuration", tag = "issuer", params(("appId" = String, Path)), responses((status = 200, description = "the OpenID discovery document", body = keyturn::domain::apps::issuer::Discovery)))]
@@ -28,8 +29,17 @@ async fn pem(State(state): State<AppState>, Path(app_id): Path<String>) -> keytu
     Ok(issuer::public_key_pem(&state, &app_id).await?.into())
 }
 
+/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
+/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
+pub const ROUTE: Route = Route {
+    name: "issuer",
+    router,
+    openapi,
+    hashes_passwords: false,
+};
+
 /// This function's routes.
-pub fn router() -> Router<AppState> {
+fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/apps/{app_id}/.well-known/openid-configuration",
@@ -40,7 +50,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`).
-pub fn openapi() -> utoipa::openapi::OpenApi {
+fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
     #[openapi(paths(discovery, jwks, pem))]
     struct Doc;

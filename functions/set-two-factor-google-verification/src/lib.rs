@@ -4,6 +4,7 @@
 use axum::Router;
 use axum::routing::post;
 use keyturn::domain::factors::switch::{SetTwoFactor, set_google};
+use keyturn::http::Route;
 use keyturn::wire::{Call, Reply};
 use keyturn::{AppState, Result};
 
@@ -12,13 +13,22 @@ async fn handle(Call(state, input, ctx): Call<SetTwoFactor>) -> Result<Reply> {
     Ok(set_google(&state, input, &ctx).await?.into())
 }
 
+/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
+/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
+pub const ROUTE: Route = Route {
+    name: "set-two-factor-google-verification",
+    router,
+    openapi,
+    hashes_passwords: true,
+};
+
 /// This function's routes.
-pub fn router() -> Router<AppState> {
+fn router() -> Router<AppState> {
     Router::new().route("/api/appuser/setTwoFactorGoogleVerification", post(handle))
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`).
-pub fn openapi() -> utoipa::openapi::OpenApi {
+fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
     #[openapi(paths(handle))]
     struct Doc;

@@ -1,5 +1,6 @@
 //! The HTTP glue every door shares: the finishing layers of a function's router, the slash
-//! collapsing in front of routing, and the Lambda entry point each `main.rs` calls.
+//! collapsing in front of routing, and the Lambda entry point the bootstraps of `keyturn-infra`
+//! call, so the local runner, the tests and Lambda route a request the same way.
 
 use axum::Router;
 use axum::response::IntoResponse;
@@ -10,6 +11,9 @@ use crate::AppState;
 use crate::error::Error;
 
 pub mod cors;
+mod route;
+
+pub use route::Route;
 
 /// Finishes a function's (or the merged) router: a JSON 404 for unknown routes and for a known
 /// path with a method it does not take (axum's own answer there is an empty 405, which no client
@@ -101,13 +105,10 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// The whole `main` of a Lambda function: build the state once (cold start), then serve the
-/// function's router through `lambda_http` for every invocation.
-pub fn run_lambda(routes: fn() -> Router<AppState>) -> std::process::ExitCode {
-    run_lambda_with(routes, false)
-}
-
-/// [`run_lambda`] for a function that hashes passwords when `hashes`: its first request starts
+/// The whole `main` of a Lambda bootstrap once it knows its function: build the state once (cold
+/// start), then serve `routes` through `lambda_http` for every invocation.
+///
+/// When `hashes` (the function hashes or verifies passwords), its first request starts
 /// allocating the Argon2 buffer on a thread of its own as it arrives, so the 19 MiB of page
 /// faults overlap that request's store round trips instead of following them (a cold login
 /// was 1.36x a warm one) or lengthening init (allocating it there took login's init from

@@ -385,7 +385,7 @@ async fn in_lambda_the_issuer_comes_from_api_gateways_domain_not_a_forwarded_hos
     ev["headers"]["x-forwarded-proto"] = json!("https");
     ev["headers"]["host"] = json!("evil.example");
 
-    let r = crate::support::lambda::invoke(&t, keyturn_fn_login::router(), &ev).await;
+    let r = crate::support::lambda::invoke(&t, (keyturn_fn_login::ROUTE.router)(), &ev).await;
 
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let claims = claims(r.json()["jwt"].as_str().unwrap());

@@ -1091,7 +1091,7 @@ async fn the_invite_lambda_serves_an_api_gateway_event() {
         "invite",
         &[("__ACCESS_TOKEN__", &access), ("__HANDLE__", "ann@x.com")],
     );
-    let r = lambda::invoke(&app, keyturn_fn_invite::router(), &event).await;
+    let r = lambda::invoke(&app, (keyturn_fn_invite::ROUTE.router)(), &event).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.text, "true");
     let code = invite_code(&app, "ann@x.com");
@@ -1108,7 +1108,7 @@ async fn the_invite_lambda_serves_an_api_gateway_event() {
         "invite",
         &[("__ACCESS_TOKEN__", "forged"), ("__HANDLE__", "bob@x.com")],
     );
-    let r = lambda::invoke(&app, keyturn_fn_invite::router(), &event).await;
+    let r = lambda::invoke(&app, (keyturn_fn_invite::ROUTE.router)(), &event).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.json()["code"], 405);
 }

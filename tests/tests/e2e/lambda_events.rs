@@ -13,7 +13,12 @@ async fn a_signup_event_answers_true_and_mails_a_code() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    let r = invoke(&t, keyturn_fn_signup::router(), &app_event("signup", &app)).await;
+    let r = invoke(
+        &t,
+        (keyturn_fn_signup::ROUTE.router)(),
+        &app_event("signup", &app),
+    )
+    .await;
 
     r.assert_true();
     let ctype = r.headers["content-type"].to_str().unwrap();
@@ -37,7 +42,7 @@ async fn a_login_event_with_a_base64_form_body_returns_a_jwt_issued_for_the_api_
     let ev = app_event("login", &app);
     assert_eq!(ev["isBase64Encoded"], true);
 
-    let r = invoke(&t, keyturn_fn_login::router(), &ev).await;
+    let r = invoke(&t, (keyturn_fn_login::ROUTE.router)(), &ev).await;
 
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let v = r.json();
@@ -62,7 +67,7 @@ async fn a_login_event_with_the_wrong_password_is_600() {
     ev["isBase64Encoded"] = json!(false);
     ev["body"] = json!("handle=lam%2Bda@x.com&password=795f3202b17cb6bc3d4b771d8c6c9eaf");
 
-    let r = invoke(&t, keyturn_fn_login::router(), &ev).await;
+    let r = invoke(&t, (keyturn_fn_login::ROUTE.router)(), &ev).await;
 
     r.assert_error(400, 600);
 }
@@ -87,7 +92,7 @@ async fn bad_event_bodies_get_typed_errors_and_write_nothing() {
     for (body, code) in cases {
         let mut ev = app_event("signup", &app);
         ev["body"] = Value::String(body);
-        let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
+        let r = invoke(&t, (keyturn_fn_signup::ROUTE.router)(), &ev).await;
         r.assert_error(400, code);
     }
 
@@ -101,7 +106,7 @@ async fn an_event_without_an_app_token_is_400() {
     let mut ev = app_event("signup", &app);
     ev["headers"].as_object_mut().unwrap().remove("app-token");
 
-    let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
+    let r = invoke(&t, (keyturn_fn_signup::ROUTE.router)(), &ev).await;
 
     r.assert_error(400, 400);
     t.assert_nothing_written(&app, "lam+da@x.com").await;
@@ -113,13 +118,18 @@ async fn a_function_answers_other_routes_with_a_json_404_and_collapses_slashes()
     let app = t.create_app(json!({})).await;
 
     // The signup event sent to the login function: not its route.
-    let r = invoke(&t, keyturn_fn_login::router(), &app_event("signup", &app)).await;
+    let r = invoke(
+        &t,
+        (keyturn_fn_login::ROUTE.router)(),
+        &app_event("signup", &app),
+    )
+    .await;
     r.assert_error(404, 618);
 
     let mut ev = app_event("signup", &app);
     ev["rawPath"] = json!("//api/appuser/signup");
     ev["requestContext"]["http"]["path"] = json!("//api/appuser/signup");
-    let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
+    let r = invoke(&t, (keyturn_fn_signup::ROUTE.router)(), &ev).await;
     r.assert_true();
 }
 
@@ -132,7 +142,7 @@ async fn a_named_stage_prefix_is_ignored() {
     ev["rawPath"] = json!("/prod/api/appuser/signup");
     ev["requestContext"]["http"]["path"] = json!("/prod/api/appuser/signup");
     ev["requestContext"]["stage"] = json!("prod");
-    let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
+    let r = invoke(&t, (keyturn_fn_signup::ROUTE.router)(), &ev).await;
     r.assert_true();
 
     // lambda_http adds the stage when API Gateway left it out; that path routes too.
@@ -144,79 +154,7 @@ async fn a_named_stage_prefix_is_ignored() {
             .replace("lam+da@x.com", "stage2@x.com")
     );
     ev["requestContext"]["stage"] = json!("prod");
-    let r = invoke(&t, keyturn_fn_signup::router(), &ev).await;
+    let r = invoke(&t, (keyturn_fn_signup::ROUTE.router)(), &ev).await;
     r.assert_true();
     assert_eq!(t.last_code_for("stage2@x.com").len(), 6);
-}
-
-/// Every function in `template.yaml` runs a multi-call bootstrap and names, in
-/// `KEYTURN_FUNCTION`, a router that bootstrap has: the admin function `keyturn-lambda-admin`,
-/// every other `keyturn-lambda`. Every function crate is in the tables once.
-#[test]
-fn every_template_function_names_a_router_of_the_multi_call_bootstrap() {
-    let template = include_str!("../../../template.yaml");
-    let named: Vec<&str> = template
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("KEYTURN_FUNCTION: "))
-        .collect();
-    let binaries: Vec<&str> = template
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("Binary: "))
-        .collect();
-    assert_eq!(
-        named.len(),
-        binaries.len(),
-        "one KEYTURN_FUNCTION per function"
-    );
-    for (name, binary) in named.iter().zip(&binaries) {
-        let table = match *binary {
-            "keyturn-lambda" => keyturn_infra::USER_FUNCTIONS,
-            "keyturn-lambda-admin" => keyturn_infra::ADMIN_FUNCTIONS,
-            other => panic!("{name} runs {other}, which is no bootstrap"),
-        };
-        assert!(
-            keyturn_infra::function_router_in(table, name).is_some(),
-            "template names {name}, which {binary} does not serve"
-        );
-    }
-    let mut table: Vec<&str> = keyturn_infra::functions().map(|(n, _)| *n).collect();
-    let mut in_template = named.clone();
-    table.sort_unstable();
-    in_template.sort_unstable();
-    assert_eq!(
-        table, in_template,
-        "the template and the bootstrap list the same functions"
-    );
-    let crates = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../functions"))
-        .unwrap()
-        .count();
-    assert_eq!(
-        crates,
-        table.len(),
-        "every function crate is in the bootstrap's table"
-    );
-}
-
-/// The functions the template sizes for Argon2 (1,024 MB) are exactly those whose bootstrap
-/// allocates the Argon2 buffer as its first request arrives (`keyturn_infra::HASHING_FUNCTIONS`).
-#[test]
-fn the_hashing_functions_are_the_ones_sized_for_argon2() {
-    let template = include_str!("../../../template.yaml");
-    let mut sized = Vec::new();
-    let mut memory = None;
-    for line in template.lines() {
-        if line.trim() == "Type: AWS::Serverless::Function" {
-            memory = None;
-        } else if let Some(m) = line.strip_prefix("      MemorySize: ") {
-            memory = Some(m.trim());
-        } else if let Some(name) = line.trim().strip_prefix("KEYTURN_FUNCTION: ")
-            && memory == Some("1024")
-        {
-            sized.push(name);
-        }
-    }
-    let mut hashing = keyturn_infra::HASHING_FUNCTIONS.to_vec();
-    sized.sort_unstable();
-    hashing.sort_unstable();
-    assert_eq!(sized, hashing);
 }

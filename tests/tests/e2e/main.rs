@@ -15,6 +15,7 @@ mod cli;
 mod cors;
 mod cosync_compat;
 mod dynamo_flow;
+mod function_list;
 mod hardening;
 mod invite_abuse;
 mod invites;

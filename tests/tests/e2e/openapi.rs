@@ -1,11 +1,12 @@
 //! The OpenAPI document at `GET /openapi.json`: valid OpenAPI 3.1 (checked by
 //! `openapi-spec-validator` from the tools venv `tests/run.sh` manages), and in step with the
-//! routers (every registered route documented, every documented route registered and served)
-//! and with `template.yaml`.
+//! routers (every registered route documented, every documented route registered and served).
+//! `function_list.rs` holds `template.yaml`'s gateway routes to each function's part of it.
 //!
 //! Documenting a new route: put `#[utoipa::path(...)]` on its handler (copy a neighbour's) and
-//! add the handler to its module's `Doc` (`paths(...)`); a new function crate also exports
-//! `openapi()` and joins `keyturn_infra::openapi::DOCS`.
+//! add the handler to its module's `Doc` (`paths(...)`); a new route crate points its `ROUTE`
+//! descriptor's `openapi` at its `Doc`, and joins the document by joining
+//! `keyturn_infra::FUNCTIONS`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -165,32 +166,6 @@ async fn every_documented_operation_is_served_by_the_merged_router() {
     }
 }
 
-#[tokio::test]
-async fn every_gateway_route_of_the_template_is_documented_and_back() {
-    let t = TestApp::new().await;
-    let documented = documented(&served_document(&t).await);
-    let template = include_str!("../../../template.yaml");
-    let mut gateway = BTreeSet::new();
-    let mut method = None;
-    for line in template.lines().map(str::trim) {
-        if let Some(m) = line.strip_prefix("Method: ") {
-            method = Some(m.to_owned());
-        } else if let Some(p) = line.strip_prefix("Path: ") {
-            let m = method.take().expect("Method before Path");
-            // The admin function takes `ANY /admin/...`; its routes are checked against its
-            // router above.
-            if m != "ANY" {
-                gateway.insert((m, normalise(p)));
-            }
-        }
-    }
-    let user_documented: BTreeSet<_> = documented
-        .into_iter()
-        .filter(|(_, p)| !p.starts_with("/admin/"))
-        .collect();
-    assert_eq!(gateway, user_documented, "template events vs document");
-}
-
 /// `openapi-spec-validator` from the tools venv (`tests/run.sh` installs it with moto).
 fn validator() -> PathBuf {
     let dir = std::env::var("KEYTURN_TOOLS_DIR").map_or_else(
@@ -296,17 +271,4 @@ async fn a_known_path_with_a_method_it_does_not_take_answers_the_json_error() {
             .unwrap();
         t.send(req).await.assert_error(404, 618);
     }
-}
-
-#[test]
-fn every_function_of_the_dispatch_table_contributes_to_the_document() {
-    let functions: Vec<&str> = keyturn_infra::functions().map(|(n, _)| *n).collect();
-    let docs: Vec<&str> = keyturn_infra::openapi::DOCS
-        .iter()
-        .map(|(n, _)| *n)
-        .collect();
-    assert_eq!(
-        functions, docs,
-        "keyturn_infra::openapi::DOCS vs functions()"
-    );
 }

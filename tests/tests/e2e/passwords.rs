@@ -451,14 +451,14 @@ async fn reset_password_through_an_api_gateway_v2_event() {
             ("__CODE__", &code),
         ],
     );
-    let r = invoke(&app, keyturn_fn_reset_password::router(), &event).await;
+    let r = invoke(&app, (keyturn_fn_reset_password::ROUTE.router)(), &event).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.text, "true");
     assert!(!token_works(&app, &token(&session)).await);
     assert_eq!(login(&app, &info, "ann@x.com", OTHER_PW).await.status, 200);
 
     // The same event again: the code is spent.
-    let r = invoke(&app, keyturn_fn_reset_password::router(), &event).await;
+    let r = invoke(&app, (keyturn_fn_reset_password::ROUTE.router)(), &event).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["code"], 602);
 }

@@ -860,21 +860,31 @@ async fn the_two_factor_lambdas_serve_api_gateway_events_with_swift_form_bodies(
     let enable = event("set-two-factor-google", &[("__ACCESS_TOKEN__", &acc)]);
     let r = invoke(
         &t,
-        keyturn_fn_set_two_factor_google_verification::router(),
+        (keyturn_fn_set_two_factor_google_verification::ROUTE.router)(),
         &enable,
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let e = r.json();
 
-    let r = invoke(&t, keyturn_fn_login::router(), &app_event("login", &info)).await;
+    let r = invoke(
+        &t,
+        (keyturn_fn_login::ROUTE.router)(),
+        &app_event("login", &info),
+    )
+    .await;
     let token = login_token(&r);
     let mut complete_ev = app_event("login-complete", &info);
     complete_ev["body"] = Value::String(format!(
         "loginToken={token}&code={}",
         code_now(&t, &totp_of(&e))
     ));
-    let r = invoke(&t, keyturn_fn_login_complete::router(), &complete_ev).await;
+    let r = invoke(
+        &t,
+        (keyturn_fn_login_complete::ROUTE.router)(),
+        &complete_ev,
+    )
+    .await;
     assert_session(&r);
     let claims = crate::support::users::claims(r.json()["jwt"].as_str().unwrap());
     assert_eq!(claims["email"], "lam+da@x.com");

@@ -1,7 +1,7 @@
 //! The Lambda door in tests: API Gateway HTTP API (payload v2) events from `tests/fixtures`
 //! (named `apigw-v2-<name>.json`, with `__PLACEHOLDER__`s), parsed by `lambda_http` exactly as
 //! the runtime does, then served by one function's router behind the same finishing layers and
-//! slash collapsing as `run_lambda`.
+//! slash collapsing as `keyturn::http::run_lambda_with`.
 
 use http_body_util::BodyExt;
 use serde_json::Value;

@@ -1,0 +1,30 @@
+//! The descriptor every route crate (`functions/*`) exports: what the deployables need to know
+//! of one Lambda function, in one value, so adding a function means writing its crate and
+//! listing its descriptor once (`keyturn_infra::FUNCTIONS`), with nothing else to keep in step.
+
+use axum::Router;
+
+use crate::AppState;
+
+/// One Lambda function as its route crate describes it. The bootstraps pick the router by
+/// `name`, the local runner merges every router, the OpenAPI document merges every `openapi`,
+/// and a test holds `template.yaml` to the list (names, routes, memory), so no fact about a
+/// function is written in a second place that could drift from the code.
+#[derive(Clone, Copy, Debug)]
+pub struct Route {
+    /// The function's name as `template.yaml` gives it in `KEYTURN_FUNCTION`: the one bootstrap
+    /// binary every end-user function's zip carries finds its router by it.
+    pub name: &'static str,
+    /// The function's routes before the state is attached: a bootstrap serves them alone, so the
+    /// function answers only its own paths under its own least-privilege role, while the local
+    /// runner merges them all.
+    pub router: fn() -> Router<AppState>,
+    /// The function's part of the OpenAPI document (its handlers' `#[utoipa::path]`s), so the
+    /// document is built from the same crates that serve it.
+    pub openapi: fn() -> utoipa::openapi::OpenApi,
+    /// Whether the function hashes or verifies passwords (Argon2id): Lambda's CPU scales with
+    /// memory, so the template gives such a function 1,024 MB, and its bootstrap starts
+    /// allocating the Argon2 buffer as the first request arrives (see
+    /// [`run_lambda_with`](super::run_lambda_with)).
+    pub hashes_passwords: bool,
+}
