@@ -8,7 +8,7 @@ For each binary: exec it N times under a fake Lambda Runtime API and measure
   peak RSS      VmHWM after the last invoke
 The SDK reaches moto through a local TLS front (a test CA made with openssl, trusted through
 SSL_CERT_FILE = the system bundle + the test CA, so the roots loaded at init are as many as on
-Lambda), so init pays the handshake and aws-lc's entropy seeding like on AWS.
+Lambda), so init pays the handshake like on AWS.
 
 State is seeded through the binaries themselves: the admin function creates an app (signing key
 in Secrets Manager), signup (flow `none`) creates a user. Every event is an API Gateway v2 event.

@@ -25,9 +25,6 @@ then
     cargo-lambda==1.9.2 ziglang==0.17.1 aws-sam-cli==1.170.0
 fi
 # First on PATH: cargo-lambda finds zig through the first python3.
-# Lambda zips are built without aws-lc's CPU-jitter entropy (README, Performance: ~31 ms of CPU per
-# cold start); local and test builds keep it.
-export AWS_LC_SYS_NO_JITTER_ENTROPY=1
 export PATH="$VENV/bin:$PATH"
 
 if rustup target list --installed | grep -q '^aarch64-unknown-linux-gnu$'; then

@@ -231,7 +231,7 @@ eval "$ST_SEED"
 # The package budget (each function zip at most 3 MB: small zips keep cold starts short): both
 # Lambda bootstraps, built with the release profile the deploy uses (fat LTO), zipped as Lambda takes them. A host build
 # (x86_64 glibc, not cargo-lambda's zig link) comes within ~0.5% of the deployed zips, both
-# measured in the README's Performance section. A size is no timing: this fails only when the
+# measured in docs/performance.md. A size is no timing: this fails only when the
 # code grows past the budget.
 banner "Lambda zip size budget (<= 3,000,000 bytes each)"
 disk_report "after the debug suite"
@@ -252,7 +252,7 @@ for name in ("keyturn-lambda", "keyturn-lambda-admin"):
     size = len(buf.getvalue())
     print(f"{name}.zip: {size:,} bytes ({3_000_000 - size:,} under the budget)")
     over |= size > 3_000_000
-sys.exit("a Lambda zip is over 3,000,000 bytes (README, Performance: Build time and zip size)" if over else 0)
+sys.exit("a Lambda zip is over 3,000,000 bytes (docs/performance.md: Build time and zip size)" if over else 0)
 PY
 
 disk_report "end"

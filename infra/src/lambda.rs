@@ -5,7 +5,7 @@
 //! `keyturn-lambda-admin`.
 //!
 //! Why: a `sam build` of 19 single-function binaries paid 19 fat-LTO links (40–45 s each); this
-//! is one (see the README's Performance section for the measured table).
+//! is one (docs/performance.md has the measured table).
 
 fn main() -> std::process::ExitCode {
     keyturn_infra::lambda_main(&keyturn_infra::USER_LAMBDA)

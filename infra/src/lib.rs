@@ -66,7 +66,7 @@ async fn outbox(
 ///
 /// Why two: the admin API (app creation and deletion, RSA key generation, the audit listing,
 /// the OpenAPI document) is a quarter of the code, and no end-user function needs it; one more
-/// fat-LTO link keeps it out of 23 of the 24 zips (see the README, Performance).
+/// fat-LTO link keeps it out of 23 of the 24 zips (docs/performance.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bootstrap {
     /// `keyturn-lambda`: one multi-call binary for every end-user function, so `sam build` pays

@@ -26,7 +26,7 @@ use utoipa::OpenApi as _;
         description = "Identity provider speaking the CosyncJWT client protocol: end-user routes \
                        under /api/appuser (JSON or form bodies), per-app issuer documents, and \
                        the admin API (Authorization: Bearer <admin key>). Every error is \
-                       {code, message}; see the README for the codes."
+                       {code, message}; see docs/api.md for the codes."
     ),
     components(schemas(ErrorBody))
 )]

@@ -1,7 +1,7 @@
 //! The domain's one error enum and its single mapping to the wire.
 //!
 //! Every variant is a business outcome a client can act on, carrying the numeric code the Cosync
-//! client SDKs already map (see the README's table); codes never change meaning. The mapping to HTTP status,
+//! client SDKs already map (docs/api.md lists them); codes never change meaning. The mapping to HTTP status,
 //! code and message lives in exactly one exhaustive `match` ([`Error::wire`]), so adding a variant
 //! forces a decision about how it looks on the wire.
 

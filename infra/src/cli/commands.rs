@@ -19,7 +19,7 @@ pub enum AdminCommand {
     /// An app's invites.
     #[command(subcommand)]
     Invite(InviteCommand),
-    /// An app's signing keys: rotate (stage), activate, retire (see the README's runbook).
+    /// An app's signing keys: rotate (stage), activate, retire (docs/operations.md has the runbook).
     Keys {
         /// rotate, activate or retire.
         #[arg(value_enum)]

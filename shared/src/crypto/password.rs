@@ -37,7 +37,7 @@ impl Cost {
 /// its 19 MiB (measured: 426 MiB RSS after a 4-client burst of 200 logins), while a fixed pool
 /// keeps at most one such block per thread and finishes no later on a saturated CPU. The Argon2
 /// block buffers are kept and reused ([`Buffers`]) instead of allocating and freeing 19 MiB per
-/// hash (273 MB RSS after a 15 s login burst before; see the README's Performance section).
+/// hash (273 MB RSS after a 15 s login burst before; see docs/performance.md).
 #[derive(Clone)]
 pub struct Passwords {
     pepper: Vec<u8>,

@@ -16,8 +16,8 @@ use crate::domain::records::table_keys;
 use crate::error::{Error, Result};
 use crate::store::Condition;
 
-/// Shortest admin key accepted: 32 characters (a generated key has 57, the README's
-/// `openssl rand -hex 32` 64), so the key cannot be guessed even without the per-address limit.
+/// Shortest admin key accepted: 32 characters (a generated key has 57, `openssl rand -hex 32`
+/// (the README's suggestion) 64), so the key cannot be guessed even without the per-address limit.
 pub const MIN_ADMIN_KEY_LEN: usize = 32;
 
 /// The scope of the wrong-admin-key counters: the whole deployment, not one app (no app id is

@@ -19,7 +19,7 @@ use crate::secrets::SecretStore as _;
 use crate::store::Condition;
 
 /// The body of `POST /admin/apps` and `PATCH /admin/apps/{appId}`: the name, the status and any
-/// settings by their wire names (see the README).
+/// settings by their wire names (docs/settings.md lists them).
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct AppRequest {
     /// Display name, 1 to 100 characters; required to create.

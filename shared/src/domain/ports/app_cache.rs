@@ -28,8 +28,8 @@ use crate::domain::records::app::App;
 use crate::domain::records::table_keys;
 use crate::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
 
-/// The longest an app's settings may be served from a warm instance's memory (the README
-/// promises it).
+/// The longest an app's settings may be served from a warm instance's memory (docs/settings.md
+/// promises developers their edits apply within it).
 pub const MAX_TTL_SECS: u64 = 30;
 
 /// Entries kept at most; past it, expired entries are dropped, then everything. Only apps that

@@ -88,7 +88,7 @@ fn default_mail_daily_limit() -> i64 {
     DEFAULT_DAILY_MESSAGES
 }
 
-/// Every developer-editable setting, under its Cosync wire name (see the README).
+/// Every developer-editable setting, under its Cosync wire name (docs/settings.md lists them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
