@@ -1,12 +1,9 @@
 //! `POST /api/appuser/completeSignup` (code, or the confirm page's form) and
 //! `GET /api/appuser/completeSignup?appToken&handle&code` (the email link's confirm page).
 
-use axum::Router;
-use axum::routing::get;
+use keyturn::Result;
 use keyturn::domain::signup::self_service::{CompleteRequest, complete_signup, confirm_page};
-use keyturn::http::Route;
 use keyturn::wire::{Call, Reply};
-use keyturn::{AppState, Result};
 
 #[utoipa::path(post, path = "/api/appuser/completeSignup", tag = "user", security(("app_token" = []), ("access_token" = [])), request_body = CompleteRequest, responses((status = 200, description = "a session (code flow) or the landing page (link flow)", content((keyturn::wire::openapi::Session = "application/json"), (String = "text/html")))))]
 async fn complete(Call(state, input, ctx): Call<CompleteRequest>) -> Result<Reply> {
@@ -18,24 +15,5 @@ async fn confirm(Call(state, input, ctx): Call<CompleteRequest>) -> Result<Reply
     Ok(confirm_page(&state, input, &ctx).await?.into())
 }
 
-/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
-/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
-pub const ROUTE: Route = Route {
-    name: "complete-signup",
-    router,
-    openapi,
-    hashes_passwords: false,
-};
-
-/// This function's routes.
-fn router() -> Router<AppState> {
-    Router::new().route("/api/appuser/completeSignup", get(confirm).post(complete))
-}
-
-/// This function's routes in the OpenAPI document (`GET /openapi.json`).
-fn openapi() -> utoipa::openapi::OpenApi {
-    #[derive(utoipa::OpenApi)]
-    #[openapi(paths(complete, confirm))]
-    struct Doc;
-    <Doc as utoipa::OpenApi>::openapi()
-}
+keyturn::route_crate!("complete-signup", hashes_passwords: false,
+    "/api/appuser/completeSignup" => get(confirm).post(complete));

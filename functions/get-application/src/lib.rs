@@ -1,11 +1,8 @@
 //! `GET /api/appuser/getApplication` (the app's public settings) and `GET /` (health check).
 
-use axum::Router;
-use axum::routing::get;
+use keyturn::Result;
 use keyturn::domain::apps::public_settings::get_application;
-use keyturn::http::Route;
 use keyturn::wire::{Call, Reply};
-use keyturn::{AppState, Result};
 
 #[utoipa::path(get, path = "/api/appuser/getApplication", tag = "user", security(("app_token" = []), ("access_token" = [])), responses((status = 200, description = "the app's public settings", body = keyturn::domain::records::app::PublicApp)))]
 async fn application(Call(state, _, ctx): Call<()>) -> Result<Reply> {
@@ -17,26 +14,6 @@ async fn health() -> Reply {
     Reply::Json(serde_json::json!({ "service": "keyturn", "status": "ok" }))
 }
 
-/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
-/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
-pub const ROUTE: Route = Route {
-    name: "get-application",
-    router,
-    openapi,
-    hashes_passwords: false,
-};
-
-/// This function's routes.
-fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(health))
-        .route("/api/appuser/getApplication", get(application))
-}
-
-/// This function's routes in the OpenAPI document (`GET /openapi.json`).
-fn openapi() -> utoipa::openapi::OpenApi {
-    #[derive(utoipa::OpenApi)]
-    #[openapi(paths(application, health))]
-    struct Doc;
-    <Doc as utoipa::OpenApi>::openapi()
-}
+keyturn::route_crate!("get-application", hashes_passwords: false,
+    "/" => get(health),
+    "/api/appuser/getApplication" => get(application));

@@ -1,35 +1,13 @@
 //! `GET /api/appuser/getUser`: the signed-in user's profile (access token).
 
-use axum::Router;
-use axum::routing::get;
+use keyturn::Result;
 use keyturn::domain::profile::details::get_user;
-use keyturn::http::Route;
 use keyturn::wire::{Call, Reply};
-use keyturn::{AppState, Result};
 
 #[utoipa::path(get, path = "/api/appuser/getUser", tag = "user", security(("access_token" = [])), responses((status = 200, description = "the caller's profile", body = keyturn::domain::profile::details::Profile)))]
 async fn handle(Call(state, _, ctx): Call<()>) -> Result<Reply> {
     Ok(get_user(&state, &ctx).await?.into())
 }
 
-/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
-/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
-pub const ROUTE: Route = Route {
-    name: "get-user",
-    router,
-    openapi,
-    hashes_passwords: false,
-};
-
-/// This function's routes.
-fn router() -> Router<AppState> {
-    Router::new().route("/api/appuser/getUser", get(handle))
-}
-
-/// This function's routes in the OpenAPI document (`GET /openapi.json`).
-fn openapi() -> utoipa::openapi::OpenApi {
-    #[derive(utoipa::OpenApi)]
-    #[openapi(paths(handle))]
-    struct Doc;
-    <Doc as utoipa::OpenApi>::openapi()
-}
+keyturn::route_crate!("get-user", hashes_passwords: false,
+    "/api/appuser/getUser" => get(handle));

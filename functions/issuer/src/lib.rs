@@ -1,13 +1,10 @@
 //! The per-app issuer: `GET /apps/{appId}/.well-known/openid-configuration`,
 //! `/.well-known/jwks.json` and `/public-key.pem`.
 
-use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::get;
 use keyturn::AppState;
 use keyturn::domain::RequestContext;
 use keyturn::domain::apps::issuer;
-use keyturn::http::Route;
 use keyturn::wire::Reply;
 
 #[utoipa::path(get, path = "/apps/{appId}/.well-known/openid-configuration", tag = "issuer", params(("appId" = String, Path)), responses((status = 200, description = "the OpenID discovery document", body = keyturn::domain::apps::issuer::Discovery)))]
@@ -29,30 +26,7 @@ async fn pem(State(state): State<AppState>, Path(app_id): Path<String>) -> keytu
     Ok(issuer::public_key_pem(&state, &app_id).await?.into())
 }
 
-/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
-/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
-pub const ROUTE: Route = Route {
-    name: "issuer",
-    router,
-    openapi,
-    hashes_passwords: false,
-};
-
-/// This function's routes.
-fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/apps/{app_id}/.well-known/openid-configuration",
-            get(discovery),
-        )
-        .route("/apps/{app_id}/.well-known/jwks.json", get(jwks))
-        .route("/apps/{app_id}/public-key.pem", get(pem))
-}
-
-/// This function's routes in the OpenAPI document (`GET /openapi.json`).
-fn openapi() -> utoipa::openapi::OpenApi {
-    #[derive(utoipa::OpenApi)]
-    #[openapi(paths(discovery, jwks, pem))]
-    struct Doc;
-    <Doc as utoipa::OpenApi>::openapi()
-}
+keyturn::route_crate!("issuer", hashes_passwords: false,
+    "/apps/{app_id}/.well-known/openid-configuration" => get(discovery),
+    "/apps/{app_id}/.well-known/jwks.json" => get(jwks),
+    "/apps/{app_id}/public-key.pem" => get(pem));

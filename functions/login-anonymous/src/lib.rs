@@ -1,36 +1,14 @@
 //! `POST /api/appuser/loginAnonymous`: log in (or create) an anonymous user by its `ANON_`
 //! handle (app token).
 
-use axum::Router;
-use axum::routing::post;
+use keyturn::Result;
 use keyturn::domain::login::anonymous::{AnonymousRequest, login_anonymous};
-use keyturn::http::Route;
 use keyturn::wire::{Call, Reply};
-use keyturn::{AppState, Result};
 
 #[utoipa::path(post, path = "/api/appuser/loginAnonymous", tag = "user", security(("app_token" = [])), request_body = AnonymousRequest, responses((status = 200, description = "a session", body = keyturn::wire::openapi::Session)))]
 async fn handle(Call(state, input, ctx): Call<AnonymousRequest>) -> Result<Reply> {
     Ok(login_anonymous(&state, input, &ctx).await?.into())
 }
 
-/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
-/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
-pub const ROUTE: Route = Route {
-    name: "login-anonymous",
-    router,
-    openapi,
-    hashes_passwords: false,
-};
-
-/// This function's routes.
-fn router() -> Router<AppState> {
-    Router::new().route("/api/appuser/loginAnonymous", post(handle))
-}
-
-/// This function's routes in the OpenAPI document (`GET /openapi.json`).
-fn openapi() -> utoipa::openapi::OpenApi {
-    #[derive(utoipa::OpenApi)]
-    #[openapi(paths(handle))]
-    struct Doc;
-    <Doc as utoipa::OpenApi>::openapi()
-}
+keyturn::route_crate!("login-anonymous", hashes_passwords: false,
+    "/api/appuser/loginAnonymous" => post(handle));

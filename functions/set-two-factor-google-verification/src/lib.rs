@@ -1,36 +1,14 @@
 //! `POST /api/appuser/setTwoFactorGoogleVerification` (access token; `twoFactor`, and
 //! `password` or `code` to disable): the authenticator-app factor.
 
-use axum::Router;
-use axum::routing::post;
+use keyturn::Result;
 use keyturn::domain::factors::switch::{SetTwoFactor, set_google};
-use keyturn::http::Route;
 use keyturn::wire::{Call, Reply};
-use keyturn::{AppState, Result};
 
 #[utoipa::path(post, path = "/api/appuser/setTwoFactorGoogleVerification", tag = "user", security(("access_token" = [])), request_body = SetTwoFactor, responses((status = 200, description = "enabled (the enrolment) or disabled (`true`)", body = keyturn::wire::openapi::GoogleReply)))]
 async fn handle(Call(state, input, ctx): Call<SetTwoFactor>) -> Result<Reply> {
     Ok(set_google(&state, input, &ctx).await?.into())
 }
 
-/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
-/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
-pub const ROUTE: Route = Route {
-    name: "set-two-factor-google-verification",
-    router,
-    openapi,
-    hashes_passwords: true,
-};
-
-/// This function's routes.
-fn router() -> Router<AppState> {
-    Router::new().route("/api/appuser/setTwoFactorGoogleVerification", post(handle))
-}
-
-/// This function's routes in the OpenAPI document (`GET /openapi.json`).
-fn openapi() -> utoipa::openapi::OpenApi {
-    #[derive(utoipa::OpenApi)]
-    #[openapi(paths(handle))]
-    struct Doc;
-    <Doc as utoipa::OpenApi>::openapi()
-}
+keyturn::route_crate!("set-two-factor-google-verification", hashes_passwords: true,
+    "/api/appuser/setTwoFactorGoogleVerification" => post(handle));

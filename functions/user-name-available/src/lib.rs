@@ -1,35 +1,13 @@
 //! `GET /api/appuser/userNameAvailable?userName=`: whether a username is free (access token).
 
-use axum::Router;
-use axum::routing::get;
+use keyturn::Result;
 use keyturn::domain::profile::user_name::{UserNameRequest, user_name_available};
-use keyturn::http::Route;
 use keyturn::wire::{Call, Reply};
-use keyturn::{AppState, Result};
 
 #[utoipa::path(get, path = "/api/appuser/userNameAvailable", tag = "user", security(("access_token" = [])), params(("userName" = String, Query, description = "3 to 32 of `[a-z0-9_.-]`")), responses((status = 200, description = "whether the name is free", body = keyturn::domain::profile::user_name::Availability)))]
 async fn handle(Call(state, input, ctx): Call<UserNameRequest>) -> Result<Reply> {
     Ok(user_name_available(&state, input, &ctx).await?.into())
 }
 
-/// This route crate's descriptor, the one item `keyturn-infra` lists: the function's name,
-/// routes, OpenAPI part and memory class stand here once, next to the handlers they describe.
-pub const ROUTE: Route = Route {
-    name: "user-name-available",
-    router,
-    openapi,
-    hashes_passwords: false,
-};
-
-/// This function's routes.
-fn router() -> Router<AppState> {
-    Router::new().route("/api/appuser/userNameAvailable", get(handle))
-}
-
-/// This function's routes in the OpenAPI document (`GET /openapi.json`).
-fn openapi() -> utoipa::openapi::OpenApi {
-    #[derive(utoipa::OpenApi)]
-    #[openapi(paths(handle))]
-    struct Doc;
-    <Doc as utoipa::OpenApi>::openapi()
-}
+keyturn::route_crate!("user-name-available", hashes_passwords: false,
+    "/api/appuser/userNameAvailable" => get(handle));

@@ -28,3 +28,38 @@ pub struct Route {
     /// [`run_lambda_with`](super::run_lambda_with)).
     pub hashes_passwords: bool,
 }
+
+/// Declares a route crate's [`Route`] (`pub const ROUTE`) from its handlers, so a route crate is
+/// its typed requests, its handlers with their `#[utoipa::path]`, and one line:
+///
+/// ```ignore
+/// keyturn::route_crate!("login", hashes_passwords: true,
+///     "/api/appuser/login" => post(handle));
+/// ```
+///
+/// Every handler routed is also a path of the function's OpenAPI part, so the document cannot
+/// miss a route the function serves. The crate needs `axum` and `utoipa` as dependencies.
+#[macro_export]
+macro_rules! route_crate {
+    (
+        $name:literal, hashes_passwords: $hashes:literal,
+        $($path:literal => $method:ident($handler:ident) $(.$more:ident($more_handler:ident))*),+ $(,)?
+    ) => {
+        /// This route crate's descriptor, the one item `keyturn-infra` lists: the function's
+        /// name, routes, OpenAPI part and memory class, next to the handlers they describe.
+        pub const ROUTE: $crate::http::Route = $crate::http::Route {
+            name: $name,
+            router: || {
+                axum::Router::new()
+                    $(.route($path, axum::routing::$method($handler) $(.$more($more_handler))*))+
+            },
+            openapi: || {
+                #[derive(utoipa::OpenApi)]
+                #[openapi(paths($($handler $(, $more_handler)*),+))]
+                struct Doc;
+                <Doc as utoipa::OpenApi>::openapi()
+            },
+            hashes_passwords: $hashes,
+        };
+    };
+}

@@ -24,62 +24,36 @@ impl SecretsManagerStore {
     }
 
     async fn create(&self, name: &str, value: &str) -> Result<bool, SecretsError> {
-        match self
-            .client
-            .create_secret()
+        let sent = (self.client.create_secret())
             .name(name)
             .secret_string(value)
             .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_exists_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(backend("CreateSecret", &err)),
-        }
+            .await;
+        let created = expect_or("CreateSecret", sent, |e| e.is_resource_exists_exception())?;
+        Ok(created.is_some())
     }
 
     async fn replace(&self, name: &str, value: &str) -> Result<bool, SecretsError> {
-        match self
-            .client
-            .put_secret_value()
+        let sent = (self.client.put_secret_value())
             .secret_id(name)
             .secret_string(value)
             .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(backend("PutSecretValue", &err)),
-        }
+            .await;
+        let replaced = expect_or("PutSecretValue", sent, |e| {
+            e.is_resource_not_found_exception()
+        })?;
+        Ok(replaced.is_some())
     }
 }
 
 #[async_trait]
 impl SecretStore for SecretsManagerStore {
     async fn get(&self, name: &str) -> Result<Option<String>, SecretsError> {
-        match self.client.get_secret_value().secret_id(name).send().await {
-            Ok(out) => Ok(out.secret_string().map(str::to_owned)),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                Ok(None)
-            }
-            Err(err) => Err(backend("GetSecretValue", &err)),
-        }
+        let sent = self.client.get_secret_value().secret_id(name).send().await;
+        let out = expect_or("GetSecretValue", sent, |e| {
+            e.is_resource_not_found_exception()
+        })?;
+        Ok(out.and_then(|out| out.secret_string().map(str::to_owned)))
     }
 
     /// Replaces the value, creating the secret when it does not exist yet. A concurrent creator
@@ -100,24 +74,15 @@ impl SecretStore for SecretsManagerStore {
     /// reads with an error rather than "not found", which would break a repeated app deletion,
     /// and app ids are never reused, so there is nothing to recover into.
     async fn delete(&self, name: &str) -> Result<(), SecretsError> {
-        match self
-            .client
-            .delete_secret()
+        let sent = (self.client.delete_secret())
             .secret_id(name)
             .force_delete_without_recovery(true)
             .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                Ok(())
-            }
-            Err(err) => Err(backend("DeleteSecret", &err)),
-        }
+            .await;
+        expect_or("DeleteSecret", sent, |e| {
+            e.is_resource_not_found_exception()
+        })?;
+        Ok(())
     }
 }
 
@@ -133,4 +98,22 @@ where
         None => DisplayErrorContext(err).to_string(),
     };
     SecretsError::Backend(format!("{operation}: {detail}"))
+}
+
+/// The outcome of one SDK call: `Some(output)` on success, `None` when the service answered the
+/// one error the caller expects (`expected`, e.g. "not found"), else a backend error.
+fn expect_or<T, E, R>(
+    operation: &str,
+    result: Result<T, SdkError<E, R>>,
+    expected: impl Fn(&E) -> bool,
+) -> Result<Option<T>, SecretsError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(out) => Ok(Some(out)),
+        Err(err) if err.as_service_error().is_some_and(&expected) => Ok(None),
+        Err(err) => Err(backend(operation, &err)),
+    }
 }

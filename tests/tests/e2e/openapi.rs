@@ -76,8 +76,16 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The route crates' sources.
+fn files_with_route_crates() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    rust_files(&repo().join("functions"), &mut files);
+    files
+}
+
 /// `(METHOD, normalised path)` of every `.route("path", get(..).post(..))` in the function
-/// crates and the runner: what the routers register, read from their source.
+/// crates and the runner, and of every route a `route_crate!` declares: what the routers
+/// register, read from their source.
 fn registered() -> BTreeSet<(String, String)> {
     let mut files = Vec::new();
     rust_files(&repo().join("functions"), &mut files);
@@ -112,6 +120,29 @@ fn registered() -> BTreeSet<(String, String)> {
                     i == 0 || !chain[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
                 });
                 if hits {
+                    routes.insert((method.to_uppercase(), normalise(path)));
+                    found = true;
+                }
+            }
+            assert!(found, "no method for {path} in {}", file.display());
+        }
+    }
+    // Route crates declare theirs in `keyturn::route_crate!("name", …, "path" => get(a).post(b), …)`.
+    for file in files_with_route_crates() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let Some(at) = text.find("route_crate!(") else {
+            continue;
+        };
+        let body = &text[at..at + text[at..].find(");").unwrap()];
+        for (arrow, _) in body.match_indices("\" =>") {
+            let path_start = body[..arrow].rfind('"').unwrap() + 1;
+            let path = &body[path_start..arrow];
+            let chain = body[arrow + 4..].split([',', '\n']).next().unwrap();
+            let mut found = false;
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if chain.trim_start().starts_with(&format!("{method}("))
+                    || chain.contains(&format!(".{method}("))
+                {
                     routes.insert((method.to_uppercase(), normalise(path)));
                     found = true;
                 }

@@ -31,9 +31,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::audit;
 use crate::domain::common::limits::{self, AddressFlow, Limit};
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
+use crate::domain::records::app::App;
 use crate::domain::records::context::ClientAddress;
 use crate::domain::records::table_keys;
 use crate::domain::records::user::{ClientPassword, User};
@@ -160,6 +162,21 @@ impl Guard {
                 let here = f.from.get(self.client.as_str()).copied().unwrap_or(0);
                 here + 1 == PASSWORD_LIMIT.max || f.total + 1 == HANDLE_CEILING.max
             })
+    }
+
+    /// A wrong password or code at `step`: writes the failure to the audit trail (as
+    /// `login.locked` when it fills the lockout), then [`Guard::failed`].
+    pub async fn refused(
+        self,
+        state: &AppState,
+        app: &App,
+        user_id: Option<&str>,
+        (step, reason): (&'static str, &'static str),
+        refusal: Error,
+    ) -> Error {
+        let event = audit::failed_check(app, user_id, self.locks_out(), step, reason);
+        audit::record(state, &self.client, event).await;
+        self.failed(state, refusal).await
     }
 
     /// The password was wrong: counts the failure, then answers `refusal` after the progressive

@@ -65,19 +65,27 @@ impl std::fmt::Debug for GoogleEnabled {
     }
 }
 
-/// Revokes every session but the caller's and applies `change` to the caller's record.
-async fn change_and_revoke_others(
+/// Applies `change` to the caller's record and ends every other session, then tells the audit
+/// trail (`kind`) and the user (the `notice` line): the same steps for every switch, on or off.
+async fn switch_factor(
     state: &AppState,
     caller: &Caller,
+    client: &ClientAddress,
+    (kind, notice): (Kind, &str),
     change: impl Fn(&mut User) -> Result<()>,
 ) -> Result<User> {
     let (sid, epoch) = (caller.sid.clone(), caller.epoch);
-    caller::update_caller(state, caller, |user| {
+    let user = caller::update_caller(state, caller, |user| {
         change(user)?;
         user.revoke_sessions(Some((&sid, epoch)));
         Ok(())
     })
-    .await
+    .await?;
+    let app = &caller.app;
+    tracing::info!(app_id = %app.app_id, user_id = %user.user_id, event = ?kind, "2fa: switched");
+    audit::record(state, client, Event::new(app, kind).user(&user.user_id)).await;
+    notice::notify_change(state, app, &user, notice).await;
+    Ok(user)
 }
 
 /// The proof a change of the authenticator factor needs: the current password, or a current
@@ -132,19 +140,15 @@ pub async fn set_google(
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| app.name.clone());
         let enrolment = totp::enrolment(&secret, &issuer, &caller.user.handle)?;
-        let user = change_and_revoke_others(state, caller, |user| {
+        let on = (
+            Kind::AuthenticatorEnabled,
+            "Authenticator login was turned on",
+        );
+        switch_factor(state, caller, client, on, |user| {
             user.two_factor.google = true;
             Ok(())
         })
         .await?;
-        tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: authenticator enabled");
-        audit::record(
-            state,
-            client,
-            Event::new(app, Kind::AuthenticatorEnabled).user(&user.user_id),
-        )
-        .await;
-        notice::notify_change(state, app, &user, "Authenticator login was turned on").await;
         return Ok(Some(GoogleEnabled {
             secret_base32: enrolment.secret_base32,
             qr_data_url: enrolment.qr_data_url,
@@ -152,20 +156,17 @@ pub async fn set_google(
         }));
     }
     prove_authenticator(state, caller, &req, client).await?;
-    let user = change_and_revoke_others(state, caller, |user| {
+    let off = (
+        Kind::AuthenticatorDisabled,
+        "Authenticator login was turned off",
+    );
+    let user = switch_factor(state, caller, client, off, |user| {
         user.two_factor.google = false;
         Ok(())
     })
     .await?;
+    // After the switch: a failure here leaves the factor off and a retry finishes the job.
     record::forget_factors(state, &user.user_id).await?;
-    tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: authenticator disabled");
-    audit::record(
-        state,
-        client,
-        Event::new(app, Kind::AuthenticatorDisabled).user(&user.user_id),
-    )
-    .await;
-    notice::notify_change(state, app, &user, "Authenticator login was turned off").await;
     Ok(None)
 }
 
@@ -207,11 +208,12 @@ async fn enable_phone_login(
     caller: &Caller,
     client: &ClientAddress,
 ) -> Result<()> {
-    let (app, user) = (&caller.app, &caller.user);
+    let user = &caller.user;
     if !user.two_factor.phone_verified || user.two_factor.phone.is_none() {
         return Err(Error::NoVerifiedPhone);
     }
-    let user = change_and_revoke_others(state, caller, |user| {
+    let on = (Kind::PhoneLoginEnabled, "Text-message login was turned on");
+    let user = switch_factor(state, caller, client, on, |user| {
         if !user.two_factor.phone_verified {
             return Err(Error::NoVerifiedPhone);
         }
@@ -228,14 +230,6 @@ async fn enable_phone_login(
             Condition::Any,
         )
         .await?;
-    tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: phone login enabled");
-    audit::record(
-        state,
-        client,
-        Event::new(app, Kind::PhoneLoginEnabled).user(&user.user_id),
-    )
-    .await;
-    notice::notify_change(state, app, &user, "Text-message login was turned on").await;
     Ok(())
 }
 
@@ -341,19 +335,14 @@ async fn disable_phone_login(
     caller: &Caller,
     client: &ClientAddress,
 ) -> Result<()> {
-    let app = &caller.app;
-    let user = change_and_revoke_others(state, caller, |user| {
+    let off = (
+        Kind::PhoneLoginDisabled,
+        "Text-message login was turned off",
+    );
+    switch_factor(state, caller, client, off, |user| {
         user.two_factor.phone_login = false;
         Ok(())
     })
     .await?;
-    tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "2fa: phone login disabled");
-    audit::record(
-        state,
-        client,
-        Event::new(app, Kind::PhoneLoginDisabled).user(&user.user_id),
-    )
-    .await;
-    notice::notify_change(state, app, &user, "Text-message login was turned off").await;
     Ok(())
 }

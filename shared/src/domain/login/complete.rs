@@ -5,7 +5,6 @@
 //! login token, then 614, and each failure counts toward the handle's password lockout.
 
 use crate::crypto::service_token::{LoginClaims, Purpose};
-use crate::domain::audit;
 use crate::domain::common::caller;
 use crate::domain::common::limits;
 use crate::domain::common::one_time_code;
@@ -112,15 +111,11 @@ pub async fn login_complete(
     let accepted =
         sms_ok || record::consume_authenticator_code(state, &user, req.code.expose()).await?;
     if !accepted {
-        let event = audit::failed_check(
-            &app,
-            Some(&user.user_id),
-            guard.locks_out(),
-            "loginComplete",
-            "wrong code",
-        );
-        audit::record(state, &ctx.client, event).await;
-        return Err(guard.failed(state, Error::InvalidCredentials).await);
+        let refusal = Error::InvalidCredentials;
+        let step = ("loginComplete", "wrong code");
+        return Err(guard
+            .refused(state, &app, Some(&user.user_id), step, refusal)
+            .await);
     }
     // Single use: of two requests racing with one login token, only the one that deletes this
     // version of the pending login goes on.

@@ -61,9 +61,9 @@ pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) ->
             Error::AccountNotVerified => "account not verified",
             _ => "unknown handle",
         };
-        let event = audit::failed_check(&app, None, guard.locks_out(), "login", reason);
-        audit::record(state, &ctx.client, event).await;
-        return Err(guard.failed(state, refusal).await);
+        return Err(guard
+            .refused(state, &app, None, ("login", reason), refusal)
+            .await);
     };
     // A login that will sign fetches the app's signing key while Argon2 runs: the first login
     // of an instance reads it from the secrets backend, and that round trip hides behind the
@@ -78,15 +78,11 @@ pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) ->
         }
     );
     if !proved {
-        let event = audit::failed_check(
-            &app,
-            Some(&user.user_id),
-            guard.locks_out(),
-            "login",
-            "wrong password",
-        );
-        audit::record(state, &ctx.client, event).await;
-        return Err(guard.failed(state, Error::InvalidCredentials).await);
+        let refusal = Error::InvalidCredentials;
+        let step = ("login", "wrong password");
+        return Err(guard
+            .refused(state, &app, Some(&user.user_id), step, refusal)
+            .await);
     }
     if user.status == UserStatus::Suspended {
         let event = audit::failed_check(&app, Some(&user.user_id), false, "login", "suspended");

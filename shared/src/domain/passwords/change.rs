@@ -37,15 +37,17 @@ pub async fn change_password(
     let guard = password_check::enter(state, &app_id, &caller.user.handle, &ctx.client).await?;
     if !password_check::proves(state, &caller.user, req.password.expose()).await {
         // The original's 602 (clients map it), counted like a failed login.
-        let event = audit::failed_check(
-            &caller.app,
-            Some(&caller.user.user_id),
-            guard.locks_out(),
-            "changePassword",
-            "wrong password",
-        );
-        audit::record(state, &ctx.client, event).await;
-        return Err(guard.failed(state, Error::invalid("wrong password")).await);
+        let refusal = Error::invalid("wrong password");
+        let step = ("changePassword", "wrong password");
+        return Err(guard
+            .refused(
+                state,
+                &caller.app,
+                Some(&caller.user.user_id),
+                step,
+                refusal,
+            )
+            .await);
     }
     guard.passed(state).await?;
     let password_hash = state.passwords.hash(new_password.expose()).await?;

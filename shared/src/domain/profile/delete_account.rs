@@ -49,15 +49,9 @@ pub async fn delete_account(
         || !password_check::proves(state, &caller.user, password.expose()).await
     {
         let user_id = Some(caller.user.user_id.as_str());
-        let event = audit::failed_check(
-            app,
-            user_id,
-            guard.locks_out(),
-            "deleteAccount",
-            "wrong password",
-        );
-        audit::record(state, &ctx.client, event).await;
-        return Err(guard.failed(state, Error::InvalidCredentials).await);
+        let refusal = Error::InvalidCredentials;
+        let step = ("deleteAccount", "wrong password");
+        return Err(guard.refused(state, app, user_id, step, refusal).await);
     }
     guard.passed(state).await?;
     accounts::purge(state, &caller.user.user_id).await?;
