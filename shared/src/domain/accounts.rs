@@ -14,10 +14,38 @@ use crate::domain::common::repo::{self, Attempt, retry_on_conflict};
 use crate::domain::invites::rules;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::App;
+use crate::domain::records::redacted::Redacted;
 use crate::domain::records::table_keys;
-use crate::domain::records::user::{User, UserStatus};
+use crate::domain::records::user::{ClientPassword, Handle, User, UserStatus};
 use crate::error::{Error, Result};
 use crate::store::{Condition, Index, Key, MAX_TRANSACT_OPS, OpTag, Query, Transaction, WriteOp};
+
+/// What a new account is made of, checked before anything is counted, hashed or stored (602
+/// for each malformed part), the same way in every flow that creates one with a password.
+pub struct Credentials {
+    /// The account's handle.
+    pub handle: Handle,
+    /// The client's MD5 of the password, to be hashed once the flow's checks pass.
+    pub password: ClientPassword,
+    /// The account's locale, one the app offers.
+    pub locale: String,
+}
+
+impl Credentials {
+    /// Parses a signup's or a registration's `handle`, `password` and `locale` for `app`.
+    pub fn parse(
+        app: &App,
+        handle: &str,
+        password: &Redacted,
+        locale: Option<String>,
+    ) -> Result<Self> {
+        Ok(Self {
+            handle: Handle::parse(handle)?,
+            password: ClientPassword::parse(password.expose())?,
+            locale: app.requested_locale(locale)?,
+        })
+    }
+}
 
 /// A new active user record (fresh id, epoch 0), for every flow that creates accounts.
 pub fn new_user(

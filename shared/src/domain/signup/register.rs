@@ -32,7 +32,7 @@ use crate::domain::records::app::{App, Feature};
 use crate::domain::records::metadata;
 use crate::domain::records::redacted::Redacted;
 use crate::domain::records::table_keys;
-use crate::domain::records::user::{ClientPassword, Handle};
+use crate::domain::records::user::Handle;
 use crate::error::{Error, Result};
 use crate::store::{Condition, MAX_TRANSACT_OPS, StoreError, WriteOp};
 
@@ -67,9 +67,11 @@ pub async fn register(
 ) -> Result<Session> {
     let app = caller::app_from_any(state, ctx).await?;
     app.require(Feature::Invitations)?;
-    let handle = Handle::parse(&req.handle)?;
-    let password = ClientPassword::parse(req.password.expose())?;
-    let locale = app.requested_locale(req.locale)?;
+    let accounts::Credentials {
+        handle,
+        password,
+        locale,
+    } = accounts::Credentials::parse(&app, &req.handle, &req.password, req.locale)?;
     let code = one_time_code::parse(req.code.expose())?;
     // Counted before the lookup, so failures of every kind count; a success gives it back.
     limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;

@@ -103,9 +103,11 @@ pub async fn signup(
 ) -> Result<SignedUp> {
     let app = caller::app_from_token(state, ctx).await?;
     app.require(Feature::Signup)?;
-    let handle = Handle::parse(&req.handle)?;
-    let password = ClientPassword::parse(req.password.expose())?;
-    let locale = app.requested_locale(req.locale)?;
+    let accounts::Credentials {
+        handle,
+        password,
+        locale,
+    } = accounts::Credentials::parse(&app, &req.handle, &req.password, req.locale)?;
     let meta_data = metadata::extract(&app.settings.meta_data, req.meta_data.as_ref())?;
     // Limits first: a refused request costs no Argon2 run and does not learn whether the handle
     // is taken (601).
