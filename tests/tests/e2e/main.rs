@@ -7,7 +7,7 @@ mod admin;
 mod admin_users;
 mod anonymous;
 mod app_admin;
-mod audit;
+mod attack_replays;
 mod audit_trail;
 mod aws_adapters;
 mod cli;
