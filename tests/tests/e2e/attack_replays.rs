@@ -1034,7 +1034,7 @@ async fn racing_signups_with_different_passwords_contest_on_sqlite() {
 #[tokio::test]
 async fn racing_signups_with_different_passwords_contest_on_dynamodb() {
     racing_signups_with_different_passwords_contest(std::sync::Arc::new(
-        crate::dynamo_flow::over_dynamodb().await,
+        TestApp::over_dynamodb().await,
     ))
     .await;
 }
@@ -1047,7 +1047,7 @@ async fn racing_sends_spend_the_daily_budget_exactly_on_sqlite() {
 #[tokio::test]
 async fn racing_sends_spend_the_daily_budget_exactly_on_dynamodb() {
     racing_sends_spend_the_daily_budget_exactly(std::sync::Arc::new(
-        crate::dynamo_flow::over_dynamodb().await,
+        TestApp::over_dynamodb().await,
     ))
     .await;
 }
@@ -1110,7 +1110,7 @@ async fn parallel_guesses_get_no_more_answers_on_sqlite() {
 #[tokio::test]
 async fn parallel_guesses_get_no_more_answers_on_dynamodb() {
     parallel_guesses_get_no_more_answers_than_serial_ones(std::sync::Arc::new(
-        crate::dynamo_flow::over_dynamodb().await,
+        TestApp::over_dynamodb().await,
     ))
     .await;
 }
@@ -1122,5 +1122,5 @@ async fn a_stranger_cannot_lock_the_owner_out_from_another_address() {
 
 #[tokio::test]
 async fn a_strangers_lockout_spares_the_owner_on_dynamodb() {
-    a_stranger_cannot_lock_the_owner_out(crate::dynamo_flow::over_dynamodb().await).await;
+    a_stranger_cannot_lock_the_owner_out(TestApp::over_dynamodb().await).await;
 }

@@ -235,7 +235,7 @@ async fn security_events_and_admin_actions_are_audited_without_secrets() {
 
 #[tokio::test]
 async fn security_events_and_admin_actions_are_audited_on_dynamodb() {
-    security_events_are_listed_without_secrets(crate::dynamo_flow::over_dynamodb().await).await;
+    security_events_are_listed_without_secrets(TestApp::over_dynamodb().await).await;
 }
 
 /// The tenth wrong password from one address is the lockout; the refusals after it write
@@ -272,10 +272,7 @@ async fn the_failure_that_locks_a_handle_out_is_audited_as_a_lockout() {
 
 #[tokio::test]
 async fn the_failure_that_locks_a_handle_out_is_audited_as_a_lockout_on_dynamodb() {
-    the_failure_that_locks_a_handle_out_is_a_lockout_entry(
-        crate::dynamo_flow::over_dynamodb().await,
-    )
-    .await;
+    the_failure_that_locks_a_handle_out_is_a_lockout_entry(TestApp::over_dynamodb().await).await;
 }
 
 #[tokio::test]

@@ -19,22 +19,9 @@ impl keyturn::mail::Mailer for SlowMailer {
 
 impl TestApp {
     /// The same stack (store, secrets, outbox, clock) with every mail taking 25 ms.
-    pub async fn with_slow_mail(mut self) -> Self {
-        let ports = keyturn::state::Ports {
-            store: self.store.clone(),
-            secrets: Arc::new(
-                keyturn::secrets::local::KeyFileStore::open(&self.dir.join("secrets.json"))
-                    .unwrap(),
-            ),
-            mailer: Arc::new(SlowMailer(self.outbox.clone())),
-            sms: self.outbox.clone(),
-            clock: Arc::new(self.clock.clone()),
-            codes: Arc::new(keyturn::codes::OsCodes),
-            outbox: Some(self.outbox.clone()),
-        };
-        self.state = keyturn::AppState::new(ports, self.state.config.clone(), false)
+    pub async fn with_slow_mail(self) -> Self {
+        let outbox = self.outbox.clone();
+        self.with_ports(|ports| ports.mailer = Arc::new(SlowMailer(outbox)))
             .await
-            .unwrap();
-        self
     }
 }
