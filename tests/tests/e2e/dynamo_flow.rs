@@ -4,23 +4,15 @@
 
 use std::sync::Arc;
 
-use keyturn::store::Index;
 use serde_json::{Value, json};
 
 use crate::support::app::{OTHER_PW, PW, TestApp};
 use crate::support::jwt::verify_user_jwt;
 use crate::support::routes::{GET_APPLICATION, SIGNUP};
-use crate::support::users::keys_in;
+use crate::support::users::user_count;
 
 async fn over_sqlite() -> TestApp {
     TestApp::builder().wall_clock().build().await
-}
-
-/// Users the store lists under the app (the app-wide index).
-async fn users_of(app: &TestApp, app_id: &str) -> usize {
-    keys_in(app, Index::Secondary, format!("APP#{app_id}#USERS"))
-        .await
-        .len()
 }
 
 async fn signup_login_and_verify(app: &TestApp) {
@@ -63,7 +55,7 @@ async fn signup_login_and_verify(app: &TestApp) {
     let access = v["access-token"].as_str().unwrap();
     let r = app.get(GET_APPLICATION, &[("access-token", access)]).await;
     r.ok_json();
-    assert_eq!(users_of(app, &info.app_id).await, 1);
+    assert_eq!(user_count(app, &info.app_id).await, 1);
 }
 
 #[tokio::test]
@@ -123,7 +115,7 @@ async fn concurrent_completions_create_one_account(app: TestApp) {
             "a typed refusal, not {status} {text}"
         );
     }
-    assert_eq!(users_of(&app, &info.app_id).await, 1);
+    assert_eq!(user_count(&app, &info.app_id).await, 1);
     app.login(&info, "race@example.com", PW).await.ok_json();
     let welcome_or_code = app.messages_to("race@example.com");
     assert!(welcome_or_code <= 2, "at most the code and one welcome");

@@ -73,7 +73,12 @@ impl TestApp {
     /// does; returns the landing page.
     pub async fn confirm_link(&self, handle: &str) -> Resp {
         let page = self.get(&self.last_link_for(handle), &[]).await;
-        let form = confirm_form(&page.text);
+        self.submit_confirm_form(&page.text).await
+    }
+
+    /// Posts the confirm form of the page `html` as a browser does; returns the landing page.
+    pub async fn submit_confirm_form(&self, html: &str) -> Resp {
+        let form = confirm_form(html);
         let body = format!("handle={}&code={}", form.handle, form.code);
         self.post_form(&form.action, &[], &body).await
     }

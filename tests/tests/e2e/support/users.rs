@@ -84,6 +84,12 @@ pub async fn keys_in(app: &TestApp, index: Index, pk: impl Into<String>) -> Vec<
     page.items.into_iter().map(|i| i.key).collect()
 }
 
+/// How many users the app's user listing (the index) holds.
+pub async fn user_count(app: &TestApp, app_id: &str) -> usize {
+    let listing = format!("APP#{app_id}#USERS");
+    keys_in(app, Index::Secondary, listing).await.len()
+}
+
 /// Percent-encodes a query value.
 pub fn url_encode(s: &str) -> String {
     s.bytes()
