@@ -3,66 +3,29 @@
 //! client address and per app, mail bombing through mailbox aliases, reset-code budgets,
 //! enumeration through completeSignup and resetPassword, and strangers locking owners out.
 
-use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
-use http::{Request, StatusCode};
+use http::StatusCode;
 use keyturn::clock::Clock;
 use serde_json::{Value, json};
 
-use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo};
-use crate::support::flows::{app_token, confirm_form, wrong_code};
-use crate::support::users::{claims, login, quick_user};
+use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code};
+use crate::support::flows::{app_token, wrong_code};
+use crate::support::mailer::answer_alike_in_time;
+use crate::support::peer::Encoding::Json;
+use crate::support::routes::{COMPLETE_SIGNUP, FORGOT_PASSWORD as FORGOT, LOGIN};
+use crate::support::routes::{RESET_PASSWORD as RESET, SIGNUP};
+use crate::support::users::session_claims;
 
-const SIGNUP: &str = "/api/appuser/signup";
-const COMPLETE: &str = "/api/appuser/completeSignup";
-const LOGIN: &str = "/api/appuser/login";
-const FORGOT: &str = "/api/appuser/forgotPassword";
-const RESET: &str = "/api/appuser/resetPassword";
-
-/// A request from client address `ip` (the socket peer, as `keyturn serve` sees it), with the
-/// body as JSON or, when `form` is given, as that exact form body.
-async fn send_from(
-    t: &TestApp,
-    ip: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Result<Value, &str>,
-) -> Resp {
-    let mut b = Request::builder()
-        .method("POST")
-        .uri(path)
-        .header("host", "127.0.0.1:8787");
-    for (k, v) in headers {
-        b = b.header(*k, *v);
-    }
-    let mut req = match body {
-        Ok(json) => b
-            .header("content-type", "application/json")
-            .body(Body::from(json.to_string())),
-        Err(form) => b
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(Body::from(form.to_owned())),
-    }
-    .unwrap();
-    let peer = SocketAddr::new(ip.parse().unwrap(), 40_000);
-    req.extensions_mut().insert(ConnectInfo(peer));
-    t.send(req).await
-}
-
+/// A JSON POST from client address `ip` (the socket peer, as `keyturn serve` sees it).
 async fn post_from(t: &TestApp, ip: &str, path: &str, app: &TestAppInfo, body: Value) -> Resp {
-    send_from(t, ip, path, &app_token(app), Ok(body)).await
+    t.post_from(ip, Json, path, &app_token(app), body).await
 }
 
+/// A form POST from client address `ip`, with exactly `body`.
 async fn form_from(t: &TestApp, ip: &str, path: &str, app: &TestAppInfo, body: &str) -> Resp {
-    send_from(t, ip, path, &app_token(app), Err(body)).await
-}
-
-fn assert_limited(r: &Resp) {
-    r.assert_error(429, 615);
-    let after: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!(after >= 1, "Retry-After {after}");
+    t.post_form_from(ip, path, &app_token(app), body).await
 }
 
 /// The newest message to `to` is a password-reset mail; returns its code.
@@ -77,18 +40,15 @@ fn reset_mail_code(t: &TestApp, to: &str) -> String {
 /// After a contested signup is completed by the mailbox owner, neither submitted password logs
 /// in, and the mailed reset code lets the owner choose their own.
 async fn assert_owner_sets_the_password(t: &TestApp, app: &TestAppInfo, handle: &str) {
-    login(t, app, handle, OTHER_PW).await.assert_error(400, 600);
-    login(t, app, handle, PW).await.assert_error(400, 600);
+    t.login(app, handle, OTHER_PW).await.assert_error(400, 600);
+    t.login(app, handle, PW).await.assert_error(400, 600);
     let code = reset_mail_code(t, handle);
-    t.post_form(
-        RESET,
-        &app_token(app),
-        &format!("handle={handle}&password={PW}&code={code}"),
-    )
-    .await
-    .assert_true();
-    assert_eq!(login(t, app, handle, PW).await.status, StatusCode::OK);
-    login(t, app, handle, OTHER_PW).await.assert_error(400, 600);
+    let form = format!("handle={handle}&password={PW}&code={code}");
+    t.post_form(RESET, &app_token(app), &form)
+        .await
+        .assert_true();
+    t.login(app, handle, PW).await.ok_json();
+    t.login(app, handle, OTHER_PW).await.assert_error(400, 600);
 }
 
 #[tokio::test]
@@ -96,34 +56,19 @@ async fn an_attackers_later_signup_password_never_becomes_the_victims_account_pa
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
     // The victim signs up; the attacker re-signs the same handle with their own password.
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "vic@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    t.post_form(
-        SIGNUP,
-        &app_token(&app),
-        &format!("handle=vic@x.com&password={OTHER_PW}"),
-    )
-    .await
-    .assert_true();
+    t.signup_with_code(&app, "vic@x.com").await;
+    let form = format!("handle=vic@x.com&password={OTHER_PW}");
+    t.post_form(SIGNUP, &app_token(&app), &form)
+        .await
+        .assert_true();
 
     // The victim enters the newest code from their mailbox.
     let code = t.last_code_for("vic@x.com");
-    let r = t
-        .post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "vic@x.com", "code": code}),
-        )
-        .await;
+    let r = t.complete_signup(&app, "vic@x.com", &code).await;
 
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let session = r.ok_json();
     assert!(
-        r.json()["jwt"].is_string(),
+        session["jwt"].is_string(),
         "the mailbox owner gets a session"
     );
     assert_owner_sets_the_password(&t, &app, "vic@x.com").await;
@@ -133,31 +78,16 @@ async fn an_attackers_later_signup_password_never_becomes_the_victims_account_pa
 async fn an_attackers_earlier_signup_password_never_becomes_the_victims_account_password() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
-    t.post_form(
-        SIGNUP,
-        &app_token(&app),
-        &format!("handle=vic@x.com&password={OTHER_PW}"),
-    )
-    .await
-    .assert_true();
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "vic@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("vic@x.com");
+    let form = format!("handle=vic@x.com&password={OTHER_PW}");
+    t.post_form(SIGNUP, &app_token(&app), &form)
+        .await
+        .assert_true();
+    let code = t.signup_with_code(&app, "vic@x.com").await;
 
-    let r = t
-        .post_form(
-            COMPLETE,
-            &app_token(&app),
-            &format!("handle=vic@x.com&code={code}"),
-        )
-        .await;
+    let form = format!("handle=vic@x.com&code={code}");
+    let r = t.post_form(COMPLETE_SIGNUP, &app_token(&app), &form).await;
 
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.ok_json();
     assert_owner_sets_the_password(&t, &app, "vic@x.com").await;
 }
 
@@ -165,32 +95,14 @@ async fn an_attackers_earlier_signup_password_never_becomes_the_victims_account_
 async fn a_contested_link_signup_completes_without_either_password() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"signupFlow": "link"})).await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "lnk@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "lnk@x.com", "password": OTHER_PW}),
-    )
-    .await
-    .assert_true();
+    for pw in [PW, OTHER_PW] {
+        let body = json!({"handle": "lnk@x.com", "password": pw});
+        t.signup(&app, body).await.assert_true();
+    }
 
-    let page = t.get(&t.last_link_for("lnk@x.com"), &[]).await;
-    let form = confirm_form(&page.text);
-    let landing = t
-        .post_form(
-            &form.action,
-            &[],
-            &format!("handle={}&code={}", form.handle, form.code),
-        )
-        .await;
+    let landing = t.confirm_link("lnk@x.com").await;
 
-    assert_eq!(landing.status, StatusCode::OK, "{}", landing.text);
+    landing.assert_ok();
     assert_owner_sets_the_password(&t, &app, "lnk@x.com").await;
 }
 
@@ -198,29 +110,14 @@ async fn a_contested_link_signup_completes_without_either_password() {
 async fn repeating_a_signup_with_the_same_password_keeps_that_password() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
+    let mut code = String::new();
     for _ in 0..2 {
-        t.post_json(
-            SIGNUP,
-            &app_token(&app),
-            json!({"handle": "same@x.com", "password": PW}),
-        )
-        .await
-        .assert_true();
+        code = t.signup_with_code(&app, "same@x.com").await;
     }
-    let code = t.last_code_for("same@x.com");
-    let r = t
-        .post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "same@x.com", "code": code}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.complete_signup(&app, "same@x.com", &code).await;
+    r.ok_json();
 
-    assert_eq!(
-        login(&t, &app, "same@x.com", PW).await.status,
-        StatusCode::OK
-    );
+    t.login(&app, "same@x.com", PW).await.ok_json();
     let last = t.outbox().pop().unwrap();
     assert!(
         !last.subject.contains("Reset"),
@@ -234,26 +131,14 @@ async fn complete_signup_answers_alike_for_pending_absent_and_registered_handles
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
     t.signed_up_user(&app, "has@x.com").await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "pend@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let right = t.last_code_for("pend@x.com");
+    let right = t.signup_with_code(&app, "pend@x.com").await;
 
     for code in ["12a", "", "1234567", "-1"] {
         let answers: Vec<(StatusCode, String)> = {
             let mut v = Vec::new();
             for handle in ["has@x.com", "pend@x.com", "none@x.com"] {
-                let r = t
-                    .post_form(
-                        COMPLETE,
-                        &app_token(&app),
-                        &format!("handle={handle}&code={code}"),
-                    )
-                    .await;
+                let form = format!("handle={handle}&code={code}");
+                let r = t.post_form(COMPLETE_SIGNUP, &app_token(&app), &form).await;
                 v.push((r.status, r.text));
             }
             v
@@ -269,36 +154,18 @@ async fn complete_signup_answers_alike_for_pending_absent_and_registered_handles
     } else {
         "000001"
     };
-    let registered = t
-        .post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "has@x.com", "code": wrong}),
-        )
-        .await;
-    let absent = t
-        .post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "none@x.com", "code": wrong}),
-        )
-        .await;
+    let registered = t.complete_signup(&app, "has@x.com", wrong).await;
+    let absent = t.complete_signup(&app, "none@x.com", wrong).await;
     assert_eq!(registered.text, absent.text);
     // Malformed codes cost the pending signup no tries: the right code still works.
-    let r = t
-        .post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "pend@x.com", "code": right}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.complete_signup(&app, "pend@x.com", &right).await;
+    r.ok_json();
 }
 
 // --- forged host headers -------------------------------------------------------------------
 
 async fn forged(t: &TestApp, method: &str, path: &str, app: &TestAppInfo, body: Value) -> Resp {
-    let req = Request::builder()
+    let req = http::Request::builder()
         .method(method)
         .uri(path)
         .header("host", "evil.example")
@@ -331,31 +198,13 @@ async fn forged_host_headers_never_reach_links_issuers_or_discovery() {
     .assert_true();
     let mail = t.outbox().pop().unwrap();
     assert!(!mail.text.contains("evil"), "{}", mail.text);
-    assert!(
-        mail.text
-            .contains("http://127.0.0.1:8787/api/appuser/completeSignup?"),
-        "{}",
-        mail.text
-    );
+    let link = format!("http://127.0.0.1:8787{COMPLETE_SIGNUP}?");
+    assert!(mail.text.contains(&link), "{}", mail.text);
 
-    let page = t.get(&t.last_link_for("fh@x.com"), &[]).await;
-    let form = confirm_form(&page.text);
-    t.post_form(
-        &form.action,
-        &[],
-        &format!("handle={}&code={}", form.handle, form.code),
-    )
-    .await;
-    let r = forged(
-        &t,
-        "POST",
-        LOGIN,
-        &app,
-        json!({"handle": "fh@x.com", "password": PW}),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let iss = claims(r.json()["jwt"].as_str().unwrap())["iss"].clone();
+    t.confirm_link("fh@x.com").await;
+    let body = json!({"handle": "fh@x.com", "password": PW});
+    let r = forged(&t, "POST", LOGIN, &app, body).await;
+    let iss = session_claims(&r.ok_json())["iss"].clone();
     assert_eq!(
         iss,
         format!("http://127.0.0.1:8787/apps/{}", app.app_id),
@@ -370,9 +219,8 @@ async fn forged_host_headers_never_reach_links_issuers_or_discovery() {
         Value::Null,
     )
     .await;
-    assert_eq!(discovery.status, StatusCode::OK, "{}", discovery.text);
     assert!(!discovery.text.contains("evil"), "{}", discovery.text);
-    assert_eq!(discovery.json()["issuer"], iss);
+    assert_eq!(discovery.ok_json()["issuer"], iss);
 }
 
 #[tokio::test]
@@ -387,8 +235,7 @@ async fn in_lambda_the_issuer_comes_from_api_gateways_domain_not_a_forwarded_hos
 
     let r = crate::support::lambda::invoke(&t, keyturn_fn_login::router(), &ev).await;
 
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let claims = claims(r.json()["jwt"].as_str().unwrap());
+    let claims = session_claims(&r.ok_json());
     assert_eq!(
         claims["iss"],
         format!(
@@ -400,53 +247,43 @@ async fn in_lambda_the_issuer_comes_from_api_gateways_domain_not_a_forwarded_hos
 
 // --- limits per client address and per app ------------------------------------------------
 
+/// A JSON signup of `handle` with `PW` from `ip`.
+async fn signup_from(t: &TestApp, ip: &str, app: &TestAppInfo, handle: &str) -> Resp {
+    let body = json!({"handle": handle, "password": PW});
+    post_from(t, ip, SIGNUP, app, body).await
+}
+
+/// A form `forgotPassword` from `ip` whose `handle` field is exactly `handle`.
+async fn forgot_from(t: &TestApp, ip: &str, app: &TestAppInfo, handle: &str) -> Resp {
+    form_from(t, ip, FORGOT, app, &format!("handle={handle}")).await
+}
+
+/// A JSON login of `handle` with `pw` from `ip`.
+async fn login_from(t: &TestApp, ip: &str, app: &TestAppInfo, handle: &str, pw: &str) -> Resp {
+    let body = json!({"handle": handle, "password": pw});
+    post_from(t, ip, LOGIN, app, body).await
+}
+
 #[tokio::test]
 async fn one_address_sends_at_most_30_messages_an_hour_and_others_are_unaffected() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
     for i in 0..30 {
+        let handle = format!("a{i}@x.com");
         let r = if i % 2 == 0 {
-            post_from(
-                &t,
-                "198.51.100.1",
-                SIGNUP,
-                &app,
-                json!({"handle": format!("a{i}@x.com"), "password": PW}),
-            )
-            .await
+            signup_from(&t, "198.51.100.1", &app, &handle).await
         } else {
-            form_from(
-                &t,
-                "198.51.100.1",
-                FORGOT,
-                &app,
-                &format!("handle=a{i}@x.com"),
-            )
-            .await
+            forgot_from(&t, "198.51.100.1", &app, &handle).await
         };
         r.assert_true();
     }
 
-    assert_limited(
-        &post_from(
-            &t,
-            "198.51.100.1",
-            SIGNUP,
-            &app,
-            json!({"handle": "one-more@x.com", "password": PW}),
-        )
-        .await,
-    );
-    assert_limited(&form_from(&t, "198.51.100.1", FORGOT, &app, "handle=b@x.com").await);
-    post_from(
-        &t,
-        "198.51.100.2",
-        SIGNUP,
-        &app,
-        json!({"handle": "one-more@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let r = signup_from(&t, "198.51.100.1", &app, "one-more@x.com").await;
+    r.assert_limited();
+    let r = forgot_from(&t, "198.51.100.1", &app, "b@x.com").await;
+    r.assert_limited();
+    let r = signup_from(&t, "198.51.100.2", &app, "one-more@x.com").await;
+    r.assert_true();
 }
 
 #[tokio::test]
@@ -454,21 +291,14 @@ async fn ipv6_addresses_count_per_64() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
     for i in 1..=30 {
-        form_from(
-            &t,
-            &format!("2001:db8:1:2::{i:x}"),
-            FORGOT,
-            &app,
-            &format!("handle=v{i}@x.com"),
-        )
-        .await
-        .assert_true();
+        let (ip, handle) = (format!("2001:db8:1:2::{i:x}"), format!("v{i}@x.com"));
+        forgot_from(&t, &ip, &app, &handle).await.assert_true();
     }
 
-    assert_limited(&form_from(&t, "2001:db8:1:2:ffff::9", FORGOT, &app, "handle=w@x.com").await);
-    form_from(&t, "2001:db8:1:3::1", FORGOT, &app, "handle=w@x.com")
-        .await
-        .assert_true();
+    let r = forgot_from(&t, "2001:db8:1:2:ffff::9", &app, "w@x.com").await;
+    r.assert_limited();
+    let r = forgot_from(&t, "2001:db8:1:3::1", &app, "w@x.com").await;
+    r.assert_true();
 }
 
 #[tokio::test]
@@ -476,47 +306,19 @@ async fn one_address_gets_50_failed_checks_per_15_minutes_over_all_handles() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
     for i in 0..50 {
-        post_from(
-            &t,
-            "192.0.2.50",
-            LOGIN,
-            &app,
-            json!({"handle": format!("s{i}@x.com"), "password": PW}),
-        )
-        .await
-        .assert_error(400, 600);
+        let r = login_from(&t, "192.0.2.50", &app, &format!("s{i}@x.com"), PW).await;
+        r.assert_error(400, 600);
     }
 
-    assert_limited(
-        &form_from(
-            &t,
-            "192.0.2.50",
-            LOGIN,
-            &app,
-            &format!("handle=fresh@x.com&password={PW}"),
-        )
-        .await,
-    );
-    assert_limited(
-        &post_from(
-            &t,
-            "192.0.2.50",
-            RESET,
-            &app,
-            json!({"handle": "fresh@x.com", "password": PW, "code": "123456"}),
-        )
-        .await,
-    );
+    let form = format!("handle=fresh@x.com&password={PW}");
+    let r = form_from(&t, "192.0.2.50", LOGIN, &app, &form).await;
+    r.assert_limited();
+    let body = json!({"handle": "fresh@x.com", "password": PW, "code": "123456"});
+    let r = post_from(&t, "192.0.2.50", RESET, &app, body).await;
+    r.assert_limited();
     t.clock.advance_secs(15 * 60);
-    post_from(
-        &t,
-        "192.0.2.50",
-        LOGIN,
-        &app,
-        json!({"handle": "fresh@x.com", "password": PW}),
-    )
-    .await
-    .assert_error(400, 600);
+    let r = login_from(&t, "192.0.2.50", &app, "fresh@x.com", PW).await;
+    r.assert_error(400, 600);
 }
 
 #[tokio::test]
@@ -524,56 +326,30 @@ async fn an_apps_daily_mail_budget_is_exact_and_ends_with_the_utc_day() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"mailDailyLimit": 20})).await;
     for i in 0..20 {
+        let (ip, handle) = (format!("10.0.0.{i}"), format!("d{i}@x.com"));
         let r = if i % 2 == 0 {
-            form_from(
-                &t,
-                &format!("10.0.0.{i}"),
-                FORGOT,
-                &app,
-                &format!("handle=d{i}@x.com"),
-            )
-            .await
+            forgot_from(&t, &ip, &app, &handle).await
         } else {
-            post_from(
-                &t,
-                &format!("10.0.0.{i}"),
-                SIGNUP,
-                &app,
-                json!({"handle": format!("d{i}@x.com"), "password": PW}),
-            )
-            .await
+            signup_from(&t, &ip, &app, &handle).await
         };
         r.assert_true();
     }
 
-    let refused = post_from(
-        &t,
-        "10.0.1.1",
-        SIGNUP,
-        &app,
-        json!({"handle": "late@x.com", "password": PW}),
-    )
-    .await;
-    assert_limited(&refused);
+    let refused = signup_from(&t, "10.0.1.1", &app, "late@x.com").await;
+    refused.assert_limited();
     let now = t.clock.now_secs();
     let to_midnight = (now.div_euclid(86_400) + 1) * 86_400 - now;
     assert_eq!(
         refused.headers["retry-after"].to_str().unwrap(),
         to_midnight.to_string()
     );
-    assert_limited(&form_from(&t, "10.0.1.2", FORGOT, &app, "handle=late@x.com").await);
+    let r = forgot_from(&t, "10.0.1.2", &app, "late@x.com").await;
+    r.assert_limited();
     assert_eq!(t.messages_to("late@x.com"), 0);
 
     t.clock.advance_secs(to_midnight);
-    post_from(
-        &t,
-        "10.0.1.1",
-        SIGNUP,
-        &app,
-        json!({"handle": "late@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let r = signup_from(&t, "10.0.1.1", &app, "late@x.com").await;
+    r.assert_true();
 }
 
 // --- mail bombing through aliases, limits before the 601 -----------------------------------
@@ -592,37 +368,16 @@ async fn aliases_of_one_mailbox_share_its_mail_limit() {
     for (i, alias) in aliases.iter().enumerate() {
         let ip = format!("10.9.0.{i}");
         let r = if i % 2 == 0 {
-            post_from(
-                &t,
-                &ip,
-                SIGNUP,
-                &app,
-                json!({"handle": alias, "password": PW}),
-            )
-            .await
+            signup_from(&t, &ip, &app, alias).await
         } else {
-            form_from(
-                &t,
-                &ip,
-                SIGNUP,
-                &app,
-                &format!("handle={}&password={PW}", alias.replace('+', "%2B")),
-            )
-            .await
+            let form = format!("handle={}&password={PW}", alias.replace('+', "%2B"));
+            form_from(&t, &ip, SIGNUP, &app, &form).await
         };
         r.assert_true();
     }
 
-    assert_limited(
-        &post_from(
-            &t,
-            "10.9.1.1",
-            SIGNUP,
-            &app,
-            json!({"handle": "x+6@d.com", "password": PW}),
-        )
-        .await,
-    );
+    let r = signup_from(&t, "10.9.1.1", &app, "x+6@d.com").await;
+    r.assert_limited();
     for alias in [
         "x+r1@d.com",
         "x+r2@d.com",
@@ -630,17 +385,11 @@ async fn aliases_of_one_mailbox_share_its_mail_limit() {
         "x+r4@d.com",
         "x+r5@d.com",
     ] {
-        form_from(
-            &t,
-            "10.9.2.1",
-            FORGOT,
-            &app,
-            &format!("handle={}", alias.replace('+', "%2B")),
-        )
-        .await
-        .assert_true();
+        let r = forgot_from(&t, "10.9.2.1", &app, &alias.replace('+', "%2B")).await;
+        r.assert_true();
     }
-    assert_limited(&form_from(&t, "10.9.2.2", FORGOT, &app, "handle=x%2Br6@d.com").await);
+    let r = forgot_from(&t, "10.9.2.2", &app, "x%2Br6@d.com").await;
+    r.assert_limited();
 }
 
 #[tokio::test]
@@ -649,40 +398,18 @@ async fn signup_of_a_registered_handle_meets_the_mail_limit_like_a_new_one() {
     let app = t.create_app(json!({})).await;
     t.signed_up_user(&app, "own@x.com").await;
     // One signup mail was counted for own@x.com; four more signups for each handle.
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "new@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    t.signup_with_code(&app, "new@x.com").await;
     for _ in 0..4 {
-        t.post_json(
-            SIGNUP,
-            &app_token(&app),
-            json!({"handle": "own@x.com", "password": PW}),
-        )
-        .await
-        .assert_error(400, 601);
-        t.post_json(
-            SIGNUP,
-            &app_token(&app),
-            json!({"handle": "new@x.com", "password": PW}),
-        )
-        .await
-        .assert_true();
+        let own = json!({"handle": "own@x.com", "password": PW});
+        t.signup(&app, own).await.assert_error(400, 601);
+        t.signup_with_code(&app, "new@x.com").await;
     }
 
     // The sixth is refused for both, before the 601 (and before any Argon2 run).
     for handle in ["own@x.com", "new@x.com"] {
-        assert_limited(
-            &t.post_form(
-                SIGNUP,
-                &app_token(&app),
-                &format!("handle={handle}&password={PW}"),
-            )
-            .await,
-        );
+        let form = format!("handle={handle}&password={PW}");
+        let r = t.post_form(SIGNUP, &app_token(&app), &form).await;
+        r.assert_limited();
     }
 }
 
@@ -692,13 +419,8 @@ async fn signup_of_a_registered_handle_meets_the_mail_limit_like_a_new_one() {
 async fn new_reset_codes_do_not_refill_a_handles_daily_tries() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    quick_user(&t, &app, "rst@x.com", json!({})).await;
-    let forgot = || async {
-        t.post_json(FORGOT, &app_token(&app), json!({"handle": "rst@x.com"}))
-            .await
-            .assert_true();
-        t.last_code_for("rst@x.com")
-    };
+    t.quick_user(&app, "rst@x.com", json!({})).await;
+    let forgot = || t.reset_code(&app, "rst@x.com");
     let reset = |code: String| {
         let t = &t;
         let app = &app;
@@ -723,7 +445,7 @@ async fn new_reset_codes_do_not_refill_a_handles_daily_tries() {
     }
 
     // Ten tries spent today: even the right, fresh code waits for tomorrow.
-    assert_limited(&reset(second.clone()).await);
+    reset(second.clone()).await.assert_limited();
     t.clock.advance_secs(24 * 3600);
     let third = forgot().await;
     reset(third).await.assert_true();
@@ -733,7 +455,7 @@ async fn new_reset_codes_do_not_refill_a_handles_daily_tries() {
 async fn reset_password_answers_alike_for_known_and_unknown_handles() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    quick_user(&t, &app, "known@x.com", json!({})).await;
+    t.quick_user(&app, "known@x.com", json!({})).await;
     for handle in ["known@x.com", "ghost@x.com"] {
         t.post_form(FORGOT, &app_token(&app), &format!("handle={handle}"))
             .await
@@ -750,13 +472,7 @@ async fn reset_password_answers_alike_for_known_and_unknown_handles() {
         let t = &t;
         let app = &app;
         async move {
-            let r = t
-                .post_json(
-                    RESET,
-                    &app_token(app),
-                    json!({"handle": handle, "password": OTHER_PW, "code": code}),
-                )
-                .await;
+            let r = t.reset_password(app, handle, OTHER_PW, &code).await;
             (r.status, r.text)
         }
     };
@@ -791,53 +507,23 @@ async fn forgot_password_takes_as_long_for_unknown_handles_as_for_known_ones() {
     let app = t.create_app(json!({"signupFlow": "none"})).await;
     const N: usize = 30;
     for i in 0..N {
-        quick_user(&t, &app, &format!("k{i}@x.com"), json!({})).await;
+        t.quick_user(&app, &format!("k{i}@x.com"), json!({})).await;
     }
     // One warm-up of each path, uncounted (the known one teaches the instance a mail's time).
-    form_from(&t, "10.8.0.1", FORGOT, &app, "handle=warm@x.com").await;
-    form_from(&t, "10.8.0.2", FORGOT, &app, "handle=k0@x.com").await;
+    forgot_from(&t, "10.8.0.1", &app, "warm@x.com").await;
+    forgot_from(&t, "10.8.0.2", &app, "k0@x.com").await;
 
-    let (mut known, mut unknown) = (Vec::new(), Vec::new());
-    for i in 0..N {
-        let started = std::time::Instant::now();
-        let k = form_from(
-            &t,
-            &format!("10.8.1.{i}"),
-            FORGOT,
-            &app,
-            &format!("handle=k{i}@x.com"),
-        )
-        .await;
-        known.push(started.elapsed().as_secs_f64());
-        let started = std::time::Instant::now();
-        let u = form_from(
-            &t,
-            &format!("10.8.2.{i}"),
-            FORGOT,
-            &app,
-            &format!("handle=u{i}@x.com"),
-        )
-        .await;
-        unknown.push(started.elapsed().as_secs_f64());
-        assert_eq!((k.status, k.text), (u.status, u.text));
-    }
+    let known =
+        async |i| forgot_from(&t, &format!("10.8.1.{i}"), &app, &format!("k{i}@x.com")).await;
+    let unknown =
+        async |i| forgot_from(&t, &format!("10.8.2.{i}"), &app, &format!("u{i}@x.com")).await;
+    let names = ["known", "unknown"];
+    answer_alike_in_time("forgotPassword", names, N, known, unknown).await;
     assert_eq!(t.messages_to("u0@x.com"), 0);
     assert_eq!(
         t.messages_to("k1@x.com"),
         2,
         "the welcome and the reset mail"
-    );
-
-    known.sort_by(f64::total_cmp);
-    unknown.sort_by(f64::total_cmp);
-    let median = |v: &[f64]| v[v.len() / 2];
-    // Printed, not asserted: wall time on a shared machine is no test oracle.
-    println!(
-        "forgotPassword over a 25 ms mailer, {N} calls each: median known {:.1} ms, unknown \
-         {:.1} ms, ratio known/unknown {:.2}",
-        median(&known) * 1e3,
-        median(&unknown) * 1e3,
-        median(&known) / median(&unknown)
     );
 }
 
@@ -846,70 +532,36 @@ async fn forgot_password_takes_as_long_for_unknown_handles_as_for_known_ones() {
 /// Ten wrong passwords from one address lock that address out, not the owner on another.
 async fn a_stranger_cannot_lock_the_owner_out(t: TestApp) {
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    quick_user(&t, &app, "owner@x.com", json!({})).await;
+    t.quick_user(&app, "owner@x.com", json!({})).await;
     for i in 0..10 {
         let r = if i % 2 == 0 {
-            post_from(
-                &t,
-                "203.0.113.66",
-                LOGIN,
-                &app,
-                json!({"handle": "owner@x.com", "password": OTHER_PW}),
-            )
-            .await
+            login_from(&t, "203.0.113.66", &app, "owner@x.com", OTHER_PW).await
         } else {
-            form_from(
-                &t,
-                "203.0.113.66",
-                LOGIN,
-                &app,
-                &format!("handle=owner@x.com&password={OTHER_PW}"),
-            )
-            .await
+            let form = format!("handle=owner@x.com&password={OTHER_PW}");
+            form_from(&t, "203.0.113.66", LOGIN, &app, &form).await
         };
         r.assert_error(400, 600);
     }
-    assert_limited(
-        &post_from(
-            &t,
-            "203.0.113.66",
-            LOGIN,
-            &app,
-            json!({"handle": "owner@x.com", "password": PW}),
-        )
-        .await,
-    );
+    let r = login_from(&t, "203.0.113.66", &app, "owner@x.com", PW).await;
+    r.assert_limited();
 
-    let owner = post_from(
-        &t,
-        "198.51.100.77",
-        LOGIN,
-        &app,
-        json!({"handle": "owner@x.com", "password": PW}),
-    )
-    .await;
-    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text);
+    let r = login_from(&t, "198.51.100.77", &app, "owner@x.com", PW).await;
+    r.ok_json();
 }
 
 #[tokio::test]
 async fn guesses_spread_over_many_addresses_meet_the_per_handle_ceiling() {
-    let t = std::sync::Arc::new(TestApp::new().await);
+    let t = Arc::new(TestApp::new().await);
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    quick_user(&t, &app, "spread@x.com", json!({})).await;
+    t.quick_user(&app, "spread@x.com", json!({})).await;
     let mut guessers = tokio::task::JoinSet::new();
     for a in 0..10 {
         let (t, app) = (t.clone(), app.clone());
         guessers.spawn(async move {
             for _ in 0..10 {
-                post_from(
-                    &t,
-                    &format!("100.64.0.{a}"),
-                    LOGIN,
-                    &app,
-                    json!({"handle": "spread@x.com", "password": OTHER_PW}),
-                )
-                .await
-                .assert_error(400, 600);
+                let ip = format!("100.64.0.{a}");
+                let r = login_from(&t, &ip, &app, "spread@x.com", OTHER_PW).await;
+                r.assert_error(400, 600);
             }
         });
     }
@@ -918,47 +570,27 @@ async fn guesses_spread_over_many_addresses_meet_the_per_handle_ceiling() {
     }
 
     // 100 failures over ten addresses: the handle rests until the window ends, for everyone.
-    assert_limited(
-        &post_from(
-            &t,
-            "198.51.100.78",
-            LOGIN,
-            &app,
-            json!({"handle": "spread@x.com", "password": PW}),
-        )
-        .await,
-    );
+    let r = login_from(&t, "198.51.100.78", &app, "spread@x.com", PW).await;
+    r.assert_limited();
     t.clock.advance_secs(15 * 60);
-    let owner = post_from(
-        &t,
-        "198.51.100.78",
-        LOGIN,
-        &app,
-        json!({"handle": "spread@x.com", "password": PW}),
-    )
-    .await;
-    assert_eq!(owner.status, StatusCode::OK, "{}", owner.text);
+    let r = login_from(&t, "198.51.100.78", &app, "spread@x.com", PW).await;
+    r.ok_json();
 }
 
 // --- the same guarantees under concurrency, on both engines ---------------------------------
 
 /// Five people sign one handle up at once, each with their own password: whichever code the
 /// mailbox owner uses, no submitted password becomes the account's.
-async fn racing_signups_with_different_passwords_contest(t: std::sync::Arc<TestApp>) {
+async fn racing_signups_with_different_passwords_contest(t: TestApp) {
+    let t = Arc::new(t);
     let app = t.create_app(json!({})).await;
     let mut racers = tokio::task::JoinSet::new();
     for i in 0..5u32 {
         let (t, app) = (t.clone(), app.clone());
         racers.spawn(async move {
-            form_from(
-                &t,
-                &format!("10.7.0.{i}"),
-                SIGNUP,
-                &app,
-                &format!("handle=race@x.com&password={:032x}", i + 1),
-            )
-            .await
-            .assert_true();
+            let form = format!("handle=race@x.com&password={:032x}", i + 1);
+            let r = form_from(&t, &format!("10.7.0.{i}"), SIGNUP, &app, &form).await;
+            r.assert_true();
         });
     }
     while let Some(done) = racers.join_next().await {
@@ -968,27 +600,22 @@ async fn racing_signups_with_different_passwords_contest(t: std::sync::Arc<TestA
         .outbox()
         .iter()
         .filter(|m| m.to == "race@x.com")
-        .map(|m| crate::support::app::first_code(&m.text).unwrap())
+        .map(|m| first_code(&m.text).unwrap())
         .collect();
     assert_eq!(codes.len(), 5);
 
     let mut completed = 0;
     for code in codes {
-        let r = post_from(
-            &t,
-            "10.7.1.1",
-            COMPLETE,
-            &app,
-            json!({"handle": "race@x.com", "code": code}),
-        )
-        .await;
+        let body = json!({"handle": "race@x.com", "code": code});
+        let r = post_from(&t, "10.7.1.1", COMPLETE_SIGNUP, &app, body).await;
         if r.status == StatusCode::OK {
             completed += 1;
         }
     }
     assert_eq!(completed, 1, "exactly the newest code completes");
     for i in 0..5u32 {
-        login(&t, &app, "race@x.com", &format!("{:032x}", i + 1))
+        let pw = format!("{:032x}", i + 1);
+        t.login(&app, "race@x.com", &pw)
             .await
             .assert_error(400, 600);
     }
@@ -996,21 +623,15 @@ async fn racing_signups_with_different_passwords_contest(t: std::sync::Arc<TestA
 }
 
 /// Sends racing past an app's daily budget of 16: exactly 16 go out.
-async fn racing_sends_spend_the_daily_budget_exactly(t: std::sync::Arc<TestApp>) {
+async fn racing_sends_spend_the_daily_budget_exactly(t: TestApp) {
+    let t = Arc::new(t);
     let app = t.create_app(json!({"mailDailyLimit": 16})).await;
     let mut senders = tokio::task::JoinSet::new();
     for i in 0..24u32 {
         let (t, app) = (t.clone(), app.clone());
         senders.spawn(async move {
-            form_from(
-                &t,
-                &format!("10.6.0.{i}"),
-                FORGOT,
-                &app,
-                &format!("handle=b{i}@x.com"),
-            )
-            .await
-            .status
+            let (ip, handle) = (format!("10.6.0.{i}"), format!("b{i}@x.com"));
+            forgot_from(&t, &ip, &app, &handle).await.status
         });
     }
     let mut statuses = Vec::new();
@@ -1027,50 +648,37 @@ async fn racing_sends_spend_the_daily_budget_exactly(t: std::sync::Arc<TestApp>)
 
 #[tokio::test]
 async fn racing_signups_with_different_passwords_contest_on_sqlite() {
-    racing_signups_with_different_passwords_contest(std::sync::Arc::new(TestApp::new().await))
-        .await;
+    racing_signups_with_different_passwords_contest(TestApp::new().await).await;
 }
 
 #[tokio::test]
 async fn racing_signups_with_different_passwords_contest_on_dynamodb() {
-    racing_signups_with_different_passwords_contest(std::sync::Arc::new(
-        TestApp::over_dynamodb().await,
-    ))
-    .await;
+    racing_signups_with_different_passwords_contest(TestApp::over_dynamodb().await).await;
 }
 
 #[tokio::test]
 async fn racing_sends_spend_the_daily_budget_exactly_on_sqlite() {
-    racing_sends_spend_the_daily_budget_exactly(std::sync::Arc::new(TestApp::new().await)).await;
+    racing_sends_spend_the_daily_budget_exactly(TestApp::new().await).await;
 }
 
 #[tokio::test]
 async fn racing_sends_spend_the_daily_budget_exactly_on_dynamodb() {
-    racing_sends_spend_the_daily_budget_exactly(std::sync::Arc::new(
-        TestApp::over_dynamodb().await,
-    ))
-    .await;
+    racing_sends_spend_the_daily_budget_exactly(TestApp::over_dynamodb().await).await;
 }
 
 /// Thirty wrong guesses fired at once from one address: no more answers leave than the same
 /// guesses one after another would get (ten failures, the rest 615), and then the right password
 /// from that address is refused too, so a right guess in such a burst could not have been
 /// answered past the limit either.
-async fn parallel_guesses_get_no_more_answers_than_serial_ones(t: std::sync::Arc<TestApp>) {
+async fn parallel_guesses_get_no_more_answers_than_serial_ones(t: TestApp) {
+    let t = Arc::new(t);
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    quick_user(&t, &app, "burst@x.com", json!({})).await;
+    t.quick_user(&app, "burst@x.com", json!({})).await;
     let mut guessers = tokio::task::JoinSet::new();
     for _ in 0..30 {
         let (t, app) = (t.clone(), app.clone());
         guessers.spawn(async move {
-            post_from(
-                &t,
-                "203.0.113.90",
-                LOGIN,
-                &app,
-                json!({"handle": "burst@x.com", "password": OTHER_PW}),
-            )
-            .await
+            login_from(&t, "203.0.113.90", &app, "burst@x.com", OTHER_PW).await
         });
     }
     let (mut wrong, mut limited) = (0, 0);
@@ -1080,39 +688,25 @@ async fn parallel_guesses_get_no_more_answers_than_serial_ones(t: std::sync::Arc
             r.assert_error(400, 600);
             wrong += 1;
         } else {
-            assert_limited(&r);
+            r.assert_limited();
             limited += 1;
         }
     }
     println!("parallel guesses: {wrong} answered wrong, {limited} limited");
     assert!(wrong <= 10, "{wrong} wrong guesses answered 600");
     assert_eq!(wrong + limited, 30);
-    assert_limited(
-        &post_from(
-            &t,
-            "203.0.113.90",
-            LOGIN,
-            &app,
-            json!({"handle": "burst@x.com", "password": PW}),
-        )
-        .await,
-    );
+    let r = login_from(&t, "203.0.113.90", &app, "burst@x.com", PW).await;
+    r.assert_limited();
 }
 
 #[tokio::test]
 async fn parallel_guesses_get_no_more_answers_on_sqlite() {
-    parallel_guesses_get_no_more_answers_than_serial_ones(std::sync::Arc::new(
-        TestApp::new().await,
-    ))
-    .await;
+    parallel_guesses_get_no_more_answers_than_serial_ones(TestApp::new().await).await;
 }
 
 #[tokio::test]
 async fn parallel_guesses_get_no_more_answers_on_dynamodb() {
-    parallel_guesses_get_no_more_answers_than_serial_ones(std::sync::Arc::new(
-        TestApp::over_dynamodb().await,
-    ))
-    .await;
+    parallel_guesses_get_no_more_answers_than_serial_ones(TestApp::over_dynamodb().await).await;
 }
 
 #[tokio::test]

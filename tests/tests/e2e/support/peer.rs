@@ -34,7 +34,7 @@ pub fn form_body(fields: &Value) -> String {
 impl TestApp {
     /// Sends `req` as if it came from the socket peer `ip`.
     pub async fn send_from(&self, ip: &str, mut req: Request<Body>) -> Resp {
-        let peer: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+        let peer = std::net::SocketAddr::new(ip.parse().unwrap(), 40_000);
         req.extensions_mut()
             .insert(axum::extract::ConnectInfo(peer));
         self.send(req).await
