@@ -81,11 +81,6 @@ impl Resp {
         self.json()
     }
 
-    /// The status code and the JSON body.
-    pub fn status_and_json(&self) -> (u16, Value) {
-        (self.status.as_u16(), self.json())
-    }
-
     /// Asserts the exact success body `true`.
     pub fn assert_true(&self) {
         assert_eq!(self.status, StatusCode::OK, "body: {}", self.text);
