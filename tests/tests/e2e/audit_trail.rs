@@ -15,10 +15,11 @@ use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, W
 use serde_json::{Value, json};
 
 use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::flows::app_token;
 use crate::support::peer::Encoding;
-use crate::support::users::{access, login, quick_user, user_id};
+use crate::support::routes::LOGIN;
+use crate::support::users::{access, user_id};
 
-const LOGIN: &str = "/api/appuser/login";
 /// The password a reset sets (a client MD5, like every wire password).
 const RESET_PW: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 /// The password a change sets.
@@ -28,15 +29,8 @@ const OPERATOR: &str = "198.51.100.20";
 
 /// The audit listing at `query` (`?…`), as JSON; panics unless it answers 200.
 async fn audit(t: &TestApp, app: &TestAppInfo, query: &str) -> Value {
-    let r = t
-        .admin(
-            "GET",
-            &format!("/admin/apps/{}/audit{query}", app.app_id),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.json()
+    let path = app.admin_path(&format!("/audit{query}"));
+    t.admin("GET", &path, None).await.ok_json()
 }
 
 /// Every entry of a listing, walking its pages of `limit`; also returns each page's raw text.
@@ -78,8 +72,8 @@ fn events(entries: &[Value]) -> Vec<&str> {
 /// of every size; no secret appears in any page.
 async fn security_events_are_listed_without_secrets(t: TestApp) {
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    let apt = [("app-token", app.app_token.as_str())];
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let apt = app_token(&app);
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
     let mut secrets = vec![
         PW.to_owned(),
@@ -106,45 +100,28 @@ async fn security_events_are_listed_without_secrets(t: TestApp) {
 
     // 2. A password reset with the mailed code.
     t.clock.advance_secs(1);
-    t.post_json(
-        "/api/appuser/forgotPassword",
-        &apt,
-        json!({"handle": "bob@example.com"}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("bob@example.com");
+    let code = t.reset_code(&app, "bob@example.com").await;
     secrets.push(code.clone());
-    let reset = json!({"handle": "bob@example.com", "password": RESET_PW, "code": code});
-    t.post_json("/api/appuser/resetPassword", &apt, reset)
-        .await
-        .assert_true();
+    let r = t
+        .reset_password(&app, "bob@example.com", RESET_PW, &code)
+        .await;
+    r.assert_true();
 
     // 3. A password change.
     t.clock.advance_secs(1);
-    let session = login(&t, &app, "bob@example.com", RESET_PW).await.ok_json();
+    let session = t.login(&app, "bob@example.com", RESET_PW).await.ok_json();
     let token = access(&session);
     secrets.extend([token.clone(), session["jwt"].as_str().unwrap().to_owned()]);
-    let acc = [("access-token", token.as_str())];
-    let change = json!({"password": RESET_PW, "newPassword": CHANGED_PW});
-    t.post_json("/api/appuser/changePassword", &acc, change)
-        .await
-        .assert_true();
+    let r = t.change_password(&token, RESET_PW, CHANGED_PW).await;
+    r.assert_true();
 
     // 4. An admin settings change, then a second-factor change.
     t.clock.advance_secs(1);
     let patch = json!({"twoFactorVerification": "google", "googleAppName": "Demo"});
-    let r = t
-        .admin("PATCH", &format!("/admin/apps/{}", app.app_id), Some(patch))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    t.patch_app(&app, patch).await.ok_json();
     t.clock.advance_secs(1);
     let enrolment = t
-        .post_json(
-            "/api/appuser/setTwoFactorGoogleVerification",
-            &acc,
-            json!({"twoFactor": "true"}),
-        )
+        .set_two_factor_google(&token, json!({"twoFactor": "true"}))
         .await
         .ok_json();
     secrets.push(enrolment["googleSecretKey"].as_str().unwrap().to_owned());
@@ -154,11 +131,8 @@ async fn security_events_are_listed_without_secrets(t: TestApp) {
 
     // 5. An admin suspends Bob from the operator's address.
     t.clock.advance_secs(1);
-    let suspend = format!("/admin/apps/{}/users/{bob_id}/suspend", app.app_id);
-    assert_eq!(
-        t.admin_ok_from(OPERATOR, "POST", &suspend).await.status,
-        200
-    );
+    let suspend = app.admin_path(&format!("/users/{bob_id}/suspend"));
+    t.admin_ok_from(OPERATOR, "POST", &suspend).await.ok_json();
 
     // Bob's own listing: newest first, with who and from where.
     let mine = audit(&t, &app, &format!("?userId={bob_id}")).await;
@@ -242,8 +216,8 @@ async fn security_events_and_admin_actions_are_audited_on_dynamodb() {
 /// nothing, so a locked-out guesser cannot make the trail grow.
 async fn the_failure_that_locks_a_handle_out_is_a_lockout_entry(t: TestApp) {
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    let apt = [("app-token", app.app_token.as_str())];
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let apt = app_token(&app);
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
     for i in 0..12 {
         t.clock.advance_secs(1);
@@ -281,9 +255,9 @@ async fn entries_past_the_apps_retention_are_not_listed() {
     let app = t
         .create_app(json!({"signupFlow": "none", "auditRetentionDays": 2}))
         .await;
-    quick_user(&t, &app, "bob@example.com", json!({})).await;
+    t.quick_user(&app, "bob@example.com", json!({})).await;
     t.clock.advance_secs(1);
-    login(&t, &app, "bob@example.com", OTHER_PW)
+    t.login(&app, "bob@example.com", OTHER_PW)
         .await
         .assert_error(400, 600);
     let listed = audit(&t, &app, "").await;
@@ -303,27 +277,13 @@ async fn entries_past_the_apps_retention_are_not_listed() {
 async fn audit_retention_is_bounded() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
-    let shown = t
-        .admin("GET", &format!("/admin/apps/{}", app.app_id), None)
-        .await;
+    let shown = t.show_app(&app).await;
     assert_eq!(shown.json()["auditRetentionDays"], 90);
     for bad in [json!(0), json!(3651), json!("90"), json!(-1)] {
-        let r = t
-            .admin(
-                "PATCH",
-                &format!("/admin/apps/{}", app.app_id),
-                Some(json!({"auditRetentionDays": bad})),
-            )
-            .await;
+        let r = t.patch_app(&app, json!({"auditRetentionDays": bad})).await;
         r.assert_error(400, 602);
     }
-    let r = t
-        .admin(
-            "PATCH",
-            &format!("/admin/apps/{}", app.app_id),
-            Some(json!({"auditRetentionDays": 3650})),
-        )
-        .await;
+    let r = t.patch_app(&app, json!({"auditRetentionDays": 3650})).await;
     assert_eq!(r.json()["auditRetentionDays"], 3650);
 }
 
@@ -349,11 +309,11 @@ fn tamper(cursor: &str, foreign: &str) -> String {
 async fn a_tampered_or_foreign_cursor_is_602() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
     for _ in 0..3 {
         t.clock.advance_secs(1);
-        login(&t, &app, "bob@example.com", OTHER_PW)
+        t.login(&app, "bob@example.com", OTHER_PW)
             .await
             .assert_error(400, 600);
     }
@@ -363,7 +323,7 @@ async fn a_tampered_or_foreign_cursor_is_602() {
     let user_cursor = page["cursor"].as_str().unwrap().to_owned();
 
     let tampered = tamper(&app_cursor, &user_cursor);
-    let path = |q: String| format!("/admin/apps/{}/audit{q}", app.app_id);
+    let path = |q: String| app.admin_path(&format!("/audit{q}"));
     for q in [
         "?cursor=garbage".to_owned(),
         format!("?cursor={tampered}"),
@@ -394,40 +354,22 @@ async fn invites_and_deletions_are_audited() {
     let app = t
         .create_app(json!({"signupFlow": "none", "invitationEnabled": true}))
         .await;
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
-    let acc = [("access-token", access(&bob))];
-    let acc = [("access-token", acc[0].1.as_str())];
+    let token = access(&bob);
     t.clock.advance_secs(1);
-    t.post_json(
-        "/api/appuser/invite",
-        &acc,
-        json!({"handle": "ann@example.com"}),
-    )
-    .await
-    .assert_true();
+    let r = t.invite(&token, json!({"handle": "ann@example.com"})).await;
+    r.assert_true();
     let code = t.last_code_for("ann@example.com");
     t.clock.advance_secs(1);
-    let apt = [("app-token", app.app_token.as_str())];
-    let ann = t
-        .post_json(
-            "/api/appuser/register",
-            &apt,
-            json!({"handle": "ann@example.com", "password": PW, "code": code}),
-        )
-        .await
-        .ok_json();
+    let body = json!({"handle": "ann@example.com", "password": PW, "code": code});
+    let ann = t.register(&app, body).await.ok_json();
     let ann_id = user_id(&ann);
     t.clock.advance_secs(1);
-    t.post_json(
-        "/api/appuser/deleteAccount",
-        &acc,
-        json!({"handle": "bob@example.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let r = t.delete_account(&token, "bob@example.com", PW).await;
+    r.assert_true();
     t.clock.advance_secs(1);
-    let remove = format!("/admin/apps/{}/users/{ann_id}", app.app_id);
+    let remove = app.admin_path(&format!("/users/{ann_id}"));
     assert_eq!(t.admin("DELETE", &remove, None).await.status, 200);
 
     let (bobs, raw) = all_pages(&t, &app, &format!("&userId={bob_id}"), 10).await;
@@ -498,17 +440,17 @@ async fn an_audit_outage_fails_admin_actions_but_never_a_users_request() {
         .build()
         .await;
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
 
     down.store(true, Ordering::SeqCst);
-    login(&t, &app, "bob@example.com", OTHER_PW)
+    t.login(&app, "bob@example.com", OTHER_PW)
         .await
         .assert_error(400, 600);
-    assert_eq!(login(&t, &app, "bob@example.com", PW).await.status, 200);
-    let suspend = format!("/admin/apps/{}/users/{bob_id}/suspend", app.app_id);
-    t.admin("POST", &suspend, None).await.assert_error(500, 500);
-    login(&t, &app, "bob@example.com", PW)
+    t.login(&app, "bob@example.com", PW).await.ok_json();
+    let r = t.admin_user_action(&app, &bob_id, "suspend").await;
+    r.assert_error(500, 500);
+    t.login(&app, "bob@example.com", PW)
         .await
         .assert_error(400, 404);
 
@@ -532,31 +474,26 @@ async fn second_factor_and_admin_changes_are_audited() {
             "twoFactorVerification": "google",
         }))
         .await;
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
     let token = access(&bob);
-    let acc = [("access-token", token.as_str())];
-    let google = "/api/appuser/setTwoFactorGoogleVerification";
     t.clock.advance_secs(1);
-    t.post_json(google, &acc, json!({"twoFactor": "true"}))
+    t.set_two_factor_google(&token, json!({"twoFactor": "true"}))
         .await
         .ok_json();
     t.clock.advance_secs(1);
-    t.post_json(google, &acc, json!({"twoFactor": "false", "password": PW}))
-        .await
-        .assert_true();
-    let user = format!("/admin/apps/{}/users/{bob_id}", app.app_id);
+    let off = json!({"twoFactor": "false", "password": PW});
+    t.set_two_factor_google(&token, off).await.assert_true();
     for action in ["reset-2fa", "suspend", "reactivate", "revoke-sessions"] {
         t.clock.advance_secs(1);
-        let r = t.admin("POST", &format!("{user}/{action}"), None).await;
+        let r = t.admin_user_action(&app, &bob_id, action).await;
         assert_eq!(r.status, 200, "{action}: {}", r.text);
     }
-    let invites = format!("/admin/apps/{}/invites", app.app_id);
     t.clock.advance_secs(1);
     let invite = json!({"handle": "ann@example.com"});
-    assert_eq!(t.admin("POST", &invites, Some(invite)).await.status, 200);
+    assert_eq!(t.admin_invite(&app, invite).await.status, 200);
     t.clock.advance_secs(1);
-    let revoke = format!("{invites}/ann@example.com");
+    let revoke = app.admin_path("/invites/ann@example.com");
     assert_eq!(t.admin("DELETE", &revoke, None).await.status, 200);
 
     let (bobs, _) = all_pages(&t, &app, &format!("&userId={bob_id}"), 3).await;

@@ -110,13 +110,3 @@ pub async fn user_id_of(app: &TestApp, info: &TestAppInfo, handle: &str) -> Stri
     let user = users.iter().find(|u| u["handle"] == handle).unwrap();
     user["userId"].as_str().unwrap().to_owned()
 }
-
-/// Shim until every suite calls [`TestApp::quick_user`].
-pub async fn quick_user(app: &TestApp, info: &TestAppInfo, handle: &str, meta: Value) -> Value {
-    app.quick_user(info, handle, meta).await
-}
-
-/// Shim until every suite calls [`TestApp::login`].
-pub async fn login(app: &TestApp, info: &TestAppInfo, handle: &str, pw: &str) -> super::app::Resp {
-    app.login(info, handle, pw).await
-}
