@@ -4,7 +4,7 @@
 use keyturn::store::Index;
 use serde_json::json;
 
-use crate::support::app::{OTHER_PW, PW, TestApp};
+use crate::support::app::{OTHER_PW, PW, TestApp, on_both_engines};
 use crate::support::flows::assert_gone;
 use crate::support::routes::DELETE_ACCOUNT;
 use crate::support::users::{access as token, keys_in, token_works, user_id_of};
@@ -72,15 +72,9 @@ async fn delete_account_leaves_nothing_behind(app: TestApp) {
     assert_ne!(user_id_of(&app, &info, "ann@x.com").await, id);
 }
 
-#[tokio::test]
-async fn delete_account_leaves_nothing_of_the_user_in_sqlite() {
-    delete_account_leaves_nothing_behind(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn delete_account_leaves_nothing_of_the_user_in_dynamodb() {
-    delete_account_leaves_nothing_behind(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] delete_account_leaves_nothing_behind:
+    delete_account_leaves_nothing_of_the_user_in_sqlite,
+    delete_account_leaves_nothing_of_the_user_in_dynamodb);
 
 #[tokio::test]
 async fn delete_account_works_with_a_swift_form_body() {

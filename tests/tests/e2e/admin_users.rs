@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::app::{OTHER_PW, PW, TestApp};
+use crate::support::app::{OTHER_PW, PW, TestApp, on_both_engines};
 use crate::support::flows::assert_gone;
 use crate::support::users::{access as token, token_works, url_encode, user_id_of};
 
@@ -16,15 +16,9 @@ fn handles(page: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn admin_lists_users_page_by_page_in_handle_order_in_sqlite() {
-    lists_users_page_by_page(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn admin_lists_users_page_by_page_in_handle_order_in_dynamodb() {
-    lists_users_page_by_page(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] lists_users_page_by_page:
+    admin_lists_users_page_by_page_in_handle_order_in_sqlite,
+    admin_lists_users_page_by_page_in_handle_order_in_dynamodb);
 
 /// 7 users (and one of another app), pages of 3: 3, 3, 1 in handle order, then no cursor.
 async fn lists_users_page_by_page(app: TestApp) {

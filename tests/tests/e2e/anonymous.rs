@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::support::app::{PW, Resp, TestApp, TestAppInfo};
+use crate::support::app::{PW, Resp, TestApp, TestAppInfo, on_both_engines};
 use crate::support::routes::LOGIN_ANONYMOUS;
 use crate::support::users::{access, edit_user, session_claims, stored_user, user_id};
 
@@ -215,12 +215,6 @@ async fn concurrent_first_logins_create_one_user(app: TestApp) {
     assert_eq!(ids.len(), 1, "one user for one handle");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_first_logins_of_one_handle_create_one_user_on_sqlite() {
-    concurrent_first_logins_create_one_user(TestApp::new().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_first_logins_of_one_handle_create_one_user_on_dynamodb() {
-    concurrent_first_logins_create_one_user(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] concurrent_first_logins_create_one_user:
+    concurrent_first_logins_of_one_handle_create_one_user_on_sqlite,
+    concurrent_first_logins_of_one_handle_create_one_user_on_dynamodb);

@@ -4,7 +4,7 @@
 use keyturn::store::{Index, Key};
 use serde_json::{Value, json};
 
-use crate::support::app::{PW, Resp, TestApp, TestAppInfo};
+use crate::support::app::{PW, Resp, TestApp, TestAppInfo, on_both_engines};
 use crate::support::routes::ADMIN_APPS;
 use crate::support::users::{access, keys_in, user_id};
 
@@ -62,7 +62,8 @@ async fn apps_are_listed_a_page_at_a_time() {
 /// An app with three users (one with a username), a template, an invite and its audit trail, deleted one unit
 /// per call: every call but the last answers 202 with what remains, the app serves nothing from
 /// the first call on, and afterwards nothing of it is left. A second app is untouched.
-async fn deletion_removes_every_item_of_the_app(app: &TestApp) {
+async fn deletion_removes_every_item_of_the_app(app: TestApp) {
+    let app = &app;
     let keep = app.create_app(json!({ "signupFlow": "none" })).await;
     app.quick_user(&keep, "kept@example.com", json!({})).await;
     let doomed = app
@@ -201,15 +202,9 @@ async fn deletion_removes_every_item_of_the_app(app: &TestApp) {
     app.login(&keep, "kept@example.com", PW).await.ok_json();
 }
 
-#[tokio::test]
-async fn deletion_removes_every_item_of_the_app_on_sqlite() {
-    deletion_removes_every_item_of_the_app(&TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn deletion_removes_every_item_of_the_app_on_dynamodb() {
-    deletion_removes_every_item_of_the_app(&TestApp::over_dynamodb().await).await;
-}
+on_both_engines!(#[tokio::test] deletion_removes_every_item_of_the_app:
+    deletion_removes_every_item_of_the_app_on_sqlite,
+    deletion_removes_every_item_of_the_app_on_dynamodb at wall time);
 
 #[tokio::test]
 async fn one_delete_with_the_default_batch_removes_a_small_app() {

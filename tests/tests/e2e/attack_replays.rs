@@ -10,7 +10,7 @@ use http::StatusCode;
 use keyturn::clock::Clock;
 use serde_json::{Value, json};
 
-use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code};
+use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code, on_both_engines};
 use crate::support::flows::{app_token, wrong_code};
 use crate::support::mailer::answer_alike_in_time;
 use crate::support::peer::Encoding::Json;
@@ -646,25 +646,13 @@ async fn racing_sends_spend_the_daily_budget_exactly(t: TestApp) {
     assert_eq!((sent, refused), (16, 8), "{statuses:?}");
 }
 
-#[tokio::test]
-async fn racing_signups_with_different_passwords_contest_on_sqlite() {
-    racing_signups_with_different_passwords_contest(TestApp::new().await).await;
-}
+on_both_engines!(#[tokio::test] racing_signups_with_different_passwords_contest:
+    racing_signups_with_different_passwords_contest_on_sqlite,
+    racing_signups_with_different_passwords_contest_on_dynamodb at wall time);
 
-#[tokio::test]
-async fn racing_signups_with_different_passwords_contest_on_dynamodb() {
-    racing_signups_with_different_passwords_contest(TestApp::over_dynamodb().await).await;
-}
-
-#[tokio::test]
-async fn racing_sends_spend_the_daily_budget_exactly_on_sqlite() {
-    racing_sends_spend_the_daily_budget_exactly(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn racing_sends_spend_the_daily_budget_exactly_on_dynamodb() {
-    racing_sends_spend_the_daily_budget_exactly(TestApp::over_dynamodb().await).await;
-}
+on_both_engines!(#[tokio::test] racing_sends_spend_the_daily_budget_exactly:
+    racing_sends_spend_the_daily_budget_exactly_on_sqlite,
+    racing_sends_spend_the_daily_budget_exactly_on_dynamodb at wall time);
 
 /// Thirty wrong guesses fired at once from one address: no more answers leave than the same
 /// guesses one after another would get (ten failures, the rest 615), and then the right password
@@ -699,22 +687,10 @@ async fn parallel_guesses_get_no_more_answers_than_serial_ones(t: TestApp) {
     r.assert_limited();
 }
 
-#[tokio::test]
-async fn parallel_guesses_get_no_more_answers_on_sqlite() {
-    parallel_guesses_get_no_more_answers_than_serial_ones(TestApp::new().await).await;
-}
+on_both_engines!(#[tokio::test] parallel_guesses_get_no_more_answers_than_serial_ones:
+    parallel_guesses_get_no_more_answers_on_sqlite,
+    parallel_guesses_get_no_more_answers_on_dynamodb at wall time);
 
-#[tokio::test]
-async fn parallel_guesses_get_no_more_answers_on_dynamodb() {
-    parallel_guesses_get_no_more_answers_than_serial_ones(TestApp::over_dynamodb().await).await;
-}
-
-#[tokio::test]
-async fn a_stranger_cannot_lock_the_owner_out_from_another_address() {
-    a_stranger_cannot_lock_the_owner_out(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn a_strangers_lockout_spares_the_owner_on_dynamodb() {
-    a_stranger_cannot_lock_the_owner_out(TestApp::over_dynamodb().await).await;
-}
+on_both_engines!(#[tokio::test] a_stranger_cannot_lock_the_owner_out:
+    a_stranger_cannot_lock_the_owner_out_from_another_address,
+    a_strangers_lockout_spares_the_owner_on_dynamodb at wall time);

@@ -14,7 +14,7 @@ use keyturn::store::sqlite::SqliteStore;
 use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
 use serde_json::{Value, json};
 
-use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo, on_both_engines};
 use crate::support::flows::app_token;
 use crate::support::peer::Encoding;
 use crate::support::routes::LOGIN;
@@ -202,15 +202,9 @@ async fn security_events_are_listed_without_secrets(t: TestApp) {
     }
 }
 
-#[tokio::test]
-async fn security_events_and_admin_actions_are_audited_without_secrets() {
-    security_events_are_listed_without_secrets(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn security_events_and_admin_actions_are_audited_on_dynamodb() {
-    security_events_are_listed_without_secrets(TestApp::over_dynamodb().await).await;
-}
+on_both_engines!(#[tokio::test] security_events_are_listed_without_secrets:
+    security_events_and_admin_actions_are_audited_without_secrets,
+    security_events_and_admin_actions_are_audited_on_dynamodb at wall time);
 
 /// The tenth wrong password from one address is the lockout; the refusals after it write
 /// nothing, so a locked-out guesser cannot make the trail grow.
@@ -239,15 +233,9 @@ async fn the_failure_that_locks_a_handle_out_is_a_lockout_entry(t: TestApp) {
     assert_eq!(mine[0]["details"]["step"], "login");
 }
 
-#[tokio::test]
-async fn the_failure_that_locks_a_handle_out_is_audited_as_a_lockout() {
-    the_failure_that_locks_a_handle_out_is_a_lockout_entry(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn the_failure_that_locks_a_handle_out_is_audited_as_a_lockout_on_dynamodb() {
-    the_failure_that_locks_a_handle_out_is_a_lockout_entry(TestApp::over_dynamodb().await).await;
-}
+on_both_engines!(#[tokio::test] the_failure_that_locks_a_handle_out_is_a_lockout_entry:
+    the_failure_that_locks_a_handle_out_is_audited_as_a_lockout,
+    the_failure_that_locks_a_handle_out_is_audited_as_a_lockout_on_dynamodb at wall time);
 
 #[tokio::test]
 async fn entries_past_the_apps_retention_are_not_listed() {

@@ -6,16 +6,13 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::support::app::{OTHER_PW, PW, TestApp};
+use crate::support::app::{OTHER_PW, PW, TestApp, on_both_engines};
 use crate::support::jwt::verify_user_jwt;
 use crate::support::routes::{GET_APPLICATION, SIGNUP};
 use crate::support::users::user_count;
 
-async fn over_sqlite() -> TestApp {
-    TestApp::builder().wall_clock().build().await
-}
-
-async fn signup_login_and_verify(app: &TestApp) {
+async fn signup_login_and_verify(app: TestApp) {
+    let app = &app;
     let info = app
         .create_app(json!({
             "realmAppId": "realm-flow",
@@ -58,15 +55,9 @@ async fn signup_login_and_verify(app: &TestApp) {
     assert_eq!(user_count(app, &info.app_id).await, 1);
 }
 
-#[tokio::test]
-async fn signup_login_and_jwt_work_over_dynamodb() {
-    signup_login_and_verify(&TestApp::over_dynamodb().await).await;
-}
-
-#[tokio::test]
-async fn signup_login_and_jwt_work_over_sqlite() {
-    signup_login_and_verify(&over_sqlite().await).await;
-}
+on_both_engines!(#[tokio::test] signup_login_and_verify:
+    signup_login_and_jwt_work_over_sqlite,
+    signup_login_and_jwt_work_over_dynamodb all at wall time);
 
 async fn lockout_then_recovery(app: &TestApp) {
     let info = app.create_app(json!({})).await;
@@ -121,12 +112,6 @@ async fn concurrent_completions_create_one_account(app: TestApp) {
     assert!(welcome_or_code <= 2, "at most the code and one welcome");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_completions_create_one_account_over_dynamodb() {
-    concurrent_completions_create_one_account(TestApp::over_dynamodb().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_completions_create_one_account_over_sqlite() {
-    concurrent_completions_create_one_account(over_sqlite().await).await;
-}
+on_both_engines!(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] concurrent_completions_create_one_account:
+    concurrent_completions_create_one_account_over_sqlite,
+    concurrent_completions_create_one_account_over_dynamodb all at wall time);

@@ -6,7 +6,7 @@ use http::StatusCode;
 use keyturn::domain::admin::ensure_admin_key;
 use serde_json::json;
 
-use crate::support::app::{OTHER_PW, PW, TestApp};
+use crate::support::app::{OTHER_PW, PW, TestApp, on_both_engines};
 use crate::support::flows::app_token;
 use crate::support::peer::Encoding::{Form, Json};
 use crate::support::routes::{ADMIN_APPS, FORGOT_PASSWORD, LOGIN, REGISTER, RESET_PASSWORD};
@@ -126,16 +126,9 @@ async fn a_cursor_from_another_listing_is_invalid_data(t: TestApp) {
     t.admin("GET", &foreign, None).await.assert_error(400, 602);
 }
 
-#[tokio::test]
-async fn a_cursor_from_another_listing_is_invalid_data_on_sqlite() {
-    a_cursor_from_another_listing_is_invalid_data(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn a_cursor_from_another_listing_is_invalid_data_on_dynamodb() {
-    a_cursor_from_another_listing_is_invalid_data(TestApp::builder().dynamodb().build().await)
-        .await;
-}
+on_both_engines!(#[tokio::test] a_cursor_from_another_listing_is_invalid_data:
+    a_cursor_from_another_listing_is_invalid_data_on_sqlite,
+    a_cursor_from_another_listing_is_invalid_data_on_dynamodb);
 
 /// Identifiers far over DynamoDB's key limit are 602 before any store call.
 async fn oversized_identifiers_are_invalid_data(t: TestApp) {
@@ -185,15 +178,9 @@ async fn oversized_identifiers_are_invalid_data(t: TestApp) {
     }
 }
 
-#[tokio::test]
-async fn oversized_identifiers_are_invalid_data_on_sqlite() {
-    oversized_identifiers_are_invalid_data(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn oversized_identifiers_are_invalid_data_on_dynamodb() {
-    oversized_identifiers_are_invalid_data(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] oversized_identifiers_are_invalid_data:
+    oversized_identifiers_are_invalid_data_on_sqlite,
+    oversized_identifiers_are_invalid_data_on_dynamodb);
 
 #[tokio::test]
 async fn claims_say_whether_the_email_was_proven() {

@@ -4,7 +4,7 @@
 use keyturn::store::Index;
 use serde_json::{Value, json};
 
-use crate::support::app::{PW, Resp, TestApp, TestAppInfo};
+use crate::support::app::{PW, Resp, TestApp, TestAppInfo, on_both_engines};
 use crate::support::flows::app_token;
 use crate::support::mailer::answer_alike_in_time;
 use crate::support::peer::Encoding::{self, Form, Json};
@@ -95,15 +95,9 @@ async fn rotating_inviters_cannot_refill_guesses(app: TestApp) {
     assert!(matches!(last, 614 | 615), "last answer {last}");
 }
 
-#[tokio::test]
-async fn rotating_inviters_cannot_refill_guesses_on_one_handle_on_sqlite() {
-    rotating_inviters_cannot_refill_guesses(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn rotating_inviters_cannot_refill_guesses_on_one_handle_on_dynamodb() {
-    rotating_inviters_cannot_refill_guesses(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] rotating_inviters_cannot_refill_guesses:
+    rotating_inviters_cannot_refill_guesses_on_one_handle_on_sqlite,
+    rotating_inviters_cannot_refill_guesses_on_one_handle_on_dynamodb);
 
 #[tokio::test]
 async fn rotating_inviters_cannot_flood_one_mailbox() {
@@ -227,15 +221,9 @@ async fn the_code_used_decides_whose_invite_counts(app: TestApp) {
     r.assert_error(400, 601);
 }
 
-#[tokio::test]
-async fn the_code_used_decides_whose_invite_counts_on_sqlite() {
-    the_code_used_decides_whose_invite_counts(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn the_code_used_decides_whose_invite_counts_on_dynamodb() {
-    the_code_used_decides_whose_invite_counts(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] the_code_used_decides_whose_invite_counts:
+    the_code_used_decides_whose_invite_counts_on_sqlite,
+    the_code_used_decides_whose_invite_counts_on_dynamodb);
 
 #[tokio::test]
 async fn revoking_touches_only_the_callers_invite() {
@@ -295,15 +283,9 @@ async fn deleted_senders_invites_stop_working(app: TestApp) {
     assert!(keys_in(&app, Index::Primary, sent).await.is_empty());
 }
 
-#[tokio::test]
-async fn deleted_senders_invites_stop_working_on_sqlite() {
-    deleted_senders_invites_stop_working(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn deleted_senders_invites_stop_working_on_dynamodb() {
-    deleted_senders_invites_stop_working(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] deleted_senders_invites_stop_working:
+    deleted_senders_invites_stop_working_on_sqlite,
+    deleted_senders_invites_stop_working_on_dynamodb);
 
 #[tokio::test]
 async fn invite_metadata_fields_are_in_the_user_jwt() {

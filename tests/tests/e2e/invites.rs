@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo};
+use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, on_both_engines};
 use crate::support::flows::{app_token, wrong_code};
 use crate::support::lambda;
 use crate::support::peer::Encoding;
@@ -648,15 +648,9 @@ async fn concurrent_registrations_make_one_account(app: TestApp) {
     let _ = std::fs::remove_dir_all(&app.dir);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_registrations_create_one_account_on_sqlite() {
-    concurrent_registrations_make_one_account(TestApp::new().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_registrations_create_one_account_on_dynamodb() {
-    concurrent_registrations_make_one_account(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] concurrent_registrations_make_one_account:
+    twenty_concurrent_registrations_create_one_account_on_sqlite,
+    twenty_concurrent_registrations_create_one_account_on_dynamodb);
 
 #[tokio::test]
 async fn the_invite_lambda_serves_an_api_gateway_event() {

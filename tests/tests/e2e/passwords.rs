@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo, on_both_engines};
 use crate::support::flows::{app_token, wrong_code};
 use crate::support::lambda::{event, invoke};
 use crate::support::routes::RESET_PASSWORD as RESET;
@@ -95,15 +95,9 @@ async fn forgot_password_accepts_an_access_token_as_the_app_carrier() {
         .assert_true();
 }
 
-#[tokio::test]
-async fn reset_password_sets_the_new_password_and_revokes_every_access_token() {
-    reset_revokes_every_token(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn reset_password_revokes_every_access_token_in_dynamodb() {
-    reset_revokes_every_token(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] reset_revokes_every_token:
+    reset_password_sets_the_new_password_and_revokes_every_access_token,
+    reset_password_revokes_every_access_token_in_dynamodb);
 
 async fn reset_revokes_every_token(app: TestApp) {
     let info = app.create_app(json!({})).await;

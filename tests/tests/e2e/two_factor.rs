@@ -8,7 +8,7 @@ use keyturn::domain::keys;
 use serde_json::{Value, json};
 use totp_rs::{Algorithm, Secret, Totp};
 
-use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code};
+use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code, on_both_engines};
 use crate::support::flows::{app_token, wrong_code};
 use crate::support::routes::{LOGIN, LOGIN_COMPLETE, SET_PHONE, VERIFY_PHONE};
 use crate::support::routes::{SET_TWO_FACTOR_GOOGLE as GOOGLE, SET_TWO_FACTOR_PHONE as PHONE_2FA};
@@ -613,7 +613,8 @@ async fn sms_go_only_to_allowed_countries() {
 }
 
 /// Two users race to verify one number: exactly one wins.
-pub async fn phone_race(t: &TestApp) {
+async fn phone_race(t: TestApp) {
+    let t = &t;
     let info = phone_app(t, json!({})).await;
     let a = t.quick_access(&info, "race-a@x.com").await;
     let b = t.quick_access(&info, "race-b@x.com").await;
@@ -640,15 +641,9 @@ pub async fn phone_race(t: &TestApp) {
     assert_eq!(verified.iter().filter(|v| **v).count(), 1);
 }
 
-#[tokio::test]
-async fn two_users_racing_to_verify_one_phone_on_sqlite_one_wins() {
-    phone_race(&TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn two_users_racing_to_verify_one_phone_on_dynamodb_one_wins() {
-    phone_race(&TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] phone_race:
+    two_users_racing_to_verify_one_phone_on_sqlite_one_wins,
+    two_users_racing_to_verify_one_phone_on_dynamodb_one_wins);
 
 #[tokio::test]
 async fn deleting_an_account_frees_its_verified_phone() {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo, on_both_engines};
 use crate::support::routes::{LOGIN, SET_USER_NAME};
 use crate::support::users::{access, edit_user, session_claims, user_id};
 
@@ -248,12 +248,6 @@ async fn twenty_users_race_for_one_name(app: TestApp) {
     assert_eq!(session_claims(&r.json())["sub"], winners[0].as_str());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_set_user_names_have_one_winner_on_sqlite() {
-    twenty_users_race_for_one_name(TestApp::new().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_set_user_names_have_one_winner_on_dynamodb() {
-    twenty_users_race_for_one_name(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] twenty_users_race_for_one_name:
+    twenty_concurrent_set_user_names_have_one_winner_on_sqlite,
+    twenty_concurrent_set_user_names_have_one_winner_on_dynamodb);

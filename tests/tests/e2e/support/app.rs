@@ -422,3 +422,46 @@ pub fn first_code(text: &str) -> Option<String> {
             .then(|| String::from_utf8_lossy(window).into_owned())
     })
 }
+
+/// One story, two tests: `$sqlite` runs it over a fresh SQLite file and `$dynamodb` over a fresh
+/// DynamoDB table in moto, so a guarantee that depends on the store is stated once. `$attr` is
+/// both tests' attribute. `at wall time` runs the DynamoDB test at wall time
+/// ([`TestApp::over_dynamodb`]); `all at wall time` runs both there.
+macro_rules! on_both_engines {
+    (#[$attr:meta] $story:ident: $sqlite:ident, $dynamodb:ident) => {
+        #[$attr]
+        async fn $sqlite() {
+            $story($crate::support::app::TestApp::new().await).await;
+        }
+
+        #[$attr]
+        async fn $dynamodb() {
+            let t = $crate::support::app::TestApp::builder().dynamodb();
+            $story(t.build().await).await;
+        }
+    };
+    (#[$attr:meta] $story:ident: $sqlite:ident, $dynamodb:ident at wall time) => {
+        #[$attr]
+        async fn $sqlite() {
+            $story($crate::support::app::TestApp::new().await).await;
+        }
+
+        #[$attr]
+        async fn $dynamodb() {
+            $story($crate::support::app::TestApp::over_dynamodb().await).await;
+        }
+    };
+    (#[$attr:meta] $story:ident: $sqlite:ident, $dynamodb:ident all at wall time) => {
+        #[$attr]
+        async fn $sqlite() {
+            let t = $crate::support::app::TestApp::builder().wall_clock();
+            $story(t.build().await).await;
+        }
+
+        #[$attr]
+        async fn $dynamodb() {
+            $story($crate::support::app::TestApp::over_dynamodb().await).await;
+        }
+    };
+}
+pub(crate) use on_both_engines;
