@@ -30,7 +30,7 @@ async fn form_from(t: &TestApp, ip: &str, path: &str, app: &TestAppInfo, body: &
 
 /// The newest message to `to` is a password-reset mail; returns its code.
 fn reset_mail_code(t: &TestApp, to: &str) -> String {
-    let mail = t.outbox().into_iter().rev().find(|m| m.to == to).unwrap();
+    let mail = t.last_message_to(to);
     assert!(mail.subject.contains("Reset"), "{}", mail.subject);
     t.last_code_for(to)
 }

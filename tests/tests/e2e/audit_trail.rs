@@ -7,17 +7,17 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use async_trait::async_trait;
 use keyturn::clock::ManualClock;
 use keyturn::crypto::sha256_hex;
 use keyturn::store::sqlite::SqliteStore;
-use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+use keyturn::store::{Key, StoreError};
 use serde_json::{Value, json};
 
 use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo, on_both_engines};
 use crate::support::flows::app_token;
 use crate::support::peer::Encoding;
 use crate::support::routes::LOGIN;
+use crate::support::store::HookedStore;
 use crate::support::users::{access, user_id};
 
 /// The password a reset sets (a client MD5, like every wire password).
@@ -369,44 +369,6 @@ async fn invites_and_deletions_are_audited() {
     assert!(!raw.contains(&code));
 }
 
-/// The real SQLite store, except that while `down` is set every put of an audit entry fails as
-/// a throttled or unreachable DynamoDB would.
-struct AuditOutage {
-    inner: Arc<dyn ItemStore>,
-    down: Arc<AtomicBool>,
-}
-
-#[async_trait]
-impl ItemStore for AuditOutage {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        if self.down.load(Ordering::SeqCst) && item.key.pk.contains("#AUDIT") {
-            return Err(StoreError::Backend("audit partition unavailable".into()));
-        }
-        self.inner.put(item, condition).await
-    }
-    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
-        self.inner.delete(key, condition).await
-    }
-    async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        self.inner.query(query).await
-    }
-    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        self.inner.transact(ops).await
-    }
-    async fn add(
-        &self,
-        key: &Key,
-        delta: i64,
-        ceiling: Option<i64>,
-        expires_at: Option<i64>,
-    ) -> Result<i64, StoreError> {
-        self.inner.add(key, delta, ceiling, expires_at).await
-    }
-}
-
 /// A failed audit write never changes what a user is answered (a wrong password is still 600, a
 /// right one still logs in), but an admin action that cannot be recorded answers 500 (its change
 /// stands, and the log names it).
@@ -416,10 +378,18 @@ async fn an_audit_outage_fails_admin_actions_but_never_a_users_request() {
     let dir = std::env::temp_dir().join(crate::support::aws::unique("keyturn-audit"));
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = SqliteStore::open(&dir.join("store.sqlite3"), Arc::new(clock.clone())).unwrap();
+    // The real SQLite store, except that while `down` is set every put of an audit entry fails
+    // as a throttled or unreachable DynamoDB would.
     let down = Arc::new(AtomicBool::new(false));
-    let store = AuditOutage {
+    let outage = down.clone();
+    let store = HookedStore {
         inner: Arc::new(sqlite),
-        down: down.clone(),
+        hook: move |op: &str, key: &Key| {
+            if op == "put" && outage.load(Ordering::SeqCst) && key.pk.contains("#AUDIT") {
+                return Err(StoreError::Backend("audit partition unavailable".into()));
+            }
+            Ok(())
+        },
     };
     let t = TestApp::builder()
         .clock(clock)

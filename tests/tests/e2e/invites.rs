@@ -7,7 +7,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, on_both_engines};
-use crate::support::flows::{app_token, wrong_code};
+use crate::support::flows::{app_token, assert_escapes_script_handle, wrong_code};
 use crate::support::lambda;
 use crate::support::peer::Encoding;
 use crate::support::routes::{INVITE, REGISTER, REVOKE_INVITE};
@@ -20,6 +20,12 @@ async fn invite_app(app: &TestApp, extra: Value) -> TestAppInfo {
         settings[k] = v.clone();
     }
     app.create_app(settings).await
+}
+
+/// An app with invitations on whose invites and signups both carry a `team` field.
+async fn team_app(app: &TestApp) -> TestAppInfo {
+    let team = json!([{"path": "team", "fieldName": "team"}]);
+    invite_app(app, json!({"metaDataInvite": team, "metaData": team})).await
 }
 
 /// An app with invitations on and the access token of its signed-up host, `host@x.com`.
@@ -355,12 +361,7 @@ async fn another_users_invite_lives_beside_the_first_and_the_code_used_decides()
     // Issue 6 (invite squatting): the second inviter's invite used to be dropped silently; now
     // each inviter holds one live invite and the code used decides whose metadata applies.
     let app = TestApp::new().await;
-    let info = invite_app(
-        &app,
-        json!({"metaDataInvite": [{"path": "team", "fieldName": "team"}],
-               "metaData": [{"path": "team", "fieldName": "team"}]}),
-    )
-    .await;
+    let info = team_app(&app).await;
     let first = app.signed_up_access(&info, "first@x.com").await;
     let second = app.signed_up_access(&info, "second@x.com").await;
     let body = json!({"handle": "ann@x.com", "metaData": {"team": "red"}});
@@ -451,13 +452,7 @@ async fn an_invite_email_escapes_a_script_handle() {
     let r = app.invite(&access, json!({"handle": handle})).await;
     r.assert_true();
     let mail = app.invite_mails(handle).pop().expect("an invite email");
-    assert!(!mail.html.contains("<script>"), "{}", mail.html);
-    assert!(
-        mail.html
-            .contains("&lt;script&gt;alert(1)&lt;/script&gt;@x.com"),
-        "{}",
-        mail.html
-    );
+    assert_escapes_script_handle(&mail.html);
 }
 
 #[tokio::test]
@@ -490,12 +485,7 @@ async fn invites_per_inviter_are_limited() {
 #[tokio::test]
 async fn the_admin_invites_lists_and_revokes() {
     let app = TestApp::new().await;
-    let info = invite_app(
-        &app,
-        json!({"metaDataInvite": [{"path": "team", "fieldName": "team"}],
-               "metaData": [{"path": "team", "fieldName": "team"}]}),
-    )
-    .await;
+    let info = team_app(&app).await;
     let base = info.admin_path("/invites");
 
     let body = json!({"handle": "Ann@x.com", "metaData": {"team": "ops"}});

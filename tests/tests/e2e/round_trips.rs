@@ -9,11 +9,12 @@ use keyturn::clock::{Clock, ManualClock};
 use keyturn::secrets::local::KeyFileStore;
 use keyturn::secrets::{SecretStore, SecretsError};
 use keyturn::store::sqlite::SqliteStore;
-use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+use keyturn::store::{ItemStore, Key};
 use serde_json::json;
 
 use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
 use crate::support::routes::{FORGOT_PASSWORD, GET_APPLICATION, GET_USER, SET_LOCALE};
+use crate::support::store::HookedStore;
 use crate::support::users::access;
 
 /// Every store and secret call, in order, as `op kind` (the kind is the key's sort-key stem, so
@@ -39,53 +40,6 @@ fn kind(key: &Key) -> String {
         pk
     } else {
         format!("{pk}/{sk}")
-    }
-}
-
-struct CountingStore {
-    inner: Arc<dyn ItemStore>,
-    log: Arc<Log>,
-}
-
-#[async_trait]
-impl ItemStore for CountingStore {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.log.push("get", key);
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        self.log.push("put", &item.key);
-        self.inner.put(item, condition).await
-    }
-    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
-        self.log.push("delete", key);
-        self.inner.delete(key, condition).await
-    }
-    async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        self.log.push(
-            "query",
-            &Key::new(query.pk.clone(), query.sk_prefix.clone()),
-        );
-        self.inner.query(query).await
-    }
-    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        let first = match ops.first() {
-            Some(WriteOp::Put(item, _)) => item.key.clone(),
-            Some(WriteOp::Delete(key, _) | WriteOp::Check(key, _)) => key.clone(),
-            None => Key::new("", ""),
-        };
-        self.log.push(&format!("transact({})", ops.len()), &first);
-        self.inner.transact(ops).await
-    }
-    async fn add(
-        &self,
-        key: &Key,
-        delta: i64,
-        ceiling: Option<i64>,
-        expires_at: Option<i64>,
-    ) -> Result<i64, StoreError> {
-        self.log.push("add", key);
-        self.inner.add(key, delta, ceiling, expires_at).await
     }
 }
 
@@ -119,9 +73,13 @@ async fn counted_app() -> (TestApp, Arc<Log>) {
     let clock_dyn: Arc<dyn Clock> = Arc::new(clock.clone());
     let sqlite: Arc<dyn ItemStore> =
         Arc::new(SqliteStore::open(&dir.join("store.sqlite3"), clock_dyn).unwrap());
-    let store = CountingStore {
+    let counted = log.clone();
+    let store = HookedStore {
         inner: sqlite,
-        log: log.clone(),
+        hook: move |op: &str, key: &Key| {
+            counted.push(op, key);
+            Ok(())
+        },
     };
     let secrets = CountingSecrets {
         inner: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),

@@ -91,6 +91,14 @@ async fn admin_view(app: &TestApp, info: &TestAppInfo) -> Value {
     app.show_app(info).await.ok_json()
 }
 
+/// The admin view of a broken app, asserting its `settingsError` starts with `problem`.
+async fn settings_error(app: &TestApp, info: &TestAppInfo, problem: &str) -> Value {
+    let view = admin_view(app, info).await;
+    let error = view["settingsError"].as_str().unwrap();
+    assert!(error.starts_with(problem), "{error}");
+    view
+}
+
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.into())
 }
@@ -167,12 +175,12 @@ async fn an_invalid_hand_edit_is_a_630_and_a_settings_error_until_it_is_fixed() 
         .await
         .assert_error(500, 630);
     // The admin API still answers, with the settings as stored and what is wrong with them.
-    let view = admin_view(&app, &info).await;
-    let problem = view["settingsError"].as_str().unwrap();
-    assert!(
-        problem.starts_with("settings.signupFlow: unknown variant `bogus`, expected one of"),
-        "{problem}"
-    );
+    let view = settings_error(
+        &app,
+        &info,
+        "settings.signupFlow: unknown variant `bogus`, expected one of",
+    )
+    .await;
     assert_eq!(view["signupFlow"], "bogus");
     assert_eq!(view["appId"], info.app_id.as_str());
     assert!(view["appToken"].is_string());
@@ -188,12 +196,12 @@ async fn an_invalid_hand_edit_is_a_630_and_a_settings_error_until_it_is_fixed() 
     app.get_application(&info.app_token)
         .await
         .assert_error(500, 630);
-    let view = admin_view(&app, &info).await;
-    let problem = view["settingsError"].as_str().unwrap();
-    assert!(
-        problem.starts_with("settings.passwordMinLength: invalid type: string \"x\""),
-        "{problem}"
-    );
+    settings_error(
+        &app,
+        &info,
+        "settings.passwordMinLength: invalid type: string \"x\"",
+    )
+    .await;
 
     // A PATCH is applied over the stored settings: one that leaves them broken is refused with
     // the reason, one that fixes them repairs the app at once.

@@ -239,22 +239,10 @@ async fn a_password_of_the_wrong_length_is_602_and_writes_nothing() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    refused_json(
-        &t,
-        &app,
-        "p@x.com",
-        json!({"handle": "p@x.com", "password": &PW[..31]}),
-        602,
-    )
-    .await;
-    refused_json(
-        &t,
-        &app,
-        "p@x.com",
-        json!({"handle": "p@x.com", "password": format!("{PW}0")}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": "p@x.com", "password": &PW[..31]});
+    refused_json(&t, &app, "p@x.com", body, 602).await;
+    let body = json!({"handle": "p@x.com", "password": format!("{PW}0")});
+    refused_json(&t, &app, "p@x.com", body, 602).await;
 
     t.login(&app, "p@x.com", PW).await.assert_error(400, 600);
     correct_signup_still_works(&t, &app, "p@x.com").await;
@@ -265,23 +253,11 @@ async fn an_uppercase_or_non_hex_password_is_602_and_writes_nothing() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    refused_json(
-        &t,
-        &app,
-        "p@x.com",
-        json!({"handle": "p@x.com", "password": PW.to_uppercase()}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": "p@x.com", "password": PW.to_uppercase()});
+    refused_json(&t, &app, "p@x.com", body, 602).await;
     let non_hex = format!("{}z", &PW[..31]);
-    refused_json(
-        &t,
-        &app,
-        "p@x.com",
-        json!({"handle": "p@x.com", "password": non_hex}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": "p@x.com", "password": non_hex});
+    refused_json(&t, &app, "p@x.com", body, 602).await;
     let form = format!("handle=p@x.com&password={}", PW.to_uppercase());
     t.post_form(SIGNUP, &app_token(&app), &form)
         .await
@@ -295,22 +271,10 @@ async fn an_array_as_handle_is_602_never_a_lookup() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    refused_json(
-        &t,
-        &app,
-        "arr@x.com",
-        json!({"handle": ["arr@x.com"], "password": PW}),
-        602,
-    )
-    .await;
-    refused_json(
-        &t,
-        &app,
-        "arr@x.com",
-        json!({"handle": {"$ne": ""}, "password": PW}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": ["arr@x.com"], "password": PW});
+    refused_json(&t, &app, "arr@x.com", body, 602).await;
+    let body = json!({"handle": {"$ne": ""}, "password": PW});
+    refused_json(&t, &app, "arr@x.com", body, 602).await;
 
     assert!(t.outbox().is_empty());
 }
@@ -413,14 +377,8 @@ async fn signup_and_completion_are_407_while_signup_is_disabled() {
     let r = t.patch_app(&app, json!({"signupEnabled": false})).await;
     r.ok_json();
 
-    refused_json(
-        &t,
-        &app,
-        "late@x.com",
-        json!({"handle": "late@x.com", "password": PW}),
-        407,
-    )
-    .await;
+    let body = json!({"handle": "late@x.com", "password": PW});
+    refused_json(&t, &app, "late@x.com", body, 407).await;
     let r = t.complete_signup(&app, "early@x.com", &code).await;
     r.assert_error(400, 407);
 
@@ -461,32 +419,14 @@ async fn missing_required_metadata_is_604() {
         ]}))
         .await;
 
-    refused_json(
-        &t,
-        &app,
-        "md@x.com",
-        json!({"handle": "md@x.com", "password": PW}),
-        604,
-    )
-    .await;
+    let body = json!({"handle": "md@x.com", "password": PW});
+    refused_json(&t, &app, "md@x.com", body, 604).await;
     let only_optional = json!({"user_data": {"team": "blue"}}).to_string();
-    refused_json(
-        &t,
-        &app,
-        "md@x.com",
-        json!({"handle": "md@x.com", "password": PW, "metaData": only_optional}),
-        604,
-    )
-    .await;
+    let body = json!({"handle": "md@x.com", "password": PW, "metaData": only_optional});
+    refused_json(&t, &app, "md@x.com", body, 604).await;
     let blank = json!({"user_data": {"name": "   "}}).to_string();
-    refused_json(
-        &t,
-        &app,
-        "md@x.com",
-        json!({"handle": "md@x.com", "password": PW, "metaData": blank}),
-        604,
-    )
-    .await;
+    let body = json!({"handle": "md@x.com", "password": PW, "metaData": blank});
+    refused_json(&t, &app, "md@x.com", body, 604).await;
 
     let ok = json!({"user_data": {"name": "Mo"}}).to_string();
     let body = json!({"handle": "md@x.com", "password": PW, "metaData": ok});
@@ -506,14 +446,8 @@ async fn metadata_that_is_not_a_json_object_is_604() {
         json!("\"text\""),
         json!([{"a": 1}]),
     ] {
-        refused_json(
-            &t,
-            &app,
-            "mo@x.com",
-            json!({"handle": "mo@x.com", "password": PW, "metaData": bad}),
-            604,
-        )
-        .await;
+        let body = json!({"handle": "mo@x.com", "password": PW, "metaData": bad});
+        refused_json(&t, &app, "mo@x.com", body, 604).await;
     }
     let form = format!("handle=mo@x.com&password={PW}&metaData=[1]");
     t.post_form(SIGNUP, &app_token(&app), &form)
@@ -521,14 +455,8 @@ async fn metadata_that_is_not_a_json_object_is_604() {
         .assert_error(400, 604);
     // A metadata value of the wrong type is refused too.
     let number = json!({"user_data": {"name": 7}});
-    refused_json(
-        &t,
-        &app,
-        "mo@x.com",
-        json!({"handle": "mo@x.com", "password": PW, "metaData": number}),
-        604,
-    )
-    .await;
+    let body = json!({"handle": "mo@x.com", "password": PW, "metaData": number});
+    refused_json(&t, &app, "mo@x.com", body, 604).await;
 }
 
 #[tokio::test]
@@ -559,14 +487,8 @@ async fn a_locale_the_app_does_not_offer_is_602() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"locales": ["EN", "FR"]})).await;
 
-    refused_json(
-        &t,
-        &app,
-        "loc@x.com",
-        json!({"handle": "loc@x.com", "password": PW, "locale": "DE"}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": "loc@x.com", "password": PW, "locale": "DE"});
+    refused_json(&t, &app, "loc@x.com", body, 602).await;
 
     let body = json!({"handle": "loc@x.com", "password": PW, "locale": "fr"});
     t.signup(&app, body).await.assert_true();

@@ -33,14 +33,6 @@ async fn put_template(
     r.ok_json();
 }
 
-fn last_mail_to(app: &TestApp, to: &str) -> keyturn::mail::outbox::OutboxEntry {
-    app.outbox()
-        .into_iter()
-        .rev()
-        .find(|m| m.to == to)
-        .unwrap_or_else(|| panic!("no message to {to}"))
-}
-
 #[tokio::test]
 async fn an_app_without_its_own_template_shows_the_built_in_default() {
     let app = TestApp::new().await;
@@ -76,7 +68,7 @@ async fn a_stored_french_template_is_what_a_french_signup_receives() {
     );
 
     sign_up(&app, &info, "marie@example.fr", "fr").await;
-    let mail = last_mail_to(&app, "marie@example.fr");
+    let mail = app.last_message_to("marie@example.fr");
     let code = app.last_code_for("marie@example.fr");
     assert_eq!(mail.subject, "Vérifiez votre e-mail pour <b>Shop</b>");
     assert_eq!(
@@ -92,7 +84,7 @@ async fn a_stored_french_template_is_what_a_french_signup_receives() {
     // An English user of the same app still gets the English default.
     sign_up(&app, &info, "john@example.com", "EN").await;
     assert_eq!(
-        last_mail_to(&app, "john@example.com").subject,
+        app.last_message_to("john@example.com").subject,
         "Verify your email for <b>Shop</b>"
     );
 }
@@ -105,7 +97,7 @@ async fn a_locale_without_its_own_template_falls_back_to_english() {
     put_template(&app, &info, ("FR", "signUp"), fr).await;
     // No DE template and no app English one: the built-in English default.
     sign_up(&app, &info, "hans@example.de", "DE").await;
-    let mail = last_mail_to(&app, "hans@example.de");
+    let mail = app.last_message_to("hans@example.de");
     assert_eq!(mail.subject, "Verify your email for <b>Shop</b>");
     assert!(
         mail.html.contains("&lt;b&gt;Shop&lt;/b&gt;"),
@@ -116,7 +108,7 @@ async fn a_locale_without_its_own_template_falls_back_to_english() {
     let en = json!({"subject": "Welcome to %APP_NAME%", "text": "Your code: %CODE%"});
     put_template(&app, &info, ("EN", "signUp"), en).await;
     sign_up(&app, &info, "greta@example.de", "DE").await;
-    let mail = last_mail_to(&app, "greta@example.de");
+    let mail = app.last_message_to("greta@example.de");
     assert_eq!(mail.subject, "Welcome to <b>Shop</b>");
     let code = app.last_code_for("greta@example.de");
     assert_eq!(mail.text, format!("Your code: {code}"));

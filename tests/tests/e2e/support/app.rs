@@ -396,14 +396,18 @@ impl TestApp {
         self.outbox.list().unwrap()
     }
 
-    /// The 6-digit code in the newest message to `to`.
-    pub fn last_code_for(&self, to: &str) -> String {
-        let msg = self
-            .outbox()
+    /// The newest message to `to` (panics when there is none).
+    pub fn last_message_to(&self, to: &str) -> OutboxEntry {
+        self.outbox()
             .into_iter()
             .rev()
             .find(|m| m.to == to)
-            .unwrap_or_else(|| panic!("no message to {to}"));
+            .unwrap_or_else(|| panic!("no message to {to}"))
+    }
+
+    /// The 6-digit code in the newest message to `to`.
+    pub fn last_code_for(&self, to: &str) -> String {
+        let msg = self.last_message_to(to);
         first_code(&msg.text).unwrap_or_else(|| panic!("no code in {:?}", msg.text))
     }
 }

@@ -21,6 +21,14 @@ pub fn wrong_code(right: &str) -> String {
     format!("{:06}", (n + 1) % 1_000_000)
 }
 
+/// Asserts that `html` shows the handle `<script>alert(1)</script>@x.com` escaped, never as
+/// markup: the mails that quote a handle share this check.
+pub fn assert_escapes_script_handle(html: &str) {
+    assert!(!html.contains("<script>"), "{html}");
+    let escaped = "&lt;script&gt;alert(1)&lt;/script&gt;@x.com";
+    assert!(html.contains(escaped), "{html}");
+}
+
 /// Reverses the five escapes of `keyturn::domain::html::escape`.
 pub fn html_unescape(s: &str) -> String {
     s.replace("&lt;", "<")
@@ -59,12 +67,7 @@ pub fn confirm_form(html: &str) -> ConfirmForm {
 impl TestApp {
     /// The completion link in the newest email to `to`, as path and query (origin removed).
     pub fn last_link_for(&self, to: &str) -> String {
-        let msg = self
-            .outbox()
-            .into_iter()
-            .rev()
-            .find(|m| m.to == to)
-            .unwrap_or_else(|| panic!("no message to {to}"));
+        let msg = self.last_message_to(to);
         let start = msg
             .text
             .find(&format!("{COMPLETE_SIGNUP}?"))

@@ -8,7 +8,8 @@
 //! - [`jwt`]: discovery, the JWKS and a stock library's verification;
 //! - [`lambda`]: API Gateway fixtures (`apigw-v2-<name>.json`) and the Lambda door;
 //! - [`peer`]: requests from a chosen client address;
-//! - [`mailer`]: a mailer as slow as SES;
+//! - [`mailer`]: a mailer as slow as SES, and the timing loop it serves;
+//! - [`store`]: a store wrapper with a hook before every call (counting, outages);
 //! - [`aws`]: the moto endpoint and unique names.
 pub mod app;
 pub mod aws;
@@ -19,4 +20,5 @@ pub mod lambda;
 pub mod mailer;
 pub mod peer;
 pub mod routes;
+pub mod store;
 pub mod users;
