@@ -397,12 +397,12 @@ async fn inviting_a_registered_handle_takes_as_long_as_inviting_a_new_one() {
     invite_from(&t, "10.7.0.1", Json, &a, json!({"handle": "warm@x.com"})).await;
     invite_from(&t, "10.7.0.2", Json, &b, json!({"handle": "k0@x.com"})).await;
     let known = async |i: usize| {
-        let enc = if i % 2 == 0 { Json } else { Form };
+        let enc = if i.is_multiple_of(2) { Json } else { Form };
         let body = json!({"handle": format!("k{i}@x.com")});
         invite_from(&t, &format!("10.7.1.{i}"), enc, &a, body).await
     };
     let unknown = async |i: usize| {
-        let enc = if i % 2 == 0 { Json } else { Form };
+        let enc = if i.is_multiple_of(2) { Json } else { Form };
         let body = json!({"handle": format!("u{i}@x.com")});
         invite_from(&t, &format!("10.7.2.{i}"), enc, &b, body).await
     };
