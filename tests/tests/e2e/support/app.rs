@@ -41,7 +41,8 @@ pub struct Resp {
 }
 
 impl Resp {
-    /// Reads a whole response, of the merged router or of a Lambda door alike.
+    /// Reads a whole response, of the merged router or of a Lambda door alike, so both doors'
+    /// answers are asserted with the same helpers.
     pub async fn read<B>(resp: http::Response<B>) -> Self
     where
         B: axum::body::HttpBody,
@@ -106,7 +107,8 @@ impl Resp {
         v
     }
 
-    /// Asserts a limit's refusal: 429 with code 615 and a `Retry-After` of at least a second.
+    /// Asserts a limit's refusal: 429 with code 615 and a `Retry-After` of at least a second (every
+    /// limit answers alike, so one check serves them all).
     pub fn assert_limited(&self) {
         self.assert_error(429, 615);
         let after: u64 = self.headers["retry-after"]
@@ -396,7 +398,8 @@ impl TestApp {
         self.outbox.list().unwrap()
     }
 
-    /// The newest message to `to` (panics when there is none).
+    /// The newest message to `to` (panics when there is none): the one outbox search the code,
+    /// link and mail checks share.
     pub fn last_message_to(&self, to: &str) -> OutboxEntry {
         self.outbox()
             .into_iter()

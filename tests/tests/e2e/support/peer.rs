@@ -56,7 +56,8 @@ impl TestApp {
         self.send_from(ip, req).await
     }
 
-    /// A form POST from `ip` with the body exactly as given.
+    /// A form POST from `ip` with the body exactly as given (Swift's unencoded values, which
+    /// [`form_body`] would escape).
     pub async fn post_form_from(
         &self,
         ip: &str,

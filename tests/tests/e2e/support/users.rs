@@ -17,7 +17,8 @@ pub fn claims(jwt: &str) -> Value {
     serde_json::from_slice(&bytes).expect("JSON claims")
 }
 
-/// The claims of a session's (a login result's) JWT.
+/// The claims of a session's (a login result's) JWT: most checks read one claim of a fresh
+/// session.
 pub fn session_claims(session: &Value) -> Value {
     claims(session["jwt"].as_str().unwrap())
 }
@@ -84,7 +85,8 @@ pub async fn keys_in(app: &TestApp, index: Index, pk: impl Into<String>) -> Vec<
     page.items.into_iter().map(|i| i.key).collect()
 }
 
-/// How many users the app's user listing (the index) holds.
+/// How many users the app's user listing (the index) holds: the proof that a refused or raced
+/// registration created no account.
 pub async fn user_count(app: &TestApp, app_id: &str) -> usize {
     let listing = format!("APP#{app_id}#USERS");
     keys_in(app, Index::Secondary, listing).await.len()
