@@ -100,12 +100,17 @@ for component in rustfmt clippy; do
   fi
 done
 
-banner "start moto"
-PORT="$("$VENV/bin/python" -c 'import socket
+# A loopback port no one listens on (the OS picks it), for moto and for `keyturn serve`.
+free_port() {
+  "$VENV/bin/python" -c 'import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
-s.close()')"
+s.close()'
+}
+
+banner "start moto"
+PORT="$(free_port)"
 WORK_DIR="$(mktemp -d)"
 MOTO_LOG="$WORK_DIR/moto.log"
 # One request at a time, as DynamoDB's conditional writes and transactions are atomic (see the
@@ -174,11 +179,7 @@ cargo bench --no-run -p keyturn-bench --profile dev
 # operation and phase (about a minute on 2 cores).
 banner "schemathesis against keyturn serve"
 cargo build --quiet -p keyturn-infra --bin keyturn
-ST_PORT="$("$VENV/bin/python" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()')"
+ST_PORT="$(free_port)"
 ST_URL="http://127.0.0.1:$ST_PORT"
 ST_ADMIN_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(32))')"
 KEYTURN_ADMIN_KEY="$ST_ADMIN_KEY" KEYTURN_PUBLIC_URL="" RUST_LOG=warn \

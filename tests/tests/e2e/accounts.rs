@@ -1,96 +1,13 @@
 //! deleteAccount through the HTTP door (JSON and Swift-style form bodies): re-authentication,
 //! revocation, and a store that holds nothing of the old user afterwards — on both engines.
 
-use std::sync::Arc;
-
-use keyturn::store::{Index, ItemStore, Key, Query};
+use keyturn::store::Index;
 use serde_json::json;
 
-use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
-use crate::support::users::{access as token, token_works};
-
-const DELETE: &str = "/api/appuser/deleteAccount";
-
-/// The live items of a primary partition.
-pub async fn partition(store: &Arc<dyn ItemStore>, pk: &str) -> Vec<Key> {
-    store
-        .query(Query {
-            index: Index::Primary,
-            pk: pk.to_owned(),
-            sk_prefix: String::new(),
-            limit: 100,
-            cursor: None,
-        })
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|i| i.key)
-        .collect()
-}
-
-/// Percent-encodes a query value.
-pub fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-/// The user id behind a handle, through the admin search.
-pub async fn user_id(app: &TestApp, info: &TestAppInfo, handle: &str) -> String {
-    let r = app
-        .admin(
-            "GET",
-            &format!(
-                "/admin/apps/{}/users?search={}",
-                info.app_id,
-                url_encode(handle)
-            ),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let users = r.json()["users"].as_array().unwrap().clone();
-    let user = users.iter().find(|u| u["handle"] == handle).unwrap();
-    user["userId"].as_str().unwrap().to_owned()
-}
-
-/// Asserts that nothing of the user remains: the handle partition, the user partition, the
-/// username claim and the listing are empty.
-pub async fn assert_gone(
-    app: &TestApp,
-    info: &TestAppInfo,
-    user_id: &str,
-    handle: &str,
-    name: Option<&str>,
-) {
-    let handle_pk = keyturn::domain::records::table_keys::handle_partition(&info.app_id, handle);
-    assert_eq!(partition(&app.store, &handle_pk).await, Vec::<Key>::new());
-    let user_pk = keyturn::domain::records::table_keys::user(user_id).pk;
-    assert_eq!(partition(&app.store, &user_pk).await, Vec::<Key>::new());
-    if let Some(name) = name {
-        let claim = keyturn::domain::records::table_keys::user_name_claim(&info.app_id, name);
-        assert!(app.store.get(&claim).await.unwrap().is_none());
-        assert_eq!(partition(&app.store, &claim.pk).await, Vec::<Key>::new());
-    }
-    let listed = app
-        .store
-        .query(Query {
-            index: Index::Secondary,
-            pk: keyturn::domain::records::table_keys::user_listing(&info.app_id, "").pk,
-            sk_prefix: handle.to_owned(),
-            limit: 100,
-            cursor: None,
-        })
-        .await
-        .unwrap();
-    assert!(listed.items.is_empty());
-}
+use crate::support::app::{OTHER_PW, PW, TestApp, on_both_engines};
+use crate::support::flows::assert_gone;
+use crate::support::routes::DELETE_ACCOUNT;
+use crate::support::users::{access as token, keys_in, token_works, user_id_of};
 
 /// Gives the user a username as setUserName would store it: the claim and the record's field.
 async fn give_user_name(app: &TestApp, app_id: &str, user_id: &str, name: &str) {
@@ -122,53 +39,24 @@ async fn give_user_name(app: &TestApp, app_id: &str, user_id: &str, name: &str) 
 /// handle can sign up again.
 async fn delete_account_leaves_nothing_behind(app: TestApp) {
     let info = app.create_app(json!({"userNamesEnabled": true})).await;
-    let h = [("app-token", info.app_token.as_str())];
     let session = app.signed_up_user(&info, "ann@x.com").await;
     let other = app.signed_up_user(&info, "bob@x.com").await;
-    let id = user_id(&app, &info, "ann@x.com").await;
+    let id = user_id_of(&app, &info, "ann@x.com").await;
     give_user_name(&app, &info.app_id, &id, "annie").await;
     // Leave traces keyed to the handle: a reset, reset mail and tries counters, a failed login.
-    app.post_json(
-        "/api/appuser/forgotPassword",
-        &h,
-        json!({"handle": "ann@x.com"}),
-    )
-    .await
-    .assert_true();
-    app.post_json(
-        "/api/appuser/resetPassword",
-        &h,
-        json!({"handle": "ann@x.com", "password": OTHER_PW, "code": "000000"}),
-    )
-    .await;
-    app.post_json(
-        "/api/appuser/login",
-        &h,
-        json!({"handle": "ann@x.com", "password": OTHER_PW}),
-    )
-    .await
-    .assert_error(400, 600);
-    let second = token(
-        &app.post_json(
-            "/api/appuser/login",
-            &h,
-            json!({"handle": "ann@x.com", "password": PW}),
-        )
-        .await
-        .json(),
-    );
+    app.forgot_password(&info, "ann@x.com").await.assert_true();
+    app.reset_password(&info, "ann@x.com", OTHER_PW, "000000")
+        .await;
+    let wrong = app.login(&info, "ann@x.com", OTHER_PW).await;
+    wrong.assert_error(400, 600);
+    let second = token(&app.login(&info, "ann@x.com", PW).await.json());
     let handle_pk =
         keyturn::domain::records::table_keys::handle_partition(&info.app_id, "ann@x.com");
-    assert!(partition(&app.store, &handle_pk).await.len() >= 4);
+    assert!(keys_in(&app, Index::Primary, handle_pk).await.len() >= 4);
 
     // Deleting by username.
-    app.post_json(
-        DELETE,
-        &[("access-token", &token(&session))],
-        json!({"handle": "annie", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let r = app.delete_account(&token(&session), "annie", PW).await;
+    r.assert_true();
 
     assert!(!token_works(&app, &token(&session)).await);
     assert!(!token_works(&app, &second).await);
@@ -177,37 +65,26 @@ async fn delete_account_leaves_nothing_behind(app: TestApp) {
         "other users are untouched"
     );
     assert_gone(&app, &info, &id, "ann@x.com", Some("annie")).await;
-    app.post_json(
-        "/api/appuser/login",
-        &h,
-        json!({"handle": "ann@x.com", "password": PW}),
-    )
-    .await
-    .assert_error(400, 600);
+    let r = app.login(&info, "ann@x.com", PW).await;
+    r.assert_error(400, 600);
 
     let again = app.signed_up_user(&info, "ann@x.com").await;
     assert!(token_works(&app, &token(&again)).await);
-    assert_ne!(user_id(&app, &info, "ann@x.com").await, id);
+    assert_ne!(user_id_of(&app, &info, "ann@x.com").await, id);
 }
 
-#[tokio::test]
-async fn delete_account_leaves_nothing_of_the_user_in_sqlite() {
-    delete_account_leaves_nothing_behind(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn delete_account_leaves_nothing_of_the_user_in_dynamodb() {
-    delete_account_leaves_nothing_behind(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] delete_account_leaves_nothing_behind:
+    delete_account_leaves_nothing_of_the_user_in_sqlite,
+    delete_account_leaves_nothing_of_the_user_in_dynamodb);
 
 #[tokio::test]
 async fn delete_account_works_with_a_swift_form_body() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
     let session = app.signed_up_user(&info, "ann+1@x.com").await;
-    let id = user_id(&app, &info, "ann+1@x.com").await;
+    let id = user_id_of(&app, &info, "ann+1@x.com").await;
     app.post_form(
-        DELETE,
+        DELETE_ACCOUNT,
         &[("access-token", &token(&session))],
         &format!("handle=ann%2B1@x.com&password={PW}"),
     )
@@ -226,57 +103,42 @@ async fn delete_account_refuses_without_proof_and_changes_nothing() {
     let access = token(&session);
     let h = [("access-token", access.as_str())];
     // Wrong password, another user's handle: 600 alike.
-    app.post_json(
-        DELETE,
-        &h,
-        json!({"handle": "ann@x.com", "password": OTHER_PW}),
-    )
-    .await
-    .assert_error(400, 600);
-    app.post_form(DELETE, &h, &format!("handle=bob@x.com&password={PW}"))
+    let r = app.delete_account(&access, "ann@x.com", OTHER_PW).await;
+    r.assert_error(400, 600);
+    let form = format!("handle=bob@x.com&password={PW}");
+    app.post_form(DELETE_ACCOUNT, &h, &form)
         .await
         .assert_error(400, 600);
-    app.post_json(
-        DELETE,
-        &h,
-        json!({"handle": "ann@x.com", "password": "short"}),
-    )
-    .await
-    .assert_error(400, 600);
+    let r = app.delete_account(&access, "ann@x.com", "short").await;
+    r.assert_error(400, 600);
     // Missing fields: 403; the social variant is not supported: 602.
-    app.post_json(DELETE, &h, json!({"handle": "ann@x.com"}))
+    app.post_json(DELETE_ACCOUNT, &h, json!({"handle": "ann@x.com"}))
         .await
         .assert_error(400, 403);
-    app.post_form(DELETE, &h, &format!("password={PW}"))
+    app.post_form(DELETE_ACCOUNT, &h, &format!("password={PW}"))
         .await
         .assert_error(400, 403);
-    app.post_json(DELETE, &h, json!({"token": "eyJ.social.token"}))
+    app.post_json(DELETE_ACCOUNT, &h, json!({"token": "eyJ.social.token"}))
         .await
         .assert_error(400, 602);
-    app.post_json(DELETE, &h, json!({"handle": ["ann@x.com"], "password": PW}))
-        .await
-        .assert_error(400, 602);
-    // A username while the app has none.
-    app.post_json(DELETE, &h, json!({"handle": "ann", "password": PW}))
-        .await
-        .assert_error(400, 606);
-    // No user behind the call.
     app.post_json(
-        DELETE,
-        &[("app-token", info.app_token.as_str())],
-        json!({"handle": "ann@x.com", "password": PW}),
+        DELETE_ACCOUNT,
+        &h,
+        json!({"handle": ["ann@x.com"], "password": PW}),
     )
     .await
-    .assert_error(400, 405);
+    .assert_error(400, 602);
+    // A username while the app has none.
+    let r = app.delete_account(&access, "ann", PW).await;
+    r.assert_error(400, 606);
+    // No user behind the call.
+    let apt = [("app-token", info.app_token.as_str())];
+    let body = json!({"handle": "ann@x.com", "password": PW});
+    app.post_json(DELETE_ACCOUNT, &apt, body)
+        .await
+        .assert_error(400, 405);
     assert!(token_works(&app, &access).await);
-    let login = app
-        .post_json(
-            "/api/appuser/login",
-            &[("app-token", info.app_token.as_str())],
-            json!({"handle": "ann@x.com", "password": PW}),
-        )
-        .await;
-    assert_eq!(login.status, 200, "{}", login.text);
+    app.login(&info, "ann@x.com", PW).await.ok_json();
 }
 
 #[tokio::test]
@@ -285,18 +147,11 @@ async fn wrong_delete_passwords_are_limited_like_logins() {
     let info = app.create_app(json!({})).await;
     let session = app.signed_up_user(&info, "ann@x.com").await;
     let access = token(&session);
-    let h = [("access-token", access.as_str())];
     for _ in 0..10 {
-        app.post_json(
-            DELETE,
-            &h,
-            json!({"handle": "ann@x.com", "password": OTHER_PW}),
-        )
-        .await
-        .assert_error(400, 600);
+        let r = app.delete_account(&access, "ann@x.com", OTHER_PW).await;
+        r.assert_error(400, 600);
     }
-    app.post_json(DELETE, &h, json!({"handle": "ann@x.com", "password": PW}))
-        .await
-        .assert_error(429, 615);
+    let r = app.delete_account(&access, "ann@x.com", PW).await;
+    r.assert_error(429, 615);
     assert!(token_works(&app, &access).await);
 }

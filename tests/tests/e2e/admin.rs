@@ -3,26 +3,17 @@
 //! are refused with typed errors and change nothing, and no private key material ever leaves.
 
 use axum::body::Body;
-use http::Request;
-use keyturn::store::{Index, Query};
+use keyturn::store::Index;
 use serde_json::{Value, json};
 
-use crate::support::app::{ADMIN_KEY, Resp, TestApp};
+use crate::support::app::{ADMIN_KEY, Resp, TestApp, TestAppInfo};
+use crate::support::routes::ADMIN_APPS;
+use crate::support::users::keys_in;
 
 /// App ids listed in the store's app index (what a listing would show).
 async fn listed_apps(app: &TestApp) -> Vec<String> {
-    let page = app
-        .store
-        .query(Query {
-            index: Index::Secondary,
-            pk: "APPS".into(),
-            sk_prefix: String::new(),
-            limit: 100,
-            cursor: None,
-        })
-        .await
-        .unwrap();
-    page.items.into_iter().map(|i| i.key.pk).collect()
+    let keys = keys_in(app, Index::Secondary, "APPS").await;
+    keys.into_iter().map(|k| k.pk).collect()
 }
 
 /// An admin call with an arbitrary (or no) `Authorization` header.
@@ -33,11 +24,7 @@ async fn admin_as(
     authorization: Option<&str>,
     body: Value,
 ) -> Resp {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("host", "127.0.0.1:8787")
-        .header("content-type", "application/json");
+    let mut b = TestApp::request(method, path, &[("content-type", "application/json")]);
     if let Some(a) = authorization {
         b = b.header("authorization", a);
     }
@@ -45,17 +32,8 @@ async fn admin_as(
         .await
 }
 
-async fn get_app(app: &TestApp, app_id: &str) -> Value {
-    let r = app
-        .admin("GET", &format!("/admin/apps/{app_id}"), None)
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.json()
-}
-
-async fn patch(app: &TestApp, app_id: &str, body: Value) -> Resp {
-    app.admin("PATCH", &format!("/admin/apps/{app_id}"), Some(body))
-        .await
+async fn get_app(app: &TestApp, info: &TestAppInfo) -> Value {
+    app.show_app(info).await.ok_json()
 }
 
 fn is_hex_id(s: &str) -> bool {
@@ -76,7 +54,7 @@ async fn admin_calls_without_the_key_are_refused_and_create_nothing() {
     assert!(listed_apps(&app).await.is_empty());
 
     for auth in WRONG_AUTH {
-        let r = admin_as(&app, "POST", "/admin/apps", auth, json!({ "name": "X" })).await;
+        let r = admin_as(&app, "POST", ADMIN_APPS, auth, json!({ "name": "X" })).await;
         assert_eq!(r.status, 401, "{auth:?}: {}", r.text);
         r.assert_error(401, 617);
     }
@@ -90,8 +68,8 @@ async fn admin_calls_without_the_key_are_refused_and_create_nothing() {
 async fn reading_or_patching_without_the_key_is_refused_and_changes_nothing() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
-    let before = get_app(&app, &info.app_id).await;
-    let path = format!("/admin/apps/{}", info.app_id);
+    let before = get_app(&app, &info).await;
+    let path = info.admin_path("");
 
     for auth in WRONG_AUTH {
         admin_as(&app, "GET", &path, auth, json!({}))
@@ -108,7 +86,7 @@ async fn reading_or_patching_without_the_key_is_refused_and_changes_nothing() {
         .assert_error(401, 617);
     }
 
-    assert_eq!(get_app(&app, &info.app_id).await, before);
+    assert_eq!(get_app(&app, &info).await, before);
 }
 
 #[tokio::test]
@@ -116,19 +94,15 @@ async fn create_returns_an_app_id_and_a_working_app_token() {
     let app = TestApp::new().await;
 
     let r = app
-        .admin("POST", "/admin/apps", Some(json!({ "name": "Demo App" })))
+        .admin("POST", ADMIN_APPS, Some(json!({ "name": "Demo App" })))
         .await;
 
-    assert_eq!(r.status, 200, "{}", r.text);
-    let v = r.json();
+    let v = r.ok_json();
     let app_id = v["appId"].as_str().unwrap();
     assert!(is_hex_id(app_id), "appId {app_id}");
     let token = v["appToken"].as_str().unwrap();
-    let r = app
-        .get("/api/appuser/getApplication", &[("app-token", token)])
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json()["name"], "Demo App");
+    let r = app.get_application(token).await;
+    assert_eq!(r.ok_json()["name"], "Demo App");
     assert_eq!(listed_apps(&app).await, vec![format!("APP#{app_id}")]);
     let second = app.create_app(json!({})).await;
     assert_ne!(second.app_id, app_id);
@@ -138,16 +112,15 @@ async fn create_returns_an_app_id_and_a_working_app_token() {
 async fn get_returns_the_settings_and_no_private_key_material() {
     let app = TestApp::new().await;
     let created = app
-        .admin("POST", "/admin/apps", Some(json!({ "name": "Demo App" })))
+        .admin("POST", ADMIN_APPS, Some(json!({ "name": "Demo App" })))
         .await;
     let app_id = created.json()["appId"].as_str().unwrap().to_owned();
 
     let r = app
-        .admin("GET", &format!("/admin/apps/{app_id}"), None)
+        .admin("GET", &format!("{ADMIN_APPS}/{app_id}"), None)
         .await;
 
-    assert_eq!(r.status, 200, "{}", r.text);
-    let v = r.json();
+    let v = r.ok_json();
     assert_eq!(v["appId"], app_id.as_str());
     assert_eq!(v["name"], "Demo App");
     assert_eq!(v["signupFlow"], "code");
@@ -180,8 +153,8 @@ async fn get_returns_the_settings_and_no_private_key_material() {
     let pem = app
         .get(&format!("/apps/{app_id}/public-key.pem"), &[])
         .await;
-    assert_eq!(jwks.status, 200, "{}", jwks.text);
-    assert_eq!(pem.status, 200, "{}", pem.text);
+    jwks.ok_json();
+    pem.assert_ok();
     for text in [&r.text, &created.text, &jwks.text, &pem.text] {
         assert!(!text.contains("PRIVATE"), "{text}");
         for line in &body_lines {
@@ -201,10 +174,10 @@ async fn patched_settings_show_in_get_and_in_get_application() {
     let info = app.create_app(json!({})).await;
     let meta = json!([{ "path": "user_data.name.first", "fieldName": "first", "required": true, "canEdit": false }]);
 
-    let r = patch(
-        &app,
-        &info.app_id,
-        json!({
+    let r = app
+        .patch_app(
+            &info,
+            json!({
             "name": "Renamed",
             "signupFlow": "link",
             "metaData": meta,
@@ -216,20 +189,13 @@ async fn patched_settings_show_in_get_and_in_get_application() {
             "passwordMinDigit": 1,
             "metaDataEmail": false,
             "signupEnabled": false,
-        }),
-    )
-    .await;
-
-    assert_eq!(r.status, 200, "{}", r.text);
-    let got = get_app(&app, &info.app_id).await;
-    let public = app
-        .get(
-            "/api/appuser/getApplication",
-            &[("app-token", info.app_token.as_str())],
+            }),
         )
         .await;
-    assert_eq!(public.status, 200, "{}", public.text);
-    let public = public.json();
+
+    r.ok_json();
+    let got = get_app(&app, &info).await;
+    let public = app.get_application(&info.app_token).await.ok_json();
     for v in [&got, &public] {
         assert_eq!(v["name"], "Renamed");
         assert_eq!(v["signupFlow"], "link");
@@ -246,9 +212,9 @@ async fn patched_settings_show_in_get_and_in_get_application() {
     assert!(public.get("appToken").is_none(), "{public}");
 
     // A later patch changes only what it names.
-    let r = patch(&app, &info.app_id, json!({ "signupEnabled": true })).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let after = get_app(&app, &info.app_id).await;
+    let r = app.patch_app(&info, json!({ "signupEnabled": true })).await;
+    r.ok_json();
+    let after = get_app(&app, &info).await;
     assert_eq!(after["signupEnabled"], true);
     assert_eq!(after["signupFlow"], "link");
     assert_eq!(after["userJWTExpiration"], 2);
@@ -268,51 +234,42 @@ async fn metadata_paths_over_registered_claims_are_refused_and_change_nothing() 
     let info = app
         .create_app(json!({ "metaData": [{ "path": "user_data.team", "fieldName": "team" }] }))
         .await;
-    let before = settings_of(&get_app(&app, &info.app_id).await);
+    let before = settings_of(&get_app(&app, &info).await);
 
     for path in ["sub", "exp", "aud.x", "email", "iss", "iat.deep"] {
-        let r = patch(
-            &app,
-            &info.app_id,
-            json!({ "metaData": [
-                { "path": "user_data.name", "fieldName": "name" },
-                { "path": path, "fieldName": "f" },
-            ], "userJWTExpiration": 5 }),
-        )
-        .await;
+        let settings = json!({ "metaData": [
+            { "path": "user_data.name", "fieldName": "name" },
+            { "path": path, "fieldName": "f" },
+        ], "userJWTExpiration": 5 });
+        let r = app.patch_app(&info, settings).await;
         assert_eq!(r.status, 400, "{path}: {}", r.text);
         r.assert_error(400, 604);
-        let r = app
-            .admin(
-                "POST",
-                "/admin/apps",
-                Some(json!({ "name": "X", "metaData": [{ "path": path, "fieldName": "f" }] })),
-            )
-            .await;
+        let create = json!({ "name": "X", "metaData": [{ "path": path, "fieldName": "f" }] });
+        let r = app.admin("POST", ADMIN_APPS, Some(create)).await;
         r.assert_error(400, 604);
     }
 
-    assert_eq!(settings_of(&get_app(&app, &info.app_id).await), before);
+    assert_eq!(settings_of(&get_app(&app, &info).await), before);
     assert_eq!(
         listed_apps(&app).await.len(),
         1,
         "a refused create stored an app"
     );
     // A nested path that merely ends in a claim name is fine.
-    let r = patch(
-        &app,
-        &info.app_id,
-        json!({ "metaData": [{ "path": "user_data.sub", "fieldName": "sub" }] }),
-    )
-    .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app
+        .patch_app(
+            &info,
+            json!({ "metaData": [{ "path": "user_data.sub", "fieldName": "sub" }] }),
+        )
+        .await;
+    r.ok_json();
 }
 
 #[tokio::test]
 async fn unknown_or_mistyped_settings_are_602_and_change_nothing() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
-    let before = settings_of(&get_app(&app, &info.app_id).await);
+    let before = settings_of(&get_app(&app, &info).await);
 
     for bad in [
         json!({ "noSuchSetting": 1 }),
@@ -330,25 +287,24 @@ async fn unknown_or_mistyped_settings_are_602_and_change_nothing() {
         json!({ "name": 7 }),
         json!({ "signupEnabled": false, "typoSetting": true }),
     ] {
-        let r = patch(&app, &info.app_id, bad.clone()).await;
+        let r = app.patch_app(&info, bad.clone()).await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
         r.assert_error(400, 602);
     }
-    let r = app
-        .admin("PATCH", &format!("/admin/apps/{}", info.app_id), None)
-        .await;
+    let r = app.admin("PATCH", &info.admin_path(""), None).await;
     assert_eq!(r.status, 200, "an empty patch changes nothing: {}", r.text);
-    let req = Request::builder()
-        .method("PATCH")
-        .uri(format!("/admin/apps/{}", info.app_id))
-        .header("host", "127.0.0.1:8787")
-        .header("authorization", format!("Bearer {ADMIN_KEY}"))
-        .header("content-type", "application/json")
-        .body(Body::from("[1,2]"))
-        .unwrap();
-    app.send(req).await.assert_error(400, 602);
+    let auth = format!("Bearer {ADMIN_KEY}");
+    admin_as(
+        &app,
+        "PATCH",
+        &info.admin_path(""),
+        Some(&auth),
+        json!([1, 2]),
+    )
+    .await
+    .assert_error(400, 602);
 
-    let after = settings_of(&get_app(&app, &info.app_id).await);
+    let after = settings_of(&get_app(&app, &info).await);
     let mut before = before;
     let mut after = after;
     // The empty patch may bump updatedAt; every setting stays.
@@ -363,10 +319,12 @@ async fn an_unknown_app_is_401() {
     app.create_app(json!({})).await;
     let missing = "0123456789abcdef0123456789abcdef";
 
-    app.admin("GET", &format!("/admin/apps/{missing}"), None)
-        .await
-        .assert_error(400, 401);
-    patch(&app, missing, json!({ "signupEnabled": false }))
+    let missing_app = TestAppInfo {
+        app_id: missing.into(),
+        app_token: String::new(),
+    };
+    app.show_app(&missing_app).await.assert_error(400, 401);
+    app.patch_app(&missing_app, json!({ "signupEnabled": false }))
         .await
         .assert_error(400, 401);
     app.get(&format!("/apps/{missing}/.well-known/jwks.json"), &[])
@@ -380,18 +338,16 @@ async fn an_unknown_app_is_401() {
 async fn create_without_a_name_is_403_and_creates_nothing() {
     let app = TestApp::new().await;
 
-    app.admin("POST", "/admin/apps", Some(json!({})))
-        .await
-        .assert_error(400, 403);
-    app.admin("POST", "/admin/apps", None)
-        .await
-        .assert_error(400, 403);
-    app.admin("POST", "/admin/apps", Some(json!({ "signupFlow": "none" })))
-        .await
-        .assert_error(400, 403);
-    app.admin("POST", "/admin/apps", Some(json!({ "name": "   " })))
-        .await
-        .assert_error(400, 602);
+    for (body, code) in [
+        (Some(json!({})), 403),
+        (None, 403),
+        (Some(json!({ "signupFlow": "none" })), 403),
+        (Some(json!({ "name": "   " })), 602),
+    ] {
+        app.admin("POST", ADMIN_APPS, body)
+            .await
+            .assert_error(400, code);
+    }
 
     assert!(listed_apps(&app).await.is_empty());
 }

@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::accounts::{assert_gone, url_encode, user_id};
-use crate::support::app::{PW, TestApp};
-use crate::support::users::{access as token, login, token_works};
+use crate::support::app::{OTHER_PW, PW, TestApp, on_both_engines};
+use crate::support::flows::assert_gone;
+use crate::support::users::{access as token, token_works, url_encode, user_id_of};
 
 fn handles(page: &Value) -> Vec<String> {
     page["users"]
@@ -16,15 +16,9 @@ fn handles(page: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn admin_lists_users_page_by_page_in_handle_order_in_sqlite() {
-    lists_users_page_by_page(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn admin_lists_users_page_by_page_in_handle_order_in_dynamodb() {
-    lists_users_page_by_page(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] lists_users_page_by_page:
+    admin_lists_users_page_by_page_in_handle_order_in_sqlite,
+    admin_lists_users_page_by_page_in_handle_order_in_dynamodb);
 
 /// 7 users (and one of another app), pages of 3: 3, 3, 1 in handle order, then no cursor.
 async fn lists_users_page_by_page(app: TestApp) {
@@ -38,7 +32,7 @@ async fn lists_users_page_by_page(app: TestApp) {
     app.signed_up_user(&other, "zed@x.com").await;
     expected.sort();
 
-    let base = format!("/admin/apps/{}/users", info.app_id);
+    let base = info.admin_path("/users");
     let mut seen = Vec::new();
     let mut sizes = Vec::new();
     let mut cursor: Option<String> = None;
@@ -47,9 +41,7 @@ async fn lists_users_page_by_page(app: TestApp) {
             Some(c) => format!("{base}?limit=3&cursor={}", url_encode(c)),
             None => format!("{base}?limit=3"),
         };
-        let r = app.admin("GET", &path, None).await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        let page = r.json();
+        let page = app.admin("GET", &path, None).await.ok_json();
         for u in page["users"].as_array().unwrap() {
             assert!(u.get("passwordHash").is_none(), "no hash in views: {u}");
             assert!(u.get("tokenEpoch").is_none());
@@ -84,13 +76,10 @@ async fn admin_searches_users_by_handle_prefix() {
     ] {
         app.signed_up_user(&info, h).await;
     }
-    let base = format!("/admin/apps/{}/users", info.app_id);
-    let r = app.admin("GET", &format!("{base}?search=ANN"), None).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(
-        handles(&r.json()),
-        ["ann@z.com", "anna@x.com", "annie@y.com"]
-    );
+    let base = info.admin_path("/users");
+    let page = app.admin("GET", &format!("{base}?search=ANN"), None).await;
+    let found = handles(&page.ok_json());
+    assert_eq!(found, ["ann@z.com", "anna@x.com", "annie@y.com"]);
     let r = app
         .admin("GET", &format!("{base}?search=annie&limit=1"), None)
         .await;
@@ -106,8 +95,8 @@ async fn admin_user_routes_refuse_bad_requests() {
     let info = app.create_app(json!({})).await;
     let other = app.create_app(json!({})).await;
     app.signed_up_user(&info, "ann@x.com").await;
-    let id = user_id(&app, &info, "ann@x.com").await;
-    let base = format!("/admin/apps/{}/users", info.app_id);
+    let id = user_id_of(&app, &info, "ann@x.com").await;
+    let base = info.admin_path("/users");
     for bad in ["0", "101", "ten", "-1"] {
         app.admin("GET", &format!("{base}?limit={bad}"), None)
             .await
@@ -124,7 +113,7 @@ async fn admin_user_routes_refuse_bad_requests() {
         .await
         .assert_error(404, 603);
     // A user of another app is not found there.
-    let foreign = format!("/admin/apps/{}/users/{id}", other.app_id);
+    let foreign = other.admin_path(&format!("/users/{id}"));
     app.admin("GET", &foreign, None)
         .await
         .assert_error(404, 603);
@@ -152,16 +141,10 @@ async fn admin_reads_one_user_without_secrets() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
     app.signed_up_user(&info, "ann@x.com").await;
-    let id = user_id(&app, &info, "ann@x.com").await;
-    let r = app
-        .admin(
-            "GET",
-            &format!("/admin/apps/{}/users/{id}", info.app_id),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let v = r.json();
+    let id = user_id_of(&app, &info, "ann@x.com").await;
+    let path = info.admin_path(&format!("/users/{id}"));
+    let r = app.admin("GET", &path, None).await;
+    let v = r.ok_json();
     assert_eq!(v["userId"], id.as_str());
     assert_eq!(v["handle"], "ann@x.com");
     assert_eq!(v["status"], "active");
@@ -177,37 +160,27 @@ async fn a_suspended_user_cannot_log_in_and_reactivation_restores_login() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
     let session = app.signed_up_user(&info, "ann@x.com").await;
-    let id = user_id(&app, &info, "ann@x.com").await;
-    let path = format!("/admin/apps/{}/users/{id}", info.app_id);
+    let id = user_id_of(&app, &info, "ann@x.com").await;
 
-    let r = app.admin("POST", &format!("{path}/suspend"), None).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json()["status"], "suspended");
+    let r = app.admin_user_action(&info, &id, "suspend").await;
+    assert_eq!(r.ok_json()["status"], "suspended");
     assert!(!token_works(&app, &token(&session)).await);
     // 404 only once the password is proven; a wrong one stays the uniform 600.
-    login(&app, &info, "ann@x.com", PW)
+    app.login(&info, "ann@x.com", PW)
         .await
         .assert_error(400, 404);
-    login(&app, &info, "ann@x.com", crate::support::app::OTHER_PW)
+    app.login(&info, "ann@x.com", OTHER_PW)
         .await
         .assert_error(400, 600);
     // No reset mail for a suspended account, but the same answer.
     let before = app.outbox().len();
-    app.post_json(
-        "/api/appuser/forgotPassword",
-        &[("app-token", info.app_token.as_str())],
-        json!({"handle": "ann@x.com"}),
-    )
-    .await
-    .assert_true();
+    app.forgot_password(&info, "ann@x.com").await.assert_true();
     assert_eq!(app.outbox().len(), before);
 
-    let r = app.admin("POST", &format!("{path}/reactivate"), None).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json()["status"], "active");
-    let again = login(&app, &info, "ann@x.com", PW).await;
-    assert_eq!(again.status, 200, "{}", again.text);
-    assert!(token_works(&app, &token(&again.json())).await);
+    let r = app.admin_user_action(&info, &id, "reactivate").await;
+    assert_eq!(r.ok_json()["status"], "active");
+    let again = app.login(&info, "ann@x.com", PW).await.ok_json();
+    assert!(token_works(&app, &token(&again)).await);
     // Tokens revoked by the suspension stay revoked.
     assert!(!token_works(&app, &token(&session)).await);
 }
@@ -217,23 +190,16 @@ async fn admin_revokes_every_session_of_a_user() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
     let session = app.signed_up_user(&info, "ann@x.com").await;
-    let second = token(&login(&app, &info, "ann@x.com", PW).await.json());
+    let second = token(&app.login(&info, "ann@x.com", PW).await.json());
     let bob = app.signed_up_user(&info, "bob@x.com").await;
-    let id = user_id(&app, &info, "ann@x.com").await;
-    let r = app
-        .admin(
-            "POST",
-            &format!("/admin/apps/{}/users/{id}/revoke-sessions", info.app_id),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let id = user_id_of(&app, &info, "ann@x.com").await;
+    let r = app.admin_user_action(&info, &id, "revoke-sessions").await;
+    r.ok_json();
     assert!(!token_works(&app, &token(&session)).await);
     assert!(!token_works(&app, &second).await);
     assert!(token_works(&app, &token(&bob)).await);
-    let fresh = login(&app, &info, "ann@x.com", PW).await;
-    assert_eq!(fresh.status, 200);
-    assert!(token_works(&app, &token(&fresh.json())).await);
+    let fresh = app.login(&info, "ann@x.com", PW).await.ok_json();
+    assert!(token_works(&app, &token(&fresh)).await);
 }
 
 #[tokio::test]
@@ -241,15 +207,9 @@ async fn admin_deletes_a_user_and_everything_keyed_to_them() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
     let session = app.signed_up_user(&info, "ann@x.com").await;
-    let id = user_id(&app, &info, "ann@x.com").await;
-    app.post_json(
-        "/api/appuser/forgotPassword",
-        &[("app-token", info.app_token.as_str())],
-        json!({"handle": "ann@x.com"}),
-    )
-    .await
-    .assert_true();
-    let path = format!("/admin/apps/{}/users/{id}", info.app_id);
+    let id = user_id_of(&app, &info, "ann@x.com").await;
+    app.forgot_password(&info, "ann@x.com").await.assert_true();
+    let path = info.admin_path(&format!("/users/{id}"));
     app.admin("DELETE", &path, None).await.assert_true();
     assert!(!token_works(&app, &token(&session)).await);
     assert_gone(&app, &info, &id, "ann@x.com", None).await;

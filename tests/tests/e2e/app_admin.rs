@@ -1,32 +1,16 @@
 //! The admin API's app listing, app deletion (resumable, in batches, on SQLite and DynamoDB)
 //! and app-token rotation, through the HTTP door.
 
-use keyturn::store::{Index, Key, Query};
+use keyturn::store::{Index, Key};
 use serde_json::{Value, json};
 
-use crate::dynamo_flow::over_dynamodb;
-use crate::support::app::{PW, TestApp, TestAppInfo};
-use crate::support::users::{access, login, quick_user, user_id};
+use crate::support::app::{PW, Resp, TestApp, TestAppInfo, on_both_engines};
+use crate::support::routes::ADMIN_APPS;
+use crate::support::users::{access, keys_in, user_id};
 
 /// Live items of a primary or index partition.
 async fn items_in(app: &TestApp, index: Index, pk: String) -> usize {
-    let page = app
-        .store
-        .query(Query {
-            index,
-            pk,
-            sk_prefix: String::new(),
-            limit: 100,
-            cursor: None,
-        })
-        .await
-        .unwrap();
-    page.items.len()
-}
-
-async fn get_application(app: &TestApp, token: &str) -> crate::support::app::Resp {
-    app.get("/api/appuser/getApplication", &[("app-token", token)])
-        .await
+    keys_in(app, index, pk).await.len()
 }
 
 #[tokio::test]
@@ -39,12 +23,16 @@ async fn apps_are_listed_a_page_at_a_time() {
     ids.sort();
 
     let first = app
-        .admin("GET", "/admin/apps?limit=2", None)
+        .admin("GET", &format!("{ADMIN_APPS}?limit=2"), None)
         .await
         .ok_json();
     let cursor = first["cursor"].as_str().expect("a second page").to_owned();
     let second = app
-        .admin("GET", &format!("/admin/apps?limit=2&cursor={cursor}"), None)
+        .admin(
+            "GET",
+            &format!("{ADMIN_APPS}?limit=2&cursor={cursor}"),
+            None,
+        )
         .await
         .ok_json();
 
@@ -64,20 +52,20 @@ async fn apps_are_listed_a_page_at_a_time() {
     assert_eq!(listed[0]["name"], "Demo App");
     assert_eq!(listed[0]["status"], "active");
     assert!(listed[0].get("appToken").is_none(), "{}", listed[0]);
-    app.admin("GET", "/admin/apps?cursor=garbage", None)
-        .await
-        .assert_error(400, 602);
-    app.admin("GET", "/admin/apps?limit=0", None)
-        .await
-        .assert_error(400, 602);
+    for bad in ["?cursor=garbage", "?limit=0"] {
+        app.admin("GET", &format!("{ADMIN_APPS}{bad}"), None)
+            .await
+            .assert_error(400, 602);
+    }
 }
 
 /// An app with three users (one with a username), a template, an invite and its audit trail, deleted one unit
 /// per call: every call but the last answers 202 with what remains, the app serves nothing from
 /// the first call on, and afterwards nothing of it is left. A second app is untouched.
-async fn deletion_removes_every_item_of_the_app(app: &TestApp) {
+async fn deletion_removes_every_item_of_the_app(app: TestApp) {
+    let app = &app;
     let keep = app.create_app(json!({ "signupFlow": "none" })).await;
-    quick_user(app, &keep, "kept@example.com", json!({})).await;
+    app.quick_user(&keep, "kept@example.com", json!({})).await;
     let doomed = app
         .create_app(json!({
             "signupFlow": "none",
@@ -86,36 +74,27 @@ async fn deletion_removes_every_item_of_the_app(app: &TestApp) {
         }))
         .await;
     let id = doomed.app_id.clone();
+    let path = doomed.admin_path("");
     let mut sessions = Vec::new();
     for handle in ["a@example.com", "b@example.com", "c@example.com"] {
-        sessions.push(quick_user(app, &doomed, handle, json!({})).await);
+        sessions.push(app.quick_user(&doomed, handle, json!({})).await);
     }
-    app.post_json(
-        "/api/appuser/setUserName",
-        &[("access-token", &access(&sessions[0]))],
-        json!({ "userName": "alice" }),
-    )
-    .await
-    .assert_true();
+    app.set_user_name(&access(&sessions[0]), "alice")
+        .await
+        .assert_true();
     let template = json!({ "subject": "Hi", "text": "Code %CODE%", "html": "<p>%CODE%</p>" });
     app.admin(
         "PUT",
-        &format!("/admin/apps/{id}/templates/EN/signUp"),
+        &format!("{path}/templates/EN/signUp"),
         Some(template),
     )
     .await
     .ok_json();
-    app.admin(
-        "POST",
-        &format!("/admin/apps/{id}/invites"),
-        Some(json!({ "handle": "invited@example.com" })),
-    )
-    .await
-    .ok_json();
+    app.admin_invite(&doomed, json!({ "handle": "invited@example.com" }))
+        .await
+        .ok_json();
 
-    let r = app
-        .admin("DELETE", &format!("/admin/apps/{id}?batch=1"), None)
-        .await;
+    let r = app.admin("DELETE", &format!("{path}?batch=1"), None).await;
     assert_eq!(r.status, 202, "{}", r.text);
     assert_eq!(
         r.json(),
@@ -125,34 +104,24 @@ async fn deletion_removes_every_item_of_the_app(app: &TestApp) {
     );
 
     // Marked deleting: users, tokens and the issuer answer as for an unknown app.
-    get_application(app, &doomed.app_token)
+    app.get_application(&doomed.app_token)
         .await
         .assert_error(400, 401);
-    app.get(
-        "/api/appuser/getUser",
-        &[("access-token", &access(&sessions[2]))],
-    )
-    .await
-    .assert_error(400, 401);
-    login(app, &doomed, "c@example.com", PW)
+    app.get_user(&access(&sessions[2]))
+        .await
+        .assert_error(400, 401);
+    app.login(&doomed, "c@example.com", PW)
         .await
         .assert_error(400, 401);
     app.get(&format!("/apps/{id}/.well-known/jwks.json"), &[])
         .await
         .assert_error(404, 401);
-    app.admin(
-        "PATCH",
-        &format!("/admin/apps/{id}"),
-        Some(json!({ "status": "active" })),
-    )
-    .await
-    .assert_error(400, 401);
-    let shown = app
-        .admin("GET", &format!("/admin/apps/{id}"), None)
+    app.patch_app(&doomed, json!({ "status": "active" }))
         .await
-        .ok_json();
+        .assert_error(400, 401);
+    let shown = app.show_app(&doomed).await.ok_json();
     assert_eq!(shown["status"], "deleting");
-    let listed = app.admin("GET", "/admin/apps", None).await.ok_json();
+    let listed = app.admin("GET", ADMIN_APPS, None).await.ok_json();
     assert!(
         listed["apps"]
             .as_array()
@@ -164,9 +133,7 @@ async fn deletion_removes_every_item_of_the_app(app: &TestApp) {
     // Resumed call by call until done.
     let mut calls = 1;
     loop {
-        let r = app
-            .admin("DELETE", &format!("/admin/apps/{id}?batch=1"), None)
-            .await;
+        let r = app.admin("DELETE", &format!("{path}?batch=1"), None).await;
         calls += 1;
         if r.status == 200 {
             assert_eq!(r.json(), json!({ "deleted": true }));
@@ -181,13 +148,11 @@ async fn deletion_removes_every_item_of_the_app(app: &TestApp) {
          at one unit per call"
     );
 
-    app.admin("GET", &format!("/admin/apps/{id}"), None)
+    app.show_app(&doomed).await.assert_error(400, 401);
+    app.admin("DELETE", &path, None)
         .await
         .assert_error(400, 401);
-    app.admin("DELETE", &format!("/admin/apps/{id}"), None)
-        .await
-        .assert_error(400, 401);
-    let listed = app.admin("GET", "/admin/apps", None).await.ok_json();
+    let listed = app.admin("GET", ADMIN_APPS, None).await.ok_json();
     assert_eq!(listed["apps"].as_array().unwrap().len(), 1);
     assert_eq!(listed["apps"][0]["appId"], keep.app_id);
 
@@ -234,43 +199,31 @@ async fn deletion_removes_every_item_of_the_app(app: &TestApp) {
     assert!(ring.is_none(), "the signing keys are deleted");
 
     // The other app still serves its user.
-    login(app, &keep, "kept@example.com", PW).await.ok_json();
+    app.login(&keep, "kept@example.com", PW).await.ok_json();
 }
 
-#[tokio::test]
-async fn deletion_removes_every_item_of_the_app_on_sqlite() {
-    deletion_removes_every_item_of_the_app(&TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn deletion_removes_every_item_of_the_app_on_dynamodb() {
-    deletion_removes_every_item_of_the_app(&over_dynamodb().await).await;
-}
+on_both_engines!(#[tokio::test] deletion_removes_every_item_of_the_app:
+    deletion_removes_every_item_of_the_app_on_sqlite,
+    deletion_removes_every_item_of_the_app_on_dynamodb at wall time);
 
 #[tokio::test]
 async fn one_delete_with_the_default_batch_removes_a_small_app() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({ "signupFlow": "none" })).await;
-    quick_user(&app, &info, "solo@example.com", json!({})).await;
+    app.quick_user(&info, "solo@example.com", json!({})).await;
 
-    let r = app
-        .admin("DELETE", &format!("/admin/apps/{}", info.app_id), None)
-        .await;
+    let r = app.admin("DELETE", &info.admin_path(""), None).await;
 
     assert_eq!(
         (r.status.as_u16(), r.json()),
         (200, json!({ "deleted": true }))
     );
-    get_application(&app, &info.app_token)
+    app.get_application(&info.app_token)
         .await
         .assert_error(400, 401);
-    app.admin(
-        "DELETE",
-        &format!("/admin/apps/{}?batch=101", info.app_id),
-        None,
-    )
-    .await
-    .assert_error(400, 602);
+    app.admin("DELETE", &info.admin_path("?batch=101"), None)
+        .await
+        .assert_error(400, 602);
 }
 
 #[tokio::test]
@@ -278,28 +231,16 @@ async fn deleting_is_not_a_status_a_patch_may_set() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
 
-    app.admin(
-        "PATCH",
-        &format!("/admin/apps/{}", info.app_id),
-        Some(json!({ "status": "deleting" })),
-    )
-    .await
-    .assert_error(400, 602);
+    app.patch_app(&info, json!({ "status": "deleting" }))
+        .await
+        .assert_error(400, 602);
 
-    get_application(&app, &info.app_token).await.ok_json();
+    app.get_application(&info.app_token).await.ok_json();
 }
 
-async fn rotate_token(
-    app: &TestApp,
-    info: &TestAppInfo,
-    body: Option<Value>,
-) -> crate::support::app::Resp {
-    app.admin(
-        "POST",
-        &format!("/admin/apps/{}/app-token/rotate", info.app_id),
-        body,
-    )
-    .await
+async fn rotate_token(app: &TestApp, info: &TestAppInfo, body: Option<Value>) -> Resp {
+    app.admin("POST", &info.admin_path("/app-token/rotate"), body)
+        .await
 }
 
 #[tokio::test]
@@ -312,14 +253,11 @@ async fn a_rotated_app_token_stops_working_at_once_without_grace() {
     let new = rotated["appToken"].as_str().unwrap();
     assert_ne!(new, info.app_token);
     assert_eq!(rotated["previousValidUntil"], Value::Null);
-    get_application(&app, &info.app_token)
+    app.get_application(&info.app_token)
         .await
         .assert_error(400, 400);
-    get_application(&app, new).await.ok_json();
-    let shown = app
-        .admin("GET", &format!("/admin/apps/{}", info.app_id), None)
-        .await
-        .ok_json();
+    app.get_application(new).await.ok_json();
+    let shown = app.show_app(&info).await.ok_json();
     assert_eq!(shown["appToken"], new);
 }
 
@@ -334,22 +272,22 @@ async fn an_old_app_token_works_until_its_grace_ends() {
     let new = rotated["appToken"].as_str().unwrap().to_owned();
     assert!(rotated["previousValidUntil"].is_string(), "{rotated}");
 
-    get_application(&app, &info.app_token).await.ok_json();
-    get_application(&app, &new).await.ok_json();
+    app.get_application(&info.app_token).await.ok_json();
+    app.get_application(&new).await.ok_json();
     app.clock.advance_secs(59);
-    get_application(&app, &info.app_token).await.ok_json();
+    app.get_application(&info.app_token).await.ok_json();
     app.clock.advance_secs(1);
-    get_application(&app, &info.app_token)
+    app.get_application(&info.app_token)
         .await
         .assert_error(400, 400);
-    get_application(&app, &new).await.ok_json();
+    app.get_application(&new).await.ok_json();
 
     // A second rotation ends the grace of the first token's successor at once.
     let third = rotate_token(&app, &info, Some(json!({ "graceSeconds": 0 })))
         .await
         .ok_json();
-    get_application(&app, &new).await.assert_error(400, 400);
-    get_application(&app, third["appToken"].as_str().unwrap())
+    app.get_application(&new).await.assert_error(400, 400);
+    app.get_application(third["appToken"].as_str().unwrap())
         .await
         .ok_json();
 }
@@ -368,5 +306,5 @@ async fn grace_periods_outside_a_week_are_refused() {
         .await
         .assert_error(400, 602);
 
-    get_application(&app, &info.app_token).await.ok_json();
+    app.get_application(&info.app_token).await.ok_json();
 }

@@ -7,18 +7,19 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use async_trait::async_trait;
 use keyturn::clock::ManualClock;
 use keyturn::crypto::sha256_hex;
 use keyturn::store::sqlite::SqliteStore;
-use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+use keyturn::store::{Key, StoreError};
 use serde_json::{Value, json};
 
-use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo, on_both_engines};
+use crate::support::flows::app_token;
 use crate::support::peer::Encoding;
-use crate::support::users::{access, login, quick_user, user_id};
+use crate::support::routes::LOGIN;
+use crate::support::store::HookedStore;
+use crate::support::users::{access, user_id};
 
-const LOGIN: &str = "/api/appuser/login";
 /// The password a reset sets (a client MD5, like every wire password).
 const RESET_PW: &str = "a1b2c3d4e5f60718293a4b5c6d7e8f90";
 /// The password a change sets.
@@ -28,15 +29,8 @@ const OPERATOR: &str = "198.51.100.20";
 
 /// The audit listing at `query` (`?…`), as JSON; panics unless it answers 200.
 async fn audit(t: &TestApp, app: &TestAppInfo, query: &str) -> Value {
-    let r = t
-        .admin(
-            "GET",
-            &format!("/admin/apps/{}/audit{query}", app.app_id),
-            None,
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.json()
+    let path = app.admin_path(&format!("/audit{query}"));
+    t.admin("GET", &path, None).await.ok_json()
 }
 
 /// Every entry of a listing, walking its pages of `limit`; also returns each page's raw text.
@@ -78,8 +72,8 @@ fn events(entries: &[Value]) -> Vec<&str> {
 /// of every size; no secret appears in any page.
 async fn security_events_are_listed_without_secrets(t: TestApp) {
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    let apt = [("app-token", app.app_token.as_str())];
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let apt = app_token(&app);
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
     let mut secrets = vec![
         PW.to_owned(),
@@ -106,45 +100,28 @@ async fn security_events_are_listed_without_secrets(t: TestApp) {
 
     // 2. A password reset with the mailed code.
     t.clock.advance_secs(1);
-    t.post_json(
-        "/api/appuser/forgotPassword",
-        &apt,
-        json!({"handle": "bob@example.com"}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("bob@example.com");
+    let code = t.reset_code(&app, "bob@example.com").await;
     secrets.push(code.clone());
-    let reset = json!({"handle": "bob@example.com", "password": RESET_PW, "code": code});
-    t.post_json("/api/appuser/resetPassword", &apt, reset)
-        .await
-        .assert_true();
+    let r = t
+        .reset_password(&app, "bob@example.com", RESET_PW, &code)
+        .await;
+    r.assert_true();
 
     // 3. A password change.
     t.clock.advance_secs(1);
-    let session = login(&t, &app, "bob@example.com", RESET_PW).await.ok_json();
+    let session = t.login(&app, "bob@example.com", RESET_PW).await.ok_json();
     let token = access(&session);
     secrets.extend([token.clone(), session["jwt"].as_str().unwrap().to_owned()]);
-    let acc = [("access-token", token.as_str())];
-    let change = json!({"password": RESET_PW, "newPassword": CHANGED_PW});
-    t.post_json("/api/appuser/changePassword", &acc, change)
-        .await
-        .assert_true();
+    let r = t.change_password(&token, RESET_PW, CHANGED_PW).await;
+    r.assert_true();
 
     // 4. An admin settings change, then a second-factor change.
     t.clock.advance_secs(1);
     let patch = json!({"twoFactorVerification": "google", "googleAppName": "Demo"});
-    let r = t
-        .admin("PATCH", &format!("/admin/apps/{}", app.app_id), Some(patch))
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    t.patch_app(&app, patch).await.ok_json();
     t.clock.advance_secs(1);
     let enrolment = t
-        .post_json(
-            "/api/appuser/setTwoFactorGoogleVerification",
-            &acc,
-            json!({"twoFactor": "true"}),
-        )
+        .set_two_factor_google(&token, json!({"twoFactor": "true"}))
         .await
         .ok_json();
     secrets.push(enrolment["googleSecretKey"].as_str().unwrap().to_owned());
@@ -154,11 +131,8 @@ async fn security_events_are_listed_without_secrets(t: TestApp) {
 
     // 5. An admin suspends Bob from the operator's address.
     t.clock.advance_secs(1);
-    let suspend = format!("/admin/apps/{}/users/{bob_id}/suspend", app.app_id);
-    assert_eq!(
-        t.admin_ok_from(OPERATOR, "POST", &suspend).await.status,
-        200
-    );
+    let suspend = app.admin_path(&format!("/users/{bob_id}/suspend"));
+    t.admin_ok_from(OPERATOR, "POST", &suspend).await.ok_json();
 
     // Bob's own listing: newest first, with who and from where.
     let mine = audit(&t, &app, &format!("?userId={bob_id}")).await;
@@ -228,22 +202,16 @@ async fn security_events_are_listed_without_secrets(t: TestApp) {
     }
 }
 
-#[tokio::test]
-async fn security_events_and_admin_actions_are_audited_without_secrets() {
-    security_events_are_listed_without_secrets(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn security_events_and_admin_actions_are_audited_on_dynamodb() {
-    security_events_are_listed_without_secrets(crate::dynamo_flow::over_dynamodb().await).await;
-}
+on_both_engines!(#[tokio::test] security_events_are_listed_without_secrets:
+    security_events_and_admin_actions_are_audited_without_secrets,
+    security_events_and_admin_actions_are_audited_on_dynamodb at wall time);
 
 /// The tenth wrong password from one address is the lockout; the refusals after it write
 /// nothing, so a locked-out guesser cannot make the trail grow.
 async fn the_failure_that_locks_a_handle_out_is_a_lockout_entry(t: TestApp) {
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    let apt = [("app-token", app.app_token.as_str())];
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let apt = app_token(&app);
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
     for i in 0..12 {
         t.clock.advance_secs(1);
@@ -265,18 +233,9 @@ async fn the_failure_that_locks_a_handle_out_is_a_lockout_entry(t: TestApp) {
     assert_eq!(mine[0]["details"]["step"], "login");
 }
 
-#[tokio::test]
-async fn the_failure_that_locks_a_handle_out_is_audited_as_a_lockout() {
-    the_failure_that_locks_a_handle_out_is_a_lockout_entry(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn the_failure_that_locks_a_handle_out_is_audited_as_a_lockout_on_dynamodb() {
-    the_failure_that_locks_a_handle_out_is_a_lockout_entry(
-        crate::dynamo_flow::over_dynamodb().await,
-    )
-    .await;
-}
+on_both_engines!(#[tokio::test] the_failure_that_locks_a_handle_out_is_a_lockout_entry:
+    the_failure_that_locks_a_handle_out_is_audited_as_a_lockout,
+    the_failure_that_locks_a_handle_out_is_audited_as_a_lockout_on_dynamodb at wall time);
 
 #[tokio::test]
 async fn entries_past_the_apps_retention_are_not_listed() {
@@ -284,9 +243,9 @@ async fn entries_past_the_apps_retention_are_not_listed() {
     let app = t
         .create_app(json!({"signupFlow": "none", "auditRetentionDays": 2}))
         .await;
-    quick_user(&t, &app, "bob@example.com", json!({})).await;
+    t.quick_user(&app, "bob@example.com", json!({})).await;
     t.clock.advance_secs(1);
-    login(&t, &app, "bob@example.com", OTHER_PW)
+    t.login(&app, "bob@example.com", OTHER_PW)
         .await
         .assert_error(400, 600);
     let listed = audit(&t, &app, "").await;
@@ -306,27 +265,13 @@ async fn entries_past_the_apps_retention_are_not_listed() {
 async fn audit_retention_is_bounded() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
-    let shown = t
-        .admin("GET", &format!("/admin/apps/{}", app.app_id), None)
-        .await;
+    let shown = t.show_app(&app).await;
     assert_eq!(shown.json()["auditRetentionDays"], 90);
     for bad in [json!(0), json!(3651), json!("90"), json!(-1)] {
-        let r = t
-            .admin(
-                "PATCH",
-                &format!("/admin/apps/{}", app.app_id),
-                Some(json!({"auditRetentionDays": bad})),
-            )
-            .await;
+        let r = t.patch_app(&app, json!({"auditRetentionDays": bad})).await;
         r.assert_error(400, 602);
     }
-    let r = t
-        .admin(
-            "PATCH",
-            &format!("/admin/apps/{}", app.app_id),
-            Some(json!({"auditRetentionDays": 3650})),
-        )
-        .await;
+    let r = t.patch_app(&app, json!({"auditRetentionDays": 3650})).await;
     assert_eq!(r.json()["auditRetentionDays"], 3650);
 }
 
@@ -352,11 +297,11 @@ fn tamper(cursor: &str, foreign: &str) -> String {
 async fn a_tampered_or_foreign_cursor_is_602() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
     for _ in 0..3 {
         t.clock.advance_secs(1);
-        login(&t, &app, "bob@example.com", OTHER_PW)
+        t.login(&app, "bob@example.com", OTHER_PW)
             .await
             .assert_error(400, 600);
     }
@@ -366,7 +311,7 @@ async fn a_tampered_or_foreign_cursor_is_602() {
     let user_cursor = page["cursor"].as_str().unwrap().to_owned();
 
     let tampered = tamper(&app_cursor, &user_cursor);
-    let path = |q: String| format!("/admin/apps/{}/audit{q}", app.app_id);
+    let path = |q: String| app.admin_path(&format!("/audit{q}"));
     for q in [
         "?cursor=garbage".to_owned(),
         format!("?cursor={tampered}"),
@@ -397,41 +342,23 @@ async fn invites_and_deletions_are_audited() {
     let app = t
         .create_app(json!({"signupFlow": "none", "invitationEnabled": true}))
         .await;
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
-    let acc = [("access-token", access(&bob))];
-    let acc = [("access-token", acc[0].1.as_str())];
+    let token = access(&bob);
     t.clock.advance_secs(1);
-    t.post_json(
-        "/api/appuser/invite",
-        &acc,
-        json!({"handle": "ann@example.com"}),
-    )
-    .await
-    .assert_true();
+    let r = t.invite(&token, json!({"handle": "ann@example.com"})).await;
+    r.assert_true();
     let code = t.last_code_for("ann@example.com");
     t.clock.advance_secs(1);
-    let apt = [("app-token", app.app_token.as_str())];
-    let ann = t
-        .post_json(
-            "/api/appuser/register",
-            &apt,
-            json!({"handle": "ann@example.com", "password": PW, "code": code}),
-        )
-        .await
-        .ok_json();
+    let body = json!({"handle": "ann@example.com", "password": PW, "code": code});
+    let ann = t.register(&app, body).await.ok_json();
     let ann_id = user_id(&ann);
     t.clock.advance_secs(1);
-    t.post_json(
-        "/api/appuser/deleteAccount",
-        &acc,
-        json!({"handle": "bob@example.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let r = t.delete_account(&token, "bob@example.com", PW).await;
+    r.assert_true();
     t.clock.advance_secs(1);
-    let remove = format!("/admin/apps/{}/users/{ann_id}", app.app_id);
-    assert_eq!(t.admin("DELETE", &remove, None).await.status, 200);
+    let remove = app.admin_path(&format!("/users/{ann_id}"));
+    t.admin("DELETE", &remove, None).await.ok_json();
 
     let (bobs, raw) = all_pages(&t, &app, &format!("&userId={bob_id}"), 10).await;
     assert_eq!(events(&bobs), ["account.deleted", "invite.sent"]);
@@ -440,44 +367,6 @@ async fn invites_and_deletions_are_audited() {
     assert_eq!(events(&anns), ["admin.user.deleted", "invite.accepted"]);
     assert_eq!(anns[1]["details"]["inviter"], bob_id.as_str());
     assert!(!raw.contains(&code));
-}
-
-/// The real SQLite store, except that while `down` is set every put of an audit entry fails as
-/// a throttled or unreachable DynamoDB would.
-struct AuditOutage {
-    inner: Arc<dyn ItemStore>,
-    down: Arc<AtomicBool>,
-}
-
-#[async_trait]
-impl ItemStore for AuditOutage {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        if self.down.load(Ordering::SeqCst) && item.key.pk.contains("#AUDIT") {
-            return Err(StoreError::Backend("audit partition unavailable".into()));
-        }
-        self.inner.put(item, condition).await
-    }
-    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
-        self.inner.delete(key, condition).await
-    }
-    async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        self.inner.query(query).await
-    }
-    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        self.inner.transact(ops).await
-    }
-    async fn add(
-        &self,
-        key: &Key,
-        delta: i64,
-        ceiling: Option<i64>,
-        expires_at: Option<i64>,
-    ) -> Result<i64, StoreError> {
-        self.inner.add(key, delta, ceiling, expires_at).await
-    }
 }
 
 /// A failed audit write never changes what a user is answered (a wrong password is still 600, a
@@ -489,10 +378,18 @@ async fn an_audit_outage_fails_admin_actions_but_never_a_users_request() {
     let dir = std::env::temp_dir().join(crate::support::aws::unique("keyturn-audit"));
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = SqliteStore::open(&dir.join("store.sqlite3"), Arc::new(clock.clone())).unwrap();
+    // The real SQLite store, except that while `down` is set every put of an audit entry fails
+    // as a throttled or unreachable DynamoDB would.
     let down = Arc::new(AtomicBool::new(false));
-    let store = AuditOutage {
+    let outage = down.clone();
+    let store = HookedStore {
         inner: Arc::new(sqlite),
-        down: down.clone(),
+        hook: move |op: &str, key: &Key| {
+            if op == "put" && outage.load(Ordering::SeqCst) && key.pk.contains("#AUDIT") {
+                return Err(StoreError::Backend("audit partition unavailable".into()));
+            }
+            Ok(())
+        },
     };
     let t = TestApp::builder()
         .clock(clock)
@@ -501,17 +398,17 @@ async fn an_audit_outage_fails_admin_actions_but_never_a_users_request() {
         .build()
         .await;
     let app = t.create_app(json!({"signupFlow": "none"})).await;
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
 
     down.store(true, Ordering::SeqCst);
-    login(&t, &app, "bob@example.com", OTHER_PW)
+    t.login(&app, "bob@example.com", OTHER_PW)
         .await
         .assert_error(400, 600);
-    assert_eq!(login(&t, &app, "bob@example.com", PW).await.status, 200);
-    let suspend = format!("/admin/apps/{}/users/{bob_id}/suspend", app.app_id);
-    t.admin("POST", &suspend, None).await.assert_error(500, 500);
-    login(&t, &app, "bob@example.com", PW)
+    t.login(&app, "bob@example.com", PW).await.ok_json();
+    let r = t.admin_user_action(&app, &bob_id, "suspend").await;
+    r.assert_error(500, 500);
+    t.login(&app, "bob@example.com", PW)
         .await
         .assert_error(400, 404);
 
@@ -535,32 +432,27 @@ async fn second_factor_and_admin_changes_are_audited() {
             "twoFactorVerification": "google",
         }))
         .await;
-    let bob = quick_user(&t, &app, "bob@example.com", json!({})).await;
+    let bob = t.quick_user(&app, "bob@example.com", json!({})).await;
     let bob_id = user_id(&bob);
     let token = access(&bob);
-    let acc = [("access-token", token.as_str())];
-    let google = "/api/appuser/setTwoFactorGoogleVerification";
     t.clock.advance_secs(1);
-    t.post_json(google, &acc, json!({"twoFactor": "true"}))
+    t.set_two_factor_google(&token, json!({"twoFactor": "true"}))
         .await
         .ok_json();
     t.clock.advance_secs(1);
-    t.post_json(google, &acc, json!({"twoFactor": "false", "password": PW}))
-        .await
-        .assert_true();
-    let user = format!("/admin/apps/{}/users/{bob_id}", app.app_id);
+    let off = json!({"twoFactor": "false", "password": PW});
+    t.set_two_factor_google(&token, off).await.assert_true();
     for action in ["reset-2fa", "suspend", "reactivate", "revoke-sessions"] {
         t.clock.advance_secs(1);
-        let r = t.admin("POST", &format!("{user}/{action}"), None).await;
+        let r = t.admin_user_action(&app, &bob_id, action).await;
         assert_eq!(r.status, 200, "{action}: {}", r.text);
     }
-    let invites = format!("/admin/apps/{}/invites", app.app_id);
     t.clock.advance_secs(1);
     let invite = json!({"handle": "ann@example.com"});
-    assert_eq!(t.admin("POST", &invites, Some(invite)).await.status, 200);
+    t.admin_invite(&app, invite).await.ok_json();
     t.clock.advance_secs(1);
-    let revoke = format!("{invites}/ann@example.com");
-    assert_eq!(t.admin("DELETE", &revoke, None).await.status, 200);
+    let revoke = app.admin_path("/invites/ann@example.com");
+    t.admin("DELETE", &revoke, None).await.ok_json();
 
     let (bobs, _) = all_pages(&t, &app, &format!("&userId={bob_id}"), 3).await;
     assert_eq!(

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::PW;
 use crate::support::aws::unique;
+use crate::support::routes::{ADMIN_APPS, SIGNUP};
 
 const KEY: &str = "cli-test-admin-key-0123456789abcdef01234";
 
@@ -74,7 +75,7 @@ async fn serve() -> Server {
         .expect("http client");
     for _ in 0..300 {
         if http
-            .get(format!("{}/admin/apps", server.url))
+            .get(format!("{}{ADMIN_APPS}", server.url))
             .send()
             .await
             .is_ok()
@@ -231,7 +232,7 @@ async fn the_cli_manages_an_app_its_keys_templates_invites_and_users() {
     let signup = keyturn::net::https_client_builder()
         .build()
         .expect("http client")
-        .post(format!("{}/api/appuser/signup", server.url))
+        .post(format!("{}{SIGNUP}", server.url))
         .header("app-token", &app_token)
         .json(&json!({ "handle": "ada@example.com", "password": PW }))
         .send()

@@ -2,11 +2,11 @@
 //! app's `allowedOrigins` deciding the actual request, over HTTP through the local runner.
 
 use axum::body::Body;
-use http::Request;
 use serde_json::json;
 
-use crate::support::app::{PW, TestApp, TestAppInfo};
-use crate::support::users::{access, quick_user};
+use crate::support::app::{PW, Resp, TestApp, TestAppInfo};
+use crate::support::routes::{ADMIN_APPS, GET_USER, LOGIN, SIGNUP};
+use crate::support::users::access;
 
 const WEB: &str = "https://app.example.com";
 const OTHER_APP_WEB: &str = "https://other.example.com";
@@ -25,20 +25,35 @@ async fn stack() -> (TestApp, TestAppInfo) {
     (t, app)
 }
 
-async fn preflight(t: &TestApp, origin: &str, path: &str) -> crate::support::app::Resp {
-    let req = Request::builder()
-        .method("OPTIONS")
-        .uri(path)
-        .header("host", "127.0.0.1:8787")
-        .header("origin", origin)
-        .header("access-control-request-method", "POST")
-        .header("access-control-request-headers", "app-token,content-type")
+async fn preflight(t: &TestApp, origin: &str, path: &str) -> Resp {
+    let headers = [
+        ("origin", origin),
+        ("access-control-request-method", "POST"),
+        ("access-control-request-headers", "app-token,content-type"),
+    ];
+    let req = TestApp::request("OPTIONS", path, &headers)
         .body(Body::empty())
         .unwrap();
     t.send(req).await
 }
 
-fn allow_origin(r: &crate::support::app::Resp) -> Option<&str> {
+/// `body` POSTed as JSON to `path` with the app's token, from a page on `origin`.
+async fn from_page(
+    t: &TestApp,
+    app: &TestAppInfo,
+    origin: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> Resp {
+    t.post_json(
+        path,
+        &[("app-token", &app.app_token), ("origin", origin)],
+        body,
+    )
+    .await
+}
+
+fn allow_origin(r: &Resp) -> Option<&str> {
     r.headers
         .get("access-control-allow-origin")
         .map(|v| v.to_str().unwrap())
@@ -47,7 +62,7 @@ fn allow_origin(r: &crate::support::app::Resp) -> Option<&str> {
 #[tokio::test]
 async fn a_preflight_from_a_listed_origin_is_answered_with_the_sdk_headers() {
     let (t, _) = stack().await;
-    let r = preflight(&t, WEB, "/api/appuser/login").await;
+    let r = preflight(&t, WEB, LOGIN).await;
     assert!(r.status.is_success(), "{}", r.status);
     assert_eq!(allow_origin(&r), Some(WEB));
     let headers = r.headers["access-control-allow-headers"].to_str().unwrap();
@@ -67,7 +82,7 @@ async fn a_preflight_from_a_listed_origin_is_answered_with_the_sdk_headers() {
 #[tokio::test]
 async fn a_preflight_from_an_unlisted_origin_gets_no_cors_headers() {
     let (t, _) = stack().await;
-    let r = preflight(&t, EVIL, "/api/appuser/login").await;
+    let r = preflight(&t, EVIL, LOGIN).await;
     // Without `Access-Control-Allow-Origin` the browser refuses the preflight and never sends
     // the request.
     assert_eq!(allow_origin(&r), None);
@@ -77,20 +92,15 @@ async fn a_preflight_from_an_unlisted_origin_gets_no_cors_headers() {
 #[tokio::test]
 async fn a_request_from_an_origin_the_app_lists_is_served_and_readable() {
     let (t, app) = stack().await;
-    let r = t
-        .post_json(
-            "/api/appuser/signup",
-            &[("app-token", &app.app_token), ("origin", WEB)],
-            json!({"handle": "web@example.com", "password": PW}),
-        )
-        .await;
+    let body = json!({"handle": "web@example.com", "password": PW});
+    let r = from_page(&t, &app, WEB, SIGNUP, body).await;
     let session = r.ok_json();
     assert_eq!(allow_origin(&r), Some(WEB));
     assert!(r.headers["vary"].to_str().unwrap().contains("origin"));
     // A user-scoped route (access token) from the same page.
     let r = t
         .get(
-            "/api/appuser/getUser",
+            GET_USER,
             &[("access-token", &access(&session)), ("origin", WEB)],
         )
         .await;
@@ -102,24 +112,13 @@ async fn a_request_from_an_origin_the_app_lists_is_served_and_readable() {
 async fn a_request_from_an_origin_the_app_does_not_list_is_refused_before_any_work() {
     let (t, app) = stack().await;
     // Listed for the deployment (another app's site), not for this app: refused with 619.
-    let r = t
-        .post_json(
-            "/api/appuser/signup",
-            &[("app-token", &app.app_token), ("origin", OTHER_APP_WEB)],
-            json!({"handle": "x@example.com", "password": PW}),
-        )
-        .await;
+    let body = json!({"handle": "x@example.com", "password": PW});
+    let r = from_page(&t, &app, OTHER_APP_WEB, SIGNUP, body.clone()).await;
     r.assert_error(403, 619);
     // Nothing was created: the same handle signs up from the app's own site.
-    quick_user(&t, &app, "x@example.com", json!({})).await;
+    t.quick_user(&app, "x@example.com", json!({})).await;
     // Listed nowhere: refused, and the browser may not even read the refusal.
-    let session = t
-        .post_json(
-            "/api/appuser/login",
-            &[("app-token", &app.app_token), ("origin", EVIL)],
-            json!({"handle": "x@example.com", "password": PW}),
-        )
-        .await;
+    let session = from_page(&t, &app, EVIL, LOGIN, body).await;
     session.assert_error(403, 619);
     assert_eq!(allow_origin(&session), None);
 }
@@ -127,12 +126,9 @@ async fn a_request_from_an_origin_the_app_does_not_list_is_refused_before_any_wo
 #[tokio::test]
 async fn an_access_token_used_from_an_unlisted_origin_is_refused() {
     let (t, app) = stack().await;
-    let session = quick_user(&t, &app, "a@example.com", json!({})).await;
+    let acc = t.quick_access(&app, "a@example.com").await;
     let r = t
-        .get(
-            "/api/appuser/getUser",
-            &[("access-token", &access(&session)), ("origin", EVIL)],
-        )
+        .get(GET_USER, &[("access-token", &acc), ("origin", EVIL)])
         .await;
     r.assert_error(403, 619);
 }
@@ -142,14 +138,9 @@ async fn an_app_without_allowed_origins_serves_every_client_but_a_browser() {
     let (t, _) = stack().await;
     // An app with no allowedOrigins: no browser client, but every non-browser client works.
     let plain = t.create_app(json!({"signupFlow": "none"})).await;
-    quick_user(&t, &plain, "s@example.com", json!({})).await;
-    let r = t
-        .post_json(
-            "/api/appuser/login",
-            &[("app-token", &plain.app_token), ("origin", WEB)],
-            json!({"handle": "s@example.com", "password": PW}),
-        )
-        .await;
+    t.quick_user(&plain, "s@example.com", json!({})).await;
+    let body = json!({"handle": "s@example.com", "password": PW});
+    let r = from_page(&t, &plain, WEB, LOGIN, body).await;
     r.assert_error(403, 619);
 }
 
@@ -163,21 +154,14 @@ async fn allowed_origins_must_be_exact_origins() {
         json!(["app.example.com"]),
         json!("https://app.example.com"),
     ] {
-        let r = t
-            .admin(
-                "POST",
-                "/admin/apps",
-                Some(json!({"name": "Web", "allowedOrigins": bad})),
-            )
-            .await;
+        let create = json!({"name": "Web", "allowedOrigins": bad});
+        let r = t.admin("POST", ADMIN_APPS, Some(create)).await;
         r.assert_error(400, 602);
     }
     let app = t
         .create_app(json!({"allowedOrigins": ["http://localhost:3000"]}))
         .await;
-    let r = t
-        .admin("GET", &format!("/admin/apps/{}", app.app_id), None)
-        .await;
+    let r = t.show_app(&app).await;
     assert_eq!(
         r.ok_json()["allowedOrigins"],
         json!(["http://localhost:3000"])

@@ -1,4 +1,4 @@
-//! Issue 6, the rest of the audit's findings replayed through HTTP: HTML security headers, the
+//! Hardening, each attack replayed through HTTP: HTML security headers, the
 //! admin key's length and per-address limit, cursors from another listing and oversized
 //! identifiers (both engines), and the `email_verified` / anonymous `email` claims.
 
@@ -6,13 +6,15 @@ use http::StatusCode;
 use keyturn::domain::admin::ensure_admin_key;
 use serde_json::json;
 
-use crate::support::app::{OTHER_PW, PW, TestApp};
-use crate::support::flows::{app_token, confirm_form};
+use crate::support::app::{OTHER_PW, PW, TestApp, on_both_engines};
+use crate::support::flows::app_token;
 use crate::support::peer::Encoding::{Form, Json};
-use crate::support::users::claims;
+use crate::support::routes::{ADMIN_APPS, FORGOT_PASSWORD, LOGIN, REGISTER, RESET_PASSWORD};
+use crate::support::routes::{SIGNUP, USER_NAME_AVAILABLE};
+use crate::support::users::session_claims;
 
 fn assert_page_headers(r: &crate::support::app::Resp) {
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.assert_ok();
     for (name, value) in [
         (
             "content-security-policy",
@@ -34,23 +36,11 @@ fn assert_page_headers(r: &crate::support::app::Resp) {
 async fn html_pages_forbid_framing_referrers_caching_and_foreign_content() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"signupFlow": "link"})).await;
-    t.post_json(
-        "/api/appuser/signup",
-        &app_token(&app),
-        json!({"handle": "page@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let body = json!({"handle": "page@x.com", "password": PW});
+    t.signup(&app, body).await.assert_true();
     let page = t.get(&t.last_link_for("page@x.com"), &[]).await;
     assert_page_headers(&page);
-    let form = confirm_form(&page.text);
-    let landing = t
-        .post_form(
-            &form.action,
-            &[],
-            &format!("handle={}&code={}", form.handle, form.code),
-        )
-        .await;
+    let landing = t.submit_confirm_form(&page.text).await;
     assert_page_headers(&landing);
 }
 
@@ -75,32 +65,22 @@ async fn a_short_admin_key_is_refused_at_start() {
 #[tokio::test]
 async fn wrong_admin_keys_are_limited_per_client_address() {
     let t = TestApp::new().await;
+    let (wrong, path) = (
+        "wrong-key-guess-0123456789abcdef",
+        format!("{ADMIN_APPS}/x"),
+    );
     for _ in 0..20 {
-        t.admin_from(
-            "192.0.2.66",
-            "wrong-key-guess-0123456789abcdef",
-            "GET",
-            "/admin/apps/x",
-        )
-        .await
-        .assert_error(401, 617);
+        let r = t.admin_from("192.0.2.66", wrong, "GET", &path).await;
+        r.assert_error(401, 617);
     }
-    let r = t
-        .admin_from(
-            "192.0.2.66",
-            "wrong-key-guess-0123456789abcdef",
-            "GET",
-            "/admin/apps/x",
-        )
-        .await;
-    r.assert_error(429, 615);
-    assert!(r.headers.get("retry-after").is_some());
+    let r = t.admin_from("192.0.2.66", wrong, "GET", &path).await;
+    r.assert_limited();
     // Once limited, even the right key is refused from that address (no oracle)...
-    t.admin_ok_from("192.0.2.66", "GET", "/admin/apps/x")
+    t.admin_ok_from("192.0.2.66", "GET", &path)
         .await
         .assert_error(429, 615);
     // ...while another address is unaffected.
-    t.admin_ok_from("192.0.2.67", "GET", "/admin/apps/x")
+    t.admin_ok_from("192.0.2.67", "GET", &path)
         .await
         .assert_error(400, 401);
 }
@@ -108,17 +88,13 @@ async fn wrong_admin_keys_are_limited_per_client_address() {
 /// Cursors of the users listing on the invites listing and back: 602, never 500.
 async fn a_cursor_from_another_listing_is_invalid_data(t: TestApp) {
     let app = t.create_app(json!({"invitationEnabled": true})).await;
-    let base = format!("/admin/apps/{}", app.app_id);
+    let base = app.admin_path("");
     for h in ["a@x.com", "b@x.com"] {
         t.signed_up_user(&app, h).await;
         let r = t
-            .admin(
-                "POST",
-                &format!("{base}/invites"),
-                Some(json!({"handle": format!("i{h}")})),
-            )
+            .admin_invite(&app, json!({"handle": format!("i{h}")}))
             .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        r.ok_json();
     }
     let users = t
         .admin("GET", &format!("{base}/users?limit=1"), None)
@@ -146,25 +122,13 @@ async fn a_cursor_from_another_listing_is_invalid_data(t: TestApp) {
     .assert_error(400, 602);
     // Another app's cursor is refused too.
     let other = t.create_app(json!({})).await;
-    t.admin(
-        "GET",
-        &format!("/admin/apps/{}/users?cursor={user_cursor}", other.app_id),
-        None,
-    )
-    .await
-    .assert_error(400, 602);
+    let foreign = other.admin_path(&format!("/users?cursor={user_cursor}"));
+    t.admin("GET", &foreign, None).await.assert_error(400, 602);
 }
 
-#[tokio::test]
-async fn a_cursor_from_another_listing_is_invalid_data_on_sqlite() {
-    a_cursor_from_another_listing_is_invalid_data(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn a_cursor_from_another_listing_is_invalid_data_on_dynamodb() {
-    a_cursor_from_another_listing_is_invalid_data(TestApp::builder().dynamodb().build().await)
-        .await;
-}
+on_both_engines!(#[tokio::test] a_cursor_from_another_listing_is_invalid_data:
+    a_cursor_from_another_listing_is_invalid_data_on_sqlite,
+    a_cursor_from_another_listing_is_invalid_data_on_dynamodb);
 
 /// Identifiers far over DynamoDB's key limit are 602 before any store call.
 async fn oversized_identifiers_are_invalid_data(t: TestApp) {
@@ -176,26 +140,17 @@ async fn oversized_identifiers_are_invalid_data(t: TestApp) {
     let h = app_token(&app);
     for enc in [Json, Form] {
         for (path, body) in [
+            (LOGIN, json!({"handle": long_email, "password": PW})),
             (
-                "/api/appuser/login",
-                json!({"handle": long_email, "password": PW}),
-            ),
-            (
-                "/api/appuser/login",
+                LOGIN,
                 json!({"handle": format!("{long}@@x"), "password": PW}),
             ),
+            (LOGIN, json!({"handle": long, "password": PW})),
+            (FORGOT_PASSWORD, json!({"handle": long_email})),
+            (FORGOT_PASSWORD, json!({"handle": long})),
+            (SIGNUP, json!({"handle": long_email, "password": PW})),
             (
-                "/api/appuser/login",
-                json!({"handle": long, "password": PW}),
-            ),
-            ("/api/appuser/forgotPassword", json!({"handle": long_email})),
-            ("/api/appuser/forgotPassword", json!({"handle": long})),
-            (
-                "/api/appuser/signup",
-                json!({"handle": long_email, "password": PW}),
-            ),
-            (
-                "/api/appuser/register",
+                REGISTER,
                 json!({"handle": long_email, "password": PW, "code": "123456"}),
             ),
         ] {
@@ -204,18 +159,15 @@ async fn oversized_identifiers_are_invalid_data(t: TestApp) {
         }
     }
     let r = t
-        .get(
-            &format!("/api/appuser/userNameAvailable?userName={long}"),
-            &[],
-        )
+        .get(&format!("{USER_NAME_AVAILABLE}?userName={long}"), &[])
         .await;
     assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.text);
     for path in [
-        format!("/admin/apps/{long}"),
-        format!("/admin/apps/{}/users/{long}", app.app_id),
-        format!("/admin/apps/{}/users?search={long}", app.app_id),
-        format!("/admin/apps/{long}/invites"),
-        format!("/admin/apps/{}/invites/{long_email}", app.app_id),
+        format!("{ADMIN_APPS}/{long}"),
+        app.admin_path(&format!("/users/{long}")),
+        app.admin_path(&format!("/users?search={long}")),
+        format!("{ADMIN_APPS}/{long}/invites"),
+        app.admin_path(&format!("/invites/{long_email}")),
     ] {
         let method = if path.contains("/invites/") {
             "DELETE"
@@ -226,15 +178,9 @@ async fn oversized_identifiers_are_invalid_data(t: TestApp) {
     }
 }
 
-#[tokio::test]
-async fn oversized_identifiers_are_invalid_data_on_sqlite() {
-    oversized_identifiers_are_invalid_data(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn oversized_identifiers_are_invalid_data_on_dynamodb() {
-    oversized_identifiers_are_invalid_data(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] oversized_identifiers_are_invalid_data:
+    oversized_identifiers_are_invalid_data_on_sqlite,
+    oversized_identifiers_are_invalid_data_on_dynamodb);
 
 #[tokio::test]
 async fn claims_say_whether_the_email_was_proven() {
@@ -244,119 +190,50 @@ async fn claims_say_whether_the_email_was_proven() {
         .await;
     // A code signup proves the address.
     let s = t.signed_up_user(&app, "coded@x.com").await;
-    let c = claims(s["jwt"].as_str().unwrap());
+    let c = session_claims(&s);
     assert_eq!(
         (&c["email"], &c["email_verified"]),
         (&json!("coded@x.com"), &json!(true))
     );
     // So does an invite code.
     let r = t
-        .admin(
-            "POST",
-            &format!("/admin/apps/{}/invites", app.app_id),
-            Some(json!({"handle": "invited@x.com"})),
-        )
+        .admin_invite(&app, json!({"handle": "invited@x.com"}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.ok_json();
     let code = t.last_code_for("invited@x.com");
+    let body = json!({"handle": "invited@x.com", "password": PW, "code": code});
     let r = t
-        .post_from(
-            "192.0.2.1",
-            Form,
-            "/api/appuser/register",
-            &app_token(&app),
-            json!({"handle": "invited@x.com", "password": PW, "code": code}),
-        )
+        .post_from("192.0.2.1", Form, REGISTER, &app_token(&app), body)
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(
-        claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
-        true
-    );
+    assert_eq!(session_claims(&r.ok_json())["email_verified"], true);
     // Flow `none` proves nothing.
     let none = t.create_app(json!({"signupFlow": "none"})).await;
     let r = t
-        .post_json(
-            "/api/appuser/signup",
-            &app_token(&none),
-            json!({"handle": "plain@x.com", "password": PW}),
-        )
+        .signup(&none, json!({"handle": "plain@x.com", "password": PW}))
         .await;
-    let c = claims(r.json()["jwt"].as_str().unwrap());
+    let c = session_claims(&r.json());
     assert_eq!(
         (&c["email"], &c["email_verified"]),
         (&json!("plain@x.com"), &json!(false))
     );
     // A password reset proves it later.
-    let h = app_token(&none);
-    t.post_json(
-        "/api/appuser/forgotPassword",
-        &h,
-        json!({"handle": "plain@x.com"}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("plain@x.com");
-    t.post_from(
-        "192.0.2.2",
-        Form,
-        "/api/appuser/resetPassword",
-        &h,
-        json!({"handle": "plain@x.com", "password": OTHER_PW, "code": code}),
-    )
-    .await
-    .assert_true();
-    let r = t
-        .post_json(
-            "/api/appuser/login",
-            &h,
-            json!({"handle": "plain@x.com", "password": OTHER_PW}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(
-        claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
-        true
-    );
+    let code = t.reset_code(&none, "plain@x.com").await;
+    let body = json!({"handle": "plain@x.com", "password": OTHER_PW, "code": code});
+    t.post_from("192.0.2.2", Form, RESET_PASSWORD, &app_token(&none), body)
+        .await
+        .assert_true();
+    let r = t.login(&none, "plain@x.com", OTHER_PW).await;
+    assert_eq!(session_claims(&r.ok_json())["email_verified"], true);
     // So does the link flow's confirm page.
     let link = t.create_app(json!({"signupFlow": "link"})).await;
-    t.post_json(
-        "/api/appuser/signup",
-        &app_token(&link),
-        json!({"handle": "linked@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let form = confirm_form(&t.get(&t.last_link_for("linked@x.com"), &[]).await.text);
-    let landing = t
-        .post_form(
-            &form.action,
-            &[],
-            &format!("handle={}&code={}", form.handle, form.code),
-        )
-        .await;
-    assert_eq!(landing.status, StatusCode::OK, "{}", landing.text);
-    let r = t
-        .post_json(
-            "/api/appuser/login",
-            &app_token(&link),
-            json!({"handle": "linked@x.com", "password": PW}),
-        )
-        .await;
-    assert_eq!(
-        claims(r.json()["jwt"].as_str().unwrap())["email_verified"],
-        true
-    );
+    let body = json!({"handle": "linked@x.com", "password": PW});
+    t.signup(&link, body).await.assert_true();
+    t.confirm_link("linked@x.com").await.assert_ok();
+    let r = t.login(&link, "linked@x.com", PW).await;
+    assert_eq!(session_claims(&r.json())["email_verified"], true);
     // Anonymous users have no email at all.
-    let r = t
-        .post_json(
-            "/api/appuser/loginAnonymous",
-            &app_token(&app),
-            json!({"handle": "ANON_0123456789abcdef"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let c = claims(r.json()["jwt"].as_str().unwrap());
+    let r = t.login_anonymous(&app, "ANON_0123456789abcdef").await;
+    let c = session_claims(&r.ok_json());
     assert!(
         c.get("email").is_none() && c.get("email_verified").is_none(),
         "{c}"
@@ -367,10 +244,10 @@ async fn claims_say_whether_the_email_was_proven() {
 /// `X-Forwarded-For` that must not matter.
 fn admin_event(key: &str, source_ip: &str, forged: &str) -> serde_json::Value {
     let mut v: serde_json::Value = crate::support::lambda::event("login", &[]);
-    v["routeKey"] = json!("GET /admin/apps/{appId}");
-    v["rawPath"] = json!("/admin/apps/nope");
+    v["routeKey"] = json!(format!("GET {ADMIN_APPS}/{{appId}}"));
+    v["rawPath"] = json!(format!("{ADMIN_APPS}/nope"));
     v["requestContext"]["http"]["method"] = json!("GET");
-    v["requestContext"]["http"]["path"] = json!("/admin/apps/nope");
+    v["requestContext"]["http"]["path"] = v["rawPath"].clone();
     v["requestContext"]["http"]["sourceIp"] = json!(source_ip);
     v["headers"]["authorization"] = json!(format!("Bearer {key}"));
     v["headers"]["x-forwarded-for"] = json!(forged);

@@ -11,8 +11,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::{PW, TestApp, TestAppInfo};
 use crate::support::aws::unique;
-use crate::support::users::{login, quick_user};
-use crate::user_jwt::{discover, to_wall_time, verify_against};
+use crate::support::jwt::{discover, to_wall_time, verify_against};
 
 /// The admin's instance and a warm user-facing instance of one deployment: same store, same
 /// secrets backend, each with its own caches.
@@ -38,12 +37,14 @@ async fn two_instances() -> (TestApp, TestApp) {
 }
 
 async fn step(app: &TestApp, info: &TestAppInfo, step: &str) -> crate::support::app::Resp {
-    app.admin(
-        "POST",
-        &format!("/admin/apps/{}/keys/{step}", info.app_id),
-        None,
-    )
-    .await
+    app.admin("POST", &info.admin_path(&format!("/keys/{step}")), None)
+        .await
+}
+
+/// The JWKS the app serves.
+async fn served_jwks(app: &TestApp, info: &TestAppInfo) -> Value {
+    let path = format!("/apps/{}/.well-known/jwks.json", info.app_id);
+    app.get(&path, &[]).await.ok_json()
 }
 
 fn kid_of(jwt: &str) -> String {
@@ -53,7 +54,7 @@ fn kid_of(jwt: &str) -> String {
 /// A fresh login's JWT through the warm instance, after its app-settings cache has expired.
 async fn warm_jwt(admin: &TestApp, warm: &TestApp, info: &TestAppInfo) -> String {
     admin.clock.advance_secs(31);
-    let session = login(warm, info, "kim@example.com", PW).await.ok_json();
+    let session = warm.login(info, "kim@example.com", PW).await.ok_json();
     session["jwt"].as_str().unwrap().to_owned()
 }
 
@@ -68,7 +69,7 @@ fn kids(jwks: &jsonwebtoken::jwk::JwkSet) -> Vec<String> {
 async fn tokens_verify_against_the_jwks_across_rotate_activate_and_retire() {
     let (admin, warm) = two_instances().await;
     let info = admin.create_app(json!({ "signupFlow": "none" })).await;
-    quick_user(&admin, &info, "kim@example.com", json!({})).await;
+    admin.quick_user(&info, "kim@example.com", json!({})).await;
     let before = warm_jwt(&admin, &warm, &info).await;
     let old_kid = kid_of(&before);
 
@@ -125,10 +126,7 @@ async fn tokens_verify_against_the_jwks_across_rotate_activate_and_retire() {
 async fn steps_out_of_order_are_refused_with_409() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
-    let jwks_before = app
-        .get(&format!("/apps/{}/.well-known/jwks.json", info.app_id), &[])
-        .await
-        .ok_json();
+    let jwks_before = served_jwks(&app, &info).await;
 
     step(&app, &info, "activate").await.assert_error(409, 631);
     step(&app, &info, "retire").await.assert_error(409, 633);
@@ -140,10 +138,7 @@ async fn steps_out_of_order_are_refused_with_409() {
     step(&app, &info, "retire").await.ok_json();
     step(&app, &info, "retire").await.assert_error(409, 633);
 
-    let jwks_after = app
-        .get(&format!("/apps/{}/.well-known/jwks.json", info.app_id), &[])
-        .await
-        .ok_json();
+    let jwks_after = served_jwks(&app, &info).await;
     assert_eq!(jwks_after["keys"].as_array().unwrap().len(), 1);
     assert_ne!(jwks_after, jwks_before);
     step(
@@ -177,11 +172,8 @@ async fn a_staged_key_lost_to_a_rotation_race_is_unstaged_on_activation() {
 
     step(&app, &info, "activate").await.assert_error(409, 631);
 
-    let jwks = app
-        .get(&format!("/apps/{}/.well-known/jwks.json", info.app_id), &[])
-        .await
-        .ok_json();
-    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    let served = served_jwks(&app, &info).await;
+    assert_eq!(served["keys"].as_array().unwrap().len(), 1);
     step(&app, &info, "rotate").await.ok_json();
     step(&app, &info, "activate").await.ok_json();
 }

@@ -17,6 +17,7 @@ use keyturn::store::dynamo::DynamoStore;
 use serde_json::{Value, json};
 
 use crate::support::aws::{endpoint, sdk_config, unique};
+use crate::support::routes::{ADMIN_APPS, GET_APPLICATION, LOGIN};
 
 const ADMIN_KEY: &str = "bootstrap-test-admin-key-0123456789abcdef";
 
@@ -241,12 +242,12 @@ async fn the_bootstrap_serves_events_with_credentials_from_lambdas_variables() {
         vec![
             event(
                 "POST",
-                "/admin/apps",
+                ADMIN_APPS,
                 auth.clone(),
                 Some(json!({"name": "Boot"})),
             ),
             // The admin function serves only its own routes.
-            event("GET", "/api/appuser/getApplication", json!({}), None),
+            event("GET", GET_APPLICATION, json!({}), None),
         ],
         &[],
     )
@@ -262,7 +263,7 @@ async fn the_bootstrap_serves_events_with_credentials_from_lambdas_variables() {
         "get-application",
         vec![event(
             "GET",
-            "/api/appuser/getApplication",
+            GET_APPLICATION,
             json!({"app-token": token}),
             None,
         )],
@@ -276,12 +277,8 @@ async fn the_bootstrap_serves_events_with_credentials_from_lambdas_variables() {
     // unknown handle costs a full verify and answers 600, twice on the same instance.
     let password = "5f4dcc3b5aa765d61d8327deb882cf99";
     let login = || {
-        event(
-            "POST",
-            "/api/appuser/login",
-            json!({"app-token": token}),
-            Some(json!({"handle": "nobody@example.com", "password": password})),
-        )
+        let body = json!({"handle": "nobody@example.com", "password": password});
+        event("POST", LOGIN, json!({"app-token": token}), Some(body))
     };
     let replies = run(&d, "login", vec![login(), login()], &[]).await;
     for reply in &replies {

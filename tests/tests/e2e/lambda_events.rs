@@ -1,12 +1,12 @@
 //! The Lambda door: API Gateway HTTP API (payload v2) events through one function's router (see
 //! `support::lambda`).
 
-use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::app::{PW, TestApp};
+use crate::support::app::{OTHER_PW, PW, TestApp};
 use crate::support::lambda::{app_event, invoke};
-use crate::support::users::claims;
+use crate::support::routes::SIGNUP;
+use crate::support::users::session_claims;
 
 #[tokio::test]
 async fn a_signup_event_answers_true_and_mails_a_code() {
@@ -24,14 +24,8 @@ async fn a_signup_event_answers_true_and_mails_a_code() {
     let ctype = r.headers["content-type"].to_str().unwrap();
     assert!(ctype.starts_with("application/json"), "{ctype}");
     let code = t.last_code_for("lam+da@x.com");
-    let r = t
-        .post_json(
-            "/api/appuser/completeSignup",
-            &[("app-token", app.app_token.as_str())],
-            json!({"handle": "lam+da@x.com", "code": code}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.complete_signup(&app, "lam+da@x.com", &code).await;
+    r.ok_json();
 }
 
 #[tokio::test]
@@ -44,10 +38,9 @@ async fn a_login_event_with_a_base64_form_body_returns_a_jwt_issued_for_the_api_
 
     let r = invoke(&t, (keyturn_fn_login::ROUTE.router)(), &ev).await;
 
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let v = r.json();
+    let v = r.ok_json();
     assert!(v["access-token"].is_string());
-    let claims = claims(v["jwt"].as_str().unwrap());
+    let claims = session_claims(&v);
     assert_eq!(claims["email"], "lam+da@x.com");
     assert_eq!(
         claims["iss"],
@@ -65,7 +58,7 @@ async fn a_login_event_with_the_wrong_password_is_600() {
     t.signed_up_user(&app, "lam+da@x.com").await;
     let mut ev = app_event("login", &app);
     ev["isBase64Encoded"] = json!(false);
-    ev["body"] = json!("handle=lam%2Bda@x.com&password=795f3202b17cb6bc3d4b771d8c6c9eaf");
+    ev["body"] = json!(format!("handle=lam%2Bda@x.com&password={OTHER_PW}"));
 
     let r = invoke(&t, (keyturn_fn_login::ROUTE.router)(), &ev).await;
 
@@ -127,8 +120,8 @@ async fn a_function_answers_other_routes_with_a_json_404_and_collapses_slashes()
     r.assert_error(404, 618);
 
     let mut ev = app_event("signup", &app);
-    ev["rawPath"] = json!("//api/appuser/signup");
-    ev["requestContext"]["http"]["path"] = json!("//api/appuser/signup");
+    ev["rawPath"] = json!(format!("/{SIGNUP}"));
+    ev["requestContext"]["http"]["path"] = ev["rawPath"].clone();
     let r = invoke(&t, (keyturn_fn_signup::ROUTE.router)(), &ev).await;
     r.assert_true();
 }
@@ -139,8 +132,8 @@ async fn a_named_stage_prefix_is_ignored() {
     let app = t.create_app(json!({})).await;
 
     let mut ev = app_event("signup", &app);
-    ev["rawPath"] = json!("/prod/api/appuser/signup");
-    ev["requestContext"]["http"]["path"] = json!("/prod/api/appuser/signup");
+    ev["rawPath"] = json!(format!("/prod{SIGNUP}"));
+    ev["requestContext"]["http"]["path"] = ev["rawPath"].clone();
     ev["requestContext"]["stage"] = json!("prod");
     let r = invoke(&t, (keyturn_fn_signup::ROUTE.router)(), &ev).await;
     r.assert_true();

@@ -17,7 +17,8 @@ use tower::ServiceExt;
 
 use crate::support::app::{PW, first_code};
 use crate::support::aws::unique;
-use crate::user_jwt::{path_of, verify_against};
+use crate::support::jwt::{path_of, verify_against};
+use crate::support::routes::{ADMIN_APPS, COMPLETE_SIGNUP, LOGIN, SIGNUP};
 
 /// Configuration as `keyturn serve` uses it: the admin key hash lives in the store.
 fn config() -> Config {
@@ -86,9 +87,7 @@ impl Runner {
     async fn sign_up(&self, app_token: &str, handle: &str) -> Value {
         let h = [("app-token", app_token)];
         let body = json!({ "handle": handle, "password": PW });
-        let (status, v) = self
-            .send("POST", "/api/appuser/signup", &h, Some(body))
-            .await;
+        let (status, v) = self.send("POST", SIGNUP, &h, Some(body)).await;
         assert_eq!((status, &v), (200, &json!(true)));
         let mail = self
             .outbox()
@@ -99,22 +98,15 @@ impl Runner {
             .unwrap();
         let code = first_code(mail["text"].as_str().unwrap()).unwrap();
         let body = json!({ "handle": handle, "code": code });
-        let (status, v) = self
-            .send("POST", "/api/appuser/completeSignup", &h, Some(body))
-            .await;
+        let (status, v) = self.send("POST", COMPLETE_SIGNUP, &h, Some(body)).await;
         assert_eq!(status, 200, "{v}");
         v
     }
 
     async fn login(&self, app_token: &str, handle: &str) -> (u16, Value) {
         let body = json!({ "handle": handle, "password": PW });
-        self.send(
-            "POST",
-            "/api/appuser/login",
-            &[("app-token", app_token)],
-            Some(body),
-        )
-        .await
+        self.send("POST", LOGIN, &[("app-token", app_token)], Some(body))
+            .await
     }
 
     async fn discover(&self, app_id: &str) -> (String, JwkSet) {
@@ -156,7 +148,7 @@ async fn state_survives_a_restart() {
     let (status, created) = first
         .send(
             "POST",
-            "/admin/apps",
+            ADMIN_APPS,
             &auth,
             Some(json!({ "name": "Kept", "userJWTExpiration": 3 })),
         )
@@ -180,7 +172,7 @@ async fn state_survives_a_restart() {
         "no new admin key on the second start"
     );
     let (status, app) = second
-        .send("GET", &format!("/admin/apps/{app_id}"), &auth, None)
+        .send("GET", &format!("{ADMIN_APPS}/{app_id}"), &auth, None)
         .await;
     assert_eq!(status, 200, "the generated admin key still works: {app}");
     assert_eq!(app["name"], "Kept");
@@ -188,7 +180,7 @@ async fn state_survives_a_restart() {
     let (status, refused) = second
         .send(
             "GET",
-            &format!("/admin/apps/{app_id}"),
+            &format!("{ADMIN_APPS}/{app_id}"),
             &[("authorization", "Bearer kt_admin_wrong")],
             None,
         )
@@ -218,7 +210,7 @@ async fn state_survives_a_restart() {
     let (status, v) = second
         .send(
             "POST",
-            "/api/appuser/signup",
+            SIGNUP,
             &[("app-token", app_token.as_str())],
             Some(json!({ "handle": "bob@example.com", "password": PW })),
         )
@@ -249,7 +241,7 @@ async fn an_admin_key_from_the_environment_replaces_the_generated_one() {
     let (status, _) = runner
         .send(
             "POST",
-            "/admin/apps",
+            ADMIN_APPS,
             &[(
                 "authorization",
                 "Bearer provided-key-0123456789abcdef012345",
@@ -260,7 +252,7 @@ async fn an_admin_key_from_the_environment_replaces_the_generated_one() {
     assert_eq!(status, 200);
     let old = format!("Bearer {generated}");
     let (status, v) = runner
-        .send("POST", "/admin/apps", &[("authorization", &old)], create)
+        .send("POST", ADMIN_APPS, &[("authorization", &old)], create)
         .await;
     assert_eq!((status, &v["code"]), (401, &json!(617)));
     drop(runner);
@@ -279,7 +271,7 @@ async fn outbox_lists_messages_newest_last_and_survives_a_restart() {
     let (_, created) = runner
         .send(
             "POST",
-            "/admin/apps",
+            ADMIN_APPS,
             &[("authorization", bearer.as_str())],
             Some(json!({ "name": "Mailer" })),
         )
@@ -429,7 +421,7 @@ async fn over_tcp_limits_count_the_socket_peer_and_links_name_the_bound_address(
     let base = format!("http://{addr}");
 
     let app: Value = http
-        .post(format!("{base}/admin/apps"))
+        .post(format!("{base}{ADMIN_APPS}"))
         .bearer_auth(key)
         .header("x-forwarded-for", "203.0.113.1")
         .json(&json!({"name": "Tcp", "signupFlow": "link"}))
@@ -441,7 +433,7 @@ async fn over_tcp_limits_count_the_socket_peer_and_links_name_the_bound_address(
         .unwrap();
     let app_id = app["appId"].as_str().unwrap();
     let r = http
-        .post(format!("{base}/api/appuser/signup"))
+        .post(format!("{base}{SIGNUP}"))
         .header("app-token", app["appToken"].as_str().unwrap())
         .header("x-forwarded-for", "203.0.113.1")
         .header("x-forwarded-host", "evil.example")
@@ -466,8 +458,7 @@ async fn over_tcp_limits_count_the_socket_peer_and_links_name_the_bound_address(
         .pop()
         .unwrap();
     assert!(
-        mail.text
-            .contains(&format!("{base}/api/appuser/completeSignup?")),
+        mail.text.contains(&format!("{base}{COMPLETE_SIGNUP}?")),
         "{}",
         mail.text
     );

@@ -7,24 +7,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 
-use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo};
-use crate::support::users::login;
+use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::routes::{GET_APPLICATION, LOGIN};
 
-const LOGIN: &str = "/api/appuser/login";
-const GET_APPLICATION: &str = "/api/appuser/getApplication";
-
-/// Asserts a successful login body: exactly `jwt` and `access-token`, both JWT-shaped.
-fn assert_logged_in(r: &Resp) -> Value {
-    assert_eq!(r.status, 200, "body: {}", r.text);
-    let v = r.json();
-    let obj = v.as_object().unwrap();
-    assert_eq!(obj.len(), 2, "only jwt and access-token: {}", r.text);
-    for key in ["jwt", "access-token"] {
-        let token = v[key].as_str().unwrap_or_else(|| panic!("{key} missing"));
-        assert_eq!(token.split('.').count(), 3, "{key} is not a JWT: {token}");
-    }
-    v
-}
+const BOB: &str = "bob@example.com";
 
 fn payload(jwt: &str) -> Value {
     let part = jwt.split('.').nth(1).unwrap();
@@ -44,18 +30,18 @@ async fn app_with_user(handle: &str) -> (TestApp, TestAppInfo) {
 
 #[tokio::test]
 async fn login_returns_a_jwt_and_an_access_token() {
-    let (app, info) = app_with_user("bob@example.com").await;
+    let (app, info) = app_with_user(BOB).await;
 
-    let r = login(&app, &info, "bob@example.com", PW).await;
+    let r = app.login(&info, BOB, PW).await;
 
-    let v = assert_logged_in(&r);
+    let v = r.assert_session();
     let claims = payload(v["jwt"].as_str().unwrap());
-    assert_eq!(claims["email"], "bob@example.com");
+    assert_eq!(claims["email"], BOB);
 }
 
 #[tokio::test]
 async fn login_accepts_a_swift_style_form_body() {
-    let (app, info) = app_with_user("bob@example.com").await;
+    let (app, info) = app_with_user(BOB).await;
 
     let r = app
         .post_form(
@@ -65,14 +51,14 @@ async fn login_accepts_a_swift_style_form_body() {
         )
         .await;
 
-    assert_logged_in(&r);
+    r.assert_session();
 }
 
 #[tokio::test]
 async fn login_handle_is_case_and_space_insensitive() {
-    let (app, info) = app_with_user("bob@example.com").await;
+    let (app, info) = app_with_user(BOB).await;
 
-    let json = login(&app, &info, "  Bob@Example.COM ", PW).await;
+    let json = app.login(&info, "  Bob@Example.COM ", PW).await;
     let form = app
         .post_form(
             LOGIN,
@@ -81,19 +67,19 @@ async fn login_handle_is_case_and_space_insensitive() {
         )
         .await;
 
-    let jwt = assert_logged_in(&json)["jwt"].as_str().unwrap().to_owned();
-    assert_eq!(payload(&jwt)["email"], "bob@example.com");
-    assert_logged_in(&form);
+    let jwt = json.assert_session()["jwt"].as_str().unwrap().to_owned();
+    assert_eq!(payload(&jwt)["email"], BOB);
+    form.assert_session();
 }
 
 #[tokio::test]
 async fn wrong_password_unknown_user_and_malformed_password_answer_alike() {
-    let (app, info) = app_with_user("bob@example.com").await;
+    let (app, info) = app_with_user(BOB).await;
 
-    let wrong = login(&app, &info, "bob@example.com", OTHER_PW).await;
-    let unknown = login(&app, &info, "nobody@example.com", PW).await;
-    let malformed = login(&app, &info, "bob@example.com", "secret").await;
-    let upper = login(&app, &info, "bob@example.com", &PW.to_uppercase()).await;
+    let wrong = app.login(&info, BOB, OTHER_PW).await;
+    let unknown = app.login(&info, "nobody@example.com", PW).await;
+    let malformed = app.login(&info, BOB, "secret").await;
+    let upper = app.login(&info, BOB, &PW.to_uppercase()).await;
 
     wrong.assert_error(400, 600);
     for other in [&unknown, &malformed, &upper] {
@@ -106,16 +92,10 @@ async fn wrong_password_unknown_user_and_malformed_password_answer_alike() {
 async fn pending_signup_answers_608_only_to_its_own_password() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
-    app.post_json(
-        "/api/appuser/signup",
-        &[("app-token", info.app_token.as_str())],
-        json!({ "handle": "pending@example.com", "password": PW }),
-    )
-    .await
-    .assert_true();
+    app.signup_with_code(&info, "pending@example.com").await;
 
-    let right = login(&app, &info, "pending@example.com", PW).await;
-    let wrong = login(&app, &info, "pending@example.com", OTHER_PW).await;
+    let right = app.login(&info, "pending@example.com", PW).await;
+    let wrong = app.login(&info, "pending@example.com", OTHER_PW).await;
 
     right.assert_error(400, 608);
     wrong.assert_error(400, 600);
@@ -123,32 +103,32 @@ async fn pending_signup_answers_608_only_to_its_own_password() {
 
 #[tokio::test]
 async fn a_user_of_one_app_cannot_log_in_to_another() {
-    let (app, info) = app_with_user("bob@example.com").await;
+    let (app, info) = app_with_user(BOB).await;
     let other = app.create_app(json!({})).await;
 
-    let r = login(&app, &other, "bob@example.com", PW).await;
+    let r = app.login(&other, BOB, PW).await;
 
     r.assert_error(400, 600);
-    assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+    app.login(&info, BOB, PW).await.assert_session();
 }
 
 #[tokio::test]
 async fn handle_without_at_sign_is_606() {
-    let (app, info) = app_with_user("bob@example.com").await;
+    let (app, info) = app_with_user(BOB).await;
 
-    login(&app, &info, "bob", PW).await.assert_error(400, 606);
+    app.login(&info, "bob", PW).await.assert_error(400, 606);
 }
 
 #[tokio::test]
 async fn eleventh_try_in_the_window_is_locked_out_even_with_the_right_password() {
-    let (app, info) = app_with_user("bob@example.com").await;
+    let (app, info) = app_with_user(BOB).await;
     for i in 0..10 {
-        let r = login(&app, &info, "bob@example.com", OTHER_PW).await;
+        let r = app.login(&info, BOB, OTHER_PW).await;
         assert_eq!(r.status, 400, "try {i}: {}", r.text);
         r.assert_error(400, 600);
     }
 
-    let locked = login(&app, &info, "bob@example.com", PW).await;
+    let locked = app.login(&info, BOB, PW).await;
 
     locked.assert_error(429, 615);
     let retry: u64 = locked.headers["retry-after"]
@@ -159,52 +139,44 @@ async fn eleventh_try_in_the_window_is_locked_out_even_with_the_right_password()
     assert!((1..=15 * 60).contains(&retry), "Retry-After {retry}");
     // The lock is per handle: another user of the same app is not affected.
     app.signed_up_user(&info, "alice@example.com").await;
-    assert_logged_in(&login(&app, &info, "alice@example.com", PW).await);
+    app.login(&info, "alice@example.com", PW)
+        .await
+        .assert_session();
 }
 
 #[tokio::test]
 async fn lockout_ends_when_the_retry_after_has_passed() {
-    let (app, info) = app_with_user("bob@example.com").await;
-    login(&app, &info, "bob@example.com", OTHER_PW)
-        .await
-        .assert_error(400, 600);
+    let (app, info) = app_with_user(BOB).await;
+    app.login(&info, BOB, OTHER_PW).await.assert_error(400, 600);
     app.clock.advance_secs(100);
     for _ in 0..9 {
-        login(&app, &info, "bob@example.com", OTHER_PW)
-            .await
-            .assert_error(400, 600);
+        app.login(&info, BOB, OTHER_PW).await.assert_error(400, 600);
     }
-    let locked = login(&app, &info, "bob@example.com", PW).await;
+    let locked = app.login(&info, BOB, PW).await;
     locked.assert_error(429, 615);
     // The window opened with the first try, 100 s ago.
     assert_eq!(locked.headers["retry-after"], "800");
 
     app.clock.advance_secs(799);
-    login(&app, &info, "bob@example.com", PW)
-        .await
-        .assert_error(429, 615);
+    app.login(&info, BOB, PW).await.assert_error(429, 615);
     app.clock.advance_secs(1);
 
-    assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+    app.login(&info, BOB, PW).await.assert_session();
 }
 
 #[tokio::test]
 async fn a_successful_login_resets_the_failed_try_counter() {
-    let (app, info) = app_with_user("bob@example.com").await;
+    let (app, info) = app_with_user(BOB).await;
     for _ in 0..9 {
-        login(&app, &info, "bob@example.com", OTHER_PW)
-            .await
-            .assert_error(400, 600);
+        app.login(&info, BOB, OTHER_PW).await.assert_error(400, 600);
     }
-    assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+    app.login(&info, BOB, PW).await.assert_session();
 
     for _ in 0..9 {
-        login(&app, &info, "bob@example.com", OTHER_PW)
-            .await
-            .assert_error(400, 600);
+        app.login(&info, BOB, OTHER_PW).await.assert_error(400, 600);
     }
 
-    assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+    app.login(&info, BOB, PW).await.assert_session();
 }
 
 #[tokio::test]
@@ -212,55 +184,40 @@ async fn unknown_handles_are_locked_out_too() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
     for _ in 0..10 {
-        login(&app, &info, "ghost@example.com", PW)
+        app.login(&info, "ghost@example.com", PW)
             .await
             .assert_error(400, 600);
     }
 
-    login(&app, &info, "ghost@example.com", PW)
+    app.login(&info, "ghost@example.com", PW)
         .await
         .assert_error(429, 615);
 }
 
 #[tokio::test]
 async fn a_suspended_app_refuses_login_with_402() {
-    let (app, info) = app_with_user("bob@example.com").await;
-    let r = app
-        .admin(
-            "PATCH",
-            &format!("/admin/apps/{}", info.app_id),
-            Some(json!({ "status": "inactive" })),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let (app, info) = app_with_user(BOB).await;
+    let r = app.patch_app(&info, json!({ "status": "inactive" })).await;
+    r.ok_json();
 
-    login(&app, &info, "bob@example.com", PW)
-        .await
-        .assert_error(400, 402);
-    app.get(GET_APPLICATION, &[("app-token", info.app_token.as_str())])
+    app.login(&info, BOB, PW).await.assert_error(400, 402);
+    app.get_application(&info.app_token)
         .await
         .assert_error(400, 402);
 
-    let r = app
-        .admin(
-            "PATCH",
-            &format!("/admin/apps/{}", info.app_id),
-            Some(json!({ "status": "active" })),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+    let r = app.patch_app(&info, json!({ "status": "active" })).await;
+    r.ok_json();
+    app.login(&info, BOB, PW).await.assert_session();
 }
 
 #[tokio::test]
 async fn access_token_opens_get_application_until_it_expires() {
-    let (app, info) = app_with_user("bob@example.com").await;
-    let v = assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+    let (app, info) = app_with_user(BOB).await;
+    let v = app.login(&info, BOB, PW).await.assert_session();
     let access = v["access-token"].as_str().unwrap();
 
     let r = app.get(GET_APPLICATION, &[("access-token", access)]).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json()["name"], "Demo App");
+    assert_eq!(r.ok_json()["name"], "Demo App");
 
     app.clock.advance_secs(24 * 3600 - 1);
     let r = app.get(GET_APPLICATION, &[("access-token", access)]).await;
@@ -278,21 +235,17 @@ async fn access_token_opens_get_application_until_it_expires() {
 
 #[tokio::test]
 async fn access_token_lifetime_follows_the_app_setting() {
-    let (app, info) = app_with_user("bob@example.com").await;
+    let (app, info) = app_with_user(BOB).await;
     let r = app
-        .admin(
-            "PATCH",
-            &format!("/admin/apps/{}", info.app_id),
-            Some(json!({ "accessTokenExpiration": 2 })),
-        )
+        .patch_app(&info, json!({ "accessTokenExpiration": 2 }))
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let v = assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+    r.ok_json();
+    let v = app.login(&info, BOB, PW).await.assert_session();
     let access = v["access-token"].as_str().unwrap();
 
     app.clock.advance_secs(2 * 3600 - 1);
     let r = app.get(GET_APPLICATION, &[("access-token", access)]).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    r.ok_json();
     app.clock.advance_secs(1);
     app.get(GET_APPLICATION, &[("access-token", access)])
         .await
@@ -301,14 +254,14 @@ async fn access_token_lifetime_follows_the_app_setting() {
 
 #[tokio::test]
 async fn an_access_token_is_not_an_app_token() {
-    let (app, info) = app_with_user("bob@example.com").await;
-    let v = assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+    let (app, info) = app_with_user(BOB).await;
+    let v = app.login(&info, BOB, PW).await.assert_session();
     let access = v["access-token"].as_str().unwrap();
 
     app.post_json(
         LOGIN,
         &[("app-token", access)],
-        json!({ "handle": "bob@example.com", "password": PW }),
+        json!({ "handle": BOB, "password": PW }),
     )
     .await
     .assert_error(400, 400);
@@ -318,7 +271,7 @@ async fn an_access_token_is_not_an_app_token() {
 async fn forged_app_tokens_are_refused() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
-    app.signed_up_user(&info, "bob@example.com").await;
+    app.signed_up_user(&info, BOB).await;
     let claims = payload(&info.app_token);
     assert_eq!(claims["appId"], info.app_id.as_str());
     let genuine_sig = info.app_token.rsplit('.').next().unwrap().to_owned();
@@ -378,20 +331,18 @@ async fn forged_app_tokens_are_refused() {
     ];
 
     // The genuine token passes, so the refusals below are about the forgery alone.
-    assert_logged_in(&login(&app, &info, "bob@example.com", PW).await);
+    app.login(&info, BOB, PW).await.assert_session();
     for (what, token) in forged {
         let r = app
             .post_json(
                 LOGIN,
                 &[("app-token", token.as_str())],
-                json!({ "handle": "bob@example.com", "password": PW }),
+                json!({ "handle": BOB, "password": PW }),
             )
             .await;
         assert_eq!(r.status, 400, "{what}: {}", r.text);
         assert_eq!(r.json()["code"], 400, "{what}: {}", r.text);
-        let r = app
-            .get(GET_APPLICATION, &[("app-token", token.as_str())])
-            .await;
+        let r = app.get_application(&token).await;
         assert_eq!(r.json()["code"], 400, "{what}: {}", r.text);
     }
 }

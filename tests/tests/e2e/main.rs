@@ -8,7 +8,7 @@ mod admin_users;
 mod anonymous;
 mod app_admin;
 mod architecture;
-mod audit;
+mod attack_replays;
 mod audit_trail;
 mod aws_adapters;
 mod cli;

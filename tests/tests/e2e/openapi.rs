@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::support::app::TestApp;
+use crate::support::routes::LOGIN;
 
 /// Routes the document leaves out on purpose: the local runner's outbox is never routed in
 /// Lambda.
@@ -241,7 +242,7 @@ async fn the_document_is_valid_openapi_3_1() {
     assert!(ok, "{report}");
     // The validator does refuse a broken document (a response without its description).
     let mut broken = doc.clone();
-    broken["paths"]["/api/appuser/login"]["post"]["responses"]["200"]
+    broken["paths"][LOGIN]["post"]["responses"]["200"]
         .as_object_mut()
         .unwrap()
         .remove("description");
@@ -263,7 +264,7 @@ async fn the_document_names_the_auth_headers_the_error_shape_and_both_body_encod
     assert_eq!(schemes["admin_key"]["scheme"], "bearer");
     let error = &doc["components"]["schemas"]["Error"];
     assert_eq!(error["required"], serde_json::json!(["code", "message"]));
-    let login = &doc["paths"]["/api/appuser/login"]["post"];
+    let login = &doc["paths"][LOGIN]["post"];
     let content = login["requestBody"]["content"].as_object().unwrap();
     assert!(content.contains_key("application/json"));
     assert!(content.contains_key("application/x-www-form-urlencoded"));
@@ -291,13 +292,10 @@ async fn a_known_path_with_a_method_it_does_not_take_answers_the_json_error() {
     let t = TestApp::new().await;
     for (method, path) in [
         ("POST", "/admin/apps/x/users/y"),
-        ("DELETE", "/api/appuser/login"),
+        ("DELETE", LOGIN),
         ("PUT", "/openapi.json"),
     ] {
-        let req = http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "127.0.0.1:8787")
+        let req = TestApp::request(method, path, &[])
             .body(axum::body::Body::empty())
             .unwrap();
         t.send(req).await.assert_error(404, 618);

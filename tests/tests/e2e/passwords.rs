@@ -3,39 +3,19 @@
 
 use serde_json::{Value, json};
 
-use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
-use crate::support::flows::wrong_code;
+use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, on_both_engines};
+use crate::support::flows::{app_token, assert_escapes_script_handle, wrong_code};
 use crate::support::lambda::{event, invoke};
-use crate::support::users::{access as token, login, token_works};
+use crate::support::routes::RESET_PASSWORD as RESET;
+use crate::support::routes::{CHANGE_PASSWORD as CHANGE, FORGOT_PASSWORD as FORGOT};
+use crate::support::users::{access as token, token_works};
 
-const FORGOT: &str = "/api/appuser/forgotPassword";
-const RESET: &str = "/api/appuser/resetPassword";
-const CHANGE: &str = "/api/appuser/changePassword";
 /// The MD5 of `third`.
 const THIRD_PW: &str = "dd5c8bf51558ffcbe5007071908e9524";
 
-async fn forgot(app: &TestApp, info: &TestAppInfo, handle: &str) -> crate::support::app::Resp {
-    app.post_json(
-        FORGOT,
-        &[("app-token", info.app_token.as_str())],
-        json!({ "handle": handle }),
-    )
-    .await
-}
-
-async fn reset(
-    app: &TestApp,
-    info: &TestAppInfo,
-    handle: &str,
-    pw: &str,
-    code: &str,
-) -> crate::support::app::Resp {
-    app.post_json(
-        RESET,
-        &[("app-token", info.app_token.as_str())],
-        json!({"handle": handle, "password": pw, "code": code}),
-    )
-    .await
+/// `resetPassword` of ann@x.com to `pw` with `code`.
+async fn reset_ann(app: &TestApp, info: &TestAppInfo, pw: &str, code: &str) -> Resp {
+    app.reset_password(info, "ann@x.com", pw, code).await
 }
 
 async fn user_with_app() -> (TestApp, TestAppInfo, Value) {
@@ -49,8 +29,8 @@ async fn user_with_app() -> (TestApp, TestAppInfo, Value) {
 async fn forgot_password_answers_the_same_for_unknown_and_known_handles() {
     let (app, info, _) = user_with_app().await;
     let before = app.outbox().len();
-    let known = forgot(&app, &info, "ann@x.com").await;
-    let unknown = forgot(&app, &info, "nobody@x.com").await;
+    let known = app.forgot_password(&info, "ann@x.com").await;
+    let unknown = app.forgot_password(&info, "nobody@x.com").await;
     known.assert_true();
     assert_eq!(known.status, unknown.status);
     assert_eq!(known.text, unknown.text);
@@ -60,7 +40,7 @@ async fn forgot_password_answers_the_same_for_unknown_and_known_handles() {
     assert!(sent.last().unwrap().subject.contains("Reset"));
 
     // The Swift SDK's form body, with an unencoded `@`.
-    let h = [("app-token", info.app_token.as_str())];
+    let h = app_token(&info);
     let known = app.post_form(FORGOT, &h, "handle=ann@x.com").await;
     let unknown = app.post_form(FORGOT, &h, "handle=nobody@x.com").await;
     known.assert_true();
@@ -71,11 +51,13 @@ async fn forgot_password_answers_the_same_for_unknown_and_known_handles() {
 async fn forgot_password_limit_answers_the_same_for_unknown_and_known_handles() {
     let (app, info, _) = user_with_app().await;
     for _ in 0..5 {
-        forgot(&app, &info, "ann@x.com").await.assert_true();
-        forgot(&app, &info, "nobody@x.com").await.assert_true();
+        app.forgot_password(&info, "ann@x.com").await.assert_true();
+        app.forgot_password(&info, "nobody@x.com")
+            .await
+            .assert_true();
     }
-    let known = forgot(&app, &info, "ann@x.com").await;
-    let unknown = forgot(&app, &info, "nobody@x.com").await;
+    let known = app.forgot_password(&info, "ann@x.com").await;
+    let unknown = app.forgot_password(&info, "nobody@x.com").await;
     known.assert_error(429, 615);
     assert_eq!(known.text, unknown.text);
     assert_eq!(known.status, unknown.status);
@@ -86,7 +68,7 @@ async fn forgot_password_limit_answers_the_same_for_unknown_and_known_handles() 
 #[tokio::test]
 async fn forgot_password_refuses_bad_requests() {
     let (app, info, _) = user_with_app().await;
-    let h = [("app-token", info.app_token.as_str())];
+    let h = app_token(&info);
     app.post_json(FORGOT, &[], json!({"handle": "ann@x.com"}))
         .await
         .assert_error(400, 400);
@@ -103,7 +85,7 @@ async fn forgot_password_refuses_bad_requests() {
         .await
         .assert_error(400, 602);
     // A username while the app has none.
-    app.post_json(FORGOT, &h, json!({"handle": "ann"}))
+    app.forgot_password(&info, "ann")
         .await
         .assert_error(400, 606);
 }
@@ -112,52 +94,39 @@ async fn forgot_password_refuses_bad_requests() {
 async fn forgot_password_accepts_an_access_token_as_the_app_carrier() {
     let (app, _, session) = user_with_app().await;
     let access = token(&session);
-    app.post_json(
-        FORGOT,
-        &[("access-token", &access)],
-        json!({"handle": "ann@x.com"}),
-    )
-    .await
-    .assert_true();
+    let body = json!({"handle": "ann@x.com"});
+    app.post_json(FORGOT, &[("access-token", &access)], body)
+        .await
+        .assert_true();
 }
 
-#[tokio::test]
-async fn reset_password_sets_the_new_password_and_revokes_every_access_token() {
-    reset_revokes_every_token(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn reset_password_revokes_every_access_token_in_dynamodb() {
-    reset_revokes_every_token(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] reset_revokes_every_token:
+    reset_password_sets_the_new_password_and_revokes_every_access_token,
+    reset_password_revokes_every_access_token_in_dynamodb);
 
 async fn reset_revokes_every_token(app: TestApp) {
     let info = app.create_app(json!({})).await;
     let session = app.signed_up_user(&info, "ann@x.com").await;
     let first = token(&session);
-    let second = token(&login(&app, &info, "ann@x.com", PW).await.json());
+    let second = token(&app.login(&info, "ann@x.com", PW).await.json());
     assert!(token_works(&app, &first).await && token_works(&app, &second).await);
 
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let code = app.last_code_for("ann@x.com");
-    reset(&app, &info, "ann@x.com", OTHER_PW, &code)
-        .await
-        .assert_true();
+    let code = app.reset_code(&info, "ann@x.com").await;
+    reset_ann(&app, &info, OTHER_PW, &code).await.assert_true();
 
     assert!(!token_works(&app, &first).await);
     assert!(!token_works(&app, &second).await);
-    login(&app, &info, "ann@x.com", PW)
+    app.login(&info, "ann@x.com", PW)
         .await
         .assert_error(400, 600);
-    let fresh = login(&app, &info, "ann@x.com", OTHER_PW).await;
-    assert_eq!(fresh.status, 200, "{}", fresh.text);
-    assert!(token_works(&app, &token(&fresh.json())).await);
+    let fresh = app.login(&info, "ann@x.com", OTHER_PW).await.ok_json();
+    assert!(token_works(&app, &token(&fresh)).await);
 }
 
 #[tokio::test]
 async fn reset_password_works_with_a_swift_form_body() {
     let (app, info, session) = user_with_app().await;
-    let h = [("app-token", info.app_token.as_str())];
+    let h = app_token(&info);
     app.post_form(FORGOT, &h, "handle=ANN@x.com")
         .await
         .assert_true();
@@ -170,107 +139,90 @@ async fn reset_password_works_with_a_swift_form_body() {
     .await
     .assert_true();
     assert!(!token_works(&app, &token(&session)).await);
-    assert_eq!(login(&app, &info, "ann@x.com", OTHER_PW).await.status, 200);
+    app.login(&info, "ann@x.com", OTHER_PW).await.ok_json();
 }
 
 #[tokio::test]
 async fn reset_code_expires_after_30_minutes() {
     let (app, info, _) = user_with_app().await;
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let code = app.last_code_for("ann@x.com");
+    let code = app.reset_code(&info, "ann@x.com").await;
     app.clock.advance_secs(30 * 60 + 1);
-    reset(&app, &info, "ann@x.com", OTHER_PW, &code)
+    reset_ann(&app, &info, OTHER_PW, &code)
         .await
         .assert_error(400, 411);
-    assert_eq!(login(&app, &info, "ann@x.com", PW).await.status, 200);
+    app.login(&info, "ann@x.com", PW).await.ok_json();
 }
 
 #[tokio::test]
 async fn reset_code_still_works_just_before_30_minutes() {
     let (app, info, _) = user_with_app().await;
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let code = app.last_code_for("ann@x.com");
+    let code = app.reset_code(&info, "ann@x.com").await;
     app.clock.advance_secs(30 * 60 - 1);
-    reset(&app, &info, "ann@x.com", OTHER_PW, &code)
-        .await
-        .assert_true();
+    reset_ann(&app, &info, OTHER_PW, &code).await.assert_true();
 }
 
 #[tokio::test]
 async fn five_wrong_reset_codes_kill_the_code() {
     let (app, info, _) = user_with_app().await;
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let code = app.last_code_for("ann@x.com");
+    let code = app.reset_code(&info, "ann@x.com").await;
     for _ in 0..5 {
-        reset(&app, &info, "ann@x.com", OTHER_PW, &wrong_code(&code))
+        reset_ann(&app, &info, OTHER_PW, &wrong_code(&code))
             .await
             .assert_error(400, 602);
     }
-    reset(&app, &info, "ann@x.com", OTHER_PW, &code)
+    reset_ann(&app, &info, OTHER_PW, &code)
         .await
         .assert_error(400, 614);
-    assert_eq!(login(&app, &info, "ann@x.com", PW).await.status, 200);
+    app.login(&info, "ann@x.com", PW).await.ok_json();
 }
 
 #[tokio::test]
 async fn a_reset_code_works_only_once() {
     let (app, info, _) = user_with_app().await;
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let code = app.last_code_for("ann@x.com");
-    reset(&app, &info, "ann@x.com", OTHER_PW, &code)
-        .await
-        .assert_true();
-    reset(&app, &info, "ann@x.com", THIRD_PW, &code)
+    let code = app.reset_code(&info, "ann@x.com").await;
+    reset_ann(&app, &info, OTHER_PW, &code).await.assert_true();
+    reset_ann(&app, &info, THIRD_PW, &code)
         .await
         .assert_error(400, 602);
-    assert_eq!(login(&app, &info, "ann@x.com", OTHER_PW).await.status, 200);
+    app.login(&info, "ann@x.com", OTHER_PW).await.ok_json();
 }
 
 #[tokio::test]
 async fn a_newer_reset_request_kills_the_older_code() {
     let (app, info, _) = user_with_app().await;
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let old = app.last_code_for("ann@x.com");
+    let old = app.reset_code(&info, "ann@x.com").await;
     // Draw until the new code differs (1 in a million it repeats).
     let mut new = old.clone();
     while new == old {
-        forgot(&app, &info, "ann@x.com").await.assert_true();
-        new = app.last_code_for("ann@x.com");
+        new = app.reset_code(&info, "ann@x.com").await;
     }
-    reset(&app, &info, "ann@x.com", OTHER_PW, &old)
+    reset_ann(&app, &info, OTHER_PW, &old)
         .await
         .assert_error(400, 602);
-    reset(&app, &info, "ann@x.com", OTHER_PW, &new)
-        .await
-        .assert_true();
+    reset_ann(&app, &info, OTHER_PW, &new).await.assert_true();
 }
 
 #[tokio::test]
 async fn a_new_reset_request_restores_the_tries() {
     let (app, info, _) = user_with_app().await;
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let code = app.last_code_for("ann@x.com");
+    let code = app.reset_code(&info, "ann@x.com").await;
     for _ in 0..5 {
-        reset(&app, &info, "ann@x.com", OTHER_PW, &wrong_code(&code))
+        reset_ann(&app, &info, OTHER_PW, &wrong_code(&code))
             .await
             .assert_error(400, 602);
     }
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let code = app.last_code_for("ann@x.com");
-    reset(&app, &info, "ann@x.com", OTHER_PW, &code)
-        .await
-        .assert_true();
+    let code = app.reset_code(&info, "ann@x.com").await;
+    reset_ann(&app, &info, OTHER_PW, &code).await.assert_true();
 }
 
 #[tokio::test]
 async fn reset_password_refuses_bad_requests_without_changing_anything() {
     let (app, info, _) = user_with_app().await;
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let code = app.last_code_for("ann@x.com");
-    let h = [("app-token", info.app_token.as_str())];
+    let code = app.reset_code(&info, "ann@x.com").await;
+    let h = app_token(&info);
     // Malformed new password: 602, and no try is spent.
     for bad in ["short", "5EBE2294ECD0E0F08EAB7690D2A6EE69"] {
-        reset(&app, &info, "ann@x.com", bad, &code)
+        reset_ann(&app, &info, bad, &code)
             .await
             .assert_error(400, 602);
     }
@@ -280,31 +232,19 @@ async fn reset_password_refuses_bad_requests_without_changing_anything() {
     app.post_json(RESET, &h, json!({"handle": "ann@x.com", "code": code}))
         .await
         .assert_error(400, 403);
-    reset(&app, &info, "ann@x.com", OTHER_PW, "12ab56")
+    reset_ann(&app, &info, OTHER_PW, "12ab56")
         .await
         .assert_error(400, 602);
-    reset(&app, &info, "nobody@x.com", OTHER_PW, &code)
+    app.reset_password(&info, "nobody@x.com", OTHER_PW, &code)
         .await
         .assert_error(400, 602);
-    app.post_json(
-        RESET,
-        &[],
-        json!({"handle": "ann@x.com", "password": OTHER_PW, "code": code}),
-    )
-    .await
-    .assert_error(400, 400);
-    app.post_json(
-        RESET,
-        &h,
-        json!({"handle": "ann@x.com", "password": OTHER_PW, "code": [code]}),
-    )
-    .await
-    .assert_error(400, 602);
+    let body = json!({"handle": "ann@x.com", "password": OTHER_PW, "code": code});
+    app.post_json(RESET, &[], body).await.assert_error(400, 400);
+    let body = json!({"handle": "ann@x.com", "password": OTHER_PW, "code": [code]});
+    app.post_json(RESET, &h, body).await.assert_error(400, 602);
     // Nothing changed: the code still works and the old password still logs in until then.
-    assert_eq!(login(&app, &info, "ann@x.com", PW).await.status, 200);
-    reset(&app, &info, "ann@x.com", OTHER_PW, &code)
-        .await
-        .assert_true();
+    app.login(&info, "ann@x.com", PW).await.ok_json();
+    reset_ann(&app, &info, OTHER_PW, &code).await.assert_true();
 }
 
 #[tokio::test]
@@ -313,31 +253,20 @@ async fn a_reset_email_escapes_a_handle_holding_markup() {
     let info = app.create_app(json!({})).await;
     let handle = "<script>alert(1)</script>@x.com";
     app.signed_up_user(&info, handle).await;
-    forgot(&app, &info, handle).await.assert_true();
+    app.forgot_password(&info, handle).await.assert_true();
     let mail = app.outbox().into_iter().last().unwrap();
     assert_eq!(mail.to, handle);
     assert!(mail.subject.contains("Reset"));
-    assert!(!mail.html.contains("<script>"), "{}", mail.html);
-    assert!(
-        mail.html
-            .contains("&lt;script&gt;alert(1)&lt;/script&gt;@x.com"),
-        "{}",
-        mail.html
-    );
+    assert_escapes_script_handle(&mail.html);
 }
 
 #[tokio::test]
 async fn change_password_keeps_the_callers_session_and_revokes_the_others() {
     let (app, info, session) = user_with_app().await;
     let caller = token(&session);
-    let other = token(&login(&app, &info, "ann@x.com", PW).await.json());
-    app.post_json(
-        CHANGE,
-        &[("access-token", &caller)],
-        json!({"password": PW, "newPassword": OTHER_PW}),
-    )
-    .await
-    .assert_true();
+    let other = token(&app.login(&info, "ann@x.com", PW).await.json());
+    let r = app.change_password(&caller, PW, OTHER_PW).await;
+    r.assert_true();
     assert!(
         token_works(&app, &caller).await,
         "the caller's token keeps working"
@@ -346,13 +275,13 @@ async fn change_password_keeps_the_callers_session_and_revokes_the_others() {
         !token_works(&app, &other).await,
         "other sessions are refused"
     );
-    login(&app, &info, "ann@x.com", PW)
+    app.login(&info, "ann@x.com", PW)
         .await
         .assert_error(400, 600);
-    assert_eq!(login(&app, &info, "ann@x.com", OTHER_PW).await.status, 200);
+    app.login(&info, "ann@x.com", OTHER_PW).await.ok_json();
 
     // Again, with the Swift form body, from the surviving session.
-    let newer = token(&login(&app, &info, "ann@x.com", OTHER_PW).await.json());
+    let newer = token(&app.login(&info, "ann@x.com", OTHER_PW).await.json());
     app.post_form(
         CHANGE,
         &[("access-token", &caller)],
@@ -362,7 +291,7 @@ async fn change_password_keeps_the_callers_session_and_revokes_the_others() {
     .assert_true();
     assert!(token_works(&app, &caller).await);
     assert!(!token_works(&app, &newer).await);
-    assert_eq!(login(&app, &info, "ann@x.com", THIRD_PW).await.status, 200);
+    app.login(&info, "ann@x.com", THIRD_PW).await.ok_json();
 }
 
 #[tokio::test]
@@ -371,77 +300,52 @@ async fn change_password_refuses_bad_requests_without_changing_anything() {
     let access = token(&session);
     let h = [("access-token", access.as_str())];
     // Equal passwords, malformed new password, wrong old password: the original's 602.
-    app.post_json(CHANGE, &h, json!({"password": PW, "newPassword": PW}))
+    app.change_password(&access, PW, PW)
         .await
         .assert_error(400, 602);
     app.post_form(CHANGE, &h, &format!("password={PW}&newPassword=short"))
         .await
         .assert_error(400, 602);
-    app.post_json(
-        CHANGE,
-        &h,
-        json!({"password": THIRD_PW, "newPassword": OTHER_PW}),
-    )
-    .await
-    .assert_error(400, 602);
+    app.change_password(&access, THIRD_PW, OTHER_PW)
+        .await
+        .assert_error(400, 602);
     app.post_json(CHANGE, &h, json!({"password": PW}))
         .await
         .assert_error(400, 403);
     app.post_form(CHANGE, &h, &format!("newPassword={OTHER_PW}"))
         .await
         .assert_error(400, 403);
-    app.post_json(
-        CHANGE,
-        &h,
-        json!({"password": PW, "newPassword": [OTHER_PW]}),
-    )
-    .await
-    .assert_error(400, 602);
-    // An app token is not a user.
-    app.post_json(
-        CHANGE,
-        &[("app-token", info.app_token.as_str())],
-        json!({"password": PW, "newPassword": OTHER_PW}),
-    )
-    .await
-    .assert_error(400, 405);
-    app.post_json(
-        CHANGE,
-        &[("access-token", "forged")],
-        json!({"password": PW, "newPassword": OTHER_PW}),
-    )
-    .await
-    .assert_error(400, 405);
+    let body = json!({"password": PW, "newPassword": [OTHER_PW]});
+    app.post_json(CHANGE, &h, body).await.assert_error(400, 602);
+    // An app token is not a user; neither is a forged access token.
+    let body = json!({"password": PW, "newPassword": OTHER_PW});
+    app.post_json(CHANGE, &app_token(&info), body)
+        .await
+        .assert_error(400, 405);
+    app.change_password("forged", PW, OTHER_PW)
+        .await
+        .assert_error(400, 405);
     assert!(token_works(&app, &access).await);
-    assert_eq!(login(&app, &info, "ann@x.com", PW).await.status, 200);
+    app.login(&info, "ann@x.com", PW).await.ok_json();
 }
 
 #[tokio::test]
 async fn wrong_old_passwords_are_limited_like_logins() {
     let (app, _, session) = user_with_app().await;
     let access = token(&session);
-    let h = [("access-token", access.as_str())];
     for _ in 0..10 {
-        app.post_json(
-            CHANGE,
-            &h,
-            json!({"password": THIRD_PW, "newPassword": OTHER_PW}),
-        )
-        .await
-        .assert_error(400, 602);
+        app.change_password(&access, THIRD_PW, OTHER_PW)
+            .await
+            .assert_error(400, 602);
     }
-    let r = app
-        .post_json(CHANGE, &h, json!({"password": PW, "newPassword": OTHER_PW}))
-        .await;
-    r.assert_error(429, 615);
-    assert!(r.headers.contains_key("retry-after"));
+    let r = app.change_password(&access, PW, OTHER_PW).await;
+    r.assert_limited();
 }
 
 #[tokio::test]
 async fn reset_password_through_an_api_gateway_v2_event() {
     let (app, info, session) = user_with_app().await;
-    forgot(&app, &info, "ann@x.com").await.assert_true();
-    let code = app.last_code_for("ann@x.com");
+    let code = app.reset_code(&info, "ann@x.com").await;
     let event = event(
         "reset-password",
         &[
@@ -452,13 +356,11 @@ async fn reset_password_through_an_api_gateway_v2_event() {
         ],
     );
     let r = invoke(&app, (keyturn_fn_reset_password::ROUTE.router)(), &event).await;
-    assert_eq!(r.status, 200);
-    assert_eq!(r.text, "true");
+    r.assert_true();
     assert!(!token_works(&app, &token(&session)).await);
-    assert_eq!(login(&app, &info, "ann@x.com", OTHER_PW).await.status, 200);
+    app.login(&info, "ann@x.com", OTHER_PW).await.ok_json();
 
     // The same event again: the code is spent.
     let r = invoke(&app, (keyturn_fn_reset_password::ROUTE.router)(), &event).await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.json()["code"], 602);
+    r.assert_error(400, 602);
 }

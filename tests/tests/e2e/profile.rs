@@ -4,7 +4,8 @@ use keyturn::clock::iso_millis;
 use serde_json::{Value, json};
 
 use crate::support::app::{PW, TestApp, TestAppInfo};
-use crate::support::users::{access, claims, edit_user, login, quick_user, stored_user, user_id};
+use crate::support::routes::{GET_USER, SET_LOCALE, SET_USER_METADATA};
+use crate::support::users::{access, edit_user, session_claims, stored_user, user_id};
 
 const BOB: &str = "bob@example.com";
 
@@ -24,18 +25,8 @@ async fn profile_app(app: &TestApp) -> TestAppInfo {
 }
 
 async fn bob(app: &TestApp, info: &TestAppInfo) -> Value {
-    quick_user(
-        app,
-        info,
-        BOB,
-        json!({"user": {"name": "Bob", "team": "red"}}),
-    )
-    .await
-}
-
-async fn get_user(app: &TestApp, token: &str) -> crate::support::app::Resp {
-    app.get("/api/appuser/getUser", &[("access-token", token)])
-        .await
+    let meta = json!({"user": {"name": "Bob", "team": "red"}});
+    app.quick_user(info, BOB, meta).await
 }
 
 #[tokio::test]
@@ -43,11 +34,10 @@ async fn get_user_returns_the_reference_fields_and_never_the_password_hash() {
     let app = TestApp::new().await;
     let info = profile_app(&app).await;
     let session = bob(&app, &info).await;
-    let r = get_user(&app, &access(&session)).await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let r = app.get_user(&access(&session)).await;
     let now = iso_millis(1_795_000_000_000);
     assert_eq!(
-        r.json(),
+        r.ok_json(),
         json!({
             "status": "active",
             "createdAt": now,
@@ -74,8 +64,8 @@ async fn get_user_reports_the_latest_login_time() {
     let info = profile_app(&app).await;
     let session = bob(&app, &info).await;
     app.clock.advance_secs(90);
-    assert_eq!(login(&app, &info, BOB, PW).await.status, 200);
-    let r = get_user(&app, &access(&session)).await;
+    app.login(&info, BOB, PW).await.ok_json();
+    let r = app.get_user(&access(&session)).await;
     assert_eq!(
         r.json()["lastLogin"],
         iso_millis(1_795_000_000_000 + 90_000)
@@ -93,7 +83,7 @@ async fn get_user_without_a_login_record_reports_null() {
         .await
         .unwrap();
     assert_eq!(
-        get_user(&app, &access(&session)).await.json()["lastLogin"],
+        app.get_user(&access(&session)).await.json()["lastLogin"],
         Value::Null
     );
 }
@@ -103,25 +93,21 @@ async fn get_user_refuses_missing_forged_expired_and_revoked_tokens() {
     let app = TestApp::new().await;
     let info = profile_app(&app).await;
     let session = bob(&app, &info).await;
-    app.get("/api/appuser/getUser", &[])
-        .await
-        .assert_error(400, 405);
-    get_user(&app, "forged.token.value")
+    app.get(GET_USER, &[]).await.assert_error(400, 405);
+    app.get_user("forged.token.value")
         .await
         .assert_error(400, 405);
     // The app token is not an access token.
-    get_user(&app, &info.app_token).await.assert_error(400, 405);
+    app.get_user(&info.app_token).await.assert_error(400, 405);
     edit_user(&app, &user_id(&session), |u| {
         u["tokenEpoch"] = json!(u["tokenEpoch"].as_u64().unwrap() + 1);
     })
     .await;
-    get_user(&app, &access(&session))
-        .await
-        .assert_error(400, 405);
-    let fresh = login(&app, &info, BOB, PW).await.json();
-    assert_eq!(get_user(&app, &access(&fresh)).await.status, 200);
+    app.get_user(&access(&session)).await.assert_error(400, 405);
+    let fresh = app.login(&info, BOB, PW).await.json();
+    app.get_user(&access(&fresh)).await.ok_json();
     app.clock.advance_secs(25 * 3600);
-    get_user(&app, &access(&fresh)).await.assert_error(400, 405);
+    app.get_user(&access(&fresh)).await.assert_error(400, 405);
 }
 
 #[tokio::test]
@@ -135,25 +121,16 @@ async fn set_user_metadata_merges_editable_fields_and_the_next_jwt_carries_them(
         u["metaData"]["plan"] = json!("gold");
     })
     .await;
-    let r = app
-        .post_json(
-            "/api/appuser/setUserMetadata",
-            &[("access-token", &token)],
-            json!({"metaData": r#"{"user":{"name":"  Robert  ","team":"red"},"nick":"bobby","extra":"x"}"#}),
-        )
-        .await;
-    r.assert_true();
+    let meta = r#"{"user":{"name":"  Robert  ","team":"red"},"nick":"bobby","extra":"x"}"#;
+    app.set_user_metadata(&token, meta).await.assert_true();
     assert_eq!(
-        get_user(&app, &token).await.json()["metaData"],
+        app.get_user(&token).await.json()["metaData"],
         json!({"user": {"name": "Robert", "team": "red"}, "nick": "bobby", "plan": "gold"})
     );
     // The JWT already issued is unchanged; the next login's reflects the edit.
-    assert_eq!(
-        claims(session["jwt"].as_str().unwrap())["user"]["name"],
-        "Bob"
-    );
-    let next = login(&app, &info, BOB, PW).await.json();
-    let c = claims(next["jwt"].as_str().unwrap());
+    assert_eq!(session_claims(&session)["user"]["name"], "Bob");
+    let next = app.login(&info, BOB, PW).await.json();
+    let c = session_claims(&next);
     assert_eq!(c["user"], json!({"name": "Robert", "team": "red"}));
     assert_eq!(c["nick"], "bobby");
 }
@@ -163,26 +140,19 @@ async fn set_user_metadata_accepts_a_swift_form_body_and_an_object() {
     let app = TestApp::new().await;
     let info = profile_app(&app).await;
     let token = access(&bob(&app, &info).await);
-    app.post_form(
-        "/api/appuser/setUserMetadata",
-        &[("access-token", &token)],
-        r#"metaData={"nick":"Bobby+B"}"#,
-    )
-    .await
-    .assert_true();
+    let h = [("access-token", token.as_str())];
+    app.post_form(SET_USER_METADATA, &h, r#"metaData={"nick":"Bobby+B"}"#)
+        .await
+        .assert_true();
     assert_eq!(
-        get_user(&app, &token).await.json()["metaData"]["nick"],
+        app.get_user(&token).await.json()["metaData"]["nick"],
         "Bobby B"
     );
-    app.post_json(
-        "/api/appuser/setUserMetadata",
-        &[("access-token", &token)],
-        json!({"metaData": {"nick": ""}}),
-    )
-    .await
-    .assert_true();
+    app.set_user_metadata(&token, json!({"nick": ""}))
+        .await
+        .assert_true();
     assert_eq!(
-        get_user(&app, &token).await.json()["metaData"],
+        app.get_user(&token).await.json()["metaData"],
         json!({"user": {"name": "Bob", "team": "red"}})
     );
 }
@@ -203,25 +173,21 @@ async fn set_user_metadata_refuses_locked_changes_non_strings_and_emptied_requir
         json!({"user": {"name": "   "}}),
         json!({"user": {"name": null}}),
     ] {
-        app.post_json(
-            "/api/appuser/setUserMetadata",
-            &h,
-            json!({ "metaData": bad.to_string() }),
-        )
-        .await
-        .assert_error(400, 604);
+        app.set_user_metadata(&token, bad.to_string())
+            .await
+            .assert_error(400, 604);
     }
     app.post_form(
-        "/api/appuser/setUserMetadata",
+        SET_USER_METADATA,
         &h,
         r#"metaData={"user":{"team":"blue"}}"#,
     )
     .await
     .assert_error(400, 604);
-    app.post_form("/api/appuser/setUserMetadata", &h, "metaData=not-json")
+    app.post_form(SET_USER_METADATA, &h, "metaData=not-json")
         .await
         .assert_error(400, 604);
-    app.post_form("/api/appuser/setUserMetadata", &h, "")
+    app.post_form(SET_USER_METADATA, &h, "")
         .await
         .assert_error(400, 403);
     // Nothing was written by any refused request.
@@ -232,14 +198,10 @@ async fn set_user_metadata_refuses_locked_changes_non_strings_and_emptied_requir
 async fn set_user_metadata_needs_an_app_with_metadata_fields() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({"signupFlow": "none"})).await;
-    let token = access(&quick_user(&app, &info, BOB, json!({})).await);
-    app.post_json(
-        "/api/appuser/setUserMetadata",
-        &[("access-token", &token)],
-        json!({"metaData": "{\"a\":\"b\"}"}),
-    )
-    .await
-    .assert_error(400, 602);
+    let token = app.quick_access(&info, BOB).await;
+    app.set_user_metadata(&token, "{\"a\":\"b\"}")
+        .await
+        .assert_error(400, 602);
 }
 
 #[tokio::test]
@@ -247,27 +209,19 @@ async fn set_user_metadata_refuses_expired_and_revoked_tokens() {
     let app = TestApp::new().await;
     let info = profile_app(&app).await;
     let session = bob(&app, &info).await;
-    let body = json!({"metaData": "{\"nick\":\"x\"}"});
     edit_user(&app, &user_id(&session), |u| {
         u["tokenEpoch"] = json!(7);
     })
     .await;
-    app.post_json(
-        "/api/appuser/setUserMetadata",
-        &[("access-token", &access(&session))],
-        body.clone(),
-    )
-    .await
-    .assert_error(400, 405);
-    let fresh = access(&login(&app, &info, BOB, PW).await.json());
+    app.set_user_metadata(&access(&session), "{\"nick\":\"x\"}")
+        .await
+        .assert_error(400, 405);
+    let fresh = access(&app.login(&info, BOB, PW).await.json());
     app.clock.advance_secs(25 * 3600);
-    app.post_form(
-        "/api/appuser/setUserMetadata",
-        &[("access-token", &fresh)],
-        r#"metaData={"nick":"x"}"#,
-    )
-    .await
-    .assert_error(400, 405);
+    let h = [("access-token", fresh.as_str())];
+    app.post_form(SET_USER_METADATA, &h, r#"metaData={"nick":"x"}"#)
+        .await
+        .assert_error(400, 405);
 }
 
 #[tokio::test]
@@ -276,14 +230,12 @@ async fn set_locale_accepts_an_offered_locale_in_any_case() {
     let info = profile_app(&app).await;
     let token = access(&bob(&app, &info).await);
     let h = [("access-token", token.as_str())];
-    app.post_json("/api/appuser/setLocale", &h, json!({"locale": " fr "}))
+    app.set_locale(&token, " fr ").await.assert_true();
+    assert_eq!(app.get_user(&token).await.json()["locale"], "FR");
+    app.post_form(SET_LOCALE, &h, "locale=EN")
         .await
         .assert_true();
-    assert_eq!(get_user(&app, &token).await.json()["locale"], "FR");
-    app.post_form("/api/appuser/setLocale", &h, "locale=EN")
-        .await
-        .assert_true();
-    assert_eq!(get_user(&app, &token).await.json()["locale"], "EN");
+    assert_eq!(app.get_user(&token).await.json()["locale"], "EN");
 }
 
 #[tokio::test]
@@ -293,23 +245,19 @@ async fn set_locale_refuses_locales_the_app_does_not_offer() {
     let session = bob(&app, &info).await;
     let token = access(&session);
     let h = [("access-token", token.as_str())];
-    app.post_json("/api/appuser/setLocale", &h, json!({"locale": "DE"}))
+    app.set_locale(&token, "DE").await.assert_error(400, 602);
+    app.post_form(SET_LOCALE, &h, "locale=french")
         .await
         .assert_error(400, 602);
-    app.post_form("/api/appuser/setLocale", &h, "locale=french")
+    app.set_locale(&token, json!(["FR"]))
         .await
         .assert_error(400, 602);
-    app.post_json("/api/appuser/setLocale", &h, json!({"locale": ["FR"]}))
-        .await
-        .assert_error(400, 602);
-    app.post_form("/api/appuser/setLocale", &h, "")
+    app.post_form(SET_LOCALE, &h, "")
         .await
         .assert_error(400, 403);
-    assert_eq!(get_user(&app, &token).await.json()["locale"], "EN");
+    assert_eq!(app.get_user(&token).await.json()["locale"], "EN");
     app.clock.advance_secs(25 * 3600);
-    app.post_json("/api/appuser/setLocale", &h, json!({"locale": "FR"}))
-        .await
-        .assert_error(400, 405);
+    app.set_locale(&token, "FR").await.assert_error(400, 405);
 }
 
 #[tokio::test]
@@ -317,18 +265,13 @@ async fn concurrent_profile_edits_lose_nothing() {
     let app = TestApp::new().await;
     let info = profile_app(&app).await;
     let token = access(&bob(&app, &info).await);
-    let h = [("access-token", token.as_str())];
     let (a, b) = tokio::join!(
-        app.post_json(
-            "/api/appuser/setUserMetadata",
-            &h,
-            json!({"metaData": {"nick": "bobby"}})
-        ),
-        app.post_json("/api/appuser/setLocale", &h, json!({"locale": "FR"})),
+        app.set_user_metadata(&token, json!({"nick": "bobby"})),
+        app.set_locale(&token, "FR"),
     );
     a.assert_true();
     b.assert_true();
-    let user = get_user(&app, &token).await.json();
+    let user = app.get_user(&token).await.json();
     assert_eq!(user["locale"], "FR");
     assert_eq!(user["metaData"]["nick"], "bobby");
 }
@@ -338,9 +281,7 @@ async fn get_user_works_for_a_user_who_confirmed_a_signup_code() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({"locales": ["EN", "FR"]})).await;
     let session = app.signed_up_user(&info, "carol@example.com").await;
-    let r = get_user(&app, &access(&session)).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let user = r.json();
+    let user = app.get_user(&access(&session)).await.ok_json();
     assert_eq!(user["handle"], "carol@example.com");
     assert_eq!(user["metaData"], json!({}));
     assert_eq!(user["userName"], "");

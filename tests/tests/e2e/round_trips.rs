@@ -5,20 +5,17 @@
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use keyturn::AppState;
 use keyturn::clock::{Clock, ManualClock};
-use keyturn::codes::OsCodes;
-use keyturn::crypto::password::Cost;
-use keyturn::domain::ports::{Config, Ports};
-use keyturn::mail::outbox::Outbox;
 use keyturn::secrets::local::KeyFileStore;
 use keyturn::secrets::{SecretStore, SecretsError};
 use keyturn::store::sqlite::SqliteStore;
-use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
-
-use crate::support::app::{ADMIN_KEY, OTHER_PW, PW, TestApp, TestAppInfo};
-use crate::support::users::{access, login, quick_user};
+use keyturn::store::{ItemStore, Key};
 use serde_json::json;
+
+use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
+use crate::support::routes::{FORGOT_PASSWORD, GET_APPLICATION, GET_USER, SET_LOCALE};
+use crate::support::store::HookedStore;
+use crate::support::users::access;
 
 /// Every store and secret call, in order, as `op kind` (the kind is the key's sort-key stem, so
 /// the log names items without ids).
@@ -43,53 +40,6 @@ fn kind(key: &Key) -> String {
         pk
     } else {
         format!("{pk}/{sk}")
-    }
-}
-
-struct CountingStore {
-    inner: Arc<dyn ItemStore>,
-    log: Arc<Log>,
-}
-
-#[async_trait]
-impl ItemStore for CountingStore {
-    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.log.push("get", key);
-        self.inner.get(key).await
-    }
-    async fn put(&self, item: Item, condition: Condition) -> Result<(), StoreError> {
-        self.log.push("put", &item.key);
-        self.inner.put(item, condition).await
-    }
-    async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError> {
-        self.log.push("delete", key);
-        self.inner.delete(key, condition).await
-    }
-    async fn query(&self, query: Query) -> Result<Page, StoreError> {
-        self.log.push(
-            "query",
-            &Key::new(query.pk.clone(), query.sk_prefix.clone()),
-        );
-        self.inner.query(query).await
-    }
-    async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
-        let first = match ops.first() {
-            Some(WriteOp::Put(item, _)) => item.key.clone(),
-            Some(WriteOp::Delete(key, _) | WriteOp::Check(key, _)) => key.clone(),
-            None => Key::new("", ""),
-        };
-        self.log.push(&format!("transact({})", ops.len()), &first);
-        self.inner.transact(ops).await
-    }
-    async fn add(
-        &self,
-        key: &Key,
-        delta: i64,
-        ceiling: Option<i64>,
-        expires_at: Option<i64>,
-    ) -> Result<i64, StoreError> {
-        self.log.push("add", key);
-        self.inner.add(key, delta, ceiling, expires_at).await
     }
 }
 
@@ -122,41 +72,26 @@ async fn counted_app() -> (TestApp, Arc<Log>) {
     std::fs::create_dir_all(&dir).unwrap();
     let clock_dyn: Arc<dyn Clock> = Arc::new(clock.clone());
     let sqlite: Arc<dyn ItemStore> =
-        Arc::new(SqliteStore::open(&dir.join("store.sqlite3"), clock_dyn.clone()).unwrap());
-    let store: Arc<dyn ItemStore> = Arc::new(CountingStore {
+        Arc::new(SqliteStore::open(&dir.join("store.sqlite3"), clock_dyn).unwrap());
+    let counted = log.clone();
+    let store = HookedStore {
         inner: sqlite,
+        hook: move |op: &str, key: &Key| {
+            counted.push(op, key);
+            Ok(())
+        },
+    };
+    let secrets = CountingSecrets {
+        inner: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),
         log: log.clone(),
-    });
-    let outbox = Arc::new(Outbox::open(&dir, clock_dyn.clone()).unwrap());
-    let ports = Ports {
-        store: store.clone(),
-        secrets: Arc::new(CountingSecrets {
-            inner: Arc::new(KeyFileStore::open(&dir.join("secrets.json")).unwrap()),
-            log: log.clone(),
-        }),
-        mailer: outbox.clone(),
-        sms: outbox.clone(),
-        clock: clock_dyn,
-        codes: Arc::new(OsCodes),
-        outbox: Some(outbox.clone()),
     };
-    let config = Config {
-        public_url: None,
-        secret_prefix: "keyturn/test".into(),
-        admin_key_sha256: Some(keyturn::crypto::sha256_hex(ADMIN_KEY)),
-        password_cost: Cost::OWASP,
-        twilio_base_url: None,
-        cors_origins: Vec::new(),
-        settings_cache_secs: 30,
-    };
-    let state = AppState::new(ports, config, true).await.unwrap();
-    let app = TestApp {
-        state,
-        clock,
-        store,
-        outbox,
-        dir,
-    };
+    let app = TestApp::builder()
+        .clock(clock)
+        .dir(dir)
+        .store(Arc::new(store))
+        .secrets(Arc::new(secrets))
+        .build()
+        .await;
     (app, log)
 }
 
@@ -164,9 +99,9 @@ async fn warm_user(app: &TestApp, log: &Log) -> (TestAppInfo, String) {
     let info = app
         .create_app(json!({"signupFlow": "none", "userNamesEnabled": true}))
         .await;
-    let session = quick_user(app, &info, "bob@example.com", serde_json::json!({})).await;
+    let session = app.quick_user(&info, "bob@example.com", json!({})).await;
     // Warm: one login first, so caches (secrets, parsed keys) are as a warm instance has them.
-    assert_eq!(login(app, &info, "bob@example.com", PW).await.status, 200);
+    app.login(&info, "bob@example.com", PW).await.ok_json();
     log.take();
     (info, access(&session))
 }
@@ -188,7 +123,7 @@ async fn a_warm_login_reads_app_claim_user_and_limits_and_writes_once() {
     let (app, log) = counted_app().await;
     let (info, _) = warm_user(&app, &log).await;
 
-    assert_eq!(login(&app, &info, "bob@example.com", PW).await.status, 200);
+    app.login(&info, "bob@example.com", PW).await.ok_json();
     let trips = log.take();
     println!(
         "warm login: {} reads, {} writes: {trips:#?}",
@@ -234,18 +169,9 @@ async fn token_verified_reads_only_read() {
     let (app, log) = counted_app().await;
     let (info, token) = warm_user(&app, &log).await;
 
-    let r = app
-        .get("/api/appuser/getUser", &[("access-token", &token)])
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.get_user(&token).await.ok_json();
     let get_user = log.take();
-    let r = app
-        .get(
-            "/api/appuser/getApplication",
-            &[("app-token", &info.app_token)],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    app.get_application(&info.app_token).await.ok_json();
     let get_application = log.take();
     println!("getUser: {get_user:?}\ngetApplication: {get_application:?}");
 
@@ -273,7 +199,7 @@ async fn a_wrong_password_costs_the_same_reads_and_writes_only_the_limits_and_it
     let (app, log) = counted_app().await;
     let (info, _) = warm_user(&app, &log).await;
 
-    let r = login(&app, &info, "bob@example.com", OTHER_PW).await;
+    let r = app.login(&info, "bob@example.com", OTHER_PW).await;
     r.assert_error(400, 600);
     let trips = log.take();
     println!("failed login: {trips:#?}");
@@ -303,18 +229,16 @@ async fn every_route_makes_the_round_trips_the_readme_lists() {
         println!("{route}: {trips:?}");
         table.push((route, reads(&trips), writes(&trips)));
     };
-    let r = app.get("/api/appuser/getApplication", &apt).await;
+    let r = app.get(GET_APPLICATION, &apt).await;
     record("getApplication", r.status.as_u16(), 200, &log);
-    let r = app.get("/api/appuser/getUser", &acc).await;
+    let r = app.get(GET_USER, &acc).await;
     record("getUser", r.status.as_u16(), 200, &log);
-    let r = crate::support::users::login(&app, &info, "bob@example.com", PW).await;
+    let r = app.login(&info, "bob@example.com", PW).await;
     record("login", r.status.as_u16(), 200, &log);
-    let r = app
-        .get("/api/appuser/userNameAvailable?userName=somebody", &acc)
-        .await;
+    let r = app.user_name_available(&token, "userName=somebody").await;
     record("userNameAvailable", r.status.as_u16(), 200, &log);
     let r = app
-        .post_json("/api/appuser/setLocale", &acc, json!({"locale": "EN"}))
+        .post_json(SET_LOCALE, &acc, json!({"locale": "EN"}))
         .await;
     record("setLocale", r.status.as_u16(), 200, &log);
     let r = app
@@ -322,11 +246,7 @@ async fn every_route_makes_the_round_trips_the_readme_lists() {
         .await;
     record("jwks.json", r.status.as_u16(), 200, &log);
     let r = app
-        .post_json(
-            "/api/appuser/forgotPassword",
-            &apt,
-            json!({"handle": "bob@example.com"}),
-        )
+        .post_json(FORGOT_PASSWORD, &apt, json!({"handle": "bob@example.com"}))
         .await;
     record("forgotPassword", r.status.as_u16(), 200, &log);
 

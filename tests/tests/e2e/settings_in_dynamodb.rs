@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::{PW, TestApp, TestAppInfo};
 use crate::support::aws::{sdk_config, unique};
-use crate::user_jwt::to_wall_time;
+use crate::support::jwt::to_wall_time;
 
 /// A stack over a fresh DynamoDB table, with a raw SDK client on the same table for hand edits.
 async fn over_dynamodb(settings_cache_secs: u64) -> (TestApp, Client, String) {
@@ -82,23 +82,21 @@ async fn raw_item(
         .unwrap()
 }
 
-async fn get_application(app: &TestApp, info: &TestAppInfo) -> crate::support::app::Resp {
-    app.get(
-        "/api/appuser/getApplication",
-        &[("app-token", info.app_token.as_str())],
-    )
-    .await
-}
-
 /// The `signupFlow` getApplication answers (through the settings cache).
 async fn served_signup_flow(app: &TestApp, info: &TestAppInfo) -> Value {
-    get_application(app, info).await.ok_json()["signupFlow"].clone()
+    app.get_application(&info.app_token).await.ok_json()["signupFlow"].clone()
 }
 
 async fn admin_view(app: &TestApp, info: &TestAppInfo) -> Value {
-    app.admin("GET", &format!("/admin/apps/{}", info.app_id), None)
-        .await
-        .ok_json()
+    app.show_app(info).await.ok_json()
+}
+
+/// The admin view of a broken app, asserting its `settingsError` starts with `problem`.
+async fn settings_error(app: &TestApp, info: &TestAppInfo, problem: &str) -> Value {
+    let view = admin_view(app, info).await;
+    let error = view["settingsError"].as_str().unwrap();
+    assert!(error.starts_with(problem), "{error}");
+    view
 }
 
 fn s(v: &str) -> AttributeValue {
@@ -146,11 +144,7 @@ async fn a_valid_hand_edit_takes_effect_within_the_cache_ttl() {
     // ... then the edit applies: a signup is an account at once.
     assert_eq!(served_signup_flow(&app, &info).await, "none");
     let r = app
-        .post_json(
-            "/api/appuser/signup",
-            &[("app-token", info.app_token.as_str())],
-            json!({"handle": "ann@example.com", "password": PW}),
-        )
+        .signup(&info, json!({"handle": "ann@example.com", "password": PW}))
         .await;
     assert!(r.ok_json()["jwt"].is_string(), "{}", r.text);
 }
@@ -170,28 +164,23 @@ async fn with_the_settings_cache_off_a_hand_edit_applies_at_once() {
 async fn an_invalid_hand_edit_is_a_630_and_a_settings_error_until_it_is_fixed() {
     let (app, client, table) = over_dynamodb(30).await;
     let info = app.create_app(json!({"name": "Broken"})).await;
-    let apt = [("app-token", info.app_token.as_str())];
 
     // An unknown enum value: the app's routes answer 630, never a guessed default.
     hand_edit(&client, &table, &info.app_id, "signupFlow", s("bogus")).await;
-    let refused = get_application(&app, &info).await;
+    let refused = app.get_application(&info.app_token).await;
     refused.assert_error(500, 630);
     // The detail is for the developer (log, admin API), not for the app's users.
     assert_eq!(refused.json()["message"], "app settings are invalid");
-    app.post_json(
-        "/api/appuser/signup",
-        &apt,
-        json!({"handle": "ann@example.com", "password": PW}),
-    )
-    .await
-    .assert_error(500, 630);
+    app.signup(&info, json!({"handle": "ann@example.com", "password": PW}))
+        .await
+        .assert_error(500, 630);
     // The admin API still answers, with the settings as stored and what is wrong with them.
-    let view = admin_view(&app, &info).await;
-    let problem = view["settingsError"].as_str().unwrap();
-    assert!(
-        problem.starts_with("settings.signupFlow: unknown variant `bogus`, expected one of"),
-        "{problem}"
-    );
+    let view = settings_error(
+        &app,
+        &info,
+        "settings.signupFlow: unknown variant `bogus`, expected one of",
+    )
+    .await;
     assert_eq!(view["signupFlow"], "bogus");
     assert_eq!(view["appId"], info.app_id.as_str());
     assert!(view["appToken"].is_string());
@@ -204,20 +193,19 @@ async fn an_invalid_hand_edit_is_a_630_and_a_settings_error_until_it_is_fixed() 
     // A wrong type, once the cached copy has aged out.
     hand_edit(&client, &table, &info.app_id, "passwordMinLength", s("x")).await;
     app.clock.advance_secs(30);
-    get_application(&app, &info).await.assert_error(500, 630);
-    let view = admin_view(&app, &info).await;
-    let problem = view["settingsError"].as_str().unwrap();
-    assert!(
-        problem.starts_with("settings.passwordMinLength: invalid type: string \"x\""),
-        "{problem}"
-    );
+    app.get_application(&info.app_token)
+        .await
+        .assert_error(500, 630);
+    settings_error(
+        &app,
+        &info,
+        "settings.passwordMinLength: invalid type: string \"x\"",
+    )
+    .await;
 
     // A PATCH is applied over the stored settings: one that leaves them broken is refused with
     // the reason, one that fixes them repairs the app at once.
-    let path = format!("/admin/apps/{}", info.app_id);
-    let refused = app
-        .admin("PATCH", &path, Some(json!({"signupFlow": "code"})))
-        .await;
+    let refused = app.patch_app(&info, json!({"signupFlow": "code"})).await;
     refused.assert_error(400, 602);
     assert!(
         refused.json()["message"]
@@ -226,11 +214,11 @@ async fn an_invalid_hand_edit_is_a_630_and_a_settings_error_until_it_is_fixed() 
             .contains("invalid type")
     );
     let fixed = app
-        .admin("PATCH", &path, Some(json!({"passwordMinLength": 12})))
+        .patch_app(&info, json!({"passwordMinLength": 12}))
         .await
         .ok_json();
     assert!(fixed.get("settingsError").is_none(), "{fixed}");
-    let served = get_application(&app, &info).await.ok_json();
+    let served = app.get_application(&info.app_token).await.ok_json();
     assert_eq!(
         (&served["passwordMinLength"], &served["signupFlow"]),
         (&json!(12), &json!("link"))
@@ -246,7 +234,9 @@ async fn an_invalid_hand_edit_is_a_630_and_a_settings_error_until_it_is_fixed() 
     )
     .await;
     app.clock.advance_secs(30);
-    get_application(&app, &info).await.assert_error(500, 630);
+    app.get_application(&info.app_token)
+        .await
+        .assert_error(500, 630);
     assert_eq!(
         admin_view(&app, &info).await["settingsError"],
         "settings: userJWTExpiration must be 1..=8760 hours"
@@ -290,20 +280,16 @@ async fn an_app_item_in_the_legacy_format_serves_and_converts_on_its_next_write(
     assert_eq!(served_signup_flow(&app, &info).await, "link");
     assert_eq!(admin_view(&app, &info).await["signupFlow"], "link");
     // ... and the next write stores native attributes.
-    app.admin(
-        "PATCH",
-        &format!("/admin/apps/{}", info.app_id),
-        Some(json!({"name": "Converted"})),
-    )
-    .await
-    .ok_json();
+    app.patch_app(&info, json!({"name": "Converted"}))
+        .await
+        .ok_json();
     let item = raw_item(&client, &table, &info.app_id).await;
     assert!(!item.contains_key("data"), "{item:?}");
     assert_eq!(item["name"], s("Converted"));
     assert_eq!(item["settings"].as_m().unwrap()["signupFlow"], s("link"));
     assert_eq!(item["ver"], AttributeValue::N("2".into()));
     assert_eq!(
-        get_application(&app, &info).await.ok_json()["name"],
+        app.get_application(&info.app_token).await.ok_json()["name"],
         "Converted"
     );
 }
@@ -314,13 +300,9 @@ async fn an_admin_patch_is_seen_at_once_by_the_app_routes() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({})).await;
     assert_eq!(served_signup_flow(&app, &info).await, "code");
-    app.admin(
-        "PATCH",
-        &format!("/admin/apps/{}", info.app_id),
-        Some(json!({"signupFlow": "link"})),
-    )
-    .await
-    .ok_json();
+    app.patch_app(&info, json!({"signupFlow": "link"}))
+        .await
+        .ok_json();
     assert_eq!(served_signup_flow(&app, &info).await, "link");
 }
 

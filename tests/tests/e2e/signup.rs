@@ -1,29 +1,12 @@
 //! Signup in its three flows, through the merged router as a client sees it: the bodies each SDK
 //! sends, the emails, the link's confirm page, and every refusal with proof that it wrote nothing.
 
-use http::StatusCode;
 use serde_json::json;
 
 use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo};
 use crate::support::flows::{app_token, confirm_form, wrong_code};
-use crate::support::users::{claims, login};
-
-const SIGNUP: &str = "/api/appuser/signup";
-const COMPLETE: &str = "/api/appuser/completeSignup";
-const LOGIN: &str = "/api/appuser/login";
-
-fn assert_tokens(r: &crate::support::app::Resp) {
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let v = r.json();
-    assert!(
-        v["jwt"].as_str().is_some_and(|j| j.split('.').count() == 3),
-        "{v}"
-    );
-    assert!(
-        v["access-token"].as_str().is_some_and(|a| !a.is_empty()),
-        "{v}"
-    );
-}
+use crate::support::routes::{COMPLETE_SIGNUP, LOGIN, SIGNUP};
+use crate::support::users::session_claims;
 
 // --- the code flow -------------------------------------------------------------------------
 
@@ -33,11 +16,7 @@ async fn code_flow_with_a_json_body_emails_a_code_that_completes_signup() {
     let app = t.create_app(json!({})).await;
 
     let r = t
-        .post_json(
-            SIGNUP,
-            &app_token(&app),
-            json!({"handle": "Ann@X.com", "password": PW}),
-        )
+        .signup(&app, json!({"handle": "Ann@X.com", "password": PW}))
         .await;
 
     r.assert_true();
@@ -46,20 +25,13 @@ async fn code_flow_with_a_json_body_emails_a_code_that_completes_signup() {
     assert_eq!(mail.to, "ann@x.com");
     let code = t.last_code_for("ann@x.com");
     assert!(mail.text.contains(&code) && mail.html.contains(&code));
-    assert_eq!(login(&t, &app, "ann@x.com", PW).await.json()["code"], 608);
+    assert_eq!(t.login(&app, "ann@x.com", PW).await.json()["code"], 608);
 
-    let r = t
-        .post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "ann@x.com", "code": code}),
-        )
-        .await;
+    let r = t.complete_signup(&app, "ann@x.com", &code).await;
 
-    assert_tokens(&r);
-    let claims = claims(r.json()["jwt"].as_str().unwrap());
+    let claims = session_claims(&r.assert_session());
     assert_eq!(claims["email"], "ann@x.com");
-    assert_tokens(&login(&t, &app, "ann@x.com", PW).await);
+    t.login(&app, "ann@x.com", PW).await.assert_session();
 }
 
 #[tokio::test]
@@ -80,13 +52,12 @@ async fn code_flow_with_a_swift_style_form_body_keeps_plus_signs_and_metadata() 
     let code = t.last_code_for("bob+1@x.com");
     let r = t
         .post_form(
-            COMPLETE,
+            COMPLETE_SIGNUP,
             &app_token(&app),
             &format!("handle=bob%2B1@x.com&code={code}"),
         )
         .await;
-    assert_tokens(&r);
-    let claims = claims(r.json()["jwt"].as_str().unwrap());
+    let claims = session_claims(&r.assert_session());
     assert_eq!(claims["user_data"]["name"], "Bob B");
     assert_eq!(claims["email"], "bob+1@x.com");
     let r = t
@@ -96,7 +67,7 @@ async fn code_flow_with_a_swift_style_form_body_keeps_plus_signs_and_metadata() 
             &format!("handle=bob%2B1@x.com&password={PW}"),
         )
         .await;
-    assert_tokens(&r);
+    r.assert_session();
 }
 
 #[tokio::test]
@@ -106,15 +77,8 @@ async fn codes_in_the_outbox_are_six_digits() {
 
     for i in 0..5 {
         let handle = format!("six{i}@x.com");
-        t.post_json(
-            SIGNUP,
-            &app_token(&app),
-            json!({"handle": handle, "password": PW}),
-        )
-        .await
-        .assert_true();
+        let code = t.signup_with_code(&app, &handle).await;
         let mail = t.outbox().pop().unwrap();
-        let code = t.last_code_for(&handle);
         assert_eq!(code.len(), 6);
         assert!(code.bytes().all(|b| b.is_ascii_digit()));
         // The code is the only run of digits of that length in the message.
@@ -129,32 +93,16 @@ async fn none_flow_hands_out_tokens_at_once() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"signupFlow": "none"})).await;
 
-    let r = t
-        .post_json(
-            SIGNUP,
-            &app_token(&app),
-            json!({"handle": "nat@x.com", "password": PW}),
-        )
-        .await;
+    let body = json!({"handle": "nat@x.com", "password": PW});
+    let r = t.signup(&app, body.clone()).await;
 
-    assert_tokens(&r);
-    assert_eq!(
-        claims(r.json()["jwt"].as_str().unwrap())["email"],
-        "nat@x.com"
-    );
+    assert_eq!(session_claims(&r.assert_session())["email"], "nat@x.com");
     assert!(
         t.outbox().iter().all(|m| first_code_free(&m.text)),
         "no code is mailed in the none flow"
     );
-    assert_tokens(&login(&t, &app, "nat@x.com", PW).await);
-    let again = t
-        .post_json(
-            SIGNUP,
-            &app_token(&app),
-            json!({"handle": "nat@x.com", "password": PW}),
-        )
-        .await;
-    again.assert_error(400, 601);
+    t.login(&app, "nat@x.com", PW).await.assert_session();
+    t.signup(&app, body).await.assert_error(400, 601);
 }
 
 fn first_code_free(text: &str) -> bool {
@@ -167,31 +115,25 @@ fn first_code_free(text: &str) -> bool {
 async fn link_email_opens_a_confirm_page_that_completes_nothing() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"signupFlow": "link"})).await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "lin+k@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let body = json!({"handle": "lin+k@x.com", "password": PW});
+    t.signup(&app, body).await.assert_true();
 
     let link = t.last_link_for("lin+k@x.com");
 
     assert!(
-        link.starts_with("/api/appuser/completeSignup?appToken="),
+        link.starts_with(&format!("{COMPLETE_SIGNUP}?appToken=")),
         "{link}"
     );
     assert!(link.contains("&handle=lin%2Bk%40x.com&code="), "{link}");
     for _ in 0..2 {
         let page = t.get(&link, &[]).await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        page.assert_ok();
         let ctype = page.headers["content-type"].to_str().unwrap();
         assert!(ctype.starts_with("text/html"), "{ctype}");
         assert!(page.text.contains("<form method=\"post\""));
         // A scanner's GET must not complete (or burn) the signup.
-        login(&t, &app, "lin+k@x.com", PW)
-            .await
-            .assert_error(400, 608);
+        let r = t.login(&app, "lin+k@x.com", PW).await;
+        r.assert_error(400, 608);
     }
     let store_key = keyturn::domain::records::table_keys::handle_claim(&app.app_id, "lin+k@x.com");
     assert!(t.store.get(&store_key).await.unwrap().is_none());
@@ -201,19 +143,12 @@ async fn link_email_opens_a_confirm_page_that_completes_nothing() {
 async fn posting_the_confirm_form_completes_and_shows_the_landing_page() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"signupFlow": "link"})).await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "lin+k@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let body = json!({"handle": "lin+k@x.com", "password": PW});
+    t.signup(&app, body).await.assert_true();
     let page = t.get(&t.last_link_for("lin+k@x.com"), &[]).await;
     let form = confirm_form(&page.text);
-    assert!(
-        form.action
-            .starts_with("/api/appuser/completeSignup?appToken=")
-    );
+    let prefix = format!("{COMPLETE_SIGNUP}?appToken=");
+    assert!(form.action.starts_with(&prefix));
     assert_eq!(form.handle, "lin+k@x.com");
 
     let body = format!(
@@ -223,7 +158,7 @@ async fn posting_the_confirm_form_completes_and_shows_the_landing_page() {
     );
     let landing = t.post_form(&form.action, &[], &body).await;
 
-    assert_eq!(landing.status, StatusCode::OK, "{}", landing.text);
+    landing.assert_ok();
     assert!(
         landing.headers["content-type"]
             .to_str()
@@ -235,7 +170,7 @@ async fn posting_the_confirm_form_completes_and_shows_the_landing_page() {
         "{}",
         landing.text
     );
-    assert_tokens(&login(&t, &app, "lin+k@x.com", PW).await);
+    t.login(&app, "lin+k@x.com", PW).await.assert_session();
     // The link is spent: posting it again is the same 602 as any unknown code (no hint that an
     // account exists).
     t.post_form(&form.action, &[], &body)
@@ -254,13 +189,8 @@ async fn a_configured_landing_page_is_used_and_every_substitution_is_escaped() {
             "linkLandingPage": "<html><h1>Welcome to %APP_NAME%</h1><p>%HANDLE% is in.</p></html>"
         }))
         .await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "esc@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let body = json!({"handle": "esc@x.com", "password": PW});
+    t.signup(&app, body).await.assert_true();
     let mail = t.outbox().pop().unwrap();
     assert!(!mail.html.contains("<script>"), "{}", mail.html);
     assert!(
@@ -273,16 +203,9 @@ async fn a_configured_landing_page_is_used_and_every_substitution_is_escaped() {
     let page = t.get(&t.last_link_for("esc@x.com"), &[]).await;
     assert!(!page.text.contains("<script>"), "{}", page.text);
     assert!(page.text.contains("&lt;script&gt;"), "{}", page.text);
-    let form = confirm_form(&page.text);
-    let landing = t
-        .post_form(
-            &form.action,
-            &[],
-            &format!("handle={}&code={}", form.handle, form.code),
-        )
-        .await;
+    let landing = t.submit_confirm_form(&page.text).await;
 
-    assert_eq!(landing.status, StatusCode::OK, "{}", landing.text);
+    landing.assert_ok();
     assert_eq!(
         landing.text,
         "<html><h1>Welcome to &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</h1><p>esc@x.com is in.</p></html>"
@@ -301,20 +224,13 @@ async fn refused_json(
     body: serde_json::Value,
     code: u64,
 ) {
-    let r = t.post_json(SIGNUP, &app_token(app), body).await;
-    r.assert_error(400, code);
+    t.signup(app, body).await.assert_error(400, code);
     t.assert_nothing_written(app, handle).await;
 }
 
 /// The proof that a refused signup left nothing behind that matters: a correct signup still works.
 async fn correct_signup_still_works(t: &TestApp, app: &TestAppInfo, handle: &str) {
-    t.post_json(
-        SIGNUP,
-        &app_token(app),
-        json!({"handle": handle, "password": PW}),
-    )
-    .await
-    .assert_true();
+    t.signup_with_code(app, handle).await;
     assert_eq!(t.messages_to(handle), 1);
 }
 
@@ -323,24 +239,12 @@ async fn a_password_of_the_wrong_length_is_602_and_writes_nothing() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    refused_json(
-        &t,
-        &app,
-        "p@x.com",
-        json!({"handle": "p@x.com", "password": &PW[..31]}),
-        602,
-    )
-    .await;
-    refused_json(
-        &t,
-        &app,
-        "p@x.com",
-        json!({"handle": "p@x.com", "password": format!("{PW}0")}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": "p@x.com", "password": &PW[..31]});
+    refused_json(&t, &app, "p@x.com", body, 602).await;
+    let body = json!({"handle": "p@x.com", "password": format!("{PW}0")});
+    refused_json(&t, &app, "p@x.com", body, 602).await;
 
-    login(&t, &app, "p@x.com", PW).await.assert_error(400, 600);
+    t.login(&app, "p@x.com", PW).await.assert_error(400, 600);
     correct_signup_still_works(&t, &app, "p@x.com").await;
 }
 
@@ -349,23 +253,11 @@ async fn an_uppercase_or_non_hex_password_is_602_and_writes_nothing() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    refused_json(
-        &t,
-        &app,
-        "p@x.com",
-        json!({"handle": "p@x.com", "password": PW.to_uppercase()}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": "p@x.com", "password": PW.to_uppercase()});
+    refused_json(&t, &app, "p@x.com", body, 602).await;
     let non_hex = format!("{}z", &PW[..31]);
-    refused_json(
-        &t,
-        &app,
-        "p@x.com",
-        json!({"handle": "p@x.com", "password": non_hex}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": "p@x.com", "password": non_hex});
+    refused_json(&t, &app, "p@x.com", body, 602).await;
     let form = format!("handle=p@x.com&password={}", PW.to_uppercase());
     t.post_form(SIGNUP, &app_token(&app), &form)
         .await
@@ -379,22 +271,10 @@ async fn an_array_as_handle_is_602_never_a_lookup() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    refused_json(
-        &t,
-        &app,
-        "arr@x.com",
-        json!({"handle": ["arr@x.com"], "password": PW}),
-        602,
-    )
-    .await;
-    refused_json(
-        &t,
-        &app,
-        "arr@x.com",
-        json!({"handle": {"$ne": ""}, "password": PW}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": ["arr@x.com"], "password": PW});
+    refused_json(&t, &app, "arr@x.com", body, 602).await;
+    let body = json!({"handle": {"$ne": ""}, "password": PW});
+    refused_json(&t, &app, "arr@x.com", body, 602).await;
 
     assert!(t.outbox().is_empty());
 }
@@ -441,16 +321,12 @@ async fn a_missing_handle_or_password_is_403() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
-    t.post_json(SIGNUP, &app_token(&app), json!({"password": PW}))
-        .await
-        .assert_error(400, 403);
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
+    for body in [
+        json!({"password": PW}),
         json!({"handle": "", "password": PW}),
-    )
-    .await
-    .assert_error(400, 403);
+    ] {
+        t.signup(&app, body).await.assert_error(400, 403);
+    }
     refused_json(&t, &app, "m@x.com", json!({"handle": "m@x.com"}), 403).await;
 
     assert!(t.outbox().is_empty());
@@ -484,9 +360,8 @@ async fn an_unknown_forged_or_missing_app_token_is_400() {
         .await
         .assert_error(400, 400);
     // An access token is no app token.
-    let user = t.signed_up_user(&app, "someone@x.com").await;
-    let access = user["access-token"].as_str().unwrap();
-    t.post_json(SIGNUP, &[("access-token", access)], body.clone())
+    let access = t.signed_up_access(&app, "someone@x.com").await;
+    t.post_json(SIGNUP, &[("access-token", &access)], body.clone())
         .await
         .assert_error(400, 400);
 
@@ -498,56 +373,20 @@ async fn an_unknown_forged_or_missing_app_token_is_400() {
 async fn signup_and_completion_are_407_while_signup_is_disabled() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "early@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("early@x.com");
-    let r = t
-        .admin(
-            "PATCH",
-            &format!("/admin/apps/{}", app.app_id),
-            Some(json!({"signupEnabled": false})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let code = t.signup_with_code(&app, "early@x.com").await;
+    let r = t.patch_app(&app, json!({"signupEnabled": false})).await;
+    r.ok_json();
 
-    refused_json(
-        &t,
-        &app,
-        "late@x.com",
-        json!({"handle": "late@x.com", "password": PW}),
-        407,
-    )
-    .await;
-    t.post_json(
-        COMPLETE,
-        &app_token(&app),
-        json!({"handle": "early@x.com", "code": code}),
-    )
-    .await
-    .assert_error(400, 407);
+    let body = json!({"handle": "late@x.com", "password": PW});
+    refused_json(&t, &app, "late@x.com", body, 407).await;
+    let r = t.complete_signup(&app, "early@x.com", &code).await;
+    r.assert_error(400, 407);
 
-    login(&t, &app, "early@x.com", PW)
-        .await
-        .assert_error(400, 608);
-    t.admin(
-        "PATCH",
-        &format!("/admin/apps/{}", app.app_id),
-        Some(json!({"signupEnabled": true})),
-    )
-    .await;
-    assert_tokens(
-        &t.post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "early@x.com", "code": code}),
-        )
-        .await,
-    );
+    let r = t.login(&app, "early@x.com", PW).await;
+    r.assert_error(400, 608);
+    t.patch_app(&app, json!({"signupEnabled": true})).await;
+    let r = t.complete_signup(&app, "early@x.com", &code).await;
+    r.assert_session();
 }
 
 #[tokio::test]
@@ -556,14 +395,8 @@ async fn an_over_long_body_is_413_with_code_616() {
     let app = t.create_app(json!({})).await;
     let padding = "x".repeat(100 * 1024 + 1);
 
-    let r = t
-        .post_json(
-            SIGNUP,
-            &app_token(&app),
-            json!({"handle": "big@x.com", "password": PW, "padding": padding}),
-        )
-        .await;
-    r.assert_error(413, 616);
+    let body = json!({"handle": "big@x.com", "password": PW, "padding": padding});
+    t.signup(&app, body).await.assert_error(413, 616);
     let form = format!("handle=big@x.com&password={PW}&padding={padding}");
     t.post_form(SIGNUP, &app_token(&app), &form)
         .await
@@ -572,14 +405,8 @@ async fn an_over_long_body_is_413_with_code_616() {
     t.assert_nothing_written(&app, "big@x.com").await;
     // Just under the limit is fine.
     let fits = "x".repeat(100 * 1024 - 200);
-    let r = t
-        .post_json(
-            SIGNUP,
-            &app_token(&app),
-            json!({"handle": "big@x.com", "password": PW, "padding": fits}),
-        )
-        .await;
-    r.assert_true();
+    let body = json!({"handle": "big@x.com", "password": PW, "padding": fits});
+    t.signup(&app, body).await.assert_true();
 }
 
 #[tokio::test]
@@ -592,41 +419,18 @@ async fn missing_required_metadata_is_604() {
         ]}))
         .await;
 
-    refused_json(
-        &t,
-        &app,
-        "md@x.com",
-        json!({"handle": "md@x.com", "password": PW}),
-        604,
-    )
-    .await;
+    let body = json!({"handle": "md@x.com", "password": PW});
+    refused_json(&t, &app, "md@x.com", body, 604).await;
     let only_optional = json!({"user_data": {"team": "blue"}}).to_string();
-    refused_json(
-        &t,
-        &app,
-        "md@x.com",
-        json!({"handle": "md@x.com", "password": PW, "metaData": only_optional}),
-        604,
-    )
-    .await;
+    let body = json!({"handle": "md@x.com", "password": PW, "metaData": only_optional});
+    refused_json(&t, &app, "md@x.com", body, 604).await;
     let blank = json!({"user_data": {"name": "   "}}).to_string();
-    refused_json(
-        &t,
-        &app,
-        "md@x.com",
-        json!({"handle": "md@x.com", "password": PW, "metaData": blank}),
-        604,
-    )
-    .await;
+    let body = json!({"handle": "md@x.com", "password": PW, "metaData": blank});
+    refused_json(&t, &app, "md@x.com", body, 604).await;
 
     let ok = json!({"user_data": {"name": "Mo"}}).to_string();
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "md@x.com", "password": PW, "metaData": ok}),
-    )
-    .await
-    .assert_true();
+    let body = json!({"handle": "md@x.com", "password": PW, "metaData": ok});
+    t.signup(&app, body).await.assert_true();
 }
 
 #[tokio::test]
@@ -642,14 +446,8 @@ async fn metadata_that_is_not_a_json_object_is_604() {
         json!("\"text\""),
         json!([{"a": 1}]),
     ] {
-        refused_json(
-            &t,
-            &app,
-            "mo@x.com",
-            json!({"handle": "mo@x.com", "password": PW, "metaData": bad}),
-            604,
-        )
-        .await;
+        let body = json!({"handle": "mo@x.com", "password": PW, "metaData": bad});
+        refused_json(&t, &app, "mo@x.com", body, 604).await;
     }
     let form = format!("handle=mo@x.com&password={PW}&metaData=[1]");
     t.post_form(SIGNUP, &app_token(&app), &form)
@@ -657,14 +455,8 @@ async fn metadata_that_is_not_a_json_object_is_604() {
         .assert_error(400, 604);
     // A metadata value of the wrong type is refused too.
     let number = json!({"user_data": {"name": 7}});
-    refused_json(
-        &t,
-        &app,
-        "mo@x.com",
-        json!({"handle": "mo@x.com", "password": PW, "metaData": number}),
-        604,
-    )
-    .await;
+    let body = json!({"handle": "mo@x.com", "password": PW, "metaData": number});
+    refused_json(&t, &app, "mo@x.com", body, 604).await;
 }
 
 #[tokio::test]
@@ -675,9 +467,8 @@ async fn an_existing_handle_is_601_and_gets_no_mail() {
     let mails = t.messages_to("taken@x.com");
 
     let r = t
-        .post_json(
-            SIGNUP,
-            &app_token(&app),
+        .signup(
+            &app,
             json!({"handle": " TAKEN@x.com ", "password": OTHER_PW}),
         )
         .await;
@@ -686,10 +477,9 @@ async fn an_existing_handle_is_601_and_gets_no_mail() {
     assert_eq!(t.messages_to("taken@x.com"), mails);
     let pending = keyturn::domain::records::table_keys::signup(&app.app_id, "taken@x.com");
     assert!(t.store.get(&pending).await.unwrap().is_none());
-    assert_tokens(&login(&t, &app, "taken@x.com", PW).await);
-    login(&t, &app, "taken@x.com", OTHER_PW)
-        .await
-        .assert_error(400, 600);
+    t.login(&app, "taken@x.com", PW).await.assert_session();
+    let r = t.login(&app, "taken@x.com", OTHER_PW).await;
+    r.assert_error(400, 600);
 }
 
 #[tokio::test]
@@ -697,22 +487,11 @@ async fn a_locale_the_app_does_not_offer_is_602() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"locales": ["EN", "FR"]})).await;
 
-    refused_json(
-        &t,
-        &app,
-        "loc@x.com",
-        json!({"handle": "loc@x.com", "password": PW, "locale": "DE"}),
-        602,
-    )
-    .await;
+    let body = json!({"handle": "loc@x.com", "password": PW, "locale": "DE"});
+    refused_json(&t, &app, "loc@x.com", body, 602).await;
 
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "loc@x.com", "password": PW, "locale": "fr"}),
-    )
-    .await
-    .assert_true();
+    let body = json!({"handle": "loc@x.com", "password": PW, "locale": "fr"});
+    t.signup(&app, body).await.assert_true();
 }
 
 // --- codes ---------------------------------------------------------------------------------
@@ -721,107 +500,46 @@ async fn a_locale_the_app_does_not_offer_is_602() {
 async fn an_expired_code_is_411() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "exp@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("exp@x.com");
+    let code = t.signup_with_code(&app, "exp@x.com").await;
 
     t.clock.advance_secs(48 * 3600 + 1);
-    let r = t
-        .post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "exp@x.com", "code": code}),
-        )
-        .await;
+    let r = t.complete_signup(&app, "exp@x.com", &code).await;
 
     r.assert_error(400, 411);
-    login(&t, &app, "exp@x.com", PW)
-        .await
-        .assert_error(400, 608);
+    t.login(&app, "exp@x.com", PW).await.assert_error(400, 608);
 }
 
 #[tokio::test]
 async fn a_code_just_inside_48_hours_still_works() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "late@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("late@x.com");
+    let code = t.signup_with_code(&app, "late@x.com").await;
 
     t.clock.advance_secs(48 * 3600 - 1);
-    let r = t
-        .post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "late@x.com", "code": code}),
-        )
-        .await;
+    let r = t.complete_signup(&app, "late@x.com", &code).await;
 
-    assert_tokens(&r);
+    r.assert_session();
 }
 
 #[tokio::test]
 async fn five_wrong_codes_are_602_and_the_sixth_try_is_614_even_when_right() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "try@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("try@x.com");
+    let code = t.signup_with_code(&app, "try@x.com").await;
     let wrong = wrong_code(&code);
 
     for _ in 0..5 {
-        t.post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "try@x.com", "code": wrong}),
-        )
-        .await
-        .assert_error(400, 602);
+        let r = t.complete_signup(&app, "try@x.com", &wrong).await;
+        r.assert_error(400, 602);
     }
-    let r = t
-        .post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "try@x.com", "code": code}),
-        )
-        .await;
+    let r = t.complete_signup(&app, "try@x.com", &code).await;
 
     r.assert_error(400, 614);
-    login(&t, &app, "try@x.com", PW)
-        .await
-        .assert_error(400, 608);
+    t.login(&app, "try@x.com", PW).await.assert_error(400, 608);
     // A new signup issues a new code with fresh tries.
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "try@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let fresh = t.last_code_for("try@x.com");
-    assert_tokens(
-        &t.post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "try@x.com", "code": fresh}),
-        )
-        .await,
-    );
+    let fresh = t.signup_with_code(&app, "try@x.com").await;
+    let r = t.complete_signup(&app, "try@x.com", &fresh).await;
+    r.assert_session();
 }
 
 #[tokio::test]
@@ -832,64 +550,33 @@ async fn a_repeated_signup_issues_a_new_code_and_the_old_one_stops_working() {
         .build()
         .await;
     let app = t.create_app(json!({})).await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "re@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let old = t.last_code_for("re@x.com");
+    let old = t.signup_with_code(&app, "re@x.com").await;
 
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "re@x.com", "password": OTHER_PW}),
-    )
-    .await
-    .assert_true();
+    let body = json!({"handle": "re@x.com", "password": OTHER_PW});
+    t.signup(&app, body).await.assert_true();
     let new = t.last_code_for("re@x.com");
 
     assert_eq!((old.as_str(), new.as_str()), ("111111", "222222"));
-    t.post_json(
-        COMPLETE,
-        &app_token(&app),
-        json!({"handle": "re@x.com", "code": old}),
-    )
-    .await
-    .assert_error(400, 602);
-    assert_tokens(
-        &t.post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "re@x.com", "code": new}),
-        )
-        .await,
-    );
+    let r = t.complete_signup(&app, "re@x.com", &old).await;
+    r.assert_error(400, 602);
+    let r = t.complete_signup(&app, "re@x.com", &new).await;
+    r.assert_session();
     // Two different passwords were submitted, so neither is the account's: the mailbox owner
     // sets one with the reset code mailed at completion.
-    login(&t, &app, "re@x.com", OTHER_PW)
-        .await
-        .assert_error(400, 600);
-    login(&t, &app, "re@x.com", PW).await.assert_error(400, 600);
+    for pw in [OTHER_PW, PW] {
+        t.login(&app, "re@x.com", pw).await.assert_error(400, 600);
+    }
 }
 
 #[tokio::test]
 async fn a_completed_code_cannot_be_reused() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
-    t.post_json(
-        SIGNUP,
-        &app_token(&app),
-        json!({"handle": "once@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("once@x.com");
-    let body = json!({"handle": "once@x.com", "code": code});
-    assert_tokens(&t.post_json(COMPLETE, &app_token(&app), body.clone()).await);
+    let code = t.signup_with_code(&app, "once@x.com").await;
+    let r = t.complete_signup(&app, "once@x.com", &code).await;
+    r.assert_session();
 
-    let r = t.post_json(COMPLETE, &app_token(&app), body).await;
+    let r = t.complete_signup(&app, "once@x.com", &code).await;
 
     // The same answer as for a handle that never signed up.
     r.assert_error(400, 602);
@@ -900,24 +587,16 @@ async fn completing_without_a_pending_signup_or_with_a_malformed_code_is_602() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
+    for code in ["123456", "12345a", "1234567", "abcdef"] {
+        let r = t.complete_signup(&app, "ghost@x.com", code).await;
+        r.assert_error(400, 602);
+    }
     t.post_json(
-        COMPLETE,
+        COMPLETE_SIGNUP,
         &app_token(&app),
-        json!({"handle": "ghost@x.com", "code": "123456"}),
+        json!({"handle": "ghost@x.com"}),
     )
     .await
-    .assert_error(400, 602);
-    for bad in ["12345a", "1234567", "abcdef"] {
-        t.post_json(
-            COMPLETE,
-            &app_token(&app),
-            json!({"handle": "ghost@x.com", "code": bad}),
-        )
-        .await
-        .assert_error(400, 602);
-    }
-    t.post_json(COMPLETE, &app_token(&app), json!({"handle": "ghost@x.com"}))
-        .await
-        .assert_error(400, 403);
+    .assert_error(400, 403);
     t.assert_nothing_written(&app, "ghost@x.com").await;
 }

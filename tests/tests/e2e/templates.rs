@@ -3,6 +3,8 @@
 use serde_json::json;
 
 use crate::support::app::{PW, TestApp, TestAppInfo};
+use crate::support::flows::app_token;
+use crate::support::routes::SIGNUP;
 
 async fn shop(app: &TestApp) -> TestAppInfo {
     app.create_app(json!({"name": "<b>Shop</b>", "locales": ["EN", "FR", "DE"]}))
@@ -10,25 +12,25 @@ async fn shop(app: &TestApp) -> TestAppInfo {
 }
 
 fn path(info: &TestAppInfo, locale: &str, name: &str) -> String {
-    format!("/admin/apps/{}/templates/{locale}/{name}", info.app_id)
+    info.admin_path(&format!("/templates/{locale}/{name}"))
 }
 
 async fn sign_up(app: &TestApp, info: &TestAppInfo, handle: &str, locale: &str) {
-    app.post_form(
-        "/api/appuser/signup",
-        &[("app-token", &info.app_token)],
-        &format!("handle={handle}&password={PW}&locale={locale}"),
-    )
-    .await
-    .assert_true();
+    let form = format!("handle={handle}&password={PW}&locale={locale}");
+    app.post_form(SIGNUP, &app_token(info), &form)
+        .await
+        .assert_true();
 }
 
-fn last_mail_to(app: &TestApp, to: &str) -> keyturn::mail::outbox::OutboxEntry {
-    app.outbox()
-        .into_iter()
-        .rev()
-        .find(|m| m.to == to)
-        .unwrap_or_else(|| panic!("no message to {to}"))
+/// Stores the template `name` for `locale`, asserting the write.
+async fn put_template(
+    app: &TestApp,
+    info: &TestAppInfo,
+    at: (&str, &str),
+    body: serde_json::Value,
+) {
+    let r = app.admin("PUT", &path(info, at.0, at.1), Some(body)).await;
+    r.ok_json();
 }
 
 #[tokio::test]
@@ -36,8 +38,7 @@ async fn an_app_without_its_own_template_shows_the_built_in_default() {
     let app = TestApp::new().await;
     let info = shop(&app).await;
     let r = app.admin("GET", &path(&info, "FR", "signUp"), None).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let v = r.json();
+    let v = r.ok_json();
     assert_eq!(v["custom"], false);
     assert_eq!(v["subject"], "Verify your email for %APP_NAME%");
     assert!(v["text"].as_str().unwrap().contains("%CODE%"));
@@ -56,10 +57,9 @@ async fn a_stored_french_template_is_what_a_french_signup_receives() {
     let r = app
         .admin("PUT", &path(&info, "fr", "signUp"), Some(template.clone()))
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
     let mut expected = template.clone();
     expected["custom"] = json!(true);
-    assert_eq!(r.json(), expected);
+    assert_eq!(r.ok_json(), expected);
     assert_eq!(
         app.admin("GET", &path(&info, "FR", "signUp"), None)
             .await
@@ -68,7 +68,7 @@ async fn a_stored_french_template_is_what_a_french_signup_receives() {
     );
 
     sign_up(&app, &info, "marie@example.fr", "fr").await;
-    let mail = last_mail_to(&app, "marie@example.fr");
+    let mail = app.last_message_to("marie@example.fr");
     let code = app.last_code_for("marie@example.fr");
     assert_eq!(mail.subject, "Vérifiez votre e-mail pour <b>Shop</b>");
     assert_eq!(
@@ -84,7 +84,7 @@ async fn a_stored_french_template_is_what_a_french_signup_receives() {
     // An English user of the same app still gets the English default.
     sign_up(&app, &info, "john@example.com", "EN").await;
     assert_eq!(
-        last_mail_to(&app, "john@example.com").subject,
+        app.last_message_to("john@example.com").subject,
         "Verify your email for <b>Shop</b>"
     );
 }
@@ -93,15 +93,11 @@ async fn a_stored_french_template_is_what_a_french_signup_receives() {
 async fn a_locale_without_its_own_template_falls_back_to_english() {
     let app = TestApp::new().await;
     let info = shop(&app).await;
-    app.admin(
-        "PUT",
-        &path(&info, "FR", "signUp"),
-        Some(json!({"subject": "FR %APP_NAME%", "text": "FR %CODE%"})),
-    )
-    .await;
+    let fr = json!({"subject": "FR %APP_NAME%", "text": "FR %CODE%"});
+    put_template(&app, &info, ("FR", "signUp"), fr).await;
     // No DE template and no app English one: the built-in English default.
     sign_up(&app, &info, "hans@example.de", "DE").await;
-    let mail = last_mail_to(&app, "hans@example.de");
+    let mail = app.last_message_to("hans@example.de");
     assert_eq!(mail.subject, "Verify your email for <b>Shop</b>");
     assert!(
         mail.html.contains("&lt;b&gt;Shop&lt;/b&gt;"),
@@ -109,16 +105,10 @@ async fn a_locale_without_its_own_template_falls_back_to_english() {
         mail.html
     );
     // Once the app has its own English template, DE falls back to that.
-    let r = app
-        .admin(
-            "PUT",
-            &path(&info, "EN", "signUp"),
-            Some(json!({"subject": "Welcome to %APP_NAME%", "text": "Your code: %CODE%"})),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let en = json!({"subject": "Welcome to %APP_NAME%", "text": "Your code: %CODE%"});
+    put_template(&app, &info, ("EN", "signUp"), en).await;
     sign_up(&app, &info, "greta@example.de", "DE").await;
-    let mail = last_mail_to(&app, "greta@example.de");
+    let mail = app.last_message_to("greta@example.de");
     assert_eq!(mail.subject, "Welcome to <b>Shop</b>");
     let code = app.last_code_for("greta@example.de");
     assert_eq!(mail.text, format!("Your code: {code}"));
@@ -134,18 +124,14 @@ async fn a_locale_without_its_own_template_falls_back_to_english() {
 async fn deleting_a_template_brings_back_the_fallback() {
     let app = TestApp::new().await;
     let info = shop(&app).await;
-    app.admin(
-        "PUT",
-        &path(&info, "FR", "resetPassword"),
-        Some(json!({"subject": "Réinitialiser", "html": "<p>%CODE%</p>"})),
-    )
-    .await;
+    let fr = json!({"subject": "Réinitialiser", "html": "<p>%CODE%</p>"});
+    put_template(&app, &info, ("FR", "resetPassword"), fr).await;
     let r = app
         .admin("DELETE", &path(&info, "FR", "resetPassword"), None)
         .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json()["custom"], false);
-    assert_eq!(r.json()["subject"], "Reset your password for %APP_NAME%");
+    let v = r.ok_json();
+    assert_eq!(v["custom"], false);
+    assert_eq!(v["subject"], "Reset your password for %APP_NAME%");
     let again = app
         .admin("GET", &path(&info, "FR", "resetPassword"), None)
         .await;
@@ -184,13 +170,10 @@ async fn template_edits_are_validated() {
             .await
             .assert_error(400, 602);
     }
-    app.admin(
-        "PUT",
-        &path(&info, "EN", "sms"),
-        Some(json!({"html": "<p>x</p>"})),
-    )
-    .await
-    .assert_error(400, 602);
+    let sms = json!({"html": "<p>x</p>"});
+    app.admin("PUT", &path(&info, "EN", "sms"), Some(sms))
+        .await
+        .assert_error(400, 602);
     let big = json!({"subject": "s", "text": "x".repeat(70 * 1024)});
     let r = app
         .admin("PUT", &path(&info, "EN", "invite"), Some(big))
@@ -203,7 +186,11 @@ async fn template_edits_are_validated() {
             .json()["custom"],
         false
     );
-    app.admin("GET", "/admin/apps/nope/templates/EN/signUp", None)
+    let nope = TestAppInfo {
+        app_id: "nope".into(),
+        app_token: String::new(),
+    };
+    app.admin("GET", &path(&nope, "EN", "signUp"), None)
         .await
         .assert_error(400, 401);
 }

@@ -12,6 +12,9 @@ use base64::Engine as _;
 use keyturn::sms::twilio::TwilioSms;
 use keyturn::sms::{Sms, SmsAccount, SmsError};
 use keyturn::wire::Fields;
+use serde_json::json;
+
+use crate::support::app::{TestApp, first_code};
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "fedcba9876543210fedcba9876543210";
@@ -70,7 +73,7 @@ async fn fake(
     }
     (
         StatusCode::CREATED,
-        serde_json::json!({
+        json!({
             "sid": "SM0123456789abcdef0123456789abcdef",
             "account_sid": SID,
             "to": to,
@@ -162,23 +165,12 @@ async fn an_unreachable_twilio_is_a_transport_error() {
 }
 
 /// The local stack with its SMS port on the Twilio adapter, pointed at the fake.
-async fn stack_over_fake(base: &str) -> crate::support::app::TestApp {
-    let mut t = crate::support::app::TestApp::new().await;
-    let ports = keyturn::domain::ports::Ports {
-        store: t.store.clone(),
-        secrets: Arc::new(
-            keyturn::secrets::local::KeyFileStore::open(&t.dir.join("secrets.json")).unwrap(),
-        ),
-        mailer: t.outbox.clone(),
-        sms: Arc::new(TwilioSms::new(Some(base)).unwrap()),
-        clock: Arc::new(t.clock.clone()),
-        codes: Arc::new(keyturn::codes::OsCodes),
-        outbox: Some(t.outbox.clone()),
-    };
-    t.state = keyturn::AppState::new(ports, t.state.config.clone(), false)
+async fn stack_over_fake(base: &str) -> TestApp {
+    let twilio = Arc::new(TwilioSms::new(Some(base)).unwrap());
+    TestApp::new()
         .await
-        .unwrap();
-    t
+        .with_ports(|ports| ports.sms = twilio)
+        .await
 }
 
 #[tokio::test]
@@ -186,65 +178,35 @@ async fn phone_verification_texts_through_twilio_and_its_errors_reach_the_client
     let (base, seen) = start_fake().await;
     let t = stack_over_fake(&base).await;
     let info = t
-        .create_app(serde_json::json!({"signupFlow": "none", "twoFactorVerification": "phone"}))
+        .create_app(json!({"signupFlow": "none", "twoFactorVerification": "phone"}))
         .await;
-    let session =
-        crate::support::users::quick_user(&t, &info, "tw@x.com", serde_json::json!({})).await;
-    let acc = crate::support::users::access(&session);
-    let h = [("access-token", acc.as_str())];
+    let acc = t.quick_access(&info, "tw@x.com").await;
 
     // No Twilio account yet: a clean 500.
-    t.post_json(
-        "/api/appuser/setPhone",
-        &h,
-        serde_json::json!({"phone": "+12015550123"}),
-    )
-    .await
-    .assert_error(500, 500);
+    t.set_phone(&acc, "+12015550123")
+        .await
+        .assert_error(500, 500);
+    let account = json!({"accountSid": SID, "authToken": TOKEN, "phoneNumber": "+12015550100"});
     let r = t
-        .admin(
-            "PUT",
-            &format!("/admin/apps/{}/twilio", info.app_id),
-            Some(serde_json::json!({
-                "accountSid": SID, "authToken": TOKEN, "phoneNumber": "+12015550100"
-            })),
-        )
+        .admin("PUT", &info.admin_path("/twilio"), Some(account))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.ok_json();
 
-    t.post_json(
-        "/api/appuser/setPhone",
-        &h,
-        serde_json::json!({"phone": "+12015550123"}),
-    )
-    .await
-    .assert_true();
+    t.set_phone(&acc, "+12015550123").await.assert_true();
     let text = seen.lock().unwrap().requests.last().unwrap().2.clone();
     assert!(
         text.contains("is your verification code for Demo App"),
         "{text}"
     );
-    let code = crate::support::app::first_code(&text).unwrap();
-    t.post_json(
-        "/api/appuser/verifyPhone",
-        &h,
-        serde_json::json!({"code": code}),
-    )
-    .await
-    .assert_true();
+    let code = first_code(&text).unwrap();
+    t.verify_phone(&acc, &code).await.assert_true();
     assert!(
         t.outbox()
             .iter()
             .all(|m| m.kind != keyturn::mail::Channel::Sms)
     );
 
-    let r = t
-        .post_json(
-            "/api/appuser/setPhone",
-            &h,
-            serde_json::json!({"phone": UNDELIVERABLE}),
-        )
-        .await;
+    let r = t.set_phone(&acc, UNDELIVERABLE).await;
     r.assert_error(400, 602);
     assert!(!r.text.contains("21211") && !r.text.contains("not a valid phone number"));
 }

@@ -8,16 +8,12 @@ use keyturn::domain::records::table_keys;
 use serde_json::{Value, json};
 use totp_rs::{Algorithm, Secret, Totp};
 
-use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code};
+use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, first_code, on_both_engines};
 use crate::support::flows::{app_token, wrong_code};
-use crate::support::users::{access, login, quick_user, stored_user, token_works, user_id};
+use crate::support::routes::{LOGIN, LOGIN_COMPLETE, SET_PHONE, VERIFY_PHONE};
+use crate::support::routes::{SET_TWO_FACTOR_GOOGLE as GOOGLE, SET_TWO_FACTOR_PHONE as PHONE_2FA};
+use crate::support::users::{access, session_claims, stored_user, token_works, user_id};
 
-const GOOGLE: &str = "/api/appuser/setTwoFactorGoogleVerification";
-const PHONE_2FA: &str = "/api/appuser/setTwoFactorPhoneVerification";
-const SET_PHONE: &str = "/api/appuser/setPhone";
-const VERIFY_PHONE: &str = "/api/appuser/verifyPhone";
-const COMPLETE: &str = "/api/appuser/loginComplete";
-const GET_USER: &str = "/api/appuser/getUser";
 const PHONE: &str = "+12015550123";
 
 async fn google_app(t: &TestApp) -> TestAppInfo {
@@ -37,21 +33,11 @@ async fn phone_app(t: &TestApp, extra: Value) -> TestAppInfo {
     t.create_app(settings).await
 }
 
-/// A fresh user's access token.
-async fn user(t: &TestApp, info: &TestAppInfo, handle: &str) -> String {
-    access(&quick_user(t, info, handle, json!({})).await)
-}
-
 async fn enable_google(t: &TestApp, access: &str) -> Value {
     let r = t
-        .post_json(
-            GOOGLE,
-            &[("access-token", access)],
-            json!({"twoFactor": true}),
-        )
+        .set_two_factor_google(access, json!({"twoFactor": true}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.json()
+    r.ok_json()
 }
 
 fn totp_of(enrolment: &Value) -> Totp {
@@ -70,8 +56,7 @@ fn code_now(t: &TestApp, totp: &Totp) -> String {
 }
 
 fn login_token(r: &Resp) -> String {
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let v = r.json();
+    let v = r.ok_json();
     assert!(
         v.get("jwt").is_none(),
         "no JWT before the second factor: {v}"
@@ -80,28 +65,20 @@ fn login_token(r: &Resp) -> String {
     v["login-token"].as_str().expect("a login token").to_owned()
 }
 
-async fn complete(t: &TestApp, token: &str, code: &str) -> Resp {
-    t.post_json(COMPLETE, &[], json!({"loginToken": token, "code": code}))
-        .await
-}
-
-fn assert_session(r: &Resp) {
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let v = r.json();
-    assert!(v["jwt"].is_string() && v["access-token"].is_string(), "{v}");
+/// The first step's login token for `handle` with `pw`.
+async fn token_of(t: &TestApp, info: &TestAppInfo, handle: &str, pw: &str) -> String {
+    login_token(&t.login(info, handle, pw).await)
 }
 
 async fn get_user(t: &TestApp, access: &str) -> Value {
-    let r = t.get(GET_USER, &[("access-token", access)]).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    r.json()
+    t.get_user(access).await.ok_json()
 }
 
 #[tokio::test]
 async fn enabling_google_2fa_returns_the_secret_its_otpauth_qr_and_recovery_codes() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let session = quick_user(&t, &info, "bob@x.com", json!({})).await;
+    let session = t.quick_user(&info, "bob@x.com", json!({})).await;
     let (acc, uid) = (access(&session), user_id(&session));
 
     let e = enable_google(&t, &acc).await;
@@ -172,45 +149,36 @@ async fn enabling_google_2fa_returns_the_secret_its_otpauth_qr_and_recovery_code
 
 /// Logs in through both steps with the authenticator's current code.
 async fn quick_login(t: &TestApp, info: &TestAppInfo, handle: &str, enrolment: &Value) -> Value {
-    let token = login_token(&login(t, info, handle, PW).await);
-    let r = complete(t, &token, &code_now(t, &totp_of(enrolment))).await;
-    assert_session(&r);
-    r.json()
+    let token = token_of(t, info, handle, PW).await;
+    let r = t
+        .login_complete(&token, &code_now(t, &totp_of(enrolment)))
+        .await;
+    r.assert_session()
 }
 
 #[tokio::test]
 async fn login_with_google_2fa_answers_a_login_token_and_login_complete_issues_the_session() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let acc = user(&t, &info, "gil@x.com").await;
+    let acc = t.quick_access(&info, "gil@x.com").await;
     // Swift: an unencoded form body on the doubled-slash path.
+    let path = format!("/{GOOGLE}");
     let r = t
-        .post_form(
-            "//api/appuser/setTwoFactorGoogleVerification",
-            &[("access-token", &acc)],
-            "twoFactor=true",
-        )
+        .post_form(&path, &[("access-token", &acc)], "twoFactor=true")
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let e = r.json();
+    let e = r.ok_json();
 
-    let token = login_token(&login(&t, &info, "gil@x.com", PW).await);
+    let token = token_of(&t, &info, "gil@x.com", PW).await;
     let code = code_now(&t, &totp_of(&e));
     // Swift sends loginComplete as a form, with its app token alongside.
-    let r = t
-        .post_form(
-            COMPLETE,
-            &app_token(&info),
-            &format!("loginToken={token}&code={code}"),
-        )
-        .await;
-    assert_session(&r);
-    let session = r.json();
+    let form = format!("loginToken={token}&code={code}");
+    let r = t.post_form(LOGIN_COMPLETE, &app_token(&info), &form).await;
+    let session = r.assert_session();
     assert!(token_works(&t, &access(&session)).await);
 
     // Single use: the same login token never works twice.
     t.clock.advance_secs(30);
-    complete(&t, &token, &code_now(&t, &totp_of(&e)))
+    t.login_complete(&token, &code_now(&t, &totp_of(&e)))
         .await
         .assert_error(400, 600);
 }
@@ -219,57 +187,69 @@ async fn login_with_google_2fa_answers_a_login_token_and_login_complete_issues_t
 async fn a_totp_code_cannot_be_replayed() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let acc = user(&t, &info, "rex@x.com").await;
+    let acc = t.quick_access(&info, "rex@x.com").await;
     let e = enable_google(&t, &acc).await;
     let code = code_now(&t, &totp_of(&e));
 
-    let first = login_token(&login(&t, &info, "rex@x.com", PW).await);
-    assert_session(&complete(&t, &first, &code).await);
-    let second = login_token(&login(&t, &info, "rex@x.com", PW).await);
-    complete(&t, &second, &code).await.assert_error(400, 600);
+    let first = token_of(&t, &info, "rex@x.com", PW).await;
+    t.login_complete(&first, &code).await.assert_session();
+    let second = token_of(&t, &info, "rex@x.com", PW).await;
+    t.login_complete(&second, &code)
+        .await
+        .assert_error(400, 600);
 
     // The next step's code is fresh and works.
     t.clock.advance_secs(30);
-    assert_session(&complete(&t, &second, &code_now(&t, &totp_of(&e))).await);
+    t.login_complete(&second, &code_now(&t, &totp_of(&e)))
+        .await
+        .assert_session();
 }
 
 #[tokio::test]
 async fn a_recovery_code_works_once() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let acc = user(&t, &info, "rec@x.com").await;
+    let acc = t.quick_access(&info, "rec@x.com").await;
     let e = enable_google(&t, &acc).await;
     let recovery = e["recoveryCodes"][3].as_str().unwrap().to_owned();
 
-    let token = login_token(&login(&t, &info, "rec@x.com", PW).await);
-    assert_session(&complete(&t, &token, &recovery).await);
-    let token = login_token(&login(&t, &info, "rec@x.com", PW).await);
-    complete(&t, &token, &recovery).await.assert_error(400, 600);
+    let token = token_of(&t, &info, "rec@x.com", PW).await;
+    t.login_complete(&token, &recovery).await.assert_session();
+    let token = token_of(&t, &info, "rec@x.com", PW).await;
+    t.login_complete(&token, &recovery)
+        .await
+        .assert_error(400, 600);
     let other = e["recoveryCodes"][4].as_str().unwrap().to_uppercase();
-    assert_session(&complete(&t, &token, &other).await);
+    t.login_complete(&token, &other).await.assert_session();
 }
 
 #[tokio::test]
 async fn five_wrong_codes_kill_the_login_token_and_failures_count_toward_the_lockout() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let acc = user(&t, &info, "five@x.com").await;
+    let acc = t.quick_access(&info, "five@x.com").await;
     let e = enable_google(&t, &acc).await;
     let right = code_now(&t, &totp_of(&e));
     let wrong = wrong_code(&right);
 
-    let token = login_token(&login(&t, &info, "five@x.com", PW).await);
+    let token = token_of(&t, &info, "five@x.com", PW).await;
     for _ in 0..5 {
-        complete(&t, &token, &wrong).await.assert_error(400, 600);
+        t.login_complete(&token, &wrong)
+            .await
+            .assert_error(400, 600);
     }
-    complete(&t, &token, &right).await.assert_error(400, 614);
+    t.login_complete(&token, &right)
+        .await
+        .assert_error(400, 614);
 
     // 1 login + 5 failures so far; another login and 3 failures reach the 10-try lockout.
-    let token = login_token(&login(&t, &info, "five@x.com", PW).await);
+    let token = token_of(&t, &info, "five@x.com", PW).await;
     for _ in 0..3 {
-        complete(&t, &token, &wrong).await.assert_error(400, 600);
+        t.login_complete(&token, &wrong)
+            .await
+            .assert_error(400, 600);
     }
-    let r = login(&t, &info, "five@x.com", PW).await;
+    let r = t.login(&info, "five@x.com", PW).await;
     r.assert_error(429, 615);
     assert!(r.headers.contains_key("retry-after"));
 }
@@ -278,53 +258,52 @@ async fn five_wrong_codes_kill_the_login_token_and_failures_count_toward_the_loc
 async fn token_purposes_are_not_interchangeable() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let acc = user(&t, &info, "tok@x.com").await;
+    let acc = t.quick_access(&info, "tok@x.com").await;
     enable_google(&t, &acc).await;
-    let token = login_token(&login(&t, &info, "tok@x.com", PW).await);
+    let token = token_of(&t, &info, "tok@x.com", PW).await;
 
     // A login token is neither an access token nor an app token.
-    t.get(GET_USER, &[("access-token", &token)])
+    t.get_user(&token).await.assert_error(400, 405);
+    let body = json!({"handle": "tok@x.com", "password": PW});
+    t.post_json(LOGIN, &[("app-token", &token)], body)
         .await
-        .assert_error(400, 405);
-    t.post_json(
-        "/api/appuser/login",
-        &[("app-token", &token)],
-        json!({"handle": "tok@x.com", "password": PW}),
-    )
-    .await
-    .assert_error(400, 400);
+        .assert_error(400, 400);
     // Neither an access token nor an app token is a login token.
-    complete(&t, &acc, "123456").await.assert_error(400, 600);
-    complete(&t, &info.app_token, "123456")
+    t.login_complete(&acc, "123456")
         .await
         .assert_error(400, 600);
-    complete(&t, "garbage", "123456")
+    t.login_complete(&info.app_token, "123456")
+        .await
+        .assert_error(400, 600);
+    t.login_complete("garbage", "123456")
         .await
         .assert_error(400, 600);
     // An expired login token is refused.
     t.clock.advance_secs(601);
-    complete(&t, &token, "123456").await.assert_error(400, 600);
+    t.login_complete(&token, "123456")
+        .await
+        .assert_error(400, 600);
 }
 
 #[tokio::test]
 async fn login_complete_refuses_a_suspended_user_and_a_revoked_epoch() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let session = quick_user(&t, &info, "sus@x.com", json!({})).await;
+    let session = t.quick_user(&info, "sus@x.com", json!({})).await;
     let uid = user_id(&session);
     let e = enable_google(&t, &access(&session)).await;
 
-    let token = login_token(&login(&t, &info, "sus@x.com", PW).await);
-    let path = format!("/admin/apps/{}/users/{uid}/revoke-sessions", info.app_id);
-    assert_eq!(t.admin("POST", &path, None).await.status, StatusCode::OK);
-    complete(&t, &token, &code_now(&t, &totp_of(&e)))
+    let token = token_of(&t, &info, "sus@x.com", PW).await;
+    t.admin_user_action(&info, &uid, "revoke-sessions")
+        .await
+        .ok_json();
+    t.login_complete(&token, &code_now(&t, &totp_of(&e)))
         .await
         .assert_error(400, 600);
 
-    let token = login_token(&login(&t, &info, "sus@x.com", PW).await);
-    let path = format!("/admin/apps/{}/users/{uid}/suspend", info.app_id);
-    assert_eq!(t.admin("POST", &path, None).await.status, StatusCode::OK);
-    complete(&t, &token, &code_now(&t, &totp_of(&e)))
+    let token = token_of(&t, &info, "sus@x.com", PW).await;
+    t.admin_user_action(&info, &uid, "suspend").await.ok_json();
+    t.login_complete(&token, &code_now(&t, &totp_of(&e)))
         .await
         .assert_error(400, 404);
 }
@@ -333,35 +312,25 @@ async fn login_complete_refuses_a_suspended_user_and_a_revoked_epoch() {
 async fn reset_password_keeps_the_second_factor() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let acc = user(&t, &info, "kept@x.com").await;
+    let acc = t.quick_access(&info, "kept@x.com").await;
     let e = enable_google(&t, &acc).await;
 
-    t.post_json(
-        "/api/appuser/forgotPassword",
-        &app_token(&info),
-        json!({"handle": "kept@x.com"}),
-    )
-    .await
-    .assert_true();
-    let code = t.last_code_for("kept@x.com");
-    t.post_json(
-        "/api/appuser/resetPassword",
-        &app_token(&info),
-        json!({"handle": "kept@x.com", "password": OTHER_PW, "code": code}),
-    )
-    .await
-    .assert_true();
+    let code = t.reset_code(&info, "kept@x.com").await;
+    let r = t.reset_password(&info, "kept@x.com", OTHER_PW, &code).await;
+    r.assert_true();
 
-    let token = login_token(&login(&t, &info, "kept@x.com", OTHER_PW).await);
-    assert_session(&complete(&t, &token, &code_now(&t, &totp_of(&e))).await);
+    let token = token_of(&t, &info, "kept@x.com", OTHER_PW).await;
+    t.login_complete(&token, &code_now(&t, &totp_of(&e)))
+        .await
+        .assert_session();
 }
 
 #[tokio::test]
 async fn disabling_google_2fa_needs_the_password_or_a_code_and_ends_other_sessions() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let acc = user(&t, &info, "dis@x.com").await;
-    let before = access(&login(&t, &info, "dis@x.com", PW).await.json());
+    let acc = t.quick_access(&info, "dis@x.com").await;
+    let before = access(&t.login(&info, "dis@x.com", PW).await.json());
     let e = enable_google(&t, &acc).await;
     assert!(
         !token_works(&t, &before).await,
@@ -371,20 +340,16 @@ async fn disabling_google_2fa_needs_the_password_or_a_code_and_ends_other_sessio
     let other = access(&quick_login(&t, &info, "dis@x.com", &e).await);
     let h = [("access-token", acc.as_str())];
 
-    t.post_json(GOOGLE, &h, json!({"twoFactor": false}))
+    t.set_two_factor_google(&acc, json!({"twoFactor": false}))
         .await
         .assert_error(400, 403);
-    t.post_json(
-        GOOGLE,
-        &h,
-        json!({"twoFactor": "false", "password": OTHER_PW}),
-    )
-    .await
-    .assert_error(400, 600);
-    t.post_json(GOOGLE, &h, json!({"twoFactor": "false", "code": "000000"}))
+    t.set_two_factor_google(&acc, json!({"twoFactor": "false", "password": OTHER_PW}))
         .await
         .assert_error(400, 600);
-    t.post_json(GOOGLE, &h, json!({"twoFactor": "maybe"}))
+    t.set_two_factor_google(&acc, json!({"twoFactor": "false", "code": "000000"}))
+        .await
+        .assert_error(400, 600);
+    t.set_two_factor_google(&acc, json!({"twoFactor": "maybe"}))
         .await
         .assert_error(400, 602);
     assert_eq!(
@@ -406,93 +371,82 @@ async fn disabling_google_2fa_needs_the_password_or_a_code_and_ends_other_sessio
     );
     assert!(!token_works(&t, &other).await, "other sessions end");
     assert!(token_works(&t, &acc).await, "the caller's survives");
-    assert_session(&login(&t, &info, "dis@x.com", PW).await);
+    t.login(&info, "dis@x.com", PW).await.assert_session();
 
     // And with the password.
-    let acc = access(&login(&t, &info, "dis@x.com", PW).await.json());
-    let h = [("access-token", acc.as_str())];
+    let acc = access(&t.login(&info, "dis@x.com", PW).await.json());
     enable_google(&t, &acc).await;
-    t.post_json(GOOGLE, &h, json!({"twoFactor": false, "password": PW}))
+    t.set_two_factor_google(&acc, json!({"twoFactor": false, "password": PW}))
         .await
         .assert_true();
-    assert_session(&login(&t, &info, "dis@x.com", PW).await);
+    t.login(&info, "dis@x.com", PW).await.assert_session();
 }
 
 #[tokio::test]
 async fn enabling_again_needs_proof_and_replaces_the_secret_and_recovery_codes() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let acc = user(&t, &info, "again@x.com").await;
+    let acc = t.quick_access(&info, "again@x.com").await;
     let first = enable_google(&t, &acc).await;
-    let h = [("access-token", acc.as_str())];
-    t.post_json(GOOGLE, &h, json!({"twoFactor": true}))
+    t.set_two_factor_google(&acc, json!({"twoFactor": true}))
         .await
         .assert_error(400, 403);
-    t.post_json(GOOGLE, &h, json!({"twoFactor": true, "password": OTHER_PW}))
+    t.set_two_factor_google(&acc, json!({"twoFactor": true, "password": OTHER_PW}))
         .await
         .assert_error(400, 600);
     let r = t
-        .post_json(GOOGLE, &h, json!({"twoFactor": true, "password": PW}))
+        .set_two_factor_google(&acc, json!({"twoFactor": true, "password": PW}))
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let second = r.json();
+    let second = r.ok_json();
     assert_ne!(first["googleSecretKey"], second["googleSecretKey"]);
 
-    let token = login_token(&login(&t, &info, "again@x.com", PW).await);
+    let token = token_of(&t, &info, "again@x.com", PW).await;
     let old_recovery = first["recoveryCodes"][0].as_str().unwrap();
-    complete(&t, &token, old_recovery)
+    t.login_complete(&token, old_recovery)
         .await
         .assert_error(400, 600);
-    assert_session(&complete(&t, &token, &code_now(&t, &totp_of(&second))).await);
+    t.login_complete(&token, &code_now(&t, &totp_of(&second)))
+        .await
+        .assert_session();
 }
 
 #[tokio::test]
 async fn the_two_factor_routes_refuse_apps_in_another_mode() {
     let t = TestApp::new().await;
     let none = t.create_app(json!({"signupFlow": "none"})).await;
-    let acc = user(&t, &none, "mode@x.com").await;
-    let h = [("access-token", acc.as_str())];
-    t.post_json(GOOGLE, &h, json!({"twoFactor": true}))
+    let acc = t.quick_access(&none, "mode@x.com").await;
+    t.set_two_factor_google(&acc, json!({"twoFactor": true}))
         .await
         .assert_error(400, 408);
-    t.post_json(PHONE_2FA, &h, json!({"twoFactor": true}))
+    t.set_two_factor_phone(&acc, json!({"twoFactor": true}))
         .await
         .assert_error(400, 409);
-    t.post_json(SET_PHONE, &h, json!({"phone": PHONE}))
-        .await
-        .assert_error(400, 409);
+    t.set_phone(&acc, PHONE).await.assert_error(400, 409);
     t.post_json(GOOGLE, &[], json!({"twoFactor": true}))
         .await
         .assert_error(400, 405);
     // Without 2FA, login is one step.
-    assert_session(&login(&t, &none, "mode@x.com", PW).await);
+    t.login(&none, "mode@x.com", PW).await.assert_session();
 }
 
 /// Sets and verifies `phone` for the user behind `acc` through the outbox.
 async fn verify(t: &TestApp, acc: &str, phone: &str) {
-    let h = [("access-token", acc)];
-    t.post_json(SET_PHONE, &h, json!({"phone": phone}))
-        .await
-        .assert_true();
+    t.set_phone(acc, phone).await.assert_true();
     let code = t.last_code_for(phone);
-    t.post_json(VERIFY_PHONE, &h, json!({"code": code}))
-        .await
-        .assert_true();
+    t.verify_phone(acc, &code).await.assert_true();
 }
 
 #[tokio::test]
 async fn the_phone_flow_runs_end_to_end_through_the_outbox() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({})).await;
-    let acc = user(&t, &info, "pat@x.com").await;
+    let acc = t.quick_access(&info, "pat@x.com").await;
     let h = [("access-token", acc.as_str())];
 
-    t.post_json(PHONE_2FA, &h, json!({"twoFactor": true}))
+    t.set_two_factor_phone(&acc, json!({"twoFactor": true}))
         .await
         .assert_error(400, 410);
-    t.post_json(SET_PHONE, &h, json!({"phone": "12345"}))
-        .await
-        .assert_error(400, 602);
+    t.set_phone(&acc, "12345").await.assert_error(400, 602);
     t.post_form(SET_PHONE, &h, "phone=%2B1 201 555 0123")
         .await
         .assert_true();
@@ -505,7 +459,7 @@ async fn the_phone_flow_runs_end_to_end_through_the_outbox() {
         sms.text
     );
     let code = first_code(&sms.text).unwrap();
-    t.post_json(VERIFY_PHONE, &h, json!({"code": wrong_code(&code)}))
+    t.verify_phone(&acc, &wrong_code(&code))
         .await
         .assert_error(400, 602);
     t.post_form(VERIFY_PHONE, &h, &format!("code={code}"))
@@ -522,61 +476,50 @@ async fn the_phone_flow_runs_end_to_end_through_the_outbox() {
     assert_eq!(get_user(&t, &acc).await["twoFactorPhoneVerification"], true);
 
     let before = t.messages_to(PHONE);
-    let token = login_token(&login(&t, &info, "pat@x.com", PW).await);
+    let token = token_of(&t, &info, "pat@x.com", PW).await;
     assert_eq!(t.messages_to(PHONE), before + 1, "login texts a code");
     let code = t.last_code_for(PHONE);
-    complete(&t, &token, &wrong_code(&code))
+    t.login_complete(&token, &wrong_code(&code))
         .await
         .assert_error(400, 600);
-    assert_session(&complete(&t, &token, &code).await);
+    t.login_complete(&token, &code).await.assert_session();
 
     // Disabling needs proof: without it a code is texted and 403 asks for it.
-    t.post_json(PHONE_2FA, &h, json!({"twoFactor": false}))
+    t.set_two_factor_phone(&acc, json!({"twoFactor": false}))
         .await
         .assert_error(400, 403);
     let code = t.last_code_for(PHONE);
-    t.post_json(
-        PHONE_2FA,
-        &h,
-        json!({"twoFactor": false, "code": wrong_code(&code)}),
-    )
-    .await
-    .assert_error(400, 602);
-    t.post_json(PHONE_2FA, &h, json!({"twoFactor": false, "code": code}))
+    t.set_two_factor_phone(&acc, json!({"twoFactor": false, "code": wrong_code(&code)}))
+        .await
+        .assert_error(400, 602);
+    t.set_two_factor_phone(&acc, json!({"twoFactor": false, "code": code}))
         .await
         .assert_true();
     assert_eq!(
         get_user(&t, &acc).await["twoFactorPhoneVerification"],
         false
     );
-    assert_session(&login(&t, &info, "pat@x.com", PW).await);
+    t.login(&info, "pat@x.com", PW).await.assert_session();
 }
 
 #[tokio::test]
 async fn a_phone_code_dies_after_five_tries_and_after_ten_minutes() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({})).await;
-    let acc = user(&t, &info, "try@x.com").await;
-    let h = [("access-token", acc.as_str())];
-    t.post_json(SET_PHONE, &h, json!({"phone": PHONE}))
-        .await
-        .assert_true();
+    let acc = t.quick_access(&info, "try@x.com").await;
+    t.set_phone(&acc, PHONE).await.assert_true();
     let code = t.last_code_for(PHONE);
     for _ in 0..5 {
-        t.post_json(VERIFY_PHONE, &h, json!({"code": wrong_code(&code)}))
+        t.verify_phone(&acc, &wrong_code(&code))
             .await
             .assert_error(400, 602);
     }
-    t.post_json(VERIFY_PHONE, &h, json!({"code": code}))
-        .await
-        .assert_error(400, 614);
+    t.verify_phone(&acc, &code).await.assert_error(400, 614);
 
-    t.post_json(SET_PHONE, &h, json!({"phone": PHONE}))
-        .await
-        .assert_true();
+    t.set_phone(&acc, PHONE).await.assert_true();
     let code = t.last_code_for(PHONE);
     t.clock.advance_secs(601);
-    let r = t.post_json(VERIFY_PHONE, &h, json!({"code": code})).await;
+    let r = t.verify_phone(&acc, &code).await;
     assert!(r.status == StatusCode::BAD_REQUEST, "{}", r.text);
 }
 
@@ -584,17 +527,11 @@ async fn a_phone_code_dies_after_five_tries_and_after_ten_minutes() {
 async fn a_phone_verified_by_another_user_answers_true_and_sends_nothing() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({})).await;
-    let first = user(&t, &info, "one@x.com").await;
+    let first = t.quick_access(&info, "one@x.com").await;
     verify(&t, &first, PHONE).await;
-    let second = user(&t, &info, "two@x.com").await;
+    let second = t.quick_access(&info, "two@x.com").await;
     let before = t.messages_to(PHONE);
-    t.post_json(
-        SET_PHONE,
-        &[("access-token", &second)],
-        json!({"phone": PHONE}),
-    )
-    .await
-    .assert_true();
+    t.set_phone(&second, PHONE).await.assert_true();
     assert_eq!(t.messages_to(PHONE), before, "nothing sent");
     assert_eq!(get_user(&t, &second).await["phoneVerified"], false);
 }
@@ -603,23 +540,16 @@ async fn a_phone_verified_by_another_user_answers_true_and_sends_nothing() {
 async fn sms_per_phone_are_limited_to_three_an_hour() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({})).await;
-    let a = user(&t, &info, "pa@x.com").await;
-    let b = user(&t, &info, "pb@x.com").await;
+    let a = t.quick_access(&info, "pa@x.com").await;
+    let b = t.quick_access(&info, "pb@x.com").await;
     for acc in [&a, &a, &b] {
-        t.post_json(SET_PHONE, &[("access-token", acc)], json!({"phone": PHONE}))
-            .await
-            .assert_true();
+        t.set_phone(acc, PHONE).await.assert_true();
     }
-    let r = t
-        .post_json(SET_PHONE, &[("access-token", &b)], json!({"phone": PHONE}))
-        .await;
-    r.assert_error(429, 615);
-    assert!(r.headers.contains_key("retry-after"));
+    let r = t.set_phone(&b, PHONE).await;
+    r.assert_limited();
     assert_eq!(t.messages_to(PHONE), 3);
     t.clock.advance_secs(3601);
-    t.post_json(SET_PHONE, &[("access-token", &b)], json!({"phone": PHONE}))
-        .await
-        .assert_true();
+    t.set_phone(&b, PHONE).await.assert_true();
 }
 
 fn nth_phone(n: usize) -> String {
@@ -630,23 +560,13 @@ fn nth_phone(n: usize) -> String {
 async fn sms_per_user_are_limited() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({})).await;
-    let acc = user(&t, &info, "many@x.com").await;
+    let acc = t.quick_access(&info, "many@x.com").await;
     for n in 0..5 {
-        t.post_json(
-            SET_PHONE,
-            &[("access-token", &acc)],
-            json!({"phone": nth_phone(n)}),
-        )
-        .await
-        .assert_true();
+        t.set_phone(&acc, &nth_phone(n)).await.assert_true();
     }
-    t.post_json(
-        SET_PHONE,
-        &[("access-token", &acc)],
-        json!({"phone": nth_phone(5)}),
-    )
-    .await
-    .assert_error(429, 615);
+    t.set_phone(&acc, &nth_phone(5))
+        .await
+        .assert_error(429, 615);
     assert_eq!(t.messages_to(&nth_phone(5)), 0);
 }
 
@@ -656,26 +576,16 @@ async fn sms_per_client_address_are_limited() {
     let info = phone_app(&t, json!({})).await;
     let mut n = 0;
     for u in 0..2 {
-        let acc = user(&t, &info, &format!("ip{u}@x.com")).await;
+        let acc = t.quick_access(&info, &format!("ip{u}@x.com")).await;
         for _ in 0..5 {
-            t.post_json(
-                SET_PHONE,
-                &[("access-token", &acc)],
-                json!({"phone": nth_phone(n)}),
-            )
-            .await
-            .assert_true();
+            t.set_phone(&acc, &nth_phone(n)).await.assert_true();
             n += 1;
         }
     }
-    let acc = user(&t, &info, "ip2@x.com").await;
-    t.post_json(
-        SET_PHONE,
-        &[("access-token", &acc)],
-        json!({"phone": nth_phone(n)}),
-    )
-    .await
-    .assert_error(429, 615);
+    let acc = t.quick_access(&info, "ip2@x.com").await;
+    t.set_phone(&acc, &nth_phone(n))
+        .await
+        .assert_error(429, 615);
 }
 
 #[tokio::test]
@@ -683,23 +593,11 @@ async fn sms_per_app_per_day_follow_the_sms_daily_limit_setting() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({"smsDailyLimit": 2})).await;
     for n in 0..2 {
-        let acc = user(&t, &info, &format!("day{n}@x.com")).await;
-        t.post_json(
-            SET_PHONE,
-            &[("access-token", &acc)],
-            json!({"phone": nth_phone(n)}),
-        )
-        .await
-        .assert_true();
+        let acc = t.quick_access(&info, &format!("day{n}@x.com")).await;
+        t.set_phone(&acc, &nth_phone(n)).await.assert_true();
     }
-    let acc = user(&t, &info, "day9@x.com").await;
-    let r = t
-        .post_json(
-            SET_PHONE,
-            &[("access-token", &acc)],
-            json!({"phone": nth_phone(9)}),
-        )
-        .await;
+    let acc = t.quick_access(&info, "day9@x.com").await;
+    let r = t.set_phone(&acc, &nth_phone(9)).await;
     r.assert_error(429, 615);
     let retry: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry > 3600 && retry <= 24 * 3600, "{retry}");
@@ -709,54 +607,28 @@ async fn sms_per_app_per_day_follow_the_sms_daily_limit_setting() {
 async fn sms_go_only_to_allowed_countries() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({"smsAllowedCountries": [44]})).await;
-    let acc = user(&t, &info, "uk@x.com").await;
-    t.post_json(
-        SET_PHONE,
-        &[("access-token", &acc)],
-        json!({"phone": PHONE}),
-    )
-    .await
-    .assert_error(400, 602);
+    let acc = t.quick_access(&info, "uk@x.com").await;
+    t.set_phone(&acc, PHONE).await.assert_error(400, 602);
     assert_eq!(t.messages_to(PHONE), 0);
-    t.post_json(
-        SET_PHONE,
-        &[("access-token", &acc)],
-        json!({"phone": "+447911123456"}),
-    )
-    .await
-    .assert_true();
+    t.set_phone(&acc, "+447911123456").await.assert_true();
     let bad = t
-        .admin(
-            "PATCH",
-            &format!("/admin/apps/{}", info.app_id),
-            Some(json!({"smsAllowedCountries": [0]})),
-        )
+        .patch_app(&info, json!({"smsAllowedCountries": [0]}))
         .await;
     bad.assert_error(400, 602);
 }
 
 /// Two users race to verify one number: exactly one wins.
-pub async fn phone_race(t: &TestApp) {
+async fn phone_race(t: TestApp) {
+    let t = &t;
     let info = phone_app(t, json!({})).await;
-    let a = user(t, &info, "race-a@x.com").await;
-    let b = user(t, &info, "race-b@x.com").await;
-    t.post_json(SET_PHONE, &[("access-token", &a)], json!({"phone": PHONE}))
-        .await
-        .assert_true();
+    let a = t.quick_access(&info, "race-a@x.com").await;
+    let b = t.quick_access(&info, "race-b@x.com").await;
+    t.set_phone(&a, PHONE).await.assert_true();
     let code_a = t.last_code_for(PHONE);
-    t.post_json(SET_PHONE, &[("access-token", &b)], json!({"phone": PHONE}))
-        .await
-        .assert_true();
+    t.set_phone(&b, PHONE).await.assert_true();
     let code_b = t.last_code_for(PHONE);
 
-    let (ha, hb) = (
-        [("access-token", a.as_str())],
-        [("access-token", b.as_str())],
-    );
-    let (ra, rb) = tokio::join!(
-        t.post_json(VERIFY_PHONE, &ha, json!({"code": code_a})),
-        t.post_json(VERIFY_PHONE, &hb, json!({"code": code_b})),
-    );
+    let (ra, rb) = tokio::join!(t.verify_phone(&a, &code_a), t.verify_phone(&b, &code_b));
     let wins = [&ra, &rb]
         .iter()
         .filter(|r| r.status == StatusCode::OK)
@@ -774,31 +646,20 @@ pub async fn phone_race(t: &TestApp) {
     assert_eq!(verified.iter().filter(|v| **v).count(), 1);
 }
 
-#[tokio::test]
-async fn two_users_racing_to_verify_one_phone_on_sqlite_one_wins() {
-    phone_race(&TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn two_users_racing_to_verify_one_phone_on_dynamodb_one_wins() {
-    phone_race(&TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test] phone_race:
+    two_users_racing_to_verify_one_phone_on_sqlite_one_wins,
+    two_users_racing_to_verify_one_phone_on_dynamodb_one_wins);
 
 #[tokio::test]
 async fn deleting_an_account_frees_its_verified_phone() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({})).await;
-    let first = user(&t, &info, "gone@x.com").await;
+    let first = t.quick_access(&info, "gone@x.com").await;
     verify(&t, &first, PHONE).await;
-    t.post_json(
-        "/api/appuser/deleteAccount",
-        &[("access-token", &first)],
-        json!({"handle": "gone@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    let r = t.delete_account(&first, "gone@x.com", PW).await;
+    r.assert_true();
     t.clock.advance_secs(3601);
-    let second = user(&t, &info, "next@x.com").await;
+    let second = t.quick_access(&info, "next@x.com").await;
     verify(&t, &second, PHONE).await;
     assert_eq!(get_user(&t, &second).await["phoneVerified"], true);
 }
@@ -807,7 +668,7 @@ async fn deleting_an_account_frees_its_verified_phone() {
 async fn the_admin_sets_twilio_write_only_and_resets_a_users_second_factor() {
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let app_path = format!("/admin/apps/{}", info.app_id);
+    let app_path = info.admin_path("");
     let sid = format!("AC{}", "0123456789abcdef".repeat(2));
     let token = "fedcba9876543210".repeat(2);
 
@@ -818,8 +679,8 @@ async fn the_admin_sets_twilio_write_only_and_resets_a_users_second_factor() {
             Some(json!({"accountSid": sid, "authToken": token, "phoneNumber": "+12015550100"})),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let shown = t.admin("GET", &app_path, None).await;
+    r.ok_json();
+    let shown = t.show_app(&info).await;
     assert!(!shown.text.contains(&token), "the token is write-only");
     let tw = &shown.json()["twilio"];
     assert_eq!(tw["accountSid"], sid.as_str());
@@ -836,16 +697,14 @@ async fn the_admin_sets_twilio_write_only_and_resets_a_users_second_factor() {
             .assert_error(400, 602);
     }
 
-    let session = quick_user(&t, &info, "desk@x.com", json!({})).await;
+    let session = t.quick_user(&info, "desk@x.com", json!({})).await;
     let uid = user_id(&session);
     enable_google(&t, &access(&session)).await;
-    login_token(&login(&t, &info, "desk@x.com", PW).await);
-    let r = t
-        .admin("POST", &format!("{app_path}/users/{uid}/reset-2fa"), None)
-        .await;
+    token_of(&t, &info, "desk@x.com", PW).await;
+    let r = t.admin_user_action(&info, &uid, "reset-2fa").await;
     r.assert_true();
-    assert_session(&login(&t, &info, "desk@x.com", PW).await);
-    t.admin("POST", &format!("{app_path}/users/nobody/reset-2fa"), None)
+    t.login(&info, "desk@x.com", PW).await.assert_session();
+    t.admin_user_action(&info, "nobody", "reset-2fa")
         .await
         .assert_error(404, 603);
 }
@@ -855,7 +714,7 @@ async fn the_two_factor_lambdas_serve_api_gateway_events_with_swift_form_bodies(
     use crate::support::lambda::{app_event, event, invoke};
     let t = TestApp::new().await;
     let info = google_app(&t).await;
-    let acc = user(&t, &info, "lam+da@x.com").await;
+    let acc = t.quick_access(&info, "lam+da@x.com").await;
 
     let enable = event("set-two-factor-google", &[("__ACCESS_TOKEN__", &acc)]);
     let r = invoke(
@@ -864,8 +723,7 @@ async fn the_two_factor_lambdas_serve_api_gateway_events_with_swift_form_bodies(
         &enable,
     )
     .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let e = r.json();
+    let e = r.ok_json();
 
     let r = invoke(
         &t,
@@ -885,8 +743,7 @@ async fn the_two_factor_lambdas_serve_api_gateway_events_with_swift_form_bodies(
         &complete_ev,
     )
     .await;
-    assert_session(&r);
-    let claims = crate::support::users::claims(r.json()["jwt"].as_str().unwrap());
+    let claims = session_claims(&r.assert_session());
     assert_eq!(claims["email"], "lam+da@x.com");
 }
 
@@ -894,30 +751,13 @@ async fn the_two_factor_lambdas_serve_api_gateway_events_with_swift_form_bodies(
 async fn the_sms_text_comes_from_the_apps_sms_template_in_the_users_locale() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({"locales": ["EN", "FR"]})).await;
-    let r = t
-        .admin(
-            "PUT",
-            &format!("/admin/apps/{}/templates/FR/sms", info.app_id),
-            Some(json!({"subject": "", "text": "Code %APP_NAME% : %CODE%", "html": ""})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let acc = user(&t, &info, "fr@x.com").await;
-    t.post_json(
-        "/api/appuser/setLocale",
-        &[("access-token", &acc)],
-        json!({"locale": "FR"}),
-    )
-    .await
-    .assert_true();
+    let sms = json!({"subject": "", "text": "Code %APP_NAME% : %CODE%", "html": ""});
+    let path = info.admin_path("/templates/FR/sms");
+    t.admin("PUT", &path, Some(sms)).await.ok_json();
+    let acc = t.quick_access(&info, "fr@x.com").await;
+    t.set_locale(&acc, "FR").await.assert_true();
 
-    t.post_json(
-        SET_PHONE,
-        &[("access-token", &acc)],
-        json!({"phone": PHONE}),
-    )
-    .await
-    .assert_true();
+    t.set_phone(&acc, PHONE).await.assert_true();
 
     let sms = t.outbox().pop().unwrap();
     assert!(sms.text.starts_with("Code Demo App : "), "{}", sms.text);
@@ -928,47 +768,33 @@ async fn the_sms_text_comes_from_the_apps_sms_template_in_the_users_locale() {
 async fn while_sms_login_is_on_a_new_phone_needs_the_password() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({})).await;
-    let acc = user(&t, &info, "move@x.com").await;
+    let acc = t.quick_access(&info, "move@x.com").await;
     let h = [("access-token", acc.as_str())];
     verify(&t, &acc, PHONE).await;
     // A number set while SMS login is off is forgotten when it is switched on.
-    t.post_json(SET_PHONE, &h, json!({"phone": nth_phone(1)}))
-        .await
-        .assert_true();
+    t.set_phone(&acc, &nth_phone(1)).await.assert_true();
     let stale = t.last_code_for(&nth_phone(1));
-    t.post_json(PHONE_2FA, &h, json!({"twoFactor": true}))
+    t.set_two_factor_phone(&acc, json!({"twoFactor": true}))
         .await
         .assert_true();
-    t.post_json(VERIFY_PHONE, &h, json!({"code": stale}))
-        .await
-        .assert_error(400, 602);
+    t.verify_phone(&acc, &stale).await.assert_error(400, 602);
 
     let before = t.messages_to(&nth_phone(2));
-    t.post_json(SET_PHONE, &h, json!({"phone": nth_phone(2)}))
+    t.set_phone(&acc, &nth_phone(2))
         .await
         .assert_error(400, 403);
-    t.post_json(
-        SET_PHONE,
-        &h,
-        json!({"phone": nth_phone(2), "password": OTHER_PW}),
-    )
-    .await
-    .assert_error(400, 600);
+    let body = json!({"phone": nth_phone(2), "password": OTHER_PW});
+    t.post_json(SET_PHONE, &h, body)
+        .await
+        .assert_error(400, 600);
     assert_eq!(
         t.messages_to(&nth_phone(2)),
         before,
         "nothing sent without proof"
     );
-    t.post_json(
-        SET_PHONE,
-        &h,
-        json!({"phone": nth_phone(2), "password": PW}),
-    )
-    .await
-    .assert_true();
+    let body = json!({"phone": nth_phone(2), "password": PW});
+    t.post_json(SET_PHONE, &h, body).await.assert_true();
     let code = t.last_code_for(&nth_phone(2));
-    t.post_json(VERIFY_PHONE, &h, json!({"code": code}))
-        .await
-        .assert_true();
+    t.verify_phone(&acc, &code).await.assert_true();
     assert_eq!(get_user(&t, &acc).await["phone"], nth_phone(2).as_str());
 }

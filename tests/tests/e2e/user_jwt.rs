@@ -1,107 +1,25 @@
 //! The user JWT as a third-party consumer sees it: a stock JWT library verifies it through the
 //! app's OIDC discovery document and JWKS (or its PEM), and its claims follow the app settings.
 
-use jsonwebtoken::jwk::JwkSet;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-use keyturn::clock::{Clock, ManualClock};
+use jsonwebtoken::{Algorithm, DecodingKey, decode, decode_header};
+use keyturn::clock::Clock;
 use serde_json::{Value, json};
 
 use crate::support::app::{PW, TestApp, TestAppInfo};
-use crate::support::users::login;
+use crate::support::jwt::{discover, validation, verify_user_jwt};
 
-/// Moves a test clock to wall time, so the stock library's own `exp` check (which reads the
-/// system clock) is meaningful for tokens issued under it.
-pub fn to_wall_time(clock: &ManualClock) {
-    let wall = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
-    let wall = i64::try_from(wall).unwrap();
-    let now = clock.now_secs();
-    assert!(now <= wall, "test clock is ahead of wall time");
-    clock.advance_secs(wall - now);
-}
-
-/// The path of an absolute URL (what the router is asked for).
-pub fn path_of(url: &str) -> String {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"))
-        .unwrap_or_else(|| panic!("not an absolute URL: {url}"));
-    rest[rest.find('/').unwrap_or(rest.len())..].to_owned()
-}
-
-/// The discovery document's issuer and JWKS, fetched as a consumer would.
-pub async fn discover(app: &TestApp, app_id: &str) -> (String, JwkSet) {
-    let r = app
-        .get(
-            &format!("/apps/{app_id}/.well-known/openid-configuration"),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let doc = r.json();
-    let issuer = doc["issuer"].as_str().unwrap().to_owned();
-    let jwks_uri = doc["jwks_uri"].as_str().unwrap();
-    let r = app.get(&path_of(jwks_uri), &[]).await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let jwks: JwkSet = serde_json::from_str(&r.text).unwrap();
-    (issuer, jwks)
-}
-
-fn validation(issuer: &str, audience: &str) -> Validation {
-    let mut v = Validation::new(Algorithm::RS256);
-    v.set_issuer(&[issuer]);
-    v.set_audience(&[audience]);
-    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-    v.leeway = 0;
-    v
-}
-
-/// Verifies `jwt` with a stock library through `app_id`'s discovery document and JWKS, picking
-/// the key by the token's `kid`; returns the claims or why verification failed.
-pub async fn verify_user_jwt(
-    app: &TestApp,
-    app_id: &str,
-    jwt: &str,
-    audience: &str,
-) -> Result<Value, String> {
-    let (issuer, jwks) = discover(app, app_id).await;
-    verify_against(&jwks, &issuer, jwt, audience)
-}
-
-/// Verifies `jwt` with a stock library against a fetched JWKS, picking the key by `kid`.
-pub fn verify_against(
-    jwks: &JwkSet,
-    issuer: &str,
-    jwt: &str,
-    audience: &str,
-) -> Result<Value, String> {
-    let header = decode_header(jwt).map_err(|e| e.to_string())?;
-    let kid = header.kid.ok_or("token has no kid")?;
-    let jwk = jwks.find(&kid).ok_or("kid not in the JWKS")?;
-    let key = DecodingKey::from_jwk(jwk).map_err(|e| e.to_string())?;
-    decode::<Value>(jwt, &key, &validation(issuer, audience))
-        .map(|d| d.claims)
-        .map_err(|e| e.to_string())
-}
-
-async fn patch(app: &TestApp, info: &TestAppInfo, settings: Value) {
-    let r = app
-        .admin(
-            "PATCH",
-            &format!("/admin/apps/{}", info.app_id),
-            Some(settings),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-}
-
+/// A stack at wall time with one app.
 async fn fresh() -> (TestApp, TestAppInfo) {
-    let app = TestApp::new().await;
-    to_wall_time(&app.clock);
+    let app = TestApp::builder().wall_clock().build().await;
     let info = app.create_app(json!({})).await;
     (app, info)
+}
+
+/// Patches the app's settings, then logs Bob in; returns the new JWT.
+async fn patched_login_jwt(app: &TestApp, info: &TestAppInfo, settings: Value) -> String {
+    app.signed_up_user(info, "bob@example.com").await;
+    app.patch_app(info, settings).await.ok_json();
+    jwt_of(&app.login(info, "bob@example.com", PW).await.ok_json())
 }
 
 fn jwt_of(v: &Value) -> String {
@@ -112,7 +30,7 @@ fn jwt_of(v: &Value) -> String {
 async fn login_jwt_verifies_through_discovery_and_jwks() {
     let (app, info) = fresh().await;
     let signup = app.signed_up_user(&info, "bob@example.com").await;
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
+    let jwt = jwt_of(&app.login(&info, "bob@example.com", PW).await.ok_json());
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
         .await
@@ -145,10 +63,7 @@ async fn login_jwt_verifies_through_discovery_and_jwks() {
 #[tokio::test]
 async fn audience_is_the_realm_app_id_when_set() {
     let (app, info) = fresh().await;
-    app.signed_up_user(&info, "bob@example.com").await;
-    patch(&app, &info, json!({ "realmAppId": "myrealmapp-abcde" })).await;
-
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
+    let jwt = patched_login_jwt(&app, &info, json!({ "realmAppId": "myrealmapp-abcde" })).await;
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, "myrealmapp-abcde")
         .await
@@ -163,10 +78,7 @@ async fn audience_is_the_realm_app_id_when_set() {
 #[tokio::test]
 async fn jwt_lifetime_follows_user_jwt_expiration() {
     let (app, info) = fresh().await;
-    app.signed_up_user(&info, "bob@example.com").await;
-    patch(&app, &info, json!({ "userJWTExpiration": 2 })).await;
-
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
+    let jwt = patched_login_jwt(&app, &info, json!({ "userJWTExpiration": 2 })).await;
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
         .await
@@ -180,10 +92,7 @@ async fn jwt_lifetime_follows_user_jwt_expiration() {
 #[tokio::test]
 async fn email_claim_is_absent_when_meta_data_email_is_false() {
     let (app, info) = fresh().await;
-    app.signed_up_user(&info, "bob@example.com").await;
-    patch(&app, &info, json!({ "metaDataEmail": false })).await;
-
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
+    let jwt = patched_login_jwt(&app, &info, json!({ "metaDataEmail": false })).await;
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
         .await
@@ -194,8 +103,7 @@ async fn email_claim_is_absent_when_meta_data_email_is_false() {
 
 #[tokio::test]
 async fn metadata_lands_at_its_dot_path_and_undeclared_keys_are_dropped() {
-    let app = TestApp::new().await;
-    to_wall_time(&app.clock);
+    let app = TestApp::builder().wall_clock().build().await;
     let info = app
         .create_app(json!({ "metaData": [
             { "path": "user_data.name.first", "fieldName": "first", "required": true },
@@ -203,29 +111,14 @@ async fn metadata_lands_at_its_dot_path_and_undeclared_keys_are_dropped() {
             { "path": "contact.mail", "fieldName": "email" },
         ]}))
         .await;
-    let h = [("app-token", info.app_token.as_str())];
     let meta = json!({
         "user_data": { "name": { "first": "Bob", "middle": "X" }, "admin": "yes" },
         "sub": "someone-else", "role": "root", "contact": { "mail": "evil@example.com" },
     });
-    app.post_json(
-        "/api/appuser/signup",
-        &h,
-        json!({ "handle": "bob@example.com", "password": PW, "metaData": meta.to_string() }),
-    )
-    .await
-    .assert_true();
-    let code = app.last_code_for("bob@example.com");
-    let r = app
-        .post_json(
-            "/api/appuser/completeSignup",
-            &h,
-            json!({ "handle": "bob@example.com", "code": code }),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
+    let body = json!({ "handle": "bob@example.com", "password": PW, "metaData": meta.to_string() });
+    app.signed_up_user_with(&info, body).await;
 
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
+    let jwt = jwt_of(&app.login(&info, "bob@example.com", PW).await.ok_json());
 
     let claims = verify_user_jwt(&app, &info.app_id, &jwt, &info.app_id)
         .await
@@ -240,14 +133,14 @@ async fn metadata_lands_at_its_dot_path_and_undeclared_keys_are_dropped() {
 async fn public_key_pem_verifies_the_same_token() {
     let (app, info) = fresh().await;
     app.signed_up_user(&info, "bob@example.com").await;
-    let jwt = jwt_of(&login(&app, &info, "bob@example.com", PW).await.ok_json());
+    let jwt = jwt_of(&app.login(&info, "bob@example.com", PW).await.ok_json());
     let (issuer, _) = discover(&app, &info.app_id).await;
 
     let r = app
         .get(&format!("/apps/{}/public-key.pem", info.app_id), &[])
         .await;
 
-    assert_eq!(r.status, 200, "{}", r.text);
+    r.assert_ok();
     assert!(
         r.text.starts_with("-----BEGIN PUBLIC KEY-----"),
         "{}",
@@ -265,7 +158,7 @@ async fn a_token_of_another_app_does_not_verify_against_this_apps_jwks() {
     let (app, info) = fresh().await;
     let other = app.create_app(json!({})).await;
     app.signed_up_user(&other, "bob@example.com").await;
-    let jwt = jwt_of(&login(&app, &other, "bob@example.com", PW).await.ok_json());
+    let jwt = jwt_of(&app.login(&other, "bob@example.com", PW).await.ok_json());
     assert!(
         verify_user_jwt(&app, &other.app_id, &jwt, &other.app_id)
             .await

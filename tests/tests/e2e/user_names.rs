@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::support::app::{PW, TestApp, TestAppInfo};
-use crate::support::users::{access, claims, edit_user, quick_user, user_id};
+use crate::support::app::{OTHER_PW, PW, TestApp, TestAppInfo, on_both_engines};
+use crate::support::routes::{LOGIN, SET_USER_NAME};
+use crate::support::users::{access, edit_user, session_claims, user_id};
 
 const BOB: &str = "bob@example.com";
 const ANN: &str = "ann@example.com";
@@ -16,82 +17,53 @@ async fn names_app(app: &TestApp) -> TestAppInfo {
         .await
 }
 
-async fn set_name_json(app: &TestApp, token: &str, name: Value) -> crate::support::app::Resp {
-    app.post_json(
-        "/api/appuser/setUserName",
-        &[("access-token", token)],
-        json!({ "userName": name }),
-    )
-    .await
-}
-
-async fn available(app: &TestApp, token: &str, query: &str) -> crate::support::app::Resp {
-    app.get(
-        &format!("/api/appuser/userNameAvailable?{query}"),
-        &[("access-token", token)],
-    )
-    .await
+/// A form `setUserName` with exactly `body`.
+async fn set_name_form(app: &TestApp, token: &str, body: &str) -> crate::support::app::Resp {
+    app.post_form(SET_USER_NAME, &[("access-token", token)], body)
+        .await
 }
 
 #[tokio::test]
 async fn a_user_name_set_once_logs_in_and_appears_in_the_jwt() {
     let app = TestApp::new().await;
     let info = names_app(&app).await;
-    let session = quick_user(&app, &info, BOB, json!({})).await;
+    let session = app.quick_user(&info, BOB, json!({})).await;
     let token = access(&session);
-    set_name_json(&app, &token, json!("  Bob_B "))
+    app.set_user_name(&token, json!("  Bob_B "))
         .await
         .assert_true();
-    let user = app
-        .get("/api/appuser/getUser", &[("access-token", &token)])
-        .await
-        .json();
+    let user = app.get_user(&token).await.json();
     assert_eq!(user["userName"], "bob_b");
     for identifier in ["bob_b", "BOB_B "] {
-        let r = app
-            .post_json(
-                "/api/appuser/login",
-                &[("app-token", &info.app_token)],
-                json!({"handle": identifier, "password": PW}),
-            )
-            .await;
-        assert_eq!(r.status, 200, "{}", r.text);
-        let c = claims(r.json()["jwt"].as_str().unwrap());
+        let r = app.login(&info, identifier, PW).await;
+        let c = session_claims(&r.ok_json());
         assert_eq!(c["userName"], "bob_b");
         assert_eq!(c["sub"], user_id(&session));
         assert_eq!(c["email"], BOB);
     }
     // A wrong password or an unknown name is the uniform 600.
-    app.post_form(
-        "/api/appuser/login",
-        &[("app-token", &info.app_token)],
-        &format!("handle=bob_b&password={}", crate::support::app::OTHER_PW),
-    )
-    .await
-    .assert_error(400, 600);
-    app.post_form(
-        "/api/appuser/login",
-        &[("app-token", &info.app_token)],
-        &format!("handle=nobody&password={PW}"),
-    )
-    .await
-    .assert_error(400, 600);
+    for form in [
+        format!("handle=bob_b&password={OTHER_PW}"),
+        format!("handle=nobody&password={PW}"),
+    ] {
+        app.post_form(LOGIN, &[("app-token", &info.app_token)], &form)
+            .await
+            .assert_error(400, 600);
+    }
 }
 
 #[tokio::test]
 async fn a_user_name_can_be_set_with_a_swift_form_body() {
     let app = TestApp::new().await;
     let info = names_app(&app).await;
-    let token = access(&quick_user(&app, &info, BOB, json!({})).await);
-    app.post_form(
-        "/api/appuser/setUserName",
-        &[("access-token", &token)],
-        "userName=Bob.Smith-1",
-    )
-    .await
-    .assert_true();
+    let token = app.quick_access(&info, BOB).await;
+    set_name_form(&app, &token, "userName=Bob.Smith-1")
+        .await
+        .assert_true();
     assert_eq!(
-        available(&app, &token, "userName=bob.smith-1").await.json(),
+        app.user_name_available(&token, "userName=bob.smith-1")
+            .await
+            .json(),
         json!({"available": false})
     );
 }
@@ -100,32 +72,26 @@ async fn a_user_name_can_be_set_with_a_swift_form_body() {
 async fn a_user_name_is_set_only_once_and_never_twice_in_an_app() {
     let app = TestApp::new().await;
     let info = names_app(&app).await;
-    let bob = access(&quick_user(&app, &info, BOB, json!({})).await);
-    let ann = access(&quick_user(&app, &info, ANN, json!({})).await);
-    set_name_json(&app, &bob, json!("bobby"))
-        .await
-        .assert_true();
-    set_name_json(&app, &bob, json!("robert"))
+    let bob = app.quick_access(&info, BOB).await;
+    let ann = app.quick_access(&info, ANN).await;
+    app.set_user_name(&bob, json!("bobby")).await.assert_true();
+    app.set_user_name(&bob, json!("robert"))
         .await
         .assert_error(400, 602);
-    set_name_json(&app, &ann, json!("BOBBY"))
+    app.set_user_name(&ann, json!("BOBBY"))
         .await
         .assert_error(400, 605);
-    app.post_form(
-        "/api/appuser/setUserName",
-        &[("access-token", &ann)],
-        "userName=bobby",
-    )
-    .await
-    .assert_error(400, 605);
+    set_name_form(&app, &ann, "userName=bobby")
+        .await
+        .assert_error(400, 605);
     // The loser keeps no name and no claim: the name she asked second is still free for her.
     assert_eq!(
-        available(&app, &ann, "userName=robert").await.json()["available"],
+        app.user_name_available(&ann, "userName=robert")
+            .await
+            .json()["available"],
         true
     );
-    set_name_json(&app, &ann, json!("robert"))
-        .await
-        .assert_true();
+    app.set_user_name(&ann, json!("robert")).await.assert_true();
 }
 
 #[tokio::test]
@@ -133,17 +99,17 @@ async fn user_names_are_separate_per_app() {
     let app = TestApp::new().await;
     let one = names_app(&app).await;
     let two = names_app(&app).await;
-    let a = access(&quick_user(&app, &one, BOB, json!({})).await);
-    let b = access(&quick_user(&app, &two, BOB, json!({})).await);
-    set_name_json(&app, &a, json!("bobby")).await.assert_true();
-    set_name_json(&app, &b, json!("bobby")).await.assert_true();
+    let a = app.quick_access(&one, BOB).await;
+    let b = app.quick_access(&two, BOB).await;
+    app.set_user_name(&a, json!("bobby")).await.assert_true();
+    app.set_user_name(&b, json!("bobby")).await.assert_true();
 }
 
 #[tokio::test]
 async fn malformed_user_names_are_refused_and_write_nothing() {
     let app = TestApp::new().await;
     let info = names_app(&app).await;
-    let session = quick_user(&app, &info, BOB, json!({})).await;
+    let session = app.quick_user(&info, BOB, json!({})).await;
     let token = access(&session);
     for bad in [
         json!("ab"),
@@ -151,28 +117,22 @@ async fn malformed_user_names_are_refused_and_write_nothing() {
         json!("bob smith"),
         json!("x".repeat(33)),
     ] {
-        set_name_json(&app, &token, bad)
-            .await
-            .assert_error(400, 602);
+        app.set_user_name(&token, bad).await.assert_error(400, 602);
     }
-    set_name_json(&app, &token, json!(["bobby", "other"]))
+    app.set_user_name(&token, json!(["bobby", "other"]))
         .await
         .assert_error(400, 602);
-    app.post_form(
-        "/api/appuser/setUserName",
-        &[("access-token", &token)],
-        "userName=bobby&userName=other",
-    )
-    .await
-    .assert_error(400, 602);
-    app.post_form("/api/appuser/setUserName", &[("access-token", &token)], "")
+    set_name_form(&app, &token, "userName=bobby&userName=other")
         .await
-        .assert_error(400, 403);
+        .assert_error(400, 602);
+    set_name_form(&app, &token, "").await.assert_error(400, 403);
     assert_eq!(
-        available(&app, &token, "userName=bobby").await.json()["available"],
+        app.user_name_available(&token, "userName=bobby")
+            .await
+            .json()["available"],
         true
     );
-    set_name_json(&app, &token, json!("bobby"))
+    app.set_user_name(&token, json!("bobby"))
         .await
         .assert_true();
 }
@@ -181,81 +141,64 @@ async fn malformed_user_names_are_refused_and_write_nothing() {
 async fn user_name_routes_are_606_when_the_app_has_no_usernames() {
     let app = TestApp::new().await;
     let info = app.create_app(json!({"signupFlow": "none"})).await;
-    let token = access(&quick_user(&app, &info, BOB, json!({})).await);
-    set_name_json(&app, &token, json!("bobby"))
+    let token = app.quick_access(&info, BOB).await;
+    app.set_user_name(&token, json!("bobby"))
         .await
         .assert_error(400, 606);
-    app.post_form(
-        "/api/appuser/setUserName",
-        &[("access-token", &token)],
-        "userName=bobby",
-    )
-    .await
-    .assert_error(400, 606);
-    available(&app, &token, "userName=bobby")
+    set_name_form(&app, &token, "userName=bobby")
         .await
         .assert_error(400, 606);
-    app.post_json(
-        "/api/appuser/login",
-        &[("app-token", &info.app_token)],
-        json!({"handle": "bobby", "password": PW}),
-    )
-    .await
-    .assert_error(400, 606);
+    app.user_name_available(&token, "userName=bobby")
+        .await
+        .assert_error(400, 606);
+    app.login(&info, "bobby", PW).await.assert_error(400, 606);
 }
 
 #[tokio::test]
 async fn user_name_availability_follows_claims() {
     let app = TestApp::new().await;
     let info = names_app(&app).await;
-    let bob = access(&quick_user(&app, &info, BOB, json!({})).await);
-    let ann = access(&quick_user(&app, &info, ANN, json!({})).await);
-    let r = available(&app, &ann, "userName=Bobby").await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.json(), json!({"available": true}));
-    set_name_json(&app, &bob, json!("bobby"))
-        .await
-        .assert_true();
+    let bob = app.quick_access(&info, BOB).await;
+    let ann = app.quick_access(&info, ANN).await;
+    let r = app.user_name_available(&ann, "userName=Bobby").await;
+    assert_eq!(r.ok_json(), json!({"available": true}));
+    app.set_user_name(&bob, json!("bobby")).await.assert_true();
     assert_eq!(
-        available(&app, &ann, "userName=%20BOBBY%20").await.json(),
+        app.user_name_available(&ann, "userName=%20BOBBY%20")
+            .await
+            .json(),
         json!({"available": false})
     );
-    available(&app, &ann, "userName=a@b.com")
+    app.user_name_available(&ann, "userName=a@b.com")
         .await
         .assert_error(400, 602);
-    available(&app, &ann, "userName=x&userName=y")
+    app.user_name_available(&ann, "userName=x&userName=y")
         .await
         .assert_error(400, 602);
-    available(&app, &ann, "").await.assert_error(400, 403);
+    app.user_name_available(&ann, "")
+        .await
+        .assert_error(400, 403);
 }
 
 #[tokio::test]
 async fn user_name_routes_refuse_expired_and_revoked_tokens() {
     let app = TestApp::new().await;
     let info = names_app(&app).await;
-    let session = quick_user(&app, &info, BOB, json!({})).await;
+    let session = app.quick_user(&info, BOB, json!({})).await;
     let token = access(&session);
     edit_user(&app, &user_id(&session), |u| u["tokenEpoch"] = json!(3)).await;
-    set_name_json(&app, &token, json!("bobby"))
+    app.set_user_name(&token, json!("bobby"))
         .await
         .assert_error(400, 405);
-    available(&app, &token, "userName=bobby")
+    app.user_name_available(&token, "userName=bobby")
         .await
         .assert_error(400, 405);
-    let fresh = access(
-        &crate::support::users::login(&app, &info, BOB, PW)
-            .await
-            .json(),
-    );
+    let fresh = access(&app.login(&info, BOB, PW).await.json());
     app.clock.advance_secs(25 * 3600);
-    app.post_form(
-        "/api/appuser/setUserName",
-        &[("access-token", &fresh)],
-        "userName=bobby",
-    )
-    .await
-    .assert_error(400, 405);
-    available(&app, &fresh, "userName=bobby")
+    set_name_form(&app, &fresh, "userName=bobby")
+        .await
+        .assert_error(400, 405);
+    app.user_name_available(&fresh, "userName=bobby")
         .await
         .assert_error(400, 405);
 }
@@ -267,13 +210,15 @@ async fn twenty_users_race_for_one_name(app: TestApp) {
     let info = names_app(&app).await;
     let mut tokens = Vec::new();
     for i in 0..20 {
-        let s = quick_user(&app, &info, &format!("racer{i}@example.com"), json!({})).await;
+        let s = app
+            .quick_user(&info, &format!("racer{i}@example.com"), json!({}))
+            .await;
         tokens.push((user_id(&s), access(&s)));
     }
     let mut tasks = tokio::task::JoinSet::new();
     for (id, token) in tokens {
         let app = app.clone();
-        tasks.spawn(async move { (id, set_name_json(&app, &token, json!("winner")).await) });
+        tasks.spawn(async move { (id, app.set_user_name(&token, "winner").await) });
     }
     let mut winners = Vec::new();
     let mut losers = 0;
@@ -299,25 +244,10 @@ async fn twenty_users_race_for_one_name(app: TestApp) {
         .unwrap()
         .unwrap();
     assert_eq!(claim.data["userId"], winners[0].as_str());
-    let r = app
-        .post_json(
-            "/api/appuser/login",
-            &[("app-token", &info.app_token)],
-            json!({"handle": "winner", "password": PW}),
-        )
-        .await;
-    assert_eq!(
-        claims(r.json()["jwt"].as_str().unwrap())["sub"],
-        winners[0].as_str()
-    );
+    let r = app.login(&info, "winner", PW).await;
+    assert_eq!(session_claims(&r.json())["sub"], winners[0].as_str());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_set_user_names_have_one_winner_on_sqlite() {
-    twenty_users_race_for_one_name(TestApp::new().await).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_set_user_names_have_one_winner_on_dynamodb() {
-    twenty_users_race_for_one_name(TestApp::builder().dynamodb().build().await).await;
-}
+on_both_engines!(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] twenty_users_race_for_one_name:
+    twenty_concurrent_set_user_names_have_one_winner_on_sqlite,
+    twenty_concurrent_set_user_names_have_one_winner_on_dynamodb);

@@ -9,47 +9,44 @@ use serde_json::json;
 
 use crate::support::app::{PW, TestApp};
 use crate::support::flows::app_token;
+use crate::support::routes::{COMPLETE_SIGNUP, GET_APPLICATION, LOGIN, SIGNUP};
 
 #[tokio::test]
 async fn repeated_slashes_still_reach_their_routes() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({})).await;
 
+    // Each path with one slash doubled: before `api`, before the route, before `appuser`.
+    let doubled = |path: &str, at: &str| path.replacen(at, &format!("/{at}"), 1);
+    let body = json!({"handle": "slash@x.com", "password": PW});
     let r = t
-        .post_json(
-            "//api/appuser/signup",
-            &app_token(&app),
-            json!({"handle": "slash@x.com", "password": PW}),
-        )
+        .post_json(&doubled(SIGNUP, "/api"), &app_token(&app), body.clone())
         .await;
     r.assert_true();
     let code = t.last_code_for("slash@x.com");
+    let complete = doubled(COMPLETE_SIGNUP, "/completeSignup");
     let r = t
         .post_json(
-            "/api/appuser//completeSignup",
+            &complete,
             &app_token(&app),
             json!({"handle": "slash@x.com", "code": code}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.ok_json();
 
     let r = t
-        .post_json(
-            "/api//appuser/login",
-            &app_token(&app),
-            json!({"handle": "slash@x.com", "password": PW}),
-        )
+        .post_json(&doubled(LOGIN, "/appuser"), &app_token(&app), body)
         .await;
 
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert!(r.json()["jwt"].is_string());
+    assert!(r.ok_json()["jwt"].is_string());
 }
 
 #[tokio::test]
 async fn an_unknown_route_is_a_json_404() {
     let t = TestApp::new().await;
 
-    for path in ["/api/appuser/nope", "/nope", "/api/appuser/signup/extra"] {
+    let extra = format!("{SIGNUP}/extra");
+    for path in ["/api/appuser/nope", "/nope", extra.as_str()] {
         let r = t.get(path, &[]).await;
         r.assert_error(404, 618);
         let ctype = r.headers["content-type"].to_str().unwrap();
@@ -65,7 +62,7 @@ async fn the_health_check_answers_200() {
 
     let r = t.get("/", &[]).await;
 
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.assert_ok();
 }
 
 #[tokio::test]
@@ -75,10 +72,9 @@ async fn get_application_returns_public_settings_only() {
         .create_app(json!({"name": "Public", "locales": ["EN", "DE"], "passwordMinLength": 12}))
         .await;
 
-    let r = t.get("/api/appuser/getApplication", &app_token(&app)).await;
+    let r = t.get_application(&app.app_token).await;
 
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let v = r.json();
+    let v = r.ok_json();
     assert_eq!(v["name"], "Public");
     assert_eq!(v["signupFlow"], "code");
     assert_eq!(v["passwordMinLength"], 12);
@@ -106,87 +102,52 @@ async fn get_application_returns_public_settings_only() {
 async fn get_application_without_a_token_is_400() {
     let t = TestApp::new().await;
 
-    t.get("/api/appuser/getApplication", &[])
-        .await
-        .assert_error(400, 400);
+    t.get(GET_APPLICATION, &[]).await.assert_error(400, 400);
 }
 
 #[tokio::test]
 async fn both_token_headers_at_once_are_accepted() {
     let t = TestApp::new().await;
     let app = t.create_app(json!({"name": "Both"})).await;
-    let user = t.signed_up_user(&app, "both@x.com").await;
-    let access = user["access-token"].as_str().unwrap();
+    let access = t.signed_up_access(&app, "both@x.com").await;
+    let both = [
+        ("app-token", app.app_token.as_str()),
+        ("access-token", &access),
+    ];
 
-    let r = t
-        .get(
-            "/api/appuser/getApplication",
-            &[
-                ("app-token", app.app_token.as_str()),
-                ("access-token", access),
-            ],
-        )
-        .await;
+    let r = t.get(GET_APPLICATION, &both).await;
 
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.json()["name"], "Both");
+    assert_eq!(r.ok_json()["name"], "Both");
     // The access token alone carries the app too.
-    let r = t
-        .get("/api/appuser/getApplication", &[("access-token", access)])
-        .await;
+    let r = t.get(GET_APPLICATION, &[("access-token", &access)]).await;
     assert_eq!(r.json()["name"], "Both", "{}", r.text);
 }
 
 #[tokio::test]
 async fn a_json_number_code_is_coerced_to_its_string_form() {
-    let codes = ScriptedCodes::new(&["482913"]);
-    let t = TestApp::builder().codes(Arc::new(codes)).build().await;
-    let app = t.create_app(json!({})).await;
-    t.post_json(
-        "/api/appuser/signup",
-        &app_token(&app),
-        json!({"handle": "num@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
+    completes_with_a_json_number("num@x.com", "482913", 482_913).await;
+}
 
-    let r = t
-        .post_json(
-            "/api/appuser/completeSignup",
-            &app_token(&app),
-            json!({"handle": "num@x.com", "code": 482_913}),
-        )
+/// Signs `handle` up with the scripted code `code` and completes with the JSON number `number`.
+async fn completes_with_a_json_number(handle: &str, code: &str, number: u32) {
+    let t = TestApp::builder()
+        .codes(Arc::new(ScriptedCodes::new(&[code])))
+        .build()
         .await;
+    let app = t.create_app(json!({})).await;
+    t.signup_with_code(&app, handle).await;
 
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert!(r.json()["jwt"].is_string());
+    let body = json!({"handle": handle, "code": number});
+    let r = t.post_json(COMPLETE_SIGNUP, &app_token(&app), body).await;
+
+    assert!(r.ok_json()["jwt"].is_string());
 }
 
 #[tokio::test]
 async fn a_json_number_code_with_a_leading_zero_works() {
     // Codes are uniform over 000000–999999, so one in ten starts with 0; a client that posts the
     // code as a JSON number (as the original's integer comparison allowed) sends 12345.
-    let codes = ScriptedCodes::new(&["012345"]);
-    let t = TestApp::builder().codes(Arc::new(codes)).build().await;
-    let app = t.create_app(json!({})).await;
-    t.post_json(
-        "/api/appuser/signup",
-        &app_token(&app),
-        json!({"handle": "zero@x.com", "password": PW}),
-    )
-    .await
-    .assert_true();
-
-    let r = t
-        .post_json(
-            "/api/appuser/completeSignup",
-            &app_token(&app),
-            json!({"handle": "zero@x.com", "code": 12_345}),
-        )
-        .await;
-
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert!(r.json()["jwt"].is_string());
+    completes_with_a_json_number("zero@x.com", "012345", 12_345).await;
 }
 
 #[tokio::test]
@@ -208,13 +169,7 @@ async fn an_internal_failure_is_a_generic_500() {
     std::fs::write(&path, serde_json::to_vec(&secrets).unwrap()).unwrap();
     let restarted = t.restart().await;
 
-    let r = restarted
-        .post_json(
-            "/api/appuser/login",
-            &app_token(&app),
-            json!({"handle": "five@x.com", "password": PW}),
-        )
-        .await;
+    let r = restarted.login(&app, "five@x.com", PW).await;
 
     assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.text);
     assert_eq!(
@@ -222,12 +177,5 @@ async fn an_internal_failure_is_a_generic_500() {
         json!({"code": 500, "message": "internal server error"})
     );
     // The healthy stack, which read the key before it was corrupted, still signs.
-    let r = t
-        .post_json(
-            "/api/appuser/login",
-            &app_token(&app),
-            json!({"handle": "five@x.com", "password": PW}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    t.login(&app, "five@x.com", PW).await.ok_json();
 }

@@ -22,6 +22,8 @@ use keyturn::store::sqlite::SqliteStore;
 use serde_json::Value;
 use tower::ServiceExt;
 
+use super::routes::ADMIN_APPS;
+
 /// The admin key every test app accepts.
 pub const ADMIN_KEY: &str = "test-admin-key-0123456789abcdef0123";
 
@@ -39,6 +41,22 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// Reads a whole response, of the merged router or of a Lambda door alike, so both doors'
+    /// answers are asserted with the same helpers.
+    pub async fn read<B>(resp: http::Response<B>) -> Self
+    where
+        B: axum::body::HttpBody,
+        B::Error: std::fmt::Debug,
+    {
+        let (parts, body) = resp.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        Resp {
+            status: parts.status,
+            headers: parts.headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
     /// The body as JSON (panics with the body when it is not).
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.text).unwrap_or_else(|_| panic!("not JSON: {}", self.text))
@@ -64,15 +82,41 @@ impl Resp {
         self.json()
     }
 
-    /// The status code and the JSON body.
-    pub fn status_and_json(&self) -> (u16, Value) {
-        (self.status.as_u16(), self.json())
-    }
-
     /// Asserts the exact success body `true`.
     pub fn assert_true(&self) {
         assert_eq!(self.status, StatusCode::OK, "body: {}", self.text);
         assert_eq!(self.text, "true");
+    }
+
+    /// Asserts HTTP 200 where the body is no JSON (pages) or not the point; returns `self`.
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.text);
+        self
+    }
+
+    /// Asserts a session, the answer of every route that logs a user in: HTTP 200 and exactly
+    /// `jwt` and `access-token`, both JWT-shaped. Returns the body.
+    pub fn assert_session(&self) -> Value {
+        let v = self.ok_json();
+        let obj = v.as_object().unwrap();
+        assert_eq!(obj.len(), 2, "only jwt and access-token: {}", self.text);
+        for key in ["jwt", "access-token"] {
+            let token = v[key].as_str().unwrap_or_else(|| panic!("{key} missing"));
+            assert_eq!(token.split('.').count(), 3, "{key} is not a JWT: {token}");
+        }
+        v
+    }
+
+    /// Asserts a limit's refusal: 429 with code 615 and a `Retry-After` of at least a second (every
+    /// limit answers alike, so one check serves them all).
+    pub fn assert_limited(&self) {
+        self.assert_error(429, 615);
+        let after: u64 = self.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(after >= 1, "Retry-After {after}");
     }
 }
 
@@ -155,6 +199,14 @@ impl TestAppBuilder {
         self
     }
 
+    /// The clock at wall time, so a stock JWT library's own `exp` check (which reads the system
+    /// clock) is meaningful for tokens issued under it.
+    pub fn wall_clock(self) -> Self {
+        let clock = ManualClock::at(0);
+        super::jwt::to_wall_time(&clock);
+        self.clock(clock)
+    }
+
     /// The stack.
     pub async fn build(self) -> TestApp {
         let clock = self.clock;
@@ -228,6 +280,12 @@ impl TestApp {
         Self::builder().build().await
     }
 
+    /// A stack over a fresh DynamoDB table in moto, its clock at wall time: the suites that run
+    /// one story on both engines take this for the second.
+    pub async fn over_dynamodb() -> Self {
+        Self::builder().wall_clock().dynamodb().build().await
+    }
+
     /// A new stack over this one's store and directory (a cold start: secrets are read afresh
     /// from `dir/secrets.json`), sharing its clock.
     pub async fn restart(&self) -> Self {
@@ -242,17 +300,31 @@ impl TestApp {
     /// Sends a request through the merged router exactly as the local runner serves it.
     pub async fn send(&self, req: Request<Body>) -> Resp {
         let app = keyturn_infra::local_app(self.state.clone());
-        let resp = app.oneshot(req).await.unwrap();
-        let (parts, body) = resp.into_parts();
-        let bytes = body.collect().await.unwrap().to_bytes();
-        Resp {
-            status: parts.status,
-            headers: parts.headers,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        Resp::read(app.oneshot(req).await.unwrap()).await
     }
 
-    fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> http::request::Builder {
+    /// The same stack (store, secrets file, outbox, clock) with `edit` applied to its ports, for
+    /// suites that swap one adapter (a slow mailer, Twilio).
+    pub async fn with_ports(mut self, edit: impl FnOnce(&mut Ports)) -> Self {
+        let mut ports = Ports {
+            store: self.store.clone(),
+            secrets: Arc::new(KeyFileStore::open(&self.dir.join("secrets.json")).unwrap()),
+            mailer: self.outbox.clone(),
+            sms: self.outbox.clone(),
+            clock: Arc::new(self.clock.clone()),
+            codes: Arc::new(OsCodes),
+            outbox: Some(self.outbox.clone()),
+        };
+        edit(&mut ports);
+        self.state = AppState::new(ports, self.state.config.clone(), false)
+            .await
+            .unwrap();
+        self
+    }
+
+    /// A request as a client on the local runner's address sends it, with `headers`: the base
+    /// of every request the helpers build.
+    pub fn request(method: &str, path: &str, headers: &[(&str, &str)]) -> http::request::Builder {
         let mut b = Request::builder()
             .method(method)
             .uri(path)
@@ -263,22 +335,31 @@ impl TestApp {
         b
     }
 
-    /// A JSON POST.
-    pub async fn post_json(&self, path: &str, headers: &[(&str, &str)], body: Value) -> Resp {
-        let req = Self::request("POST", path, headers)
+    /// A JSON POST request (not sent).
+    pub fn json_post(path: &str, headers: &[(&str, &str)], body: &Value) -> Request<Body> {
+        Self::request("POST", path, headers)
             .header("content-type", "application/json")
             .body(Body::from(body.to_string()))
-            .unwrap();
-        self.send(req).await
+            .unwrap()
+    }
+
+    /// A form POST request (not sent) with the body exactly as given (Swift sends values
+    /// unencoded).
+    pub fn form_post(path: &str, headers: &[(&str, &str)], body: &str) -> Request<Body> {
+        Self::request("POST", path, headers)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    }
+
+    /// A JSON POST.
+    pub async fn post_json(&self, path: &str, headers: &[(&str, &str)], body: Value) -> Resp {
+        self.send(Self::json_post(path, headers, &body)).await
     }
 
     /// A form POST with the body exactly as given (Swift sends values unencoded).
     pub async fn post_form(&self, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
-        let req = Self::request("POST", path, headers)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(Body::from(body.to_owned()))
-            .unwrap();
-        self.send(req).await
+        self.send(Self::form_post(path, headers, body)).await
     }
 
     /// A GET.
@@ -305,9 +386,7 @@ impl TestApp {
         for (k, v) in settings.as_object().unwrap() {
             body[k] = v.clone();
         }
-        let r = self.admin("POST", "/admin/apps", Some(body)).await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        let v = r.json();
+        let v = self.admin("POST", ADMIN_APPS, Some(body)).await.ok_json();
         TestAppInfo {
             app_id: v["appId"].as_str().unwrap().to_owned(),
             app_token: v["appToken"].as_str().unwrap().to_owned(),
@@ -319,38 +398,20 @@ impl TestApp {
         self.outbox.list().unwrap()
     }
 
-    /// The 6-digit code in the newest message to `to`.
-    pub fn last_code_for(&self, to: &str) -> String {
-        let msg = self
-            .outbox()
+    /// The newest message to `to` (panics when there is none): the one outbox search the code,
+    /// link and mail checks share.
+    pub fn last_message_to(&self, to: &str) -> OutboxEntry {
+        self.outbox()
             .into_iter()
             .rev()
             .find(|m| m.to == to)
-            .unwrap_or_else(|| panic!("no message to {to}"));
-        first_code(&msg.text).unwrap_or_else(|| panic!("no code in {:?}", msg.text))
+            .unwrap_or_else(|| panic!("no message to {to}"))
     }
 
-    /// Signs `handle` up with `PW` in the code flow and completes it; returns `{jwt, access-token}`.
-    pub async fn signed_up_user(&self, app: &TestAppInfo, handle: &str) -> Value {
-        let h = [("app-token", app.app_token.as_str())];
-        let r = self
-            .post_json(
-                "/api/appuser/signup",
-                &h,
-                serde_json::json!({"handle": handle, "password": PW}),
-            )
-            .await;
-        r.assert_true();
-        let code = self.last_code_for(handle);
-        let r = self
-            .post_json(
-                "/api/appuser/completeSignup",
-                &h,
-                serde_json::json!({"handle": handle, "code": code}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        r.json()
+    /// The 6-digit code in the newest message to `to`.
+    pub fn last_code_for(&self, to: &str) -> String {
+        let msg = self.last_message_to(to);
+        first_code(&msg.text).unwrap_or_else(|| panic!("no code in {:?}", msg.text))
     }
 }
 
@@ -368,3 +429,46 @@ pub fn first_code(text: &str) -> Option<String> {
             .then(|| String::from_utf8_lossy(window).into_owned())
     })
 }
+
+/// One story, two tests: `$sqlite` runs it over a fresh SQLite file and `$dynamodb` over a fresh
+/// DynamoDB table in moto, so a guarantee that depends on the store is stated once. `$attr` is
+/// both tests' attribute. `at wall time` runs the DynamoDB test at wall time
+/// ([`TestApp::over_dynamodb`]); `all at wall time` runs both there.
+macro_rules! on_both_engines {
+    (#[$attr:meta] $story:ident: $sqlite:ident, $dynamodb:ident) => {
+        #[$attr]
+        async fn $sqlite() {
+            $story($crate::support::app::TestApp::new().await).await;
+        }
+
+        #[$attr]
+        async fn $dynamodb() {
+            let t = $crate::support::app::TestApp::builder().dynamodb();
+            $story(t.build().await).await;
+        }
+    };
+    (#[$attr:meta] $story:ident: $sqlite:ident, $dynamodb:ident at wall time) => {
+        #[$attr]
+        async fn $sqlite() {
+            $story($crate::support::app::TestApp::new().await).await;
+        }
+
+        #[$attr]
+        async fn $dynamodb() {
+            $story($crate::support::app::TestApp::over_dynamodb().await).await;
+        }
+    };
+    (#[$attr:meta] $story:ident: $sqlite:ident, $dynamodb:ident all at wall time) => {
+        #[$attr]
+        async fn $sqlite() {
+            let t = $crate::support::app::TestApp::builder().wall_clock();
+            $story(t.build().await).await;
+        }
+
+        #[$attr]
+        async fn $dynamodb() {
+            $story($crate::support::app::TestApp::over_dynamodb().await).await;
+        }
+    };
+}
+pub(crate) use on_both_engines;

@@ -3,7 +3,6 @@
 //! the runtime does, then served by one function's router behind the same finishing layers and
 //! slash collapsing as `keyturn::http::run_lambda_with`.
 
-use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
@@ -32,12 +31,5 @@ pub async fn invoke(t: &TestApp, routes: axum::Router<keyturn::AppState>, event:
     let req = lambda_http::request::from_str(&event.to_string()).expect("a valid v2 event");
     let service =
         keyturn::http::door::<lambda_http::Body>(keyturn::http::finish(routes, t.state.clone()));
-    let resp = service.oneshot(req).await.unwrap();
-    let (parts, body) = resp.into_parts();
-    let bytes = body.collect().await.unwrap().to_bytes();
-    Resp {
-        status: parts.status,
-        headers: parts.headers,
-        text: String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    Resp::read(service.oneshot(req).await.unwrap()).await
 }

@@ -1,13 +1,24 @@
 //! Shared test harness: every helper a suite needs more than once lives here, once.
-//! - [`app`]: `TestApp` and its builder, requests and responses, the outbox;
-//! - [`users`]: accounts, `login`, JWT `claims`, token and record checks;
-//! - [`flows`]: links, forms and `wrong_code`;
+//! - [`app`]: `TestApp` and its builder, requests and responses (and their assertions), the
+//!   outbox;
+//! - [`routes`]: the API's paths and one `TestApp` method per route;
+//! - [`journeys`]: signed-up users, pending signups, reset and invite codes, confirmed links;
+//! - [`users`]: JWT `claims`, token and record checks, partitions of the store;
+//! - [`flows`]: links, forms, invite mails, `wrong_code`, proofs that nothing was written;
+//! - [`jwt`]: discovery, the JWKS and a stock library's verification;
 //! - [`lambda`]: API Gateway fixtures (`apigw-v2-<name>.json`) and the Lambda door;
+//! - [`peer`]: requests from a chosen client address;
+//! - [`mailer`]: a mailer as slow as SES, and the timing loop it serves;
+//! - [`store`]: a store wrapper with a hook before every call (counting, outages);
 //! - [`aws`]: the moto endpoint and unique names.
 pub mod app;
 pub mod aws;
 pub mod flows;
+pub mod journeys;
+pub mod jwt;
 pub mod lambda;
 pub mod mailer;
 pub mod peer;
+pub mod routes;
+pub mod store;
 pub mod users;

@@ -34,7 +34,7 @@ pub fn form_body(fields: &Value) -> String {
 impl TestApp {
     /// Sends `req` as if it came from the socket peer `ip`.
     pub async fn send_from(&self, ip: &str, mut req: Request<Body>) -> Resp {
-        let peer: std::net::SocketAddr = format!("{ip}:40000").parse().unwrap();
+        let peer = std::net::SocketAddr::new(ip.parse().unwrap(), 40_000);
         req.extensions_mut()
             .insert(axum::extract::ConnectInfo(peer));
         self.send(req).await
@@ -49,32 +49,30 @@ impl TestApp {
         headers: &[(&str, &str)],
         fields: Value,
     ) -> Resp {
-        let mut b = Request::builder()
-            .method("POST")
-            .uri(path)
-            .header("host", "127.0.0.1:8787");
-        for (k, v) in headers {
-            b = b.header(*k, *v);
-        }
         let req = match encoding {
-            Encoding::Json => b
-                .header("content-type", "application/json")
-                .body(Body::from(fields.to_string())),
-            Encoding::Form => b
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(Body::from(form_body(&fields))),
-        }
-        .unwrap();
+            Encoding::Json => TestApp::json_post(path, headers, &fields),
+            Encoding::Form => TestApp::form_post(path, headers, &form_body(&fields)),
+        };
         self.send_from(ip, req).await
+    }
+
+    /// A form POST from `ip` with the body exactly as given (Swift's unencoded values, which
+    /// [`form_body`] would escape).
+    pub async fn post_form_from(
+        &self,
+        ip: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> Resp {
+        self.send_from(ip, TestApp::form_post(path, headers, body))
+            .await
     }
 
     /// An admin call from `ip` with `key` as the bearer.
     pub async fn admin_from(&self, ip: &str, key: &str, method: &str, path: &str) -> Resp {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "127.0.0.1:8787")
-            .header("authorization", format!("Bearer {key}"))
+        let auth = format!("Bearer {key}");
+        let req = TestApp::request(method, path, &[("authorization", &auth)])
             .body(Body::empty())
             .unwrap();
         self.send_from(ip, req).await

@@ -1,11 +1,12 @@
-//! Helpers about users: quick accounts, the one `login` helper, JWT claims, token checks and
-//! direct record edits (for states no route reaches yet, such as suspension).
+//! Helpers about users: JWT claims, token checks, the admin search for a user id, and direct
+//! record reads and edits (for states no route reaches yet, such as suspension).
 
 use base64::Engine as _;
-use keyturn::store::{Condition, Key};
+use keyturn::store::{Condition, Index, Key, Query};
 use serde_json::Value;
 
-use super::app::{PW, TestApp, TestAppInfo};
+use super::app::{TestApp, TestAppInfo};
+use super::routes::GET_APPLICATION;
 
 /// The claims of a JWT, decoded without verification (the issuer suite checks signatures).
 pub fn claims(jwt: &str) -> Value {
@@ -14,6 +15,12 @@ pub fn claims(jwt: &str) -> Value {
         .decode(payload)
         .expect("base64url payload");
     serde_json::from_slice(&bytes).expect("JSON claims")
+}
+
+/// The claims of a session's (a login result's) JWT: most checks read one claim of a fresh
+/// session.
+pub fn session_claims(session: &Value) -> Value {
+    claims(session["jwt"].as_str().unwrap())
 }
 
 /// The user id (`sub`) of a login result `{jwt, access-token}`.
@@ -29,36 +36,10 @@ pub fn access(session: &Value) -> String {
     session["access-token"].as_str().unwrap().to_owned()
 }
 
-/// Signs `handle` up with `PW` and `metaData` on an app whose `signupFlow` is `none`; returns
-/// `{jwt, access-token}`.
-pub async fn quick_user(app: &TestApp, info: &TestAppInfo, handle: &str, meta: Value) -> Value {
-    let r = app
-        .post_json(
-            "/api/appuser/signup",
-            &[("app-token", &info.app_token)],
-            serde_json::json!({"handle": handle, "password": PW, "metaData": meta}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    r.json()
-}
-
-/// Logs `handle` in with the client MD5 `pw` (the one login helper of every suite).
-pub async fn login(app: &TestApp, info: &TestAppInfo, handle: &str, pw: &str) -> super::app::Resp {
-    app.post_json(
-        "/api/appuser/login",
-        &[("app-token", &info.app_token)],
-        serde_json::json!({"handle": handle, "password": pw}),
-    )
-    .await
-}
-
 /// Whether an access token is still accepted (getApplication accepts any live token); a
 /// refused one must be refused with 405.
 pub async fn token_works(app: &TestApp, access: &str) -> bool {
-    let r = app
-        .get("/api/appuser/getApplication", &[("access-token", access)])
-        .await;
+    let r = app.get(GET_APPLICATION, &[("access-token", access)]).await;
     if r.status == 200 {
         return true;
     }
@@ -88,4 +69,46 @@ pub async fn edit_user(app: &TestApp, user_id: &str, edit: impl FnOnce(&mut Valu
         .put(item, Condition::Version(version))
         .await
         .unwrap();
+}
+
+/// The keys of the live items in a partition of the primary table or the index (the first 100),
+/// for proofs that something was, or was not, stored.
+pub async fn keys_in(app: &TestApp, index: Index, pk: impl Into<String>) -> Vec<Key> {
+    let query = Query {
+        index,
+        pk: pk.into(),
+        sk_prefix: String::new(),
+        limit: 100,
+        cursor: None,
+    };
+    let page = app.store.query(query).await.unwrap();
+    page.items.into_iter().map(|i| i.key).collect()
+}
+
+/// How many users the app's user listing (the index) holds: the proof that a refused or raced
+/// registration created no account.
+pub async fn user_count(app: &TestApp, app_id: &str) -> usize {
+    let listing = format!("APP#{app_id}#USERS");
+    keys_in(app, Index::Secondary, listing).await.len()
+}
+
+/// Percent-encodes a query value.
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The user id behind a handle, through the admin search.
+pub async fn user_id_of(app: &TestApp, info: &TestAppInfo, handle: &str) -> String {
+    let path = info.admin_path(&format!("/users?search={}", url_encode(handle)));
+    let listed = app.admin("GET", &path, None).await.ok_json();
+    let users = listed["users"].as_array().unwrap();
+    let user = users.iter().find(|u| u["handle"] == handle).unwrap();
+    user["userId"].as_str().unwrap().to_owned()
 }
