@@ -179,7 +179,7 @@ pub async fn retire(state: &AppState, app_id: &str, ctx: &RequestContext) -> Res
     if ring.previous.len() != before {
         store_ring(state, app_id, &ring).await?;
     }
-    let before = app;
+    let published = app;
     let app = update_app(state, app_id, |app| {
         let snapshot = app.clone();
         let before = app.public_keys.len();
@@ -190,7 +190,7 @@ pub async fn retire(state: &AppState, app_id: &str, ctx: &RequestContext) -> Res
         Ok(())
     })
     .await?;
-    let retired: Vec<String> = before
+    let retired: Vec<String> = published
         .public_keys
         .iter()
         .filter(|k| app.public_keys.iter().all(|kept| kept.kid != k.kid))
