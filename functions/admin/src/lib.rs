@@ -28,7 +28,8 @@ use serde::de::DeserializeOwned;
 
 /// Proof that the request carries the admin key (extracted before the body is read), with the
 /// state and the request context: `Admin(state, ctx)`. Wrong keys count per client address
-/// (API Gateway's `sourceIp` or the socket peer, never a header).
+/// (API Gateway's `sourceIp` or the socket peer, never a header), and are recorded in the
+/// trail of the app the route names (`{app_id}`), by declared route, never by raw path.
 pub struct Admin(pub AppState, pub RequestContext);
 
 impl FromRequestParts<AppState> for Admin {
@@ -39,13 +40,19 @@ impl FromRequestParts<AppState> for Admin {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let ctx = RequestContext::from_request_parts(parts, state).await?;
+        let matched = keyturn::http::Matched::of(parts).await;
         let bearer = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
-        admin::authorize(state, bearer, &ctx.client).await?;
+        let attempt = admin::Attempt {
+            app_id: matched.param("app_id").map(str::to_owned),
+            method: parts.method.as_str().to_owned(),
+            route: matched.route,
+        };
+        admin::authorize(state, bearer, &ctx.client, &attempt).await?;
         let fingerprint = keyturn::domain::audit::admin_fingerprint(bearer.unwrap_or_default());
         Ok(Admin(state.clone(), ctx.with_admin_key(fingerprint)))
     }

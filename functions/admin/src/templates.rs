@@ -17,16 +17,16 @@ async fn read(Admin(state, _): Admin, Path(at): Path<TemplateAddress>) -> Result
 
 #[utoipa::path(put, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), request_body = Template, responses((status = 200, description = "stored", body = keyturn::domain::admin::templates::TemplateView)))]
 async fn store(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path(at): Path<TemplateAddress>,
     Body(t): Body<Template>,
 ) -> Result<Reply> {
-    Ok(templates::put_template(&state, &at, t).await?.into())
+    Ok(templates::put_template(&state, &at, t, &ctx).await?.into())
 }
 
 #[utoipa::path(delete, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), responses((status = 200, description = "back to the default", body = keyturn::domain::admin::templates::TemplateView)))]
-async fn remove(Admin(state, _): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
-    Ok(templates::delete_template(&state, &at).await?.into())
+async fn remove(Admin(state, ctx): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
+    Ok(templates::delete_template(&state, &at, &ctx).await?.into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

@@ -14,11 +14,11 @@ impl AdminBody for TwilioRequest {}
 
 #[utoipa::path(put, path = "/admin/apps/{appId}/twilio", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = TwilioRequest, responses((status = 200, description = "stored (the token is write-only)", body = keyturn::wire::openapi::TwilioSet)))]
 async fn set_twilio(
-    Admin(state, _): Admin,
+    Admin(state, ctx): Admin,
     Path(id): AppId,
     Body(request): Body<TwilioRequest>,
 ) -> Result<Reply> {
-    let info = twilio::set_twilio(&state, &id, request).await?;
+    let info = twilio::set_twilio(&state, &id, request, &ctx).await?;
     Ok(Reply::Json(serde_json::json!({
         "accountSid": info.account_sid,
         "phoneNumber": info.phone_number,

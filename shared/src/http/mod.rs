@@ -11,8 +11,10 @@ use crate::AppState;
 use crate::error::Error;
 
 pub mod cors;
+mod matched;
 mod route;
 
+pub use matched::Matched;
 pub use route::Route;
 
 /// Finishes a function's (or the merged) router: a JSON 404 for unknown routes and for a known

@@ -99,7 +99,7 @@ async fn deletion_removes_every_item_of_the_app(app: TestApp) {
     assert_eq!(
         r.json(),
         json!({ "deleted": false, "remaining": {
-            "users": 2, "invites": 1, "templates": 1, "auditEntries": 2, "capped": false
+            "users": 2, "invites": 1, "templates": 1, "auditEntries": 3, "capped": false
         } })
     );
 
@@ -143,9 +143,9 @@ async fn deletion_removes_every_item_of_the_app(app: TestApp) {
         assert!(calls < 10, "deletion does not progress: {}", r.text);
     }
     assert_eq!(
-        calls, 7,
-        "three users, one invite, two audit entries (app created, invite sent), one template, \
-         at one unit per call"
+        calls, 8,
+        "three users, one invite, three audit entries (app created, template stored, invite \
+         sent), one template, at one unit per call"
     );
 
     app.show_app(&doomed).await.assert_error(400, 401);

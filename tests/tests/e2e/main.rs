@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod admin_audit;
 mod admin_users;
 mod anonymous;
 mod app_admin;

@@ -2,14 +2,20 @@
 //! keeps working (so clients can be updated first); afterwards the old token gets the same 400
 //! as any bad app token. One previous token is kept: rotating again ends the grace of the one
 //! before.
+//!
+//! Each rotation is audited (`admin.app-token.rotated`) with its grace period and when the old
+//! token stops, never a token: when clients start failing with 400, the trail says whether a
+//! rotation ended their token and who rotated it.
 
 use serde::{Deserialize, Serialize};
 
 use super::app_update::update_app;
 use crate::clock::iso_millis;
 use crate::crypto::service_token::ServiceTokens;
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::PreviousAppToken;
+use crate::domain::records::context::RequestContext;
 use crate::error::{Error, Result};
 
 /// The longest grace period: a week, enough to ship a client update, short enough that a leaked
@@ -33,11 +39,13 @@ pub struct RotatedAppToken {
     previous_valid_until: Option<String>,
 }
 
-/// `POST /admin/apps/{appId}/app-token/rotate` `{"graceSeconds"?}`.
+/// `POST /admin/apps/{appId}/app-token/rotate` `{"graceSeconds"?}`. Audited with
+/// `graceSeconds` and `previousValidUntil` (the token itself never leaves the reply).
 pub async fn rotate(
     state: &AppState,
     app_id: &str,
     req: AppTokenRotation,
+    ctx: &RequestContext,
 ) -> Result<RotatedAppToken> {
     let grace = req.grace_seconds.unwrap_or(0);
     if !(0..=MAX_GRACE_SECS).contains(&grace) {
@@ -59,13 +67,19 @@ pub async fn rotate(
     })
     .await?;
     tracing::info!(%app_id, grace, "admin: app token rotated");
+    let previous_valid_until = app
+        .previous_app_token
+        .as_ref()
+        .map(|p| iso_millis(p.valid_until * 1000));
+    let event = Event::new(&app, Kind::AdminAppTokenRotated)
+        .detail("graceSeconds", grace)
+        .detail("previousValidUntil", previous_valid_until.clone());
+    audit::record_admin(state, ctx, event).await?;
     let app_token = state
         .tokens
         .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
     Ok(RotatedAppToken {
         app_token,
-        previous_valid_until: app
-            .previous_app_token
-            .map(|p| iso_millis(p.valid_until * 1000)),
+        previous_valid_until,
     })
 }

@@ -14,7 +14,7 @@ pub mod twilio;
 pub mod two_factor;
 pub mod users;
 
-pub use admin_key::{authorize, ensure_admin_key};
+pub use admin_key::{Attempt, authorize, ensure_admin_key};
 
 use serde::{Deserialize, Deserializer};
 

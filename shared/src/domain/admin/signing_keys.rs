@@ -12,14 +12,21 @@
 //! first and the record second, and every step can simply run again after an interruption:
 //! signers pick the kid the record names from the ring, so a ring ahead of its record changes
 //! nothing a client sees.
+//!
+//! Each step leaves an audit entry once its record is written (`admin.signing-key.rotated`,
+//! `…activated`, `…retired`), naming the kids it moved and never a private half: when a
+//! consumer reports a token it cannot verify, the trail says which key changed when, and who
+//! changed it.
 
 use serde::Serialize;
 
 use super::app_update::update_app;
 use crate::crypto::signing_key::{self, Bits, KeyRing};
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::App;
+use crate::domain::records::context::RequestContext;
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 
@@ -75,8 +82,9 @@ async fn store_ring(state: &AppState, app_id: &str, ring: &KeyRing) -> Result<()
 }
 
 /// `POST /admin/apps/{appId}/keys/rotate`: generates a key and stages it (published in the
-/// JWKS, not signing). 409 (632) while another key is staged.
-pub async fn rotate(state: &AppState, app_id: &str) -> Result<KeysView> {
+/// JWKS, not signing). 409 (632) while another key is staged. Audited as
+/// `admin.signing-key.rotated` with the staged `kid`.
+pub async fn rotate(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<KeysView> {
     let (app, _) = repo::existing_app_fresh(state, app_id).await?;
     if app.staged_kid.is_some() {
         return Err(Error::KeyAlreadyStaged);
@@ -100,15 +108,19 @@ pub async fn rotate(state: &AppState, app_id: &str) -> Result<KeysView> {
     })
     .await?;
     tracing::info!(%app_id, kid = %public.kid, "admin: signing key staged");
+    let event = Event::new(&app, Kind::AdminSigningKeyRotated).detail("kid", public.kid.clone());
+    audit::record_admin(state, ctx, event).await?;
     Ok(KeysView::of(&app))
 }
 
 /// `POST /admin/apps/{appId}/keys/activate`: the staged key signs new tokens from now on
 /// (warm instances follow within their app-settings cache time); the key it replaces stays in
-/// the JWKS until retired. 409 (631) without a staged key.
-pub async fn activate(state: &AppState, app_id: &str) -> Result<KeysView> {
+/// the JWKS until retired. 409 (631) without a staged key. Audited as
+/// `admin.signing-key.activated` with the `kid` now signing and the `replacedKid`.
+pub async fn activate(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<KeysView> {
     let (app, _) = repo::existing_app_fresh(state, app_id).await?;
     let staged = app.staged_kid.clone().ok_or(Error::NoStagedKey)?;
+    let replaced = app.signing_kid().map(str::to_owned);
     let mut ring = fresh_ring(state, app_id).await?;
     if ring.current.kid != staged {
         let Some(next) = ring.next.take().filter(|k| k.kid == staged) else {
@@ -141,13 +153,17 @@ pub async fn activate(state: &AppState, app_id: &str) -> Result<KeysView> {
     })
     .await?;
     tracing::info!(%app_id, kid = %staged, "admin: signing key activated");
+    let event = Event::new(&app, Kind::AdminSigningKeyActivated)
+        .detail("kid", staged)
+        .detail("replacedKid", replaced);
+    audit::record_admin(state, ctx, event).await?;
     Ok(KeysView::of(&app))
 }
 
 /// `POST /admin/apps/{appId}/keys/retire`: unpublishes every key that neither signs nor is
 /// staged, and deletes their private halves; tokens they signed stop verifying. 409 (633) when
-/// there is none.
-pub async fn retire(state: &AppState, app_id: &str) -> Result<KeysView> {
+/// there is none. Audited as `admin.signing-key.retired` with the `retiredKids`.
+pub async fn retire(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<KeysView> {
     let (app, _) = repo::existing_app_fresh(state, app_id).await?;
     let keep = |app: &App, kid: &str| {
         Some(kid) == app.signing_kid() || Some(kid) == app.staged_kid.as_deref()
@@ -163,6 +179,7 @@ pub async fn retire(state: &AppState, app_id: &str) -> Result<KeysView> {
     if ring.previous.len() != before {
         store_ring(state, app_id, &ring).await?;
     }
+    let published = app;
     let app = update_app(state, app_id, |app| {
         let snapshot = app.clone();
         let before = app.public_keys.len();
@@ -173,6 +190,14 @@ pub async fn retire(state: &AppState, app_id: &str) -> Result<KeysView> {
         Ok(())
     })
     .await?;
-    tracing::info!(%app_id, "admin: previous signing keys retired");
+    let retired: Vec<String> = published
+        .public_keys
+        .iter()
+        .filter(|k| app.public_keys.iter().all(|kept| kept.kid != k.kid))
+        .map(|k| k.kid.clone())
+        .collect();
+    tracing::info!(%app_id, kids = ?retired, "admin: previous signing keys retired");
+    let event = Event::new(&app, Kind::AdminSigningKeyRetired).detail("retiredKids", retired);
+    audit::record_admin(state, ctx, event).await?;
     Ok(KeysView::of(&app))
 }

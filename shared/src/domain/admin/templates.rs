@@ -2,13 +2,19 @@
 //! own, or remove it so the fallback (the app's English template, then the built-in default)
 //! applies again. The lookup and rendering rules live in [`crate::domain::common::templates`]; this
 //! module only validates the admin's input.
+//!
+//! Writes are audited (`admin.template.stored`, `admin.template.removed`) with the template's
+//! `locale` and `name`, never its text: when users report a changed or phishing-looking email,
+//! the trail says which template changed when, and who changed it.
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::repo;
 use crate::domain::common::templates::{self, Template, TemplateName};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::App;
+use crate::domain::records::context::RequestContext;
 use crate::error::{Error, Result};
 
 /// Which template a request names, from the path `/admin/apps/{app_id}/templates/{locale}/{name}`.
@@ -46,6 +52,14 @@ fn view(template: Template, custom: bool) -> TemplateView {
     TemplateView { template, custom }
 }
 
+/// The audit entry of a template write: which template (locale and wire name), not its text.
+fn written(app: &App, kind: Kind, locale: &str, name: TemplateName) -> Event {
+    let name = serde_json::to_value(name).unwrap_or(serde_json::Value::Null);
+    Event::new(app, kind)
+        .detail("locale", locale.to_owned())
+        .detail("name", name)
+}
+
 /// `GET /admin/apps/{appId}/templates/{locale}/{name}`: the template that would be used, and
 /// whether it is the app's own (`custom`, which includes the app's English template standing in
 /// for a locale without one) or the built-in default.
@@ -77,20 +91,29 @@ pub async fn put_template(
     state: &AppState,
     at: &TemplateAddress,
     template: Template,
+    ctx: &RequestContext,
 ) -> Result<TemplateView> {
     let (app, locale, name) = resolve(state, at).await?;
     check_template(name, &template)?;
     templates::put(state, &app, &locale, name, &template).await?;
     tracing::info!(app_id = %app.app_id, %locale, "admin: template stored");
+    let event = written(&app, Kind::AdminTemplateStored, &locale, name);
+    audit::record_admin(state, ctx, event).await?;
     Ok(view(template, true))
 }
 
 /// `DELETE /admin/apps/{appId}/templates/{locale}/{name}`: removes the app's own template (a
 /// locale the app no longer offers may be cleaned up too) and returns the template now in force.
-pub async fn delete_template(state: &AppState, at: &TemplateAddress) -> Result<TemplateView> {
+pub async fn delete_template(
+    state: &AppState,
+    at: &TemplateAddress,
+    ctx: &RequestContext,
+) -> Result<TemplateView> {
     let (app, locale, name) = resolve(state, at).await?;
     templates::remove(state, &app.app_id, &locale, name).await?;
     tracing::info!(app_id = %app.app_id, %locale, "admin: template removed");
+    let event = written(&app, Kind::AdminTemplateRemoved, &locale, name);
+    audit::record_admin(state, ctx, event).await?;
     let (template, custom) = templates::effective(state, &app, &locale, name).await?;
     Ok(view(template, custom))
 }

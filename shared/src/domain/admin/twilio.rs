@@ -4,11 +4,17 @@
 //! The whole account (SID, auth token, number) goes to the secrets port as
 //! `<prefix>/apps/<appId>/twilio`, which only the functions that send SMS may read; the app
 //! record keeps the SID and number for the admin view, and never the token.
+//!
+//! The write is audited (`admin.twilio.set`) with the `accountSid` and `phoneNumber` the admin
+//! view shows anyway, never the auth token: when texts start going out from another account or
+//! number, the trail says when it changed and who changed it.
 
 use super::app_update::update_app;
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::TwilioInfo;
+use crate::domain::records::context::RequestContext;
 use crate::domain::records::phone_number::Phone;
 use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
@@ -49,7 +55,12 @@ fn hex32(s: &str) -> bool {
 }
 
 /// Validates and stores the account; returns what the admin view shows of it.
-pub async fn set_twilio(state: &AppState, app_id: &str, req: TwilioRequest) -> Result<TwilioInfo> {
+pub async fn set_twilio(
+    state: &AppState,
+    app_id: &str,
+    req: TwilioRequest,
+    ctx: &RequestContext,
+) -> Result<TwilioInfo> {
     let sid = req.account_sid.trim();
     if !(sid.starts_with("AC") && hex32(&sid[2..])) {
         return Err(Error::invalid(
@@ -78,11 +89,15 @@ pub async fn set_twilio(state: &AppState, app_id: &str, req: TwilioRequest) -> R
         account_sid: account.account_sid,
         phone_number: account.phone_number,
     };
-    update_app(state, app_id, |app| {
+    let app = update_app(state, app_id, |app| {
         app.twilio = Some(info.clone());
         Ok(())
     })
     .await?;
     tracing::info!(%app_id, "admin: twilio account set");
+    let event = Event::new(&app, Kind::AdminTwilioSet)
+        .detail("accountSid", info.account_sid.clone())
+        .detail("phoneNumber", info.phone_number.clone());
+    audit::record_admin(state, ctx, event).await?;
     Ok(info)
 }

@@ -1,12 +1,16 @@
 //! The audit trail: who did what to an app and its users, for the developer's operators
 //! (`GET /admin/apps/{appId}/audit?limit=&cursor=&userId=`).
 //!
-//! **What is recorded.** Admin actions (with a fingerprint of the admin key, never the key) and
-//! security events: failed logins and the failure that locks a handle out, password resets and
-//! changes, second-factor changes, suspensions, revocations, deletions and invites (see
-//! [`Kind`]). Each entry holds the time, the event, the user id when there is one, the client
-//! address and a few safe details: the details come only from typed values chosen here (a
-//! reason, a handle, a setting's *name*), never from a password, code, token or secret.
+//! **What is recorded.** Every admin action that changes something (with a fingerprint of the
+//! admin key, never the key): apps, users, invites, signing keys, the app token, templates and
+//! the Twilio account. And security events: failed logins and the failure that locks a handle
+//! out, password resets and changes, second-factor changes, suspensions, revocations, deletions,
+//! invites, and wrong admin keys aimed at an app (see [`Kind`] for the names and
+//! `docs/security.md` for each event's details). Each entry holds the time, the event, the user
+//! id when there is one, the client address and a few safe details: the details come only from
+//! typed values chosen here (a reason, a handle, a setting's *name*, a key's `kid`, a template's
+//! locale and name, a Twilio account SID), never from a password, code, token, private key or
+//! auth token.
 //!
 //! **Writes never change a flow's outcome.** Security events on the hot paths are recorded with
 //! [`record`]: one put, and a failure is logged loudly and swallowed, so an outage of the audit
@@ -15,6 +19,11 @@
 //! admin action that leaves no trace is worse than an operator retrying an idempotent call.
 //! Login writes an entry for an unknown handle exactly as for a known one (one put either way),
 //! so the write reveals nothing through timing; a *successful* login writes nothing.
+//!
+//! **Wrong admin keys** (`admin-key.refused`) are security events, not admin actions: written
+//! with [`record`] (the answer stays 617 if the write fails), without `adminKey`, and only while
+//! the presenting address is under its admin-key limit, so a flood cannot grow the trail beyond
+//! 20 entries per address an hour (see [`crate::domain::admin::admin_key`]).
 //!
 //! **Lockouts.** The failure that fills a handle's lockout from one address is recorded as
 //! `login.locked` (instead of `login.failed`); the refusals during the lock are not recorded, so
@@ -107,6 +116,24 @@ pub enum Kind {
     AdminInviteSent,
     /// Admin: every invite to a handle was revoked.
     AdminInviteRevoked,
+    /// Admin: a signing key was generated and staged (published, not signing), so a later
+    /// token signed by an unknown `kid` can be traced to a rotation or ruled out as one.
+    AdminSigningKeyRotated,
+    /// Admin: the staged signing key started signing: the moment tokens changed `kid`.
+    AdminSigningKeyActivated,
+    /// Admin: replaced signing keys were unpublished; tokens they signed stopped verifying.
+    AdminSigningKeyRetired,
+    /// Admin: the app token was replaced (clients holding the old one fail after its grace).
+    AdminAppTokenRotated,
+    /// Admin: an app's own message template was stored (what its users are mailed changed).
+    AdminTemplateStored,
+    /// Admin: an app's own message template was removed (the fallback applies again).
+    AdminTemplateRemoved,
+    /// Admin: the app's Twilio account was set (who pays for and sends its texts changed).
+    AdminTwilioSet,
+    /// A request named an app but carried a wrong admin key: someone guesses or holds a stale
+    /// key. Not an admin action (no key proved itself), so it carries no `adminKey`.
+    AdminKeyRefused,
 }
 
 impl Kind {
@@ -136,6 +163,14 @@ impl Kind {
             Kind::AdminTwoFactorReset => "admin.user.2fa-reset",
             Kind::AdminInviteSent => "admin.invite.sent",
             Kind::AdminInviteRevoked => "admin.invite.revoked",
+            Kind::AdminSigningKeyRotated => "admin.signing-key.rotated",
+            Kind::AdminSigningKeyActivated => "admin.signing-key.activated",
+            Kind::AdminSigningKeyRetired => "admin.signing-key.retired",
+            Kind::AdminAppTokenRotated => "admin.app-token.rotated",
+            Kind::AdminTemplateStored => "admin.template.stored",
+            Kind::AdminTemplateRemoved => "admin.template.removed",
+            Kind::AdminTwilioSet => "admin.twilio.set",
+            Kind::AdminKeyRefused => "admin-key.refused",
         }
     }
 }
