@@ -167,10 +167,7 @@ async fn credential_and_message_changes_are_audited() {
 
 #[tokio::test]
 async fn credential_and_message_changes_are_audited_on_dynamodb() {
-    credential_and_message_changes_are_listed_without_secrets(
-        crate::dynamo_flow::over_dynamodb().await,
-    )
-    .await;
+    credential_and_message_changes_are_listed_without_secrets(TestApp::over_dynamodb().await).await;
 }
 
 /// A wrong-key request from `ip` with `key` (`None`: no `Authorization` header), answered
@@ -284,6 +281,5 @@ async fn wrong_admin_keys_are_audited_under_the_named_app() {
 
 #[tokio::test]
 async fn wrong_admin_keys_are_audited_under_the_named_app_on_dynamodb() {
-    wrong_admin_keys_are_listed_under_the_named_app(crate::dynamo_flow::over_dynamodb().await)
-        .await;
+    wrong_admin_keys_are_listed_under_the_named_app(TestApp::over_dynamodb().await).await;
 }
