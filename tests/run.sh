@@ -146,6 +146,9 @@ export AWS_EC2_METADATA_DISABLED=true
 banner "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
 
+banner "docs: every relative link in README.md and docs/ resolves"
+"$PYTHON" tests/doc_links.py
+
 banner "cargo fmt --all --check"
 cargo fmt --all --check
 

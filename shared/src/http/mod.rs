@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use tower::Layer;
 use tower::util::{MapRequest, MapRequestLayer};
 
-use crate::AppState;
+use crate::domain::ports::AppState;
 use crate::error::Error;
 
 pub mod cors;

@@ -4,7 +4,7 @@
 
 use axum::Router;
 
-use crate::AppState;
+use crate::domain::ports::AppState;
 
 /// One Lambda function as its route crate describes it. The bootstraps pick the router by
 /// `name`, the local runner merges every router, the OpenAPI document merges every `openapi`,

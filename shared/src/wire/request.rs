@@ -4,7 +4,7 @@ use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderMap, Method, header};
 
 use super::body::Fields;
-use crate::AppState;
+use crate::domain::ports::AppState;
 use crate::domain::records::context::Credentials;
 use crate::domain::records::context::{ClientAddress, RequestContext};
 use crate::error::Error;

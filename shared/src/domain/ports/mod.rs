@@ -5,6 +5,8 @@
 //! [`crate::assemble`], once per cold start (Lambda) or once at local start, then shared by
 //! every request.
 
+pub mod app_cache;
+
 use std::sync::Arc;
 
 use crate::clock::Clock;
@@ -21,7 +23,6 @@ use crate::mail::outbox::Outbox;
 use crate::secrets::{CachedSecrets, SecretStore};
 use crate::sms::Sms;
 
-pub mod app_cache;
 use crate::store::ItemStore;
 
 /// The base URL when neither a public URL is configured nor API Gateway names its domain: the

@@ -126,7 +126,7 @@ pub fn signup_tries(app_id: &str, handle: &str) -> Key {
 }
 
 /// A handle's failed password checks in the current lockout window, in all and per client
-/// address: one item, so a successful login checks one version (see `password_guard`).
+/// address: one item, so a successful login checks one version (see `common::password_check`).
 pub fn login_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "LOGIN#TRIES")
 }
