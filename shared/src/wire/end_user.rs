@@ -27,14 +27,7 @@ pub struct Session {
     access_token: String,
 }
 
-impl From<session::Session> for Session {
-    fn from(session: session::Session) -> Self {
-        Self {
-            jwt: session.jwt,
-            access_token: session.access_token,
-        }
-    }
-}
+convert!(session::Session => Session { jwt, access_token });
 
 /// `{"login-token"}`: proof of the password, waiting for the second factor.
 #[derive(Serialize, ToSchema)]
@@ -182,12 +175,7 @@ pub struct Availability {
     available: bool,
 }
 
-impl From<user_name::Availability> for Availability {
-    fn from(availability: user_name::Availability) -> Self {
-        let user_name::Availability { available } = availability;
-        Self { available }
-    }
-}
+convert!(user_name::Availability => Availability { available });
 
 /// `getApplication`: the settings of an app its users' clients may read, in the original's key
 /// names, so a client can adapt its screens (signup flow, password rules, locales). Picked field

@@ -18,26 +18,14 @@ pub struct Discovery {
     claims_supported: &'static [&'static str],
 }
 
-impl From<issuer::Discovery> for Discovery {
-    fn from(discovery: issuer::Discovery) -> Self {
-        let issuer::Discovery {
-            issuer,
-            jwks_uri,
-            id_token_signing_alg_values_supported,
-            response_types_supported,
-            subject_types_supported,
-            claims_supported,
-        } = discovery;
-        Self {
-            issuer,
-            jwks_uri,
-            id_token_signing_alg_values_supported,
-            response_types_supported,
-            subject_types_supported,
-            claims_supported,
-        }
-    }
-}
+convert!(issuer::Discovery => Discovery {
+    issuer,
+    jwks_uri,
+    id_token_signing_alg_values_supported,
+    response_types_supported,
+    subject_types_supported,
+    claims_supported,
+});
 
 /// A JSON Web Key Set.
 #[derive(Serialize, ToSchema)]
@@ -45,8 +33,4 @@ pub struct Jwks {
     keys: Vec<Value>,
 }
 
-impl From<issuer::Jwks> for Jwks {
-    fn from(jwks: issuer::Jwks) -> Self {
-        Self { keys: jwks.keys }
-    }
-}
+convert!(issuer::Jwks => Jwks { keys });

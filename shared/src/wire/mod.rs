@@ -13,6 +13,35 @@
 //! - [`openapi`]: what the document says of every route at once (auth, the error body, the form
 //!   encoding).
 
+/// `From` one type for another that shows (or, for a request, receives) the same fields or
+/// variants, each named once: `convert!(domain::X => X { a, b: With::from })`, or
+/// `convert!(enum domain::E => E { A, B })`. The source is destructured without `..` (matched
+/// without `_`), so a field or variant added on one side does not compile until the other says
+/// what becomes of it. A field is moved as it is, or through the function named after it.
+macro_rules! convert {
+    (enum $($from:ident)::+ => $($to:ident)::+ { $($variant:ident),+ $(,)? }) => {
+        impl From<$($from)::+> for $($to)::+ {
+            fn from(value: $($from)::+) -> Self {
+                use $($from)::+ as Source;
+                match value {
+                    $(Source::$variant => Self::$variant,)+
+                }
+            }
+        }
+    };
+    ($($from:ident)::+ => $($to:ident)::+ { $($field:ident $(: $with:expr)?),+ $(,)? }) => {
+        impl From<$($from)::+> for $($to)::+ {
+            fn from(value: $($from)::+) -> Self {
+                use $($from)::+ as Source;
+                let Source { $($field),+ } = value;
+                Self { $($field: convert!(@field $field $(, $with)?)),+ }
+            }
+        }
+    };
+    (@field $field:ident) => { $field };
+    (@field $field:ident, $with:expr) => { ($with)($field) };
+}
+
 pub mod admin;
 pub mod body;
 pub mod end_user;

@@ -25,15 +25,7 @@ pub enum SignupFlow {
     Link,
 }
 
-impl From<domain_app::SignupFlow> for SignupFlow {
-    fn from(flow: domain_app::SignupFlow) -> Self {
-        match flow {
-            domain_app::SignupFlow::None => Self::None,
-            domain_app::SignupFlow::Code => Self::Code,
-            domain_app::SignupFlow::Link => Self::Link,
-        }
-    }
-}
+convert!(enum domain_app::SignupFlow => SignupFlow { None, Code, Link });
 
 /// The second factor an app offers its users (each user switches it on for themselves).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -47,15 +39,7 @@ pub enum TwoFactor {
     Phone,
 }
 
-impl From<domain_app::TwoFactor> for TwoFactor {
-    fn from(two_factor: domain_app::TwoFactor) -> Self {
-        match two_factor {
-            domain_app::TwoFactor::None => Self::None,
-            domain_app::TwoFactor::Google => Self::Google,
-            domain_app::TwoFactor::Phone => Self::Phone,
-        }
-    }
-}
+convert!(enum domain_app::TwoFactor => TwoFactor { None, Google, Phone });
 
 /// Whether the app serves its users.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -70,26 +54,10 @@ pub enum AppStatus {
     Deleting,
 }
 
-impl From<domain_app::AppStatus> for AppStatus {
-    fn from(status: domain_app::AppStatus) -> Self {
-        match status {
-            domain_app::AppStatus::Active => Self::Active,
-            domain_app::AppStatus::Inactive => Self::Inactive,
-            domain_app::AppStatus::Deleting => Self::Deleting,
-        }
-    }
-}
+convert!(enum domain_app::AppStatus => AppStatus { Active, Inactive, Deleting });
 
-/// A status in a request body becomes the domain's, which decides whether it may be set.
-impl From<AppStatus> for domain_app::AppStatus {
-    fn from(status: AppStatus) -> Self {
-        match status {
-            AppStatus::Active => Self::Active,
-            AppStatus::Inactive => Self::Inactive,
-            AppStatus::Deleting => Self::Deleting,
-        }
-    }
-}
+// A status in a request body becomes the domain's, which decides whether it may be set.
+convert!(enum AppStatus => domain_app::AppStatus { Active, Inactive, Deleting });
 
 /// Whether a user may use the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -101,14 +69,7 @@ pub enum UserStatus {
     Suspended,
 }
 
-impl From<domain_user::UserStatus> for UserStatus {
-    fn from(status: domain_user::UserStatus) -> Self {
-        match status {
-            domain_user::UserStatus::Active => Self::Active,
-            domain_user::UserStatus::Suspended => Self::Suspended,
-        }
-    }
-}
+convert!(enum domain_user::UserStatus => UserStatus { Active, Suspended });
 
 /// One metadata field of an app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -126,22 +87,7 @@ pub struct MetaField {
     can_edit: bool,
 }
 
-impl From<domain_metadata::MetaField> for MetaField {
-    fn from(field: domain_metadata::MetaField) -> Self {
-        let domain_metadata::MetaField {
-            path,
-            field_name,
-            required,
-            can_edit,
-        } = field;
-        Self {
-            path,
-            field_name,
-            required,
-            can_edit,
-        }
-    }
-}
+convert!(domain_metadata::MetaField => MetaField { path, field_name, required, can_edit });
 
 /// Every developer-editable setting, under its Cosync wire name (see the README).
 // Written only, never read: `deny_unknown_fields` and the `default`s are here for the document,
@@ -238,67 +184,39 @@ pub struct Settings {
     audit_retention_days: u32,
 }
 
-impl From<domain_app::Settings> for Settings {
-    fn from(settings: domain_app::Settings) -> Self {
-        let domain_app::Settings {
-            signup_enabled,
-            invitation_enabled,
-            signup_flow,
-            meta_data,
-            meta_data_invite,
-            meta_data_email,
-            user_jwt_expiration,
-            access_token_expiration,
-            realm_app_id,
-            locales,
-            password_filter,
-            password_min_length,
-            password_min_upper,
-            password_min_lower,
-            password_min_digit,
-            password_min_special,
-            anonymous_login_enabled,
-            user_names_enabled,
-            two_factor_verification,
-            google_app_name,
-            link_landing_page,
-            app_data,
-            sms_daily_limit,
-            sms_allowed_countries,
-            mail_daily_limit,
-            allowed_origins,
-            audit_retention_days,
-        } = settings;
-        Self {
-            signup_enabled,
-            invitation_enabled,
-            signup_flow: signup_flow.into(),
-            meta_data: meta_data.into_iter().map(MetaField::from).collect(),
-            meta_data_invite: meta_data_invite.into_iter().map(MetaField::from).collect(),
-            meta_data_email,
-            user_jwt_expiration,
-            access_token_expiration,
-            realm_app_id,
-            locales,
-            password_filter,
-            password_min_length,
-            password_min_upper,
-            password_min_lower,
-            password_min_digit,
-            password_min_special,
-            anonymous_login_enabled,
-            user_names_enabled,
-            two_factor_verification: two_factor_verification.into(),
-            google_app_name,
-            link_landing_page,
-            app_data,
-            sms_daily_limit,
-            sms_allowed_countries,
-            mail_daily_limit,
-            allowed_origins,
-            audit_retention_days,
-        }
-    }
+convert!(domain_app::Settings => Settings {
+        signup_enabled,
+        invitation_enabled,
+        signup_flow: SignupFlow::from,
+        meta_data: each,
+        meta_data_invite: each,
+        meta_data_email,
+        user_jwt_expiration,
+        access_token_expiration,
+        realm_app_id,
+        locales,
+        password_filter,
+        password_min_length,
+        password_min_upper,
+        password_min_lower,
+        password_min_digit,
+        password_min_special,
+        anonymous_login_enabled,
+        user_names_enabled,
+        two_factor_verification: TwoFactor::from,
+        google_app_name,
+        link_landing_page,
+        app_data,
+        sms_daily_limit,
+        sms_allowed_countries,
+        mail_daily_limit,
+        allowed_origins,
+        audit_retention_days,
+});
+
+/// Every item of a list, shown.
+fn each<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+    items.into_iter().map(U::from).collect()
 }
 
 /// One template: subject, plain text and HTML, with `%PLACEHOLDER%`s.
@@ -316,36 +234,10 @@ pub struct Template {
     html: String,
 }
 
-impl From<domain_templates::Template> for Template {
-    fn from(template: domain_templates::Template) -> Self {
-        let domain_templates::Template {
-            subject,
-            text,
-            html,
-        } = template;
-        Self {
-            subject,
-            text,
-            html,
-        }
-    }
-}
+convert!(domain_templates::Template => Template { subject, text, html });
 
-/// A template in a request body becomes the domain's, which checks it can render its message.
-impl From<Template> for domain_templates::Template {
-    fn from(template: Template) -> Self {
-        let Template {
-            subject,
-            text,
-            html,
-        } = template;
-        Self {
-            subject,
-            text,
-            html,
-        }
-    }
-}
+// A template in a request body becomes the domain's, which checks it can render its message.
+convert!(Template => domain_templates::Template { subject, text, html });
 
 #[cfg(test)]
 mod tests {

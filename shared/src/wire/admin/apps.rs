@@ -240,24 +240,13 @@ pub struct Remaining {
     capped: bool,
 }
 
-impl From<delete_app::Remaining> for Remaining {
-    fn from(remaining: delete_app::Remaining) -> Self {
-        let delete_app::Remaining {
-            users,
-            invites,
-            templates,
-            audit_entries,
-            capped,
-        } = remaining;
-        Self {
-            users,
-            invites,
-            templates,
-            audit_entries,
-            capped,
-        }
-    }
-}
+convert!(delete_app::Remaining => Remaining {
+    users,
+    invites,
+    templates,
+    audit_entries,
+    capped,
+});
 
 #[cfg(test)]
 mod tests {

@@ -21,28 +21,15 @@ pub struct AuditEntry {
     details: Map<String, Value>,
 }
 
-impl From<audit::AuditEntry> for AuditEntry {
-    fn from(entry: audit::AuditEntry) -> Self {
-        let audit::AuditEntry {
-            id,
-            at,
-            event,
-            user_id,
-            client,
-            admin_key,
-            details,
-        } = entry;
-        Self {
-            id,
-            at: iso_millis(at),
-            event,
-            user_id,
-            client,
-            admin_key,
-            details,
-        }
-    }
-}
+convert!(audit::AuditEntry => AuditEntry {
+    id,
+    at: iso_millis,
+    event,
+    user_id,
+    client,
+    admin_key,
+    details,
+});
 
 page_reply! {
     /// One page of an app's audit trail, newest first.

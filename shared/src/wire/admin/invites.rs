@@ -25,20 +25,11 @@ pub struct AdminInviteRequest {
     locale: Option<String>,
 }
 
-impl From<AdminInviteRequest> for invites::InviteRequest {
-    fn from(req: AdminInviteRequest) -> Self {
-        let AdminInviteRequest {
-            handle,
-            meta_data,
-            locale,
-        } = req;
-        Self {
-            handle,
-            meta_data,
-            locale,
-        }
-    }
-}
+convert!(AdminInviteRequest => invites::InviteRequest {
+    handle,
+    meta_data,
+    locale,
+});
 
 /// What admin listings show of an invite: never the code or its hash.
 #[derive(Serialize, ToSchema)]
@@ -84,12 +75,7 @@ pub struct Revoked {
     revoked: bool,
 }
 
-impl From<invites::Revoked> for Revoked {
-    fn from(revoked: invites::Revoked) -> Self {
-        let invites::Revoked { revoked } = revoked;
-        Self { revoked }
-    }
-}
+convert!(invites::Revoked => Revoked { revoked });
 
 #[cfg(test)]
 mod tests {

@@ -16,20 +16,11 @@ pub struct KeysView {
     previous_kids: Vec<String>,
 }
 
-impl From<signing_keys::KeysView> for KeysView {
-    fn from(keys: signing_keys::KeysView) -> Self {
-        let signing_keys::KeysView {
-            current_kid,
-            staged_kid,
-            previous_kids,
-        } = keys;
-        Self {
-            current_kid,
-            staged_kid,
-            previous_kids,
-        }
-    }
-}
+convert!(signing_keys::KeysView => KeysView {
+    current_kid,
+    staged_kid,
+    previous_kids,
+});
 
 /// The body of `POST /admin/apps/{appId}/app-token/rotate` (empty for no grace).
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -40,13 +31,7 @@ pub struct AppTokenRotation {
     grace_seconds: Option<i64>,
 }
 
-impl From<AppTokenRotation> for app_token::AppTokenRotation {
-    fn from(req: AppTokenRotation) -> Self {
-        Self {
-            grace_seconds: req.grace_seconds,
-        }
-    }
-}
+convert!(AppTokenRotation => app_token::AppTokenRotation { grace_seconds });
 
 /// The new app token, and until when the old one works (`None`: it stopped at once).
 #[derive(Serialize, ToSchema)]
@@ -56,15 +41,7 @@ pub struct RotatedAppToken {
     previous_valid_until: Option<String>,
 }
 
-impl From<app_token::RotatedAppToken> for RotatedAppToken {
-    fn from(rotated: app_token::RotatedAppToken) -> Self {
-        let app_token::RotatedAppToken {
-            app_token,
-            previous_valid_until,
-        } = rotated;
-        Self {
-            app_token,
-            previous_valid_until,
-        }
-    }
-}
+convert!(app_token::RotatedAppToken => RotatedAppToken {
+    app_token,
+    previous_valid_until,
+});

@@ -16,12 +16,7 @@ pub struct TemplateView {
     custom: bool,
 }
 
-impl From<templates::TemplateView> for TemplateView {
-    fn from(view: templates::TemplateView) -> Self {
-        let templates::TemplateView { template, custom } = view;
-        Self {
-            template: template.into(),
-            custom,
-        }
-    }
-}
+convert!(templates::TemplateView => TemplateView {
+    template: Template::from,
+    custom,
+});

@@ -20,20 +20,11 @@ pub struct TwilioRequest {
     phone_number: String,
 }
 
-impl From<TwilioRequest> for twilio::TwilioRequest {
-    fn from(req: TwilioRequest) -> Self {
-        let TwilioRequest {
-            account_sid,
-            auth_token,
-            phone_number,
-        } = req;
-        Self {
-            account_sid,
-            auth_token,
-            phone_number,
-        }
-    }
-}
+convert!(TwilioRequest => twilio::TwilioRequest {
+    account_sid,
+    auth_token,
+    phone_number,
+});
 
 /// `PUT /admin/apps/{appId}/twilio`: the account, never its token.
 #[derive(Serialize, ToSchema)]

@@ -52,15 +52,10 @@ pub struct UserDetail {
     last_login: Option<String>,
 }
 
-impl From<users::UserDetail> for UserDetail {
-    fn from(detail: users::UserDetail) -> Self {
-        let users::UserDetail { user, last_login } = detail;
-        Self {
-            user: user.into(),
-            last_login,
-        }
-    }
-}
+convert!(users::UserDetail => UserDetail {
+    user: UserView::from,
+    last_login,
+});
 
 page_reply! {
     /// `{"users": [...], "cursor": ...}` and the like: one page of a listing.
