@@ -8,7 +8,7 @@ use keyturn::{AppState, Result};
 
 use crate::{Admin, AppId, Query};
 
-#[utoipa::path(get, path = "/admin/apps/{appId}/audit", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("limit" = Option<String>, Query, description = "page size"), ("cursor" = Option<String>, Query, description = "from the previous page"), ("userId" = Option<String>, Query, description = "one user's entries")), responses((status = 200, description = "one page of entries, newest first", body = keyturn::wire::openapi::AuditPage)))]
+#[utoipa::path(get, path = "/admin/apps/{appId}/audit", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("limit" = Option<String>, Query, description = "page size"), ("cursor" = Option<String>, Query, description = "from the previous page"), ("userId" = Option<String>, Query, description = "one user's entries")), responses((status = 200, description = "one page of entries, newest first", body = keyturn::wire::admin::audit::AuditPage)))]
 async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
     let input = ListRequest {
         page: query.page()?,

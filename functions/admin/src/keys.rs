@@ -3,9 +3,9 @@
 
 use axum::Router;
 use axum::extract::Path;
-use keyturn::domain::admin::app_token::{self, AppTokenRotation};
-use keyturn::domain::admin::signing_keys;
+use keyturn::domain::admin::{app_token, signing_keys};
 use keyturn::wire::Reply;
+use keyturn::wire::admin::keys::AppTokenRotation;
 use keyturn::{AppState, Result};
 
 use crate::{Admin, AdminBody, AppId, Body};
@@ -14,28 +14,30 @@ impl AdminBody for AppTokenRotation {
     const EMPTY_IS_OBJECT: bool = true;
 }
 
-#[utoipa::path(post, path = "/admin/apps/{appId}/keys/rotate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "a key is staged (published, not signing)", body = keyturn::domain::admin::signing_keys::KeysView)))]
+#[utoipa::path(post, path = "/admin/apps/{appId}/keys/rotate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "a key is staged (published, not signing)", body = keyturn::wire::admin::keys::KeysView)))]
 async fn rotate(Admin(state, ctx): Admin, Path(id): AppId) -> Result<Reply> {
     Ok(signing_keys::rotate(&state, &id, &ctx).await?.into())
 }
 
-#[utoipa::path(post, path = "/admin/apps/{appId}/keys/activate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "the staged key signs", body = keyturn::domain::admin::signing_keys::KeysView)))]
+#[utoipa::path(post, path = "/admin/apps/{appId}/keys/activate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "the staged key signs", body = keyturn::wire::admin::keys::KeysView)))]
 async fn activate(Admin(state, ctx): Admin, Path(id): AppId) -> Result<Reply> {
     Ok(signing_keys::activate(&state, &id, &ctx).await?.into())
 }
 
-#[utoipa::path(post, path = "/admin/apps/{appId}/keys/retire", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "replaced keys unpublished", body = keyturn::domain::admin::signing_keys::KeysView)))]
+#[utoipa::path(post, path = "/admin/apps/{appId}/keys/retire", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "replaced keys unpublished", body = keyturn::wire::admin::keys::KeysView)))]
 async fn retire(Admin(state, ctx): Admin, Path(id): AppId) -> Result<Reply> {
     Ok(signing_keys::retire(&state, &id, &ctx).await?.into())
 }
 
-#[utoipa::path(post, path = "/admin/apps/{appId}/app-token/rotate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = AppTokenRotation, responses((status = 200, description = "the new app token", body = keyturn::domain::admin::app_token::RotatedAppToken)))]
+#[utoipa::path(post, path = "/admin/apps/{appId}/app-token/rotate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = AppTokenRotation, responses((status = 200, description = "the new app token", body = keyturn::wire::admin::keys::RotatedAppToken)))]
 async fn rotate_app_token(
     Admin(state, ctx): Admin,
     Path(id): AppId,
     Body(req): Body<AppTokenRotation>,
 ) -> Result<Reply> {
-    Ok(app_token::rotate(&state, &id, req, &ctx).await?.into())
+    Ok(app_token::rotate(&state, &id, req.into(), &ctx)
+        .await?
+        .into())
 }
 
 pub(crate) fn router() -> Router<AppState> {

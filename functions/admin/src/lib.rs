@@ -1,7 +1,7 @@
 //! The admin API for developers, behind `Authorization: Bearer <admin key>`:
 //! apps (`/admin/apps`, `/admin/apps/{appId}`), their invites, users and message templates.
 //! Every handler takes an [`Admin`] proof, so no route can forget the key check; bodies arrive
-//! through [`Body`] as the domain's typed requests.
+//! through [`Body`] as the wire layer's request types, which convert into the domain's.
 
 mod apps;
 mod audit;
@@ -17,12 +17,12 @@ use axum::http::request::Parts;
 use keyturn::AppState;
 use keyturn::domain::RequestContext;
 use keyturn::domain::admin;
-use keyturn::domain::admin::apps::AppRequest;
-use keyturn::domain::admin::invites::InviteRequest;
 use keyturn::domain::common::paging::PageRequest;
-use keyturn::domain::common::templates::Template;
 use keyturn::http::Route;
 use keyturn::wire::Fields;
+use keyturn::wire::admin::apps::AppRequest;
+use keyturn::wire::admin::invites::AdminInviteRequest;
+use keyturn::wire::records::Template;
 use keyturn::wire::request::BODY_LIMIT_BYTES;
 use serde::de::DeserializeOwned;
 
@@ -58,7 +58,8 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// A body the admin API accepts: a JSON object decoded into the domain's request type.
+/// A body the admin API accepts: a JSON object decoded into the wire's request type (whose
+/// derived schema is the one the document shows).
 pub trait AdminBody: DeserializeOwned {
     /// Whether an empty body stands for `{}` (app settings: nothing to set) rather than 602.
     const EMPTY_IS_OBJECT: bool = false;
@@ -67,7 +68,7 @@ pub trait AdminBody: DeserializeOwned {
 impl AdminBody for AppRequest {
     const EMPTY_IS_OBJECT: bool = true;
 }
-impl AdminBody for InviteRequest {}
+impl AdminBody for AdminInviteRequest {}
 impl AdminBody for Template {}
 
 /// A JSON object body decoded into `T`; anything else is refused with the domain's 602 (616 when

@@ -4,27 +4,29 @@
 use axum::Router;
 use axum::extract::Path;
 use keyturn::domain::admin::templates::{self, TemplateAddress};
-use keyturn::domain::common::templates::Template;
 use keyturn::wire::Reply;
+use keyturn::wire::records::Template;
 use keyturn::{AppState, Result};
 
 use crate::{Admin, Body};
 
-#[utoipa::path(get, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), responses((status = 200, description = "the template in use", body = keyturn::domain::admin::templates::TemplateView)))]
+#[utoipa::path(get, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), responses((status = 200, description = "the template in use", body = keyturn::wire::admin::templates::TemplateView)))]
 async fn read(Admin(state, _): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
     Ok(templates::get_template(&state, &at).await?.into())
 }
 
-#[utoipa::path(put, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), request_body = Template, responses((status = 200, description = "stored", body = keyturn::domain::admin::templates::TemplateView)))]
+#[utoipa::path(put, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), request_body = Template, responses((status = 200, description = "stored", body = keyturn::wire::admin::templates::TemplateView)))]
 async fn store(
     Admin(state, ctx): Admin,
     Path(at): Path<TemplateAddress>,
     Body(t): Body<Template>,
 ) -> Result<Reply> {
-    Ok(templates::put_template(&state, &at, t, &ctx).await?.into())
+    Ok(templates::put_template(&state, &at, t.into(), &ctx)
+        .await?
+        .into())
 }
 
-#[utoipa::path(delete, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), responses((status = 200, description = "back to the default", body = keyturn::domain::admin::templates::TemplateView)))]
+#[utoipa::path(delete, path = "/admin/apps/{appId}/templates/{locale}/{name}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("locale" = String, Path), ("name" = String, Path)), responses((status = 200, description = "back to the default", body = keyturn::wire::admin::templates::TemplateView)))]
 async fn remove(Admin(state, ctx): Admin, Path(at): Path<TemplateAddress>) -> Result<Reply> {
     Ok(templates::delete_template(&state, &at, &ctx).await?.into())
 }

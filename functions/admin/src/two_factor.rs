@@ -3,27 +3,24 @@
 
 use axum::Router;
 use axum::extract::Path;
-use keyturn::domain::admin::twilio::{self, TwilioRequest};
-use keyturn::domain::admin::two_factor;
+use keyturn::domain::admin::{twilio, two_factor};
 use keyturn::wire::Reply;
+use keyturn::wire::admin::twilio::TwilioRequest;
 use keyturn::{AppState, Result};
 
 use crate::{Admin, AdminBody, AppId, Body};
 
 impl AdminBody for TwilioRequest {}
 
-#[utoipa::path(put, path = "/admin/apps/{appId}/twilio", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = TwilioRequest, responses((status = 200, description = "stored (the token is write-only)", body = keyturn::wire::openapi::TwilioSet)))]
+#[utoipa::path(put, path = "/admin/apps/{appId}/twilio", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), request_body = TwilioRequest, responses((status = 200, description = "stored (the token is write-only)", body = keyturn::wire::admin::twilio::TwilioSet)))]
 async fn set_twilio(
     Admin(state, ctx): Admin,
     Path(id): AppId,
     Body(request): Body<TwilioRequest>,
 ) -> Result<Reply> {
-    let info = twilio::set_twilio(&state, &id, request, &ctx).await?;
-    Ok(Reply::Json(serde_json::json!({
-        "accountSid": info.account_sid,
-        "phoneNumber": info.phone_number,
-        "authTokenSet": true,
-    })))
+    Ok(twilio::set_twilio(&state, &id, request.into(), &ctx)
+        .await?
+        .into())
 }
 
 #[utoipa::path(post, path = "/admin/apps/{appId}/users/{userId}/reset-2fa", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path)), responses((status = 200, description = "both factors off; the user is mailed", body = keyturn::wire::openapi::True)))]

@@ -2,8 +2,9 @@
 
 use axum::Router;
 use axum::extract::Path;
-use keyturn::domain::admin::users::{self, Action, ListRequest};
+use keyturn::domain::admin::users::{self, ListRequest};
 use keyturn::wire::Reply;
+use keyturn::wire::admin::users::UserAction;
 use keyturn::{AppState, Result};
 
 use crate::{Admin, AppId, Query};
@@ -11,7 +12,7 @@ use crate::{Admin, AppId, Query};
 /// The path of one user: app and user id.
 type UserPath = Path<(String, String)>;
 
-#[utoipa::path(get, path = "/admin/apps/{appId}/users", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("limit" = Option<String>, Query, description = "page size"), ("cursor" = Option<String>, Query, description = "from the previous page"), ("search" = Option<String>, Query, description = "handle prefix")), responses((status = 200, description = "one page of users", body = keyturn::wire::openapi::UserPage)))]
+#[utoipa::path(get, path = "/admin/apps/{appId}/users", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("limit" = Option<String>, Query, description = "page size"), ("cursor" = Option<String>, Query, description = "from the previous page"), ("search" = Option<String>, Query, description = "handle prefix")), responses((status = 200, description = "one page of users", body = keyturn::wire::admin::users::UserPage)))]
 async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<Reply> {
     let page = query.page()?;
     let search = query.0.text("search")?;
@@ -19,7 +20,7 @@ async fn list(Admin(state, _): Admin, Path(id): AppId, query: Query) -> Result<R
     Ok(users::list_users(&state, &id, input).await?.into())
 }
 
-#[utoipa::path(get, path = "/admin/apps/{appId}/users/{userId}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path)), responses((status = 200, description = "the user", body = keyturn::domain::admin::users::UserDetail)))]
+#[utoipa::path(get, path = "/admin/apps/{appId}/users/{userId}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path)), responses((status = 200, description = "the user", body = keyturn::wire::admin::users::UserDetail)))]
 async fn read(Admin(state, _): Admin, Path((id, user_id)): UserPath) -> Result<Reply> {
     Ok(users::get_user(&state, &id, &user_id).await?.into())
 }
@@ -32,18 +33,13 @@ async fn remove(Admin(state, ctx): Admin, Path((id, user_id)): UserPath) -> Resu
 }
 
 /// `POST …/users/{userId}/suspend`, `…/reactivate` and `…/revoke-sessions`.
-#[utoipa::path(post, path = "/admin/apps/{appId}/users/{userId}/{action}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path), ("action" = inline(keyturn::wire::openapi::UserAction), Path)), responses((status = 200, description = "the user as changed", body = keyturn::domain::admin::users::UserView)))]
+#[utoipa::path(post, path = "/admin/apps/{appId}/users/{userId}/{action}", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path), ("userId" = String, Path), ("action" = inline(keyturn::wire::admin::users::UserAction), Path)), responses((status = 200, description = "the user as changed", body = keyturn::wire::admin::users::UserView)))]
 async fn act(
     Admin(state, ctx): Admin,
     Path((id, user_id, action)): Path<(String, String, String)>,
 ) -> Result<Reply> {
-    let action = match action.as_str() {
-        "suspend" => Action::Suspend,
-        "reactivate" => Action::Reactivate,
-        "revoke-sessions" => Action::RevokeSessions,
-        _ => return Err(keyturn::Error::RouteNotFound),
-    };
-    Ok(users::act(&state, &id, &user_id, action, &ctx)
+    let action = UserAction::parse(&action).ok_or(keyturn::Error::RouteNotFound)?;
+    Ok(users::act(&state, &id, &user_id, action.into(), &ctx)
         .await?
         .into())
 }

@@ -5,7 +5,7 @@ use keyturn::Result;
 use keyturn::domain::signup::self_service::{CompleteRequest, complete_signup, confirm_page};
 use keyturn::wire::{Call, Reply};
 
-#[utoipa::path(post, path = "/api/appuser/completeSignup", tag = "user", security(("app_token" = []), ("access_token" = [])), request_body = CompleteRequest, responses((status = 200, description = "a session (code flow) or the landing page (link flow)", content((keyturn::wire::openapi::Session = "application/json"), (String = "text/html")))))]
+#[utoipa::path(post, path = "/api/appuser/completeSignup", tag = "user", security(("app_token" = []), ("access_token" = [])), request_body = CompleteRequest, responses((status = 200, description = "a session (code flow) or the landing page (link flow)", content((keyturn::wire::end_user::Session = "application/json"), (String = "text/html")))))]
 async fn complete(Call(state, input, ctx): Call<CompleteRequest>) -> Result<Reply> {
     Ok(complete_signup(&state, input, &ctx).await?.into())
 }

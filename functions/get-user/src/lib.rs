@@ -4,7 +4,7 @@ use keyturn::Result;
 use keyturn::domain::profile::details::get_user;
 use keyturn::wire::{Call, Reply};
 
-#[utoipa::path(get, path = "/api/appuser/getUser", tag = "user", security(("access_token" = [])), responses((status = 200, description = "the caller's profile", body = keyturn::domain::profile::details::Profile)))]
+#[utoipa::path(get, path = "/api/appuser/getUser", tag = "user", security(("access_token" = [])), responses((status = 200, description = "the caller's profile", body = keyturn::wire::end_user::Profile)))]
 async fn handle(Call(state, _, ctx): Call<()>) -> Result<Reply> {
     Ok(get_user(&state, &ctx).await?.into())
 }

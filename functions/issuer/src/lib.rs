@@ -7,7 +7,7 @@ use keyturn::domain::RequestContext;
 use keyturn::domain::apps::issuer;
 use keyturn::wire::Reply;
 
-#[utoipa::path(get, path = "/apps/{appId}/.well-known/openid-configuration", tag = "issuer", params(("appId" = String, Path)), responses((status = 200, description = "the OpenID discovery document", body = keyturn::domain::apps::issuer::Discovery)))]
+#[utoipa::path(get, path = "/apps/{appId}/.well-known/openid-configuration", tag = "issuer", params(("appId" = String, Path)), responses((status = 200, description = "the OpenID discovery document", body = keyturn::wire::issuer::Discovery)))]
 async fn discovery(
     State(state): State<AppState>,
     Path(app_id): Path<String>,
@@ -16,7 +16,7 @@ async fn discovery(
     Ok(issuer::discovery(&state, &app_id, &ctx).await?.into())
 }
 
-#[utoipa::path(get, path = "/apps/{appId}/.well-known/jwks.json", tag = "issuer", params(("appId" = String, Path)), responses((status = 200, description = "current and previous keys", body = keyturn::domain::apps::issuer::Jwks)))]
+#[utoipa::path(get, path = "/apps/{appId}/.well-known/jwks.json", tag = "issuer", params(("appId" = String, Path)), responses((status = 200, description = "current and previous keys", body = keyturn::wire::issuer::Jwks)))]
 async fn jwks(State(state): State<AppState>, Path(app_id): Path<String>) -> keyturn::Result<Reply> {
     Ok(issuer::jwks(&state, &app_id).await?.into())
 }

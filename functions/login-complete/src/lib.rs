@@ -6,7 +6,7 @@ use keyturn::Result;
 use keyturn::domain::login::complete::{LoginCompleteRequest, login_complete};
 use keyturn::wire::{Call, Reply};
 
-#[utoipa::path(post, path = "/api/appuser/loginComplete", tag = "user", request_body = LoginCompleteRequest, responses((status = 200, description = "a session", body = keyturn::wire::openapi::Session)))]
+#[utoipa::path(post, path = "/api/appuser/loginComplete", tag = "user", request_body = LoginCompleteRequest, responses((status = 200, description = "a session", body = keyturn::wire::end_user::Session)))]
 async fn handle(Call(state, input, ctx): Call<LoginCompleteRequest>) -> Result<Reply> {
     Ok(login_complete(&state, input, &ctx).await?.into())
 }

@@ -4,7 +4,7 @@ use keyturn::Result;
 use keyturn::domain::signup::register::{RegisterRequest, register};
 use keyturn::wire::{Call, Reply};
 
-#[utoipa::path(post, path = "/api/appuser/register", tag = "user", security(("app_token" = []), ("access_token" = [])), request_body = RegisterRequest, responses((status = 200, description = "the new account's session", body = keyturn::wire::openapi::Session)))]
+#[utoipa::path(post, path = "/api/appuser/register", tag = "user", security(("app_token" = []), ("access_token" = [])), request_body = RegisterRequest, responses((status = 200, description = "the new account's session", body = keyturn::wire::end_user::Session)))]
 async fn handle(Call(state, input, ctx): Call<RegisterRequest>) -> Result<Reply> {
     Ok(register(&state, input, &ctx).await?.into())
 }

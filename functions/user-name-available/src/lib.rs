@@ -4,7 +4,7 @@ use keyturn::Result;
 use keyturn::domain::profile::user_name::{UserNameRequest, user_name_available};
 use keyturn::wire::{Call, Reply};
 
-#[utoipa::path(get, path = "/api/appuser/userNameAvailable", tag = "user", security(("access_token" = [])), params(("userName" = String, Query, description = "3 to 32 of `[a-z0-9_.-]`")), responses((status = 200, description = "whether the name is free", body = keyturn::domain::profile::user_name::Availability)))]
+#[utoipa::path(get, path = "/api/appuser/userNameAvailable", tag = "user", security(("access_token" = [])), params(("userName" = String, Query, description = "3 to 32 of `[a-z0-9_.-]`")), responses((status = 200, description = "whether the name is free", body = keyturn::wire::end_user::Availability)))]
 async fn handle(Call(state, input, ctx): Call<UserNameRequest>) -> Result<Reply> {
     Ok(user_name_available(&state, input, &ctx).await?.into())
 }

@@ -1,7 +1,10 @@
-//! The wire's part of the OpenAPI 3.1 document (`GET /openapi.json`): the schemas of the reply
-//! shapes [`super::reply`] builds by hand, the error body, the auth schemes, and
-//! [`WireConventions`], which writes down what is true of every route once (every end-user body
-//! may be JSON or a form; every route may answer the error body) instead of on each handler.
+//! The wire's part of the OpenAPI 3.1 document (`GET /openapi.json`) that belongs to no one
+//! body: the error body, the exact body `true`, the auth schemes, the end-user requests' schemas
+//! from their wire fields, and [`WireConventions`], which writes down what is true of every
+//! route once (every end-user body may be JSON or a form; every route may answer the error body)
+//! instead of on each handler. The bodies' own schemas are derived from the wire types that
+//! write and read them ([`super::end_user`], [`super::issuer`], [`super::admin`],
+//! [`super::records`]).
 //!
 //! Each handler carries its own `#[utoipa::path]` and each function crate exports a `Doc`; the
 //! `keyturn` binary merges them (`keyturn_infra::openapi`) and a drift test checks that every
@@ -9,13 +12,11 @@
 
 use std::borrow::Cow;
 
+use serde::Serialize;
 use utoipa::openapi::schema::{Object, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
 use utoipa::{Modify, PartialSchema, ToSchema};
-
-use crate::domain::admin::apps::AppRequest;
-use crate::domain::records::app::{PublicApp, Settings};
 
 /// Media type of every end-user body besides JSON (the Swift SDK's, Node `querystring` rules).
 pub const FORM: &str = "application/x-www-form-urlencoded";
@@ -34,9 +35,8 @@ pub mod auth {
 
 /// The error body every route may answer, with HTTP 400 (Cosync codes), 401, 403, 404, 413,
 /// 429 or 500.
-#[derive(ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(as = Error)]
-#[allow(dead_code)]
 pub struct ErrorBody {
     /// The numeric code clients switch on (README: codes).
     code: u16,
@@ -44,139 +44,25 @@ pub struct ErrorBody {
     message: String,
 }
 
-/// `{"jwt", "access-token"}`: a new session.
-#[derive(serde::Serialize, ToSchema)]
-#[allow(dead_code)]
-pub struct Session {
-    /// The user JWT (RS256) for the app's backend.
-    jwt: String,
-    /// The access token for user-scoped routes.
-    #[serde(rename = "access-token")]
-    access_token: String,
+impl From<crate::error::WireError> for ErrorBody {
+    fn from(wire: crate::error::WireError) -> Self {
+        Self {
+            code: wire.code,
+            message: wire.message,
+        }
+    }
 }
 
-/// `login`'s answer: a session, or `{"login-token"}` when a second factor is due.
-#[derive(serde::Serialize, ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-pub enum LoginReply {
-    /// The user has no second factor switched on.
-    Session(Session),
-    /// The second step (`loginComplete`) is due.
-    SecondFactor(LoginToken),
-}
-
-/// `{"login-token"}`: proof of the password, waiting for the second factor.
-#[derive(serde::Serialize, ToSchema)]
-#[allow(dead_code)]
-pub struct LoginToken {
-    /// Single use, 10 minutes.
-    #[serde(rename = "login-token")]
-    login_token: String,
-}
-
-/// `setTwoFactorGoogleVerification` when enabling.
-#[derive(ToSchema)]
-#[allow(dead_code, non_snake_case)]
-pub struct GoogleEnrolment {
-    /// The base32 TOTP secret.
-    googleSecretKey: String,
-    /// A PNG data URL of the `otpauth://` QR code.
-    QRDataImage: String,
-    /// Ten single-use recovery codes.
-    recoveryCodes: Vec<String>,
-}
-
-/// `PUT /admin/apps/{appId}/twilio`: the account, never its token.
-#[derive(ToSchema)]
-#[allow(dead_code, non_snake_case)]
-pub struct TwilioSet {
-    /// Account SID.
-    accountSid: String,
-    /// Sender number.
-    phoneNumber: String,
-    /// Always `true`: the token is stored and never shown.
-    authTokenSet: bool,
-}
-
-/// `GET /`: the health check.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct Health {
-    /// `keyturn`.
-    service: String,
-    /// `ok`.
-    status: String,
-}
-
-/// `{"users": [...], "cursor": ...}` and the like: one page of a listing.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UserPage {
-    /// The users, ordered by handle.
-    users: Vec<crate::domain::admin::users::UserView>,
-    /// Pass back as `cursor` for the next page; `null` on the last.
-    cursor: Option<String>,
-}
-
-/// One page of an app's invites.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct InvitePage {
-    /// The invites, one per inviter and handle.
-    invites: Vec<crate::domain::invites::rules::InviteView>,
-    /// Pass back as `cursor` for the next page; `null` on the last.
-    cursor: Option<String>,
-}
-
-/// What `POST /admin/apps/{appId}/users/{userId}/{action}` does.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub enum UserAction {
-    /// Suspend the user (every session ends).
-    #[schema(rename = "suspend")]
-    Suspend,
-    /// Lift a suspension.
-    #[schema(rename = "reactivate")]
-    Reactivate,
-    /// End every session.
-    #[schema(rename = "revoke-sessions")]
-    RevokeSessions,
-}
-
-/// One page of an app's audit trail, newest first.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct AuditPage {
-    /// The entries.
-    entries: Vec<crate::domain::audit::AuditEntry>,
-    /// Pass back as `cursor` for the next page; `null` on the last.
-    cursor: Option<String>,
-}
-
-/// One page of apps, in id order.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct AppPage {
-    /// The apps.
-    apps: Vec<crate::domain::admin::apps::AppSummary>,
-    /// Pass back as `cursor` for the next page; `null` on the last.
-    cursor: Option<String>,
-}
-
-/// `DELETE /admin/apps/{appId}`: `{"deleted": true}` (200), or `{"deleted": false, "remaining"}`
-/// (202: call again).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct AppDeletion {
-    /// Whether the app is gone.
-    deleted: bool,
-    /// What is left (202 only).
-    remaining: Option<crate::domain::admin::delete_app::Remaining>,
-}
-
-/// The exact body `true`.
+/// The exact body `true`: what a step with nothing to return answers, because the Swift client
+/// compares the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct True;
+
+impl Serialize for True {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bool(true)
+    }
+}
 
 impl PartialSchema for True {
     fn schema() -> RefOr<Schema> {
@@ -191,96 +77,6 @@ impl PartialSchema for True {
 impl ToSchema for True {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("True")
-    }
-}
-
-/// `signup`: `true` (code and link flows) or a session (flow `none`).
-pub struct SignupReply;
-
-impl PartialSchema for SignupReply {
-    fn schema() -> RefOr<Schema> {
-        one_of([True::schema(), schema_ref::<Session>()])
-    }
-}
-
-impl ToSchema for SignupReply {
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push((Session::name().into(), Session::schema()));
-    }
-}
-
-/// `setTwoFactorGoogleVerification`: the enrolment when enabling, `true` when disabling.
-pub struct GoogleReply;
-
-impl PartialSchema for GoogleReply {
-    fn schema() -> RefOr<Schema> {
-        one_of([schema_ref::<GoogleEnrolment>(), True::schema()])
-    }
-}
-
-impl ToSchema for GoogleReply {
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        schemas.push((GoogleEnrolment::name().into(), GoogleEnrolment::schema()));
-    }
-}
-
-fn schema_ref<T: ToSchema>() -> RefOr<Schema> {
-    RefOr::Ref(utoipa::openapi::Ref::from_schema_name(T::name()))
-}
-
-fn one_of<const N: usize>(items: [RefOr<Schema>; N]) -> RefOr<Schema> {
-    let mut one_of = utoipa::openapi::schema::OneOfBuilder::new();
-    for item in items {
-        one_of = one_of.item(item);
-    }
-    one_of.into()
-}
-
-/// `getApplication`: the app's public settings (names as in the original).
-impl PartialSchema for PublicApp {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .description(Some(
-                "the app's public settings: name, status, signupFlow, metaData, password \
-                 rules, locales, appData, … (never keys, tokens or credentials)",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for PublicApp {}
-
-/// `POST /admin/apps` and `PATCH /admin/apps/{appId}`: `name`, `status` and any settings, none
-/// required by the schema (creating needs `name`: 403).
-impl PartialSchema for AppRequest {
-    fn schema() -> RefOr<Schema> {
-        let mut settings = match Settings::schema() {
-            RefOr::T(Schema::Object(o)) => o,
-            _ => Object::new(),
-        };
-        settings.required.clear();
-        settings.description = Some("the app's name and status, and settings to change".into());
-        settings.properties.insert(
-            "name".into(),
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .description(Some(
-                    "display name, 1 to 100 characters; required to create",
-                ))
-                .into(),
-        );
-        settings.properties.insert(
-            "status".into(),
-            crate::domain::records::app::AppStatus::schema(),
-        );
-        RefOr::T(Schema::Object(settings))
-    }
-}
-
-impl ToSchema for AppRequest {
-    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-        <Settings as ToSchema>::schemas(schemas);
     }
 }
 

@@ -1,29 +1,39 @@
 //! Replies: the one place where use-case results become success bodies in the original's shapes,
 //! and where an [`Error`] becomes an HTTP response. A handler returns `Result<Reply>`, built with
-//! `.into()` from the use case's result.
+//! `.into()` from the use case's result. Every JSON body goes through a wire type (in
+//! [`super::end_user`], [`super::issuer`] and [`super::admin`]) built `From` that result: the
+//! type writes the JSON and, derived from the same fields, its schema in `/openapi.json`, so the
+//! two cannot disagree.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::domain::admin::app_token::RotatedAppToken;
-use crate::domain::admin::apps::{AppSummary, AppView};
+use super::admin::apps::{AppDeletion, AppPage, AppView};
+use super::admin::audit::AuditPage;
+use super::admin::invites::{InvitePage, InviteView, Revoked};
+use super::admin::keys::{KeysView, RotatedAppToken};
+use super::admin::templates::TemplateView;
+use super::admin::twilio::TwilioSet;
+use super::admin::users::{UserDetail, UserPage, UserView};
+use super::end_user::{
+    Availability, GoogleReply, Health, LoginReply, Profile, PublicApp, Session, SignupReply,
+};
+use super::issuer::{Discovery, Jwks};
+use super::openapi::ErrorBody;
 use crate::domain::admin::delete_app::Deletion;
-use crate::domain::admin::invites::Revoked;
-use crate::domain::admin::signing_keys::KeysView;
-use crate::domain::admin::templates::TemplateView;
-use crate::domain::admin::users::{UserDetail, UserView};
-use crate::domain::apps::issuer::{Discovery, Jwks, Pem};
+use crate::domain::admin::{app_token, apps, invites, signing_keys, templates, users};
+use crate::domain::apps::issuer::{self, Pem};
 use crate::domain::audit::AuditEntry;
 use crate::domain::common::html::HtmlPage;
 use crate::domain::common::paging::Page;
-use crate::domain::common::session::Session;
+use crate::domain::common::session;
 use crate::domain::factors::switch::GoogleEnabled;
-use crate::domain::invites::rules::InviteView;
+use crate::domain::invites::rules::Invite;
 use crate::domain::login::password::LoggedIn;
-use crate::domain::profile::details::Profile;
-use crate::domain::profile::user_name::Availability;
-use crate::domain::records::app::PublicApp;
+use crate::domain::profile::{details, user_name};
+use crate::domain::records::app::{App, TwilioInfo};
+use crate::domain::records::user::User;
 use crate::domain::signup::self_service::{Completed, SignedUp};
 use crate::error::Error;
 
@@ -34,7 +44,7 @@ const JSON: &str = "application/json; charset=UTF-8";
 pub enum Reply {
     /// The exact 4-byte body `true` (Swift compares the text).
     True,
-    /// A JSON object with the original key names.
+    /// A JSON body with the original key names, written by a wire type.
     Json(serde_json::Value),
     /// An HTML page (the signup link landing and confirm pages).
     Html(String),
@@ -65,13 +75,12 @@ impl IntoResponse for Reply {
             Reply::Accepted(_) => StatusCode::ACCEPTED,
             _ => StatusCode::OK,
         };
-        let (ctype, body, html) = match self {
-            Reply::True => (JSON, "true".to_owned(), false),
-            Reply::Json(v) | Reply::Accepted(v) => (JSON, v.to_string(), false),
-            Reply::Html(h) => ("text/html; charset=UTF-8", h, true),
-            Reply::Text(t, b) => (t, b, false),
+        let (ctype, html) = match &self {
+            Reply::True | Reply::Json(_) | Reply::Accepted(_) => (JSON, false),
+            Reply::Html(_) => ("text/html; charset=UTF-8", true),
+            Reply::Text(t, _) => (*t, false),
         };
-        let mut resp = (status, [(header::CONTENT_TYPE, ctype)], body).into_response();
+        let mut resp = (status, [(header::CONTENT_TYPE, ctype)], self.text()).into_response();
         if html {
             for (name, value) in HTML_SECURITY_HEADERS {
                 resp.headers_mut()
@@ -79,20 +88,6 @@ impl IntoResponse for Reply {
             }
         }
         resp
-    }
-}
-
-/// `setTwoFactorGoogleVerification`: the enrolment when enabling, `true` once disabled.
-impl From<Option<GoogleEnabled>> for Reply {
-    fn from(result: Option<GoogleEnabled>) -> Self {
-        match result {
-            Some(g) => Reply::Json(serde_json::json!({
-                "googleSecretKey": g.secret_base32,
-                "QRDataImage": g.qr_data_url,
-                "recoveryCodes": g.recovery_codes,
-            })),
-            None => Reply::True,
-        }
     }
 }
 
@@ -106,9 +101,9 @@ impl IntoResponse for Error {
             Error::SettingsInvalid { .. } => tracing::error!(error = %self, "app settings invalid"),
             other => tracing::info!(code = wire.code, error = %other, "request refused"),
         }
-        let body = serde_json::json!({ "code": wire.code, "message": wire.message });
         let status = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut resp = (status, [(header::CONTENT_TYPE, JSON)], body.to_string()).into_response();
+        let body = Reply::json(&ErrorBody::from(wire));
+        let mut resp = (status, [(header::CONTENT_TYPE, JSON)], body.text()).into_response();
         if let Error::RateLimited { retry_after_secs } = self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
@@ -119,9 +114,18 @@ impl IntoResponse for Error {
 }
 
 impl Reply {
-    /// A JSON object from a serialisable value (every value here serialises: string keys only).
+    /// The JSON of a wire type (every one serialises: string keys only).
     fn json(value: &impl Serialize) -> Self {
         Reply::Json(serde_json::to_value(value).unwrap_or_default())
+    }
+
+    /// The body's text, as sent.
+    fn text(self) -> String {
+        match self {
+            Reply::True => "true".to_owned(),
+            Reply::Json(v) | Reply::Accepted(v) => v.to_string(),
+            Reply::Html(h) | Reply::Text(_, h) => h,
+        }
     }
 }
 
@@ -132,29 +136,10 @@ impl From<()> for Reply {
     }
 }
 
-/// `login`: the session, or `{"login-token"}` when a second factor is due.
-impl From<LoggedIn> for Reply {
-    fn from(l: LoggedIn) -> Self {
-        match l {
-            LoggedIn::Session(s) => s.into(),
-            LoggedIn::SecondFactor(t) => Reply::Json(serde_json::json!({ "login-token": t.0 })),
-        }
-    }
-}
-
 /// `{"jwt", "access-token"}`, the original's key names.
-impl From<Session> for Reply {
-    fn from(s: Session) -> Self {
-        Reply::Json(serde_json::json!({ "jwt": s.jwt, "access-token": s.access_token }))
-    }
-}
-
-impl From<SignedUp> for Reply {
-    fn from(s: SignedUp) -> Self {
-        match s {
-            SignedUp::CodeSent => Reply::True,
-            SignedUp::Session(s) => s.into(),
-        }
+impl From<session::Session> for Reply {
+    fn from(s: session::Session) -> Self {
+        Reply::json(&Session::from(s))
     }
 }
 
@@ -179,70 +164,56 @@ impl From<Pem> for Reply {
     }
 }
 
-/// `{"users": [...], "cursor": <next page or null>}`.
-impl From<Page<UserView>> for Reply {
-    fn from(page: Page<UserView>) -> Self {
-        Reply::json(&serde_json::json!({ "users": page.items, "cursor": page.cursor }))
-    }
-}
-
-/// `{"invites": [...], "cursor": <next page or null>}`.
-impl From<Page<InviteView>> for Reply {
-    fn from(page: Page<InviteView>) -> Self {
-        Reply::json(&serde_json::json!({ "invites": page.items, "cursor": page.cursor }))
-    }
-}
-
-/// `{"entries": [...], "cursor": <next page or null>}`, newest first.
-impl From<Page<AuditEntry>> for Reply {
-    fn from(page: Page<AuditEntry>) -> Self {
-        Reply::json(&serde_json::json!({ "entries": page.items, "cursor": page.cursor }))
-    }
-}
-
-/// `{"apps": [...], "cursor": <next page or null>}`.
-impl From<Page<AppSummary>> for Reply {
-    fn from(page: Page<AppSummary>) -> Self {
-        Reply::json(&serde_json::json!({ "apps": page.items, "cursor": page.cursor }))
-    }
-}
-
 /// `200 {"deleted": true}` when the app is gone; `202 {"deleted": false, "remaining": {...}}`
 /// when another `DELETE` must continue.
 impl From<Deletion> for Reply {
     fn from(d: Deletion) -> Self {
-        match d {
-            Deletion::Done => Reply::Json(serde_json::json!({ "deleted": true })),
-            Deletion::Remaining(r) => Reply::Accepted(
-                serde_json::json!({ "deleted": false, "remaining": serde_json::to_value(&r).unwrap_or_default() }),
-            ),
+        let body = AppDeletion::from(d);
+        match Reply::json(&body) {
+            Reply::Json(v) if body.continues() => Reply::Accepted(v),
+            reply => reply,
         }
     }
 }
 
-/// Results that are JSON objects as they are.
+/// The health check's one answer.
+impl From<Health> for Reply {
+    fn from(health: Health) -> Self {
+        Reply::json(&health)
+    }
+}
+
+/// Each use case's result and the wire type that shows it: the JSON is that type's.
 macro_rules! json_replies {
-    ($($t:ty),* $(,)?) => {$(
-        impl From<$t> for Reply {
-            fn from(value: $t) -> Self {
-                Reply::json(&value)
+    ($($result:ty => $wire:ty),* $(,)?) => {$(
+        impl From<$result> for Reply {
+            fn from(value: $result) -> Self {
+                Reply::json(&<$wire>::from(value))
             }
         }
     )*};
 }
 
-json_replies!(
-    PublicApp,
-    Profile,
-    Availability,
-    Discovery,
-    Jwks,
-    AppView,
-    UserView,
-    UserDetail,
-    InviteView,
-    Revoked,
-    TemplateView,
-    KeysView,
-    RotatedAppToken,
-);
+json_replies! {
+    LoggedIn => LoginReply,
+    SignedUp => SignupReply,
+    Option<GoogleEnabled> => GoogleReply,
+    App => PublicApp,
+    details::Profile => Profile,
+    user_name::Availability => Availability,
+    issuer::Discovery => Discovery,
+    issuer::Jwks => Jwks,
+    apps::AppDetails => AppView,
+    Page<App> => AppPage,
+    User => UserView,
+    users::UserDetail => UserDetail,
+    Page<User> => UserPage,
+    Invite => InviteView,
+    Page<Invite> => InvitePage,
+    invites::Revoked => Revoked,
+    Page<AuditEntry> => AuditPage,
+    templates::TemplateView => TemplateView,
+    signing_keys::KeysView => KeysView,
+    app_token::RotatedAppToken => RotatedAppToken,
+    TwilioInfo => TwilioSet,
+}

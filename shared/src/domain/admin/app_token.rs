@@ -7,8 +7,6 @@
 //! token stops, never a token: when clients start failing with 400, the trail says whether a
 //! rotation ended their token and who rotated it.
 
-use serde::{Deserialize, Serialize};
-
 use super::app_update::update_app;
 use crate::clock::iso_millis;
 use crate::crypto::service_token::ServiceTokens;
@@ -23,20 +21,20 @@ use crate::error::{Error, Result};
 pub const MAX_GRACE_SECS: i64 = 7 * 24 * 3600;
 
 /// The body of `POST /admin/apps/{appId}/app-token/rotate` (empty for no grace).
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct AppTokenRotation {
     /// Seconds the old token keeps working, 0 to [`MAX_GRACE_SECS`] (default 0).
-    #[serde(default)]
     pub grace_seconds: Option<i64>,
 }
 
-/// The new app token, and until when the old one works (`None`: it stopped at once).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+/// The new app token, and until when the old one works (`None`: it stopped at once), so the
+/// developer knows how long clients on the old token have.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RotatedAppToken {
-    app_token: String,
-    previous_valid_until: Option<String>,
+    /// The token clients send from now on.
+    pub app_token: String,
+    /// When the replaced token stops working (ISO 8601), if it still works at all.
+    pub previous_valid_until: Option<String>,
 }
 
 /// `POST /admin/apps/{appId}/app-token/rotate` `{"graceSeconds"?}`. Audited with

@@ -1,10 +1,7 @@
 //! Apps: create one (with its own RSA-2048 signing key), read it, change its settings.
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::present;
-use crate::clock::iso_millis;
 use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::{self, Bits, KeyRing};
 use crate::domain::RequestContext;
@@ -19,17 +16,15 @@ use crate::secrets::SecretStore as _;
 use crate::store::Condition;
 
 /// The body of `POST /admin/apps` and `PATCH /admin/apps/{appId}`: the name, the status and any
-/// settings by their wire names (docs/settings.md lists them).
-#[derive(Debug, Clone, Default, Deserialize)]
+/// settings by their wire names (docs/settings.md lists them), as the wire layer decoded them. A
+/// field sent as `null` is `Some(None)`, so a PATCH can tell "clear" (refused) from "leave alone".
+#[derive(Debug, Clone, Default)]
 pub struct AppRequest {
     /// Display name, 1 to 100 characters; required to create.
-    #[serde(default, deserialize_with = "present")]
     pub name: Option<Option<String>>,
     /// `active` or `inactive`.
-    #[serde(default, deserialize_with = "present")]
     pub status: Option<Option<AppStatus>>,
     /// Every other field: settings, validated as a whole by [`Settings::patched`].
-    #[serde(flatten)]
     pub settings: Map<String, Value>,
 }
 
@@ -76,70 +71,41 @@ impl AppRequest {
     }
 }
 
-/// The admin view of an app: every setting plus the app token and issuer (no private keys).
-/// When the stored settings are invalid (a hand edit), it shows them as stored plus
-/// `settingsError` naming the attribute and the problem, so the developer can see and fix them.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AppView {
-    /// Documented as the valid settings; a hand-broken item shows its stored values instead.
-    #[serde(flatten)]
-    #[schema(value_type = Settings)]
-    settings: ShownSettings,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    settings_error: Option<String>,
-    app_id: String,
-    app_token: String,
-    name: String,
-    status: AppStatus,
-    issuer: String,
-    jwks_uri: String,
-    created_at: String,
-    updated_at: String,
-    twilio: TwilioView,
+/// An app as the admin sees it: the record with a fresh app token and the issuer, so the
+/// developer can configure clients and JWT consumers from one answer. When a hand edit broke the
+/// stored settings, the app still shows (its settings the defaults) with the settings as stored
+/// and what is wrong with them, so the developer can see and fix them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppDetails {
+    /// The app (its settings the defaults when `broken_settings` is set).
+    pub app: App,
+    /// The app token, issued for the record's current `tokenIssuedAt`.
+    pub app_token: String,
+    /// The issuer of the app's user JWTs, on this request's base URL.
+    pub issuer: String,
+    /// The settings as stored, when they do not decode.
+    pub broken_settings: Option<BrokenSettings>,
 }
 
-/// The settings an [`AppView`] shows: the valid ones, or those stored when they are invalid.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-enum ShownSettings {
-    Valid(Box<Settings>),
-    Stored(Map<String, Value>),
+/// Stored settings a hand edit broke: shown as stored, beside the problem, because only the
+/// developer can say what they meant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenSettings {
+    /// The settings attribute as stored.
+    pub stored: Map<String, Value>,
+    /// The attribute's path and the problem (`settings.signupFlow: unknown variant ...`).
+    pub problem: String,
 }
 
-/// The app's Twilio account as the admin sees it: SID and number, and only whether a token is
-/// set (it is write-only).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TwilioView {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    account_sid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone_number: Option<String>,
-    auth_token_set: bool,
-}
-
-fn app_view(state: &AppState, app: &App, ctx: &RequestContext) -> Result<AppView> {
+fn details(state: &AppState, app: App, ctx: &RequestContext) -> Result<AppDetails> {
     let app_token = state
         .tokens
         .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
-    let issuer = app.issuer(&ctx.base_url);
-    Ok(AppView {
-        settings: ShownSettings::Valid(Box::new(app.settings.clone())),
-        settings_error: None,
-        app_id: app.app_id.clone(),
+    Ok(AppDetails {
+        issuer: app.issuer(&ctx.base_url),
         app_token,
-        name: app.name.clone(),
-        status: app.status,
-        jwks_uri: format!("{issuer}/.well-known/jwks.json"),
-        issuer,
-        created_at: iso_millis(app.created_at),
-        updated_at: iso_millis(app.updated_at),
-        twilio: TwilioView {
-            account_sid: app.twilio.as_ref().map(|t| t.account_sid.clone()),
-            phone_number: app.twilio.as_ref().map(|t| t.phone_number.clone()),
-            auth_token_set: app.twilio.is_some(),
-        },
+        app,
+        broken_settings: None,
     })
 }
 
@@ -148,7 +114,7 @@ pub async fn create_app(
     state: &AppState,
     req: AppRequest,
     ctx: &RequestContext,
-) -> Result<AppView> {
+) -> Result<AppDetails> {
     let name = req.name(true)?.ok_or(Error::MissingParam("name"))?;
     let settings = Settings::default().patched(&req.settings)?;
     let (private, public) = tokio::task::spawn_blocking(|| signing_key::generate(Bits::Rsa2048))
@@ -185,7 +151,7 @@ pub async fn create_app(
         .await?;
     tracing::info!(app_id = %app.app_id, "admin: app created");
     audit::record_admin(state, ctx, Event::new(&app, Kind::AdminAppCreated)).await?;
-    app_view(state, &app, ctx)
+    details(state, app, ctx)
 }
 
 /// An app record whose settings do not decode, split into the rest of the app (its settings the
@@ -214,46 +180,30 @@ fn split_broken(stored: &StoredApp, problem: &str) -> Result<(App, Map<String, V
 /// `GET /admin/apps/{appId}`: read from the store (never a warm cache), and answered even when
 /// the stored settings are invalid, with `settingsError` saying why; an app being deleted shows
 /// with status `deleting`.
-pub async fn get_app(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<AppView> {
+pub async fn get_app(state: &AppState, app_id: &str, ctx: &RequestContext) -> Result<AppDetails> {
     let stored = repo::stored_app(state, app_id)
         .await?
         .ok_or(Error::AppNotFound)?;
     match &stored.app {
-        Ok(app) => app_view(state, app, ctx),
+        Ok(app) => details(state, app.clone(), ctx),
         Err(problem) => {
             let (app, settings) = split_broken(&stored, problem)?;
-            let mut view = app_view(state, &app, ctx)?;
-            view.settings = ShownSettings::Stored(settings);
-            view.settings_error = Some(problem.clone());
-            Ok(view)
+            let mut details = details(state, app, ctx)?;
+            details.broken_settings = Some(BrokenSettings {
+                stored: settings,
+                problem: problem.clone(),
+            });
+            Ok(details)
         }
     }
-}
-
-/// One app in the listing: enough to pick it (details through `GET /admin/apps/{appId}`).
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AppSummary {
-    app_id: String,
-    name: String,
-    status: AppStatus,
-    created_at: String,
-    updated_at: String,
 }
 
 /// `GET /admin/apps?limit=&cursor=`: one page of apps in id order, through the index partition
 /// `APPS` (one query per page, never a scan). Apps being deleted are listed (status
 /// `deleting`), so an interrupted deletion can be found and resumed.
-pub async fn list_apps(state: &AppState, page: PageRequest) -> Result<Page<AppSummary>> {
+pub async fn list_apps(state: &AppState, page: PageRequest) -> Result<Page<App>> {
     let pk = table_keys::app_listing("").pk;
-    paging::page(state, pk, String::new(), page, |app: App| AppSummary {
-        app_id: app.app_id,
-        name: app.name,
-        status: app.status,
-        created_at: iso_millis(app.created_at),
-        updated_at: iso_millis(app.updated_at),
-    })
-    .await
+    paging::page(state, pk, String::new(), page, |app: App| app).await
 }
 
 /// `PATCH /admin/apps/{appId}`: settings by their wire names, validated as a whole and written
@@ -264,7 +214,7 @@ pub async fn patch_app(
     app_id: &str,
     req: AppRequest,
     ctx: &RequestContext,
-) -> Result<AppView> {
+) -> Result<AppDetails> {
     let name = req.name(false)?;
     let status = req.status()?;
     let (req, name) = (&req, &name);
@@ -301,7 +251,7 @@ pub async fn patch_app(
     tracing::info!(app_id = %app.app_id, "admin: app updated");
     let event = Event::new(&app, Kind::AdminAppUpdated).detail("changed", req.changed_names());
     audit::record_admin(state, ctx, event).await?;
-    app_view(state, &app, ctx)
+    details(state, app, ctx)
 }
 
 #[cfg(test)]
@@ -309,13 +259,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn app_requests_tell_null_from_absent() {
-        let req: AppRequest = serde_json::from_str(r#"{"name":null,"signupFlow":"link"}"#).unwrap();
-        assert_eq!(req.name(false).unwrap_err().wire().code, 602);
-        assert!(req.status().unwrap().is_none());
-        assert_eq!(req.settings.len(), 1);
-        let req: AppRequest = serde_json::from_str(r#"{"status":"inactive"}"#).unwrap();
-        assert_eq!(req.name(true).unwrap_err().wire().code, 403);
-        assert_eq!(req.status().unwrap(), Some(AppStatus::Inactive));
+    fn a_null_name_is_refused_and_an_absent_one_required_only_to_create() {
+        let cleared = AppRequest {
+            name: Some(None),
+            ..AppRequest::default()
+        };
+        assert_eq!(cleared.name(false).unwrap_err().wire().code, 602);
+        assert!(cleared.status().unwrap().is_none());
+        let status_only = AppRequest {
+            status: Some(Some(AppStatus::Inactive)),
+            ..AppRequest::default()
+        };
+        assert_eq!(status_only.name(true).unwrap_err().wire().code, 403);
+        assert_eq!(status_only.status().unwrap(), Some(AppStatus::Inactive));
+        let deleting = AppRequest {
+            status: Some(Some(AppStatus::Deleting)),
+            ..AppRequest::default()
+        };
+        assert_eq!(deleting.status().unwrap_err().wire().code, 602);
     }
 }

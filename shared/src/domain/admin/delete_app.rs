@@ -22,8 +22,6 @@
 //! them carry a TTL (pending signups 48 hours plus a day, everything else a day at most), and no
 //! route can reach them once the app record is gone (app ids are random and never reused).
 
-use serde::Serialize;
-
 use crate::domain::common::phone_claim;
 use crate::domain::common::repo::{self, Attempt, retry_on_conflict};
 use crate::domain::ports::AppState;
@@ -58,8 +56,7 @@ pub enum Deletion {
 }
 
 /// What is left of an app being deleted (each count stops at 100, see `capped`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Remaining {
     /// Users not yet deleted.
     pub users: usize,

@@ -8,17 +8,15 @@
 //! daily mail budget, not toward a per-address limit (the key holder's bulk tooling runs from
 //! one address). Revoking a handle's invites removes every inviter's.
 
-use serde::Deserialize;
 use serde_json::Value;
 
-use super::blank_is_none;
 use crate::domain::RequestContext;
 use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::limits;
 use crate::domain::common::paging::{self, Page, PageRequest};
 use crate::domain::common::repo;
 use crate::domain::invites::rules::{
-    ADMIN_SENDER, Invite, InviteView, MAILBOX_LIMIT, Outcome, Sender, revoke_all, send_invite,
+    ADMIN_SENDER, Invite, MAILBOX_LIMIT, Outcome, Sender, revoke_all, send_invite,
 };
 use crate::domain::ports::AppState;
 use crate::domain::records::app::Feature;
@@ -27,24 +25,20 @@ use crate::domain::records::table_keys;
 use crate::domain::records::user::Handle;
 use crate::error::{Error, Result};
 
-/// The body of `POST /admin/apps/{appId}/invites`.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = AdminInviteRequest)]
+/// The body of `POST /admin/apps/{appId}/invites` (blank text fields already absent).
+#[derive(Debug, Clone, Default)]
 pub struct InviteRequest {
     /// The invited email.
-    #[serde(default, deserialize_with = "blank_is_none")]
     pub handle: Option<String>,
     /// Invite metadata: a JSON object, or a string holding one.
-    #[serde(default)]
     pub meta_data: Option<Value>,
     /// Language of the invite email (`EN` by default).
-    #[serde(default, deserialize_with = "blank_is_none")]
     pub locale: Option<String>,
 }
 
-/// The outcome of an admin revocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+/// The outcome of an admin revocation: whether there was anything to revoke, so a script can
+/// tell a typo in the handle from a revoked invite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Revoked {
     /// Whether there was an invite to revoke.
     pub revoked: bool,
@@ -57,7 +51,7 @@ pub async fn create(
     app_id: &str,
     req: InviteRequest,
     ctx: &RequestContext,
-) -> Result<InviteView> {
+) -> Result<Invite> {
     let (app, _) = repo::existing_app(state, app_id).await?;
     app.require(Feature::Invitations)?;
     let handle = Handle::parse(&req.handle.ok_or(Error::MissingParam("handle"))?)?;
@@ -76,7 +70,7 @@ pub async fn create(
             tracing::info!(app_id = %app.app_id, "admin: invite sent");
             let event = Event::new(&app, Kind::AdminInviteSent).detail("handle", handle.as_str());
             audit::record_admin(state, ctx, event).await?;
-            Ok(invite.view())
+            Ok(*invite)
         }
         Outcome::AlreadyRegistered => Err(Error::HandleTaken),
     }
@@ -84,10 +78,10 @@ pub async fn create(
 
 /// `GET /admin/apps/{appId}/invites?limit=&cursor=`: one page of the app's invites in handle
 /// order (then inviter order: a handle invited by several users appears once per inviter).
-pub async fn list(state: &AppState, app_id: &str, req: PageRequest) -> Result<Page<InviteView>> {
+pub async fn list(state: &AppState, app_id: &str, req: PageRequest) -> Result<Page<Invite>> {
     repo::existing_app(state, app_id).await?;
     let pk = table_keys::invite_listing(app_id, "", "").pk;
-    paging::page(state, pk, String::new(), req, |i: Invite| i.view()).await
+    paging::page(state, pk, String::new(), req, |i: Invite| i).await
 }
 
 /// `DELETE /admin/apps/{appId}/invites/{handle}`: revokes every invite to the handle, whoever

@@ -18,8 +18,6 @@
 //! consumer reports a token it cannot verify, the trail says which key changed when, and who
 //! changed it.
 
-use serde::Serialize;
-
 use super::app_update::update_app;
 use crate::crypto::signing_key::{self, Bits, KeyRing};
 use crate::domain::audit::{self, Event, Kind};
@@ -31,13 +29,15 @@ use crate::error::{Context, Error, Result};
 use crate::secrets::SecretStore as _;
 
 /// The app's keys by kid after a step: the one signing, the staged one, the replaced ones
-/// still published.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+/// still published, so the operator can see which step comes next.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeysView {
-    current_kid: String,
-    staged_kid: Option<String>,
-    previous_kids: Vec<String>,
+    /// The kid that signs new user JWTs.
+    pub current_kid: String,
+    /// The kid published but not yet signing, between `rotate` and `activate`.
+    pub staged_kid: Option<String>,
+    /// Replaced kids still published (tokens they signed still verify) until `retire`.
+    pub previous_kids: Vec<String>,
 }
 
 impl KeysView {

@@ -7,7 +7,7 @@
 //! `locale` and `name`, never its text: when users report a changed or phishing-looking email,
 //! the trail says which template changed when, and who changed it.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::repo;
@@ -39,13 +39,14 @@ async fn resolve(state: &AppState, at: &TemplateAddress) -> Result<(App, String,
     Ok((app, locale, name))
 }
 
-/// A template as the admin API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// A template as the admin API shows it: what would be sent, and whether the app's own text or
+/// the built-in default would send it (so the developer knows what a `DELETE` falls back to).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateView {
-    #[serde(flatten)]
-    template: Template,
+    /// The template in force.
+    pub template: Template,
     /// Whether it is the app's own rather than the built-in default.
-    custom: bool,
+    pub custom: bool,
 }
 
 fn view(template: Template, custom: bool) -> TemplateView {
@@ -122,7 +123,8 @@ pub async fn delete_template(
 mod tests {
     use super::*;
 
-    /// What the admin function's JSON extractor and then [`put_template`] do with a body.
+    /// A body decoded as a template (the wire's `Template` decodes alike) and then checked as
+    /// [`put_template`] checks it.
     fn parse_template(name: TemplateName, body: &[u8]) -> Result<Template> {
         let value = match serde_json::from_slice(body) {
             Ok(v @ serde_json::Value::Object(_)) => v,

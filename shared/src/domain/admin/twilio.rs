@@ -21,8 +21,7 @@ use crate::secrets::SecretStore as _;
 use crate::sms::SmsAccount;
 
 /// The request body `{accountSid, authToken, phoneNumber}`.
-#[derive(Clone, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Clone)]
 pub struct TwilioRequest {
     /// `AC` followed by 32 hex characters.
     pub account_sid: String,
@@ -38,15 +37,6 @@ impl std::fmt::Debug for TwilioRequest {
             .field("account_sid", &self.account_sid)
             .field("phone_number", &self.phone_number)
             .finish_non_exhaustive()
-    }
-}
-
-impl TwilioRequest {
-    /// Decodes the JSON body (602 when it is not this object).
-    pub fn from_json(body: &[u8]) -> Result<Self> {
-        serde_json::from_slice(body).map_err(|_| {
-            Error::invalid("body must be {\"accountSid\", \"authToken\", \"phoneNumber\"}")
-        })
     }
 }
 

@@ -2,14 +2,11 @@
 //!
 //! Listings walk the sparse secondary index (`APP#<appId>#USERS`, sorted by handle), so a page
 //! costs one query whatever the app's size, and a handle-prefix search is the same query with a
-//! sort-key prefix — never a table scan. Views never carry the password hash or session state.
-//! Every change is a compare-and-swap on the user record (retried on conflict) and is logged
-//! with app, user and action for the audit trail.
+//! sort-key prefix — never a table scan. Results are the user records; the wire layer's views of
+//! them never carry the password hash or session state. Every change is a compare-and-swap on
+//! the user record (retried on conflict) and is logged with app, user and action for the audit
+//! trail.
 
-use serde::Serialize;
-use serde_json::{Map, Value};
-
-use crate::clock::iso_millis;
 use crate::domain::RequestContext;
 use crate::domain::accounts;
 use crate::domain::audit::{self, Event, Kind};
@@ -41,46 +38,15 @@ pub enum Action {
     RevokeSessions,
 }
 
-/// The admin view of a user: profile and status, never the password hash or session state.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UserView {
-    user_id: String,
-    app_id: String,
-    handle: String,
-    user_name: Option<String>,
-    status: UserStatus,
-    locale: String,
-    meta_data: Map<String, Value>,
-    anonymous: bool,
-    created_at: String,
-    updated_at: String,
-}
-
-impl UserView {
-    fn of(user: &User) -> Self {
-        Self {
-            user_id: user.user_id.clone(),
-            app_id: user.app_id.clone(),
-            handle: user.handle.clone(),
-            user_name: user.user_name.clone(),
-            status: user.status,
-            locale: user.locale.clone(),
-            meta_data: user.meta_data.clone(),
-            anonymous: user.anonymous,
-            created_at: iso_millis(user.created_at),
-            updated_at: iso_millis(user.updated_at),
-        }
-    }
-}
-
-/// One user in detail: the view plus the last login time.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+/// One user in detail: the record and the last login time, which lives in an item of its own
+/// (a login must not rewrite the user record). The wire shows neither the password hash nor
+/// session state.
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserDetail {
-    #[serde(flatten)]
-    user: UserView,
-    last_login: Option<String>,
+    /// The user as stored.
+    pub user: User,
+    /// The last successful login (ISO 8601), if any.
+    pub last_login: Option<String>,
 }
 
 /// A user of `app_id` (404 when absent or of another app).
@@ -102,37 +68,33 @@ async fn load_with_app(
 }
 
 /// `GET /admin/apps/{appId}/users?limit=&cursor=&search=`: one page of users ordered by handle.
-pub async fn list_users(
-    state: &AppState,
-    app_id: &str,
-    req: ListRequest,
-) -> Result<Page<UserView>> {
+pub async fn list_users(state: &AppState, app_id: &str, req: ListRequest) -> Result<Page<User>> {
     repo::existing_app(state, app_id).await?;
     let search = req.search.unwrap_or_default().trim().to_lowercase();
     if search.len() > repo::MAX_HANDLE_BYTES {
         return Err(Error::invalid("search is longer than any handle"));
     }
     let pk = table_keys::user_listing(app_id, "").pk;
-    paging::page(state, pk, search, req.page, |u: User| UserView::of(&u)).await
+    paging::page(state, pk, search, req.page, |u: User| u).await
 }
 
 /// `GET /admin/apps/{appId}/users/{userId}`: the user's view plus the last login time.
 pub async fn get_user(state: &AppState, app_id: &str, user_id: &str) -> Result<UserDetail> {
     let (user, _) = load(state, app_id, user_id).await?;
     Ok(UserDetail {
-        user: UserView::of(&user),
+        user,
         last_login: repo::last_login(state, user_id).await?,
     })
 }
 
-/// `POST .../users/{userId}/suspend|reactivate|revoke-sessions`: the changed user's view.
+/// `POST .../users/{userId}/suspend|reactivate|revoke-sessions`: the changed user.
 pub async fn act(
     state: &AppState,
     app_id: &str,
     user_id: &str,
     action: Action,
     ctx: &RequestContext,
-) -> Result<UserView> {
+) -> Result<User> {
     let (app, _) = load_with_app(state, app_id, user_id).await?;
     let user = repo::update_user(state, user_id, |user| {
         match action {
@@ -154,7 +116,7 @@ pub async fn act(
         Action::RevokeSessions => Kind::AdminSessionsRevoked,
     };
     audit::record_admin(state, ctx, Event::new(&app, kind).user(user_id)).await?;
-    Ok(UserView::of(&user))
+    Ok(user)
 }
 
 /// `DELETE /admin/apps/{appId}/users/{userId}`: the same cleanup as `deleteAccount`.

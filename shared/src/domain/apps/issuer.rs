@@ -2,8 +2,6 @@
 //! verify user JWTs without copying keys by hand. Served from the app record's public keys; the
 //! private keys are never read here.
 
-use serde::Serialize;
-
 use crate::domain::RequestContext;
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
@@ -40,21 +38,29 @@ pub async fn discovery(state: &AppState, app_id: &str, ctx: &RequestContext) -> 
     })
 }
 
-/// An OpenID discovery document (only what a JWT consumer reads).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+/// An OpenID discovery document (only what a JWT consumer reads), so a consumer configured with
+/// the issuer URL alone finds the keys and knows what the tokens hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discovery {
-    issuer: String,
-    jwks_uri: String,
-    id_token_signing_alg_values_supported: &'static [&'static str],
-    response_types_supported: &'static [&'static str],
-    subject_types_supported: &'static [&'static str],
-    claims_supported: &'static [&'static str],
+    /// The `iss` of the app's user JWTs.
+    pub issuer: String,
+    /// Where the app's public keys are published.
+    pub jwks_uri: String,
+    /// Signature algorithms of the user JWTs.
+    pub id_token_signing_alg_values_supported: &'static [&'static str],
+    /// What the issuer hands out (ID tokens only).
+    pub response_types_supported: &'static [&'static str],
+    /// How `sub` is chosen (the same for every consumer).
+    pub subject_types_supported: &'static [&'static str],
+    /// Claims a user JWT may carry besides metadata.
+    pub claims_supported: &'static [&'static str],
 }
 
-/// A JSON Web Key Set.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+/// A JSON Web Key Set: every published key, so tokens signed before a rotation still verify.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Jwks {
-    keys: Vec<serde_json::Value>,
+    /// The keys as JWKs.
+    pub keys: Vec<serde_json::Value>,
 }
 
 /// A public key in PEM.

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::{AuditEntry, SHARDS, Stored};
+use super::{AuditEntry, SHARDS};
 use crate::domain::common::paging::{Page, PageRequest};
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
@@ -59,10 +59,7 @@ pub async fn list(state: &AppState, app_id: &str, req: ListRequest) -> Result<Pa
 }
 
 fn entries(items: &[Item]) -> Result<Vec<AuditEntry>> {
-    items
-        .iter()
-        .map(|i| repo::record::<Stored>(i).map(AuditEntry::from))
-        .collect()
+    items.iter().map(repo::record::<AuditEntry>).collect()
 }
 
 /// Where the app listing stands in one shard: at the start, after a store position, or done.

@@ -43,7 +43,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::clock::iso_millis;
 use crate::crypto::sha256_hex;
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
@@ -237,45 +236,25 @@ pub fn failed_check(
         .detail("reason", reason)
 }
 
-/// An entry as stored and as the admin API shows it (`at` as ISO 8601 on the wire).
+/// An entry as stored and as the admin API lists it (the wire writes `at` as ISO 8601): who did
+/// what, from where, to whom, so an incident can be reconstructed after the fact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Stored {
-    id: String,
-    at: i64,
-    event: String,
-    user_id: Option<String>,
-    client: String,
-    admin_key: Option<String>,
-    details: Map<String, Value>,
-}
-
-/// One audit entry as the admin API lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
 pub struct AuditEntry {
-    id: String,
-    at: String,
-    event: String,
-    user_id: Option<String>,
-    client: String,
+    /// Random id, unique within the entry's time (two events of one millisecond both keep).
+    pub id: String,
+    /// When it happened (epoch ms).
+    pub at: i64,
+    /// The event's name ([`Kind::name`]).
+    pub event: String,
+    /// The user it concerns, if any.
+    pub user_id: Option<String>,
+    /// The client address of the request.
+    pub client: String,
     /// Fingerprint of the admin key that acted (admin actions only).
-    admin_key: Option<String>,
-    details: Map<String, Value>,
-}
-
-impl From<Stored> for AuditEntry {
-    fn from(s: Stored) -> Self {
-        Self {
-            id: s.id,
-            at: iso_millis(s.at),
-            event: s.event,
-            user_id: s.user_id,
-            client: s.client,
-            admin_key: s.admin_key,
-            details: s.details,
-        }
-    }
+    pub admin_key: Option<String>,
+    /// What changed, by name (never a secret).
+    pub details: Map<String, Value>,
 }
 
 /// Records a security event; a failed write is logged and swallowed (see the module docs).
@@ -340,7 +319,7 @@ fn entry_item(
         None => table_keys::audit_of_app(&event.app_id, shard, &sk),
     };
     let expires_at = state.clock.now_secs() + i64::from(event.retention_days) * 86_400;
-    let stored = Stored {
+    let stored = AuditEntry {
         id,
         at,
         event: event.kind.name().to_owned(),

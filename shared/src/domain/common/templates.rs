@@ -64,7 +64,7 @@ impl TemplateName {
 }
 
 /// One template: subject, plain text and HTML, with `%PLACEHOLDER%`s.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Template {
     /// Subject line (emails).

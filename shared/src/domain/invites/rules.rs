@@ -38,7 +38,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::clock::iso_millis;
 use crate::domain::common::limits::Limit;
 use crate::domain::common::one_time_code;
 use crate::domain::common::repo::{self, Attempt, retry_on_conflict};
@@ -93,35 +92,7 @@ pub struct Invite {
     pub created_at: i64,
 }
 
-/// What admin listings show of an invite: never the code or its hash.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct InviteView {
-    handle: String,
-    sender: String,
-    sender_handle: String,
-    sender_user_id: Option<String>,
-    meta_data: Map<String, Value>,
-    locale: String,
-    created_at: String,
-    expires_at: String,
-}
-
 impl Invite {
-    /// The admin view of this invite.
-    pub fn view(&self) -> InviteView {
-        InviteView {
-            handle: self.handle.clone(),
-            sender: self.inviter.clone(),
-            sender_handle: self.sender_handle.clone(),
-            sender_user_id: self.sender_user_id.clone(),
-            meta_data: self.meta_data.clone(),
-            locale: self.locale.clone(),
-            created_at: iso_millis(self.created_at),
-            expires_at: iso_millis(self.code_expires_at * 1000),
-        }
-    }
-
     /// Every item that exists because of this invite: the invite, its tries, and the sender's
     /// pointer to it (admin invites have none).
     pub(crate) fn keys(&self, app_id: &str) -> Vec<crate::store::Key> {

@@ -9,16 +9,14 @@
 //! silently dropped values an admin or an inviter had set; a client that wants to change one
 //! field should not have to resend (or even know) the others.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::clock::iso_millis;
 use crate::domain::common::caller;
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
 use crate::domain::records::context::RequestContext;
 use crate::domain::records::metadata::{MetaField, get_path};
-use crate::domain::records::user::{User, UserStatus};
+use crate::domain::records::user::User;
 use crate::error::{Error, Result};
 
 /// `GET /getUser`: the caller's profile (never the password hash).
@@ -30,50 +28,20 @@ pub async fn get_user(state: &AppState, ctx: &RequestContext) -> Result<Profile>
     let (caller, last_login) =
         tokio::join!(caller::caller_of(state, claims.clone(), ctx), last_login);
     let caller = caller?;
-    Ok(Profile::of(&caller.user, last_login?))
+    Ok(Profile {
+        user: caller.user,
+        last_login: last_login?,
+    })
 }
 
-/// A user as the Cosync clients read it, in the original's key names. Social logins are not
-/// part of Keyturn yet, so `loginProvider` carries the original's default.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
+/// The caller's own account and when they last logged in: what `getUser` shows (the wire
+/// layer picks the fields, never the password hash or session state).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
-    status: UserStatus,
-    created_at: String,
-    updated_at: String,
-    handle: String,
-    locale: String,
-    user_name: String,
-    two_factor_phone_verification: bool,
-    two_factor_google_verification: bool,
-    app_id: String,
-    phone: String,
-    phone_verified: bool,
-    meta_data: Map<String, Value>,
-    login_provider: String,
-    last_login: Option<String>,
-}
-
-impl Profile {
-    /// The profile of `user`, last logged in at `last_login` (ISO 8601), if ever.
-    pub fn of(user: &User, last_login: Option<String>) -> Self {
-        Self {
-            status: user.status,
-            created_at: iso_millis(user.created_at),
-            updated_at: iso_millis(user.updated_at),
-            handle: user.handle.clone(),
-            locale: user.locale.clone(),
-            user_name: user.user_name.clone().unwrap_or_default(),
-            two_factor_phone_verification: user.two_factor.phone_login,
-            two_factor_google_verification: user.two_factor.google,
-            app_id: user.app_id.clone(),
-            phone: user.two_factor.phone.clone().unwrap_or_default(),
-            phone_verified: user.two_factor.phone_verified,
-            meta_data: user.meta_data.clone(),
-            login_provider: String::new(),
-            last_login,
-        }
-    }
+    /// The caller as stored.
+    pub user: User,
+    /// The last successful login (ISO 8601), if any.
+    pub last_login: Option<String>,
 }
 
 /// A `setUserMetadata` request as the wire delivers it.

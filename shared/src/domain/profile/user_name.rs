@@ -73,8 +73,9 @@ pub async fn set_user_name(
     .await
 }
 
-/// Whether a username is free.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+/// Whether a username is free, so a client can say so while the user types, before
+/// `setUserName` would refuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Availability {
     /// Nobody in the app holds it.
     pub available: bool,

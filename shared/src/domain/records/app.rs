@@ -1,5 +1,5 @@
-//! Apps and their settings: the record, validation of every setting, and the public
-//! view `getApplication` returns.
+//! Apps and their settings: the record and the validation of every setting (the wire layer
+//! decides what of them `getApplication` shows).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 pub const DEFAULT_DAILY_MESSAGES: i64 = 10_000;
 
 /// How a signup becomes an account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SignupFlow {
     /// The account exists at once.
@@ -23,7 +23,7 @@ pub enum SignupFlow {
 }
 
 /// The second factor an app offers its users (each user switches it on for themselves).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TwoFactor {
     /// No second factor.
@@ -48,7 +48,7 @@ pub enum Feature {
 }
 
 /// Whether the app serves its users.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AppStatus {
     /// Serving.
@@ -89,7 +89,7 @@ fn default_mail_daily_limit() -> i64 {
 }
 
 /// Every developer-editable setting, under its Cosync wire name (docs/settings.md lists them).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     /// Users may sign up themselves.
@@ -406,47 +406,7 @@ impl App {
     pub fn offers_locale(&self, locale: &str) -> bool {
         locale == "EN" || self.settings.locales.iter().any(|l| l == locale)
     }
-
-    /// What `getApplication` returns: public settings only (no keys, tokens or credentials).
-    pub fn public_view(&self) -> PublicApp {
-        let s = &self.settings;
-        PublicApp(serde_json::json!({
-            "name": self.name,
-            "status": match self.status { AppStatus::Active => "active", AppStatus::Inactive => "inactive", AppStatus::Deleting => "deleting" },
-            "jwtEnabled": true,
-            "signupEnabled": s.signup_enabled,
-            "invitationEnabled": s.invitation_enabled,
-            "signupFlow": s.signup_flow,
-            "anonymousLoginEnabled": s.anonymous_login_enabled,
-            "userNamesEnabled": s.user_names_enabled,
-            "appleLoginEnabled": false,
-            "googleLoginEnabled": false,
-            "twoFactorVerification": s.two_factor_verification,
-            "googleAppName": s.google_app_name.clone().unwrap_or_default(),
-            "realmAppId": self.audience(),
-            "metaData": s.meta_data,
-            "metaDataInvite": s.meta_data_invite,
-            "metaDataEmail": s.meta_data_email,
-            "userJWTExpiration": s.user_jwt_expiration,
-            "passwordFilter": s.password_filter,
-            "passwordMinLength": s.password_min_length,
-            "passwordMinUpper": s.password_min_upper,
-            "passwordMinLower": s.password_min_lower,
-            "passwordMinDigit": s.password_min_digit,
-            "passwordMinSpecial": s.password_min_special,
-            "locales": s.locales,
-            "appData": s.app_data.clone().unwrap_or(serde_json::json!({})),
-            "createdAt": crate::clock::iso_millis(self.created_at),
-            "updatedAt": crate::clock::iso_millis(self.updated_at),
-        }))
-    }
 }
-
-/// The settings of an app its users' clients may read (`getApplication`): no keys, tokens or
-/// credentials.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(transparent)]
-pub struct PublicApp(serde_json::Value);
 
 #[cfg(test)]
 mod tests {

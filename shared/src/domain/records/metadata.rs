@@ -26,7 +26,7 @@ pub const RESERVED_ROOTS: [&str; 11] = [
 ];
 
 /// One metadata field of an app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetaField {
     /// Dot path inside the user's metadata and the JWT (`user_data.name.first`).

@@ -117,7 +117,7 @@ pub fn parse_locale(raw: Option<String>) -> String {
 }
 
 /// Whether a user may use the service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum UserStatus {
     /// Normal.
