@@ -17,6 +17,10 @@ mod route;
 pub use matched::Matched;
 pub use route::Route;
 
+/// axum, for the routers `route_crate!` expands to: a route crate names no axum item of its own.
+#[doc(hidden)]
+pub use axum as axum_for_route_crates;
+
 /// Finishes a function's (or the merged) router: a JSON 404 for unknown routes and for a known
 /// path with a method it does not take (axum's own answer there is an empty 405, which no client
 /// can read as `{code, message}`; schemathesis found it), and the state.

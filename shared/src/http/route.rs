@@ -38,7 +38,8 @@ pub struct Route {
 /// ```
 ///
 /// Every handler routed is also a path of the function's OpenAPI part, so the document cannot
-/// miss a route the function serves. The crate needs `axum` and `utoipa` as dependencies.
+/// miss a route the function serves. The crate needs `utoipa` as a dependency (its handlers
+/// carry `#[utoipa::path]` anyway); axum comes through `keyturn`.
 #[macro_export]
 macro_rules! route_crate {
     (
@@ -50,8 +51,12 @@ macro_rules! route_crate {
         pub const ROUTE: $crate::http::Route = $crate::http::Route {
             name: $name,
             router: || {
-                axum::Router::new()
-                    $(.route($path, axum::routing::$method($handler) $(.$more($more_handler))*))+
+                $crate::http::axum_for_route_crates::Router::new()
+                    $(.route(
+                        $path,
+                        $crate::http::axum_for_route_crates::routing::$method($handler)
+                            $(.$more($more_handler))*
+                    ))+
             },
             openapi: || {
                 #[derive(utoipa::OpenApi)]
