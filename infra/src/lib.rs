@@ -58,7 +58,8 @@ async fn outbox(
         Some(o) => o.list().context("list the outbox")?,
         None => Vec::new(),
     };
-    Ok(Reply::Json(serde_json::json!({ "messages": messages })))
+    // The outbox holds live codes and links: never cached.
+    Ok(Reply::Secret(serde_json::json!({ "messages": messages })))
 }
 
 /// Which of the two Lambda bootstraps serves a function (the template's `BuildProperties:

@@ -36,6 +36,11 @@ pub enum Reply {
     True,
     /// A JSON object with the original key names.
     Json(serde_json::Value),
+    /// A JSON object that carries a bearer token (a session, a login token, an app token) or a
+    /// second factor's secret (the TOTP secret, recovery codes): sent with `Cache-Control:
+    /// no-store` and `Pragma: no-cache`, as RFC 6749 §5.1 asks of token responses, so no
+    /// shared cache, proxy or browser history keeps a copy for the next reader.
+    Secret(serde_json::Value),
     /// An HTML page (the signup link landing and confirm pages).
     Html(String),
     /// A plain-text body with its media type (PEM keys).
@@ -43,6 +48,13 @@ pub enum Reply {
     /// A JSON object with HTTP 202: accepted, more work remains (an app deletion in progress).
     Accepted(serde_json::Value),
 }
+
+/// Headers of a reply that carries a token or secret ([`Reply::Secret`]): `Pragma` for
+/// HTTP/1.0 caches that ignore `Cache-Control`.
+const SECRET_HEADERS: [(header::HeaderName, &str); 2] = [
+    (header::CACHE_CONTROL, "no-store"),
+    (header::PRAGMA, "no-cache"),
+];
 
 /// Headers every HTML page carries. The confirm page's URL holds a code and an app token, and
 /// pages show a user's handle, so: no script, style, image or frame source at all
@@ -65,18 +77,17 @@ impl IntoResponse for Reply {
             Reply::Accepted(_) => StatusCode::ACCEPTED,
             _ => StatusCode::OK,
         };
-        let (ctype, body, html) = match self {
-            Reply::True => (JSON, "true".to_owned(), false),
-            Reply::Json(v) | Reply::Accepted(v) => (JSON, v.to_string(), false),
-            Reply::Html(h) => ("text/html; charset=UTF-8", h, true),
-            Reply::Text(t, b) => (t, b, false),
+        let (ctype, body, extra): (_, _, &[_]) = match self {
+            Reply::True => (JSON, "true".to_owned(), &[]),
+            Reply::Json(v) | Reply::Accepted(v) => (JSON, v.to_string(), &[]),
+            Reply::Secret(v) => (JSON, v.to_string(), &SECRET_HEADERS),
+            Reply::Html(h) => ("text/html; charset=UTF-8", h, &HTML_SECURITY_HEADERS),
+            Reply::Text(t, b) => (t, b, &[]),
         };
         let mut resp = (status, [(header::CONTENT_TYPE, ctype)], body).into_response();
-        if html {
-            for (name, value) in HTML_SECURITY_HEADERS {
-                resp.headers_mut()
-                    .insert(name, HeaderValue::from_static(value));
-            }
+        for (name, value) in extra {
+            resp.headers_mut()
+                .insert(name.clone(), HeaderValue::from_static(value));
         }
         resp
     }
@@ -86,7 +97,7 @@ impl IntoResponse for Reply {
 impl From<Option<GoogleEnabled>> for Reply {
     fn from(result: Option<GoogleEnabled>) -> Self {
         match result {
-            Some(g) => Reply::Json(serde_json::json!({
+            Some(g) => Reply::Secret(serde_json::json!({
                 "googleSecretKey": g.secret_base32,
                 "QRDataImage": g.qr_data_url,
                 "recoveryCodes": g.recovery_codes,
@@ -123,6 +134,11 @@ impl Reply {
     fn json(value: &impl Serialize) -> Self {
         Reply::Json(serde_json::to_value(value).unwrap_or_default())
     }
+
+    /// [`Reply::json`] for a value that carries a token or secret ([`Reply::Secret`]).
+    fn secret(value: &impl Serialize) -> Self {
+        Reply::Secret(serde_json::to_value(value).unwrap_or_default())
+    }
 }
 
 /// A step with nothing to return answers the exact body `true`.
@@ -137,7 +153,7 @@ impl From<LoggedIn> for Reply {
     fn from(l: LoggedIn) -> Self {
         match l {
             LoggedIn::Session(s) => s.into(),
-            LoggedIn::SecondFactor(t) => Reply::Json(serde_json::json!({ "login-token": t.0 })),
+            LoggedIn::SecondFactor(t) => Reply::Secret(serde_json::json!({ "login-token": t.0 })),
         }
     }
 }
@@ -145,7 +161,7 @@ impl From<LoggedIn> for Reply {
 /// `{"jwt", "access-token"}`, the original's key names.
 impl From<Session> for Reply {
     fn from(s: Session) -> Self {
-        Reply::Json(serde_json::json!({ "jwt": s.jwt, "access-token": s.access_token }))
+        Reply::Secret(serde_json::json!({ "jwt": s.jwt, "access-token": s.access_token }))
     }
 }
 
@@ -237,12 +253,24 @@ json_replies!(
     Availability,
     Discovery,
     Jwks,
-    AppView,
     UserView,
     UserDetail,
     InviteView,
     Revoked,
     TemplateView,
     KeysView,
-    RotatedAppToken,
 );
+
+/// An app as the admin API shows it: it carries the app token.
+impl From<AppView> for Reply {
+    fn from(view: AppView) -> Self {
+        Reply::secret(&view)
+    }
+}
+
+/// `{appToken, previousValidUntil}`: the new app token.
+impl From<RotatedAppToken> for Reply {
+    fn from(rotated: RotatedAppToken) -> Self {
+        Reply::secret(&rotated)
+    }
+}
