@@ -24,7 +24,7 @@ use crate::domain::common::caller;
 use crate::domain::common::limits::{self, Limit};
 use crate::domain::common::repo;
 use crate::domain::common::session;
-use crate::domain::common::session::Session;
+use crate::domain::common::session::{Proof, Session};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::{App, Feature};
 use crate::domain::records::metadata::set_path;
@@ -92,7 +92,7 @@ pub async fn login_anonymous(
     if user.status == UserStatus::Suspended {
         return Err(Error::UserSuspended);
     }
-    session::issue(state, &app, &user, &ctx.base_url).await
+    session::issue(state, &app, &user, &ctx.base_url, Proof::Anonymous).await
 }
 
 /// Creates the anonymous user and its handle claim in one transaction. When a concurrent request
