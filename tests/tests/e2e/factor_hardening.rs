@@ -13,9 +13,7 @@ use serde_json::{Value, json};
 use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo, on_both_engines};
 use crate::support::factors::{code_now, login_token, totp_of, undo_form};
 use crate::support::routes::ADMIN_APPS;
-use crate::support::users::{
-    access, edit_user, keys_in, session_claims, token_works, user_id, user_id_of,
-};
+use crate::support::users::{access, keys_in, session_claims, token_works, user_id, user_id_of};
 
 /// How long after its login a stolen access token is used: past the 10-minute window in which a
 /// fresh login may switch a factor on without the password.
@@ -323,19 +321,6 @@ async fn anonymous_accounts_cannot_enrol_a_second_factor() {
     t.set_two_factor_phone(&acc, json!({"twoFactor": true}))
         .await
         .assert_error(400, 608);
-}
-
-/// An anonymous account that has a factor on record (enrolled before enrolment was refused) is
-/// asked for it: `loginAnonymous` answers a login token, never a session past it.
-#[tokio::test]
-async fn an_anonymous_account_with_a_factor_on_record_is_asked_for_it() {
-    let t = TestApp::new().await;
-    let info = google_app(&t).await;
-    let anon = t.login_anonymous(&info, "ANON_0123456789abcdef").await;
-    let uid = user_id(&anon.assert_session());
-    edit_user(&t, &uid, |u| u["twoFactor"]["google"] = json!(true)).await;
-
-    login_token(&t.login_anonymous(&info, "ANON_0123456789abcdef").await);
 }
 
 // --- No caching of tokens and secrets ------------------------------------------------------

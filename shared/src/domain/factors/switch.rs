@@ -65,6 +65,16 @@ impl std::fmt::Debug for GoogleEnabled {
     }
 }
 
+/// Refuses (608, account not verified, as for invites) a second factor on an anonymous account:
+/// its `ANON_` handle is its whole credential and `loginAnonymous` asks for nothing more, so a
+/// factor there would protect nothing while looking as if it did.
+pub fn refuse_anonymous(caller: &Caller) -> Result<()> {
+    if caller.user.anonymous {
+        return Err(Error::AccountNotVerified);
+    }
+    Ok(())
+}
+
 /// Applies `change` to the caller's record and ends every other session, then tells the audit
 /// trail (`kind`) and the user (the `notice` line): the same steps for every switch, on or off.
 async fn switch_factor(
@@ -129,6 +139,7 @@ pub async fn set_google(
         return Err(Error::GoogleTwoFactorDisabled);
     }
     if switch(&req.two_factor)? {
+        refuse_anonymous(caller)?;
         if caller.user.two_factor.google {
             prove_authenticator(state, caller, &req, client).await?;
         }
@@ -195,6 +206,7 @@ pub async fn set_phone_login(
         return Err(Error::PhoneTwoFactorDisabled);
     }
     if switch(&req.two_factor)? {
+        refuse_anonymous(caller)?;
         enable_phone_login(state, caller, &ctx.client).await
     } else {
         prove_phone_disable(state, caller, &req, &ctx.client).await?;
