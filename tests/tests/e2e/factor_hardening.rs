@@ -276,11 +276,14 @@ async fn the_notice_link_expires_after_72_hours_and_cannot_be_forged() {
     ] {
         t.undo_two_factor(user, token).await.assert_error(400, 602);
     }
+    assert!(
+        token_works(&t, &acc).await,
+        "a refused link ends no session"
+    );
     t.clock.advance_secs(72 * 3600 + 1);
     t.undo_two_factor(&form.user_id, &form.token)
         .await
         .assert_error(400, 602);
-    assert!(token_works(&t, &acc).await);
     login_token(&t.login(&info, "own@x.com", PW).await);
     for key in keys_in(&t, Index::Primary, table_keys::user(&form.user_id).pk).await {
         let item = t.store.get(&key).await.unwrap().unwrap();

@@ -48,6 +48,7 @@ pub async fn admin_reset(
         &app,
         &user,
         "Two-factor login was reset by the app's support",
+        None,
     )
     .await;
     Ok(())
