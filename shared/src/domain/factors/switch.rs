@@ -165,7 +165,7 @@ async fn prove_authenticator(
 }
 
 /// `POST /setTwoFactorGoogleVerification`: `Some` with the enrolment when enabling, `None` once
-/// disabled. Enabling needs a recent login or the password (see [`prove_enable`]); enabling
+/// disabled. Enabling needs a recent login ([`RECENT_LOGIN_SECS`]) or the password; enabling
 /// again replaces the secret and recovery codes, and, since that retires the factor in use,
 /// needs the same proof as disabling (else a stolen access token could move the factor to the
 /// thief's authenticator and lock the owner out).
@@ -241,9 +241,9 @@ struct DisableCode {
 }
 
 /// `POST /setTwoFactorPhoneVerification`. Enabling needs a verified phone (410) and a recent
-/// login or the password (see [`prove_enable`]). Disabling needs
-/// the password or an SMS code: a request with neither texts a code to the verified phone (the
-/// SMS limits apply) and answers 403, and the client repeats it with `code`.
+/// login ([`RECENT_LOGIN_SECS`]) or the password. Disabling needs the password or an SMS code: a
+/// request with neither texts a code to the verified phone (the SMS limits apply) and answers
+/// 403, and the client repeats it with `code`.
 pub async fn set_phone_login(
     state: &AppState,
     req: SetTwoFactor,

@@ -10,6 +10,8 @@
 //!   trivially guessable handle like `ANON_1` is refused;
 //! - the user's status is checked (suspended → 404);
 //! - new anonymous users per client address are limited ([`NEW_PER_ADDRESS`], 615).
+//! - an anonymous account can have no second factor (switching one on and `setPhone` answer
+//!   608), so this login, which asks for nothing but the handle, never skips one.
 //!
 //! The case of the handle is preserved, as the clients generate it (the original did not
 //! lower-case it either). The user has no password (`passwordHash` empty, which no password
