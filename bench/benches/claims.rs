@@ -2,7 +2,7 @@
 //! then their JSON (what the RS256 signature covers).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use keyturn::domain::common::session::user_claims;
+use keyturn::domain::common::session::{Proof, user_claims};
 use keyturn_bench::{sample_app, sample_user};
 use std::hint::black_box;
 
@@ -15,12 +15,20 @@ fn claims(c: &mut Criterion) {
                 black_box(&user),
                 "https://id.example.com",
                 1_700_000_000,
+                Proof::Password,
             ))
         });
     });
     c.bench_function("claims/user_claims_json", |b| {
         b.iter(|| {
-            let claims = user_claims(&app, &user, "https://id.example.com", 1_700_000_000).ok();
+            let claims = user_claims(
+                &app,
+                &user,
+                "https://id.example.com",
+                1_700_000_000,
+                Proof::Password,
+            )
+            .ok();
             black_box(claims.map(|c| serde_json::to_vec(&c)))
         });
     });

@@ -58,7 +58,8 @@ async fn outbox(
         Some(o) => o.list().context("list the outbox")?,
         None => Vec::new(),
     };
-    Ok(Reply::Json(serde_json::json!({ "messages": messages })))
+    // The outbox holds live codes and links: never cached.
+    Ok(Reply::Secret(serde_json::json!({ "messages": messages })))
 }
 
 /// Which of the two Lambda bootstraps serves a function (the template's `BuildProperties:
@@ -66,7 +67,7 @@ async fn outbox(
 ///
 /// Why two: the admin API (app creation and deletion, RSA key generation, the audit listing,
 /// the OpenAPI document) is a quarter of the code, and no end-user function needs it; one more
-/// fat-LTO link keeps it out of 23 of the 24 zips (docs/performance.md).
+/// fat-LTO link keeps it out of 24 of the 25 zips (docs/performance.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bootstrap {
     /// `keyturn-lambda`: one multi-call binary for every end-user function, so `sam build` pays
@@ -145,6 +146,7 @@ pub const FUNCTIONS: &[Function] = &[
     user(keyturn_fn_verify_phone::ROUTE),
     user(keyturn_fn_set_two_factor_google_verification::ROUTE),
     user(keyturn_fn_set_two_factor_phone_verification::ROUTE),
+    user(keyturn_fn_undo_two_factor::ROUTE),
     admin(openapi::ADMIN),
 ];
 

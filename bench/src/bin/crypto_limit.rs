@@ -16,7 +16,7 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use keyturn::crypto::jws::RsaSigner;
 use keyturn::crypto::password::Cost;
 use keyturn::crypto::signing_key::{self, Bits};
-use keyturn::domain::common::session::user_claims;
+use keyturn::domain::common::session::{Proof, user_claims};
 use keyturn_bench::{sample_app, sample_user};
 
 const PEPPER: &[u8] = b"0123456789abcdef0123456789abcdef";
@@ -58,6 +58,7 @@ impl Work {
             &sample_user(),
             "https://id.example.com",
             1_700_000_000,
+            Proof::Password,
         )
         .map_err(|e| e.to_string())?;
         Ok(Self {

@@ -62,6 +62,11 @@ pub struct AccessClaims {
     pub iat: i64,
     /// Expiry (epoch seconds).
     pub exp: i64,
+    /// When the user proved themselves (epoch seconds), signed like every claim so a client
+    /// cannot freshen it: switching a second factor on trusts a recent one in place of the
+    /// password. Absent from tokens minted before the claim existed, which are never recent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<i64>,
 }
 
 /// Claims of a login token (second factor pending).
@@ -157,7 +162,8 @@ impl ServiceTokens {
         }
     }
 
-    /// Builds access-token claims.
+    /// Builds access-token claims. An access token is only minted by the login, signup or
+    /// registration that proved the user, so its issue time is its `auth_time`.
     pub fn access_claims(
         app_id: &str,
         user_id: &str,
@@ -174,6 +180,7 @@ impl ServiceTokens {
             sid: sid.to_owned(),
             iat: now_secs,
             exp: now_secs + ttl_secs,
+            auth_time: Some(now_secs),
         }
     }
 }

@@ -9,6 +9,7 @@ use super::request::WireRequest;
 use crate::domain::RequestContext;
 use crate::domain::factors::phone::{SetPhoneRequest, VerifyPhoneRequest};
 use crate::domain::factors::switch::SetTwoFactor;
+use crate::domain::factors::undo::UndoRequest;
 use crate::domain::invites::user_invites::{InviteRequest, RevokeRequest};
 use crate::domain::login::anonymous::AnonymousRequest;
 use crate::domain::login::complete::LoginCompleteRequest;
@@ -142,6 +143,7 @@ from_fields! {
     SetPhoneRequest { phone: required "phone", password: secret_text "password" }
     VerifyPhoneRequest { code: secret "code" }
     SetTwoFactor { two_factor: required "twoFactor", password: secret_text "password", code: secret_text "code" }
+    UndoRequest { user_id: required "userId", token: secret "token" }
 }
 
 /// One end-user call, `Call(state, input, context)`: the shared state, the typed request and the

@@ -46,6 +46,11 @@ pub enum Reply {
     True,
     /// A JSON body with the original key names, written by a wire type.
     Json(serde_json::Value),
+    /// A JSON object that carries a bearer token (a session, a login token, an app token) or a
+    /// second factor's secret (the TOTP secret, recovery codes): sent with `Cache-Control:
+    /// no-store` and `Pragma: no-cache`, as RFC 6749 §5.1 asks of token responses, so no
+    /// shared cache, proxy or browser history keeps a copy for the next reader.
+    Secret(serde_json::Value),
     /// An HTML page (the signup link landing and confirm pages).
     Html(String),
     /// A plain-text body with its media type (PEM keys).
@@ -53,6 +58,13 @@ pub enum Reply {
     /// A JSON object with HTTP 202: accepted, more work remains (an app deletion in progress).
     Accepted(serde_json::Value),
 }
+
+/// Headers of a reply that carries a token or secret ([`Reply::Secret`]): `Pragma` for
+/// HTTP/1.0 caches that ignore `Cache-Control`.
+const SECRET_HEADERS: [(header::HeaderName, &str); 2] = [
+    (header::CACHE_CONTROL, "no-store"),
+    (header::PRAGMA, "no-cache"),
+];
 
 /// Headers every HTML page carries. The confirm page's URL holds a code and an app token, and
 /// pages show a user's handle, so: no script, style, image or frame source at all
@@ -75,17 +87,16 @@ impl IntoResponse for Reply {
             Reply::Accepted(_) => StatusCode::ACCEPTED,
             _ => StatusCode::OK,
         };
-        let (ctype, html) = match &self {
-            Reply::True | Reply::Json(_) | Reply::Accepted(_) => (JSON, false),
-            Reply::Html(_) => ("text/html; charset=UTF-8", true),
-            Reply::Text(t, _) => (*t, false),
+        let (ctype, extra): (_, &[_]) = match &self {
+            Reply::True | Reply::Json(_) | Reply::Accepted(_) => (JSON, &[]),
+            Reply::Secret(_) => (JSON, &SECRET_HEADERS),
+            Reply::Html(_) => ("text/html; charset=UTF-8", &HTML_SECURITY_HEADERS),
+            Reply::Text(t, _) => (*t, &[]),
         };
         let mut resp = (status, [(header::CONTENT_TYPE, ctype)], self.text()).into_response();
-        if html {
-            for (name, value) in HTML_SECURITY_HEADERS {
-                resp.headers_mut()
-                    .insert(name, HeaderValue::from_static(value));
-            }
+        for (name, value) in extra {
+            resp.headers_mut()
+                .insert(name.clone(), HeaderValue::from_static(value));
         }
         resp
     }
@@ -119,11 +130,16 @@ impl Reply {
         Reply::Json(serde_json::to_value(value).unwrap_or_default())
     }
 
+    /// [`Reply::json`] for a value that carries a token or secret ([`Reply::Secret`]).
+    fn secret(value: &impl Serialize) -> Self {
+        Reply::Secret(serde_json::to_value(value).unwrap_or_default())
+    }
+
     /// The body's text, as sent.
     fn text(self) -> String {
         match self {
             Reply::True => "true".to_owned(),
-            Reply::Json(v) | Reply::Accepted(v) => v.to_string(),
+            Reply::Json(v) | Reply::Accepted(v) | Reply::Secret(v) => v.to_string(),
             Reply::Html(h) | Reply::Text(_, h) => h,
         }
     }
@@ -136,10 +152,10 @@ impl From<()> for Reply {
     }
 }
 
-/// `{"jwt", "access-token"}`, the original's key names.
+/// `{"jwt", "access-token"}`, the original's key names: a bearer token, never cached.
 impl From<session::Session> for Reply {
     fn from(s: session::Session) -> Self {
-        Reply::json(&Session::from(s))
+        Reply::secret(&Session::from(s))
     }
 }
 
@@ -194,16 +210,32 @@ macro_rules! json_replies {
     )*};
 }
 
-json_replies! {
+/// The same for results that carry a bearer token (a session, a login token, an app token) or
+/// a second factor's secret: sent as [`Reply::Secret`], never cached.
+macro_rules! secret_replies {
+    ($($result:ty => $wire:ty),* $(,)?) => {$(
+        impl From<$result> for Reply {
+            fn from(value: $result) -> Self {
+                Reply::secret(&<$wire>::from(value))
+            }
+        }
+    )*};
+}
+
+secret_replies! {
     LoggedIn => LoginReply,
     SignedUp => SignupReply,
     Option<GoogleEnabled> => GoogleReply,
+    apps::AppDetails => AppView,
+    app_token::RotatedAppToken => RotatedAppToken,
+}
+
+json_replies! {
     App => PublicApp,
     details::Profile => Profile,
     user_name::Availability => Availability,
     issuer::Discovery => Discovery,
     issuer::Jwks => Jwks,
-    apps::AppDetails => AppView,
     Page<App> => AppPage,
     User => UserView,
     users::UserDetail => UserDetail,
@@ -214,6 +246,5 @@ json_replies! {
     Page<AuditEntry> => AuditPage,
     templates::TemplateView => TemplateView,
     signing_keys::KeysView => KeysView,
-    app_token::RotatedAppToken => RotatedAppToken,
     TwilioInfo => TwilioSet,
 }

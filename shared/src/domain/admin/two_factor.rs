@@ -12,6 +12,10 @@ use crate::error::{Error, Result};
 /// Admin `POST /admin/apps/{appId}/users/{userId}/reset-2fa`: switches both factors off and
 /// forgets the TOTP secret and recovery codes (the verified phone stays), for a support desk
 /// helping a user who lost their device. The user is mailed a notice.
+///
+/// It also ends every session and pending login (the token epoch moves on): the desk is as often
+/// helping an owner locked out by someone who switched a factor on with a stolen session, and
+/// that session must not outlive the factor it planted.
 pub async fn admin_reset(
     state: &AppState,
     app_id: &str,
@@ -26,6 +30,7 @@ pub async fn admin_reset(
     let user = repo::update_user(state, user_id, |user| {
         user.two_factor.google = false;
         user.two_factor.phone_login = false;
+        user.revoke_sessions(None);
         Ok(())
     })
     .await?
@@ -43,6 +48,7 @@ pub async fn admin_reset(
         &app,
         &user,
         "Two-factor login was reset by the app's support",
+        None,
     )
     .await;
     Ok(())

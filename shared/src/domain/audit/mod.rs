@@ -85,6 +85,9 @@ pub enum Kind {
     PhoneLoginEnabled,
     /// SMS login was switched off.
     PhoneLoginDisabled,
+    /// A factor switched on was switched off by the "this wasn't me" link of its notice, and
+    /// every session ended: someone else may have switched it on.
+    TwoFactorUndone,
     /// A phone number was set (a code was sent to verify it).
     PhoneSet,
     /// A phone number was verified.
@@ -147,6 +150,7 @@ impl Kind {
             Kind::AuthenticatorDisabled => "2fa.authenticator.disabled",
             Kind::PhoneLoginEnabled => "2fa.phone.enabled",
             Kind::PhoneLoginDisabled => "2fa.phone.disabled",
+            Kind::TwoFactorUndone => "2fa.undone",
             Kind::PhoneSet => "phone.set",
             Kind::PhoneVerified => "phone.verified",
             Kind::AccountDeleted => "account.deleted",

@@ -67,6 +67,10 @@ pub struct Caller {
     pub sid: String,
     /// The token epoch the token carries.
     pub epoch: u64,
+    /// When the session's holder proved themselves (the token's signed `auth_time`; `None` for
+    /// tokens older than that claim), so a step can ask for a recent login instead of the
+    /// password.
+    pub auth_time: Option<i64>,
 }
 
 /// Whether `user` (as stored now) still honours a token of this epoch and session: the session
@@ -113,6 +117,7 @@ pub async fn caller_of(
         version,
         sid: claims.sid,
         epoch: claims.epoch,
+        auth_time: claims.auth_time,
     })
 }
 

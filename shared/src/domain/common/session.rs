@@ -56,6 +56,41 @@ pub async fn prefetch_key(state: &AppState, app: &App) {
     let _ = current_key(state, app).await;
 }
 
+/// How the holder of a new session proved who they are. The user JWT says it in `amr` (RFC 8176
+/// method names where one fits) with `auth_time`, so the app's backend can require a second
+/// factor (`otp` or `sms`) or a real account (`pwd`) for what matters; the access token carries
+/// the time, so switching a factor on can tell a fresh login from a stolen old token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Proof {
+    /// The account's password: a login, or a signup or registration that set it in the same
+    /// request (`["pwd"]`).
+    Password,
+    /// The password, then an authenticator code, TOTP or recovery code (`["pwd", "otp"]`): both
+    /// prove the authenticator enrolment.
+    PasswordAndAuthenticator,
+    /// The password, then a texted code (`["pwd", "sms"]`).
+    PasswordAndSms,
+    /// A code mailed to the handle, with no password (`completeSignup`; `["email"]`: RFC 8176
+    /// names no mailbox proof, and `otp` would read as a second factor).
+    MailedCode,
+    /// Nothing but the `ANON_` handle (`["anonymous"]`: no RFC 8176 method proves nothing, and
+    /// an empty list would read as "not said").
+    Anonymous,
+}
+
+impl Proof {
+    /// The JWT's `amr` values.
+    pub const fn amr(self) -> &'static [&'static str] {
+        match self {
+            Proof::Password => &["pwd"],
+            Proof::PasswordAndAuthenticator => &["pwd", "otp"],
+            Proof::PasswordAndSms => &["pwd", "sms"],
+            Proof::MailedCode => &["email"],
+            Proof::Anonymous => &["anonymous"],
+        }
+    }
+}
+
 /// The claims of a user's JWT: registered claims first, then the email claims and metadata at
 /// their dot paths. A required `metaData` field without a value is 604, as in the original.
 ///
@@ -67,7 +102,15 @@ pub async fn prefetch_key(state: &AppState, app: &App) {
 ///   is `true` only when the handle was proven by a code or link sent to it (signup code or link,
 ///   invite code, password reset), `false` for flow `none`. Anonymous users have no email, so
 ///   neither claim (nor an `email` metadata field) is emitted for them.
-pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Result<Value> {
+/// - `amr` says how the session was earned (`proof`) and `auth_time` when: now, since a JWT is
+///   only ever issued by the login, signup or registration that proved it.
+pub fn user_claims(
+    app: &App,
+    user: &User,
+    base_url: &str,
+    now_secs: i64,
+    proof: Proof,
+) -> Result<Value> {
     let s = &app.settings;
     let mut claims = Map::new();
     let mut emits_email = false;
@@ -119,6 +162,8 @@ pub fn user_claims(app: &App, user: &User, base_url: &str, now_secs: i64) -> Res
         "exp".into(),
         Value::from(now_secs + i64::from(s.user_jwt_expiration) * 3600),
     );
+    claims.insert("auth_time".into(), Value::from(now_secs));
+    claims.insert("amr".into(), Value::from(proof.amr().to_vec()));
     Ok(Value::Object(claims))
 }
 
@@ -138,9 +183,16 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// Signs the user JWT and an access token and records the login time.
-pub async fn issue(state: &AppState, app: &App, user: &User, base_url: &str) -> Result<Session> {
-    let (session, last_login) = sign(state, app, user, base_url).await?;
+/// Signs the user JWT and an access token for a user who just proved themselves by `proof`, and
+/// records the login time.
+pub async fn issue(
+    state: &AppState,
+    app: &App,
+    user: &User,
+    base_url: &str,
+    proof: Proof,
+) -> Result<Session> {
+    let (session, last_login) = sign(state, app, user, base_url, proof).await?;
     if let Err(e) = state.store.put(last_login, Condition::Any).await {
         // Losing a last-login timestamp must not fail a login.
         tracing::warn!(error = %e, "could not record last login");
@@ -156,9 +208,10 @@ pub async fn sign(
     app: &App,
     user: &User,
     base_url: &str,
+    proof: Proof,
 ) -> Result<(Session, Item)> {
     let now = state.clock.now_secs();
-    let claims = user_claims(app, user, base_url, now)?;
+    let claims = user_claims(app, user, base_url, now, proof)?;
     let signing = current_key(state, app).await?;
     let (key, kid) = &*signing;
     let jwt = key.sign(kid, &claims)?;

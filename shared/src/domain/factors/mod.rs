@@ -1,7 +1,8 @@
 //! Second factors: the sealed factor record with its TOTP secret and recovery codes
 //! ([`record`]), authenticator codes ([`totp`]), SMS codes with their anti-pumping limits
-//! ([`sms_code`]), the change notice ([`notice`]), and the steps a signed-in user takes: proving a
-//! phone ([`phone`]) and switching a factor on or off ([`switch`]). The login's challenge and its
+//! ([`sms_code`]), the change notice ([`notice`]) with its "this wasn't me" link ([`undo`]), and
+//! the steps a signed-in user takes: proving a phone ([`phone`]) and switching a factor on or off
+//! ([`switch`]). The login's challenge and its
 //! completion live in [`crate::domain::login`], which reads these.
 
 pub mod notice;
@@ -10,3 +11,4 @@ pub mod record;
 pub mod sms_code;
 pub mod switch;
 pub mod totp;
+pub mod undo;

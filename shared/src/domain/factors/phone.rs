@@ -22,6 +22,7 @@ use crate::domain::common::repo;
 use crate::domain::common::repo::{Attempt, retry_on_conflict};
 use crate::domain::factors::sms_code;
 use crate::domain::factors::sms_code::CODE_TTL_SECS;
+use crate::domain::factors::switch;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::TwoFactor;
 use crate::domain::records::context::RequestContext;
@@ -72,6 +73,8 @@ pub async fn set_phone(state: &AppState, req: SetPhoneRequest, ctx: &RequestCont
     if app.settings.two_factor_verification != TwoFactor::Phone {
         return Err(Error::PhoneTwoFactorDisabled);
     }
+    // A phone is only ever a second factor, which anonymous accounts cannot have.
+    switch::refuse_anonymous(caller)?;
     let phone = Phone::parse(&req.phone)?;
     sms_code::check_country(app, &phone)?;
     let claim = state

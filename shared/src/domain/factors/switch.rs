@@ -6,6 +6,13 @@
 //! - Disabling a factor needs proof: the current password, or a current code (TOTP or recovery
 //!   code for the authenticator; an SMS code for phone login). Both directions end every other
 //!   session and mail the user a notice.
+//! - Switching a factor on needs a recent login or the password ([`RECENT_LOGIN_SECS`]): the
+//!   original needed nothing, so a stolen access token alone could plant the thief's factor (and
+//!   receive the TOTP secret) and lock the owner out, since `resetPassword` keeps factors. The
+//!   Cosync SDKs switch a factor on right after logging in and send only `twoFactor`, which a
+//!   recent login still allows. The notice of a factor switched on carries a "this wasn't me"
+//!   link ([`crate::domain::factors::undo`]) for the case that was not enough.
+//! - Anonymous accounts cannot have a factor (608): `loginAnonymous` would never ask for it.
 
 use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::caller::{self, Caller};
@@ -18,6 +25,7 @@ use crate::domain::factors::record;
 use crate::domain::factors::sms_code;
 use crate::domain::factors::sms_code::CODE_TTL_SECS;
 use crate::domain::factors::totp;
+use crate::domain::factors::undo;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::TwoFactor;
 use crate::domain::records::context::{ClientAddress, RequestContext};
@@ -33,7 +41,8 @@ use crate::store::Condition;
 pub struct SetTwoFactor {
     /// `twoFactor`: `true` / `"true"` / `false` / `"false"`.
     pub two_factor: String,
-    /// The current password (client MD5), proof for disabling.
+    /// The current password (client MD5): proof for disabling, and for enabling without a
+    /// recent login.
     pub password: Option<Redacted>,
     /// A current code, proof for disabling.
     pub code: Option<Redacted>,
@@ -65,13 +74,55 @@ impl std::fmt::Debug for GoogleEnabled {
     }
 }
 
+/// Refuses (608, account not verified, as for invites) a second factor on an anonymous account:
+/// its `ANON_` handle is its whole credential and `loginAnonymous` asks for nothing more, so a
+/// factor there would protect nothing while looking as if it did.
+pub fn refuse_anonymous(caller: &Caller) -> Result<()> {
+    if caller.user.anonymous {
+        return Err(Error::AccountNotVerified);
+    }
+    Ok(())
+}
+
+/// How recent the login behind an access token must be for it to switch a factor on without
+/// the password: 10 minutes, enough for the SDK flow (log in, then enable; or set and verify a
+/// phone whose code lives 10 minutes, then enable), and short for a token that leaked later
+/// (from a device, a log or a backup). The time is the token's signed `auth_time`.
+pub const RECENT_LOGIN_SECS: i64 = 10 * 60;
+
+/// The proof switching a factor on needs (else a stolen access token alone could plant the
+/// thief's factor): the current `password` when the request sends one (checked like any
+/// password try, so a wrong one is 600), else a session whose holder proved themselves within
+/// [`RECENT_LOGIN_SECS`]; a request with neither is 403 for `password`.
+async fn prove_enable(
+    state: &AppState,
+    caller: &Caller,
+    req: &SetTwoFactor,
+    client: &ClientAddress,
+) -> Result<()> {
+    if let Some(password) = &req.password {
+        return password_check::require_password(state, &caller.user, password.expose(), client)
+            .await;
+    }
+    let now = state.clock.now_secs();
+    let recent = caller
+        .auth_time
+        .is_some_and(|at| at <= now && now - at <= RECENT_LOGIN_SECS);
+    if recent {
+        Ok(())
+    } else {
+        Err(Error::MissingParam("password"))
+    }
+}
+
 /// Applies `change` to the caller's record and ends every other session, then tells the audit
-/// trail (`kind`) and the user (the `notice` line): the same steps for every switch, on or off.
+/// trail (`kind`) and the user (the `notice` line, with the "this wasn't me" link `undo_link`
+/// when a factor was switched on): the same steps for every switch, on or off.
 async fn switch_factor(
     state: &AppState,
     caller: &Caller,
     client: &ClientAddress,
-    (kind, notice): (Kind, &str),
+    (kind, notice, undo_link): (Kind, &str, Option<&str>),
     change: impl Fn(&mut User) -> Result<()>,
 ) -> Result<User> {
     let (sid, epoch) = (caller.sid.clone(), caller.epoch);
@@ -84,7 +135,7 @@ async fn switch_factor(
     let app = &caller.app;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, event = ?kind, "2fa: switched");
     audit::record(state, client, Event::new(app, kind).user(&user.user_id)).await;
-    notice::notify_change(state, app, &user, notice).await;
+    notice::notify_change(state, app, &user, notice, undo_link).await;
     Ok(user)
 }
 
@@ -114,9 +165,10 @@ async fn prove_authenticator(
 }
 
 /// `POST /setTwoFactorGoogleVerification`: `Some` with the enrolment when enabling, `None` once
-/// disabled. Enabling again replaces the secret and recovery codes, and, since that retires the
-/// factor in use, needs the same proof as disabling (else a stolen access token could move the
-/// factor to the thief's authenticator and lock the owner out).
+/// disabled. Enabling needs a recent login ([`RECENT_LOGIN_SECS`]) or the password; enabling
+/// again replaces the secret and recovery codes, and, since that retires the factor in use,
+/// needs the same proof as disabling (else a stolen access token could move the factor to the
+/// thief's authenticator and lock the owner out).
 pub async fn set_google(
     state: &AppState,
     req: SetTwoFactor,
@@ -129,10 +181,14 @@ pub async fn set_google(
         return Err(Error::GoogleTwoFactorDisabled);
     }
     if switch(&req.two_factor)? {
+        refuse_anonymous(caller)?;
         if caller.user.two_factor.google {
             prove_authenticator(state, caller, &req, client).await?;
+        } else {
+            prove_enable(state, caller, &req, client).await?;
         }
         let (secret, recovery_codes) = record::enrol_totp(state, &caller.user).await?;
+        let link = undo::issue_link(state, &caller.user, TwoFactor::Google, &ctx.base_url).await?;
         let issuer = app
             .settings
             .google_app_name
@@ -143,6 +199,7 @@ pub async fn set_google(
         let on = (
             Kind::AuthenticatorEnabled,
             "Authenticator login was turned on",
+            Some(link.as_str()),
         );
         switch_factor(state, caller, client, on, |user| {
             user.two_factor.google = true;
@@ -159,6 +216,7 @@ pub async fn set_google(
     let off = (
         Kind::AuthenticatorDisabled,
         "Authenticator login was turned off",
+        None,
     );
     let user = switch_factor(state, caller, client, off, |user| {
         user.two_factor.google = false;
@@ -182,9 +240,10 @@ struct DisableCode {
     expires_at: i64,
 }
 
-/// `POST /setTwoFactorPhoneVerification`. Enabling needs a verified phone (410). Disabling needs
-/// the password or an SMS code: a request with neither texts a code to the verified phone (the
-/// SMS limits apply) and answers 403, and the client repeats it with `code`.
+/// `POST /setTwoFactorPhoneVerification`. Enabling needs a verified phone (410) and a recent
+/// login ([`RECENT_LOGIN_SECS`]) or the password. Disabling needs the password or an SMS code: a
+/// request with neither texts a code to the verified phone (the SMS limits apply) and answers
+/// 403, and the client repeats it with `code`.
 pub async fn set_phone_login(
     state: &AppState,
     req: SetTwoFactor,
@@ -195,24 +254,32 @@ pub async fn set_phone_login(
         return Err(Error::PhoneTwoFactorDisabled);
     }
     if switch(&req.two_factor)? {
-        enable_phone_login(state, caller, &ctx.client).await
+        refuse_anonymous(caller)?;
+        enable_phone_login(state, caller, &req, ctx).await
     } else {
         prove_phone_disable(state, caller, &req, &ctx.client).await?;
         disable_phone_login(state, caller, &ctx.client).await
     }
 }
 
-/// Switches SMS login on for a caller with a verified phone.
+/// Switches SMS login on for a caller with a verified phone (410 without), once proven.
 async fn enable_phone_login(
     state: &AppState,
     caller: &Caller,
-    client: &ClientAddress,
+    req: &SetTwoFactor,
+    ctx: &RequestContext,
 ) -> Result<()> {
-    let user = &caller.user;
+    let (user, client) = (&caller.user, &ctx.client);
     if !user.two_factor.phone_verified || user.two_factor.phone.is_none() {
         return Err(Error::NoVerifiedPhone);
     }
-    let on = (Kind::PhoneLoginEnabled, "Text-message login was turned on");
+    prove_enable(state, caller, req, client).await?;
+    let link = undo::issue_link(state, user, TwoFactor::Phone, &ctx.base_url).await?;
+    let on = (
+        Kind::PhoneLoginEnabled,
+        "Text-message login was turned on",
+        Some(link.as_str()),
+    );
     let user = switch_factor(state, caller, client, on, |user| {
         if !user.two_factor.phone_verified {
             return Err(Error::NoVerifiedPhone);
@@ -338,6 +405,7 @@ async fn disable_phone_login(
     let off = (
         Kind::PhoneLoginDisabled,
         "Text-message login was turned off",
+        None,
     );
     switch_factor(state, caller, client, off, |user| {
         user.two_factor.phone_login = false;

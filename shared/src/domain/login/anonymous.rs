@@ -10,6 +10,8 @@
 //!   trivially guessable handle like `ANON_1` is refused;
 //! - the user's status is checked (suspended → 404);
 //! - new anonymous users per client address are limited ([`NEW_PER_ADDRESS`], 615).
+//! - an anonymous account can have no second factor (switching one on and `setPhone` answer
+//!   608), so this login, which asks for nothing but the handle, never skips one.
 //!
 //! The case of the handle is preserved, as the clients generate it (the original did not
 //! lower-case it either). The user has no password (`passwordHash` empty, which no password
@@ -24,7 +26,7 @@ use crate::domain::common::caller;
 use crate::domain::common::limits::{self, Limit};
 use crate::domain::common::repo;
 use crate::domain::common::session;
-use crate::domain::common::session::Session;
+use crate::domain::common::session::{Proof, Session};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::{App, Feature};
 use crate::domain::records::metadata::set_path;
@@ -92,7 +94,7 @@ pub async fn login_anonymous(
     if user.status == UserStatus::Suspended {
         return Err(Error::UserSuspended);
     }
-    session::issue(state, &app, &user, &ctx.base_url).await
+    session::issue(state, &app, &user, &ctx.base_url, Proof::Anonymous).await
 }
 
 /// Creates the anonymous user and its handle claim in one transaction. When a concurrent request

@@ -10,7 +10,7 @@ use crate::domain::common::limits;
 use crate::domain::common::one_time_code;
 use crate::domain::common::password_check;
 use crate::domain::common::repo;
-use crate::domain::common::session::{self, Session};
+use crate::domain::common::session::{self, Proof, Session};
 use crate::domain::factors::record;
 use crate::domain::login::challenge::{PendingLogin, login_code_context};
 use crate::domain::ports::AppState;
@@ -132,5 +132,10 @@ pub async fn login_complete(
     guard.passed(state).await?;
     limits::clear(state, &table_keys::pending_login_tries(&user.user_id)).await;
     tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "login: second factor passed");
-    session::issue(state, &app, &user, &ctx.base_url).await
+    let proof = if sms_ok {
+        Proof::PasswordAndSms
+    } else {
+        Proof::PasswordAndAuthenticator
+    };
+    session::issue(state, &app, &user, &ctx.base_url, proof).await
 }

@@ -15,7 +15,7 @@ use crate::domain::common::caller;
 use crate::domain::common::password_check;
 use crate::domain::common::repo;
 use crate::domain::common::session;
-use crate::domain::common::session::Session;
+use crate::domain::common::session::{Proof, Session};
 use crate::domain::login::challenge;
 use crate::domain::login::challenge::LoginToken;
 use crate::domain::ports::AppState;
@@ -98,7 +98,8 @@ pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) ->
         return Ok(LoggedIn::SecondFactor(login_token));
     }
     // The session's last-login record and the limit checks commit as one write.
-    let (session, last_login) = session::sign(state, &app, &user, &ctx.base_url).await?;
+    let (session, last_login) =
+        session::sign(state, &app, &user, &ctx.base_url, Proof::Password).await?;
     guard.passed_with(state, Some(last_login)).await?;
     Ok(LoggedIn::Session(session))
 }

@@ -10,8 +10,10 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
-/// Claims metadata may never write.
-pub const RESERVED_ROOTS: [&str; 11] = [
+/// Claims metadata may never write: the registered claims, the ones Keyturn writes itself, and
+/// `amr` / `auth_time`, which a backend reads to require a second factor (metadata that could
+/// write them would let a user claim a factor they never proved).
+pub const RESERVED_ROOTS: [&str; 13] = [
     "iss",
     "sub",
     "aud",
@@ -20,6 +22,8 @@ pub const RESERVED_ROOTS: [&str; 11] = [
     "iat",
     "jti",
     "kid",
+    "amr",
+    "auth_time",
     "email",
     "email_verified",
     "userName",

@@ -27,6 +27,7 @@
 //! | login waiting for its second factor (login-token id, SMS code hash) | `USER#<userId>` | `2FA#LOGIN` | – |
 //! | its code attempts | `USER#<userId>` | `2FA#LOGIN#TRIES` | – |
 //! | SMS code to disable phone login / its attempts | `USER#<userId>` | `2FA#DISABLE` / `2FA#DISABLE#TRIES` | – |
+//! | "this wasn't me" link of a factor switched on (its token's keyed hash in the key) | `USER#<userId>` | `2FA#UNDO#<tokenDigest>` | – |
 //! | phone waiting for verification / its code attempts | `USER#<userId>` | `PHONE#VERIFY` / `PHONE#VERIFY#TRIES` | – |
 //! | SMS sent to a user (limit) | `USER#<userId>` | `SMS#SENT` | – |
 //! | verified-phone claim (uniqueness) | `APP#<appId>#P#<phoneDigest>` | `PHONE` | – |
@@ -232,6 +233,15 @@ pub fn disable_code(user_id: &str) -> Key {
 /// Attempts at the disable code.
 pub fn disable_code_tries(user_id: &str) -> Key {
     Key::new(format!("USER#{user_id}"), "2FA#DISABLE#TRIES")
+}
+
+/// A factor's "this wasn't me" link, found by its token's keyed hash (several may be live: one
+/// per factor switched on).
+pub fn factor_undo(user_id: &str, token_digest: &str) -> Key {
+    Key::new(
+        format!("USER#{user_id}"),
+        format!("2FA#UNDO#{token_digest}"),
+    )
 }
 
 /// A phone number waiting for its verification code.

@@ -22,7 +22,7 @@ use crate::domain::common::caller;
 use crate::domain::common::limits::{self, AddressFlow};
 use crate::domain::common::one_time_code;
 use crate::domain::common::session;
-use crate::domain::common::session::Session;
+use crate::domain::common::session::{Proof, Session};
 use crate::domain::common::templates;
 use crate::domain::invites::rules::{
     ADMIN_SENDER, CODE_TRIES_PER_DAY, Invite, code_context, deep_merge, delete_invite, load_all,
@@ -129,7 +129,7 @@ pub async fn register(
         .detail("inviter", invite.0.inviter.as_str());
     audit::record(state, &ctx.client, event).await;
     templates::send_welcome(state, &app, &user.locale, &user.handle).await;
-    session::issue(state, &app, &user, &ctx.base_url).await
+    session::issue(state, &app, &user, &ctx.base_url, Proof::Password).await
 }
 
 /// The invite a registration's code matched.

@@ -32,7 +32,7 @@ use crate::domain::common::repo;
 use crate::domain::common::repo::{Attempt, retry_on_conflict};
 use crate::domain::common::reset_code;
 use crate::domain::common::session;
-use crate::domain::common::session::Session;
+use crate::domain::common::session::{Proof, Session};
 use crate::domain::common::templates::{self, TemplateName, Values};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::{App, Feature, SignupFlow};
@@ -130,8 +130,9 @@ pub async fn signup(
             );
             create_user(state, &user, Vec::new()).await?;
             templates::send_welcome(state, &app, &user.locale, &user.handle).await;
+            let proof = Proof::Password;
             Ok(SignedUp::Session(
-                session::issue(state, &app, &user, &ctx.base_url).await?,
+                session::issue(state, &app, &user, &ctx.base_url, proof).await?,
             ))
         }
         SignupFlow::Code | SignupFlow::Link => {
@@ -341,7 +342,7 @@ pub async fn complete_signup(
     match app.settings.signup_flow {
         SignupFlow::Link => Ok(Completed::Landing(landing_page(state, &app, &user).await?)),
         SignupFlow::Code | SignupFlow::None => Ok(Completed::Session(
-            session::issue(state, &app, &user, &ctx.base_url).await?,
+            session::issue(state, &app, &user, &ctx.base_url, Proof::MailedCode).await?,
         )),
     }
 }

@@ -5,6 +5,7 @@
 //! - [`journeys`]: signed-up users, pending signups, reset and invite codes, confirmed links;
 //! - [`users`]: JWT `claims`, token and record checks, partitions of the store;
 //! - [`flows`]: links, forms, invite mails, `wrong_code`, proofs that nothing was written;
+//! - [`factors`]: authenticator codes, login tokens, the notice's "this wasn't me" link;
 //! - [`jwt`]: discovery, the JWKS and a stock library's verification;
 //! - [`lambda`]: API Gateway fixtures (`apigw-v2-<name>.json`) and the Lambda door;
 //! - [`peer`]: requests from a chosen client address;
@@ -13,6 +14,7 @@
 //! - [`aws`]: the moto endpoint and unique names.
 pub mod app;
 pub mod aws;
+pub mod factors;
 pub mod flows;
 pub mod journeys;
 pub mod jwt;

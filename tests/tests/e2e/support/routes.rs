@@ -30,6 +30,7 @@ pub const SET_PHONE: &str = "/api/appuser/setPhone";
 pub const VERIFY_PHONE: &str = "/api/appuser/verifyPhone";
 pub const SET_TWO_FACTOR_GOOGLE: &str = "/api/appuser/setTwoFactorGoogleVerification";
 pub const SET_TWO_FACTOR_PHONE: &str = "/api/appuser/setTwoFactorPhoneVerification";
+pub const UNDO_TWO_FACTOR: &str = "/api/appuser/undoTwoFactor";
 /// The admin API's app collection; [`TestAppInfo::admin_path`] builds the paths below one app.
 pub const ADMIN_APPS: &str = "/admin/apps";
 
@@ -182,6 +183,13 @@ impl TestApp {
     pub async fn set_two_factor_phone(&self, access: &str, body: Value) -> Resp {
         self.post_json(SET_TWO_FACTOR_PHONE, &[("access-token", access)], body)
             .await
+    }
+
+    /// `undoTwoFactor`: the notice link's form, posted (a form body, as the page's button sends
+    /// it).
+    pub async fn undo_two_factor(&self, user_id: &str, token: &str) -> Resp {
+        let body = format!("userId={user_id}&token={token}");
+        self.post_form(UNDO_TWO_FACTOR, &[], &body).await
     }
 
     /// `PATCH /admin/apps/{appId}` with `settings`.
