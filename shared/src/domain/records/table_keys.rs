@@ -8,7 +8,7 @@
 //! | handle claim (uniqueness) | `APP#<appId>#H#<handle>` | `HANDLE` | – |
 //! | username claim (uniqueness) | `APP#<appId>#U#<userName>` | `USERNAME` | – |
 //! | pending invite (one per inviter) | `APP#<appId>#H#<handle>` | `INVITE#BY#<inviter>` | `APP#<appId>#INVITES` / `<handle>#<inviter>` |
-//! | invite code attempts (per invite) | `APP#<appId>#H#<handle>` | `INVITE#TRIES#<inviter>` | – |
+//! | invite code attempts (per invite; `NONE`: a handle without a live invite, counted alike) | `APP#<appId>#H#<handle>` | `INVITE#TRIES#<inviter>` | – |
 //! | invite code tries per day (all invites to a handle) | `APP#<appId>#H#<handle>` | `INVITE#DAY` | – |
 //! | invite a user sent (pointer, for deletion) | `USER#<userId>#SENT` | `<appId>#<handle>` | – |
 //! | pending password reset | `APP#<appId>#H#<handle>` | `RESET` | – |
