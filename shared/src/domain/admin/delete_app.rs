@@ -2,8 +2,11 @@
 //! interruption.
 //!
 //! The first `DELETE` marks the app `deleting` (one conditional write): from then on every door
-//! answers as for an unknown app (user routes 401, issuer documents 404, admin routes 401 except
-//! `GET` and this `DELETE`), so nothing new is created while the items go. Each call then
+//! that reads the record answers as for an unknown app (user routes 401, issuer documents 404,
+//! admin routes 401 except `GET` and this `DELETE`), so nothing new is created through it while
+//! the items go. Warm instances of other functions that read the app before serve it from
+//! memory for up to the settings cache's 30 s (`ports::app_cache`); the runbook says to suspend
+//! an app with traffic and wait that long before deleting it. Each call then
 //! deletes at most `batch` units (a user with all their items, an invited handle's partition, a
 //! template) and answers what remains; the call that finds nothing left deletes the app's
 //! daily-budget shards, its secrets (signing-key ring, Twilio account) and finally the app

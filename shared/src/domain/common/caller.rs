@@ -35,7 +35,7 @@ fn verified<C: serde::de::DeserializeOwned>(
 pub async fn app_from_token(state: &AppState, ctx: &RequestContext) -> Result<App> {
     let token = ctx.credentials.app_token.as_deref();
     let claims: AppClaims = verified(state, token, Purpose::App, Error::InvalidAppToken)?;
-    let (app, _) = repo::existing_app(state, &claims.app_id).await?;
+    let (app, _) = repo::app_for_token(state, &claims.app_id, claims.iat).await?;
     if !app.accepts_app_token(claims.iat, state.clock.now_secs()) {
         // A rotated-away app token (past its grace period).
         return Err(Error::InvalidAppToken);
