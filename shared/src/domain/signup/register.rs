@@ -339,6 +339,7 @@ fn merged_metadata(
     deep_merge(&mut merged, &invite.meta_data);
     let mut meta_data = metadata::extract(&app.settings.meta_data, Some(&merged))?;
     deep_merge(&mut meta_data, &invite.meta_data);
+    crate::domain::records::storable::check_metadata(&meta_data)?;
     Ok(meta_data)
 }
 
