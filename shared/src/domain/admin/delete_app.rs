@@ -21,9 +21,10 @@
 //!
 //! What is not enumerated: items keyed by a client address (`APP#<appId>#IP#…`), a canonical
 //! mailbox (`APP#<appId>#MB#…`) or a handle that never had an account or an invite (a pending
-//! signup, a decoy reset, failed-login counters). Finding them would need a table scan; all of
-//! them carry a TTL (pending signups 48 hours plus a day, everything else a day at most), and no
-//! route can reach them once the app record is gone (app ids are random and never reused).
+//! signup, a decoy reset, failed-login and code-try counters). Finding them would need a table
+//! scan; all of them carry a TTL (pending signups 48 hours plus a week, signup and invite code
+//! tries a week at most, everything else a day at most), and no route can reach them once the
+//! app record is gone (app ids are random and never reused).
 
 use serde::Serialize;
 
