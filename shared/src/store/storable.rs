@@ -14,10 +14,12 @@
 
 use serde_json::Value;
 
-/// Maps or lists one attribute value may nest above a scalar.
+/// Maps or lists one attribute value may nest above a scalar: AWS refuses the 32nd wrap with a
+/// `ValidationException`, which would be a 500 in AWS for a write SQLite accepts.
 pub const MAX_NESTING: usize = 31;
 
-/// The longest map key (attribute name) DynamoDB stores, in bytes.
+/// The longest map key (attribute name) DynamoDB stores, in bytes: a longer one is refused at
+/// the write (names must be under 64 KiB).
 pub const MAX_NAME_BYTES: usize = 65_535;
 
 /// The smallest magnitude of a number DynamoDB stores other than zero.
@@ -26,7 +28,8 @@ const MIN_MAGNITUDE: f64 = 1e-130;
 /// The magnitude from which DynamoDB refuses a number (its largest is 9.99…9e125).
 const TOO_LARGE: f64 = 1e126;
 
-/// Maps and lists nested in `value` (0 for a scalar).
+/// Maps and lists nested in `value` (0 for a scalar): what DynamoDB's depth limit counts, so
+/// the layers that shape records can hold their own, lower bounds against the same measure.
 pub fn nesting(value: &Value) -> usize {
     match value {
         Value::Object(fields) => 1 + fields.values().map(nesting).max().unwrap_or(0),
@@ -35,8 +38,9 @@ pub fn nesting(value: &Value) -> usize {
     }
 }
 
-/// The first number or map key in `value` DynamoDB would refuse, described; `None` when all
-/// can be stored. Nesting is not looked at (see [`nesting`]).
+/// The first number or map key in `value` DynamoDB would refuse, described for the refusal a
+/// caller answers with; `None` when all can be stored. Nesting is not looked at, since where
+/// a value sits in its item decides its budget (see [`nesting`]).
 pub fn unstorable_scalar(value: &Value) -> Option<String> {
     match value {
         Value::Number(n) => {
@@ -58,8 +62,9 @@ pub fn unstorable_scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// Why DynamoDB would refuse to store the record `data`, if it would: each top-level field of
-/// an object record is an attribute of its own, any other record is one attribute.
+/// Why DynamoDB would refuse to store the record `data`, if it would, so both engines refuse it
+/// alike: each top-level field of an object record is an attribute of its own (its depth counts
+/// from there), any other record is one attribute.
 pub fn check_record(data: &Value) -> Result<(), String> {
     let attributes: Vec<&Value> = match data {
         Value::Object(fields) if !fields.is_empty() => fields.values().collect(),

@@ -22,16 +22,20 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result};
 use crate::store::storable;
 
-/// The most levels of objects and arrays `appData` may nest.
+/// The most levels of objects and arrays `appData` may nest: about half of DynamoDB's 31, as the
+/// value sits inside the item's `settings` map and a bound that leaves room is easier to keep.
 pub const MAX_APP_DATA_NESTING: usize = 16;
 
-/// The most segments a metadata path may have.
+/// The most segments a metadata path may have: each nests the records that hold a user's
+/// metadata (user, pending signup, invite) one level deeper, and DynamoDB stops at 31.
 pub const MAX_PATH_SEGMENTS: usize = 16;
 
-/// The largest an app's settings may be, as JSON.
+/// The largest an app's settings may be, as JSON: one request's body, so no single patch is
+/// refused for size alone, while patches one after another cannot outgrow the 400 KB item.
 pub const MAX_SETTINGS_BYTES: usize = 100 * 1024;
 
-/// The largest a user's metadata may be, as JSON.
+/// The largest a user's metadata may be, as JSON: far more than names and ids need, far less
+/// than the user's 400 KB item (and small enough for the JWT that carries it).
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
 
 /// Refuses (602) settings DynamoDB could not store, or could not store beside the rest of the

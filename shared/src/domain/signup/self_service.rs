@@ -3,7 +3,8 @@
 //! Codes are six digits from the OS CSPRNG, stored only as a keyed hash, valid for 48 hours,
 //! single use, with five tries per client address and ten over all addresses (then dead: 614).
 //! A repeated signup issues a fresh code and restarts the tries — the old code may have leaked,
-//! so it is not reused as the original did.
+//! so it is not reused as the original did. Link emails open a confirm page; only its POST
+//! completes, so mail scanners that follow links cannot complete (or burn) a signup.
 //!
 //! **A probe tells nothing and kills nothing.** `completeSignup` answers a handle with a
 //! pending signup, one with an account and one with nothing exactly alike: tries are counted
@@ -12,8 +13,6 @@
 //! tries are kept per client address, so a stranger's five wrong codes from one address leave the
 //! owner's five; strangers on two addresses reach the code's ceiling of ten, after which the owner
 //! signs up again (same password: same pending signup, new code, fresh tries everywhere).
-//! Link emails open a confirm page; only its POST completes, so mail scanners that follow links
-//! cannot complete (or burn) a signup.
 //!
 //! **Nobody but the mailbox owner chooses the password.** Anyone can sign up any handle, so a
 //! pending signup may see passwords from several people, and only one of them (if any) reads the
@@ -353,8 +352,8 @@ pub async fn complete_signup(
     }
 }
 
-/// The digest prefix that names a signup code in its per-address try counters (a new code,
-/// new counters), or [`NO_CODE`] when none is live.
+/// The digest prefix that names a live signup code in its per-address try counters, so a new
+/// code starts every address afresh (a handle without one counts under [`NO_CODE`]).
 fn code_name(pending: &PendingSignup) -> &str {
     pending.code_hash.get(..16).unwrap_or(&pending.code_hash)
 }
