@@ -356,6 +356,127 @@ on_both_engines!(#[tokio::test] a_rotated_app_token_works_at_once_on_a_warm_inst
     a_rotated_app_token_works_at_once_on_a_warm_instance_on_sqlite,
     a_rotated_app_token_works_at_once_on_a_warm_instance_on_dynamodb);
 
+/// A running `keyturn serve`, killed when dropped.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The admin key both `keyturn serve` processes below are started with.
+const SERVE_KEY: &str = "exposure-test-admin-key-0123456789abcdef";
+
+/// Starts `keyturn serve` (the binary `cargo build -p keyturn-infra --bins` puts next to this
+/// test binary's `deps`) on a free loopback port over `dir`, and waits until it answers.
+async fn serve_over(dir: &std::path::Path, http: &reqwest::Client) -> Served {
+    let exe = std::env::current_exe().unwrap();
+    let bin = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .unwrap()
+        .join("keyturn");
+    assert!(
+        bin.exists(),
+        "{} is missing: cargo build -p keyturn-infra --bins",
+        bin.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new(bin)
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(dir)
+        .env("KEYTURN_ADMIN_KEY", SERVE_KEY)
+        .env_remove("KEYTURN_PUBLIC_URL")
+        .env_remove("KEYTURN_SETTINGS_CACHE_SECS")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let served = Served {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..300 {
+        if http.get(format!("{}/", served.url)).send().await.is_ok() {
+            return served;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("keyturn serve did not start on {}", served.url);
+}
+
+/// The status and Cosync code (0 for a success) of `getApplication` on `url` with `token`.
+async fn served_over_http(http: &reqwest::Client, url: &str, token: &str) -> (u16, u64) {
+    let r = http
+        .get(format!("{url}/api/appuser/getApplication"))
+        .header("app-token", token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap();
+    (status, body["code"].as_u64().unwrap_or(0))
+}
+
+/// Two `keyturn serve` processes over one data directory (two instances of one deployment,
+/// each with its own 30 s settings cache): a rotation without grace made through the first is
+/// honoured by the second at once, and once it has seen the new token it refuses the old one.
+#[tokio::test]
+async fn two_processes_over_one_store_honour_a_rotated_app_token_at_once() {
+    let dir = std::env::temp_dir().join(unique("keyturn-two-serves"));
+    let http = keyturn::net::https_client_builder().build().unwrap();
+    let admin = serve_over(&dir, &http).await;
+    let warm = serve_over(&dir, &http).await;
+    let auth = format!("Bearer {SERVE_KEY}");
+    let app: Value = http
+        .post(format!("{}/admin/apps", admin.url))
+        .header("authorization", &auth)
+        .json(&json!({"name": "Two"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let old = app["appToken"].as_str().unwrap();
+    assert_eq!(served_over_http(&http, &warm.url, old).await, (200, 0));
+
+    let path = format!(
+        "/admin/apps/{}/app-token/rotate",
+        app["appId"].as_str().unwrap()
+    );
+    let rotated: Value = http
+        .post(format!("{}{path}", admin.url))
+        .header("authorization", &auth)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let new = rotated["appToken"].as_str().unwrap();
+
+    assert_eq!(served_over_http(&http, &warm.url, new).await, (200, 0));
+    assert_eq!(served_over_http(&http, &warm.url, old).await, (400, 400));
+    drop((admin, warm));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// What a warm instance cannot see without reading the record on every request: an old token
 /// it was never shown the successor of, a suspension and a deletion. Each reaches it within the
 /// documented bound of the settings cache (30 s), not later.
