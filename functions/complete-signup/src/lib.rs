@@ -3,15 +3,15 @@
 
 use keyturn::Result;
 use keyturn::domain::signup::self_service::{CompleteRequest, complete_signup, confirm_page};
-use keyturn::wire::{Call, Reply};
+use keyturn::wire::{MailLinkCall, Reply};
 
 #[utoipa::path(post, path = "/api/appuser/completeSignup", tag = "user", security(("app_token" = []), ("access_token" = [])), request_body = CompleteRequest, responses((status = 200, description = "a session (code flow) or the landing page (link flow)", content((keyturn::wire::end_user::Session = "application/json"), (String = "text/html")))))]
-async fn complete(Call(state, input, ctx): Call<CompleteRequest>) -> Result<Reply> {
+async fn complete(MailLinkCall(state, input, ctx): MailLinkCall<CompleteRequest>) -> Result<Reply> {
     Ok(complete_signup(&state, input, &ctx).await?.into())
 }
 
 #[utoipa::path(get, path = "/api/appuser/completeSignup", tag = "user", params(("appToken" = String, Query, description = "the app token, from the email link"), ("handle" = String, Query), ("code" = String, Query)), responses((status = 200, description = "the confirm page, whose button POSTs", content_type = "text/html", body = String)))]
-async fn confirm(Call(state, input, ctx): Call<CompleteRequest>) -> Result<Reply> {
+async fn confirm(MailLinkCall(state, input, ctx): MailLinkCall<CompleteRequest>) -> Result<Reply> {
     Ok(confirm_page(&state, input, &ctx).await?.into())
 }
 

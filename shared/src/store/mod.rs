@@ -21,7 +21,9 @@
 //! - `put` and `transact` refuse with [`StoreError::Backend`] (writing nothing) a record whose
 //!   data is a JSON object with a top-level field named in [`RESERVED_FIELDS`]: the DynamoDB engine
 //!   stores such fields as attributes beside its own, so the names must not meet. Both engines
-//!   refuse, so a record that works locally cannot fail in production for its field names.
+//!   refuse, so a record that works locally cannot fail in production for its field names; the
+//!   same holds for a record DynamoDB cannot hold (too deep, a number out of its range, an empty
+//!   name: [`storable`]).
 //! - `query` refuse with [`StoreError::BadCursor`] a cursor that no page of the same query
 //!   (index, partition, sort-key prefix) produced — garbage, or a cursor of another listing — and
 //!   return live items of one partition (or one index partition) whose sort key starts with the
@@ -29,6 +31,7 @@
 
 pub mod dynamo;
 pub mod sqlite;
+pub mod storable;
 
 use async_trait::async_trait;
 
@@ -149,7 +152,8 @@ pub const RESERVED_FIELDS: [&str; 9] = [
     "value",
 ];
 
-/// Refuses (on every engine) a record with a top-level field named like an engine attribute.
+/// Refuses (on every engine) a record with a top-level field named like an engine attribute,
+/// or one DynamoDB cannot hold ([`storable`]): so it fails locally as it would in AWS.
 pub fn check_record_fields(data: &serde_json::Value) -> Result<(), StoreError> {
     if let Some(fields) = data.as_object()
         && let Some(clash) = RESERVED_FIELDS.iter().find(|f| fields.contains_key(**f))
@@ -158,7 +162,8 @@ pub fn check_record_fields(data: &serde_json::Value) -> Result<(), StoreError> {
             "record field {clash:?} is reserved for the store's own attributes"
         )));
     }
-    Ok(())
+    storable::check_record(data)
+        .map_err(|problem| StoreError::Backend(format!("record cannot be stored: {problem}")))
 }
 
 /// Checks every record a transaction writes (see [`check_record_fields`]).

@@ -5,7 +5,7 @@
 use axum::extract::FromRequest;
 
 use super::body::Fields;
-use super::request::WireRequest;
+use super::request::{Door, WireRequest};
 use crate::domain::RequestContext;
 use crate::domain::factors::phone::{SetPhoneRequest, VerifyPhoneRequest};
 use crate::domain::factors::switch::SetTwoFactor;
@@ -158,8 +158,35 @@ impl<T: FromFields> FromRequest<AppState> for Call<T> {
         req: axum::extract::Request,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let wire = WireRequest::from_request(req, state).await?;
-        let input = T::from_fields(&wire.fields)?;
-        Ok(Call(state.clone(), input, wire.context))
+        let (input, ctx) = decode(req, state, Door::Headers).await?;
+        Ok(Call(state.clone(), input, ctx))
     }
+}
+
+/// [`Call`] for the routes the signup mail link reaches (`completeSignup`, GET and POST), and
+/// only those: the app token may also travel in `?appToken=` and `Origin: null` counts as no
+/// origin ([`Door::MailLink`] says why no other route may take them).
+pub struct MailLinkCall<T>(pub AppState, pub T, pub RequestContext);
+
+impl<T: FromFields> FromRequest<AppState> for MailLinkCall<T> {
+    type Rejection = Error;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (input, ctx) = decode(req, state, Door::MailLink).await?;
+        Ok(MailLinkCall(state.clone(), input, ctx))
+    }
+}
+
+/// The typed input and the context of `req`, read through `door`.
+async fn decode<T: FromFields>(
+    req: axum::extract::Request,
+    state: &AppState,
+    door: Door,
+) -> Result<(T, RequestContext)> {
+    let wire = WireRequest::read(req, state, door).await?;
+    let input = T::from_fields(&wire.fields)?;
+    Ok((input, wire.context))
 }

@@ -4,7 +4,8 @@
 //! - [`body`]: JSON and `application/x-www-form-urlencoded` bodies (Node `querystring`
 //!   semantics) decoded into scalar-only [`body::Fields`].
 //! - [`request`]: the [`request::WireRequest`] extractor — fields, token carriers, size limit.
-//! - [`input`]: fields to the domain's typed requests, and the [`input::Call`] extractor.
+//! - [`input`]: fields to the domain's typed requests, and the [`input::Call`] extractor (with
+//!   [`input::MailLinkCall`], its door for the signup mail link).
 //! - [`reply`]: success bodies (`true`, objects, HTML) and the error body `{code, message}`.
 //! - [`end_user`], [`issuer`], [`admin`], [`records`]: the typed bodies. Each derives its serde
 //!   and its schema from the same fields, so `/openapi.json` describes exactly what is written
@@ -53,6 +54,6 @@ pub mod reply;
 pub mod request;
 
 pub use body::Fields;
-pub use input::{Call, FromFields};
+pub use input::{Call, FromFields, MailLinkCall};
 pub use reply::Reply;
 pub use request::WireRequest;

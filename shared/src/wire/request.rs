@@ -7,10 +7,32 @@ use super::body::Fields;
 use crate::domain::ports::AppState;
 use crate::domain::records::context::Credentials;
 use crate::domain::records::context::{ClientAddress, RequestContext};
-use crate::error::Error;
+use crate::error::{Error, Result};
 
 /// Bodies above this size are refused with 616 before they are parsed (the original's limit).
 pub const BODY_LIMIT_BYTES: usize = 100 * 1024;
+
+/// Which token carriers and browser origins a route takes: chosen once per route by the
+/// extractor its handler names ([`super::Call`] or [`super::MailLinkCall`]), so no handler reads
+/// a token or a header by hand.
+///
+/// A web page can make its visitors' browsers post a form anywhere, but it cannot set a header
+/// on it, and with a sandboxed frame or `Referrer-Policy: no-referrer` the browser sends
+/// `Origin: null`. Were the query token and `null` accepted everywhere, any page could drive
+/// signup, login, forgotPassword, loginAnonymous and register from its visitors' addresses
+/// (spreading past every per-address limit), however the app set `allowedOrigins`. Only the
+/// signup mail link needs them: the email carries the app token in its URL, and the confirm
+/// page posts back under `no-referrer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Door {
+    /// Every route but the mail link's: tokens only in the `app-token` and `access-token`
+    /// headers, and `Origin: null` is an origin like any other, which no app can list (619).
+    Headers,
+    /// `completeSignup` (the email link's GET confirm page and its POST): the app token may also
+    /// come from `?appToken=`, and `Origin: null` counts as no origin. A page driving it learns
+    /// nothing and gains nothing without the mailed code, whose tries are bounded per handle.
+    MailLink,
+}
 
 /// A decoded end-user request: fields and the request's context (credentials included).
 #[derive(Debug, Clone)]
@@ -81,27 +103,42 @@ impl FromRequestParts<AppState> for RequestContext {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(context(parts, state))
+        Ok(context(parts, state, Door::Headers))
     }
 }
 
-/// The token carriers: `app-token` header, else the `appToken` query parameter (email links);
-/// `access-token` header.
-fn credentials(parts: &axum::http::request::Parts) -> Credentials {
-    let query = Fields::from_form(parts.uri.query().unwrap_or("").as_bytes());
+/// The token carriers: the `app-token` header (on the mail link's door, else the `appToken`
+/// query parameter) and the `access-token` header.
+fn credentials(parts: &axum::http::request::Parts, door: Door) -> Credentials {
+    let from_query = || match door {
+        Door::MailLink => Fields::from_form(parts.uri.query().unwrap_or("").as_bytes())
+            .text("appToken")
+            .ok()
+            .flatten(),
+        Door::Headers => None,
+    };
     Credentials {
-        app_token: header_text(&parts.headers, "app-token")
-            .or_else(|| query.text("appToken").ok().flatten()),
+        app_token: header_text(&parts.headers, "app-token").or_else(from_query),
         access_token: header_text(&parts.headers, "access-token"),
     }
 }
 
-fn context(parts: &axum::http::request::Parts, state: &AppState) -> RequestContext {
-    RequestContext::new(base_url(parts, state), client_address(parts))
-        .with_credentials(credentials(parts))
-        .with_origin(header_text(&parts.headers, header::ORIGIN.as_str()))
+/// The browser's `Origin`, as the door takes it (see [`Door`]).
+fn origin(parts: &axum::http::request::Parts, door: Door) -> Option<String> {
+    let origin = header_text(&parts.headers, header::ORIGIN.as_str());
+    match door {
+        Door::MailLink if origin.as_deref() == Some("null") => None,
+        Door::MailLink | Door::Headers => origin,
+    }
 }
 
+fn context(parts: &axum::http::request::Parts, state: &AppState, door: Door) -> RequestContext {
+    RequestContext::new(base_url(parts, state), client_address(parts))
+        .with_credentials(credentials(parts, door))
+        .with_origin(origin(parts, door))
+}
+
+/// The fields and context of every end-user route, through the [`Door::Headers`] door.
 impl FromRequest<AppState> for WireRequest {
     type Rejection = Error;
 
@@ -109,6 +146,14 @@ impl FromRequest<AppState> for WireRequest {
         req: axum::extract::Request,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        Self::read(req, state, Door::Headers).await
+    }
+}
+
+impl WireRequest {
+    /// Decodes `req` through `door`: the body (or a GET's query) into fields, the headers into
+    /// the context.
+    pub async fn read(req: axum::extract::Request, state: &AppState, door: Door) -> Result<Self> {
         let (parts, body) = req.into_parts();
         let declared = header_text(&parts.headers, header::CONTENT_LENGTH.as_str())
             .and_then(|l| l.parse::<usize>().ok());
@@ -137,7 +182,7 @@ impl FromRequest<AppState> for WireRequest {
         }
         Ok(WireRequest {
             fields,
-            context: context(&parts, state),
+            context: context(&parts, state, door),
         })
     }
 }

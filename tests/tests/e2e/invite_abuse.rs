@@ -218,7 +218,7 @@ async fn the_code_used_decides_whose_invite_counts(app: TestApp) {
     // The squatter's invite was consumed with it.
     assert!(listed_invites(&app, &info).await.is_empty());
     let r = register_from(&app, "203.0.113.1", Json, &info, ("ann@x.com", &codes[0])).await;
-    r.assert_error(400, 601);
+    r.assert_error(400, 602);
 }
 
 on_both_engines!(#[tokio::test] the_code_used_decides_whose_invite_counts:

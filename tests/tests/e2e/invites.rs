@@ -64,9 +64,10 @@ async fn an_invitee_registers_with_the_emailed_code_and_can_log_in() {
             .any(|m| m.to == "ann@x.com" && m.subject.starts_with("Welcome"))
     );
     app.login(&info, "ann@x.com", PW).await.ok_json();
-    // The code was consumed with the invite.
+    // The code was consumed with the invite: a wrong code now, like any other (a registered
+    // handle reads like one without an invite).
     let r = register_pw(&app, &info, "ann@x.com", &code).await;
-    r.assert_error(400, 601);
+    r.assert_error(400, 602);
 }
 
 #[tokio::test]
@@ -608,7 +609,7 @@ async fn an_admin_invite_lives_beside_a_users_invite() {
         .await
         .ok_json();
     let r = register_pw(&app, &info, "ann@x.com", &user_code).await;
-    r.assert_error(400, 601);
+    r.assert_error(400, 602);
 }
 
 /// Twenty registrations race with the one right code: exactly one account comes out.

@@ -16,6 +16,7 @@ mod cli;
 mod cors;
 mod cosync_compat;
 mod dynamo_flow;
+mod exposure_hardening;
 mod factor_hardening;
 mod function_list;
 mod hardening;

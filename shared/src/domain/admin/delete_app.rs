@@ -2,8 +2,11 @@
 //! interruption.
 //!
 //! The first `DELETE` marks the app `deleting` (one conditional write): from then on every door
-//! answers as for an unknown app (user routes 401, issuer documents 404, admin routes 401 except
-//! `GET` and this `DELETE`), so nothing new is created while the items go. Each call then
+//! that reads the record answers as for an unknown app (user routes 401, issuer documents 404,
+//! admin routes 401 except `GET` and this `DELETE`), so nothing new is created through it while
+//! the items go. Warm instances of other functions that read the app before serve it from
+//! memory for up to the settings cache's 30 s (`ports::app_cache`); the runbook says to suspend
+//! an app with traffic and wait that long before deleting it. Each call then
 //! deletes at most `batch` units (a user with all their items, an invited handle's partition, a
 //! template) and answers what remains; the call that finds nothing left deletes the app's
 //! daily-budget shards, its secrets (signing-key ring, Twilio account) and finally the app
@@ -18,9 +21,10 @@
 //!
 //! What is not enumerated: items keyed by a client address (`APP#<appId>#IP#…`), a canonical
 //! mailbox (`APP#<appId>#MB#…`) or a handle that never had an account or an invite (a pending
-//! signup, a decoy reset, failed-login counters). Finding them would need a table scan; all of
-//! them carry a TTL (pending signups 48 hours plus a day, everything else a day at most), and no
-//! route can reach them once the app record is gone (app ids are random and never reused).
+//! signup, a decoy reset, failed-login and code-try counters). Finding them would need a table
+//! scan; all of them carry a TTL (pending signups 48 hours plus a week, signup and invite code
+//! tries a week at most, everything else a day at most), and no route can reach them once the
+//! app record is gone (app ids are random and never reused).
 
 use crate::domain::common::phone_claim;
 use crate::domain::common::repo::{self, Attempt, retry_on_conflict};

@@ -35,7 +35,7 @@ fn verified<C: serde::de::DeserializeOwned>(
 pub async fn app_from_token(state: &AppState, ctx: &RequestContext) -> Result<App> {
     let token = ctx.credentials.app_token.as_deref();
     let claims: AppClaims = verified(state, token, Purpose::App, Error::InvalidAppToken)?;
-    let (app, _) = repo::existing_app(state, &claims.app_id).await?;
+    let (app, _) = repo::app_for_token(state, &claims.app_id, claims.iat).await?;
     if !app.accepts_app_token(claims.iat, state.clock.now_secs()) {
         // A rotated-away app token (past its grace period).
         return Err(Error::InvalidAppToken);
@@ -161,13 +161,15 @@ fn origin_of(base_url: &str) -> &str {
 }
 
 /// Refuses (619) a browser request from an origin `app` does not list. Requests without an
-/// `Origin` (servers, mobile apps, the email link's GET), with `Origin: null` (our own confirm
-/// page posts under `Referrer-Policy: no-referrer`, which browsers send as `null`; a page that
-/// sends `null` can never read a response, as no answer names `null`) and from Keyturn's own
-/// origin pass.
+/// `Origin` (servers, mobile apps, the email link's GET) and from Keyturn's own origin pass.
+/// `Origin: null` is refused like any unlisted origin (no app can list it): it is what a
+/// sandboxed frame or a `no-referrer` page sends, so accepting it would let any page drive the
+/// app's routes from its visitors' browsers even though it can never read an answer. Only the
+/// mail link's door (`Door::MailLink` in the wire layer), whose confirm page posts under
+/// `Referrer-Policy: no-referrer`, hands it over as no origin.
 pub fn check_origin(app: &App, ctx: &RequestContext) -> Result<()> {
     match ctx.origin.as_deref() {
-        None | Some("null") => Ok(()),
+        None => Ok(()),
         Some(origin) if origin.eq_ignore_ascii_case(origin_of(&ctx.base_url)) => Ok(()),
         Some(origin) if app.settings.allowed_origins.iter().any(|o| o == origin) => Ok(()),
         Some(_) => Err(Error::OriginNotAllowed),

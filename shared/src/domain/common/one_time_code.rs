@@ -6,8 +6,45 @@ use crate::domain::ports::AppState;
 use crate::error::{Error, Result};
 use crate::store::{Key, StoreError};
 
-/// Tries a code gets before it is dead.
+/// Tries a code gets before it is dead (a signup code: tries from one client address).
 pub const MAX_TRIES: i64 = 5;
+
+/// Tries a signup code gets over every client address before it is dead. A signup code's tries
+/// are counted per address ([`MAX_TRIES`] each) so a stranger probing a handle from one address
+/// cannot kill the code its owner is about to type; this ceiling still bounds how many guesses
+/// one code can take from many addresses (then the owner signs up again for a new code).
+pub const MAX_TRIES_IN_ALL: i64 = 10;
+
+/// Where the tries at one code are counted when they are kept per client address under a
+/// ceiling over all addresses (signup codes).
+pub struct SpreadTries {
+    /// This address's tries at this code ([`MAX_TRIES`]).
+    pub from_address: Key,
+    /// Every address's tries at this code ([`MAX_TRIES_IN_ALL`]).
+    pub in_all: Key,
+    /// When both counters lapse: the code's own expiry.
+    pub expires_at: i64,
+}
+
+/// Counts one try at a code on [`SpreadTries`], before comparing it: 614 once this address has
+/// spent its [`MAX_TRIES`] or every address together [`MAX_TRIES_IN_ALL`].
+pub async fn count_spread_try(state: &AppState, tries: &SpreadTries) -> Result<()> {
+    for (key, ceiling) in [
+        (&tries.from_address, MAX_TRIES),
+        (&tries.in_all, MAX_TRIES_IN_ALL),
+    ] {
+        match state
+            .store
+            .add(key, 1, Some(ceiling), Some(tries.expires_at))
+            .await
+        {
+            Ok(_) => {}
+            Err(StoreError::LimitReached) => return Err(Error::CodeExhausted),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
 
 /// A freshly drawn code and the digest to store.
 pub struct Issued {

@@ -65,15 +65,37 @@ pub async fn existing_app(state: &AppState, app_id: &str) -> Result<(App, u64)> 
         .ok_or(Error::AppNotFound)
 }
 
+/// The app an app token issued at `token_iat` names (401 when it is gone or being deleted), for
+/// reading. From the cache, like [`existing_app`], unless the token is newer than the cached
+/// record: then a rotation this instance has not read yet issued it, and the record is read
+/// afresh (and cached). So a rotated token works at once on every warm instance, and an
+/// instance that has seen it refuses the old token from then on. A forged token never gets
+/// here (its signature is checked first), so only genuine new tokens cost the extra read.
+pub async fn app_for_token(state: &AppState, app_id: &str, token_iat: i64) -> Result<(App, u64)> {
+    let (app, version) = existing_app(state, app_id).await?;
+    if token_iat <= app.token_issued_at {
+        return Ok((app, version));
+    }
+    reload_app(state, app_id)
+        .await?
+        .filter(|(app, _)| app.status != crate::domain::records::app::AppStatus::Deleting)
+        .ok_or(Error::AppNotFound)
+}
+
 /// An app and its version, if it exists (602 for an id no app can have, 630 when its stored
 /// record is invalid), for reading: from the warm instance's cache when it is fresh enough, else
 /// from the store (and then cached).
 pub async fn load_app(state: &AppState, app_id: &str) -> Result<Option<(App, u64)>> {
     check_id(app_id, "appId")?;
-    let now = state.clock.now_ms();
-    if let Some(cached) = state.apps.get(app_id, now) {
+    if let Some(cached) = state.apps.get(app_id, state.clock.now_ms()) {
         return Ok(Some(cached));
     }
+    reload_app(state, app_id).await
+}
+
+/// [`load_app`] from the store, replacing the cached copy.
+async fn reload_app(state: &AppState, app_id: &str) -> Result<Option<(App, u64)>> {
+    let now = state.clock.now_ms();
     let generation = state.apps.generation();
     let loaded = load_app_fresh(state, app_id).await?;
     if let Some((app, version)) = &loaded {

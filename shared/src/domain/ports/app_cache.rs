@@ -6,6 +6,17 @@
 //!   (`KEYTURN_SETTINGS_CACHE_SECS`, default and maximum [`MAX_TTL_SECS`], `0` turns the cache off),
 //!   measured on the state's clock. A change made elsewhere (another function's instance, a hand
 //!   edit in the DynamoDB console) shows up within that time.
+//! - **A newer app token reads afresh.** App tokens carry the issue time the record keeps
+//!   (`tokenIssuedAt`); a genuine token newer than the cached record was issued by a rotation
+//!   made elsewhere, so the caller reads the record again (`repo::app_for_token`). A rotated
+//!   token therefore works at once on every instance, and an instance that has seen it refuses
+//!   the old one at once.
+//! - **What the cache cannot see, it serves for at most the TTL.** Without a read per request
+//!   no instance can learn of a change made elsewhere: an old app token (after a rotation
+//!   without grace) on an instance that has not seen the new one, a suspension, a deletion and
+//!   every settings change reach a warm instance of another function within the TTL (30 s by
+//!   default; measured with two `keyturn serve` processes over one data directory: 30.0 s).
+//!   `KEYTURN_SETTINGS_CACHE_SECS=0` trades that bound for one read of the app per request.
 //! - **This process's own writes invalidate at once.** [`InvalidatingStore`] wraps the item store
 //!   of the state: every put, delete or transaction that touches an app item forgets that app's
 //!   entry when it completes, whichever use case wrote it. So the admin function, and the local

@@ -82,7 +82,8 @@ pub async fn set_user_metadata(
 /// - on an editable field it is trimmed and stored; empty removes the value, which a required
 ///   field refuses (604);
 /// - fields not supplied, undeclared stored keys (admin-set) and `email` fields (always the
-///   handle) are left as they are; undeclared supplied keys are ignored, as the original did.
+///   handle) are left as they are; undeclared supplied keys are ignored, as the original did;
+/// - the merged metadata must fit a user's record (16 KiB as JSON), else 604.
 pub fn merge_metadata(
     fields: &[MetaField],
     stored: &mut Map<String, Value>,
@@ -123,7 +124,7 @@ pub fn merge_metadata(
             crate::domain::records::metadata::set_path(stored, &f.path, Value::String(value));
         }
     }
-    Ok(())
+    crate::domain::records::storable::check_metadata(stored)
 }
 
 /// Removes the value at a dot path, and any parent object left empty by it.

@@ -221,6 +221,7 @@ impl Settings {
     /// Checks the rules no type can express.
     pub fn validate(&self) -> Result<()> {
         validate_jwt_fields(&self.meta_data, &self.meta_data_invite)?;
+        crate::domain::records::storable::check_settings(self)?;
         if !(1..=8760).contains(&self.user_jwt_expiration) {
             return Err(Error::invalid("userJWTExpiration must be 1..=8760 hours"));
         }

@@ -19,7 +19,9 @@ pub struct RequestContext {
     /// The client's address as limits key it.
     pub client: ClientAddress,
     /// The browser's `Origin` header, when the request carries one (checked against the app's
-    /// `allowedOrigins` by [`crate::domain::common::caller::check_origin`]).
+    /// `allowedOrigins` by [`crate::domain::common::caller::check_origin`]). `null` stays
+    /// `Some("null")`, except on the signup mail link's routes, whose confirm page posts as
+    /// `null` and which count it as no origin.
     pub origin: Option<String>,
     /// Fingerprint of the admin key the request proved (admin API only), for the audit trail;
     /// never the key.
@@ -64,7 +66,8 @@ impl RequestContext {
 /// routes read the access token, app-scoped ones the app token.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Credentials {
-    /// `app-token` header, else the `appToken` query parameter (email links).
+    /// `app-token` header; on the signup mail link's routes only, else the `appToken` query
+    /// parameter (the email's link carries it).
     pub app_token: Option<String>,
     /// `access-token` header.
     pub access_token: Option<String>,

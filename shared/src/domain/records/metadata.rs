@@ -3,11 +3,13 @@
 //! Paths whose first segment is a registered JWT claim — or `email` / `userName`, which Keyturn
 //! itself writes — are refused when the app is configured, so metadata can never overwrite
 //! `sub`, `aud`, `exp` and friends (the original let them, so a user could rewrite their own
-//! `sub`). The same holds for `metaDataInvite` fields, which reach the JWT too.
+//! `sub`). The same holds for `metaDataInvite` fields, which reach the JWT too. Paths and values
+//! also stay within what a DynamoDB item holds ([`storable`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::domain::records::storable;
 use crate::error::{Error, Result};
 
 /// Claims metadata may never write: the registered claims, the ones Keyturn writes itself, and
@@ -63,6 +65,7 @@ pub fn validate_fields(fields: &[MetaField]) -> Result<()> {
                 f.path
             )));
         }
+        storable::check_path(&f.path)?;
         if RESERVED_ROOTS.contains(&segments[0]) {
             return Err(Error::InvalidMetadata(format!(
                 "path {:?} would overwrite the registered claim {:?}",
@@ -161,8 +164,9 @@ pub fn object_field(name: &str, value: Option<&Value>) -> Result<Option<Map<Stri
 }
 
 /// Keeps the declared fields of `supplied` (trimmed strings at their paths), enforcing
-/// `required`. Undeclared keys are dropped, as the original did. Fields named `email` are filled
-/// from the handle, not from the client.
+/// `required` and the size a user's metadata may take ([`storable::check_metadata`], 604).
+/// Undeclared keys are dropped, as the original did. Fields named `email` are filled from the
+/// handle, not from the client.
 pub fn extract(
     fields: &[MetaField],
     supplied: Option<&Map<String, Value>>,
@@ -188,6 +192,7 @@ pub fn extract(
             }
         }
     }
+    storable::check_metadata(&out)?;
     Ok(out)
 }
 

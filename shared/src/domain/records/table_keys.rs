@@ -8,7 +8,7 @@
 //! | handle claim (uniqueness) | `APP#<appId>#H#<handle>` | `HANDLE` | – |
 //! | username claim (uniqueness) | `APP#<appId>#U#<userName>` | `USERNAME` | – |
 //! | pending invite (one per inviter) | `APP#<appId>#H#<handle>` | `INVITE#BY#<inviter>` | `APP#<appId>#INVITES` / `<handle>#<inviter>` |
-//! | invite code attempts (per invite) | `APP#<appId>#H#<handle>` | `INVITE#TRIES#<inviter>` | – |
+//! | invite code attempts (per invite; `NONE`: a handle without a live invite, counted alike) | `APP#<appId>#H#<handle>` | `INVITE#TRIES#<inviter>` | – |
 //! | invite code tries per day (all invites to a handle) | `APP#<appId>#H#<handle>` | `INVITE#DAY` | – |
 //! | invite a user sent (pointer, for deletion) | `USER#<userId>#SENT` | `<appId>#<handle>` | – |
 //! | pending password reset | `APP#<appId>#H#<handle>` | `RESET` | – |
@@ -17,7 +17,8 @@
 //! | anonymous logins per client IP (limit) | `APP#<appId>#IP#<ip>` | `ANON` | – |
 //! | message template | `APP#<appId>` | `TEMPLATE#<locale>#<name>` | – |
 //! | pending signup | `APP#<appId>#H#<handle>` | `SIGNUP` | – |
-//! | signup code attempts | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` | – |
+//! | signup code attempts, over every client address (per code) | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` | – |
+//! | signup code attempts from one client address (per code) | `APP#<appId>#IP#<addr>` | `SIGNUP#TRIES#<code>#<handle>` | – |
 //! | failed password checks of a handle in one window: in all (ceiling) and per client address (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
 //! | mails of one flow to one canonical mailbox (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS` / `RESET#MAILS` / `INVITE#MAILS` | – |
 //! | requests of one flow from one client address (limit) | `APP#<appId>#IP#<addr>` | `LIMIT#<flow>` | – |
@@ -124,6 +125,18 @@ pub fn signup(app_id: &str, handle: &str) -> Key {
 /// Attempts at the pending signup's code.
 pub fn signup_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "SIGNUP#TRIES")
+}
+
+/// Attempts at a signup code from one client address: in the address's partition, which only
+/// that address writes to, rather than the handle's, where strangers on many addresses would
+/// each add an item that a deletion of the account must then carry. `code` names the code
+/// (its digest's first hex digits, or a fixed word when none is pending), so a new code starts
+/// every address afresh.
+pub fn signup_tries_from(app_id: &str, address: &str, code: &str, handle: &str) -> Key {
+    Key::new(
+        format!("APP#{app_id}#IP#{address}"),
+        format!("SIGNUP#TRIES#{code}#{handle}"),
+    )
 }
 
 /// A handle's failed password checks in the current lockout window, in all and per client

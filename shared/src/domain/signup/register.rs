@@ -12,6 +12,14 @@
 //! [`CODE_TRIES_PER_DAY`] per live invite it is compared with (at most the newest
 //! [`MAX_COMPARED`]), and each code still dies after five wrong tries (614). Failed attempts
 //! also count per client address.
+//!
+//! **No enumeration.** Until a code is proven, a handle with an account, one with nothing and
+//! one with a live invite answer alike: an attempt on a handle without a live invite counts
+//! like one invite's (602 five times, then 614), and what depends on the invite or the account
+//! (601 for a handle registered meanwhile, 411 for an expired invite, 604 for metadata the
+//! account cannot be made with) is answered only to the sender of its code. A handle with three
+//! or more live invites reaches its daily tries sooner than one with a single invite (615 at the
+//! fourth attempt), which tells a prober who spent them that several users invited it.
 
 use serde_json::{Map, Value};
 
@@ -25,7 +33,8 @@ use crate::domain::common::session;
 use crate::domain::common::session::{Proof, Session};
 use crate::domain::common::templates;
 use crate::domain::invites::rules::{
-    ADMIN_SENDER, CODE_TRIES_PER_DAY, Invite, code_context, deep_merge, delete_invite, load_all,
+    ADMIN_SENDER, CODE_TRIES_PER_DAY, CODE_TTL_SECS, Invite, code_context, deep_merge,
+    delete_invite, load_all,
 };
 use crate::domain::ports::AppState;
 use crate::domain::records::app::{App, Feature};
@@ -56,8 +65,8 @@ pub struct RegisterRequest {
 }
 
 /// `POST /register`: checks the invite code and creates the account, returning
-/// `{jwt, access-token}`. Every input is checked before a code try is spent, and the password is
-/// hashed only once the code is proven.
+/// `{jwt, access-token}`. The request's own fields are checked before a code try is spent; the
+/// metadata and the password hash only once the code is proven.
 pub async fn register(
     state: &AppState,
     req: RegisterRequest,
@@ -142,9 +151,10 @@ struct Found {
     others: Vec<Invite>,
 }
 
-/// The live invite whose code is `code`: 602 when there is no invite or the code matches none,
-/// 411 when every invite's code expired, 614 when every live code is dead, 615 when the
-/// handle's daily tries are spent.
+/// The live invite whose code is `code`: 602 when there is no live invite or the code matches
+/// none, 411 when the code is an expired invite's, 614 when every live code is dead (or, with
+/// none live, after five tries), 615 when the handle's daily tries are spent; 604 when the code
+/// is proven but the metadata cannot form an account.
 async fn matching_invite(
     state: &AppState,
     app: &App,
@@ -152,21 +162,13 @@ async fn matching_invite(
     code: &str,
     own_meta: Option<Map<String, Value>>,
 ) -> Result<Found> {
-    let (mut live, mut others) = candidates(state, app, handle).await?;
-    // The invitee's values, then the inviter's over them (the inviter wins), then the app's
-    // fields with their required checks; invite-only fields are kept as the original did.
-    // Checked before any try is spent; an invite whose metadata cannot form an account is
-    // still compared, so the answer does not depend on which inviter's invite is broken.
-    let own = own_meta.unwrap_or_default();
-    let metas: Vec<Result<Map<String, Value>>> = live
-        .iter()
-        .map(|(invite, _)| merged_metadata(app, &own, invite))
-        .collect();
-    if metas.iter().all(Result::is_err) {
-        return Err(metas
-            .into_iter()
-            .find_map(Result::err)
-            .unwrap_or_else(one_time_code::wrong_code));
+    let Candidates {
+        mut live,
+        mut others,
+        expired,
+    } = candidates(state, app, handle).await?;
+    if live.is_empty() {
+        return Err(no_live_invite(state, app, handle, code, &expired).await);
     }
     let usable = usable_codes(state, app, handle, &live).await?;
     // The handle's daily budget, one per code compared: rotating inviters cannot refill it.
@@ -175,10 +177,13 @@ async fn matching_invite(
     let Some(i) = matched else {
         return Err(one_time_code::wrong_code());
     };
-    let meta = metas
-        .into_iter()
-        .nth(i)
-        .unwrap_or_else(|| Err(Error::internal("invite metadata lost")))?;
+    // The code is proven: only now may an answer depend on the invite. The invitee's values,
+    // then the inviter's over them (the inviter wins), then the app's fields with their
+    // required checks (604, the code keeps its remaining tries); invite-only fields are kept as
+    // the original did. Checked any earlier, a missing required field would be 604 for an
+    // invited handle and 602 for any other: an oracle for pending invites.
+    let own = own_meta.unwrap_or_default();
+    let meta = merged_metadata(app, &own, &live[i].0)?;
     let found = live.swap_remove(i);
     others.extend(live.into_iter().map(|(invite, _)| invite));
     Ok(Found {
@@ -188,25 +193,23 @@ async fn matching_invite(
     })
 }
 
-/// The invites a code is compared with (the newest live ones, at most [`MAX_COMPARED`]), and
-/// the others, which are consumed with the account all the same. 601 when the handle has an
-/// account and no invite; 411 when every invite expired; else a wrong code when none is live.
-async fn candidates(
-    state: &AppState,
-    app: &App,
-    handle: &Handle,
-) -> Result<(Vec<(Invite, u64)>, Vec<Invite>)> {
+/// The invites stored for a handle, sorted for a registration.
+struct Candidates {
+    /// The newest live invites (at most [`MAX_COMPARED`]), with their item versions.
+    live: Vec<(Invite, u64)>,
+    /// Every other invite (expired, not compared, or from a deleted sender): consumed with the
+    /// account all the same.
+    others: Vec<Invite>,
+    /// The expired invites of senders who still exist: a code matching one of them is 411.
+    expired: Vec<Invite>,
+}
+
+/// The handle's invites as [`Candidates`]. Whether the handle has an account is not looked at:
+/// a registered handle reads like one without an invite until a code is proven.
+async fn candidates(state: &AppState, app: &App, handle: &Handle) -> Result<Candidates> {
     let stored = load_all(state, &app.app_id, handle.as_str()).await?;
-    if stored.is_empty() {
-        let claim = table_keys::handle_claim(&app.app_id, handle.as_str());
-        if state.store.get(&claim).await?.is_some() {
-            return Err(Error::HandleTaken);
-        }
-        // The same answer as a wrong code: whether an invite is pending is not told.
-        return Err(one_time_code::wrong_code());
-    }
     let now = state.clock.now_secs();
-    let (mut live, mut others, mut expired) = (Vec::new(), Vec::new(), false);
+    let (mut live, mut others, mut expired) = (Vec::new(), Vec::new(), Vec::new());
     for (invite, version) in stored {
         if !sender_exists(state, &invite).await? {
             // Revoked with its sender's account: as if it were never sent.
@@ -214,7 +217,7 @@ async fn candidates(
         } else if invite.code_expires_at > now {
             live.push((invite, version));
         } else {
-            expired = true;
+            expired.push(invite.clone());
             others.push(invite);
         }
     }
@@ -224,14 +227,51 @@ async fn candidates(
     live.sort_by_key(|(invite, _)| std::cmp::Reverse(invite.created_at));
     let not_compared = live.split_off(live.len().min(MAX_COMPARED));
     others.extend(not_compared.into_iter().map(|(invite, _)| invite));
-    if live.is_empty() {
-        return Err(if expired {
-            Error::CodeExpired
-        } else {
-            one_time_code::wrong_code()
-        });
+    Ok(Candidates {
+        live,
+        others,
+        expired,
+    })
+}
+
+/// The sender-side name of the decoy invite whose tries a handle without a live invite counts.
+const NO_INVITE: &str = "NONE";
+
+/// The answer for a handle with no live invite (none, only expired ones, or an account): the
+/// attempt is counted as one live invite's would be (its own five tries, then 614; one of the
+/// handle's daily tries, 615 once spent), so a prober cannot tell such a handle from an invited
+/// one. 411 only when `code` is an expired invite's own code, which proves the mailbox; else
+/// the wrong-code 602.
+async fn no_live_invite(
+    state: &AppState,
+    app: &App,
+    handle: &Handle,
+    code: &str,
+    expired: &[Invite],
+) -> Error {
+    let tries = table_keys::invite_tries(&app.app_id, handle.as_str(), NO_INVITE);
+    let until = state.clock.now_secs() + CODE_TTL_SECS;
+    let counted = state
+        .store
+        .add(&tries, 1, Some(one_time_code::MAX_TRIES), Some(until))
+        .await;
+    match counted {
+        Ok(_) => {}
+        Err(StoreError::LimitReached) => return Error::CodeExhausted,
+        Err(e) => return e.into(),
     }
-    Ok((live, others))
+    if let Err(e) = spend_handle_tries(state, &app.app_id, handle.as_str(), 1).await {
+        return e;
+    }
+    let proven = expired.iter().any(|invite| {
+        let context = code_context(&app.app_id, handle.as_str(), &invite.inviter);
+        state.code_hasher.verify(&context, code, &invite.code_hash)
+    });
+    if proven {
+        Error::CodeExpired
+    } else {
+        one_time_code::wrong_code()
+    }
 }
 
 /// The indexes of `live` whose code still has one of its own five tries, each counted (614 when
@@ -299,6 +339,7 @@ fn merged_metadata(
     deep_merge(&mut merged, &invite.meta_data);
     let mut meta_data = metadata::extract(&app.settings.meta_data, Some(&merged))?;
     deep_merge(&mut meta_data, &invite.meta_data);
+    crate::domain::records::storable::check_metadata(&meta_data)?;
     Ok(meta_data)
 }
 

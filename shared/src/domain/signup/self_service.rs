@@ -1,10 +1,18 @@
 //! Self-service signup in the three flows (`none`, `code`, `link`) and its completion.
 //!
-//! Codes are six digits from the OS CSPRNG, stored only as a keyed hash, valid for 48 hours, at
-//! most five tries (then dead: 614), single use. A repeated signup issues a fresh code and
-//! restarts the tries — the old code may have leaked, so it is not reused as the original did.
-//! Link emails open a confirm page; only its POST completes, so mail scanners that follow links
-//! cannot complete (or burn) a signup.
+//! Codes are six digits from the OS CSPRNG, stored only as a keyed hash, valid for 48 hours,
+//! single use, with five tries per client address and ten over all addresses (then dead: 614).
+//! A repeated signup issues a fresh code and restarts the tries — the old code may have leaked,
+//! so it is not reused as the original did. Link emails open a confirm page; only its POST
+//! completes, so mail scanners that follow links cannot complete (or burn) a signup.
+//!
+//! **A probe tells nothing and kills nothing.** `completeSignup` answers a handle with a
+//! pending signup, one with an account and one with nothing exactly alike: tries are counted
+//! for every handle (under a decoy code when none is pending), so the 614 after five wrong codes
+//! comes for all of them, and an expired code is 411 only to whoever sends that very code. The
+//! tries are kept per client address, so a stranger's five wrong codes from one address leave the
+//! owner's five; strangers on two addresses reach the code's ceiling of ten, after which the owner
+//! signs up again (same password: same pending signup, new code, fresh tries everywhere).
 //!
 //! **Nobody but the mailbox owner chooses the password.** Anyone can sign up any handle, so a
 //! pending signup may see passwords from several people, and only one of them (if any) reads the
@@ -271,9 +279,9 @@ pub enum Completed {
 
 /// `POST /completeSignup` (also the confirm page's form).
 ///
-/// A malformed code, a handle without a pending signup and a handle that already has an account
-/// all get the same 602 before any try is counted, so the route does not tell whether a signup
-/// is pending or an account exists.
+/// A malformed code costs no try and is 602 for every handle. Any other code is a counted try
+/// whether or not a signup is pending ([`check_code`]), so the answers (602, then 614) do not
+/// tell whether a signup is pending or an account exists.
 pub async fn complete_signup(
     state: &AppState,
     req: CompleteRequest,
@@ -285,20 +293,18 @@ pub async fn complete_signup(
     let code = one_time_code::parse(req.code.expose())?;
     limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
     let key = table_keys::signup(&app.app_id, handle.as_str());
-    let Some(item) = state.store.get(&key).await? else {
-        return Err(one_time_code::wrong_code());
+    let stored = state.store.get(&key).await?;
+    let pending = match &stored {
+        Some(item) => Some(repo::record::<PendingSignup>(item)?),
+        None => None,
     };
-    let pending: PendingSignup = repo::record(&item)?;
+    check_code(state, &app, &handle, &code, pending.as_ref(), ctx).await?;
+    let (Some(item), Some(pending)) = (stored, pending) else {
+        return Err(Error::internal(
+            "a signup code was proven without a pending signup",
+        ));
+    };
     let tries = table_keys::signup_tries(&app.app_id, handle.as_str());
-    one_time_code::check(
-        state,
-        &code_context(&app.app_id, handle.as_str()),
-        &code,
-        &pending.code_hash,
-        pending.code_expires_at,
-        &tries,
-    )
-    .await?;
     limits::give_back_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await;
     let contested = pending.contested;
     // A contested signup's account has no usable password (an empty hash verifies nothing)
@@ -344,6 +350,56 @@ pub async fn complete_signup(
         SignupFlow::Code | SignupFlow::None => Ok(Completed::Session(
             session::issue(state, &app, &user, &ctx.base_url, Proof::MailedCode).await?,
         )),
+    }
+}
+
+/// The digest prefix that names a live signup code in its per-address try counters, so a new
+/// code starts every address afresh (a handle without one counts under [`NO_CODE`]).
+fn code_name(pending: &PendingSignup) -> &str {
+    pending.code_hash.get(..16).unwrap_or(&pending.code_hash)
+}
+
+/// The name of the decoy code whose tries a handle without a live signup code counts.
+const NO_CODE: &str = "NONE";
+
+/// Counts one try at the signup code of `handle` from the caller's address, then compares
+/// `code`, alike whether or not a signup is pending: with no live code the tries are counted
+/// under [`NO_CODE`] (so the 614 after five wrong codes comes as it would), and the code is
+/// still compared (with the expired code's digest, or none). 411 only when `code` is the
+/// pending signup's own, expired code: whoever sends it holds the mailbox.
+async fn check_code(
+    state: &AppState,
+    app: &App,
+    handle: &Handle,
+    code: &str,
+    pending: Option<&PendingSignup>,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let now = state.clock.now_secs();
+    let live = pending.filter(|p| p.code_expires_at > now);
+    let (name, expires_at) = match live {
+        Some(p) => (code_name(p), p.code_expires_at),
+        None => (NO_CODE, now + CODE_TTL_SECS),
+    };
+    let tries = one_time_code::SpreadTries {
+        from_address: table_keys::signup_tries_from(
+            &app.app_id,
+            ctx.client.as_str(),
+            name,
+            handle.as_str(),
+        ),
+        in_all: table_keys::signup_tries(&app.app_id, handle.as_str()),
+        expires_at,
+    };
+    one_time_code::count_spread_try(state, &tries).await?;
+    let digest = pending.map_or("", |p| p.code_hash.as_str());
+    let right = state
+        .code_hasher
+        .verify(&code_context(&app.app_id, handle.as_str()), code, digest);
+    match (right, live) {
+        (true, Some(_)) => Ok(()),
+        (true, None) => Err(Error::CodeExpired),
+        (false, _) => Err(one_time_code::wrong_code()),
     }
 }
 
