@@ -59,6 +59,12 @@ pub fn check_legacy_bcrypt(raw: &str) -> std::result::Result<(), &'static str> {
     Ok(())
 }
 
+/// Whether `md5` (the client's MD5 hex) matches a legacy bcrypt hash of an accepted form: the
+/// CLI's `import cosync --check`, run on the operator's machine before the cut-over.
+pub fn verify_legacy(md5: &str, stored: &str) -> bool {
+    check_legacy_bcrypt(stored).is_ok() && bcrypt::verify(md5, stored).unwrap_or(false)
+}
+
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy)]
 pub struct Cost {
