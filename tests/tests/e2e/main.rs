@@ -14,6 +14,7 @@ mod audit_trail;
 mod aws_adapters;
 mod cli;
 mod cors;
+mod cosync_import;
 mod cosync_compat;
 mod dynamo_flow;
 mod function_list;
