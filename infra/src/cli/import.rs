@@ -171,7 +171,9 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
     if progress {
         eprintln!();
     }
-    report.flush().map_err(|e| Failure::usage(format!("report: {e}")))?;
+    report
+        .flush()
+        .map_err(|e| Failure::usage(format!("report: {e}")))?;
     print_summary(&counts, args.dry_run, &report_path);
     if conflict_seen && args.on_conflict == OnConflict::Fail {
         return Err(Failure {
@@ -194,8 +196,8 @@ async fn send(
     let records: Vec<Value> = batch
         .iter()
         .map(|l| {
-            let handle_proven = l.collection == "users"
-                && handle_key(&l.doc).is_some_and(|h| proven.contains(&h));
+            let handle_proven =
+                l.collection == "users" && handle_key(&l.doc).is_some_and(|h| proven.contains(&h));
             json!({"collection": l.collection, "line": l.line, "doc": l.doc,
                    "handleProven": handle_proven})
         })
@@ -235,7 +237,10 @@ fn record(
     outcome: &Value,
 ) -> Result<(), Failure> {
     writeln!(report, "{outcome}").map_err(|e| Failure::usage(format!("report: {e}")))?;
-    let name = outcome.get("outcome").and_then(Value::as_str).unwrap_or("?");
+    let name = outcome
+        .get("outcome")
+        .and_then(Value::as_str)
+        .unwrap_or("?");
     let reason = outcome.get("reason").and_then(Value::as_str).unwrap_or("");
     *counts
         .entry((name.to_owned(), reason.to_owned()))
@@ -282,7 +287,11 @@ fn read_state(path: &Path) -> Result<BTreeMap<String, u64>, Failure> {
 
 /// The report: appended to on a resume, started afresh otherwise; a dry run writes it too (it
 /// is the list of what would happen).
-fn open_report(path: &Path, append: bool, _dry_run: bool) -> Result<Box<dyn std::io::Write>, Failure> {
+fn open_report(
+    path: &Path,
+    append: bool,
+    _dry_run: bool,
+) -> Result<Box<dyn std::io::Write>, Failure> {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .write(true)
@@ -341,7 +350,10 @@ fn for_each_line(
 
 fn oid(doc: &Value) -> Option<String> {
     let id = doc.get("_id")?;
-    id.get("$oid").unwrap_or(id).as_str().map(str::to_ascii_lowercase)
+    id.get("$oid")
+        .unwrap_or(id)
+        .as_str()
+        .map(str::to_ascii_lowercase)
 }
 
 /// A user's handle as Keyturn will key it: trimmed and lower-cased (`ANON_` handles as they are).
@@ -422,10 +434,14 @@ fn check_password(dir: &Path, check: &str) -> Result<(), Failure> {
     let mut stored = None;
     for_each_line(dir, "users", |_, doc| {
         if handle_key(&doc).is_some_and(|h| h.to_lowercase() == wanted) {
-            stored = doc.get("password").and_then(Value::as_str).map(str::to_owned);
+            stored = doc
+                .get("password")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
         }
     })?;
-    let stored = stored.ok_or_else(|| Failure::usage(format!("--check: no user {handle} in users.jsonl")))?;
+    let stored = stored
+        .ok_or_else(|| Failure::usage(format!("--check: no user {handle} in users.jsonl")))?;
     let md5 = hex_lower(&md5::Md5::digest(password.as_bytes()));
     if keyturn::crypto::password::verify_legacy(&md5, &stored) {
         eprintln!("keyturn: --check {handle}: the password verifies against the exported hash");

@@ -404,8 +404,14 @@ mod tests {
             let stored = format!("{prefix}{}", &PYTHON_BCRYPT[4..]);
             assert!(is_legacy(&stored));
             assert_eq!(check_legacy_bcrypt(&stored), Ok(()));
-            assert!(p.verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&stored)).await);
-            assert!(!p.verify("5f4dcc3b5aa765d61d8327deb882cf98", Some(&stored)).await);
+            assert!(
+                p.verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&stored))
+                    .await
+            );
+            assert!(
+                !p.verify("5f4dcc3b5aa765d61d8327deb882cf98", Some(&stored))
+                    .await
+            );
         }
     }
 

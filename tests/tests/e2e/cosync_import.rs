@@ -101,9 +101,16 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
     let (invalid, why) = outcome_of(&dry, "users", 11);
     assert_eq!(invalid, "invalid");
     assert!(why.contains("bcrypt"), "{why}");
-    assert!(!why.contains("notbcrypt"), "a hash never shows in a reason: {why}");
+    assert!(
+        !why.contains("notbcrypt"),
+        "a hash never shows in a reason: {why}"
+    );
     assert_eq!(outcome_of(&dry, "invites", 1).0, "skipped");
-    assert_eq!(user_count(&t, &app.app_id).await, 0, "a dry run writes nothing");
+    assert_eq!(
+        user_count(&t, &app.app_id).await,
+        0,
+        "a dry run writes nothing"
+    );
 
     // Interrupted after the first batch of five users, then everything sent again.
     let first = import(&t, &app, &all[..5], false).await;
@@ -112,20 +119,33 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
     assert_eq!(outcome_of(&resumed, "users", 1).0, "unchanged");
     assert_eq!(outcome_of(&resumed, "users", 6).0, "created");
     let (dup, why) = outcome_of(&resumed, "users", 4);
-    assert_eq!(dup, "conflict", "dup@ differs from Dup@ only in case: {why}");
+    assert_eq!(
+        dup, "conflict",
+        "dup@ differs from Dup@ only in case: {why}"
+    );
     // alice, tom, Dup, sue, pat, bob and the anonymous user.
     assert_eq!(user_count(&t, &app.app_id).await, 7);
     let rerun = import(&t, &app, &all, false).await;
     for line in [1, 2, 3, 5, 6, 7, 8] {
-        assert_eq!(outcome_of(&rerun, "users", line).0, "unchanged", "line {line}");
+        assert_eq!(
+            outcome_of(&rerun, "users", line).0,
+            "unchanged",
+            "line {line}"
+        );
     }
     assert_eq!(user_count(&t, &app.app_id).await, 7, "no duplicate");
 
     // Lossy parts are reported: the registered claim in metadata, the phones.
-    let alice = resumed.iter().chain(&first).find(|r| r["line"] == 1 && r["collection"] == "users");
+    let alice = resumed
+        .iter()
+        .chain(&first)
+        .find(|r| r["line"] == 1 && r["collection"] == "users");
     let lossy = alice.unwrap()["lossy"].to_string();
     assert!(lossy.contains("metaData.sub"), "{lossy}");
-    let pat = rerun.iter().find(|r| r["line"] == 6 && r["collection"] == "users").unwrap();
+    let pat = rerun
+        .iter()
+        .find(|r| r["line"] == 6 && r["collection"] == "users")
+        .unwrap();
     assert!(pat["lossy"].to_string().contains("phone"), "{pat}");
 
     // The old password logs in through the public door; the JWT verifies; the hash is Argon2id.
@@ -134,15 +154,29 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
         .await
         .assert_session();
     let jwt = session["jwt"].as_str().unwrap();
-    let claims = verify_user_jwt(&t, &app.app_id, jwt, &app.app_id).await.unwrap();
+    let claims = verify_user_jwt(&t, &app.app_id, jwt, &app.app_id)
+        .await
+        .unwrap();
     assert_eq!(claims["email"], "alice@example.com");
-    assert_eq!(claims["email_verified"], true, "a verified signup proves the handle");
+    assert_eq!(
+        claims["email_verified"], true,
+        "a verified signup proves the handle"
+    );
     assert_ne!(claims["sub"], "hijack");
     let user_id = claims["sub"].as_str().unwrap();
     let stored = stored_user(&t, user_id).await;
-    assert!(stored["passwordHash"].as_str().unwrap().starts_with("$argon2id$"));
+    assert!(
+        stored["passwordHash"]
+            .as_str()
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
     assert_eq!(stored["userName"], "alice");
-    assert_eq!(stored["metaData"], json!({"plan": "pro"}), "minus the registered claim");
+    assert_eq!(
+        stored["metaData"],
+        json!({"plan": "pro"}),
+        "minus the registered claim"
+    );
     assert_eq!(stored["importId"], "cosync:64b7f0c2a1b2c3d4e5f60001");
     // And again, now against Argon2id.
     t.login(&app, "alice@example.com", &client_md5("alice-password"))
@@ -153,7 +187,10 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
     t.login(&app, "tom@example.com", &client_md5("wrong"))
         .await
         .assert_error(400, 600);
-    let audit = t.admin("GET", &app.admin_path("/audit"), None).await.ok_json();
+    let audit = t
+        .admin("GET", &app.admin_path("/audit"), None)
+        .await
+        .ok_json();
     let events: Vec<&str> = audit["entries"]
         .as_array()
         .unwrap()
@@ -168,7 +205,10 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
         .login(&app, "tom@example.com", &client_md5("tom-password"))
         .await
         .ok_json();
-    let login_token = r["login-token"].as_str().expect("the factor stays on").to_owned();
+    let login_token = r["login-token"]
+        .as_str()
+        .expect("the factor stays on")
+        .to_owned();
     let totp = totp_rs::Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_secret(Secret::try_from_base32(TOM_SECRET).unwrap())
@@ -180,7 +220,12 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
     let session = t.login_complete(&login_token, &code).await.assert_session();
     let tom_id = crate::support::users::user_id(&session);
     let tom = stored_user(&t, &tom_id).await;
-    assert!(tom["passwordHash"].as_str().unwrap().starts_with("$argon2id$"));
+    assert!(
+        tom["passwordHash"]
+            .as_str()
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
 
     // Handles differing in case: the kept one logs in under any case.
     t.login(&app, "DUP@example.com", &client_md5("dup-new"))
@@ -217,4 +262,93 @@ async fn a_batch_over_fifty_records_or_into_no_app_is_refused() {
     t.import_cosync(&nowhere, json!({"records": [one]}))
         .await
         .assert_error(400, 401);
+}
+
+/// The CLI over a real `keyturn serve`: `--check`, a dry run, the run, a resume from a state
+/// file, a rerun, and `--on-conflict fail`; the report holds a line for every record.
+#[tokio::test]
+async fn the_cli_imports_a_mongoexport_directory_with_a_report_and_resumes() {
+    use crate::support::cli::{KEY, cli, serve};
+    let server = serve().await;
+    let run = |args: &[&str]| cli(&server.url, Some(KEY), args);
+    let out = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    let created = run(&[
+        "--json",
+        "app",
+        "create",
+        "From Cosync",
+        "signupFlow=none",
+        "twoFactorVerification=google",
+        "googleAppName=Demo",
+    ]);
+    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let app_id = created["appId"].as_str().unwrap().to_owned();
+    let app_token = created["appToken"].as_str().unwrap().to_owned();
+    let work = std::env::temp_dir().join(crate::support::aws::unique("keyturn-cosync"));
+    std::fs::create_dir_all(&work).unwrap();
+    let report = work.join("report.jsonl");
+    let report = report.to_str().unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import", "cosync", "--dir", FIXTURE, "--app", &app_id];
+        args.extend(["--report", report]);
+        args.extend(extra);
+        run(&args)
+    };
+
+    // --check catches a password that does not verify, before anything is sent.
+    let wrong = import(&["--check", "alice@example.com:nope", "--dry-run"]);
+    assert_eq!(wrong.status.code(), Some(3), "{}", out(&wrong));
+    let dry = import(&["--check", "Alice@Example.com:alice-password", "--dry-run"]);
+    assert_eq!(dry.status.code(), Some(0), "{dry:?}");
+    let text = out(&dry);
+    assert!(text.contains("would be created: 7"), "{text}");
+    assert!(text.contains("would be conflict: 1"), "{text}");
+    assert!(String::from_utf8_lossy(&dry.stderr).contains("plaintext TOTP secrets"));
+
+    // The run: one report line per record, the case duplicate reported with its reason.
+    let real = import(&[]);
+    let text = out(&real);
+    assert_eq!(real.status.code(), Some(0), "{real:?}");
+    assert!(text.contains("records created: 7"), "{text}");
+    let lines: Vec<Value> = std::fs::read_to_string(report)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 11 + 2 + 1 + 1, "every record has its line");
+    let dup = lines
+        .iter()
+        .find(|l| l["collection"] == "users" && l["line"] == 4)
+        .unwrap();
+    assert_eq!(dup["outcome"], "conflict");
+    assert!(dup["reason"].as_str().unwrap().contains("line 3"), "{dup}");
+    for l in &lines {
+        if l["outcome"] != "created" {
+            assert!(l["reason"].is_string(), "every loss says why: {l}");
+        }
+    }
+
+    // Interrupted after line 5 of users: the resume sends the rest; nothing is duplicated.
+    std::fs::write(format!("{report}.state"), r#"{"users":5}"#).unwrap();
+    let resumed = import(&["--resume"]);
+    let text = out(&resumed);
+    assert_eq!(resumed.status.code(), Some(0), "{resumed:?}");
+    assert!(!text.contains("created"), "{text}");
+    assert!(text.contains("records unchanged: 3"), "{text}");
+    let rerun = out(&import(&[]));
+    assert!(rerun.contains("records unchanged: 7"), "{rerun}");
+
+    // --on-conflict fail stops at the duplicate.
+    let fail = import(&["--on-conflict", "fail"]);
+    assert_eq!(fail.status.code(), Some(3), "{}", out(&fail));
+
+    // The imported password logs in at the served door.
+    let login = reqwest::Client::new()
+        .post(format!("{}/api/appuser/login", server.url))
+        .header("app-token", app_token)
+        .json(&json!({"handle": "alice@example.com", "password": client_md5("alice-password")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
 }

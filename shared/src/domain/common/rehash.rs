@@ -46,8 +46,14 @@ pub async fn upgrade_legacy_hash(state: &AppState, user: &User, proven: &str) {
     }
     .await;
     match written {
-        Ok(true) => tracing::info!(user_id = %user.user_id, "imported bcrypt hash upgraded to Argon2id"),
-        Ok(false) => tracing::info!(user_id = %user.user_id, "legacy hash changed meanwhile: left to that change"),
-        Err(e) => tracing::warn!(user_id = %user.user_id, error = %e.report(), "legacy hash not upgraded"),
+        Ok(true) => {
+            tracing::info!(user_id = %user.user_id, "imported bcrypt hash upgraded to Argon2id")
+        }
+        Ok(false) => {
+            tracing::info!(user_id = %user.user_id, "legacy hash changed meanwhile: left to that change")
+        }
+        Err(e) => {
+            tracing::warn!(user_id = %user.user_id, error = %e.report(), "legacy hash not upgraded")
+        }
     }
 }

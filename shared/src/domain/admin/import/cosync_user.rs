@@ -76,8 +76,8 @@ pub fn map(
     totp: TotpPolicy,
     handle_proven: bool,
 ) -> Result<CosyncUser, Refusal> {
-    let oid = ejson::object_id(doc)
-        .ok_or_else(|| Refusal::Invalid("no _id ObjectId".to_owned()))?;
+    let oid =
+        ejson::object_id(doc).ok_or_else(|| Refusal::Invalid("no _id ObjectId".to_owned()))?;
     let status = match ejson::text(doc, "status") {
         None | Some("active") => UserStatus::Active,
         Some("suspend") => UserStatus::Suspended,
@@ -88,8 +88,8 @@ pub fn map(
         }
         Some(_) => return Err(Refusal::Invalid("unknown status".to_owned())),
     };
-    let raw_handle = ejson::text(doc, "handle")
-        .ok_or_else(|| Refusal::Invalid("no handle".to_owned()))?;
+    let raw_handle =
+        ejson::text(doc, "handle").ok_or_else(|| Refusal::Invalid("no handle".to_owned()))?;
     let anonymous = raw_handle.starts_with("ANON_");
     let handle = if anonymous {
         parse_anonymous_handle(raw_handle)
@@ -136,7 +136,9 @@ pub fn map(
             let mut kept = m.clone();
             for reserved in RESERVED_ROOTS {
                 if kept.remove(reserved).is_some() {
-                    lossy.push(format!("metaData.{reserved} dropped: a registered claim name"));
+                    lossy.push(format!(
+                        "metaData.{reserved} dropped: a registered claim name"
+                    ));
                 }
             }
             kept

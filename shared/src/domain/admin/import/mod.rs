@@ -342,7 +342,11 @@ fn push_extras(
     }
     if let Some(at) = imported.last_login {
         tx.push(WriteOp::Put(
-            repo::item(table_keys::last_login(&user.user_id), &json!({ "at": at }), 1)?,
+            repo::item(
+                table_keys::last_login(&user.user_id),
+                &json!({ "at": at }),
+                1,
+            )?,
             Condition::Any,
         ));
     }
@@ -379,7 +383,10 @@ async fn update(
     user.updated_at = state.clock.now_ms();
     match state
         .store
-        .put(repo::user_item(&user, version + 1)?, Condition::Version(version))
+        .put(
+            repo::user_item(&user, version + 1)?,
+            Condition::Version(version),
+        )
         .await
     {
         Ok(()) => Ok(Outcome::Updated),
