@@ -117,7 +117,7 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
     } else {
         BTreeMap::new()
     };
-    let mut report = open_report(&report_path, args.resume && !args.dry_run, args.dry_run)?;
+    let mut report = open_report(&report_path, args.resume && !args.dry_run)?;
     let proven = proven_handles(&args.dir)?;
     let losers = duplicate_losers(&args.dir)?;
     let lines = read_all(&args.dir)?;
@@ -128,7 +128,7 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
     let mut done = 0usize;
     let mut conflict_seen = false;
     let progress = std::io::stderr().is_terminal();
-    for (i, line) in lines.iter().enumerate() {
+    for line in &lines {
         let skip = acked.get(line.collection).is_some_and(|&n| line.line <= n);
         if skip {
             done += 1;
@@ -160,11 +160,9 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
         }
         batch.push(line);
         batch_bytes += size;
-        if i + 1 == lines.len() {
-            break;
-        }
     }
-    if !batch.is_empty() && !(conflict_seen && args.on_conflict == OnConflict::Fail) {
+    let stopped = conflict_seen && args.on_conflict == OnConflict::Fail;
+    if !batch.is_empty() && !stopped {
         conflict_seen |= send(client, &args, &proven, &batch, &mut report, &mut counts).await?;
         acknowledge(&mut acked, &batch, &state_path, args.dry_run)?;
     }
@@ -287,11 +285,7 @@ fn read_state(path: &Path) -> Result<BTreeMap<String, u64>, Failure> {
 
 /// The report: appended to on a resume, started afresh otherwise; a dry run writes it too (it
 /// is the list of what would happen).
-fn open_report(
-    path: &Path,
-    append: bool,
-    _dry_run: bool,
-) -> Result<Box<dyn std::io::Write>, Failure> {
+fn open_report(path: &Path, append: bool) -> Result<Box<dyn std::io::Write>, Failure> {
     let file = std::fs::OpenOptions::new()
         .create(true)
         .write(true)
