@@ -161,8 +161,8 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
         batch.push(line);
         batch_bytes += size;
     }
-    let stopped = conflict_seen && args.on_conflict == OnConflict::Fail;
-    if !batch.is_empty() && !stopped {
+    // What came before a stop is sent too: those records are not in conflict.
+    if !batch.is_empty() {
         conflict_seen |= send(client, &args, &proven, &batch, &mut report, &mut counts).await?;
         acknowledge(&mut acked, &batch, &state_path, args.dry_run)?;
     }

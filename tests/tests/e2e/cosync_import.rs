@@ -352,3 +352,41 @@ async fn the_cli_imports_a_mongoexport_directory_with_a_report_and_resumes() {
         .unwrap();
     assert_eq!(login.status(), 200);
 }
+
+/// The figures in docs/operations.md: 10,000 users through the route in batches of 50, on
+/// SQLite and on DynamoDB (moto). A measurement, not a check: run with
+/// `cargo test -p keyturn-tests --test e2e ten_thousand -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore = "a measurement, not a check"]
+async fn ten_thousand_imported_users_are_timed_on_both_engines() {
+    let template = lines("users")[0].clone();
+    for dynamodb in [false, true] {
+        let t = if dynamodb {
+            TestApp::over_dynamodb().await
+        } else {
+            TestApp::new().await
+        };
+        let app = google_app(&t).await;
+        let started = std::time::Instant::now();
+        for batch in 0..200u64 {
+            let records: Vec<Value> = (0..50u64)
+                .map(|i| {
+                    let n = batch * 50 + i;
+                    let mut doc = template.clone();
+                    doc["_id"] = json!({"$oid": format!("{n:024x}")});
+                    doc["handle"] = json!(format!("user{n}@example.com"));
+                    doc.as_object_mut().unwrap().remove("userName");
+                    json!({"collection": "users", "line": n + 1, "doc": doc})
+                })
+                .collect();
+            import(&t, &app, &records, false).await;
+        }
+        let engine = if dynamodb {
+            "DynamoDB (moto)"
+        } else {
+            "SQLite"
+        };
+        println!("10,000 users on {engine}: {:?}", started.elapsed());
+        assert_eq!(user_count(&t, &app.app_id).await, 10_000);
+    }
+}
