@@ -379,7 +379,8 @@ async fn ten_thousand_imported_users_are_timed_on_both_engines() {
                     json!({"collection": "users", "line": n + 1, "doc": doc})
                 })
                 .collect();
-            import(&t, &app, &records, false).await;
+            let results = import(&t, &app, &records, false).await;
+            assert!(results.iter().all(|r| r["outcome"] == "created"));
         }
         let engine = if dynamodb {
             "DynamoDB (moto)"
@@ -387,6 +388,5 @@ async fn ten_thousand_imported_users_are_timed_on_both_engines() {
             "SQLite"
         };
         println!("10,000 users on {engine}: {:?}", started.elapsed());
-        assert_eq!(user_count(&t, &app.app_id).await, 10_000);
     }
 }
