@@ -10,8 +10,13 @@ use crate::support::routes::ADMIN_APPS;
 /// The admin key the spawned server is given.
 pub const KEY: &str = "cli-test-admin-key-0123456789abcdef01234";
 
-/// The `keyturn` binary next to this test binary's `deps` directory.
+/// The `keyturn` binary next to this test binary's `deps` directory, or the one
+/// `KEYTURN_TEST_BINARY` names: several checkouts sharing one target directory overwrite each
+/// other's uplifted `keyturn`, so a run can pin a copy of its own build.
 pub fn binary() -> PathBuf {
+    if let Some(pinned) = std::env::var_os("KEYTURN_TEST_BINARY") {
+        return PathBuf::from(pinned);
+    }
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap();
     let bin = dir.join("keyturn");
