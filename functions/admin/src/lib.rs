@@ -1,10 +1,12 @@
 //! The admin API for developers, behind `Authorization: Bearer <admin key>`:
-//! apps (`/admin/apps`, `/admin/apps/{appId}`), their invites, users and message templates.
+//! apps (`/admin/apps`, `/admin/apps/{appId}`), their invites, users and message templates, and
+//! the CosyncJWT import (`/admin/apps/{appId}/import/cosync`).
 //! Every handler takes an [`Admin`] proof, so no route can forget the key check; bodies arrive
 //! through [`Body`] as the wire layer's request types, which convert into the domain's.
 
 mod apps;
 mod audit;
+mod import;
 mod invites;
 mod keys;
 mod templates;
@@ -70,6 +72,7 @@ impl AdminBody for AppRequest {
 }
 impl AdminBody for AdminInviteRequest {}
 impl AdminBody for Template {}
+impl AdminBody for keyturn::wire::admin::import::ImportRequest {}
 
 /// A JSON object body decoded into `T`; anything else is refused with the domain's 602 (616 when
 /// over the size limit), like every other door's input.
@@ -142,6 +145,7 @@ fn router() -> Router<AppState> {
         .merge(two_factor::router())
         .merge(audit::router())
         .merge(keys::router())
+        .merge(import::router())
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`): each module's `Doc`.
@@ -154,5 +158,6 @@ fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(two_factor::Doc::openapi());
     doc.merge(audit::Doc::openapi());
     doc.merge(keys::Doc::openapi());
+    doc.merge(import::Doc::openapi());
     doc
 }

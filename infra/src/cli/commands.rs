@@ -40,6 +40,9 @@ pub enum AdminCommand {
         #[command(flatten)]
         page: Page,
     },
+    /// Import users from another deployment: `import cosync --dir … --app …`.
+    #[command(subcommand)]
+    Import(super::import::ImportCommand),
 }
 
 /// `keyturn app …`.
@@ -357,6 +360,7 @@ pub async fn execute(client: &Client, json: bool, command: AdminCommand) -> Resu
             Ok(())
         }
         C::Template(t) => template_command(client, json, t).await,
+        C::Import(i) => super::import::execute(client, i).await,
         C::Audit { app, user_id, page } => {
             let columns = &["at", "event", "userId", "client", "adminKey"];
             let path = ["admin", "apps", &app, "audit"];

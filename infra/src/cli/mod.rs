@@ -1,4 +1,4 @@
-//! `keyturn app|user|invite|keys|template|audit …`: the admin API from a terminal or a script.
+//! `keyturn app|user|invite|keys|template|audit|import …`: the admin API from a terminal or a script.
 //!
 //! Each subcommand is one (or, for `app delete`, a repeated) admin API call over HTTP
 //! ([`client`]); the answer is printed as an aligned table ([`table`]) or, with `--json`, as the
@@ -11,6 +11,7 @@
 
 mod client;
 mod commands;
+mod import;
 mod table;
 
 use std::process::ExitCode;

@@ -4,11 +4,66 @@
 //! The client's MD5 is a password equivalent (protocol compatibility), so it is treated exactly
 //! like a password. Hashing runs on the blocking pool, never on the async executor. Unknown users
 //! are verified against a dummy hash so that timing does not reveal which accounts exist.
+//!
+//! # Legacy bcrypt hashes
+//! Users imported from a CosyncJWT deployment arrive with the original's hash: bcrypt (cost 10,
+//! `$2a$`/`$2b$`/`$2y$`) of the same client MD5. [`Passwords::verify`] accepts such a hash (on
+//! the same pool, compared in constant time by the `bcrypt` crate), and the password check that
+//! proved it replaces it by Argon2id ([`is_legacy`]; see `domain::common::rehash`). A bcrypt
+//! login costs one bcrypt verify (~50–80 ms at cost 10) plus one Argon2id hash, once per user;
+//! an unknown user still costs one Argon2id dummy verify, so the two are of the same order.
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::{Context, Error, Result};
+
+/// Highest bcrypt cost an import accepts: each login of an imported user runs it once, and
+/// Lambda time is billed (Kratos caps at 15; the original used 10).
+pub const MAX_LEGACY_COST: u32 = 12;
+/// Lowest bcrypt cost an import accepts (bcrypt's own minimum).
+pub const MIN_LEGACY_COST: u32 = 4;
+
+/// Whether `stored` is a legacy bcrypt hash, to be replaced by Argon2id at the next proven
+/// password.
+pub fn is_legacy(stored: &str) -> bool {
+    stored.starts_with("$2")
+}
+
+/// Checks an imported bcrypt string before it is stored: `$2a$`, `$2b$` or `$2y$`, a cost of
+/// [`MIN_LEGACY_COST`] to [`MAX_LEGACY_COST`], 53 characters of bcrypt's base64 (salt and
+/// digest). Anything else would never verify, and an import that "succeeds" while nobody can
+/// log in is the failure peers' imports are known for; the error says what is wrong (never the
+/// hash).
+pub fn check_legacy_bcrypt(raw: &str) -> std::result::Result<(), &'static str> {
+    let bytes = raw.as_bytes();
+    if raw.len() != 60 || !matches!(raw.get(..4), Some("$2a$" | "$2b$" | "$2y$")) {
+        return Err("password is not a $2a$/$2b$/$2y$ bcrypt hash of 60 characters");
+    }
+    if bytes[6] != b'$' {
+        return Err("password hash has no two-digit bcrypt cost");
+    }
+    let cost: u32 = raw
+        .get(4..6)
+        .and_then(|c| c.parse().ok())
+        .ok_or("password hash has no two-digit bcrypt cost")?;
+    if !(MIN_LEGACY_COST..=MAX_LEGACY_COST).contains(&cost) {
+        return Err("password hash has a bcrypt cost outside 4 to 12");
+    }
+    if !bytes[7..]
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'/'))
+    {
+        return Err("password hash holds characters outside bcrypt's base64");
+    }
+    Ok(())
+}
+
+/// Whether `md5` (the client's MD5 hex) matches a legacy bcrypt hash of an accepted form: the
+/// CLI's `import cosync --check`, run on the operator's machine before the cut-over.
+pub fn verify_legacy(md5: &str, stored: &str) -> bool {
+    check_legacy_bcrypt(stored).is_ok() && bcrypt::verify(md5, stored).unwrap_or(false)
+}
 
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy)]
@@ -178,8 +233,14 @@ impl Passwords {
     }
 
     /// Verifies against a PHC string with the parameters it names (a hash stored under an older
-    /// cost still verifies), in this thread's reused block buffer.
+    /// cost still verifies), in this thread's reused block buffer; or against a legacy bcrypt
+    /// hash (only one whose form [`check_legacy_bcrypt`] accepts, so no stored string can make
+    /// a login run a cost above 12).
     fn verify_blocking(&self, password: &str, stored: &str) -> bool {
+        if is_legacy(stored) {
+            return check_legacy_bcrypt(stored).is_ok()
+                && bcrypt::verify(password, stored).unwrap_or(false);
+        }
         let Ok(phc) = PasswordHash::new(stored) else {
             return false;
         };
@@ -329,6 +390,44 @@ mod tests {
         // Again over the reused buffer: the same answer.
         assert!(p.verify("abc", Some(&stored_now)).await);
         assert!(p.verify("abc", Some(&stored_now)).await);
+    }
+
+    /// Made with PyPI `bcrypt` 4.3.0 (`bcrypt.hashpw(b"5f4dcc3b5aa765d61d8327deb882cf99",
+    /// bcrypt.gensalt(4))`), the MD5 of "password"; and the same with the `$2a$` and `$2y$`
+    /// prefixes, which differ from `$2b$` only in name.
+    const PYTHON_BCRYPT: &str = "$2b$04$c4zesDSaRolNe1RyvNuXoubHLAlwprKOnQFdXgGZjt99jOJf.poGK";
+
+    #[tokio::test]
+    async fn legacy_bcrypt_hashes_verify_the_client_md5_under_every_prefix() {
+        let p = Passwords::new(b"pepper".to_vec(), CHEAP).unwrap();
+        for prefix in ["$2a$", "$2b$", "$2y$"] {
+            let stored = format!("{prefix}{}", &PYTHON_BCRYPT[4..]);
+            assert!(is_legacy(&stored));
+            assert_eq!(check_legacy_bcrypt(&stored), Ok(()));
+            assert!(
+                p.verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&stored))
+                    .await
+            );
+            assert!(
+                !p.verify("5f4dcc3b5aa765d61d8327deb882cf98", Some(&stored))
+                    .await
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_or_costly_bcrypt_hashes_are_refused() {
+        let body = &PYTHON_BCRYPT[7..];
+        for bad in [
+            format!("$2x$04${body}"),
+            format!("$2b$03${body}"),
+            format!("$2b$13${body}"),
+            format!("$2b$04${}", &body[1..]),
+            format!("$2b$04${}!", &body[1..]),
+            "5f4dcc3b5aa765d61d8327deb882cf99".to_owned(),
+        ] {
+            assert!(check_legacy_bcrypt(&bad).is_err(), "{bad}");
+        }
     }
 
     #[tokio::test]

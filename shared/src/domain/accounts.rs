@@ -71,6 +71,7 @@ pub fn new_user(
         anonymous: false,
         two_factor: Default::default(),
         email_verified: false,
+        import_id: None,
         created_at: now,
         updated_at: now,
     }

@@ -3,102 +3,14 @@
 //! it exits. `tests/run.sh` builds the binary first (`cargo build -p keyturn-infra --bin
 //! keyturn`); this suite names the build command when the binary is missing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::{Value, json};
 
 use crate::support::app::PW;
 use crate::support::aws::unique;
-use crate::support::routes::{ADMIN_APPS, SIGNUP};
-
-const KEY: &str = "cli-test-admin-key-0123456789abcdef01234";
-
-/// The `keyturn` binary next to this test binary's `deps` directory.
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let bin = dir.join("keyturn");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p keyturn-infra --bin keyturn` first",
-        bin.display()
-    );
-    bin
-}
-
-/// A running `keyturn serve`, killed when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn serve() -> Server {
-    let dir = std::env::temp_dir().join(unique("keyturn-cli"));
-    let port = free_port();
-    let child = Command::new(binary())
-        .args([
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(&dir)
-        .env("KEYTURN_ADMIN_KEY", KEY)
-        .env_remove("KEYTURN_PUBLIC_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    // Ready when it answers (bounded by attempts, not by time measured).
-    let http = keyturn::net::https_client_builder()
-        .build()
-        .expect("http client");
-    for _ in 0..300 {
-        if http
-            .get(format!("{}{ADMIN_APPS}", server.url))
-            .send()
-            .await
-            .is_ok()
-        {
-            return server;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("keyturn serve did not start on {}", server.url);
-}
-
-/// Runs `keyturn <args>` against `url` with `key` in the environment (or none).
-fn cli(url: &str, key: Option<&str>, args: &[&str]) -> Output {
-    let mut command = Command::new(binary());
-    command
-        .args(args)
-        .env("KEYTURN_URL", url)
-        .env_remove("KEYTURN_ADMIN_KEY");
-    if let Some(key) = key {
-        command.env("KEYTURN_ADMIN_KEY", key);
-    }
-    command.output().unwrap()
-}
+use crate::support::cli::{KEY, binary, cli, free_port, serve};
+use crate::support::routes::SIGNUP;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

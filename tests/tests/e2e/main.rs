@@ -15,6 +15,7 @@ mod aws_adapters;
 mod cli;
 mod cors;
 mod cosync_compat;
+mod cosync_import;
 mod dynamo_flow;
 mod exposure_hardening;
 mod factor_hardening;

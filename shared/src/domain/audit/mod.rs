@@ -133,6 +133,9 @@ pub enum Kind {
     AdminTemplateRemoved,
     /// Admin: the app's Twilio account was set (who pays for and sends its texts changed).
     AdminTwilioSet,
+    /// Admin: one batch of a CosyncJWT import was written (its counts by outcome, never a
+    /// record), so who brought which users in, and when, stays on record.
+    AdminCosyncImported,
     /// A request named an app but carried a wrong admin key: someone guesses or holds a stale
     /// key. Not an admin action (no key proved itself), so it carries no `adminKey`.
     AdminKeyRefused,
@@ -173,6 +176,7 @@ impl Kind {
             Kind::AdminTemplateStored => "admin.template.stored",
             Kind::AdminTemplateRemoved => "admin.template.removed",
             Kind::AdminTwilioSet => "admin.twilio.set",
+            Kind::AdminCosyncImported => "admin.import.cosync",
             Kind::AdminKeyRefused => "admin-key.refused",
         }
     }

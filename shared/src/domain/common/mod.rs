@@ -2,7 +2,7 @@
 //! ([`repo`]), counters and their ceilings ([`limits`]), every password check and its lockout
 //! ([`password_check`]), one-time codes ([`one_time_code`]), the pending password reset
 //! ([`reset_code`]), what a login hands out ([`session`]), the claim a verified phone holds
-//! ([`phone_claim`]), message templates and escaping ([`templates`], [`html`]) and paged
+//! ([`phone_claim`]), the upgrade of an imported bcrypt hash ([`rehash`]), message templates and escaping ([`templates`], [`html`]) and paged
 //! listings ([`paging`]).
 
 pub mod caller;
@@ -12,6 +12,7 @@ pub mod one_time_code;
 pub mod paging;
 pub mod password_check;
 pub mod phone_claim;
+pub mod rehash;
 pub mod repo;
 pub mod reset_code;
 pub mod session;

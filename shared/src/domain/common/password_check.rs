@@ -314,8 +314,13 @@ pub async fn proves(state: &AppState, user: &User, raw: &str) -> bool {
     let ok = state
         .passwords
         .verify(secret, Some(&user.password_hash))
-        .await;
-    ok && parsed.is_some()
+        .await
+        && parsed.is_some();
+    if ok {
+        // An imported bcrypt hash is replaced by Argon2id now that its password is in hand.
+        crate::domain::common::rehash::upgrade_legacy_hash(state, user, secret).await;
+    }
+    ok
 }
 
 /// How long the answer to the `n`th failure from one address waits: nothing up to the fifth,

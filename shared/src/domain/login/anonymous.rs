@@ -35,37 +35,16 @@ use crate::domain::records::user::{User, UserStatus};
 use crate::error::{Error, Result};
 use crate::store::StoreError;
 
-/// The prefix every anonymous handle starts with.
-pub const PREFIX: &str = "ANON_";
-/// Longest anonymous handle accepted.
-pub const MAX_HANDLE_LEN: usize = 128;
-/// Fewest characters after the prefix (clients append a UUID: 32 or 36).
-pub const MIN_SUFFIX_LEN: usize = 8;
+// The handle's rule lives with the user record, since the CosyncJWT import checks it too.
+pub use crate::domain::records::user::{
+    ANONYMOUS_PREFIX as PREFIX, MAX_ANONYMOUS_HANDLE_LEN as MAX_HANDLE_LEN,
+    MIN_ANONYMOUS_SUFFIX_LEN as MIN_SUFFIX_LEN, parse_anonymous_handle as parse_handle,
+};
 /// New anonymous users one client address may create: 30 per hour.
 pub const NEW_PER_ADDRESS: Limit = Limit {
     max: 30,
     window_secs: 3600,
 };
-
-/// Checks an anonymous handle (see the module docs) and returns it unchanged.
-pub fn parse_handle(raw: &str) -> Result<&str> {
-    let Some(suffix) = raw.strip_prefix(PREFIX) else {
-        return Err(Error::InvalidCredentials);
-    };
-    let valid = raw.len() <= MAX_HANDLE_LEN
-        && suffix.len() >= MIN_SUFFIX_LEN
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if valid {
-        Ok(raw)
-    } else {
-        Err(Error::invalid(format!(
-            "handle must be {PREFIX} followed by {MIN_SUFFIX_LEN} to {} letters, digits, '_' or '-'",
-            MAX_HANDLE_LEN - PREFIX.len()
-        )))
-    }
-}
 
 /// A `loginAnonymous` request as the wire delivers it.
 #[derive(Debug, Clone)]

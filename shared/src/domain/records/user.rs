@@ -116,6 +116,32 @@ pub fn parse_locale(raw: Option<String>) -> String {
         .unwrap_or_else(|| "EN".to_owned())
 }
 
+/// The prefix every anonymous handle starts with.
+pub const ANONYMOUS_PREFIX: &str = "ANON_";
+/// Longest anonymous handle accepted.
+pub const MAX_ANONYMOUS_HANDLE_LEN: usize = 128;
+/// Fewest characters after the prefix (clients append a UUID: 32 or 36).
+pub const MIN_ANONYMOUS_SUFFIX_LEN: usize = 8;
+/// Checks an anonymous handle (see `domain::login::anonymous`: the handle is the whole credential) and returns it unchanged.
+pub fn parse_anonymous_handle(raw: &str) -> Result<&str> {
+    let Some(suffix) = raw.strip_prefix(ANONYMOUS_PREFIX) else {
+        return Err(Error::InvalidCredentials);
+    };
+    let valid = raw.len() <= MAX_ANONYMOUS_HANDLE_LEN
+        && suffix.len() >= MIN_ANONYMOUS_SUFFIX_LEN
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(raw)
+    } else {
+        Err(Error::invalid(format!(
+            "handle must be {ANONYMOUS_PREFIX} followed by {MIN_ANONYMOUS_SUFFIX_LEN} to {} letters, digits, '_' or '-'",
+            MAX_ANONYMOUS_HANDLE_LEN - ANONYMOUS_PREFIX.len()
+        )))
+    }
+}
+
 /// Whether a user may use the service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -136,7 +162,8 @@ pub struct User {
     pub app_id: String,
     /// Normalised email handle.
     pub handle: String,
-    /// Argon2id PHC string of the client MD5.
+    /// Argon2id PHC string of the client MD5, or the bcrypt string an import brought until its
+    /// first proven password replaces it (`domain::common::rehash`).
     pub password_hash: String,
     /// Active or suspended.
     pub status: UserStatus,
@@ -162,6 +189,10 @@ pub struct User {
     /// password reset); the JWT says so in `email_verified`.
     #[serde(default)]
     pub email_verified: bool,
+    /// Where an imported user came from (`cosync:<Mongo ObjectId>`): a rerun of the import
+    /// recognises the user by it (`unchanged`) instead of reporting its handle as taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_id: Option<String>,
     /// Creation time (epoch ms).
     pub created_at: i64,
     /// Last change (epoch ms).

@@ -11,9 +11,11 @@
 //! - [`peer`]: requests from a chosen client address;
 //! - [`mailer`]: a mailer as slow as SES, and the timing loop it serves;
 //! - [`store`]: a store wrapper with a hook before every call (counting, outages);
-//! - [`aws`]: the moto endpoint and unique names.
+//! - [`aws`]: the moto endpoint and unique names;
+//! - [`cli`]: the real `keyturn` binary, a spawned `keyturn serve` and CLI runs against it.
 pub mod app;
 pub mod aws;
+pub mod cli;
 pub mod factors;
 pub mod flows;
 pub mod journeys;

@@ -214,4 +214,10 @@ impl TestApp {
         let path = app.admin_path(&format!("/users/{user_id}/{action}"));
         self.admin("POST", &path, None).await
     }
+
+    /// `POST /admin/apps/{appId}/import/cosync` with one batch `body` (the admin key).
+    pub async fn import_cosync(&self, app: &TestAppInfo, body: Value) -> Resp {
+        let path = app.admin_path("/import/cosync");
+        self.admin("POST", &path, Some(body)).await
+    }
 }
