@@ -145,6 +145,8 @@ pub const FUNCTIONS: &[Function] = &[
     user(keyturn_fn_verify_phone::ROUTE),
     user(keyturn_fn_set_two_factor_google_verification::ROUTE),
     user(keyturn_fn_set_two_factor_phone_verification::ROUTE),
+    user(keyturn_fn_social_login::ROUTE),
+    user(keyturn_fn_social_signup::ROUTE),
     admin(openapi::ADMIN),
 ];
 

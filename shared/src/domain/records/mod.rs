@@ -1,6 +1,6 @@
 //! The floor every other floor sees: the stored records ([`app`], [`user`], [`metadata`]), the
 //! one table's key design ([`table_keys`]), the syntax of settings ([`origins`],
-//! [`phone_number`]) and the request's [`context`]. Nothing here does I/O or imports a floor
+//! [`phone_number`], the social providers' [`social`] vocabulary) and the request's [`context`]. Nothing here does I/O or imports a floor
 //! above.
 
 pub mod app;
@@ -9,5 +9,6 @@ pub mod metadata;
 pub mod origins;
 pub mod phone_number;
 pub mod redacted;
+pub mod social;
 pub mod table_keys;
 pub mod user;
