@@ -49,6 +49,16 @@ impl AppState {
 
     /// Local state over `data_dir`: SQLite file, key file and outbox, all created on first run.
     pub async fn local(data_dir: &Path, config: Config) -> Result<Self> {
+        Self::local_with_jwks(data_dir, config, ProviderKeys::from_env()?).await
+    }
+
+    /// [`AppState::local`] with the providers' keys fetched by `jwks` (`keyturn serve
+    /// --fake-social` points it at its own fake issuer).
+    pub async fn local_with_jwks(
+        data_dir: &Path,
+        config: Config,
+        jwks: ProviderKeys,
+    ) -> Result<Self> {
         std::fs::create_dir_all(data_dir).context(format!("data dir {}", data_dir.display()))?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let outbox = Arc::new(Outbox::open(data_dir, clock.clone()).context("open the outbox")?);
@@ -69,7 +79,7 @@ impl AppState {
             clock,
             codes: Arc::new(OsCodes),
             outbox: Some(outbox),
-            jwks: Arc::new(ProviderKeys::from_env()?),
+            jwks: Arc::new(jwks),
         };
         AppState::new(ports, config, true).await
     }

@@ -19,6 +19,7 @@ use crate::domain::passwords::reset::{ForgotRequest, ResetRequest};
 use crate::domain::ports::AppState;
 use crate::domain::profile::delete_account::DeleteRequest;
 use crate::domain::profile::details::{LocaleRequest, MetadataRequest};
+use crate::domain::profile::link_social::LinkSocialRequest;
 use crate::domain::profile::user_name::UserNameRequest;
 use crate::domain::signup::register::RegisterRequest;
 use crate::domain::signup::self_service::{CompleteRequest, SignupRequest};
@@ -145,6 +146,7 @@ from_fields! {
     VerifyPhoneRequest { code: secret "code" }
     SetTwoFactor { two_factor: required "twoFactor", password: secret_text "password", code: secret_text "code" }
     SocialLoginRequest { token: secret "token", provider: required "provider", nonce: text "nonce" }
+    LinkSocialRequest { token: secret "token", provider: required "provider", nonce: text "nonce", password: secret_text "password", code: secret_text "code" }
     SocialSignupRequest { token: secret "token", provider: required "provider", handle: required "handle", meta_data: object "metaData", locale: text "locale", nonce: text "nonce" }
 }
 

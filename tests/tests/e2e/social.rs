@@ -6,7 +6,7 @@ use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::support::app::{PW, Resp, TestApp, TestAppInfo};
+use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo};
 use crate::support::flows::app_token;
 use crate::support::jwt::verify_user_jwt;
 use crate::support::routes::{GET_USER, SOCIAL_SIGNUP};
@@ -649,6 +649,91 @@ async fn parallel_signups_of_one_identity_make_one_user_over_dynamodb() {
 }
 
 #[tokio::test]
+async fn delete_account_with_a_token_needs_the_callers_own_identity() {
+    let issuer = FakeIssuer::start().await;
+    let t = issuer.stack().await;
+    let info = social_app(&t, json!({})).await;
+    let gina = t
+        .social_signup_as(&issuer, &info, "google", "g-1", "gina@gmail.com")
+        .await
+        .assert_session();
+    t.social_signup_as(&issuer, &info, "google", "g-2", "otto@gmail.com")
+        .await
+        .assert_session();
+    let now = t.now_secs();
+    let ottos = issuer.token("google", &claims("google", "g-2", "otto@gmail.com", now));
+    t.delete_account_by_token(&access(&gina), &ottos)
+        .await
+        .assert_error(400, 600);
+    let forged = hs256_with_public_key(
+        issuer.current_key("google"),
+        &claims("google", "g-1", "gina@gmail.com", now),
+    );
+    t.delete_account_by_token(&access(&gina), &forged)
+        .await
+        .assert_error(400, 613);
+    let own = issuer.token("google", &claims("google", "g-1", "gina@gmail.com", now));
+    t.delete_account_by_token(&access(&gina), &own)
+        .await
+        .assert_true();
+    t.social_login(&info, body(&ottos, "google"))
+        .await
+        .assert_session();
+    t.social_login(&info, body(&own, "google"))
+        .await
+        .assert_error(400, 603);
+}
+
+#[tokio::test]
+async fn a_password_account_links_an_identity_with_its_password_and_a_valid_token() {
+    let issuer = FakeIssuer::start().await;
+    let t = issuer.stack().await;
+    let info = social_app(&t, json!({})).await;
+    let ann = t.quick_access(&info, "ann@example.com").await;
+    let bob = t.quick_access(&info, "bob@example.com").await;
+    let now = t.now_secs();
+    // Apple relays: the identity's email need not be the account's.
+    let token = issuer.token(
+        "apple",
+        &claims("apple", "a-ann", "x@privaterelay.appleid.com", now),
+    );
+    let link = |token: &str, pw: &str| json!({"token": token, "provider": "apple", "password": pw});
+    t.link_social_account(&ann, link(&token, OTHER_PW))
+        .await
+        .assert_error(400, 600);
+    t.link_social_account(&ann, json!({"token": token, "provider": "apple"}))
+        .await
+        .assert_error(400, 403);
+    let forged = hs256_with_public_key(
+        issuer.current_key("apple"),
+        &claims("apple", "a-ann", "x@y.com", now),
+    );
+    t.link_social_account(&ann, link(&forged, PW))
+        .await
+        .assert_error(400, 613);
+    t.link_social_account(&ann, link(&token, PW))
+        .await
+        .assert_true();
+    t.link_social_account(&ann, link(&token, PW))
+        .await
+        .assert_true();
+    t.link_social_account(&bob, link(&token, PW))
+        .await
+        .assert_error(400, 611);
+    let logged_in = t
+        .social_login(&info, body(&token, "apple"))
+        .await
+        .assert_session();
+    let profile = t
+        .get(GET_USER, &[("access-token", &access(&logged_in))])
+        .await
+        .ok_json();
+    assert_eq!(profile["handle"], "ann@example.com");
+    assert_eq!(profile["loginProvider"], "apple");
+    t.login(&info, "ann@example.com", PW).await.assert_session();
+}
+
+#[tokio::test]
 async fn a_deleted_social_account_frees_its_identity() {
     let issuer = FakeIssuer::start().await;
     let t = issuer.stack().await;
@@ -662,4 +747,57 @@ async fn a_deleted_social_account_frees_its_identity() {
     t.social_signup_as(&issuer, &info, "google", "g-1", "gina@gmail.com")
         .await
         .assert_session();
+}
+
+#[tokio::test]
+async fn the_local_runners_fake_issuer_mints_tokens_its_verifier_trusts() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (apple, google) = keyturn_infra::fake_social::jwks_urls(port);
+    let t = TestApp::builder().jwks_urls(apple, google).build().await;
+    let info = social_app(&t, json!({})).await;
+    let fake = std::sync::Arc::new(keyturn_infra::fake_social::FakeSocial::new().unwrap());
+    tokio::spawn(keyturn_infra::serve::serve_with(
+        listener,
+        t.state.clone(),
+        fake.routes(),
+        std::future::pending(),
+    ));
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mint =
+        json!({"provider": "google", "sub": "g-1", "email": "gina@gmail.com", "aud": GOOGLE_AUD});
+    let minted: Value = client
+        .post(format!("{base}/local/social/token"))
+        .json(&mint)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = minted["token"].as_str().unwrap();
+    t.social_signup(
+        &info,
+        json!({"token": token, "provider": "google", "handle": "gina@gmail.com"}),
+    )
+    .await
+    .assert_session();
+    t.social_login(&info, body(token, "google"))
+        .await
+        .assert_session();
+    let keys = client
+        .get(format!("{base}/local/social/apple/keys"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys.headers()["cache-control"], "public, max-age=300");
+    let foreign = client
+        .post(format!("{base}/local/social/token"))
+        .header("host", "evil.example.com")
+        .json(&mint)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 404, "loopback only, like the outbox");
 }

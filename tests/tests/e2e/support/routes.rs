@@ -32,6 +32,7 @@ pub const SET_TWO_FACTOR_GOOGLE: &str = "/api/appuser/setTwoFactorGoogleVerifica
 pub const SET_TWO_FACTOR_PHONE: &str = "/api/appuser/setTwoFactorPhoneVerification";
 pub const SOCIAL_LOGIN: &str = "/api/appuser/socialLogin";
 pub const SOCIAL_SIGNUP: &str = "/api/appuser/socialSignup";
+pub const LINK_SOCIAL_ACCOUNT: &str = "/api/appuser/linkSocialAccount";
 /// The admin API's app collection; [`TestAppInfo::admin_path`] builds the paths below one app.
 pub const ADMIN_APPS: &str = "/admin/apps";
 
@@ -63,6 +64,19 @@ impl TestApp {
     /// `socialSignup` with a JSON `body` (`token`, `provider`, `handle`, …), as the app's client.
     pub async fn social_signup(&self, app: &TestAppInfo, body: Value) -> Resp {
         self.post_json(SOCIAL_SIGNUP, &app_token(app), body).await
+    }
+
+    /// `deleteAccount`, the social variant: the caller's own provider ID `token`.
+    pub async fn delete_account_by_token(&self, access: &str, token: &str) -> Resp {
+        let body = json!({"token": token});
+        self.post_json(DELETE_ACCOUNT, &[("access-token", access)], body)
+            .await
+    }
+
+    /// `linkSocialAccount` with a JSON `body` (`token`, `provider`, `password` or `code`).
+    pub async fn link_social_account(&self, access: &str, body: Value) -> Resp {
+        self.post_json(LINK_SOCIAL_ACCOUNT, &[("access-token", access)], body)
+            .await
     }
 
     /// `login` with `handle` and the client MD5 `pw` (JSON).
