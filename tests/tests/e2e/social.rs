@@ -137,6 +137,11 @@ async fn every_forgery_and_bad_claim_is_613() {
             }),
         ),
         ("garbage", "not.a.token".to_owned()),
+        ("a kid that walks a path", {
+            let header = base64_json(&json!({"alg": "RS256", "kid": "../../google/keys"}));
+            let token = issuer.token("apple", &good());
+            format!("{header}.{}", token.split_once('.').unwrap().1)
+        }),
     ];
     for (what, token) in forgeries {
         let r = t.social_login(&info, body(&token, "apple")).await;
@@ -184,7 +189,7 @@ async fn every_forgery_and_bad_claim_is_613() {
         .iter()
         .filter(|e| e["event"] == "social.login.failed")
         .count();
-    assert!(refused >= 16, "{refused} social.login.failed entries");
+    assert!(refused >= 17, "{refused} social.login.failed entries");
     assert!(
         !audit.to_string().contains(&late[..40]),
         "the audit trail holds no token"
@@ -568,7 +573,8 @@ async fn a_user_with_a_second_factor_gets_a_login_token_unless_the_app_skips_it(
         .social_signup_as(&issuer, &info, "google", "g-1", "gina@gmail.com")
         .await
         .assert_session();
-    t.set_two_factor_google(&access(&session), json!({"twoFactor": true}))
+    let enrolment = t
+        .set_two_factor_google(&access(&session), json!({"twoFactor": true}))
         .await
         .ok_json();
     let token = || {
@@ -583,6 +589,13 @@ async fn a_user_with_a_second_factor_gets_a_login_token_unless_the_app_skips_it(
         .ok_json();
     assert!(r["login-token"].is_string(), "{r}");
     assert!(r.get("jwt").is_none());
+    // loginComplete finishes it, with a recovery code here.
+    let recovery = enrolment["recoveryCodes"][0].as_str().unwrap();
+    let done = t
+        .login_complete(r["login-token"].as_str().unwrap(), recovery)
+        .await
+        .assert_session();
+    assert_eq!(user_id(&done), user_id(&session));
     t.patch_app(&info, json!({"socialSecondFactor": "skip"}))
         .await
         .ok_json();
