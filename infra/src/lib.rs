@@ -8,6 +8,7 @@
 //! to [`FUNCTIONS`].
 
 pub mod cli;
+pub mod fake_social;
 pub mod openapi;
 pub mod serve;
 
@@ -22,7 +23,7 @@ use keyturn::wire::Reply;
 /// Whether `Host` names this machine's loopback (any port) or the configured public host. The
 /// outbox holds live codes, so a page on another site that rebinds its DNS name to 127.0.0.1
 /// must not read it: its requests carry its own name in `Host`.
-fn loopback_host(headers: &axum::http::HeaderMap, state: &AppState) -> bool {
+pub(crate) fn loopback_host(headers: &axum::http::HeaderMap, state: &AppState) -> bool {
     let Some(host) = headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -147,6 +148,9 @@ pub const FUNCTIONS: &[Function] = &[
     user(keyturn_fn_set_two_factor_google_verification::ROUTE),
     user(keyturn_fn_set_two_factor_phone_verification::ROUTE),
     user(keyturn_fn_undo_two_factor::ROUTE),
+    user(keyturn_fn_social_login::ROUTE),
+    user(keyturn_fn_social_signup::ROUTE),
+    user(keyturn_fn_link_social_account::ROUTE),
     admin(openapi::ADMIN),
 ];
 
@@ -253,6 +257,14 @@ pub fn routes() -> Router<AppState> {
 /// The finished local app over `state`, behind slash collapsing, with the deployment's CORS
 /// (API Gateway's `CorsConfiguration` in Lambda).
 pub fn local_app(state: AppState) -> keyturn::http::Door<axum::body::Body> {
+    local_app_with(state, Router::new())
+}
+
+/// [`local_app`] with `extra` local-only routes merged in (`keyturn serve --fake-social`).
+pub fn local_app_with(
+    state: AppState,
+    extra: Router<AppState>,
+) -> keyturn::http::Door<axum::body::Body> {
     let cors = keyturn::http::cors::layer(&state.config.cors_origins);
-    keyturn::http::door(keyturn::http::finish(routes(), state).layer(cors))
+    keyturn::http::door(keyturn::http::finish(routes().merge(extra), state).layer(cors))
 }

@@ -32,6 +32,10 @@ enum Command {
         /// shows every code it sends).
         #[arg(long)]
         public: bool,
+        /// Serve a fake Apple and Google on loopback (`/local/social/...`) and trust only them,
+        /// to try social login with curl.
+        #[arg(long)]
+        fake_social: bool,
     },
     /// Convert a DynamoDB table written by an earlier release (records as one JSON string
     /// attribute `data`) to native attributes. Optional: items also convert on their next write.
@@ -62,7 +66,8 @@ fn main() -> ExitCode {
             addr,
             data_dir,
             public,
-        } => serve(&runtime, addr, data_dir, public),
+            fake_social,
+        } => serve(&runtime, addr, data_dir, public, fake_social),
         Command::Admin(command) => keyturn_infra::cli::run(&runtime, &cli.api, command),
         Command::MigrateTable { table } => migrate_table(&runtime, &table),
     }
@@ -90,6 +95,7 @@ fn serve(
     addr: SocketAddr,
     data_dir: PathBuf,
     public: bool,
+    fake_social: bool,
 ) -> ExitCode {
     keyturn::http::init_logging();
     match keyturn_infra::serve::check_bind(addr, public) {
@@ -100,7 +106,7 @@ fn serve(
             return ExitCode::FAILURE;
         }
     }
-    match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir)) {
+    match runtime.block_on(keyturn_infra::serve::run(addr, &data_dir, fake_social)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("keyturn: {e}");

@@ -24,8 +24,9 @@ pub fn check_bind(addr: SocketAddr, public: bool) -> Result<Option<String>, Stri
     )))
 }
 
-/// Starts the local stack and serves until Ctrl-C.
-pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
+/// Starts the local stack and serves until Ctrl-C; with `fake_social`, also a fake Apple and
+/// Google the stack's verifier trusts (see [`crate::fake_social`]).
+pub async fn run(addr: SocketAddr, data_dir: &Path, fake_social: bool) -> Result<(), String> {
     let mut config = Config::from_env();
     // Links and issuers name the bound address unless a public URL is configured: never a
     // request's Host header, which a client controls.
@@ -39,7 +40,22 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
     config.admin_key_sha256 = None;
     keyturn::domain::records::origins::check_list(&config.cors_origins)
         .map_err(|e| format!("KEYTURN_CORS_ORIGINS: {e}"))?;
-    let state = AppState::local(data_dir, config)
+    // Bound first, so the fake issuer's URLs name the real port (`--addr 127.0.0.1:0` too).
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("bind {addr}: {e}"))?;
+    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+    let (jwks, extra) = if fake_social {
+        let (apple, google) = crate::fake_social::jwks_urls(port);
+        let jwks = keyturn::assemble::ProviderKeys::new(Some(&apple), Some(&google))
+            .map_err(|e| e.report())?;
+        let fake = crate::fake_social::FakeSocial::new().map_err(|e| e.report())?;
+        (jwks, std::sync::Arc::new(fake).routes())
+    } else {
+        let jwks = keyturn::assemble::ProviderKeys::from_env().map_err(|e| e.report())?;
+        (jwks, axum::Router::new())
+    };
+    let state = AppState::local_with_jwks(data_dir, config, jwks)
         .await
         .map_err(|e| e.report())?;
     let provided = std::env::var("KEYTURN_ADMIN_KEY")
@@ -58,14 +74,16 @@ pub async fn run(addr: SocketAddr, data_dir: &Path) -> Result<(), String> {
             data_dir.display()
         ),
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("bind {addr}: {e}"))?;
+    if fake_social {
+        println!(
+            "keyturn: fake Apple and Google at http://{addr}/local/social/{{apple,google}}/keys; mint tokens with POST http://{addr}/local/social/token"
+        );
+    }
     println!(
         "keyturn: serving on http://{addr} (data in {}); outbox at http://{addr}/local/outbox",
         data_dir.display()
     );
-    serve(listener, state, async {
+    serve_with(listener, state, extra, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
@@ -78,7 +96,17 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    let app = crate::local_app(state);
+    serve_with(listener, state, axum::Router::new(), shutdown).await
+}
+
+/// [`serve`] with `extra` local-only routes (the fake issuer of `--fake-social`).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    extra: axum::Router<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), String> {
+    let app = crate::local_app_with(state, extra);
     axum::serve(
         listener,
         axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<

@@ -124,6 +124,29 @@ pub enum Error {
     /// `keys/retire` when only the current (and a staged) key is published (code 633, HTTP 409).
     #[error("no previous signing key to retire")]
     NothingToRetire,
+    /// Sign in with Apple is off, or the app lists no bundle id (code 415).
+    #[error("app does not support Apple Authentication")]
+    AppleLoginDisabled,
+    /// Google sign-in is off, or the app lists no client id (code 416).
+    #[error("app does not support Google Authentication")]
+    GoogleLoginDisabled,
+    /// A social login whose identity has no account (code 603, HTTP 400: the Swift SDK reads it
+    /// as "call socialSignup with the same token").
+    #[error("account does not exist")]
+    NoSocialAccount,
+    /// The email belongs to a password account (code 610).
+    #[error("email account already exist")]
+    EmailAccountExists,
+    /// The identity or email belongs to an Apple account (code 611).
+    #[error("Apple account already exist")]
+    AppleAccountExists,
+    /// The identity or email belongs to a Google account (code 612).
+    #[error("Google account already exist")]
+    GoogleAccountExists,
+    /// The provider's ID token failed verification, or its email is not the handle (code 613).
+    /// Every reason answers alike; the log says which, never the token.
+    #[error("token is invalid")]
+    InvalidSocialToken,
     /// Anything the caller cannot fix (HTTP 500): what was being done and, when another error
     /// says why it failed, that error. Both are logged ([`Error::report`]), never returned.
     #[error("internal: {context}")]
@@ -183,6 +206,13 @@ impl Error {
             Error::NoStagedKey => (409, 631),
             Error::KeyAlreadyStaged => (409, 632),
             Error::NothingToRetire => (409, 633),
+            Error::AppleLoginDisabled => (400, 415),
+            Error::GoogleLoginDisabled => (400, 416),
+            Error::NoSocialAccount => (400, 603),
+            Error::EmailAccountExists => (400, 610),
+            Error::AppleAccountExists => (400, 611),
+            Error::GoogleAccountExists => (400, 612),
+            Error::InvalidSocialToken => (400, 613),
             Error::Internal { .. } => (500, 500),
         };
         let message = match self {

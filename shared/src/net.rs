@@ -27,6 +27,54 @@ pub fn https_client_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
+/// GETs `url` and returns the body with its `Cache-Control` max-age: the transport of the
+/// providers' JWKS documents. Any status but 200 is an error, and so is a body over 256 KiB
+/// (a JWKS holds a handful of keys), so a misbehaving endpoint cannot fill memory.
+pub async fn get_with_max_age(
+    client: &reqwest::Client,
+    url: &str,
+) -> Result<(Vec<u8>, Option<i64>), String> {
+    let resp = client.get(url).send().await.map_err(|e| e.to_string())?;
+    if resp.status() != reqwest::StatusCode::OK {
+        return Err(format!("status {}", resp.status()));
+    }
+    let max_age = resp
+        .headers()
+        .get_all(reqwest::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|d| {
+            d.trim()
+                .strip_prefix("max-age=")?
+                .trim()
+                .parse::<i64>()
+                .ok()
+        });
+    let body = resp.bytes().await.map_err(|e| e.to_string())?;
+    if body.len() > 256 * 1024 {
+        return Err("JWKS body over 256 KiB".into());
+    }
+    Ok((body.to_vec(), max_age))
+}
+
+/// Whether `url` may be fetched: `https://` anywhere, plain `http://` only on a loopback host
+/// (the tests' fake issuer), so an override can never send traffic in clear over a network.
+pub fn allowed_fetch_url(url: &str) -> bool {
+    if url.starts_with("https://") {
+        return true;
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => host,
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+}
+
 /// The AWS SDK configuration loader with [`SdkHttp`] as its HTTP client. Credentials, region
 /// and endpoint come from the environment as usual (in Lambda, the function's role).
 pub fn sdk_defaults() -> aws_config::ConfigLoader {

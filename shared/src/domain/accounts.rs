@@ -72,6 +72,7 @@ pub fn new_user(
         two_factor: Default::default(),
         email_verified: false,
         import_id: None,
+        social: None,
         created_at: now,
         updated_at: now,
     }
@@ -138,6 +139,13 @@ async fn purge_ops(state: &AppState, user: &User, version: u64) -> Result<Vec<Wr
     );
     if let Some(name) = &user.user_name {
         others.push(table_keys::user_name_claim(&user.app_id, name));
+    }
+    if let Some(id) = &user.social {
+        others.push(table_keys::identity_claim(
+            &user.app_id,
+            id.provider.as_str(),
+            &id.sub,
+        ));
     }
     if let (Some(phone), true) = (&user.two_factor.phone, user.two_factor.phone_verified) {
         // The verified phone's claim, so the number is free for someone else.

@@ -125,8 +125,8 @@ impl From<Option<GoogleEnabled>> for GoogleReply {
     }
 }
 
-/// A user as the Cosync clients read it, in the original's key names. Social logins are not
-/// part of Keyturn yet, so `loginProvider` carries the original's default.
+/// A user as the Cosync clients read it, in the original's key names; `loginProvider` is
+/// `apple` or `google` for an account with a linked identity, else `""`.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
@@ -162,7 +162,10 @@ impl From<details::Profile> for Profile {
             phone: user.two_factor.phone.unwrap_or_default(),
             phone_verified: user.two_factor.phone_verified,
             meta_data: user.meta_data,
-            login_provider: String::new(),
+            login_provider: user
+                .social
+                .map(|s| s.provider.as_str().to_owned())
+                .unwrap_or_default(),
             last_login,
         }
     }
@@ -200,10 +203,14 @@ pub struct PublicApp {
     anonymous_login_enabled: bool,
     /// Username login switch.
     user_names_enabled: bool,
-    /// Always `false`: Sign in with Apple is not part of Keyturn yet.
+    /// Sign in with Apple is on (`socialLogin`/`socialSignup` with `provider: apple`).
     apple_login_enabled: bool,
-    /// Always `false`: Google sign-in is not part of Keyturn yet.
+    /// The audiences Apple tokens may name (comma-separated; public ids the clients use).
+    apple_bundle_id: String,
+    /// Google sign-in is on.
     google_login_enabled: bool,
+    /// The Google client ids tokens may name (comma-separated; public ids the clients use).
+    google_client_id: String,
     /// The second factor users may switch on.
     two_factor_verification: TwoFactor,
     /// Heading shown in authenticator apps (empty when unset).
@@ -254,8 +261,10 @@ impl From<App> for PublicApp {
             signup_flow: s.signup_flow.into(),
             anonymous_login_enabled: s.anonymous_login_enabled,
             user_names_enabled: s.user_names_enabled,
-            apple_login_enabled: false,
-            google_login_enabled: false,
+            apple_login_enabled: s.apple_login_enabled,
+            apple_bundle_id: s.apple_bundle_id.to_csv(),
+            google_login_enabled: s.google_login_enabled,
+            google_client_id: s.google_client_id.to_csv(),
             two_factor_verification: s.two_factor_verification.into(),
             google_app_name: s.google_app_name.unwrap_or_default(),
             realm_app_id,

@@ -14,14 +14,17 @@ use crate::domain::invites::user_invites::{InviteRequest, RevokeRequest};
 use crate::domain::login::anonymous::AnonymousRequest;
 use crate::domain::login::complete::LoginCompleteRequest;
 use crate::domain::login::password::LoginRequest;
+use crate::domain::login::social::SocialLoginRequest;
 use crate::domain::passwords::change::ChangeRequest;
 use crate::domain::passwords::reset::{ForgotRequest, ResetRequest};
 use crate::domain::ports::AppState;
 use crate::domain::profile::delete_account::DeleteRequest;
 use crate::domain::profile::details::{LocaleRequest, MetadataRequest};
+use crate::domain::profile::link_social::LinkSocialRequest;
 use crate::domain::profile::user_name::UserNameRequest;
 use crate::domain::signup::register::RegisterRequest;
 use crate::domain::signup::self_service::{CompleteRequest, SignupRequest};
+use crate::domain::signup::social::SocialSignupRequest;
 use crate::error::{Error, Result};
 
 /// A request the wire's fields decode into.
@@ -144,6 +147,9 @@ from_fields! {
     VerifyPhoneRequest { code: secret "code" }
     SetTwoFactor { two_factor: required "twoFactor", password: secret_text "password", code: secret_text "code" }
     UndoRequest { user_id: required "userId", token: secret "token" }
+    SocialLoginRequest { token: secret "token", provider: required "provider", nonce: text "nonce" }
+    LinkSocialRequest { token: secret "token", provider: required "provider", nonce: text "nonce", password: secret_text "password", code: secret_text "code" }
+    SocialSignupRequest { token: secret "token", provider: required "provider", handle: required "handle", meta_data: object "metaData", locale: text "locale", nonce: text "nonce" }
 }
 
 /// One end-user call, `Call(state, input, context)`: the shared state, the typed request and the

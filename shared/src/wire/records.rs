@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use crate::domain::common::templates as domain_templates;
 use crate::domain::records::app as domain_app;
 use crate::domain::records::metadata as domain_metadata;
+use crate::domain::records::social as domain_social;
 use crate::domain::records::user as domain_user;
 
 /// How a signup becomes an account.
@@ -182,6 +183,32 @@ pub struct Settings {
     /// incident, short enough that the trail does not grow without end.
     #[serde(default)]
     audit_retention_days: u32,
+    /// Sign in with Apple (415 when off or `appleBundleId` is empty).
+    #[serde(default)]
+    apple_login_enabled: bool,
+    /// Apple audiences: bundle ids and Services ids, comma-separated (a JSON list is also read);
+    /// at most 20 of at most 255 characters.
+    #[serde(default)]
+    apple_bundle_id: String,
+    /// Google sign-in (416 when off or `googleClientId` is empty).
+    #[serde(default)]
+    google_login_enabled: bool,
+    /// Google audiences: OAuth client ids, comma-separated (a JSON list is also read).
+    #[serde(default)]
+    google_client_id: String,
+    /// When set, a Google token's `azp` must be one of these (comma-separated).
+    #[serde(default)]
+    google_authorized_parties: String,
+    /// Every social request must carry a `nonce`.
+    #[serde(default)]
+    social_nonce_required: bool,
+    /// `refuse` (610, default) or `verified` (link a verified password account when the
+    /// provider is authoritative for the email and the account has no second factor).
+    #[serde(default)]
+    social_linking: SocialLinking,
+    /// `honour` (a user with a second factor gets a login token, default) or `skip`.
+    #[serde(default)]
+    social_second_factor: SocialSecondFactor,
 }
 
 convert!(domain_app::Settings => Settings {
@@ -212,7 +239,44 @@ convert!(domain_app::Settings => Settings {
         mail_daily_limit,
         allowed_origins,
         audit_retention_days,
+        apple_login_enabled,
+        apple_bundle_id: csv,
+        google_login_enabled,
+        google_client_id: csv,
+        google_authorized_parties: csv,
+        social_nonce_required,
+        social_linking: SocialLinking::from,
+        social_second_factor: SocialSecondFactor::from,
 });
+
+/// An audience list in the original's comma-separated form.
+fn csv(list: domain_social::AudienceList) -> String {
+    list.to_csv()
+}
+
+/// What a social login does when only a verified password account has the email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SocialLinking {
+    /// 610, as the original.
+    Refuse,
+    /// Link when the provider is authoritative for the email and the account has no factor.
+    Verified,
+}
+
+convert!(enum domain_social::SocialLinking => SocialLinking { Refuse, Verified });
+
+/// Whether a social login asks for the user's second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SocialSecondFactor {
+    /// A user with a factor on gets `{"login-token"}`.
+    Honour,
+    /// The provider is trusted for the whole login.
+    Skip,
+}
+
+convert!(enum domain_social::SocialSecondFactor => SocialSecondFactor { Honour, Skip });
 
 /// Every item of a list, shown.
 fn each<T, U: From<T>>(items: Vec<T>) -> Vec<U> {

@@ -111,7 +111,7 @@ async fn delete_account_refuses_without_proof_and_changes_nothing() {
         .assert_error(400, 600);
     let r = app.delete_account(&access, "ann@x.com", "short").await;
     r.assert_error(400, 600);
-    // Missing fields: 403; the social variant is not supported: 602.
+    // Missing fields: 403; the social variant on a password account: 600.
     app.post_json(DELETE_ACCOUNT, &h, json!({"handle": "ann@x.com"}))
         .await
         .assert_error(400, 403);
@@ -120,7 +120,7 @@ async fn delete_account_refuses_without_proof_and_changes_nothing() {
         .assert_error(400, 403);
     app.post_json(DELETE_ACCOUNT, &h, json!({"token": "eyJ.social.token"}))
         .await
-        .assert_error(400, 602);
+        .assert_error(400, 600);
     app.post_json(
         DELETE_ACCOUNT,
         &h,

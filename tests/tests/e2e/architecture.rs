@@ -168,7 +168,7 @@ fn domain_floor(module: &str) -> Option<(usize, &str)> {
         "records" => 0,
         "ports" => 1,
         "common" | "audit" => 2,
-        "factors" | "invites" => 3,
+        "factors" | "invites" | "social" => 3,
         "accounts" => 4,
         "signup" | "login" | "passwords" | "profile" | "apps" | "admin" => 5,
         other => {

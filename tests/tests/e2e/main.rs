@@ -34,6 +34,7 @@ mod profile;
 mod round_trips;
 mod settings_in_dynamodb;
 mod signup;
+mod social;
 mod store_conformance;
 mod support;
 mod templates;

@@ -16,9 +16,13 @@ use serde_json::Value;
 use crate::support::app::TestApp;
 use crate::support::routes::LOGIN;
 
-/// Routes the document leaves out on purpose: the local runner's outbox is never routed in
-/// Lambda.
-const UNDOCUMENTED: &[(&str, &str)] = &[("GET", "/local/outbox")];
+/// Routes the document leaves out on purpose: the local runner's outbox and its fake social
+/// issuer (`--fake-social`) are never routed in Lambda.
+const UNDOCUMENTED: &[(&str, &str)] = &[
+    ("GET", "/local/outbox"),
+    ("GET", "/local/social/{}/keys"),
+    ("POST", "/local/social/token"),
+];
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

@@ -206,6 +206,10 @@ async fn purge_user(state: &AppState, user: &User) -> Result<()> {
         let claim = table_keys::user_name_claim(&user.app_id, name);
         state.store.delete(&claim, Condition::Any).await?;
     }
+    if let Some(id) = &user.social {
+        let claim = table_keys::identity_claim(&user.app_id, id.provider.as_str(), &id.sub);
+        state.store.delete(&claim, Condition::Any).await?;
+    }
     if let Some(phone) = &user.two_factor.phone {
         let digest = phone_claim::phone_digest(state, phone);
         delete_partition(

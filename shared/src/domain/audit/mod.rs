@@ -94,6 +94,15 @@ pub enum Kind {
     PhoneVerified,
     /// A user deleted their account.
     AccountDeleted,
+    /// An Apple or Google ID token was refused (`reason` says why; never the token).
+    SocialLoginFailed,
+    /// An account was created by a social signup.
+    SocialSignup,
+    /// An identity was linked to an existing account.
+    SocialLinked,
+    /// A social signup took over an unverified password account (its password stopped
+    /// working and its sessions ended): the pre-account-takeover defence.
+    AccountClaimed,
     /// A user sent an invite.
     InviteSent,
     /// A user revoked an invite.
@@ -157,6 +166,10 @@ impl Kind {
             Kind::PhoneSet => "phone.set",
             Kind::PhoneVerified => "phone.verified",
             Kind::AccountDeleted => "account.deleted",
+            Kind::SocialLoginFailed => "social.login.failed",
+            Kind::SocialSignup => "social.signup",
+            Kind::SocialLinked => "social.linked",
+            Kind::AccountClaimed => "account.claimed",
             Kind::InviteSent => "invite.sent",
             Kind::InviteRevoked => "invite.revoked",
             Kind::InviteAccepted => "invite.accepted",

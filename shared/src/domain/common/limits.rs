@@ -28,6 +28,8 @@ pub enum AddressFlow {
     FailedChecks,
     /// Wrong admin keys (counted per address across the whole deployment).
     AdminKey,
+    /// Social logins and signups (each may cost a JWKS lookup and an RSA verify).
+    Social,
 }
 
 impl AddressFlow {
@@ -51,6 +53,11 @@ impl AddressFlow {
                 max: 20,
                 window_secs: 3600,
             },
+            // 30 social calls per minute per address and app.
+            AddressFlow::Social => Limit {
+                max: 30,
+                window_secs: 60,
+            },
         }
     }
 
@@ -60,6 +67,7 @@ impl AddressFlow {
             AddressFlow::Messages => "MSG",
             AddressFlow::FailedChecks => "FAIL",
             AddressFlow::AdminKey => "ADMINKEY",
+            AddressFlow::Social => "SOCIAL",
         }
     }
 }

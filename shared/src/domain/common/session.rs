@@ -76,6 +76,9 @@ pub enum Proof {
     /// Nothing but the `ANON_` handle (`["anonymous"]`: no RFC 8176 method proves nothing, and
     /// an empty list would read as "not said").
     Anonymous,
+    /// An Apple or Google ID token (`["fed"]`: a federated login; RFC 8176 names none, and the
+    /// provider's own methods are not told).
+    Provider,
 }
 
 impl Proof {
@@ -87,6 +90,7 @@ impl Proof {
             Proof::PasswordAndSms => &["pwd", "sms"],
             Proof::MailedCode => &["email"],
             Proof::Anonymous => &["anonymous"],
+            Proof::Provider => &["fed"],
         }
     }
 }

@@ -6,6 +6,7 @@
 //! every request.
 
 pub mod app_cache;
+pub mod jwks;
 
 use std::sync::Arc;
 
@@ -108,6 +109,8 @@ pub struct Ports {
     pub codes: Arc<dyn CodeGenerator>,
     /// The local outbox, routed at `/local/outbox` by the local runner only.
     pub outbox: Option<Arc<Outbox>>,
+    /// Apple's and Google's JWKS documents (cached by [`AppState::social_keys`]).
+    pub jwks: Arc<dyn jwks::JwksFetcher>,
 }
 
 /// Everything a request needs; cheap to clone.
@@ -149,6 +152,8 @@ pub struct Inner {
     pub signing_keys: crate::crypto::signing_key::ParsedKeys,
     /// Decoded app records, served for at most the settings TTL (see [`crate::domain::ports::app_cache`]).
     pub apps: Arc<AppCache>,
+    /// Apple's and Google's signing keys, cached per warm instance (see [`jwks`]).
+    pub social_keys: Arc<jwks::JwksCache>,
 }
 
 impl std::ops::Deref for AppState {
@@ -220,6 +225,7 @@ impl AppState {
             invite_mail_pace: crate::clock::Pace::default(),
             signing_keys: crate::crypto::signing_key::ParsedKeys::default(),
             apps,
+            social_keys: Arc::new(jwks::JwksCache::new(ports.jwks)),
         })))
     }
 }

@@ -1,6 +1,8 @@
-//! `deleteAccount`: the user, re-authenticated with their password, deletes their account and
+//! `deleteAccount`: the user, re-authenticated with their password (or, for an Apple or Google
+//! account, with a fresh ID token of the identity linked to *them*), deletes their account and
 //! everything keyed to it, through the same purge as the admin API
-//! ([`crate::domain::accounts::purge`]).
+//! ([`crate::domain::accounts::purge`]). The original deleted whichever user held the token's
+//! `sub`, which need not be the caller; here another identity's token is 600.
 
 use crate::domain::accounts;
 use crate::domain::audit::{self, Event, Kind};
@@ -10,6 +12,7 @@ use crate::domain::common::repo;
 use crate::domain::ports::AppState;
 use crate::domain::records::context::RequestContext;
 use crate::domain::records::redacted::Redacted;
+use crate::domain::social::proof::{self, Presented};
 use crate::error::{Error, Result};
 
 /// A delete-account request as the wire delivers it.
@@ -19,7 +22,7 @@ pub struct DeleteRequest {
     pub handle: Option<String>,
     /// The caller's password (client MD5), re-authenticating the deletion.
     pub password: Option<Redacted>,
-    /// A social ID token (the original's social variant; not supported).
+    /// A social ID token (the original's social variant), instead of handle and password.
     pub token: Option<Redacted>,
 }
 
@@ -33,11 +36,7 @@ pub async fn delete_account(
     let caller = caller::user_from_access(state, ctx).await?;
     let (handle, password) = match (req.handle, req.password, req.token) {
         (Some(h), Some(p), _) => (h, p),
-        (_, _, Some(_)) => {
-            return Err(Error::invalid(
-                "social login is not supported: send handle and password",
-            ));
-        }
+        (_, _, Some(token)) => return delete_by_token(state, caller, &token, ctx).await,
         (None, _, _) => return Err(Error::MissingParam("handle")),
         (Some(_), None, _) => return Err(Error::MissingParam("password")),
     };
@@ -54,6 +53,46 @@ pub async fn delete_account(
         return Err(guard.refused(state, app, user_id, step, refusal).await);
     }
     guard.passed(state).await?;
+    accounts::purge(state, &caller.user.user_id).await?;
+    audit::record(
+        state,
+        &ctx.client,
+        Event::new(app, Kind::AccountDeleted).user(&caller.user.user_id),
+    )
+    .await;
+    Ok(())
+}
+
+/// The social variant: the token must verify for the provider of the caller's own identity and
+/// name its `sub`; a password account, or anyone else's identity, is 600.
+async fn delete_by_token(
+    state: &AppState,
+    caller: caller::Caller,
+    token: &Redacted,
+    ctx: &RequestContext,
+) -> Result<()> {
+    let app = &caller.app;
+    let Some(identity) = caller.user.social.clone() else {
+        return Err(Error::InvalidCredentials);
+    };
+    let presented = Presented {
+        provider: identity.provider,
+        token,
+        nonce: None,
+        step: "deleteAccount",
+    };
+    let claims = proof::verify(state, app, presented, ctx).await?;
+    if claims.sub != identity.sub {
+        let event = audit::failed_check(
+            app,
+            Some(&caller.user.user_id),
+            false,
+            "deleteAccount",
+            "another identity's token",
+        );
+        audit::record(state, &ctx.client, event).await;
+        return Err(Error::InvalidCredentials);
+    }
     accounts::purge(state, &caller.user.user_id).await?;
     audit::record(
         state,

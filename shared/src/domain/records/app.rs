@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::signing_key::PublicKeyInfo;
 use crate::domain::records::metadata::{MetaField, validate_jwt_fields};
+use crate::domain::records::social::{AudienceList, SocialLinking, SocialSecondFactor};
 use crate::error::{Error, Result};
 
 /// The messages an app may send per UTC day when its settings say nothing else.
@@ -178,6 +179,30 @@ pub struct Settings {
     /// incident, short enough that the trail does not grow without end.
     #[serde(default = "default_audit_retention_days")]
     pub audit_retention_days: u32,
+    /// Sign in with Apple (415 when off or `appleBundleId` is empty).
+    #[serde(default)]
+    pub apple_login_enabled: bool,
+    /// Audiences Apple ID tokens may name: bundle ids and Services ids (comma-separated).
+    #[serde(default)]
+    pub apple_bundle_id: AudienceList,
+    /// Google sign-in (416 when off or `googleClientId` is empty).
+    #[serde(default)]
+    pub google_login_enabled: bool,
+    /// Audiences Google ID tokens may name: OAuth client ids (comma-separated).
+    #[serde(default)]
+    pub google_client_id: AudienceList,
+    /// When set, a Google token's `azp` must be one of these (a server client id as `aud`).
+    #[serde(default)]
+    pub google_authorized_parties: AudienceList,
+    /// Every social request must carry a `nonce` (off by default: the Cosync Swift SDK sends none).
+    #[serde(default)]
+    pub social_nonce_required: bool,
+    /// What a social login does when only a verified password account has the email.
+    #[serde(default)]
+    pub social_linking: SocialLinking,
+    /// Whether a social login asks for the user's second factor.
+    #[serde(default)]
+    pub social_second_factor: SocialSecondFactor,
 }
 
 impl Default for Settings {

@@ -7,6 +7,8 @@
 //! | user's last login | `USER#<userId>` | `LOGIN` | – |
 //! | handle claim (uniqueness) | `APP#<appId>#H#<handle>` | `HANDLE` | – |
 //! | username claim (uniqueness) | `APP#<appId>#U#<userName>` | `USERNAME` | – |
+//! | social identity claim (uniqueness, → userId) | `APP#<appId>#IDP#<provider>#<sub>` | `IDENTITY` | – |
+//! | used social nonce (single use, TTL = token expiry + 60 s) | `APP#<appId>#NONCE#<sha256 hex>` | `NONCE` | – |
 //! | pending invite (one per inviter) | `APP#<appId>#H#<handle>` | `INVITE#BY#<inviter>` | `APP#<appId>#INVITES` / `<handle>#<inviter>` |
 //! | invite code attempts (per invite; `NONE`: a handle without a live invite, counted alike) | `APP#<appId>#H#<handle>` | `INVITE#TRIES#<inviter>` | – |
 //! | invite code tries per day (all invites to a handle) | `APP#<appId>#H#<handle>` | `INVITE#DAY` | – |
@@ -153,6 +155,17 @@ pub fn admin_key() -> Key {
 /// The claim that makes a username unique within its app.
 pub fn user_name_claim(app_id: &str, user_name: &str) -> Key {
     Key::new(format!("APP#{app_id}#U#{user_name}"), "USERNAME")
+}
+
+/// The claim that makes an Apple or Google identity unique within its app and names its user:
+/// a partition of its own, so only that identity's logins read it.
+pub fn identity_claim(app_id: &str, provider: &str, sub: &str) -> Key {
+    Key::new(format!("APP#{app_id}#IDP#{provider}#{sub}"), "IDENTITY")
+}
+
+/// A social nonce already spent (its SHA-256, as the token carries it): single use.
+pub fn social_nonce(app_id: &str, nonce_hash: &str) -> Key {
+    Key::new(format!("APP#{app_id}#NONCE#{nonce_hash}"), "NONCE")
 }
 
 /// The partition holding everything keyed to a handle (claim, signup, invite, reset, counters).

@@ -193,6 +193,10 @@ pub struct User {
     /// recognises the user by it (`unchanged`) instead of reporting its handle as taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import_id: Option<String>,
+    /// The Apple or Google identity linked to the account (`loginProvider` on the wire); its
+    /// claim item makes it unique per app, and a purge deletes that claim by this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social: Option<SocialIdentity>,
     /// Creation time (epoch ms).
     pub created_at: i64,
     /// Last change (epoch ms).
@@ -216,6 +220,16 @@ pub struct SecondFactor {
     /// Whether `phone` was verified by a code.
     #[serde(default)]
     pub phone_verified: bool,
+}
+
+/// An identity at a provider: the provider and its stable `sub`, never the email (which the
+/// user may change at the provider).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocialIdentity {
+    /// Apple or Google.
+    pub provider: crate::domain::records::social::Provider,
+    /// The provider's subject.
+    pub sub: String,
 }
 
 /// A session exempted from a revocation.

@@ -9,6 +9,7 @@ use axum::body::Body;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use keyturn::AppState;
+use keyturn::assemble::ProviderKeys;
 use keyturn::clock::{Clock, ManualClock};
 use keyturn::codes::{CodeGenerator, OsCodes};
 use keyturn::crypto::password::Cost;
@@ -147,6 +148,7 @@ pub struct TestAppBuilder {
     cors_origins: Vec<String>,
     settings_cache_secs: u64,
     secrets: Option<Arc<dyn SecretStore>>,
+    jwks_urls: Option<(String, String)>,
 }
 
 impl TestAppBuilder {
@@ -199,6 +201,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Apple's and Google's JWKS fetched from these URLs (a [`super::social::FakeIssuer`]) instead
+    /// of the real ones, which no test ever reaches.
+    pub fn jwks_urls(mut self, apple: String, google: String) -> Self {
+        self.jwks_urls = Some((apple, google));
+        self
+    }
+
     /// The clock at wall time, so a stock JWT library's own `exp` check (which reads the system
     /// clock) is meaningful for tokens issued under it.
     pub fn wall_clock(self) -> Self {
@@ -239,6 +248,13 @@ impl TestAppBuilder {
             clock: clock_dyn,
             codes: self.codes,
             outbox: Some(outbox.clone()),
+            jwks: Arc::new(
+                match &self.jwks_urls {
+                    Some((apple, google)) => ProviderKeys::new(Some(apple), Some(google)),
+                    None => ProviderKeys::new(None, None),
+                }
+                .unwrap(),
+            ),
         };
         let config = Config {
             public_url: None,
@@ -272,6 +288,7 @@ impl TestApp {
             cors_origins: Vec::new(),
             settings_cache_secs: 30,
             secrets: None,
+            jwks_urls: None,
         }
     }
 
@@ -314,6 +331,7 @@ impl TestApp {
             clock: Arc::new(self.clock.clone()),
             codes: Arc::new(OsCodes),
             outbox: Some(self.outbox.clone()),
+            jwks: Arc::new(ProviderKeys::new(None, None).unwrap()),
         };
         edit(&mut ports);
         self.state = AppState::new(ports, self.state.config.clone(), false)

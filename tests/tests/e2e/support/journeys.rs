@@ -49,6 +49,27 @@ impl TestApp {
         access(&self.quick_user(app, handle, json!({})).await)
     }
 
+    /// A social signup of `email` under `provider`'s `sub` with a fresh valid token: the
+    /// journey most social tests start from. Returns the response.
+    pub async fn social_signup_as(
+        &self,
+        issuer: &super::social::FakeIssuer,
+        app: &TestAppInfo,
+        provider: &str,
+        sub: &str,
+        email: &str,
+    ) -> Resp {
+        let token = issuer.token(
+            provider,
+            &super::social::claims(provider, sub, email, self.now_secs()),
+        );
+        self.social_signup(
+            app,
+            json!({"token": token, "provider": provider, "handle": email}),
+        )
+        .await
+    }
+
     /// Asks for a password reset of `handle` (asserting `true`) and returns the mailed code.
     pub async fn reset_code(&self, app: &TestAppInfo, handle: &str) -> String {
         self.forgot_password(app, handle).await.assert_true();

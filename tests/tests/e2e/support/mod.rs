@@ -10,6 +10,7 @@
 //! - [`lambda`]: API Gateway fixtures (`apigw-v2-<name>.json`) and the Lambda door;
 //! - [`peer`]: requests from a chosen client address;
 //! - [`mailer`]: a mailer as slow as SES, and the timing loop it serves;
+//! - [`social`]: the fake Apple and Google (JWKS, token signing, forgeries) and social apps;
 //! - [`store`]: a store wrapper with a hook before every call (counting, outages);
 //! - [`aws`]: the moto endpoint and unique names;
 //! - [`cli`]: the real `keyturn` binary, a spawned `keyturn serve` and CLI runs against it.
@@ -24,5 +25,6 @@ pub mod lambda;
 pub mod mailer;
 pub mod peer;
 pub mod routes;
+pub mod social;
 pub mod store;
 pub mod users;

@@ -31,6 +31,9 @@ pub const VERIFY_PHONE: &str = "/api/appuser/verifyPhone";
 pub const SET_TWO_FACTOR_GOOGLE: &str = "/api/appuser/setTwoFactorGoogleVerification";
 pub const SET_TWO_FACTOR_PHONE: &str = "/api/appuser/setTwoFactorPhoneVerification";
 pub const UNDO_TWO_FACTOR: &str = "/api/appuser/undoTwoFactor";
+pub const SOCIAL_LOGIN: &str = "/api/appuser/socialLogin";
+pub const SOCIAL_SIGNUP: &str = "/api/appuser/socialSignup";
+pub const LINK_SOCIAL_ACCOUNT: &str = "/api/appuser/linkSocialAccount";
 /// The admin API's app collection; [`TestAppInfo::admin_path`] builds the paths below one app.
 pub const ADMIN_APPS: &str = "/admin/apps";
 
@@ -52,6 +55,29 @@ impl TestApp {
     pub async fn complete_signup(&self, app: &TestAppInfo, handle: &str, code: &str) -> Resp {
         let body = json!({"handle": handle, "code": code});
         self.post_json(COMPLETE_SIGNUP, &app_token(app), body).await
+    }
+
+    /// `socialLogin` with a JSON `body` (`token`, `provider`, `nonce`), as the app's client.
+    pub async fn social_login(&self, app: &TestAppInfo, body: Value) -> Resp {
+        self.post_json(SOCIAL_LOGIN, &app_token(app), body).await
+    }
+
+    /// `socialSignup` with a JSON `body` (`token`, `provider`, `handle`, …), as the app's client.
+    pub async fn social_signup(&self, app: &TestAppInfo, body: Value) -> Resp {
+        self.post_json(SOCIAL_SIGNUP, &app_token(app), body).await
+    }
+
+    /// `deleteAccount`, the social variant: the caller's own provider ID `token`.
+    pub async fn delete_account_by_token(&self, access: &str, token: &str) -> Resp {
+        let body = json!({"token": token});
+        self.post_json(DELETE_ACCOUNT, &[("access-token", access)], body)
+            .await
+    }
+
+    /// `linkSocialAccount` with a JSON `body` (`token`, `provider`, `password` or `code`).
+    pub async fn link_social_account(&self, access: &str, body: Value) -> Resp {
+        self.post_json(LINK_SOCIAL_ACCOUNT, &[("access-token", access)], body)
+            .await
     }
 
     /// `login` with `handle` and the client MD5 `pw` (JSON).
