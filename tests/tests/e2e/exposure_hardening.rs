@@ -39,6 +39,37 @@ async fn register_from(t: &TestApp, ip: &str, app: &TestAppInfo, handle: &str, c
     t.post_from(ip, Json, REGISTER, &app_token(app), body).await
 }
 
+/// The two routes a stranger probes with a wrong code.
+#[derive(Clone, Copy)]
+enum Door {
+    Register,
+    CompleteSignup,
+}
+
+/// Six wrong-code probes from a stranger's address for each handle: every handle must get the
+/// same answers, five 602s then 614, whatever account or pending signup it has.
+async fn assert_probes_answer_alike(
+    t: &TestApp,
+    door: Door,
+    app: &TestAppInfo,
+    handles: &[&str],
+    wrong: &str,
+) {
+    let mut seqs = Vec::new();
+    for handle in handles {
+        let mut rs = Vec::new();
+        for _ in 0..6 {
+            rs.push(match door {
+                Door::Register => register_from(t, STRANGER, app, handle, wrong).await,
+                Door::CompleteSignup => complete_from(t, STRANGER, app, handle, wrong).await,
+            });
+        }
+        seqs.push(answers(rs));
+    }
+    assert_eq!(codes(&seqs[0]), [602, 602, 602, 602, 602, 614]);
+    assert!(seqs.iter().all(|s| s == &seqs[0]), "{seqs:#?}");
+}
+
 /// Each answer as `(status, body)`, so sequences compare exactly.
 fn answers(rs: Vec<Resp>) -> Vec<(u16, String)> {
     rs.into_iter()
@@ -67,16 +98,8 @@ async fn register_answers_alike_for_registered_unknown_and_invited_handles(t: Te
     let host = t.signed_up_access(&app, "host@x.com").await;
     let code = t.invited(&host, "inv@x.com").await;
     let wrong = wrong_code(&code);
-    let mut seqs = Vec::new();
-    for handle in ["host@x.com", "none@x.com", "inv@x.com"] {
-        let mut rs = Vec::new();
-        for _ in 0..6 {
-            rs.push(register_from(&t, STRANGER, &app, handle, &wrong).await);
-        }
-        seqs.push(answers(rs));
-    }
-    assert_eq!(codes(&seqs[0]), [602, 602, 602, 602, 602, 614]);
-    assert!(seqs.iter().all(|s| s == &seqs[0]), "{seqs:#?}");
+    let handles = ["host@x.com", "none@x.com", "inv@x.com"];
+    assert_probes_answer_alike(&t, Door::Register, &app, &handles, &wrong).await;
     assert_eq!(user_count(&t, &app.app_id).await, 1);
 }
 
@@ -155,16 +178,8 @@ async fn complete_signup_probes_answer_alike_whether_or_not_a_signup_is_pending(
     t.signed_up_user(&app, "has@x.com").await;
     let code = t.signup_with_code(&app, "pend@x.com").await;
     let wrong = wrong_code(&code);
-    let mut seqs = Vec::new();
-    for handle in ["pend@x.com", "none@x.com", "has@x.com"] {
-        let mut rs = Vec::new();
-        for _ in 0..6 {
-            rs.push(complete_from(&t, STRANGER, &app, handle, &wrong).await);
-        }
-        seqs.push(answers(rs));
-    }
-    assert_eq!(codes(&seqs[0]), [602, 602, 602, 602, 602, 614]);
-    assert!(seqs.iter().all(|s| s == &seqs[0]), "{seqs:#?}");
+    let handles = ["pend@x.com", "none@x.com", "has@x.com"];
+    assert_probes_answer_alike(&t, Door::CompleteSignup, &app, &handles, &wrong).await;
 }
 
 on_both_engines!(#[tokio::test] complete_signup_probes_answer_alike_whether_or_not_a_signup_is_pending:
