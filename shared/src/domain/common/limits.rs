@@ -3,7 +3,7 @@
 //! atomically before the guarded work, so parallel requests cannot race past a limit.
 
 use crate::domain::ports::AppState;
-use crate::domain::records::app::App;
+use crate::domain::records::app::{App, Settings};
 use crate::domain::records::context::ClientAddress;
 use crate::domain::records::table_keys;
 use crate::error::{Error, Result};
@@ -23,34 +23,41 @@ pub struct Limit {
 pub enum AddressFlow {
     /// Requests that send an email or SMS (signup, forgotPassword, invite, setPhone, login SMS).
     Messages,
+    /// Requests that send an SMS, on top of [`AddressFlow::Messages`] (texts cost the developer
+    /// money).
+    Texts,
     /// Failed password checks (login, changePassword, deleteAccount) and code checks
     /// (completeSignup, resetPassword, register, verifyPhone, loginComplete).
     FailedChecks,
+    /// New anonymous users (each is an account that costs nothing to make).
+    AnonymousUsers,
     /// Wrong admin keys (counted per address across the whole deployment).
     AdminKey,
 }
 
+/// Wrong admin keys one address may present per hour, over the whole deployment.
+pub const ADMIN_KEY_LIMIT: Limit = Limit {
+    max: 20,
+    window_secs: 3600,
+};
+
 impl AddressFlow {
-    /// The ceiling, chosen so a shared address (an office NAT, a carrier's CGNAT) stays usable
-    /// while one machine cannot mail-bomb or guess at scale.
-    pub const fn limit(self) -> Limit {
+    /// The ceiling an app's settings give this flow (the admin key's is the deployment's own).
+    /// The defaults keep a shared address (an office NAT) usable while one machine cannot
+    /// mail-bomb or guess at scale; an app whose users all arrive from one address (a carrier
+    /// NAT, a school, its own backend) raises them in its settings.
+    pub fn limit(self, settings: &Settings) -> Limit {
+        let per = |max: u32, window_secs: i64| Limit {
+            max: i64::from(max),
+            window_secs,
+        };
         match self {
-            // 30 messages an hour per address and app.
-            AddressFlow::Messages => Limit {
-                max: 30,
-                window_secs: 3600,
-            },
-            // 50 failed checks per 15 minutes per address and app: credential stuffing from one
-            // address gets 200 guesses an hour over all handles; successes give their hit back.
-            AddressFlow::FailedChecks => Limit {
-                max: 50,
-                window_secs: 15 * 60,
-            },
-            // 20 wrong admin keys per hour per address.
-            AddressFlow::AdminKey => Limit {
-                max: 20,
-                window_secs: 3600,
-            },
+            AddressFlow::Messages => per(settings.address_sends_per_hour, 3600),
+            AddressFlow::Texts => per(settings.address_texts_per_hour, 3600),
+            // Successes give their hit back, so only failures fill it.
+            AddressFlow::FailedChecks => per(settings.address_failed_checks_per_15_min, 15 * 60),
+            AddressFlow::AnonymousUsers => per(settings.address_anonymous_users_per_hour, 3600),
+            AddressFlow::AdminKey => ADMIN_KEY_LIMIT,
         }
     }
 
@@ -58,7 +65,9 @@ impl AddressFlow {
     pub const fn name(self) -> &'static str {
         match self {
             AddressFlow::Messages => "MSG",
+            AddressFlow::Texts => "SMS",
             AddressFlow::FailedChecks => "FAIL",
+            AddressFlow::AnonymousUsers => "ANON",
             AddressFlow::AdminKey => "ADMINKEY",
         }
     }
@@ -87,17 +96,29 @@ pub async fn give_back(state: &AppState, key: &Key, limit: Limit) {
     }
 }
 
-/// Counts a request from `client` against the app's per-address limit for `flow`.
+/// Counts a request from `client` against `app`'s per-address limit for `flow`.
 pub async fn hit_address(
     state: &AppState,
-    app_id: &str,
+    app: &App,
     client: &ClientAddress,
     flow: AddressFlow,
 ) -> Result<()> {
+    hit_scoped(state, &app.app_id, client, flow, flow.limit(&app.settings)).await
+}
+
+/// Counts a request from `client` against `limit` for `flow` in `scope` (an app id, or a
+/// deployment-wide scope such as the admin key's).
+pub async fn hit_scoped(
+    state: &AppState,
+    scope: &str,
+    client: &ClientAddress,
+    flow: AddressFlow,
+    limit: Limit,
+) -> Result<()> {
     hit(
         state,
-        &table_keys::address_limit(app_id, client.as_str(), flow.name()),
-        flow.limit(),
+        &table_keys::address_limit(scope, client.as_str(), flow.name()),
+        limit,
     )
     .await
     .map(drop)
@@ -106,14 +127,25 @@ pub async fn hit_address(
 /// Gives back the hit of a check that succeeded (see [`give_back`]).
 pub async fn give_back_address(
     state: &AppState,
-    app_id: &str,
+    app: &App,
     client: &ClientAddress,
     flow: AddressFlow,
 ) {
+    give_back_scoped(state, &app.app_id, client, flow, flow.limit(&app.settings)).await;
+}
+
+/// [`give_back_address`] in `scope` with `limit` (see [`hit_scoped`]).
+pub async fn give_back_scoped(
+    state: &AppState,
+    scope: &str,
+    client: &ClientAddress,
+    flow: AddressFlow,
+    limit: Limit,
+) {
     give_back(
         state,
-        &table_keys::address_limit(app_id, client.as_str(), flow.name()),
-        flow.limit(),
+        &table_keys::address_limit(scope, client.as_str(), flow.name()),
+        limit,
     )
     .await;
 }

@@ -131,9 +131,10 @@ pub async fn verify_phone(
     let client = &ctx.client;
     let (app_id, user_id) = (&caller.app.app_id, &caller.user.user_id);
     let code = one_time_code::parse(req.code.expose())?;
-    limits::hit_address(state, app_id, client, AddressFlow::FailedChecks).await?;
+    let app = &caller.app;
+    limits::hit_address(state, app, client, AddressFlow::FailedChecks).await?;
     let (pending, version) = check_pending_code(state, caller, &code).await?;
-    limits::give_back_address(state, app_id, client, AddressFlow::FailedChecks).await;
+    limits::give_back_address(state, app, client, AddressFlow::FailedChecks).await;
     claim_phone(state, caller, &pending, version).await?;
     tracing::info!(%app_id, %user_id, "phone: verified");
     audit::record(

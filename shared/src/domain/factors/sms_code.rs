@@ -29,11 +29,6 @@ pub const SMS_PER_USER: Limit = Limit {
     max: 5,
     window_secs: 3600,
 };
-/// Texts one client address may trigger per app per hour.
-pub const SMS_PER_ADDRESS: Limit = Limit {
-    max: 10,
-    window_secs: 3600,
-};
 
 /// The app's Twilio account, if the developer set one.
 async fn sms_account(state: &AppState, app_id: &str) -> Result<Option<SmsAccount>> {
@@ -81,13 +76,8 @@ pub async fn send_code(
     )
     .await?;
     limits::hit(state, &table_keys::sms_by_user(&user.user_id), SMS_PER_USER).await?;
-    limits::hit_address(state, &app.app_id, client, AddressFlow::Messages).await?;
-    limits::hit(
-        state,
-        &table_keys::address_limit(&app.app_id, client.as_str(), "SMS"),
-        SMS_PER_ADDRESS,
-    )
-    .await?;
+    limits::hit_address(state, app, client, AddressFlow::Messages).await?;
+    limits::hit_address(state, app, client, AddressFlow::Texts).await?;
     limits::spend_daily_budget(
         state,
         &app.app_id,

@@ -9,7 +9,8 @@
 //!   (602) — an `@` can never appear, so an anonymous handle never names an email account, and a
 //!   trivially guessable handle like `ANON_1` is refused;
 //! - the user's status is checked (suspended → 404);
-//! - new anonymous users per client address are limited ([`NEW_PER_ADDRESS`], 615).
+//! - new anonymous users per client address are limited (the app's
+//!   `addressAnonymousUsersPerHour`, 615).
 //!
 //! The case of the handle is preserved, as the clients generate it (the original did not
 //! lower-case it either). The user has no password (`passwordHash` empty, which no password
@@ -21,14 +22,14 @@ use serde_json::{Map, Value};
 use crate::domain::RequestContext;
 use crate::domain::accounts;
 use crate::domain::common::caller;
-use crate::domain::common::limits::{self, Limit};
+use crate::domain::common::limits::{self, AddressFlow};
 use crate::domain::common::repo;
 use crate::domain::common::session;
 use crate::domain::common::session::Session;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::{App, Feature};
+use crate::domain::records::context::ClientAddress;
 use crate::domain::records::metadata::set_path;
-use crate::domain::records::table_keys;
 use crate::domain::records::user::{User, UserStatus};
 use crate::error::{Error, Result};
 use crate::store::StoreError;
@@ -39,11 +40,6 @@ pub const PREFIX: &str = "ANON_";
 pub const MAX_HANDLE_LEN: usize = 128;
 /// Fewest characters after the prefix (clients append a UUID: 32 or 36).
 pub const MIN_SUFFIX_LEN: usize = 8;
-/// New anonymous users one client address may create: 30 per hour.
-pub const NEW_PER_ADDRESS: Limit = Limit {
-    max: 30,
-    window_secs: 3600,
-};
 
 /// Checks an anonymous handle (see the module docs) and returns it unchanged.
 pub fn parse_handle(raw: &str) -> Result<&str> {
@@ -83,7 +79,7 @@ pub async fn login_anonymous(
     let handle = parse_handle(&req.handle)?;
     let user = match repo::find_user_by_handle(state, &app.app_id, handle).await? {
         Some((user, _)) => user,
-        None => create(state, &app, handle, ctx.client.as_str()).await?,
+        None => create(state, &app, handle, &ctx.client).await?,
     };
     if !user.anonymous {
         // Unreachable through handles (an anonymous one has no `@`); refuse rather than trust.
@@ -97,13 +93,8 @@ pub async fn login_anonymous(
 
 /// Creates the anonymous user and its handle claim in one transaction. When a concurrent request
 /// created it first, that user is read back and logged in instead.
-async fn create(state: &AppState, app: &App, handle: &str, client_ip: &str) -> Result<User> {
-    limits::hit(
-        state,
-        &table_keys::anonymous_by_ip(&app.app_id, client_ip),
-        NEW_PER_ADDRESS,
-    )
-    .await?;
+async fn create(state: &AppState, app: &App, handle: &str, client: &ClientAddress) -> Result<User> {
+    limits::hit_address(state, app, client, AddressFlow::AnonymousUsers).await?;
     let mut meta_data = Map::new();
     for f in app
         .settings

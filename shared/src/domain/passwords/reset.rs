@@ -15,8 +15,10 @@
 
 use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::caller;
+use crate::domain::common::factor_failures;
 use crate::domain::common::limits::{self, AddressFlow, Limit};
 use crate::domain::common::one_time_code;
+use crate::domain::common::password_check;
 use crate::domain::common::repo;
 use crate::domain::common::repo::{Attempt, retry_on_conflict};
 use crate::domain::common::reset_code::{self, PendingReset};
@@ -56,7 +58,7 @@ pub async fn forgot_password(
     let app = caller::app_from_any(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     // Counted before the lookup: an unknown handle hits the same limits as a known one.
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::Messages).await?;
     limits::spend_mail(state, &app, "RESET", MAIL_LIMIT, &handle).await?;
     let user = match repo::find_user_by_handle(state, &app.app_id, &handle).await? {
         Some((user, _)) if user.status == UserStatus::Active && !user.anonymous => Some(user),
@@ -102,7 +104,7 @@ pub async fn reset_password(
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     let code = one_time_code::parse(req.code.expose())?;
     let password = ClientPassword::parse(req.password.expose())?;
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await?;
     limits::hit(
         state,
         &table_keys::reset_code_budget(&app.app_id, &handle),
@@ -184,11 +186,21 @@ async fn set_password(
         ));
         tx.push(WriteOp::Delete(tries.clone(), Condition::Any));
         // Whoever proved the mailbox is no longer locked out by earlier wrong guesses (the
-        // handle's failure record holds every address's).
+        // handle's failure record holds every address's), their address passes the handle's
+        // ceiling from now on, and a second factor locked by wrong codes is unlocked.
         tx.push(WriteOp::Delete(
             table_keys::login_tries(&app.app_id, handle),
             Condition::Any,
         ));
+        tx.push(password_check::vouched_by_reset(
+            state,
+            &app.app_id,
+            handle,
+            &ctx.client,
+        )?);
+        for op in factor_failures::forgotten(&user.user_id) {
+            tx.push(op);
+        }
         // The entry is part of the reset: it exists exactly when the password changed.
         let event = Event::new(app, Kind::PasswordReset).user(&user.user_id);
         tx.push(WriteOp::Put(
@@ -197,13 +209,7 @@ async fn set_password(
         ));
         match state.store.transact(tx.into_ops()).await {
             Ok(()) => {
-                limits::give_back_address(
-                    state,
-                    &app.app_id,
-                    &ctx.client,
-                    AddressFlow::FailedChecks,
-                )
-                .await;
+                limits::give_back_address(state, app, &ctx.client, AddressFlow::FailedChecks).await;
                 tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "password reset");
                 Ok(Attempt::Done(()))
             }

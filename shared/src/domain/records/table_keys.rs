@@ -14,11 +14,11 @@
 //! | pending password reset | `APP#<appId>#H#<handle>` | `RESET` | – |
 //! | reset code attempts (per code / per day over all codes) | `APP#<appId>#H#<handle>` | `RESET#TRIES` / `RESET#DAY` | – |
 //! | invites sent by a user (limit) | `USER#<userId>` | `INVITES#SENT` | – |
-//! | anonymous logins per client IP (limit) | `APP#<appId>#IP#<ip>` | `ANON` | – |
 //! | message template | `APP#<appId>` | `TEMPLATE#<locale>#<name>` | – |
 //! | pending signup | `APP#<appId>#H#<handle>` | `SIGNUP` | – |
 //! | signup code attempts | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` | – |
 //! | failed password checks of a handle in one window: in all (ceiling) and per client address (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
+//! | a client address that proved the account (a login, a reset by mail): it passes the handle's ceiling | `APP#<appId>#H#<handle>` | `LOGIN#FROM#<addr>` | – |
 //! | mails of one flow to one canonical mailbox (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS` / `RESET#MAILS` / `INVITE#MAILS` | – |
 //! | requests of one flow from one client address (limit) | `APP#<appId>#IP#<addr>` | `LIMIT#<flow>` | – |
 //! | one shard of an app's daily message budget | `APP#<appId>#BUDGET#<channel>#<0..15>` | `DAY#<day>` | – |
@@ -26,6 +26,7 @@
 //! | second-factor secrets (sealed TOTP secret, recovery-code hashes, last TOTP step) | `USER#<userId>` | `2FA` | – |
 //! | login waiting for its second factor (login-token id, SMS code hash) | `USER#<userId>` | `2FA#LOGIN` | – |
 //! | its code attempts | `USER#<userId>` | `2FA#LOGIN#TRIES` | – |
+//! | second-factor failures of the account in one day (budget) / the lock once it is spent / the day's "wrong code" notice | `USER#<userId>` | `2FA#FAILS` / `2FA#LOCK` / `2FA#NOTICE` | – |
 //! | SMS code to disable phone login / its attempts | `USER#<userId>` | `2FA#DISABLE` / `2FA#DISABLE#TRIES` | – |
 //! | phone waiting for verification / its code attempts | `USER#<userId>` | `PHONE#VERIFY` / `PHONE#VERIFY#TRIES` | – |
 //! | SMS sent to a user (limit) | `USER#<userId>` | `SMS#SENT` | – |
@@ -131,6 +132,13 @@ pub fn login_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "LOGIN#TRIES")
 }
 
+/// A client address that proved the account behind `handle` (a passed password or code check,
+/// a reset by mail): tries from it are answered even while strangers keep the handle's
+/// ceiling full. One item per address, so a success writes it without reading the others.
+pub fn login_vouch(app_id: &str, handle: &str, address: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), format!("LOGIN#FROM#{address}"))
+}
+
 /// The local runner's admin key hash.
 pub fn admin_key() -> Key {
     Key::new("KEYTURN", "ADMINKEY")
@@ -204,11 +212,6 @@ pub fn invites_sent(user_id: &str) -> Key {
     Key::new(format!("USER#{user_id}"), "INVITES#SENT")
 }
 
-/// Anonymous logins from one client address in the current window.
-pub fn anonymous_by_ip(app_id: &str, ip: &str) -> Key {
-    Key::new(format!("APP#{app_id}#IP#{ip}"), "ANON")
-}
-
 /// A user's second-factor secrets (sealed TOTP secret, recovery-code hashes, last TOTP step).
 pub fn factors(user_id: &str) -> Key {
     Key::new(format!("USER#{user_id}"), "2FA")
@@ -222,6 +225,21 @@ pub fn pending_login(user_id: &str) -> Key {
 /// Attempts at the pending login's second factor.
 pub fn pending_login_tries(user_id: &str) -> Key {
     Key::new(format!("USER#{user_id}"), "2FA#LOGIN#TRIES")
+}
+
+/// The account's second-factor failures in the current day (its budget).
+pub fn factor_failures(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#FAILS")
+}
+
+/// The lock a spent second-factor budget leaves until a reset by mail.
+pub fn factor_lock(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#LOCK")
+}
+
+/// The day's notice that a wrong second-factor code followed a right password (one a day).
+pub fn factor_notice(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#NOTICE")
 }
 
 /// The SMS code that lets a user switch phone login off.

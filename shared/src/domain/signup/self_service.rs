@@ -111,7 +111,7 @@ pub async fn signup(
     let meta_data = metadata::extract(&app.settings.meta_data, req.meta_data.as_ref())?;
     // Limits first: a refused request costs no Argon2 run and does not learn whether the handle
     // is taken (601).
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::Messages).await?;
     limits::spend_mail(state, &app, "SIGNUP", MAIL_LIMIT, handle.as_str()).await?;
     let claim = table_keys::handle_claim(&app.app_id, handle.as_str());
     if state.store.get(&claim).await?.is_some() {
@@ -282,7 +282,7 @@ pub async fn complete_signup(
     app.require(Feature::Signup)?;
     let handle = Handle::parse(&req.handle)?;
     let code = one_time_code::parse(req.code.expose())?;
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await?;
     let key = table_keys::signup(&app.app_id, handle.as_str());
     let Some(item) = state.store.get(&key).await? else {
         return Err(one_time_code::wrong_code());
@@ -298,7 +298,7 @@ pub async fn complete_signup(
         &tries,
     )
     .await?;
-    limits::give_back_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await;
+    limits::give_back_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await;
     let contested = pending.contested;
     // A contested signup's account has no usable password (an empty hash verifies nothing)
     // until the owner sets one with the reset code created with it.
