@@ -157,9 +157,9 @@ pub async fn clear(state: &AppState, key: &Key) {
     }
 }
 
-/// Counts one mail of `flow` (`SIGNUP`, `RESET`, `INVITE`) to `handle`: against its canonical
-/// mailbox (`per_mailbox`) and the app's daily mail budget. Every mail-sending route calls it
-/// before it learns anything about the handle, so neither limit can probe for accounts.
+/// Counts one mail of `flow` (`INVITE`) to `handle`: against its canonical mailbox
+/// (`per_mailbox`, whoever asks) and the app's daily mail budget. Every mail-sending route calls
+/// it before it learns anything about the handle, so neither limit can probe for accounts.
 pub async fn spend_mail(
     state: &AppState,
     app: &App,
@@ -169,6 +169,53 @@ pub async fn spend_mail(
 ) -> Result<()> {
     let mailbox = table_keys::mailbox_mails(&app.app_id, &canonical_mailbox(handle), flow);
     hit(state, &mailbox, per_mailbox).await?;
+    spend_daily_budget(
+        state,
+        &app.app_id,
+        Channel::Mail,
+        app.settings.mail_daily_limit,
+    )
+    .await
+}
+
+/// Mails of one flow one canonical mailbox may receive per hour over every client address: 20.
+/// The tight limit is per mailbox *and* address, so a stranger's requests from one address
+/// cannot stop the owner's mail for an hour; this ceiling still bounds mail-bombing from many.
+pub const MAILBOX_CEILING: Limit = Limit {
+    max: 20,
+    window_secs: 3600,
+};
+
+/// Counts one mail of `flow` (`SIGNUP`, `RESET`) to `handle` requested from `client`: on its
+/// canonical mailbox from this address (`per_address`), then on the mailbox over all addresses
+/// ([`MAILBOX_CEILING`]). A refusal by the first leaves the second untouched, so one address
+/// cannot fill the ceiling alone. Called before anything about the handle is known.
+pub async fn count_mailbox(
+    state: &AppState,
+    app_id: &str,
+    flow: &str,
+    per_address: Limit,
+    handle: &str,
+    client: &ClientAddress,
+) -> Result<()> {
+    let mailbox = canonical_mailbox(handle);
+    let from = table_keys::mailbox_mails_from(app_id, &mailbox, flow, client.as_str());
+    hit(state, &from, per_address).await?;
+    let all = table_keys::mailbox_mails(app_id, &mailbox, flow);
+    hit(state, &all, MAILBOX_CEILING).await.map(drop)
+}
+
+/// [`count_mailbox`], then one mail of the app's daily budget: for flows whose mail goes out to
+/// whoever asks (a signup's code), so the budget is spent before anything else is learned.
+pub async fn spend_mail_from(
+    state: &AppState,
+    app: &App,
+    flow: &str,
+    per_address: Limit,
+    handle: &str,
+    client: &ClientAddress,
+) -> Result<()> {
+    count_mailbox(state, &app.app_id, flow, per_address, handle, client).await?;
     spend_daily_budget(
         state,
         &app.app_id,
@@ -249,7 +296,9 @@ fn shard_share(daily: i64, shard: u32) -> i64 {
 }
 
 /// The mailbox an address delivers to, for counting mail limits: lowercased, with comments
-/// (`x(1)@d`) and a `+tag` removed, so `x+1@d`, `x+2@d` and `x(1)@d` share one counter.
+/// (`x(1)@d`), quoting (`"x"@d`, `x\y@d`) and a `+tag` removed, so `x+1@d`, `x+2@d`, `x(1)@d`
+/// and `"x"@d` share one counter. (Handles refuse quotes and backslashes anyway; this keeps any
+/// other caller's counting honest.)
 pub fn canonical_mailbox(handle: &str) -> String {
     let mut out = String::with_capacity(handle.len());
     let mut depth = 0usize;
@@ -257,6 +306,7 @@ pub fn canonical_mailbox(handle: &str) -> String {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
+            '"' | '\\' => {}
             _ if depth == 0 => out.extend(c.to_lowercase()),
             _ => {}
         }
@@ -307,6 +357,7 @@ mod tests {
             "X+2@D.com",
             "x(1)@d.com",
             "(c)x@d.com",
+            "\"x\"@d.com",
             "x@d.com",
         ] {
             assert_eq!(canonical_mailbox(alias), "x@d.com", "{alias}");

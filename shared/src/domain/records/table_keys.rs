@@ -20,6 +20,7 @@
 //! | failed password checks of a handle in one window: in all (ceiling) and per client address (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
 //! | a client address that proved the account (a login, a reset by mail): it passes the handle's ceiling | `APP#<appId>#H#<handle>` | `LOGIN#FROM#<addr>` | – |
 //! | mails of one flow to one canonical mailbox (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS` / `RESET#MAILS` / `INVITE#MAILS` | – |
+//! | mails of one flow to one canonical mailbox requested from one client address (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS#FROM#<addr>` / `RESET#MAILS#FROM#<addr>` | – |
 //! | requests of one flow from one client address (limit) | `APP#<appId>#IP#<addr>` | `LIMIT#<flow>` | – |
 //! | one shard of an app's daily message budget | `APP#<appId>#BUDGET#<channel>#<0..15>` | `DAY#<day>` | – |
 //! | admin key hash (local runner) | `KEYTURN` | `ADMINKEY` | – |
@@ -299,6 +300,15 @@ pub fn mailbox_mails(app_id: &str, mailbox: &str, flow: &str) -> Key {
     Key::new(
         format!("APP#{app_id}#MB#{mailbox}"),
         format!("{flow}#MAILS"),
+    )
+}
+
+/// Messages of one flow (`SIGNUP`, `RESET`) to one canonical mailbox requested from one client
+/// address, per app.
+pub fn mailbox_mails_from(app_id: &str, mailbox: &str, flow: &str, address: &str) -> Key {
+    Key::new(
+        format!("APP#{app_id}#MB#{mailbox}"),
+        format!("{flow}#MAILS#FROM#{address}"),
     )
 }
 

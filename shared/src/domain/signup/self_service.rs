@@ -112,7 +112,15 @@ pub async fn signup(
     // Limits first: a refused request costs no Argon2 run and does not learn whether the handle
     // is taken (601).
     limits::hit_address(state, &app, &ctx.client, AddressFlow::Messages).await?;
-    limits::spend_mail(state, &app, "SIGNUP", MAIL_LIMIT, handle.as_str()).await?;
+    limits::spend_mail_from(
+        state,
+        &app,
+        "SIGNUP",
+        MAIL_LIMIT,
+        handle.as_str(),
+        &ctx.client,
+    )
+    .await?;
     let claim = table_keys::handle_claim(&app.app_id, handle.as_str());
     if state.store.get(&claim).await?.is_some() {
         return Err(Error::HandleTaken);
