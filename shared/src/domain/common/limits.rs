@@ -229,13 +229,19 @@ pub async fn spend_mail_from(
 /// second; sixteen shards take sixteen times that, so the budget never becomes a hot key.
 pub const BUDGET_SHARDS: u32 = 16;
 
-/// Which daily budget a message is spent from.
+/// Which daily budget of an app something is spent from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     /// Emails (SES costs the deployer; bounces hurt its sending reputation).
     Mail,
-    /// SMS (each costs the developer money on their Twilio account).
+    /// SMS (each costs the developer money on their Twilio account): every text.
     Sms,
+    /// The part of [`Channel::Sms`] that enrolment texts (`setPhone`) may use, so they can never
+    /// spend what login texts to verified numbers need.
+    SmsEnrolment,
+    /// Failed signup-code checks (`signupCodeFailureDailyLimit`): a circuit breaker for
+    /// guessing spread over many handles and addresses.
+    SignupCodeFailures,
 }
 
 impl Channel {
@@ -243,6 +249,8 @@ impl Channel {
         match self {
             Channel::Mail => "MAIL",
             Channel::Sms => "SMS",
+            Channel::SmsEnrolment => "SMSENROL",
+            Channel::SignupCodeFailures => "SIGNUPCODE",
         }
     }
 }
@@ -261,6 +269,23 @@ pub async fn spend_daily_budget(
     channel: Channel,
     daily: i64,
 ) -> Result<()> {
+    spend_daily(state, app_id, channel, daily).await.map(drop)
+}
+
+/// One unit spent from a daily budget, which [`refund`] gives back (a check that succeeded).
+#[must_use = "a spent unit is kept or refunded"]
+pub struct Spent {
+    key: Key,
+    until: i64,
+}
+
+/// [`spend_daily_budget`], returning the unit spent so a success can [`refund`] it.
+pub async fn spend_daily(
+    state: &AppState,
+    app_id: &str,
+    channel: Channel,
+    daily: i64,
+) -> Result<Spent> {
     let now = state.clock.now_secs();
     let day = now.div_euclid(86_400);
     let next_day = (day + 1) * 86_400;
@@ -273,12 +298,9 @@ pub async fn spend_daily_budget(
         }
         let key = table_keys::daily_budget(app_id, channel.name(), day, shard);
         // Kept a day past its end, so a late clock on another instance still reads it.
-        match state
-            .store
-            .add(&key, 1, Some(share), Some(next_day + 86_400))
-            .await
-        {
-            Ok(_) => return Ok(()),
+        let until = next_day + 86_400;
+        match state.store.add(&key, 1, Some(share), Some(until)).await {
+            Ok(_) => return Ok(Spent { key, until }),
             Err(StoreError::LimitReached) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -286,6 +308,18 @@ pub async fn spend_daily_budget(
     Err(Error::RateLimited {
         retry_after_secs: u64::try_from((next_day - now).max(1)).unwrap_or(1),
     })
+}
+
+/// Gives a spent unit back to its shard. Best effort: a unit not given back only makes the
+/// day's budget one smaller.
+pub async fn refund(state: &AppState, spent: Spent) {
+    if let Err(e) = state
+        .store
+        .add(&spent.key, -1, None, Some(spent.until))
+        .await
+    {
+        tracing::warn!(error = %e, "could not refund a budget unit");
+    }
 }
 
 /// Shard `shard`'s part of a daily budget of `daily`.

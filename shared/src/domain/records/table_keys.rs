@@ -16,13 +16,13 @@
 //! | invites sent by a user (limit) | `USER#<userId>` | `INVITES#SENT` | – |
 //! | message template | `APP#<appId>` | `TEMPLATE#<locale>#<name>` | – |
 //! | pending signup | `APP#<appId>#H#<handle>` | `SIGNUP` | – |
-//! | signup code attempts | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` | – |
+//! | signup code attempts (per code / per day over all codes) | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` / `SIGNUP#DAY` | – |
 //! | failed password checks of a handle in one window: in all (ceiling) and per client address (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
 //! | a client address that proved the account (a login, a reset by mail): it passes the handle's ceiling | `APP#<appId>#H#<handle>` | `LOGIN#FROM#<addr>` | – |
 //! | mails of one flow to one canonical mailbox (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS` / `RESET#MAILS` / `INVITE#MAILS` | – |
 //! | mails of one flow to one canonical mailbox requested from one client address (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS#FROM#<addr>` / `RESET#MAILS#FROM#<addr>` | – |
 //! | requests of one flow from one client address (limit) | `APP#<appId>#IP#<addr>` | `LIMIT#<flow>` | – |
-//! | one shard of an app's daily message budget | `APP#<appId>#BUDGET#<channel>#<0..15>` | `DAY#<day>` | – |
+//! | one shard of an app's daily budget (`MAIL`, `SMS`, `SMSENROL`, `SIGNUPCODE`) | `APP#<appId>#BUDGET#<channel>#<0..15>` | `DAY#<day>` | – |
 //! | admin key hash (local runner) | `KEYTURN` | `ADMINKEY` | – |
 //! | second-factor secrets (sealed TOTP secret, recovery-code hashes, last TOTP step) | `USER#<userId>` | `2FA` | – |
 //! | login waiting for its second factor (login-token id, SMS code hash) | `USER#<userId>` | `2FA#LOGIN` | – |
@@ -125,6 +125,11 @@ pub fn signup(app_id: &str, handle: &str) -> Key {
 /// Attempts at the pending signup's code.
 pub fn signup_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "SIGNUP#TRIES")
+}
+
+/// Signup-code tries of a handle per day, across every code issued that day.
+pub fn signup_code_budget(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "SIGNUP#DAY")
 }
 
 /// A handle's failed password checks in the current lockout window, in all and per client

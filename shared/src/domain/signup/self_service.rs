@@ -3,6 +3,8 @@
 //! Codes are six digits from the OS CSPRNG, stored only as a keyed hash, valid for 48 hours, at
 //! most five tries (then dead: 614), single use. A repeated signup issues a fresh code and
 //! restarts the tries — the old code may have leaked, so it is not reused as the original did.
+//! A new code does not refill the handle's ten tries a day, and failed checks count on the
+//! app's daily cap (see [`one_time_code::count_signup_try`]).
 //! Link emails open a confirm page; only its POST completes, so mail scanners that follow links
 //! cannot complete (or burn) a signup.
 //!
@@ -291,6 +293,7 @@ pub async fn complete_signup(
     let handle = Handle::parse(&req.handle)?;
     let code = one_time_code::parse(req.code.expose())?;
     limits::hit_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await?;
+    let counted = one_time_code::count_signup_try(state, &app, handle.as_str()).await?;
     let key = table_keys::signup(&app.app_id, handle.as_str());
     let Some(item) = state.store.get(&key).await? else {
         return Err(one_time_code::wrong_code());
@@ -307,6 +310,7 @@ pub async fn complete_signup(
     )
     .await?;
     limits::give_back_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await;
+    limits::refund(state, counted).await;
     let contested = pending.contested;
     // A contested signup's account has no usable password (an empty hash verifies nothing)
     // until the owner sets one with the reset code created with it.
