@@ -32,7 +32,7 @@
 //! | phone waiting for verification / its code attempts | `USER#<userId>` | `PHONE#VERIFY` / `PHONE#VERIFY#TRIES` | – |
 //! | SMS sent to a user (limit) | `USER#<userId>` | `SMS#SENT` | – |
 //! | verified-phone claim (uniqueness) | `APP#<appId>#P#<phoneDigest>` | `PHONE` | – |
-//! | SMS sent to a phone number (limit) | `APP#<appId>#P#<phoneDigest>` | `SMS#SENT` | – |
+//! | SMS sent to a phone number: enrolment / to it as a user's verified number (limits) | `APP#<appId>#P#<phoneDigest>` | `SMS#SENT` / `SMS#VERIFIED` | – |
 //! | audit entry about a user | `APP#<appId>#AUDIT#USER#<userId>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //! | audit entry without a user (app settings) | `APP#<appId>#AUDIT#<0..7>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //!
@@ -281,6 +281,12 @@ pub fn phone_claim(app_id: &str, digest: &str) -> Key {
 /// SMS sent to one phone number in the current window.
 pub fn sms_by_phone(app_id: &str, digest: &str) -> Key {
     Key::new(format!("APP#{app_id}#P#{digest}"), "SMS#SENT")
+}
+
+/// Texts sent to one number as a user's verified phone (login and disable codes) in the
+/// current window.
+pub fn verified_sms_by_phone(app_id: &str, digest: &str) -> Key {
+    Key::new(format!("APP#{app_id}#P#{digest}"), "SMS#VERIFIED")
 }
 
 /// A per-address counter of one flow (see `limits::AddressFlow`), per app.
