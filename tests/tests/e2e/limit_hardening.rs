@@ -228,6 +228,15 @@ async fn a_password_holder_gets_twenty_second_factor_guesses_then_the_owner_must
         "{mails:?}"
     );
     assert!(mails.iter().any(|s| s.contains("locked")), "{mails:?}");
+    let trail = t
+        .admin("GET", &app.admin_path("/audit?limit=100"), None)
+        .await;
+    let events = trail.ok_json()["entries"].as_array().unwrap().clone();
+    let locked: Vec<_> = events
+        .iter()
+        .filter(|e| e["event"] == "2fa.locked")
+        .collect();
+    assert_eq!(locked.len(), 1, "{events:?}");
 
     // The owner proves the mailbox: a reset lifts the lock.
     let code = t.reset_code(&app, "owner@x.com").await;

@@ -86,6 +86,9 @@ pub enum Kind {
     PhoneLoginEnabled,
     /// SMS login was switched off.
     PhoneLoginDisabled,
+    /// The account's second factor locked after its daily budget of wrong codes: someone
+    /// holds the password; only a reset by mail unlocks it.
+    SecondFactorLocked,
     /// A phone number was set (a code was sent to verify it).
     PhoneSet,
     /// A phone number was verified.
@@ -148,6 +151,7 @@ impl Kind {
             Kind::AuthenticatorDisabled => "2fa.authenticator.disabled",
             Kind::PhoneLoginEnabled => "2fa.phone.enabled",
             Kind::PhoneLoginDisabled => "2fa.phone.disabled",
+            Kind::SecondFactorLocked => "2fa.locked",
             Kind::PhoneSet => "phone.set",
             Kind::PhoneVerified => "phone.verified",
             Kind::AccountDeleted => "account.deleted",

@@ -16,11 +16,13 @@
 //! Counted before the check and given back after a success, like the per-address limits, so
 //! parallel guesses cannot race past the budget.
 
+use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::html::escape;
 use crate::domain::common::limits::{self, Limit};
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::App;
+use crate::domain::records::context::ClientAddress;
 use crate::domain::records::table_keys;
 use crate::domain::records::user::User;
 use crate::error::{Error, Result};
@@ -44,6 +46,7 @@ const NOTICE: Limit = Limit {
 #[must_use = "a counted check must end as passed or failed"]
 pub struct Counted {
     count: i64,
+    client: ClientAddress,
 }
 
 /// Refuses (620) while the account's second factor is locked. For the password step, which
@@ -59,15 +62,23 @@ pub async fn check_unlocked(state: &AppState, user: &User) -> Result<()> {
     }
 }
 
-/// Counts one second-factor check on `user`'s daily budget before it runs: 620 when the
-/// factor is locked or the budget is spent.
-pub async fn count(state: &AppState, app: &App, user: &User) -> Result<Counted> {
+/// Counts one second-factor check on `user`'s daily budget before it runs (from `client`):
+/// 620 when the factor is locked or the budget is spent.
+pub async fn count(
+    state: &AppState,
+    app: &App,
+    user: &User,
+    client: &ClientAddress,
+) -> Result<Counted> {
     check_unlocked(state, user).await?;
     let key = table_keys::factor_failures(&user.user_id);
     match limits::hit(state, &key, DAILY_BUDGET).await {
-        Ok(count) => Ok(Counted { count }),
+        Ok(count) => Ok(Counted {
+            count,
+            client: client.clone(),
+        }),
         Err(Error::RateLimited { .. }) => {
-            lock(state, app, user).await?;
+            lock(state, app, user, client).await?;
             Err(Error::SecondFactorLocked)
         }
         Err(e) => Err(e),
@@ -95,15 +106,16 @@ impl Counted {
             mail_owner(state, user, subject, &what).await;
         }
         if self.count >= DAILY_BUDGET.max
-            && let Err(e) = lock(state, app, user).await
+            && let Err(e) = lock(state, app, user, &self.client).await
         {
             tracing::warn!(error = %e.report(), "second factor: could not lock");
         }
     }
 }
 
-/// Locks the factor (once) and mails the owner how to lift the lock.
-async fn lock(state: &AppState, app: &App, user: &User) -> Result<()> {
+/// Locks the factor (once), records it in the audit trail (`2fa.locked`) and mails the owner
+/// how to lift the lock.
+async fn lock(state: &AppState, app: &App, user: &User, client: &ClientAddress) -> Result<()> {
     let item = repo::item(
         table_keys::factor_lock(&user.user_id),
         &serde_json::json!({ "at": state.clock.now_ms() }),
@@ -116,6 +128,8 @@ async fn lock(state: &AppState, app: &App, user: &User) -> Result<()> {
         Err(e) => return Err(e.into()),
     }
     tracing::warn!(app_id = %app.app_id, user_id = %user.user_id, "second factor: locked");
+    let event = Event::new(app, Kind::SecondFactorLocked).user(&user.user_id);
+    audit::record(state, client, event).await;
     let what = format!(
         "Second-factor login for your {} account {} is locked after {} wrong codes. Reset your \
          password to unlock it: someone may know your password.",

@@ -475,7 +475,7 @@ where
 {
     let (app, _) = repo::existing_app(state, &user.app_id).await?;
     let guard = enter_for(state, &app, &user.handle, client).await?;
-    let counted = factor_failures::count(state, &app, user).await?;
+    let counted = factor_failures::count(state, &app, user, client).await?;
     if check.await? {
         counted.passed(state, user).await;
         guard.passed(state).await?;

@@ -103,7 +103,7 @@ pub async fn login_complete(
     // The login token proved the password: the handle's ceiling on password guesses does not
     // apply, the account's budget of second-factor failures does.
     let guard = password_check::enter_proven(state, &app, &user.handle, &ctx.client).await?;
-    let counted = factor_failures::count(state, &app, &user).await?;
+    let counted = factor_failures::count(state, &app, &user, &ctx.client).await?;
     let sms_ok = match (&pending.code_hash, pending.factor) {
         (Some(hash), TwoFactor::Phone) => {
             one_time_code::parse(req.code.expose()).is_ok_and(|code| {
