@@ -245,7 +245,16 @@ pub enum Channel {
 }
 
 impl Channel {
-    const fn name(self) -> &'static str {
+    /// Every budget an app has (deleting an app deletes each one's shards).
+    pub const ALL: [Channel; 4] = [
+        Channel::Mail,
+        Channel::Sms,
+        Channel::SmsEnrolment,
+        Channel::SignupCodeFailures,
+    ];
+
+    /// The name in the budget's keys.
+    pub const fn name(self) -> &'static str {
         match self {
             Channel::Mail => "MAIL",
             Channel::Sms => "SMS",

@@ -50,6 +50,16 @@
 //! per-address limit `LIMIT#SMS`; SMS an app sends spend its daily budget (channel `SMS`,
 //! `smsDailyLimit`), sharded like mail's.
 //!
+//! The limit items added with per-app address limits, none hot: an address's vouch for a handle
+//! (`LOGIN#FROM#<addr>`, written by that handle's successes, which its limits bound, and read
+//! only while the handle's ceiling is full); a mailbox's mails per requesting address (its own
+//! sort key in the mailbox's partition, taking at most the mailbox's hourly mails); a verified
+//! number's login texts (`SMS#VERIFIED`, one user's logins); the second factor's failures, lock
+//! and notice (`2FA#FAILS`, `2FA#LOCK`, `2FA#NOTICE`, in the user's partition, written only by
+//! that user's wrong codes); a handle's signup-code tries per day (`SIGNUP#DAY`). The app-wide
+//! counters among them, the SMS enrolment share and the failed-signup-code cap, are daily
+//! budgets sharded like mail's.
+//!
 //! Invites: each inviter holds at most one live invite per handle (its sort key names the
 //! inviter), so nobody can squat a handle by inviting it first; registration reads the handle's
 //! invites with one query (`INVITE#BY#` prefix) and consumes them all. The pointer items under
