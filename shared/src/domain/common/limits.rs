@@ -35,7 +35,8 @@ pub enum AddressFlow {
     AdminKey,
 }
 
-/// Wrong admin keys one address may present per hour, over the whole deployment.
+/// Wrong admin keys one address may present per hour, over the whole deployment: the key is the
+/// deployment's, not an app's, so no app setting may loosen it.
 pub const ADMIN_KEY_LIMIT: Limit = Limit {
     max: 20,
     window_secs: 3600,
@@ -253,7 +254,7 @@ impl Channel {
         Channel::SignupCodeFailures,
     ];
 
-    /// The name in the budget's keys.
+    /// The name in the budget's keys (stable: a renamed budget would restart its day).
     pub const fn name(self) -> &'static str {
         match self {
             Channel::Mail => "MAIL",

@@ -29,17 +29,19 @@ use crate::sms::{SmsAccount, SmsError};
 
 /// Login tokens and SMS codes live 10 minutes.
 pub const CODE_TTL_SECS: i64 = 10 * 60;
-/// Enrolment texts one phone number may receive per hour.
+/// Enrolment texts one phone number may receive per hour: nobody proved it is theirs yet, so a
+/// stranger's `setPhone` must not turn it into a target.
 pub const SMS_PER_PHONE: Limit = Limit {
     max: 3,
     window_secs: 3600,
 };
-/// Enrolment texts one user may trigger per hour.
+/// Enrolment texts one user may trigger per hour, so one account cannot pump many numbers.
 pub const SMS_PER_USER: Limit = Limit {
     max: 5,
     window_secs: 3600,
 };
-/// Texts a user's verified number may receive per hour (login and disable codes).
+/// Texts a user's verified number may receive per hour (login and disable codes): enough for
+/// ten logins, since each needs the password and the number is the user's alone.
 pub const VERIFIED_PER_PHONE: Limit = Limit {
     max: 10,
     window_secs: 3600,
