@@ -98,8 +98,8 @@ impl Counted {
         let notice = table_keys::factor_notice(&user.user_id);
         if limits::hit(state, &notice, NOTICE).await.is_ok() {
             let what = format!(
-                "Someone entered the right password for your {} account {} but a wrong \
-                 second-factor code.",
+                "Someone who signed in with your password to your {} account {} entered a \
+                 wrong second-factor code.",
                 app.name, user.handle
             );
             let subject = format!("A wrong second-factor code for your {} account", app.name);

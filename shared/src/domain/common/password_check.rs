@@ -190,8 +190,9 @@ async fn open(
 
 impl Guard {
     /// The password was right: commits `also` (when given) together with this address's
-    /// lockout cleared, provided no try committed since the limits were read; else reads again
-    /// and, within the limits, tries again. 615 when a concurrent failure filled a limit.
+    /// lockout cleared and its vouch refreshed, provided no try committed since the limits were
+    /// read; else reads again and, within the limits, tries again. 615 when a concurrent
+    /// failure filled a limit.
     pub async fn passed(self, state: &AppState) -> Result<()> {
         self.passed_with(state, None).await
     }
