@@ -75,6 +75,11 @@ pub enum Error {
     /// The code was tried too often; it is dead and a new one must be requested (code 614).
     #[error("too many attempts: request a new code")]
     CodeExhausted,
+    /// The account's second factor failed too often (its daily budget is spent) and stays
+    /// locked until the owner resets the password by mail (code 620, HTTP 403): a password
+    /// holder cannot keep guessing codes, and only the mailbox owner can lift it.
+    #[error("second factor locked after too many wrong codes: reset the password by email")]
+    SecondFactorLocked,
     /// A limit was hit; retry after the given number of seconds (code 615, HTTP 429).
     #[error("too many requests")]
     RateLimited {
@@ -196,6 +201,7 @@ impl Error {
             Error::AccountNotVerified => (400, 608),
             Error::CodeExhausted => (400, 614),
             Error::RateLimited { .. } => (429, 615),
+            Error::SecondFactorLocked => (403, 620),
             Error::BodyTooLarge => (413, 616),
             Error::RouteNotFound => (404, 618),
             Error::InvalidAdminKey => (401, 617),

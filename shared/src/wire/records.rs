@@ -209,6 +209,25 @@ pub struct Settings {
     /// `honour` (a user with a second factor gets a login token, default) or `skip`.
     #[serde(default)]
     social_second_factor: SocialSecondFactor,
+    /// Mail- or SMS-sending requests one client address may make per hour (1 to 1,000,000,
+    /// default 30); an app whose users share one address raises it.
+    #[serde(default)]
+    address_sends_per_hour: u32,
+    /// Texts one client address may trigger per hour (1 to 1,000,000, default 10), on top of
+    /// `addressSendsPerHour`.
+    #[serde(default)]
+    address_texts_per_hour: u32,
+    /// Failed password and code checks one client address may make per 15 minutes over all
+    /// handles (1 to 1,000,000, default 50).
+    #[serde(default, rename = "addressFailedChecksPer15Min")]
+    address_failed_checks_per_15_min: u32,
+    /// New anonymous users one client address may create per hour (1 to 1,000,000, default 30).
+    #[serde(default)]
+    address_anonymous_users_per_hour: u32,
+    /// Failed signup-code checks the whole app accepts per UTC day (10 to 10,000,000, default
+    /// 10,000): a circuit breaker for guessing spread over many handles and addresses.
+    #[serde(default)]
+    signup_code_failure_daily_limit: u32,
 }
 
 convert!(domain_app::Settings => Settings {
@@ -247,6 +266,11 @@ convert!(domain_app::Settings => Settings {
         social_nonce_required,
         social_linking: SocialLinking::from,
         social_second_factor: SocialSecondFactor::from,
+        address_sends_per_hour,
+        address_texts_per_hour,
+        address_failed_checks_per_15_min,
+        address_anonymous_users_per_hour,
+        signup_code_failure_daily_limit,
 });
 
 /// An audience list in the original's comma-separated form.

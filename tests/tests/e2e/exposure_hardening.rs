@@ -220,14 +220,22 @@ async fn strangers_on_several_addresses_reach_the_codes_ceiling_and_the_owner_as
                 .assert_error(400, 602);
         }
     }
-    // Ten tries over all addresses: the code is dead, even for its owner.
+    // Ten tries over all addresses: the code is dead, even for its owner, and so is the handle's
+    // budget of ten signup-code tries for the day (615, whoever asks: it was counted before any
+    // lookup, so it says nothing about the pending signup).
     complete_from(&t, THIRD_STRANGER, &app, "own@x.com", &wrong_code(&code))
         .await
-        .assert_error(400, 614);
+        .assert_error(429, 615);
     complete_from(&t, OWNER, &app, "own@x.com", &code)
         .await
-        .assert_error(400, 614);
-    // The owner signs up again (same password): a new code with fresh tries everywhere.
+        .assert_error(429, 615);
+    // A new code the same day does not refill the handle's budget: re-signups buy no guesses.
+    let same_day = t.signup_with_code(&app, "own@x.com").await;
+    complete_from(&t, OWNER, &app, "own@x.com", &same_day)
+        .await
+        .assert_error(429, 615);
+    // The next day the owner signs up again (same password): a new code with fresh tries.
+    t.clock.advance_secs(24 * 3600 + 1);
     let fresh = t.signup_with_code(&app, "own@x.com").await;
     complete_from(&t, OWNER, &app, "own@x.com", &fresh)
         .await

@@ -31,9 +31,10 @@ async fn google_app(t: &TestApp) -> TestAppInfo {
     .await
 }
 
+/// An app in phone mode whose signups complete with a mailed code: only users who proved their
+/// address may set a phone.
 async fn phone_app(t: &TestApp) -> TestAppInfo {
     t.create_app(json!({
-        "signupFlow": "none",
         "twoFactorVerification": "phone",
         "anonymousLoginEnabled": true,
     }))
@@ -116,7 +117,7 @@ on_both_engines!(#[tokio::test] stolen_token_cannot_switch_the_authenticator_on:
 /// login is off, but cannot switch SMS login on, so login never texts their phone.
 async fn stolen_token_cannot_switch_sms_login_on(t: TestApp) {
     let info = phone_app(&t).await;
-    let stolen = access(&t.quick_user(&info, "own@x.com", json!({})).await);
+    let stolen = access(&t.signed_up_user(&info, "own@x.com").await);
     t.clock.advance_secs(STOLEN_AFTER_SECS);
 
     verify(&t, &stolen, THIEF_PHONE).await;
@@ -160,7 +161,7 @@ async fn the_cosync_flow_logs_in_enables_the_authenticator_and_logs_in_with_the_
 async fn the_cosync_flow_logs_in_and_switches_sms_login_on() {
     let t = TestApp::new().await;
     let info = phone_app(&t).await;
-    t.quick_user(&info, "sms@x.com", json!({})).await;
+    t.signed_up_user(&info, "sms@x.com").await;
     t.clock.advance_secs(STOLEN_AFTER_SECS);
 
     let acc = access(&t.login(&info, "sms@x.com", PW).await.assert_session());
@@ -235,7 +236,7 @@ on_both_engines!(#[tokio::test] the_notice_link_undoes_the_authenticator:
 /// number, so the owner can verify their own and nobody's phone is the thief's.
 async fn the_notice_link_undoes_sms_login(t: TestApp) {
     let info = phone_app(&t).await;
-    let thief = access(&t.quick_user(&info, "own@x.com", json!({})).await);
+    let thief = access(&t.signed_up_user(&info, "own@x.com").await);
     verify(&t, &thief, THIEF_PHONE).await;
     t.set_two_factor_phone(&thief, json!({"twoFactor": true}))
         .await
@@ -248,7 +249,7 @@ async fn the_notice_link_undoes_sms_login(t: TestApp) {
     let user = t.get_user(&access(&session)).await.ok_json();
     assert_eq!(user["twoFactorPhoneVerification"], false);
     assert_eq!(user["phoneVerified"], false, "{user}");
-    let other = t.quick_access(&info, "next@x.com").await;
+    let other = t.signed_up_access(&info, "next@x.com").await;
     verify(&t, &other, THIEF_PHONE).await;
 }
 

@@ -26,6 +26,7 @@ mod invites;
 mod key_rotation;
 mod lambda_bootstrap;
 mod lambda_events;
+mod limit_hardening;
 mod local_runner;
 mod login;
 mod openapi;

@@ -151,15 +151,16 @@ async fn a_warm_login_reads_app_claim_user_and_limits_and_writes_once() {
         ],
         "{trips:?}"
     );
-    // One write: the last-login time, committed with the checks that neither limit record
-    // moved since it was read (see password_guard.rs: why that keeps parallel guesses from
-    // racing past a limit).
+    // One write: the last-login time and this address's vouch (it proved the account, so it
+    // passes a ceiling strangers keep full), committed with the checks that neither limit
+    // record moved since it was read (see password_check.rs: why that keeps parallel guesses
+    // from racing past a limit).
     assert_eq!(
         trips
             .iter()
             .filter(|t| !read.contains(&t.as_str()))
             .collect::<Vec<_>>(),
-        ["transact(3) USER/LOGIN"],
+        ["transact(4) USER/LOGIN"],
         "{trips:?}"
     );
 }
@@ -257,7 +258,7 @@ async fn every_route_makes_the_round_trips_the_readme_lists() {
         ("userNameAvailable", 2, 0),
         ("setLocale", 1, 1),
         ("jwks.json", 1, 0),
-        ("forgotPassword", 3, 4),
+        ("forgotPassword", 3, 5),
     ];
     println!("{table:?}");
     assert_eq!(table, expected);

@@ -178,9 +178,9 @@ async fn phone_verification_texts_through_twilio_and_its_errors_reach_the_client
     let (base, seen) = start_fake().await;
     let t = stack_over_fake(&base).await;
     let info = t
-        .create_app(json!({"signupFlow": "none", "twoFactorVerification": "phone"}))
+        .create_app(json!({"twoFactorVerification": "phone"}))
         .await;
-    let acc = t.quick_access(&info, "tw@x.com").await;
+    let acc = t.signed_up_access(&info, "tw@x.com").await;
 
     // No Twilio account yet: a clean 500.
     t.set_phone(&acc, "+12015550123")

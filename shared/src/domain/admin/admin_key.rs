@@ -69,9 +69,10 @@ pub async fn authorize(
     attempt: &Attempt,
 ) -> Result<()> {
     let presented = bearer.ok_or(Error::InvalidAdminKey)?;
-    limits::hit_address(state, ADMIN_SCOPE, client, AddressFlow::AdminKey).await?;
+    let (flow, limit) = (AddressFlow::AdminKey, limits::ADMIN_KEY_LIMIT);
+    limits::hit_scoped(state, ADMIN_SCOPE, client, flow, limit).await?;
     if key_matches(state, presented).await? {
-        limits::give_back_address(state, ADMIN_SCOPE, client, AddressFlow::AdminKey).await;
+        limits::give_back_scoped(state, ADMIN_SCOPE, client, flow, limit).await;
         Ok(())
     } else {
         refused(state, presented, client, attempt).await;

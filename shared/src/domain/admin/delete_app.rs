@@ -17,7 +17,7 @@
 //! `APP#<appId>#USERS`; per user, their partition, their sent-invite pointers, their handle's
 //! partition (claim, resets, counters), their username claim and verified-phone partition;
 //! invites (also to handles without an account) through `APP#<appId>#INVITES`, each with its
-//! handle's partition; templates in `APP#<appId>`; the 32 budget shards by name.
+//! handle's partition; templates in `APP#<appId>`; the budget shards (16 per budget) by name.
 //!
 //! What is not enumerated: items keyed by a client address (`APP#<appId>#IP#…`), a canonical
 //! mailbox (`APP#<appId>#MB#…`) or a handle that never had an account or an invite (a pending
@@ -311,9 +311,9 @@ async fn remaining(state: &AppState, app_id: &str) -> Result<Remaining> {
 /// The last step: budget shards, secrets, then the record itself.
 async fn finish(state: &AppState, app: &App) -> Result<()> {
     let app_id = &app.app_id;
-    for channel in ["MAIL", "SMS"] {
+    for channel in crate::domain::common::limits::Channel::ALL {
         for shard in 0..crate::domain::common::limits::BUDGET_SHARDS {
-            let pk = table_keys::daily_budget(app_id, channel, 0, shard).pk;
+            let pk = table_keys::daily_budget(app_id, channel.name(), 0, shard).pk;
             delete_partition(state, &pk, None).await?;
         }
     }

@@ -2,6 +2,7 @@
 //! device.
 
 use crate::domain::audit::{self, Event, Kind};
+use crate::domain::common::factor_failures;
 use crate::domain::common::repo;
 use crate::domain::factors::notice;
 use crate::domain::factors::record;
@@ -36,6 +37,10 @@ pub async fn admin_reset(
     .await?
     .ok_or(Error::UserNotFound)?;
     record::forget_factors(state, user_id).await?;
+    state
+        .store
+        .transact(factor_failures::forgotten(user_id))
+        .await?;
     tracing::info!(%app_id, %user_id, "admin: second factors reset");
     audit::record_admin(
         state,

@@ -88,6 +88,9 @@ pub enum Kind {
     /// A factor switched on was switched off by the "this wasn't me" link of its notice, and
     /// every session ended: someone else may have switched it on.
     TwoFactorUndone,
+    /// The account's second factor locked after its daily budget of wrong codes: someone
+    /// holds the password; only a reset by mail unlocks it.
+    SecondFactorLocked,
     /// A phone number was set (a code was sent to verify it).
     PhoneSet,
     /// A phone number was verified.
@@ -163,6 +166,7 @@ impl Kind {
             Kind::PhoneLoginEnabled => "2fa.phone.enabled",
             Kind::PhoneLoginDisabled => "2fa.phone.disabled",
             Kind::TwoFactorUndone => "2fa.undone",
+            Kind::SecondFactorLocked => "2fa.locked",
             Kind::PhoneSet => "phone.set",
             Kind::PhoneVerified => "phone.verified",
             Kind::AccountDeleted => "account.deleted",

@@ -3,7 +3,7 @@
 //! atomically before the guarded work, so parallel requests cannot race past a limit.
 
 use crate::domain::ports::AppState;
-use crate::domain::records::app::App;
+use crate::domain::records::app::{App, Settings};
 use crate::domain::records::context::ClientAddress;
 use crate::domain::records::table_keys;
 use crate::error::{Error, Result};
@@ -23,37 +23,46 @@ pub struct Limit {
 pub enum AddressFlow {
     /// Requests that send an email or SMS (signup, forgotPassword, invite, setPhone, login SMS).
     Messages,
+    /// Requests that send an SMS, on top of [`AddressFlow::Messages`] (texts cost the developer
+    /// money).
+    Texts,
     /// Failed password checks (login, changePassword, deleteAccount) and code checks
     /// (completeSignup, resetPassword, register, verifyPhone, loginComplete).
     FailedChecks,
+    /// New anonymous users (each is an account that costs nothing to make).
+    AnonymousUsers,
     /// Wrong admin keys (counted per address across the whole deployment).
     AdminKey,
     /// Social logins and signups (each may cost a JWKS lookup and an RSA verify).
     Social,
 }
 
+/// Wrong admin keys one address may present per hour, over the whole deployment: the key is the
+/// deployment's, not an app's, so no app setting may loosen it.
+pub const ADMIN_KEY_LIMIT: Limit = Limit {
+    max: 20,
+    window_secs: 3600,
+};
+
 impl AddressFlow {
-    /// The ceiling, chosen so a shared address (an office NAT, a carrier's CGNAT) stays usable
-    /// while one machine cannot mail-bomb or guess at scale.
-    pub const fn limit(self) -> Limit {
+    /// The ceiling an app's settings give this flow (the admin key's is the deployment's own).
+    /// The defaults keep a shared address (an office NAT) usable while one machine cannot
+    /// mail-bomb or guess at scale; an app whose users all arrive from one address (a carrier
+    /// NAT, a school, its own backend) raises them in its settings.
+    pub fn limit(self, settings: &Settings) -> Limit {
+        let per = |max: u32, window_secs: i64| Limit {
+            max: i64::from(max),
+            window_secs,
+        };
         match self {
-            // 30 messages an hour per address and app.
-            AddressFlow::Messages => Limit {
-                max: 30,
-                window_secs: 3600,
-            },
-            // 50 failed checks per 15 minutes per address and app: credential stuffing from one
-            // address gets 200 guesses an hour over all handles; successes give their hit back.
-            AddressFlow::FailedChecks => Limit {
-                max: 50,
-                window_secs: 15 * 60,
-            },
-            // 20 wrong admin keys per hour per address.
-            AddressFlow::AdminKey => Limit {
-                max: 20,
-                window_secs: 3600,
-            },
-            // 30 social calls per minute per address and app.
+            AddressFlow::Messages => per(settings.address_sends_per_hour, 3600),
+            AddressFlow::Texts => per(settings.address_texts_per_hour, 3600),
+            // Successes give their hit back, so only failures fill it.
+            AddressFlow::FailedChecks => per(settings.address_failed_checks_per_15_min, 15 * 60),
+            AddressFlow::AnonymousUsers => per(settings.address_anonymous_users_per_hour, 3600),
+            AddressFlow::AdminKey => ADMIN_KEY_LIMIT,
+            // 30 social calls per minute per address and app: each may cost a JWKS lookup and an
+            // RSA verify, and a real user makes one; fixed, like the admin key's.
             AddressFlow::Social => Limit {
                 max: 30,
                 window_secs: 60,
@@ -65,7 +74,9 @@ impl AddressFlow {
     pub const fn name(self) -> &'static str {
         match self {
             AddressFlow::Messages => "MSG",
+            AddressFlow::Texts => "SMS",
             AddressFlow::FailedChecks => "FAIL",
+            AddressFlow::AnonymousUsers => "ANON",
             AddressFlow::AdminKey => "ADMINKEY",
             AddressFlow::Social => "SOCIAL",
         }
@@ -95,17 +106,29 @@ pub async fn give_back(state: &AppState, key: &Key, limit: Limit) {
     }
 }
 
-/// Counts a request from `client` against the app's per-address limit for `flow`.
+/// Counts a request from `client` against `app`'s per-address limit for `flow`.
 pub async fn hit_address(
     state: &AppState,
-    app_id: &str,
+    app: &App,
     client: &ClientAddress,
     flow: AddressFlow,
 ) -> Result<()> {
+    hit_scoped(state, &app.app_id, client, flow, flow.limit(&app.settings)).await
+}
+
+/// Counts a request from `client` against `limit` for `flow` in `scope` (an app id, or a
+/// deployment-wide scope such as the admin key's).
+pub async fn hit_scoped(
+    state: &AppState,
+    scope: &str,
+    client: &ClientAddress,
+    flow: AddressFlow,
+    limit: Limit,
+) -> Result<()> {
     hit(
         state,
-        &table_keys::address_limit(app_id, client.as_str(), flow.name()),
-        flow.limit(),
+        &table_keys::address_limit(scope, client.as_str(), flow.name()),
+        limit,
     )
     .await
     .map(drop)
@@ -114,14 +137,25 @@ pub async fn hit_address(
 /// Gives back the hit of a check that succeeded (see [`give_back`]).
 pub async fn give_back_address(
     state: &AppState,
-    app_id: &str,
+    app: &App,
     client: &ClientAddress,
     flow: AddressFlow,
 ) {
+    give_back_scoped(state, &app.app_id, client, flow, flow.limit(&app.settings)).await;
+}
+
+/// [`give_back_address`] in `scope` with `limit` (see [`hit_scoped`]).
+pub async fn give_back_scoped(
+    state: &AppState,
+    scope: &str,
+    client: &ClientAddress,
+    flow: AddressFlow,
+    limit: Limit,
+) {
     give_back(
         state,
-        &table_keys::address_limit(app_id, client.as_str(), flow.name()),
-        flow.limit(),
+        &table_keys::address_limit(scope, client.as_str(), flow.name()),
+        limit,
     )
     .await;
 }
@@ -133,9 +167,9 @@ pub async fn clear(state: &AppState, key: &Key) {
     }
 }
 
-/// Counts one mail of `flow` (`SIGNUP`, `RESET`, `INVITE`) to `handle`: against its canonical
-/// mailbox (`per_mailbox`) and the app's daily mail budget. Every mail-sending route calls it
-/// before it learns anything about the handle, so neither limit can probe for accounts.
+/// Counts one mail of `flow` (`INVITE`) to `handle`: against its canonical mailbox
+/// (`per_mailbox`, whoever asks) and the app's daily mail budget. Every mail-sending route calls
+/// it before it learns anything about the handle, so neither limit can probe for accounts.
 pub async fn spend_mail(
     state: &AppState,
     app: &App,
@@ -154,24 +188,88 @@ pub async fn spend_mail(
     .await
 }
 
+/// Mails of one flow one canonical mailbox may receive per hour over every client address: 20.
+/// The tight limit is per mailbox *and* address, so a stranger's requests from one address
+/// cannot stop the owner's mail for an hour; this ceiling still bounds mail-bombing from many.
+pub const MAILBOX_CEILING: Limit = Limit {
+    max: 20,
+    window_secs: 3600,
+};
+
+/// Counts one mail of `flow` (`SIGNUP`, `RESET`) to `handle` requested from `client`: on its
+/// canonical mailbox from this address (`per_address`), then on the mailbox over all addresses
+/// ([`MAILBOX_CEILING`]). A refusal by the first leaves the second untouched, so one address
+/// cannot fill the ceiling alone. Called before anything about the handle is known.
+pub async fn count_mailbox(
+    state: &AppState,
+    app_id: &str,
+    flow: &str,
+    per_address: Limit,
+    handle: &str,
+    client: &ClientAddress,
+) -> Result<()> {
+    let mailbox = canonical_mailbox(handle);
+    let from = table_keys::mailbox_mails_from(app_id, &mailbox, flow, client.as_str());
+    hit(state, &from, per_address).await?;
+    let all = table_keys::mailbox_mails(app_id, &mailbox, flow);
+    hit(state, &all, MAILBOX_CEILING).await.map(drop)
+}
+
+/// [`count_mailbox`], then one mail of the app's daily budget: for flows whose mail goes out to
+/// whoever asks (a signup's code), so the budget is spent before anything else is learned.
+pub async fn spend_mail_from(
+    state: &AppState,
+    app: &App,
+    flow: &str,
+    per_address: Limit,
+    handle: &str,
+    client: &ClientAddress,
+) -> Result<()> {
+    count_mailbox(state, &app.app_id, flow, per_address, handle, client).await?;
+    spend_daily_budget(
+        state,
+        &app.app_id,
+        Channel::Mail,
+        app.settings.mail_daily_limit,
+    )
+    .await
+}
+
 /// Shards of an app's daily message budget. One DynamoDB item takes about 1,000 writes a
 /// second; sixteen shards take sixteen times that, so the budget never becomes a hot key.
 pub const BUDGET_SHARDS: u32 = 16;
 
-/// Which daily budget a message is spent from.
+/// Which daily budget of an app something is spent from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     /// Emails (SES costs the deployer; bounces hurt its sending reputation).
     Mail,
-    /// SMS (each costs the developer money on their Twilio account).
+    /// SMS (each costs the developer money on their Twilio account): every text.
     Sms,
+    /// The part of [`Channel::Sms`] that enrolment texts (`setPhone`) may use, so they can never
+    /// spend what login texts to verified numbers need.
+    SmsEnrolment,
+    /// Failed signup-code checks (`signupCodeFailureDailyLimit`): a circuit breaker for
+    /// guessing spread over many handles and addresses.
+    SignupCodeFailures,
 }
 
 impl Channel {
-    const fn name(self) -> &'static str {
+    /// Every budget an app has (deleting an app deletes each one's shards).
+    pub const ALL: [Channel; 4] = [
+        Channel::Mail,
+        Channel::Sms,
+        Channel::SmsEnrolment,
+        Channel::SignupCodeFailures,
+    ];
+
+    /// The name in the budget's keys (stable: a renamed budget would restart its day).
+    pub const fn name(self) -> &'static str {
         match self {
             Channel::Mail => "MAIL",
             Channel::Sms => "SMS",
+            Channel::SmsEnrolment => "SMSENROL",
+            Channel::SignupCodeFailures => "SIGNUPCODE",
         }
     }
 }
@@ -190,6 +288,23 @@ pub async fn spend_daily_budget(
     channel: Channel,
     daily: i64,
 ) -> Result<()> {
+    spend_daily(state, app_id, channel, daily).await.map(drop)
+}
+
+/// One unit spent from a daily budget, which [`refund`] gives back (a check that succeeded).
+#[must_use = "a spent unit is kept or refunded"]
+pub struct Spent {
+    key: Key,
+    until: i64,
+}
+
+/// [`spend_daily_budget`], returning the unit spent so a success can [`refund`] it.
+pub async fn spend_daily(
+    state: &AppState,
+    app_id: &str,
+    channel: Channel,
+    daily: i64,
+) -> Result<Spent> {
     let now = state.clock.now_secs();
     let day = now.div_euclid(86_400);
     let next_day = (day + 1) * 86_400;
@@ -202,12 +317,9 @@ pub async fn spend_daily_budget(
         }
         let key = table_keys::daily_budget(app_id, channel.name(), day, shard);
         // Kept a day past its end, so a late clock on another instance still reads it.
-        match state
-            .store
-            .add(&key, 1, Some(share), Some(next_day + 86_400))
-            .await
-        {
-            Ok(_) => return Ok(()),
+        let until = next_day + 86_400;
+        match state.store.add(&key, 1, Some(share), Some(until)).await {
+            Ok(_) => return Ok(Spent { key, until }),
             Err(StoreError::LimitReached) => continue,
             Err(e) => return Err(e.into()),
         }
@@ -215,6 +327,18 @@ pub async fn spend_daily_budget(
     Err(Error::RateLimited {
         retry_after_secs: u64::try_from((next_day - now).max(1)).unwrap_or(1),
     })
+}
+
+/// Gives a spent unit back to its shard. Best effort: a unit not given back only makes the
+/// day's budget one smaller.
+pub async fn refund(state: &AppState, spent: Spent) {
+    if let Err(e) = state
+        .store
+        .add(&spent.key, -1, None, Some(spent.until))
+        .await
+    {
+        tracing::warn!(error = %e, "could not refund a budget unit");
+    }
 }
 
 /// Shard `shard`'s part of a daily budget of `daily`.
@@ -225,7 +349,9 @@ fn shard_share(daily: i64, shard: u32) -> i64 {
 }
 
 /// The mailbox an address delivers to, for counting mail limits: lowercased, with comments
-/// (`x(1)@d`) and a `+tag` removed, so `x+1@d`, `x+2@d` and `x(1)@d` share one counter.
+/// (`x(1)@d`), quoting (`"x"@d`, `x\y@d`) and a `+tag` removed, so `x+1@d`, `x+2@d`, `x(1)@d`
+/// and `"x"@d` share one counter. (Handles refuse quotes and backslashes anyway; this keeps any
+/// other caller's counting honest.)
 pub fn canonical_mailbox(handle: &str) -> String {
     let mut out = String::with_capacity(handle.len());
     let mut depth = 0usize;
@@ -233,6 +359,7 @@ pub fn canonical_mailbox(handle: &str) -> String {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
+            '"' | '\\' => {}
             _ if depth == 0 => out.extend(c.to_lowercase()),
             _ => {}
         }
@@ -283,6 +410,7 @@ mod tests {
             "X+2@D.com",
             "x(1)@d.com",
             "(c)x@d.com",
+            "\"x\"@d.com",
             "x@d.com",
         ] {
             assert_eq!(canonical_mailbox(alias), "x@d.com", "{alias}");

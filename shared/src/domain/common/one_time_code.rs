@@ -2,7 +2,10 @@
 //! only as a keyed hash bound to its context, an expiry, at most [`MAX_TRIES`] tries (then dead,
 //! 614), and single use (the caller deletes the record in the transaction that consumes it).
 
+use crate::domain::common::limits::{self, Channel, Limit, Spent};
 use crate::domain::ports::AppState;
+use crate::domain::records::app::App;
+use crate::domain::records::table_keys;
 use crate::error::{Error, Result};
 use crate::store::{Key, StoreError};
 
@@ -44,6 +47,25 @@ pub async fn count_spread_try(state: &AppState, tries: &SpreadTries) -> Result<(
         }
     }
     Ok(())
+}
+
+/// Signup-code tries one handle gets per day over every code it is sent: 10, as reset codes
+/// have. A repeated signup issues a new code with five fresh tries; without this budget each
+/// re-signup would buy five more guesses (25 an hour under the mail limit).
+pub const SIGNUP_TRIES_PER_DAY: Limit = Limit {
+    max: 10,
+    window_secs: 24 * 3600,
+};
+
+/// Counts a signup-code try on `handle` before anything is looked up (so it says nothing about
+/// a pending signup): on the handle's [`SIGNUP_TRIES_PER_DAY`], then on the app's daily cap of
+/// failed signup-code checks (`signupCodeFailureDailyLimit`, 615 until the next UTC day). A
+/// right code gives the cap's unit back with [`limits::refund`], so the cap counts failures.
+pub async fn count_signup_try(state: &AppState, app: &App, handle: &str) -> Result<Spent> {
+    let budget = table_keys::signup_code_budget(&app.app_id, handle);
+    limits::hit(state, &budget, SIGNUP_TRIES_PER_DAY).await?;
+    let cap = i64::from(app.settings.signup_code_failure_daily_limit);
+    limits::spend_daily(state, &app.app_id, Channel::SignupCodeFailures, cap).await
 }
 
 /// A freshly drawn code and the digest to store.

@@ -8,6 +8,18 @@
 //! limit on failed checks stops one address guessing over many handles, and failures past the
 //! fifth from one address are answered ever more slowly ([`delay_after_failure`]).
 //!
+//! # The ceiling is no lever against the owner
+//! Strangers with ten addresses could keep the ceiling full for ever. So an address that proved
+//! the account (a passed check, or a reset by mail, within [`VOUCH_TTL_SECS`]) is *vouched*:
+//! its tries are answered past the ceiling, under its own per-address lockout like any other.
+//! Each success writes its address's vouch in the transaction it commits anyway (one item per
+//! address, so no read is needed); the vouch is read only when the ceiling is full. The owner's
+//! right password from an address they used gets through, and from a new one the owner proves
+//! the mailbox with `forgotPassword` and `resetPassword` sent from there; a guesser, who proves
+//! nothing, meets the ceiling. A login token's `loginComplete` skips the ceiling altogether:
+//! its password is proven, and its codes have their own budget per account
+//! ([`crate::domain::common::factor_failures`]).
+//!
 //! # Read, check, then commit the outcome under a version check
 //! Counting every try before the check and giving it back after a success is strict but costs
 //! a warm login six counter writes. Instead the guard *reads* the handle's failure record
@@ -32,6 +44,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::audit;
+use crate::domain::common::factor_failures;
 use crate::domain::common::limits::{self, AddressFlow, Limit};
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
@@ -53,6 +66,10 @@ pub const HANDLE_CEILING: Limit = Limit {
     max: 100,
     window_secs: 15 * 60,
 };
+
+/// How long an address stays vouched for a handle after it last proved the account: 90 days,
+/// refreshed by every success from it.
+pub const VOUCH_TTL_SECS: i64 = 90 * 24 * 3600;
 
 /// Failures from one address answered at full speed before the delay starts.
 const FREE_FAILURES: i64 = 5;
@@ -79,48 +96,103 @@ struct Seen {
     address: Option<(i64, u64, Option<i64>)>,
 }
 
+/// Whether the handle's ceiling over all addresses applies to a try.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ceiling {
+    /// It does, unless the try's address is vouched for the handle.
+    Applies,
+    /// It does not: the address is vouched, or a login token proved the password.
+    Passed,
+}
+
+/// Which limit a try met.
+enum Full {
+    /// The handle's lockout from this address, or the address's failures over all handles.
+    Address(Option<i64>),
+    /// The handle's ceiling over all addresses.
+    Ceiling(Option<i64>),
+}
+
 /// One password try, checked against the limits as they were read; say how it ended with
 /// [`Guard::passed`], [`Guard::failed`] or [`Guard::held`].
 #[must_use = "a try must end as passed, failed or held"]
 pub struct Guard {
     app_id: String,
+    address_limit: Limit,
     failures_key: Key,
     address_key: Key,
+    vouch_key: Key,
     client: ClientAddress,
     seen: Seen,
+    ceiling: Ceiling,
 }
 
-/// Reads the limits of a password try on `handle` from `client`; 615 with `Retry-After` when
-/// one is full. Writes nothing: the outcome is committed by the method that ends the try.
+/// [`enter_for`] when the caller holds only the app's id (the app comes from the warm cache).
 pub async fn enter(
     state: &AppState,
     app_id: &str,
     handle: &str,
     client: &ClientAddress,
 ) -> Result<Guard> {
+    let (app, _) = repo::existing_app(state, app_id).await?;
+    enter_for(state, &app, handle, client).await
+}
+
+/// Reads the limits of a password try on `handle` from `client`; 615 with `Retry-After` when
+/// one is full (the handle's ceiling only when the address is not vouched). Writes nothing:
+/// the outcome is committed by the method that ends the try.
+pub async fn enter_for(
+    state: &AppState,
+    app: &App,
+    handle: &str,
+    client: &ClientAddress,
+) -> Result<Guard> {
+    open(state, app, handle, client, Ceiling::Applies).await
+}
+
+/// [`enter_for`] for the code check of a login token, whose password is proven: the handle's
+/// ceiling (a limit on password guesses) does not apply, the lockout per address does.
+pub async fn enter_proven(
+    state: &AppState,
+    app: &App,
+    handle: &str,
+    client: &ClientAddress,
+) -> Result<Guard> {
+    open(state, app, handle, client, Ceiling::Passed).await
+}
+
+async fn open(
+    state: &AppState,
+    app: &App,
+    handle: &str,
+    client: &ClientAddress,
+    ceiling: Ceiling,
+) -> Result<Guard> {
+    let app_id = app.app_id.as_str();
+    let flow = AddressFlow::FailedChecks;
     let mut guard = Guard {
         app_id: app_id.to_owned(),
+        address_limit: flow.limit(&app.settings),
         failures_key: table_keys::login_tries(app_id, handle),
-        address_key: table_keys::address_limit(
-            app_id,
-            client.as_str(),
-            AddressFlow::FailedChecks.name(),
-        ),
+        address_key: table_keys::address_limit(app_id, client.as_str(), flow.name()),
+        vouch_key: table_keys::login_vouch(app_id, handle, client.as_str()),
         client: client.clone(),
         seen: Seen {
             failures: None,
             address: None,
         },
+        ceiling,
     };
     guard.read(state).await?;
-    guard.check(state)?;
+    guard.admit(state).await?;
     Ok(guard)
 }
 
 impl Guard {
     /// The password was right: commits `also` (when given) together with this address's
-    /// lockout cleared, provided no try committed since the limits were read; else reads again
-    /// and, within the limits, tries again. 615 when a concurrent failure filled a limit.
+    /// lockout cleared and its vouch refreshed, provided no try committed since the limits were
+    /// read; else reads again and, within the limits, tries again. 615 when a concurrent
+    /// failure filled a limit.
     pub async fn passed(self, state: &AppState) -> Result<()> {
         self.passed_with(state, None).await
     }
@@ -139,11 +211,15 @@ impl Guard {
                 }
                 None => WriteOp::Check(self.address_key.clone(), Condition::Absent),
             });
+            ops.push(WriteOp::Put(
+                vouch(state, self.vouch_key.clone())?,
+                Condition::Any,
+            ));
             match state.store.transact(ops).await {
                 Ok(()) => return Ok(()),
                 Err(e) if e.is_conflict() => {
                     self.read(state).await?;
-                    self.check(state)?;
+                    self.admit(state).await?;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -204,7 +280,8 @@ impl Guard {
     /// Adds one failure to the address counter and to the handle's record; returns this
     /// address's failures on the handle.
     async fn count_failure(mut self, state: &AppState) -> Result<i64> {
-        limits::hit_address(state, &self.app_id, &self.client, AddressFlow::FailedChecks).await?;
+        let flow = AddressFlow::FailedChecks;
+        limits::hit_scoped(state, &self.app_id, &self.client, flow, self.address_limit).await?;
         let window = state.clock.now_secs() + PASSWORD_LIMIT.window_secs;
         for _ in 0..COMMIT_ATTEMPTS {
             let (mut failures, condition, expires_at) = match self.seen.failures.take() {
@@ -226,7 +303,7 @@ impl Guard {
                 Ok(()) => return Ok(count),
                 Err(StoreError::Conflict { .. }) => {
                     self.read(state).await?;
-                    self.check(state)?;
+                    self.admit(state).await?;
                 }
                 Err(e) => return Err(e.into()),
             }
@@ -271,30 +348,69 @@ impl Guard {
         Ok(())
     }
 
-    /// 615 when the records read are at a limit.
-    fn check(&self, state: &AppState) -> Result<()> {
-        if let Some((failures, _, until)) = &self.seen.failures {
-            let here = failures
-                .from
-                .get(self.client.as_str())
-                .copied()
-                .unwrap_or(0);
-            if here >= PASSWORD_LIMIT.max || failures.total >= HANDLE_CEILING.max {
-                return Err(rate_limited(state, Some(*until)));
+    /// The limit the records read are at, if any.
+    fn full(&self) -> Option<Full> {
+        if let Some((count, _, until)) = &self.seen.address
+            && *count >= self.address_limit.max
+        {
+            return Some(Full::Address(*until));
+        }
+        let (failures, _, until) = self.seen.failures.as_ref()?;
+        let here = failures
+            .from
+            .get(self.client.as_str())
+            .copied()
+            .unwrap_or(0);
+        if here >= PASSWORD_LIMIT.max {
+            Some(Full::Address(Some(*until)))
+        } else if failures.total >= HANDLE_CEILING.max {
+            Some(Full::Ceiling(Some(*until)))
+        } else {
+            None
+        }
+    }
+
+    /// 615 when the records read are at a limit; the handle's ceiling lets a vouched address
+    /// (read now, only in that case) or a proven password pass.
+    async fn admit(&mut self, state: &AppState) -> Result<()> {
+        match self.full() {
+            None => Ok(()),
+            Some(Full::Address(until)) => Err(rate_limited(state, until)),
+            Some(Full::Ceiling(_)) if self.ceiling == Ceiling::Passed => Ok(()),
+            Some(Full::Ceiling(until)) => {
+                if state.store.get(&self.vouch_key).await?.is_some() {
+                    self.ceiling = Ceiling::Passed;
+                    Ok(())
+                } else {
+                    Err(rate_limited(state, until))
+                }
             }
         }
-        if let Some((count, _, until)) = &self.seen.address
-            && *count >= AddressFlow::FailedChecks.limit().max
-        {
-            return Err(rate_limited(state, *until));
-        }
-        Ok(())
     }
 
     /// The answer when commits kept losing to concurrent tries: withheld, as if limited.
     fn withheld(&self, state: &AppState) -> Error {
         rate_limited(state, None)
     }
+}
+
+/// The vouch a success leaves for its address (see the module docs), refreshed each time.
+fn vouch(state: &AppState, key: Key) -> Result<Item> {
+    let now = state.clock.now_secs();
+    let at = serde_json::json!({ "at": now });
+    Ok(repo::item(key, &at, 1)?.expiring_at(now + VOUCH_TTL_SECS))
+}
+
+/// The writes by which a reset by mail from `client` vouches for its address: the owner on a
+/// new address proves the mailbox to get past a ceiling strangers keep full.
+pub fn vouched_by_reset(
+    state: &AppState,
+    app_id: &str,
+    handle: &str,
+    client: &ClientAddress,
+) -> Result<WriteOp> {
+    let key = table_keys::login_vouch(app_id, handle, client.as_str());
+    Ok(WriteOp::Put(vouch(state, key)?, Condition::Any))
 }
 
 /// 615 with the seconds until `until` (a minute when unknown).
@@ -341,15 +457,19 @@ pub async fn require_password(
     raw: &str,
     client: &ClientAddress,
 ) -> Result<()> {
-    guarded_code_check(state, user, client, async {
-        Ok(proves(state, user, raw).await)
-    })
-    .await
+    let (app, _) = repo::existing_app(state, &user.app_id).await?;
+    let guard = enter_for(state, &app, &user.handle, client).await?;
+    if proves(state, user, raw).await {
+        guard.passed(state).await
+    } else {
+        Err(guard.failed(state, Error::InvalidCredentials).await)
+    }
 }
 
-/// Checks a second-factor code with `check`, counted like a password try (615 once locked): a
-/// success ends the lockout of this handle and address as a right password does; a failure is
-/// 600.
+/// Checks a second-factor code with `check`, counted like a password try (615 once locked) and
+/// on the account's second-factor budget (620 once spent, see
+/// [`crate::domain::common::factor_failures`]): a success ends the lockout of this handle and
+/// address as a right password does; a failure is 600.
 pub async fn guarded_code_check<F>(
     state: &AppState,
     user: &User,
@@ -359,11 +479,15 @@ pub async fn guarded_code_check<F>(
 where
     F: std::future::Future<Output = Result<bool>>,
 {
-    let guard = enter(state, &user.app_id, &user.handle, client).await?;
+    let (app, _) = repo::existing_app(state, &user.app_id).await?;
+    let guard = enter_for(state, &app, &user.handle, client).await?;
+    let counted = factor_failures::count(state, &app, user, client).await?;
     if check.await? {
+        counted.passed(state, user).await;
         guard.passed(state).await?;
         Ok(())
     } else {
+        counted.failed(state, &app, user).await;
         Err(guard.failed(state, Error::InvalidCredentials).await)
     }
 }

@@ -1,7 +1,14 @@
 //! `setPhone` and `verifyPhone`: proving a phone number by an SMS code.
 //!
-//! - A phone another user of the app has verified answers `true` and sends nothing, so numbers
-//!   cannot be enumerated (the original answered 412).
+//! - Only an account that proved its address can set a phone (608 for anonymous users and
+//!   accounts never verified): every enrolment text costs the developer, and such accounts cost
+//!   nothing to make.
+//! - A number verified already (by another user of the app, or by the caller) is answered
+//!   exactly as any other: the caller's limits are counted first, the same way, and a code
+//!   nobody receives is stored, so `verifyPhone` then walks the same tries (602, then 614), and
+//!   the answer waits as long as a text takes here; nothing is sent. Neither the answer, later
+//!   answers nor timing tells which numbers are verified (the original answered 412; an earlier
+//!   Keyturn answered `true` before any limit).
 //! - The code is six CSPRNG digits, a keyed hash at rest, 10 minutes, 5 tries (then 614), single
 //!   use; every text passes the SMS limits first.
 //! - The number waits in its own item until verified: the user's verified phone (which phone
@@ -20,9 +27,8 @@ use crate::domain::common::password_check;
 use crate::domain::common::phone_claim::phone_digest;
 use crate::domain::common::repo;
 use crate::domain::common::repo::{Attempt, retry_on_conflict};
-use crate::domain::factors::sms_code;
 use crate::domain::factors::sms_code::CODE_TTL_SECS;
-use crate::domain::factors::switch;
+use crate::domain::factors::sms_code::{self, TextKind};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::TwoFactor;
 use crate::domain::records::context::RequestContext;
@@ -39,6 +45,9 @@ struct PendingPhone {
     phone: String,
     code_hash: String,
     expires_at: i64,
+    /// The number was verified already: its code was never sent and is never accepted.
+    #[serde(default)]
+    decoy: bool,
 }
 
 fn code_context(app_id: &str, user_id: &str, phone: &str) -> String {
@@ -62,8 +71,9 @@ pub struct VerifyPhoneRequest {
 }
 
 /// `POST /setPhone` with `phone` (E.164): texts a verification code (409 unless the app's mode
-/// is `phone`). While SMS login is on, a new number also needs the current `password`: moving
-/// the factor retires the one in use, which needs proof like switching it off.
+/// is `phone`; 608 for an anonymous or never-verified account). While SMS login is on, a new
+/// number also needs the current `password`: moving the factor retires the one in use, which
+/// needs proof like switching it off.
 pub async fn set_phone(state: &AppState, req: SetPhoneRequest, ctx: &RequestContext) -> Result<()> {
     let caller = &caller::user_from_access(state, ctx).await?;
     let client = &ctx.client;
@@ -73,35 +83,41 @@ pub async fn set_phone(state: &AppState, req: SetPhoneRequest, ctx: &RequestCont
     if app.settings.two_factor_verification != TwoFactor::Phone {
         return Err(Error::PhoneTwoFactorDisabled);
     }
-    // A phone is only ever a second factor, which anonymous accounts cannot have.
-    switch::refuse_anonymous(caller)?;
+    // A phone is only ever a second factor, which anonymous accounts cannot have; an account
+    // whose address is unproven cannot enrol one either (its mailbox may not be its owner's).
+    if user.anonymous || !user.email_verified {
+        return Err(Error::AccountNotVerified);
+    }
     let phone = Phone::parse(&req.phone)?;
-    sms_code::check_country(app, &phone)?;
-    let claim = state
+    if user.two_factor.phone_login {
+        let password = password.ok_or(Error::MissingParam("password"))?;
+        password_check::require_password(state, user, password, client).await?;
+    }
+    sms_code::count_text(state, app, user, &phone, client, TextKind::Enrolment).await?;
+    let claimed = state
         .store
         .get(&table_keys::phone_claim(
             &app.app_id,
             &phone_digest(state, phone.as_str()),
         ))
-        .await?;
-    if claim.is_some() {
-        // Verified already, by this user (nothing to do) or by another (say nothing).
-        return Ok(());
-    }
-    if user.two_factor.phone_login {
-        let password = password.ok_or(Error::MissingParam("password"))?;
-        password_check::require_password(state, user, password, client).await?;
-    }
+        .await?
+        .is_some();
     let issued = one_time_code::issue(
         state,
         &code_context(&app.app_id, &user.user_id, phone.as_str()),
     );
     let expires_at = state.clock.now_secs() + CODE_TTL_SECS;
-    sms_code::send_code(state, app, user, &phone, &issued.code, client).await?;
+    if claimed {
+        // Verified already: nothing is sent, and the answer takes as long as a text.
+        state.sms_pace.wait().await;
+    } else {
+        sms_code::deliver(state, app, user, &phone, &issued.code).await?;
+    }
     let pending = PendingPhone {
         phone: phone.as_str().to_owned(),
         code_hash: issued.hash,
         expires_at,
+        decoy: claimed,
     };
     // A new code replaces the old one and restarts its tries.
     state
@@ -134,9 +150,10 @@ pub async fn verify_phone(
     let client = &ctx.client;
     let (app_id, user_id) = (&caller.app.app_id, &caller.user.user_id);
     let code = one_time_code::parse(req.code.expose())?;
-    limits::hit_address(state, app_id, client, AddressFlow::FailedChecks).await?;
+    let app = &caller.app;
+    limits::hit_address(state, app, client, AddressFlow::FailedChecks).await?;
     let (pending, version) = check_pending_code(state, caller, &code).await?;
-    limits::give_back_address(state, app_id, client, AddressFlow::FailedChecks).await;
+    limits::give_back_address(state, app, client, AddressFlow::FailedChecks).await;
     claim_phone(state, caller, &pending, version).await?;
     tracing::info!(%app_id, %user_id, "phone: verified");
     audit::record(
@@ -171,6 +188,10 @@ async fn check_pending_code(
         &table_keys::phone_verification_tries(user_id),
     )
     .await?;
+    if pending.decoy {
+        // Its code was never sent; refuse even if one were guessed.
+        return Err(one_time_code::wrong_code());
+    }
     Ok((pending, item.version))
 }
 

@@ -56,7 +56,7 @@ pub async fn invite(state: &AppState, req: InviteRequest, ctx: &RequestContext) 
     }
     // Counted before anything else happens, whatever the outcome, so no limit can be used to
     // probe whether the handle has an account.
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::Messages).await?;
     limits::hit(
         state,
         &table_keys::invites_sent(&caller.user.user_id),

@@ -9,7 +9,8 @@
 //!   (602) — an `@` can never appear, so an anonymous handle never names an email account, and a
 //!   trivially guessable handle like `ANON_1` is refused;
 //! - the user's status is checked (suspended → 404);
-//! - new anonymous users per client address are limited ([`NEW_PER_ADDRESS`], 615).
+//! - new anonymous users per client address are limited (the app's
+//!   `addressAnonymousUsersPerHour`, 615).
 //! - an anonymous account can have no second factor (switching one on and `setPhone` answer
 //!   608), so this login, which asks for nothing but the handle, never skips one.
 //!
@@ -23,14 +24,14 @@ use serde_json::{Map, Value};
 use crate::domain::RequestContext;
 use crate::domain::accounts;
 use crate::domain::common::caller;
-use crate::domain::common::limits::{self, Limit};
+use crate::domain::common::limits::{self, AddressFlow};
 use crate::domain::common::repo;
 use crate::domain::common::session;
 use crate::domain::common::session::{Proof, Session};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::{App, Feature};
+use crate::domain::records::context::ClientAddress;
 use crate::domain::records::metadata::set_path;
-use crate::domain::records::table_keys;
 use crate::domain::records::user::{User, UserStatus};
 use crate::error::{Error, Result};
 use crate::store::StoreError;
@@ -39,11 +40,6 @@ use crate::store::StoreError;
 pub use crate::domain::records::user::{
     ANONYMOUS_PREFIX as PREFIX, MAX_ANONYMOUS_HANDLE_LEN as MAX_HANDLE_LEN,
     MIN_ANONYMOUS_SUFFIX_LEN as MIN_SUFFIX_LEN, parse_anonymous_handle as parse_handle,
-};
-/// New anonymous users one client address may create: 30 per hour.
-pub const NEW_PER_ADDRESS: Limit = Limit {
-    max: 30,
-    window_secs: 3600,
 };
 
 /// A `loginAnonymous` request as the wire delivers it.
@@ -64,7 +60,7 @@ pub async fn login_anonymous(
     let handle = parse_handle(&req.handle)?;
     let user = match repo::find_user_by_handle(state, &app.app_id, handle).await? {
         Some((user, _)) => user,
-        None => create(state, &app, handle, ctx.client.as_str()).await?,
+        None => create(state, &app, handle, &ctx.client).await?,
     };
     if !user.anonymous {
         // Unreachable through handles (an anonymous one has no `@`); refuse rather than trust.
@@ -78,13 +74,8 @@ pub async fn login_anonymous(
 
 /// Creates the anonymous user and its handle claim in one transaction. When a concurrent request
 /// created it first, that user is read back and logged in instead.
-async fn create(state: &AppState, app: &App, handle: &str, client_ip: &str) -> Result<User> {
-    limits::hit(
-        state,
-        &table_keys::anonymous_by_ip(&app.app_id, client_ip),
-        NEW_PER_ADDRESS,
-    )
-    .await?;
+async fn create(state: &AppState, app: &App, handle: &str, client: &ClientAddress) -> Result<User> {
+    limits::hit_address(state, app, client, AddressFlow::AnonymousUsers).await?;
     let mut meta_data = Map::new();
     for f in app
         .settings

@@ -2,10 +2,13 @@
 //!
 //! It always checks a code, under a purpose-bound, 10-minute, single-use login token (see
 //! [`crate::domain::login::challenge`]); a TOTP step is accepted once (no replay); five tries per
-//! login token, then 614, and each failure counts toward the handle's password lockout.
+//! login token, then 614; each failure counts toward the handle's password lockout from its
+//! address and on the account's daily budget of second-factor failures, whose last one locks
+//! the factor until a reset by mail (620, see [`crate::domain::common::factor_failures`]).
 
 use crate::crypto::service_token::{LoginClaims, Purpose};
 use crate::domain::common::caller;
+use crate::domain::common::factor_failures;
 use crate::domain::common::limits;
 use crate::domain::common::one_time_code;
 use crate::domain::common::password_check;
@@ -97,7 +100,10 @@ pub async fn login_complete(
         Err(StoreError::LimitReached) => return Err(Error::CodeExhausted),
         Err(e) => return Err(e.into()),
     }
-    let guard = password_check::enter(state, &app.app_id, &user.handle, &ctx.client).await?;
+    // The login token proved the password: the handle's ceiling on password guesses does not
+    // apply, the account's budget of second-factor failures does.
+    let guard = password_check::enter_proven(state, &app, &user.handle, &ctx.client).await?;
+    let counted = factor_failures::count(state, &app, &user, &ctx.client).await?;
     let sms_ok = match (&pending.code_hash, pending.factor) {
         (Some(hash), TwoFactor::Phone) => {
             one_time_code::parse(req.code.expose()).is_ok_and(|code| {
@@ -111,12 +117,14 @@ pub async fn login_complete(
     let accepted =
         sms_ok || record::consume_authenticator_code(state, &user, req.code.expose()).await?;
     if !accepted {
+        counted.failed(state, &app, &user).await;
         let refusal = Error::InvalidCredentials;
         let step = ("loginComplete", "wrong code");
         return Err(guard
             .refused(state, &app, Some(&user.user_id), step, refusal)
             .await);
     }
+    counted.passed(state, &user).await;
     // Single use: of two requests racing with one login token, only the one that deletes this
     // version of the pending login goes on.
     match state

@@ -12,6 +12,7 @@
 
 use crate::domain::audit;
 use crate::domain::common::caller;
+use crate::domain::common::factor_failures;
 use crate::domain::common::password_check;
 use crate::domain::common::repo;
 use crate::domain::common::session;
@@ -49,7 +50,7 @@ pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) ->
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     // The limits and the account are read together: one round trip of latency.
     let (guard, found) = tokio::join!(
-        password_check::enter(state, &app.app_id, &handle, &ctx.client),
+        password_check::enter_for(state, &app, &handle, &ctx.client),
         repo::find_user_by_handle(state, &app.app_id, &handle)
     );
     let guard = guard?;
@@ -91,6 +92,11 @@ pub async fn login(state: &AppState, req: LoginRequest, ctx: &RequestContext) ->
         return Err(Error::UserSuspended);
     }
     if let Some(factor) = challenge::factor_due(&app, &user) {
+        if let Err(locked) = factor_failures::check_unlocked(state, &user).await {
+            // The password is right, but its codes are spent: only a reset by mail helps.
+            guard.passed(state).await?;
+            return Err(locked);
+        }
         // The try stays counted: loginComplete ends it when the second factor is proven.
         guard.held(state).await?;
         let login_token =

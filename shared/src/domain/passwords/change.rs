@@ -33,8 +33,8 @@ pub async fn change_password(
         ));
     }
     let new_password = ClientPassword::parse(req.new_password.expose())?;
-    let app_id = caller.app.app_id.clone();
-    let guard = password_check::enter(state, &app_id, &caller.user.handle, &ctx.client).await?;
+    let guard =
+        password_check::enter_for(state, &caller.app, &caller.user.handle, &ctx.client).await?;
     if !password_check::proves(state, &caller.user, req.password.expose()).await {
         // The original's 602 (clients map it), counted like a failed login.
         let refusal = Error::invalid("wrong password");
@@ -58,7 +58,7 @@ pub async fn change_password(
         Ok(())
     })
     .await?;
-    tracing::info!(%app_id, user_id = %user.user_id, "password changed");
+    tracing::info!(app_id = %caller.app.app_id, user_id = %user.user_id, "password changed");
     audit::record(
         state,
         &ctx.client,

@@ -1,11 +1,15 @@
 //! Forgot and reset password.
 //!
 //! - `forgotPassword` answers `true` whenever the app checks pass, for known and unknown handles
-//!   alike. Its limits (mails per canonical mailbox, messages per client address, the app's daily
-//!   mail budget) are counted before the user is looked up; for an unknown handle it stores a
-//!   decoy reset whose code is never sent and waits as long as a reset mail takes here, so
-//!   neither the answer, the limits, `resetPassword`'s later answers nor the timing reveal which
-//!   accounts exist (the original's 603 did).
+//!   alike. Its limits on the caller (messages per client address, mails per canonical mailbox
+//!   from this address and over all addresses) are counted before the user is looked up; for an
+//!   unknown handle it stores a decoy reset whose code is never sent and waits as long as a
+//!   reset mail takes here, so neither the answer, the limits, `resetPassword`'s later answers
+//!   nor the timing reveal which accounts exist (the original's 603 did). Only a mail that goes
+//!   out spends the app's daily mail budget, so decoys cost the caller's address and not the
+//!   app's mail; once the budget is spent a known handle's mail is dropped (logged) and the
+//!   answer is still `true` after the same wait, since a 615 only for real accounts would name
+//!   them.
 //! - `resetPassword` refuses a malformed code before any lookup, then counts the try on the
 //!   client address and on the handle's daily budget of [`CODE_TRIES_PER_DAY`], which new codes
 //!   do not refill (each code's own five tries do restart). A right code writes the new hash
@@ -15,8 +19,10 @@
 
 use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::caller;
+use crate::domain::common::factor_failures;
 use crate::domain::common::limits::{self, AddressFlow, Limit};
 use crate::domain::common::one_time_code;
+use crate::domain::common::password_check;
 use crate::domain::common::repo;
 use crate::domain::common::repo::{Attempt, retry_on_conflict};
 use crate::domain::common::reset_code::{self, PendingReset};
@@ -26,10 +32,11 @@ use crate::domain::records::context::RequestContext;
 use crate::domain::records::redacted::Redacted;
 use crate::domain::records::table_keys;
 use crate::domain::records::user::{ClientPassword, UserStatus};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::{Condition, StoreError, Transaction, WriteOp};
 
-/// Reset emails one mailbox may receive: 5 per hour, counted for every handle asked about.
+/// Reset emails one mailbox may receive per hour from one client address: 5, counted for every
+/// handle asked about (over all addresses, [`limits::MAILBOX_CEILING`]).
 pub const MAIL_LIMIT: Limit = Limit {
     max: 5,
     window_secs: 3600,
@@ -56,8 +63,16 @@ pub async fn forgot_password(
     let app = caller::app_from_any(state, ctx).await?;
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     // Counted before the lookup: an unknown handle hits the same limits as a known one.
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
-    limits::spend_mail(state, &app, "RESET", MAIL_LIMIT, &handle).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::Messages).await?;
+    limits::count_mailbox(
+        state,
+        &app.app_id,
+        "RESET",
+        MAIL_LIMIT,
+        &handle,
+        &ctx.client,
+    )
+    .await?;
     let user = match repo::find_user_by_handle(state, &app.app_id, &handle).await? {
         Some((user, _)) if user.status == UserStatus::Active && !user.anonymous => Some(user),
         // Unknown, suspended (a reset would not let them in) or anonymous (no password): the
@@ -71,6 +86,22 @@ pub async fn forgot_password(
         state.reset_mail_pace.wait().await;
         return Ok(());
     };
+    match limits::spend_daily_budget(
+        state,
+        &app.app_id,
+        limits::Channel::Mail,
+        app.settings.mail_daily_limit,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(Error::RateLimited { .. }) => {
+            tracing::warn!(app_id = %app.app_id, "reset mail not sent: the daily mail budget is spent");
+            state.reset_mail_pace.wait().await;
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    }
     let started = std::time::Instant::now();
     if let Err(e) = reset_code::mail(state, &app, &user.locale, &user.handle, &code).await {
         // Answering 500 here (and `true` for unknown handles) would reveal the account.
@@ -102,7 +133,7 @@ pub async fn reset_password(
     let handle = repo::login_handle(state, &app, &req.handle).await?;
     let code = one_time_code::parse(req.code.expose())?;
     let password = ClientPassword::parse(req.password.expose())?;
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await?;
     limits::hit(
         state,
         &table_keys::reset_code_budget(&app.app_id, &handle),
@@ -184,11 +215,21 @@ async fn set_password(
         ));
         tx.push(WriteOp::Delete(tries.clone(), Condition::Any));
         // Whoever proved the mailbox is no longer locked out by earlier wrong guesses (the
-        // handle's failure record holds every address's).
+        // handle's failure record holds every address's), their address passes the handle's
+        // ceiling from now on, and a second factor locked by wrong codes is unlocked.
         tx.push(WriteOp::Delete(
             table_keys::login_tries(&app.app_id, handle),
             Condition::Any,
         ));
+        tx.push(password_check::vouched_by_reset(
+            state,
+            &app.app_id,
+            handle,
+            &ctx.client,
+        )?);
+        for op in factor_failures::forgotten(&user.user_id) {
+            tx.push(op);
+        }
         // The entry is part of the reset: it exists exactly when the password changed.
         let event = Event::new(app, Kind::PasswordReset).user(&user.user_id);
         tx.push(WriteOp::Put(
@@ -197,13 +238,7 @@ async fn set_password(
         ));
         match state.store.transact(tx.into_ops()).await {
             Ok(()) => {
-                limits::give_back_address(
-                    state,
-                    &app.app_id,
-                    &ctx.client,
-                    AddressFlow::FailedChecks,
-                )
-                .await;
+                limits::give_back_address(state, app, &ctx.client, AddressFlow::FailedChecks).await;
                 tracing::info!(app_id = %app.app_id, user_id = %user.user_id, "password reset");
                 Ok(Attempt::Done(()))
             }

@@ -148,6 +148,10 @@ pub struct Inner {
     /// How long storing and mailing an invite takes here, waited out when the invited handle
     /// already has an account (see [`crate::clock::Pace`]).
     pub invite_mail_pace: crate::clock::Pace,
+    /// How long texting a verification code takes here, waited out when `setPhone` names a
+    /// number verified already, so timing does not tell which numbers are (see
+    /// [`crate::clock::Pace`]).
+    pub sms_pace: crate::clock::Pace,
     /// App signing keys parsed once per warm instance.
     pub signing_keys: crate::crypto::signing_key::ParsedKeys,
     /// Decoded app records, served for at most the settings TTL (see [`crate::domain::ports::app_cache`]).
@@ -223,6 +227,7 @@ impl AppState {
             config,
             reset_mail_pace: crate::clock::Pace::default(),
             invite_mail_pace: crate::clock::Pace::default(),
+            sms_pace: crate::clock::Pace::default(),
             signing_keys: crate::crypto::signing_key::ParsedKeys::default(),
             apps,
             social_keys: Arc::new(jwks::JwksCache::new(ports.jwks)),

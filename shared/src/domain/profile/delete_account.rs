@@ -42,7 +42,7 @@ pub async fn delete_account(
     };
     let app = &caller.app;
     let named = repo::login_handle(state, app, &handle).await?;
-    let guard = password_check::enter(state, &app.app_id, &caller.user.handle, &ctx.client).await?;
+    let guard = password_check::enter_for(state, app, &caller.user.handle, &ctx.client).await?;
     // Another account's handle, or a wrong password: the same 600.
     if named != caller.user.handle
         || !password_check::proves(state, &caller.user, password.expose()).await

@@ -88,6 +88,26 @@ fn default_audit_retention_days() -> u32 {
 fn default_mail_daily_limit() -> i64 {
     DEFAULT_DAILY_MESSAGES
 }
+fn default_address_sends() -> u32 {
+    30
+}
+fn default_address_texts() -> u32 {
+    10
+}
+fn default_address_failures() -> u32 {
+    50
+}
+fn default_address_anonymous() -> u32 {
+    30
+}
+fn default_signup_code_failures() -> u32 {
+    10_000
+}
+
+/// The most any per-address limit may be raised to: far above a school or carrier NAT, yet
+/// still a ceiling on one address (the per-handle, per-mailbox, per-number and daily limits do
+/// not depend on addresses and stay as they are).
+pub const MAX_PER_ADDRESS: u32 = 1_000_000;
 
 /// Every developer-editable setting, under its Cosync wire name (docs/settings.md lists them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +223,32 @@ pub struct Settings {
     /// Whether a social login asks for the user's second factor.
     #[serde(default)]
     pub social_second_factor: SocialSecondFactor,
+    /// Mail- or SMS-sending requests one client address may make per hour (1 to
+    /// [`MAX_PER_ADDRESS`], default 30): an app whose users share a carrier NAT, or whose backend
+    /// calls from one host, raises it.
+    #[serde(default = "default_address_sends")]
+    pub address_sends_per_hour: u32,
+    /// Texts one client address may trigger per hour (1 to [`MAX_PER_ADDRESS`], default 10), on
+    /// top of [`Settings::address_sends_per_hour`].
+    #[serde(default = "default_address_texts")]
+    pub address_texts_per_hour: u32,
+    /// Failed password and code checks one client address may make per 15 minutes over all
+    /// handles (1 to [`MAX_PER_ADDRESS`], default 50): what slows credential stuffing from one
+    /// machine.
+    #[serde(
+        default = "default_address_failures",
+        rename = "addressFailedChecksPer15Min"
+    )]
+    pub address_failed_checks_per_15_min: u32,
+    /// New anonymous users one client address may create per hour (1 to [`MAX_PER_ADDRESS`],
+    /// default 30).
+    #[serde(default = "default_address_anonymous")]
+    pub address_anonymous_users_per_hour: u32,
+    /// Failed signup-code checks the whole app accepts per UTC day (10 to 10,000,000, default
+    /// 10,000): a circuit breaker for guessing spread over many handles and addresses, where
+    /// every pending signup's own tries are too few to notice.
+    #[serde(default = "default_signup_code_failures")]
+    pub signup_code_failure_daily_limit: u32,
 }
 
 impl Default for Settings {
@@ -284,6 +330,29 @@ impl Settings {
         }
         if !(1..=3650).contains(&self.audit_retention_days) {
             return Err(Error::invalid("auditRetentionDays must be 1..=3650"));
+        }
+        for (name, value) in [
+            ("addressSendsPerHour", self.address_sends_per_hour),
+            ("addressTextsPerHour", self.address_texts_per_hour),
+            (
+                "addressFailedChecksPer15Min",
+                self.address_failed_checks_per_15_min,
+            ),
+            (
+                "addressAnonymousUsersPerHour",
+                self.address_anonymous_users_per_hour,
+            ),
+        ] {
+            if !(1..=MAX_PER_ADDRESS).contains(&value) {
+                return Err(Error::invalid(format!(
+                    "{name} must be 1..={MAX_PER_ADDRESS}"
+                )));
+            }
+        }
+        if !(10..=10_000_000).contains(&self.signup_code_failure_daily_limit) {
+            return Err(Error::invalid(
+                "signupCodeFailureDailyLimit must be 10..=10000000",
+            ));
         }
         if self.password_min_length > 128 {
             return Err(Error::invalid("passwordMinLength must be at most 128"));

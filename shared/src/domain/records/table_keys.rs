@@ -16,25 +16,28 @@
 //! | pending password reset | `APP#<appId>#H#<handle>` | `RESET` | – |
 //! | reset code attempts (per code / per day over all codes) | `APP#<appId>#H#<handle>` | `RESET#TRIES` / `RESET#DAY` | – |
 //! | invites sent by a user (limit) | `USER#<userId>` | `INVITES#SENT` | – |
-//! | anonymous logins per client IP (limit) | `APP#<appId>#IP#<ip>` | `ANON` | – |
 //! | message template | `APP#<appId>` | `TEMPLATE#<locale>#<name>` | – |
 //! | pending signup | `APP#<appId>#H#<handle>` | `SIGNUP` | – |
 //! | signup code attempts, over every client address (per code) | `APP#<appId>#H#<handle>` | `SIGNUP#TRIES` | – |
 //! | signup code attempts from one client address (per code) | `APP#<appId>#IP#<addr>` | `SIGNUP#TRIES#<code>#<handle>` | – |
+//! | signup code attempts per day over every code | `APP#<appId>#H#<handle>` | `SIGNUP#DAY` | – |
 //! | failed password checks of a handle in one window: in all (ceiling) and per client address (lockout) | `APP#<appId>#H#<handle>` | `LOGIN#TRIES` | – |
+//! | a client address that proved the account (a login, a reset by mail): it passes the handle's ceiling | `APP#<appId>#H#<handle>` | `LOGIN#FROM#<addr>` | – |
 //! | mails of one flow to one canonical mailbox (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS` / `RESET#MAILS` / `INVITE#MAILS` | – |
+//! | mails of one flow to one canonical mailbox requested from one client address (limit) | `APP#<appId>#MB#<mailbox>` | `SIGNUP#MAILS#FROM#<addr>` / `RESET#MAILS#FROM#<addr>` | – |
 //! | requests of one flow from one client address (limit) | `APP#<appId>#IP#<addr>` | `LIMIT#<flow>` | – |
-//! | one shard of an app's daily message budget | `APP#<appId>#BUDGET#<channel>#<0..15>` | `DAY#<day>` | – |
+//! | one shard of an app's daily budget (`MAIL`, `SMS`, `SMSENROL`, `SIGNUPCODE`) | `APP#<appId>#BUDGET#<channel>#<0..15>` | `DAY#<day>` | – |
 //! | admin key hash (local runner) | `KEYTURN` | `ADMINKEY` | – |
 //! | second-factor secrets (sealed TOTP secret, recovery-code hashes, last TOTP step) | `USER#<userId>` | `2FA` | – |
 //! | login waiting for its second factor (login-token id, SMS code hash) | `USER#<userId>` | `2FA#LOGIN` | – |
 //! | its code attempts | `USER#<userId>` | `2FA#LOGIN#TRIES` | – |
+//! | second-factor failures of the account in one day (budget) / the lock once it is spent / the day's "wrong code" notice | `USER#<userId>` | `2FA#FAILS` / `2FA#LOCK` / `2FA#NOTICE` | – |
 //! | SMS code to disable phone login / its attempts | `USER#<userId>` | `2FA#DISABLE` / `2FA#DISABLE#TRIES` | – |
 //! | "this wasn't me" link of a factor switched on (its token's keyed hash in the key) | `USER#<userId>` | `2FA#UNDO#<tokenDigest>` | – |
 //! | phone waiting for verification / its code attempts | `USER#<userId>` | `PHONE#VERIFY` / `PHONE#VERIFY#TRIES` | – |
 //! | SMS sent to a user (limit) | `USER#<userId>` | `SMS#SENT` | – |
 //! | verified-phone claim (uniqueness) | `APP#<appId>#P#<phoneDigest>` | `PHONE` | – |
-//! | SMS sent to a phone number (limit) | `APP#<appId>#P#<phoneDigest>` | `SMS#SENT` | – |
+//! | SMS sent to a phone number: enrolment / to it as a user's verified number (limits) | `APP#<appId>#P#<phoneDigest>` | `SMS#SENT` / `SMS#VERIFIED` | – |
 //! | audit entry about a user | `APP#<appId>#AUDIT#USER#<userId>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //! | audit entry without a user (app settings) | `APP#<appId>#AUDIT#<0..7>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //!
@@ -51,6 +54,16 @@
 //! secret), so a table dump lists no numbers. SMS requests from one address count under the
 //! per-address limit `LIMIT#SMS`; SMS an app sends spend its daily budget (channel `SMS`,
 //! `smsDailyLimit`), sharded like mail's.
+//!
+//! The limit items added with per-app address limits, none hot: an address's vouch for a handle
+//! (`LOGIN#FROM#<addr>`, written by that handle's successes, which its limits bound, and read
+//! only while the handle's ceiling is full); a mailbox's mails per requesting address (its own
+//! sort key in the mailbox's partition, taking at most the mailbox's hourly mails); a verified
+//! number's login texts (`SMS#VERIFIED`, one user's logins); the second factor's failures, lock
+//! and notice (`2FA#FAILS`, `2FA#LOCK`, `2FA#NOTICE`, in the user's partition, written only by
+//! that user's wrong codes); a handle's signup-code tries per day (`SIGNUP#DAY`). The app-wide
+//! counters among them, the SMS enrolment share and the failed-signup-code cap, are daily
+//! budgets sharded like mail's.
 //!
 //! Invites: each inviter holds at most one live invite per handle (its sort key names the
 //! inviter), so nobody can squat a handle by inviting it first; registration reads the handle's
@@ -141,10 +154,22 @@ pub fn signup_tries_from(app_id: &str, address: &str, code: &str, handle: &str) 
     )
 }
 
+/// Signup-code tries of a handle per day, across every code issued that day.
+pub fn signup_code_budget(app_id: &str, handle: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), "SIGNUP#DAY")
+}
+
 /// A handle's failed password checks in the current lockout window, in all and per client
 /// address: one item, so a successful login checks one version (see `common::password_check`).
 pub fn login_tries(app_id: &str, handle: &str) -> Key {
     Key::new(handle_pk(app_id, handle), "LOGIN#TRIES")
+}
+
+/// A client address that proved the account behind `handle` (a passed password or code check,
+/// a reset by mail): tries from it are answered even while strangers keep the handle's
+/// ceiling full. One item per address, so a success writes it without reading the others.
+pub fn login_vouch(app_id: &str, handle: &str, address: &str) -> Key {
+    Key::new(handle_pk(app_id, handle), format!("LOGIN#FROM#{address}"))
 }
 
 /// The local runner's admin key hash.
@@ -231,11 +256,6 @@ pub fn invites_sent(user_id: &str) -> Key {
     Key::new(format!("USER#{user_id}"), "INVITES#SENT")
 }
 
-/// Anonymous logins from one client address in the current window.
-pub fn anonymous_by_ip(app_id: &str, ip: &str) -> Key {
-    Key::new(format!("APP#{app_id}#IP#{ip}"), "ANON")
-}
-
 /// A user's second-factor secrets (sealed TOTP secret, recovery-code hashes, last TOTP step).
 pub fn factors(user_id: &str) -> Key {
     Key::new(format!("USER#{user_id}"), "2FA")
@@ -249,6 +269,21 @@ pub fn pending_login(user_id: &str) -> Key {
 /// Attempts at the pending login's second factor.
 pub fn pending_login_tries(user_id: &str) -> Key {
     Key::new(format!("USER#{user_id}"), "2FA#LOGIN#TRIES")
+}
+
+/// The account's second-factor failures in the current day (its budget).
+pub fn factor_failures(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#FAILS")
+}
+
+/// The lock a spent second-factor budget leaves until a reset by mail.
+pub fn factor_lock(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#LOCK")
+}
+
+/// The day's notice that a wrong second-factor code followed a right password (one a day).
+pub fn factor_notice(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "2FA#NOTICE")
 }
 
 /// The SMS code that lets a user switch phone login off.
@@ -295,6 +330,12 @@ pub fn sms_by_phone(app_id: &str, digest: &str) -> Key {
     Key::new(format!("APP#{app_id}#P#{digest}"), "SMS#SENT")
 }
 
+/// Texts sent to one number as a user's verified phone (login and disable codes) in the
+/// current window.
+pub fn verified_sms_by_phone(app_id: &str, digest: &str) -> Key {
+    Key::new(format!("APP#{app_id}#P#{digest}"), "SMS#VERIFIED")
+}
+
 /// A per-address counter of one flow (see `limits::AddressFlow`), per app.
 pub fn address_limit(app_id: &str, address: &str, flow: &str) -> Key {
     Key::new(
@@ -317,6 +358,15 @@ pub fn mailbox_mails(app_id: &str, mailbox: &str, flow: &str) -> Key {
     Key::new(
         format!("APP#{app_id}#MB#{mailbox}"),
         format!("{flow}#MAILS"),
+    )
+}
+
+/// Messages of one flow (`SIGNUP`, `RESET`) to one canonical mailbox requested from one client
+/// address, per app.
+pub fn mailbox_mails_from(app_id: &str, mailbox: &str, flow: &str, address: &str) -> Key {
+    Key::new(
+        format!("APP#{app_id}#MB#{mailbox}"),
+        format!("{flow}#MAILS#FROM#{address}"),
     )
 }
 

@@ -16,9 +16,11 @@ pub struct Handle(String);
 
 impl Handle {
     /// Parses a client-supplied handle (602 when it is not an email address). The local part
-    /// may hold any printable ASCII but `@` (RFC 5322 allows quoted oddities, so escaping — not
-    /// rejection — is what keeps handles out of markup); the domain must be dot-separated
-    /// labels of letters, digits and `-`.
+    /// may hold any printable ASCII but `@`, `"` and `\` (escaping, not rejection, is what keeps
+    /// handles out of markup); the domain must be dot-separated labels of letters, digits and
+    /// `-`. Quoting is refused because `"gina"@d` and `gi\na@d` are delivered to `gina@d`: one
+    /// mailbox would have several handles, accounts and mail counters. The Cosync clients send
+    /// plain addresses, and 602 is the protocol's answer to invalid data.
     pub fn parse(raw: &str) -> Result<Self> {
         let h = raw.trim().to_lowercase();
         let valid = h.len() <= MAX_HANDLE_BYTES
@@ -27,7 +29,7 @@ impl Handle {
                 (1..=64).contains(&local.len())
                     && local
                         .bytes()
-                        .all(|b| (0x21..=0x7e).contains(&b) && b != b'@')
+                        .all(|b| (0x21..=0x7e).contains(&b) && !matches!(b, b'@' | b'"' | b'\\'))
                     && labels.len() >= 2
                     && labels.iter().all(|l| {
                         !l.is_empty()
@@ -280,6 +282,8 @@ mod tests {
             "a@b@c.com",
             "bob@.com",
             "bob@x_y.com",
+            "\"bob\"@x.com",
+            "bo\\b@x.com",
         ] {
             assert_eq!(Handle::parse(bad).unwrap_err().wire().code, 602, "{bad}");
         }

@@ -83,7 +83,7 @@ pub async fn register(
     } = accounts::Credentials::parse(&app, &req.handle, &req.password, req.locale)?;
     let code = one_time_code::parse(req.code.expose())?;
     // Counted before the lookup, so failures of every kind count; a success gives it back.
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await?;
     let Found {
         invite,
         meta_data,
@@ -119,7 +119,7 @@ pub async fn register(
         }
         Err(e) => return Err(e.into()),
     }
-    limits::give_back_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await;
+    limits::give_back_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await;
     // Invites that did not fit the transaction: harmless now (the handle is claimed), removed so
     // listings do not show them.
     for other in leftovers {

@@ -2,17 +2,20 @@
 //!
 //! Codes are six digits from the OS CSPRNG, stored only as a keyed hash, valid for 48 hours,
 //! single use, with five tries per client address and ten over all addresses (then dead: 614).
-//! A repeated signup issues a fresh code and restarts the tries — the old code may have leaked,
-//! so it is not reused as the original did. Link emails open a confirm page; only its POST
+//! A repeated signup issues a fresh code and restarts the code's tries — the old code may have
+//! leaked, so it is not reused as the original did — but not the handle's ten tries a day over
+//! every code it is sent, and failed checks count on the app's daily cap (see
+//! [`one_time_code::count_signup_try`]). Link emails open a confirm page; only its POST
 //! completes, so mail scanners that follow links cannot complete (or burn) a signup.
 //!
-//! **A probe tells nothing and kills nothing.** `completeSignup` answers a handle with a
-//! pending signup, one with an account and one with nothing exactly alike: tries are counted
+//! **A probe tells nothing and kills nothing for long.** `completeSignup` answers a handle with
+//! a pending signup, one with an account and one with nothing exactly alike: tries are counted
 //! for every handle (under a decoy code when none is pending), so the 614 after five wrong codes
 //! comes for all of them, and an expired code is 411 only to whoever sends that very code. The
 //! tries are kept per client address, so a stranger's five wrong codes from one address leave the
-//! owner's five; strangers on two addresses reach the code's ceiling of ten, after which the owner
-//! signs up again (same password: same pending signup, new code, fresh tries everywhere).
+//! owner's five; strangers on two addresses reach the code's ceiling of ten (and the handle's ten
+//! for the day), after which the owner signs up again the next day. That day is the price of the
+//! daily budget, which keeps re-signups from buying five guesses each.
 //!
 //! **Nobody but the mailbox owner chooses the password.** Anyone can sign up any handle, so a
 //! pending signup may see passwords from several people, and only one of them (if any) reads the
@@ -119,8 +122,16 @@ pub async fn signup(
     let meta_data = metadata::extract(&app.settings.meta_data, req.meta_data.as_ref())?;
     // Limits first: a refused request costs no Argon2 run and does not learn whether the handle
     // is taken (601).
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Messages).await?;
-    limits::spend_mail(state, &app, "SIGNUP", MAIL_LIMIT, handle.as_str()).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::Messages).await?;
+    limits::spend_mail_from(
+        state,
+        &app,
+        "SIGNUP",
+        MAIL_LIMIT,
+        handle.as_str(),
+        &ctx.client,
+    )
+    .await?;
     let claim = table_keys::handle_claim(&app.app_id, handle.as_str());
     if state.store.get(&claim).await?.is_some() {
         return Err(Error::HandleTaken);
@@ -291,7 +302,8 @@ pub async fn complete_signup(
     app.require(Feature::Signup)?;
     let handle = Handle::parse(&req.handle)?;
     let code = one_time_code::parse(req.code.expose())?;
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
+    limits::hit_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await?;
+    let counted = one_time_code::count_signup_try(state, &app, handle.as_str()).await?;
     let key = table_keys::signup(&app.app_id, handle.as_str());
     let stored = state.store.get(&key).await?;
     let pending = match &stored {
@@ -305,7 +317,8 @@ pub async fn complete_signup(
         ));
     };
     let tries = table_keys::signup_tries(&app.app_id, handle.as_str());
-    limits::give_back_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await;
+    limits::give_back_address(state, &app, &ctx.client, AddressFlow::FailedChecks).await;
+    limits::refund(state, counted).await;
     let contested = pending.contested;
     // A contested signup's account has no usable password (an empty hash verifies nothing)
     // until the owner sets one with the reset code created with it.

@@ -59,12 +59,11 @@ pub async fn verify(
     ctx: &RequestContext,
 ) -> Result<IdClaims> {
     let audiences = audiences(app, presented.provider)?;
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::Social).await?;
-    limits::hit_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks).await?;
+    limits::hit_address(state, app, &ctx.client, AddressFlow::Social).await?;
+    limits::hit_address(state, app, &ctx.client, AddressFlow::FailedChecks).await?;
     match check(state, app, audiences, presented).await {
         Ok(claims) => {
-            limits::give_back_address(state, &app.app_id, &ctx.client, AddressFlow::FailedChecks)
-                .await;
+            limits::give_back_address(state, app, &ctx.client, AddressFlow::FailedChecks).await;
             Ok(claims)
         }
         Err(Checked::Failed(e)) => Err(e),
