@@ -20,6 +20,7 @@ mod dynamo_flow;
 mod exposure_hardening;
 mod factor_hardening;
 mod function_list;
+mod fuzz;
 mod hardening;
 mod invite_abuse;
 mod invites;
