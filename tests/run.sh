@@ -19,6 +19,15 @@ PYTHON="${PYTHON:-python3}"
 
 banner() { printf '\n==> %s\n' "$*"; }
 
+# `all` (this script's default): every check. `fuzz` (set by tests/fuzz.sh): the same tools,
+# moto and server, but only the property suites, with many more cases, and schemathesis with
+# more examples and its stateful phase; no lints and no release build.
+SUITE="${KEYTURN_SUITE:-all}"
+case "$SUITE" in all | fuzz) ;; *) echo "KEYTURN_SUITE must be all or fuzz" >&2; exit 2 ;; esac
+full() { [[ "$SUITE" == all ]]; }
+ST_MAX_EXAMPLES="${KEYTURN_ST_MAX_EXAMPLES:-10}"
+ST_PHASES="${KEYTURN_ST_PHASES:-examples,coverage,fuzzing}"
+
 # Free disk where the target directory lives, so a run that dies of a full disk says so early.
 # Cargo's own answer, so a target-dir set in a cargo config or CARGO_TARGET_DIR is the one
 # reported, emptied and zipped from.
@@ -143,6 +152,7 @@ export AWS_ACCESS_KEY_ID=testing
 export AWS_SECRET_ACCESS_KEY=testing
 export AWS_EC2_METADATA_DISABLED=true
 
+if full; then
 banner "cfn-lint template.yaml"
 "$VENV/bin/cfn-lint" template.yaml
 
@@ -173,13 +183,19 @@ cargo test --workspace
 # profile (no fat LTO, but still many minutes on 2 cores), so that is left to whoever measures.
 banner "cargo bench --no-run -p keyturn-bench --profile dev"
 cargo bench --no-run -p keyturn-bench --profile dev
+else
+banner "property suites, ${KEYTURN_FUZZ_CASES:=5000} cases each (tests/tests/e2e/fuzz.rs)"
+export KEYTURN_FUZZ_CASES
+cargo test -p keyturn-tests --test e2e -- fuzz::
+fi
 
 # Property-based API tests from the served OpenAPI document against a real `keyturn serve` (a
 # debug build; the tests just compiled its dependencies): a fresh data dir, its own admin key,
 # one seeded app and user whose ids pin the path parameters (tests/schemathesis.toml), and the
 # app token, an access token and the admin key on every request. Any 5xx, undocumented status,
 # wrong content type or body that breaks its schema fails the run. Bounded: 10 examples per
-# operation and phase (about a minute on 2 cores).
+# operation and phase (about a minute on 2 cores); tests/fuzz.sh asks for many more, and the
+# stateful phase.
 banner "schemathesis against keyturn serve"
 cargo build --quiet -p keyturn-infra --bin keyturn
 ST_PORT="$(free_port)"
@@ -226,11 +242,17 @@ eval "$ST_SEED"
     "$ST_VENV/bin/schemathesis" --config-file "$OLDPWD/tests/schemathesis.toml" --no-color \
     run "$ST_URL/openapi.json" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-    --phases examples,coverage,fuzzing --max-examples 10 --workers 1 --request-timeout 20 \
+    --phases "$ST_PHASES" --max-examples "$ST_MAX_EXAMPLES" --workers 1 --request-timeout 20 \
     --generation-database none --seed 20261205 --warnings off \
     -H "app-token: $ST_APP_TOKEN" -H "access-token: $ST_ACCESS" \
     -H "Authorization: Bearer $ST_ADMIN_KEY"
 ) || { echo "schemathesis failed; the server's log:" >&2; tail -50 "$WORK_DIR/st-serve.log" >&2; exit 1; }
+
+if ! full; then
+  disk_report "end"
+  banner "fuzz suites passed"
+  exit 0
+fi
 
 # The package budget (each function zip at most 3 MB: small zips keep cold starts short): both
 # Lambda bootstraps, built with the release profile the deploy uses (fat LTO), zipped as Lambda takes them. A host build
