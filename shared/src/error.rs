@@ -86,6 +86,14 @@ pub enum Error {
         /// Seconds until the window that caused the refusal ends.
         retry_after_secs: u64,
     },
+    /// The store shed the request for load and the SDK's retries did not get it through (code
+    /// 503, HTTP 503 with `Retry-After`): nothing was written, and the same request may be sent
+    /// again. A 500 would tell the client the service is broken; this tells it to wait.
+    #[error("service busy, try again shortly")]
+    Unavailable {
+        /// Seconds the client should wait before retrying.
+        retry_after_secs: u64,
+    },
     /// The request body exceeds the size limit (code 616, HTTP 413).
     #[error("request body too large")]
     BodyTooLarge,
@@ -220,6 +228,7 @@ impl Error {
             Error::GoogleAccountExists => (400, 612),
             Error::InvalidSocialToken => (400, 613),
             Error::Internal { .. } => (500, 500),
+            Error::Unavailable { .. } => (503, 503),
         };
         let message = match self {
             Error::Internal { .. } => "internal server error".to_owned(),
@@ -264,10 +273,21 @@ impl From<StoreError> for Error {
         match e {
             // A cursor comes from the client: a mangled one is bad input, not a failure.
             StoreError::BadCursor => Error::invalid("cursor is not valid"),
+            // Load shedding: the client may retry the same request (nothing was written).
+            StoreError::Throttled(reason) => {
+                tracing::warn!(reason, "store throttled after the SDK's retries");
+                Error::Unavailable {
+                    retry_after_secs: UNAVAILABLE_RETRY_AFTER_SECS,
+                }
+            }
             other => other.context("store"),
         }
     }
 }
+
+/// What a 503 asks the client to wait: DynamoDB's throughput recovers within seconds (adaptive
+/// capacity, on-demand scaling), and a short wait spreads the retries of many clients.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 
 /// Turns any error into [`Error::Internal`] with a line of context, keeping it as the source:
 /// `.context("sign user jwt")?`.

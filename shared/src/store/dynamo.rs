@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
@@ -309,7 +309,7 @@ fn single_write<O, E>(
     failed_condition: impl Fn(&E) -> bool,
 ) -> Result<(), StoreError>
 where
-    E: std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     match result {
         Ok(_) => Ok(()),
@@ -320,7 +320,38 @@ where
     }
 }
 
-/// Flattens any SDK error (with its source chain) into a log message.
-pub(super) fn backend(e: impl std::error::Error) -> StoreError {
+/// A request that could not be built or waited for (a builder's or waiter's error): never load.
+pub(super) fn unbuilt(e: impl std::error::Error) -> StoreError {
     StoreError::Backend(DisplayErrorContext(e).to_string())
+}
+
+/// DynamoDB's answers to load: the table's or account's throughput, or a request rate the
+/// service sheds. Each is worth a later try, not a 500.
+const THROTTLING_CODES: [&str; 4] = [
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "ThrottlingError",
+];
+
+/// Whether a DynamoDB error code (or a transaction's cancellation reason) is load shedding.
+pub(super) fn is_throttling(code: Option<&str>) -> bool {
+    code.is_some_and(|c| THROTTLING_CODES.contains(&c))
+}
+
+/// Flattens an SDK error (with its source chain) into a log message: [`StoreError::Throttled`]
+/// when DynamoDB shed the request for load (the SDK's standard retries are spent by then),
+/// [`StoreError::Backend`] otherwise.
+pub(super) fn backend<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let throttled = is_throttling(e.code());
+    let message = DisplayErrorContext(e).to_string();
+    if throttled {
+        StoreError::Throttled(message)
+    } else {
+        StoreError::Backend(message)
+    }
 }

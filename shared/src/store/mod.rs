@@ -257,7 +257,11 @@ pub enum StoreError {
     /// A query cursor that no page of this engine produced (client input, not a failure).
     #[error("malformed query cursor")]
     BadCursor,
-    /// The engine failed (network, throttling, corruption); the message is for logs only.
+    /// The engine refused for load (DynamoDB throttling) after the SDK's own retries: nothing
+    /// was written, and the same request later may pass. The message is for logs only.
+    #[error("store throttled: {0}")]
+    Throttled(String),
+    /// The engine failed (network, corruption); the message is for logs only.
     #[error("store backend: {0}")]
     Backend(String),
 }

@@ -34,7 +34,7 @@ pub mod auth {
 }
 
 /// The error body every route may answer, with HTTP 400 (Cosync codes), 401, 403, 404, 413,
-/// 429 or 500.
+/// 429, 500 or 503.
 #[derive(Serialize, ToSchema)]
 #[schema(as = Error)]
 pub struct ErrorBody {
@@ -154,7 +154,8 @@ impl Modify for WireConventions {
         let error = ResponseBuilder::new()
             .description(
                 "an error: `{code, message}` with HTTP 400 (Cosync codes), 401, 403, 404, 413, \
-                 429 (with `Retry-After`) or 500",
+                 429 (with `Retry-After`), 500 or 503 (the store is shedding load; with \
+                 `Retry-After`)",
             )
             .content(
                 JSON,

@@ -116,7 +116,8 @@ impl IntoResponse for Error {
         let status = StatusCode::from_u16(wire.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = Reply::json(&ErrorBody::from(wire));
         let mut resp = (status, [(header::CONTENT_TYPE, JSON)], body.text()).into_response();
-        if let Error::RateLimited { retry_after_secs } = self
+        if let Error::RateLimited { retry_after_secs } | Error::Unavailable { retry_after_secs } =
+            self
             && let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string())
         {
             resp.headers_mut().insert(header::RETRY_AFTER, v);

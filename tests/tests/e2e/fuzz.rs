@@ -79,7 +79,8 @@ fn json_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         hostile_text().prop_map(Value::String),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
@@ -95,8 +96,18 @@ fn json_value() -> impl Strategy<Value = Value> {
 fn encode_component(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'!' | b'~' | b'*'
-            | b'\'' | b'(' | b')' => (b as char).to_string(),
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'~'
+            | b'*'
+            | b'\''
+            | b'('
+            | b')' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -283,7 +294,11 @@ fn id_tokens_and_jwks_documents_never_panic_and_only_rs256_passes_step_one() {
     });
     check(
         8,
-        ("[A-Za-z0-9]{0,8}", "[A-Za-z0-9_-]{0,40}", "[A-Za-z0-9_-]{0,40}"),
+        (
+            "[A-Za-z0-9]{0,8}",
+            "[A-Za-z0-9_-]{0,40}",
+            "[A-Za-z0-9_-]{0,40}",
+        ),
         |(alg, payload, sig)| {
             let token = format!("{}.{payload}.{sig}", header(&alg));
             if id_token::parse(&token).is_ok() {
@@ -320,14 +335,18 @@ fn a_hand_edited_app_record_decodes_or_names_its_problem() {
         .keys()
         .cloned()
         .collect();
-    check(16, (prop::sample::select(names), json_value()), |(name, value)| {
-        let mut edited = record.clone();
-        edited["settings"][&name] = value;
-        if let Err(reason) = decode_stored(&edited) {
-            prop_assert!(!reason.is_empty());
-        }
-        Ok(())
-    });
+    check(
+        16,
+        (prop::sample::select(names), json_value()),
+        |(name, value)| {
+            let mut edited = record.clone();
+            edited["settings"][&name] = value;
+            if let Err(reason) = decode_stored(&edited) {
+                prop_assert!(!reason.is_empty());
+            }
+            Ok(())
+        },
+    );
     check(4, json_value(), |value| {
         prop_assert!(decode_stored(&value).is_err() || value.is_object());
         Ok(())
@@ -362,7 +381,11 @@ fn operations(doc: &Value) -> Vec<(String, String, Vec<String>)> {
                 continue;
             }
             let mut fields = Vec::new();
-            for media in op["requestBody"]["content"].as_object().into_iter().flatten() {
+            for media in op["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
                 let schema = resolve(doc, &media.1["schema"]);
                 for name in schema["properties"].as_object().into_iter().flatten() {
                     fields.push(name.0.clone());
@@ -412,7 +435,9 @@ fn attack(ops: &[(String, String, Vec<String>)]) -> impl Strategy<Value = Attack
     let names: Vec<Vec<String>> = ops.iter().map(|o| o.2.clone()).collect();
     (0..ops.len()).prop_flat_map(move |op| {
         let mut known = names[op].clone();
-        known.extend(["handle", "password", "code", "metaData", "cursor", "limit"].map(String::from));
+        known.extend(
+            ["handle", "password", "code", "metaData", "cursor", "limit"].map(String::from),
+        );
         let field = (
             prop_oneof![prop::sample::select(known), "[a-zA-Z]{1,10}"],
             json_value(),
@@ -441,7 +466,18 @@ fn attack(ops: &[(String, String, Vec<String>)]) -> impl Strategy<Value = Attack
             ),
         )
             .prop_map(
-                |(op, real_ids, param, fields, form, raw, app_token, access_token, admin, query)| {
+                |(
+                    op,
+                    real_ids,
+                    param,
+                    fields,
+                    form,
+                    raw,
+                    app_token,
+                    access_token,
+                    admin,
+                    query,
+                )| {
                     Attack {
                         op,
                         real_ids,
@@ -483,7 +519,11 @@ fn no_route_answers_5xx_or_an_untyped_error_to_hostile_requests() {
         .unwrap_or_default();
     let doc = rt.block_on(t.get("/openapi.json", &[])).json();
     let ops = operations(&doc);
-    assert!(ops.len() > 30, "the document lists {} operations", ops.len());
+    assert!(
+        ops.len() > 30,
+        "the document lists {} operations",
+        ops.len()
+    );
 
     let seen = std::sync::Mutex::new(std::collections::BTreeMap::<u16, u32>::new());
     check(4, attack(&ops), |a| {
@@ -492,8 +532,7 @@ fn no_route_answers_5xx_or_an_untyped_error_to_hostile_requests() {
         let path = template
             .replace("{appId}", if a.real_ids { &info.app_id } else { &param })
             .replace("{userId}", if a.real_ids { &user_id } else { &param })
-            .replace('{', "")
-            .replace('}', "");
+            .replace(['{', '}'], "");
         let query: Vec<String> = a
             .query
             .iter()
@@ -511,7 +550,11 @@ fn no_route_answers_5xx_or_an_untyped_error_to_hostile_requests() {
         // The victim's own token with the real ids (a client attacking its own account), junk
         // otherwise.
         if let Some(junk) = &a.access_token {
-            let token = if a.real_ids { access.clone() } else { junk.clone() };
+            let token = if a.real_ids {
+                access.clone()
+            } else {
+                junk.clone()
+            };
             headers.push(("access-token", token));
         }
         if a.admin {
@@ -529,13 +572,25 @@ fn no_route_answers_5xx_or_an_untyped_error_to_hostile_requests() {
                 let pairs: Vec<String> = a
                     .fields
                     .iter()
-                    .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(&form_value(v))))
+                    .map(|(k, v)| {
+                        format!(
+                            "{}={}",
+                            encode_component(k),
+                            encode_component(&form_value(v))
+                        )
+                    })
                     .collect();
-                ("application/x-www-form-urlencoded", pairs.join("&").into_bytes())
+                (
+                    "application/x-www-form-urlencoded",
+                    pairs.join("&").into_bytes(),
+                )
             }
             (None, false) => {
                 let map: Map<String, Value> = a.fields.iter().cloned().collect();
-                ("application/json", Value::Object(map).to_string().into_bytes())
+                (
+                    "application/json",
+                    Value::Object(map).to_string().into_bytes(),
+                )
             }
         };
         let Ok(req) = builder
@@ -572,7 +627,10 @@ fn no_route_answers_5xx_or_an_untyped_error_to_hostile_requests() {
     // different gates.
     let seen = seen.into_inner().unwrap();
     assert!(seen.keys().any(|s| (200..300).contains(s)), "{seen:?}");
-    assert!(seen.keys().filter(|s| (400..500).contains(*s)).count() >= 3, "{seen:?}");
+    assert!(
+        seen.keys().filter(|s| (400..500).contains(*s)).count() >= 3,
+        "{seen:?}"
+    );
 }
 
 /// Error codes are the layer's numbers; this keeps the properties above honest about it.

@@ -40,6 +40,7 @@ mod social;
 mod store_conformance;
 mod support;
 mod templates;
+mod throttling;
 mod twilio;
 mod two_factor;
 mod user_jwt;

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::codec::{EXPIRES_AT, GSI_NAME, GSI_PK, GSI_SK, PK, SK};
-use super::{DynamoStore, backend};
+use super::{DynamoStore, backend, unbuilt};
 use crate::store::StoreError;
 
 impl DynamoStore {
@@ -43,7 +43,7 @@ impl DynamoStore {
                             .build(),
                     )
                     .build()
-                    .map_err(backend)?,
+                    .map_err(unbuilt)?,
             )
             .send()
             .await;
@@ -64,7 +64,7 @@ impl DynamoStore {
             .table_name(table)
             .wait(std::time::Duration::from_secs(300))
             .await
-            .map_err(backend)?;
+            .map_err(unbuilt)?;
         client
             .update_time_to_live()
             .table_name(table)
@@ -73,7 +73,7 @@ impl DynamoStore {
                     .enabled(true)
                     .attribute_name(EXPIRES_AT)
                     .build()
-                    .map_err(backend)?,
+                    .map_err(unbuilt)?,
             )
             .send()
             .await
@@ -87,7 +87,7 @@ fn string_attribute(name: &str) -> Result<AttributeDefinition, StoreError> {
         .attribute_name(name)
         .attribute_type(ScalarAttributeType::S)
         .build()
-        .map_err(backend)
+        .map_err(unbuilt)
 }
 
 fn key_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreError> {
@@ -95,5 +95,5 @@ fn key_element(name: &str, key_type: KeyType) -> Result<KeySchemaElement, StoreE
         .attribute_name(name)
         .key_type(key_type)
         .build()
-        .map_err(backend)
+        .map_err(unbuilt)
 }

@@ -1,11 +1,12 @@
 //! Transactions: the port's conditional operations as one `TransactWriteItems`, with the
 //! cancellation reasons mapped back to the caller's operation index.
 
+use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{ConditionCheck, Delete, Put, TransactWriteItem};
 
 use super::expr::guard;
-use super::{DynamoStore, backend, codec};
+use super::{DynamoStore, backend, codec, unbuilt};
 use crate::store::{StoreError, WriteOp};
 
 /// Attempts at a transaction cancelled only by contention with another transaction.
@@ -55,6 +56,12 @@ impl DynamoStore {
                             op: origin.get(i).copied(),
                         });
                     }
+                    if reasons.iter().any(|r| super::is_throttling(r.code())) {
+                        return Err(StoreError::Throttled(format!(
+                            "TransactWriteItems cancelled for throughput: {}",
+                            DisplayErrorContext(&e)
+                        )));
+                    }
                     if !reasons
                         .iter()
                         .any(|r| r.code() == Some("TransactionConflict"))
@@ -90,7 +97,7 @@ impl DynamoStore {
                     .set_condition_expression(guard.as_ref().map(|g| g.expression.clone()))
                     .set_expression_attribute_values(guard.map(|g| g.values))
                     .build()
-                    .map_err(backend)?;
+                    .map_err(unbuilt)?;
                 TransactWriteItem::builder().put(put).build()
             }
             WriteOp::Delete(key, condition) => {
@@ -101,7 +108,7 @@ impl DynamoStore {
                     .set_condition_expression(guard.as_ref().map(|g| g.expression.clone()))
                     .set_expression_attribute_values(guard.map(|g| g.values))
                     .build()
-                    .map_err(backend)?;
+                    .map_err(unbuilt)?;
                 TransactWriteItem::builder().delete(delete).build()
             }
             WriteOp::Check(key, condition) => {
@@ -114,7 +121,7 @@ impl DynamoStore {
                     .condition_expression(guard.expression)
                     .set_expression_attribute_values(Some(guard.values))
                     .build()
-                    .map_err(backend)?;
+                    .map_err(unbuilt)?;
                 TransactWriteItem::builder().condition_check(check).build()
             }
         };

@@ -144,6 +144,7 @@ pub struct TestAppBuilder {
     codes: Arc<dyn CodeGenerator>,
     store: Option<Arc<dyn ItemStore>>,
     dynamodb: bool,
+    dynamodb_endpoint: Option<String>,
     dir: Option<PathBuf>,
     cors_origins: Vec<String>,
     settings_cache_secs: u64,
@@ -173,6 +174,13 @@ impl TestAppBuilder {
     /// A fresh DynamoDB table in moto.
     pub fn dynamodb(mut self) -> Self {
         self.dynamodb = true;
+        self
+    }
+
+    /// [`Self::dynamodb`], reached through `endpoint` (a proxy in front of moto).
+    pub fn dynamodb_through(mut self, endpoint: &str) -> Self {
+        self.dynamodb = true;
+        self.dynamodb_endpoint = Some(endpoint.to_owned());
         self
     }
 
@@ -228,7 +236,11 @@ impl TestAppBuilder {
         let store: Arc<dyn ItemStore> = match self.store {
             Some(store) => store,
             None if self.dynamodb => {
-                let client = aws_sdk_dynamodb::Client::new(&super::aws::sdk_config().await);
+                let sdk = match &self.dynamodb_endpoint {
+                    Some(url) => super::aws::sdk_config_at(url).await,
+                    None => super::aws::sdk_config().await,
+                };
+                let client = aws_sdk_dynamodb::Client::new(&sdk);
                 let table = super::aws::unique("keyturn-test");
                 DynamoStore::create_table(&client, &table).await.unwrap();
                 Arc::new(DynamoStore::new(client, table, clock_dyn.clone()))
@@ -284,6 +296,7 @@ impl TestApp {
             codes: Arc::new(OsCodes),
             store: None,
             dynamodb: false,
+            dynamodb_endpoint: None,
             dir: None,
             cors_origins: Vec::new(),
             settings_cache_secs: 30,

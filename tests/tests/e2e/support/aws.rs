@@ -10,10 +10,16 @@ pub fn endpoint() -> String {
 
 /// SDK config pointed at moto with static test credentials and a fixed region.
 pub async fn sdk_config() -> aws_config::SdkConfig {
+    sdk_config_at(&endpoint()).await
+}
+
+/// [`sdk_config`] pointed at `url` instead (a proxy in front of moto), with the production
+/// retry policy all the same.
+pub async fn sdk_config_at(url: &str) -> aws_config::SdkConfig {
     let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "tests");
     keyturn::net::sdk_defaults()
         .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(endpoint())
+        .endpoint_url(url)
         .credentials_provider(creds)
         .load()
         .await
