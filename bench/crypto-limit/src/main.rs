@@ -1,7 +1,9 @@
-//! The crypto limit of a login: how many "one Argon2id verify (production cost, m=19 MiB t=2
-//! p=1, with the pepper) plus one RS256 sign of a user JWT" this machine does per second on N
-//! threads, with nothing else around them. The load script compares the local stack's login
-//! throughput against this figure, measured in the same run.
+//! The crypto limit of a login, from the stock crates at cargo's default release profile: how
+//! many "one Argon2id verify (m=19 MiB, t=2, p=1, with a pepper) plus one RS256 sign of a user
+//! JWT (ring)" this machine does per second on N threads, with nothing else around them.
+//! `bench/load.py` compares `keyturn serve`'s login throughput against this figure, measured in
+//! the same run. It shares no code with Keyturn, so it measures what the crates can do, not
+//! what Keyturn's build makes of them.
 //!
 //! `crypto-limit [--threads N] [--seconds S]` (defaults: every core, 10 s). Prints one
 //! `key=value` line per measurement; the last is `limit_per_sec=…`.
@@ -10,78 +12,94 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::PasswordHasher as _;
-use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use keyturn::crypto::jws::RsaSigner;
-use keyturn::crypto::password::Cost;
-use keyturn::crypto::signing_key::{self, Bits};
-use keyturn::domain::common::session::{Proof, user_claims};
-use keyturn_bench::{sample_app, sample_user};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use rsa::pkcs8::EncodePrivateKey as _;
 
 const PEPPER: &[u8] = b"0123456789abcdef0123456789abcdef";
 const PASSWORD: &[u8] = b"5f4dcc3b5aa765d61d8327deb882cf99";
+const SALT: &[u8] = b"0123456789abcdef";
 
 /// One login's crypto, with its inputs prepared once (as a warm instance has them).
 struct Work {
     argon: Argon2<'static>,
-    salt: Vec<u8>,
-    expected: Vec<u8>,
+    expected: [u8; 32],
     blocks: usize,
-    key: RsaSigner,
-    kid: String,
+    key: RsaKeyPair,
+    rng: ring::rand::SystemRandom,
     claims: serde_json::Value,
 }
 
 impl Work {
     fn new() -> Result<Self, String> {
-        let cost = Cost::OWASP;
-        let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-            .map_err(|e| e.to_string())?;
+        // Keyturn's cost (OWASP's Argon2id profile) and output length.
+        let params = Params::new(19 * 1024, 2, 1, Some(32)).map_err(|e| e.to_string())?;
         let argon =
             Argon2::new_with_secret(PEPPER, Algorithm::Argon2id, Version::V0x13, params.clone())
                 .map_err(|e| e.to_string())?;
-        let stored = argon
-            .hash_password(PASSWORD)
-            .map_err(|e| e.to_string())?
-            .to_string();
-        let phc = PasswordHash::new(&stored).map_err(|e| e.to_string())?;
-        let salt = phc.salt.ok_or("no salt")?.as_ref().to_vec();
-        let expected = phc.hash.ok_or("no hash")?.as_bytes().to_vec();
-        let (private, public) = signing_key::generate(Bits::Rsa2048).map_err(|e| e.to_string())?;
-        // The production signer: ring, the key parsed once (as a warm instance keeps it).
-        let der = signing_key::private_der(&private.pem).map_err(|e| e.to_string())?;
-        let key = RsaSigner::from_pkcs8(&der).map_err(|e| e.to_string())?;
-        let kid = public.kid;
-        let claims = user_claims(
-            &sample_app(),
-            &sample_user(),
-            "https://id.example.com",
-            1_700_000_000,
-            Proof::Password,
-        )
-        .map_err(|e| e.to_string())?;
+        let mut expected = [0u8; 32];
+        argon
+            .hash_password_into(PASSWORD, SALT, &mut expected)
+            .map_err(|e| e.to_string())?;
+        let private = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
+            .map_err(|e| e.to_string())?;
+        let der = private.to_pkcs8_der().map_err(|e| e.to_string())?;
+        let key = RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|e| e.to_string())?;
+        // A user JWT's claims as Keyturn issues them: metadata fields, the email, the
+        // registered claims.
+        let claims = serde_json::json!({
+            "user_data": {"name": "Bob", "profile": {"plan": "pro"}},
+            "org": "acme",
+            "email": "bob@example.com",
+            "iss": "https://id.example.com",
+            "aud": "0123456789abcdef0123456789abcdef",
+            "sub": "5f0c7a1e9b2d4c6e8a0b1c2d3e4f5a6b",
+            "iat": 1_700_000_000,
+            "exp": 1_700_086_400,
+        });
         Ok(Self {
             argon,
-            salt,
             expected,
             blocks: params.block_count(),
             key,
-            kid,
+            rng: ring::rand::SystemRandom::new(),
             claims,
         })
     }
 
     fn verify(&self, blocks: &mut [Block]) -> bool {
-        let mut out = vec![0u8; self.expected.len()];
+        let mut out = [0u8; 32];
         self.argon
-            .hash_password_into_with_memory(PASSWORD, &self.salt, &mut out, blocks)
+            .hash_password_into_with_memory(PASSWORD, SALT, &mut out, blocks)
             .is_ok()
             && out == self.expected
     }
 
+    /// `header.claims.signature`, RS256, as Keyturn's signer builds it.
     fn sign(&self) -> bool {
-        self.key.sign(&self.kid, &self.claims).is_ok()
+        let header = serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": "bench"});
+        let (Ok(header), Ok(claims)) = (
+            serde_json::to_vec(&header),
+            serde_json::to_vec(&self.claims),
+        ) else {
+            return false;
+        };
+        let mut token = URL_SAFE_NO_PAD.encode(header);
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(claims));
+        let mut sig = vec![0; self.key.public().modulus_len()];
+        if self
+            .key
+            .sign(&RSA_PKCS1_SHA256, &self.rng, token.as_bytes(), &mut sig)
+            .is_err()
+        {
+            return false;
+        }
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(sig));
+        !token.is_empty()
     }
 }
 
