@@ -170,7 +170,7 @@ cargo test --workspace
 
 # The criterion benches must keep compiling. Checked over the debug build the tests just made
 # (seconds); an optimised `cargo bench --no-run` compiles every dependency again in the bench
-# profile (no fat LTO, but still many minutes on 2 cores), so that is left to whoever measures.
+# profile (the release one, fat LTO: many minutes on 2 cores), so that is left to whoever measures.
 banner "cargo bench --no-run -p keyturn-bench --profile dev"
 cargo bench --no-run -p keyturn-bench --profile dev
 
