@@ -66,7 +66,7 @@ else
   echo "cargo lambda build ($ARCH, $([[ "${CLEAN:-}" == 1 ]] && echo clean || echo warm) target): ${secs}s"
   for bin in keyturn-lambda keyturn-lambda-admin; do
     zip=target/lambda/$bin/bootstrap.zip
-    printf '%-22s %s: %.2f MiB (%s bytes; goal <= 3 MB = 3000000 bytes)\n' "$bin.zip" \
+    printf '%-22s %s: %.2f MiB (%s bytes; budget <= 3.5 MB = 3500000 bytes)\n' "$bin.zip" \
       "$([[ $bin == keyturn-lambda ]] && echo "(every end-user function)" || echo "(admin)")" \
       "$(echo "$(stat -c %s "$zip") / 1048576" | bc -l)" "$(stat -c %s "$zip")"
     [[ "${CLEAN:-}" == 1 ]] && cp "$zip" "$SRC/target/$bin-$ARCH.zip" || true

@@ -180,7 +180,7 @@ cargo test --workspace
 
 # The criterion benches must keep compiling. Checked over the debug build the tests just made
 # (seconds); an optimised `cargo bench --no-run` compiles every dependency again in the bench
-# profile (no fat LTO, but still many minutes on 2 cores), so that is left to whoever measures.
+# profile (the release one, fat LTO: many minutes on 2 cores), so that is left to whoever measures.
 banner "cargo bench --no-run -p keyturn-bench --profile dev"
 cargo bench --no-run -p keyturn-bench --profile dev
 else
@@ -254,12 +254,13 @@ if ! full; then
   exit 0
 fi
 
-# The package budget (each function zip at most 3 MB: small zips keep cold starts short): both
+# The package budget (each function zip at most 3.5 MB: small zips keep cold starts short; 3 MB
+# until the binaries' crate went to opt-level 3 for Argon2's speed, docs/performance.md): both
 # Lambda bootstraps, built with the release profile the deploy uses (fat LTO), zipped as Lambda takes them. A host build
 # (x86_64 glibc, not cargo-lambda's zig link) comes within ~0.5% of the deployed zips, both
 # measured in docs/performance.md. A size is no timing: this fails only when the
 # code grows past the budget.
-banner "Lambda zip size budget (<= 3,000,000 bytes each)"
+banner "Lambda zip size budget (<= 3,500,000 bytes each)"
 disk_report "after the debug suite"
 if [[ -n "${KEYTURN_CI_LOW_DISK:-}" ]]; then
   # CI only (.ci/run): every test has passed, so the debug target can go before the release
@@ -276,9 +277,9 @@ for name in ("keyturn-lambda", "keyturn-lambda-admin"):
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
         z.write(os.path.join(sys.argv[1], name), "bootstrap")
     size = len(buf.getvalue())
-    print(f"{name}.zip: {size:,} bytes ({3_000_000 - size:,} under the budget)")
-    over |= size > 3_000_000
-sys.exit("a Lambda zip is over 3,000,000 bytes (docs/performance.md: Build time and zip size)" if over else 0)
+    print(f"{name}.zip: {size:,} bytes ({3_500_000 - size:,} under the budget)")
+    over |= size > 3_500_000
+sys.exit("a Lambda zip is over 3,500,000 bytes (docs/performance.md: Build time and zip size)" if over else 0)
 PY
 
 disk_report "end"

@@ -1,6 +1,5 @@
-//! Fixtures shared by the crypto-limit bench and the criterion benches: an app with a few
-//! metadata fields, a user, and request bodies shaped like the CosyncJWT clients' — built once,
-//! outside the measured loops.
+//! Fixtures shared by the criterion benches: an app with a few metadata fields, a user, and
+//! request bodies shaped like the CosyncJWT clients' — built once, outside the measured loops.
 
 use keyturn::domain::records::app::App;
 use keyturn::domain::records::user::User;

@@ -192,7 +192,7 @@ const fn count(bootstrap: Bootstrap) -> usize {
 
 /// The functions of [`FUNCTIONS`] that `bootstrap` serves, in order, computed by the compiler: a
 /// table filtered at run time would hold every function's router and OpenAPI part, and link the
-/// admin API and the document into the end-user bootstrap (the 3 MB zip budget).
+/// admin API and the document into the end-user bootstrap (the zip budget).
 const fn served<const N: usize>(bootstrap: Bootstrap) -> [Served; N] {
     // A const fn has no `Default`: the first function fills the array until every slot is
     // overwritten (the assertion below), so it is not served unless it belongs here.
