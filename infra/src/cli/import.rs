@@ -26,7 +26,14 @@ use super::client::Client;
 use super::{Exit, Failure};
 
 /// The files read, in the order they are sent (users first: they are what the import is for).
-const COLLECTIONS: [&str; 5] = ["users", "signups", "invites", "emailtemplates", "apps"];
+const COLLECTIONS: [&str; 6] = [
+    "users",
+    "signups",
+    "invites",
+    "emailtemplates",
+    "resetpasswords",
+    "apps",
+];
 /// Most records per request (the route's own limit).
 const MAX_BATCH: usize = 50;
 /// Most bytes of documents per request, under the API's 100 KiB body limit with room for the
@@ -60,6 +67,24 @@ pub enum Totp {
     Drop,
 }
 
+/// What happens to the original's phone numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Phones {
+    /// Keep them: valid, verified numbers unique in the app stay verified, others unverified.
+    Keep,
+    /// Forget them (SMS login off).
+    Drop,
+}
+
+/// What happens to the original's pending invites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Invites {
+    /// Import them; the old code works for `--invite-ttl-days`.
+    Keep,
+    /// Leave them out (reported).
+    Skip,
+}
+
 /// `keyturn import cosync` arguments.
 #[derive(Debug, clap::Args)]
 pub struct CosyncArgs {
@@ -85,6 +110,15 @@ pub struct CosyncArgs {
     /// Keep or drop the original's TOTP secrets.
     #[arg(long, value_enum, default_value = "keep")]
     totp: Totp,
+    /// Keep or drop the original's phone numbers.
+    #[arg(long, value_enum, default_value = "keep")]
+    phones: Phones,
+    /// Keep or skip the original's pending invites.
+    #[arg(long, value_enum, default_value = "keep")]
+    invites: Invites,
+    /// Days an imported invite's old code keeps working (the original's never expired).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90))]
+    invite_ttl_days: u32,
     /// Before anything else, verify one known account: `handle:password` (the password as the
     /// user types it) against that user's hash in the export.
     #[arg(long)]
@@ -120,6 +154,8 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
     let mut report = open_report(&report_path, args.resume && !args.dry_run)?;
     let proven = proven_handles(&args.dir)?;
     let losers = duplicate_losers(&args.dir)?;
+    let hints = super::import_hints::read(&args.dir, &losers)?;
+    super::import_hints::count_logs(&args.dir)?;
     let lines = read_all(&args.dir)?;
     let total = lines.len();
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
@@ -147,7 +183,15 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
         let size = line.doc.to_string().len() + 96;
         if !batch.is_empty() && (batch.len() == MAX_BATCH || batch_bytes + size > MAX_BATCH_BYTES) {
             done += batch.len();
-            conflict_seen |= send(client, &args, &proven, &batch, &mut report, &mut counts).await?;
+            conflict_seen |= send(
+                client,
+                &args,
+                (&proven, &hints),
+                &batch,
+                &mut report,
+                &mut counts,
+            )
+            .await?;
             acknowledge(&mut acked, &batch, &state_path, args.dry_run)?;
             batch.clear();
             batch_bytes = 0;
@@ -163,7 +207,15 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
     }
     // What came before a stop is sent too: those records are not in conflict.
     if !batch.is_empty() {
-        conflict_seen |= send(client, &args, &proven, &batch, &mut report, &mut counts).await?;
+        conflict_seen |= send(
+            client,
+            &args,
+            (&proven, &hints),
+            &batch,
+            &mut report,
+            &mut counts,
+        )
+        .await?;
         acknowledge(&mut acked, &batch, &state_path, args.dry_run)?;
     }
     if progress {
@@ -186,7 +238,7 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
 async fn send(
     client: &Client,
     args: &CosyncArgs,
-    proven: &HashSet<String>,
+    (proven, hints): (&HashSet<String>, &super::import_hints::Hints),
     batch: &[&Line],
     report: &mut Box<dyn std::io::Write>,
     counts: &mut BTreeMap<(String, String), u64>,
@@ -196,8 +248,10 @@ async fn send(
         .map(|l| {
             let handle_proven =
                 l.collection == "users" && handle_key(&l.doc).is_some_and(|h| proven.contains(&h));
-            json!({"collection": l.collection, "line": l.line, "doc": l.doc,
-                   "handleProven": handle_proven})
+            let mut record = json!({"collection": l.collection, "line": l.line, "doc": l.doc,
+                   "handleProven": handle_proven});
+            hints.mark(l.collection, l.line, &l.doc, &mut record);
+            record
         })
         .collect();
     let body = json!({
@@ -208,6 +262,9 @@ async fn send(
             OnConflict::Fail => "fail",
         },
         "totp": match args.totp { Totp::Keep => "keep", Totp::Drop => "drop" },
+        "phones": match args.phones { Phones::Keep => "keep", Phones::Drop => "drop" },
+        "invites": match args.invites { Invites::Keep => "keep", Invites::Skip => "skip" },
+        "inviteTtlDays": args.invite_ttl_days,
         "records": records,
     });
     let path = ["admin", "apps", &args.app, "import", "cosync"];
@@ -320,7 +377,7 @@ fn read_all(dir: &Path) -> Result<Vec<Line>, Failure> {
 
 /// Calls `each` with every non-blank line of `<dir>/<collection>.jsonl` (none when the file is
 /// absent).
-fn for_each_line(
+pub(super) fn for_each_line(
     dir: &Path,
     collection: &str,
     mut each: impl FnMut(u64, Value),
@@ -351,7 +408,7 @@ fn oid(doc: &Value) -> Option<String> {
 }
 
 /// A user's handle as Keyturn will key it: trimmed and lower-cased (`ANON_` handles as they are).
-fn handle_key(doc: &Value) -> Option<String> {
+pub(super) fn handle_key(doc: &Value) -> Option<String> {
     let raw = doc.get("handle")?.as_str()?.trim();
     Some(if raw.starts_with("ANON_") {
         raw.to_owned()
@@ -361,7 +418,7 @@ fn handle_key(doc: &Value) -> Option<String> {
 }
 
 /// `lastLogin` as sortable text (ISO dates sort as text; absent sorts first).
-fn last_login(doc: &Value) -> String {
+pub(super) fn last_login(doc: &Value) -> String {
     let v = doc.get("lastLogin").map(|v| v.get("$date").unwrap_or(v));
     match v {
         Some(Value::String(s)) => s.clone(),

@@ -1,0 +1,206 @@
+//! The user-side parts of a CosyncJWT import beyond passwords, from the committed fixture and
+//! through the public doors, on both engines: an imported Apple or Google user signs in with
+//! `socialLogin` at once (the fake issuer of `social.rs` signs the tokens) and creates no second
+//! user; a verified phone stays verified with SMS login on while the same number on an older
+//! account and a malformed number do not; a pending invite registers with its old code until
+//! `--invite-ttl-days`, from the mapped sender; the imported templates are the ones sent; the
+//! `qrCode` mail, pending signups and reset codes are dropped and reported; every write answers
+//! `unchanged` on a rerun.
+
+use serde_json::{Value, json};
+
+use crate::cosync_import::{client_md5, import, outcome_of, records};
+use crate::support::app::{TestApp, TestAppInfo};
+use crate::support::jwt::verify_user_jwt;
+use crate::support::social::{FakeIssuer, claims, social_settings};
+use crate::support::users::{access, user_count};
+
+/// Users created from the fixture: alice, tom, Dup, sue, pat, bob, the anonymous user, sam,
+/// vic and gus.
+const USERS: usize = 10;
+
+async fn phone_app(t: &TestApp) -> TestAppInfo {
+    t.create_app(social_settings(json!({
+        "name": "Old Shop",
+        "twoFactorVerification": "phone",
+        "userNamesEnabled": true,
+        "anonymousLoginEnabled": true,
+        "invitationEnabled": true,
+        "locales": ["EN", "FR"],
+    })))
+    .await
+}
+
+fn reason(results: &[Value], collection: &str, line: u64) -> String {
+    outcome_of(results, collection, line).1
+}
+
+fn lossy(results: &[Value], collection: &str, line: u64) -> String {
+    results
+        .iter()
+        .find(|r| r["collection"] == collection && r["line"] == line)
+        .unwrap()["lossy"]
+        .to_string()
+}
+
+async fn the_rest_of_a_cosync_user_comes_along(issuer: FakeIssuer, t: TestApp) {
+    let app = phone_app(&t).await;
+    let all = records();
+
+    // The dry run counts every collection and writes nothing.
+    let dry = import(&t, &app, &all, true).await;
+    for (collection, line) in [
+        ("users", 9),
+        ("users", 13),
+        ("invites", 1),
+        ("invites", 2),
+        ("emailtemplates", 1),
+        ("emailtemplates", 2),
+        ("emailtemplates", 3),
+        ("emailtemplates", 4),
+    ] {
+        assert_eq!(
+            outcome_of(&dry, collection, line).0,
+            "created",
+            "{collection}:{line}"
+        );
+    }
+    assert_eq!(outcome_of(&dry, "users", 14).0, "invalid");
+    assert!(reason(&dry, "users", 14).contains("socialUserId"));
+    assert_eq!(
+        outcome_of(&dry, "invites", 3).0,
+        "invalid",
+        "unknown sender"
+    );
+    assert!(reason(&dry, "invites", 3).contains("sender"));
+    assert_eq!(outcome_of(&dry, "invites", 4).0, "skipped", "a used invite");
+    let (qr, why) = outcome_of(&dry, "emailtemplates", 5);
+    assert_eq!(qr, "skipped");
+    assert!(why.contains("qrCode") && why.contains("TOTP"), "{why}");
+    assert!(reason(&dry, "signups", 2).contains("pending signup dropped"));
+    assert!(reason(&dry, "resetpasswords", 1).contains("reset code dropped"));
+    assert_eq!(
+        user_count(&t, &app.app_id).await,
+        0,
+        "a dry run writes nothing"
+    );
+
+    // The run, then a rerun that finds every write already there.
+    let run = import(&t, &app, &all, false).await;
+    assert_eq!(user_count(&t, &app.app_id).await, USERS);
+    assert!(lossy(&run, "users", 7).contains("not a valid E.164"));
+    assert!(lossy(&run, "users", 12).contains("newer lastLogin"));
+    assert!(lossy(&run, "emailtemplates", 2).contains("replyTo"));
+    let rerun = import(&t, &app, &all, false).await;
+    for (i, r) in rerun.iter().enumerate() {
+        assert_ne!(r["outcome"], "created", "rerun: {r}");
+        if run[i]["outcome"] == "created" {
+            assert_eq!(r["outcome"], "unchanged", "rerun: {r}");
+        }
+    }
+    assert_eq!(user_count(&t, &app.app_id).await, USERS, "no duplicate");
+
+    // The Apple and the Google user sign in with their provider at once, email verified.
+    for (provider, sub, email) in [
+        ("apple", "001234.abcdef", "sam@example.com"),
+        ("google", "109876543210", "gus@example.com"),
+    ] {
+        let token = issuer.token(provider, &claims(provider, sub, email, t.now_secs()));
+        let session = t
+            .social_login(&app, json!({"token": token, "provider": provider}))
+            .await
+            .assert_session();
+        let jwt = session["jwt"].as_str().unwrap();
+        let verified = verify_user_jwt(&t, &app.app_id, jwt, &app.app_id)
+            .await
+            .unwrap();
+        assert_eq!(verified["email"], email);
+        assert_eq!(verified["email_verified"], true, "{provider}");
+        let profile = t.get_user(&access(&session)).await.ok_json();
+        assert_eq!(profile["loginProvider"], provider);
+    }
+    assert_eq!(user_count(&t, &app.app_id).await, USERS, "no second user");
+
+    // pat keeps the verified number and SMS login: the code comes in the imported SMS text.
+    let r = t
+        .login(&app, "pat@example.com", &client_md5("pat-password"))
+        .await
+        .ok_json();
+    let login_token = r["login-token"].as_str().expect("SMS login stays on");
+    let sms = t.last_message_to("+14155550101");
+    assert!(sms.text.ends_with(" is your Old Shop code"), "{}", sms.text);
+    let code = t.last_code_for("+14155550101");
+    let pat = t.login_complete(login_token, &code).await.assert_session();
+    let profile = t.get_user(&access(&pat)).await.ok_json();
+    assert_eq!(
+        (
+            profile["phone"].as_str(),
+            profile["phoneVerified"].as_bool()
+        ),
+        (Some("+14155550101"), Some(true))
+    );
+    // vic's copy of the number is unverified, so no SMS; bob's malformed one is gone.
+    let vic = t
+        .login(&app, "vic@example.com", &client_md5("vic-password"))
+        .await
+        .assert_session();
+    let profile = t.get_user(&access(&vic)).await.ok_json();
+    assert_eq!(
+        (
+            profile["phone"].as_str(),
+            profile["phoneVerified"].as_bool()
+        ),
+        (Some("+14155550101"), Some(false))
+    );
+    let bob = t
+        .login(&app, "bob@example.com", &client_md5("bob-password"))
+        .await
+        .assert_session();
+    assert_eq!(t.get_user(&access(&bob)).await.ok_json()["phone"], "");
+
+    // The imported reset template is the one mailed.
+    t.forgot_password(&app, "alice@example.com")
+        .await
+        .assert_true();
+    let mail = t.last_message_to("alice@example.com");
+    assert_eq!(mail.subject, "Reset for Old Shop");
+    assert!(
+        mail.text.starts_with("Hello alice@example.com,"),
+        "{}",
+        mail.text
+    );
+
+    // The pending invite registers with its old code, as the original's user sent it.
+    let body = json!({"handle": "new@example.com", "password": client_md5("new-password"), "code": "111222"});
+    let new = t.register(&app, body).await.assert_session();
+    assert_eq!(user_count(&t, &app.app_id).await, USERS + 1);
+    let jwt = new["jwt"].as_str().unwrap();
+    let verified = verify_user_jwt(&t, &app.app_id, jwt, &app.app_id)
+        .await
+        .unwrap();
+    assert_eq!(verified["email"], "new@example.com");
+    // No invite was stored for the sender nobody imported.
+    let body =
+        json!({"handle": "nobody@example.com", "password": client_md5("x"), "code": "555666"});
+    t.register(&app, body).await.assert_error(400, 602);
+    // The admin invite's old code dies with its new expiry (7 days), as Keyturn's own do.
+    t.clock.advance_secs(8 * 24 * 3600);
+    let body = json!({"handle": "adm@example.com", "password": client_md5("x"), "code": "333444"});
+    t.register(&app, body).await.assert_error(400, 411);
+}
+
+#[tokio::test]
+async fn social_users_phones_invites_and_templates_come_along_on_sqlite() {
+    let issuer = FakeIssuer::start().await;
+    let t = issuer.stack_with(TestApp::builder().wall_clock()).await;
+    the_rest_of_a_cosync_user_comes_along(issuer, t).await;
+}
+
+#[tokio::test]
+async fn social_users_phones_invites_and_templates_come_along_on_dynamodb() {
+    let issuer = FakeIssuer::start().await;
+    let t = issuer
+        .stack_with(TestApp::builder().wall_clock().dynamodb())
+        .await;
+    the_rest_of_a_cosync_user_comes_along(issuer, t).await;
+}
