@@ -324,7 +324,12 @@ async fn the_cli_imports_a_mongoexport_directory_with_a_report_and_resumes() {
     // 10 users, 2 invites, 3 templates (the FR one needs a locale this app lacks).
     assert!(text.contains("would be created: 15"), "{text}");
     assert!(text.contains("would be conflict: 1"), "{text}");
-    assert!(String::from_utf8_lossy(&dry.stderr).contains("plaintext TOTP secrets"));
+    let stderr = String::from_utf8_lossy(&dry.stderr);
+    assert!(stderr.contains("plaintext TOTP secrets"), "{stderr}");
+    assert!(
+        stderr.contains("applogs.jsonl: 1 log lines not imported"),
+        "{stderr}"
+    );
 
     // The run: one report line per record, the case duplicate reported with its reason.
     let real = import(&[]);
@@ -348,6 +353,15 @@ async fn the_cli_imports_a_mongoexport_directory_with_a_report_and_resumes() {
             assert!(l["reason"].is_string(), "every loss says why: {l}");
         }
     }
+    // The CLI read the whole export: vic's copy of pat's verified number is outranked.
+    let vic = lines
+        .iter()
+        .find(|l| l["collection"] == "users" && l["line"] == 12)
+        .unwrap();
+    assert!(
+        vic["lossy"].to_string().contains("newer lastLogin"),
+        "{vic}"
+    );
 
     // Interrupted after line 5 of users: the resume sends the rest; nothing is duplicated.
     std::fs::write(format!("{report}.state"), r#"{"users":5}"#).unwrap();
@@ -359,6 +373,21 @@ async fn the_cli_imports_a_mongoexport_directory_with_a_report_and_resumes() {
     assert!(text.contains("records unchanged: 11"), "{text}");
     let rerun = out(&import(&[]));
     assert!(rerun.contains("records unchanged: 15"), "{rerun}");
+
+    // --invites skip reports every invite; an invite life outside 1 to 90 days is refused.
+    let skip = out(&import(&[
+        "--dry-run",
+        "--invites",
+        "skip",
+        "--phones",
+        "drop",
+    ]));
+    assert!(
+        skip.contains("skipped (invite not imported (--invites skip)): 4"),
+        "{skip}"
+    );
+    let never = import(&["--dry-run", "--invite-ttl-days", "0"]);
+    assert_eq!(never.status.code(), Some(2), "{}", out(&never));
 
     // --on-conflict fail stops at the duplicate.
     let fail = import(&["--on-conflict", "fail"]);
