@@ -170,6 +170,29 @@ async fn the_rest_of_a_cosync_user_comes_along(issuer: FakeIssuer, t: TestApp) {
         mail.text
     );
 
+    // The invites' senders are the imported alice and the admin; no code is shown.
+    let alice_id = run
+        .iter()
+        .find(|r| r["collection"] == "users" && r["line"] == 1)
+        .unwrap()["userId"]
+        .clone();
+    let listed = t
+        .admin("GET", &app.admin_path("/invites"), None)
+        .await
+        .ok_json();
+    let invites = listed["invites"].as_array().unwrap();
+    let sender_of = |handle: &str| {
+        let i = invites.iter().find(|i| i["handle"] == handle).unwrap();
+        (i["sender"].clone(), i["senderHandle"].clone())
+    };
+    assert_eq!(
+        sender_of("new@example.com"),
+        (alice_id, json!("alice@example.com"))
+    );
+    assert_eq!(sender_of("adm@example.com").0, "admin");
+    assert_eq!(invites.len(), 2, "{listed}");
+    assert!(!listed.to_string().contains("111222"));
+
     // The pending invite registers with its old code, as the original's user sent it.
     let body = json!({"handle": "new@example.com", "password": client_md5("new-password"), "code": "111222"});
     let new = t.register(&app, body).await.assert_session();
