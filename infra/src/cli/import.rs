@@ -89,7 +89,9 @@ pub enum Invites {
 #[derive(Debug, clap::Args)]
 pub struct CosyncArgs {
     /// The directory holding `users.jsonl` (and optionally `signups.jsonl`, `invites.jsonl`,
-    /// `emailtemplates.jsonl`, `apps.jsonl`), one `mongoexport` file per collection.
+    /// `emailtemplates.jsonl`, `resetpasswords.jsonl`, `apps.jsonl`), one `mongoexport` file per
+    /// collection; or, as a lossy fallback, the original's CSV export zip (or its unpacked
+    /// directory).
     #[arg(long)]
     dir: PathBuf,
     /// The Keyturn app to import into (it must exist).
@@ -138,13 +140,21 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
     eprintln!(
         "keyturn: the export files hold plaintext TOTP secrets and password hashes: shred them after the import"
     );
+    let report_path = args.report.clone().unwrap_or_else(|| {
+        // Beside a CSV export zip, inside an export directory.
+        match args.dir.parent().filter(|_| args.dir.is_file()) {
+            Some(parent) => parent.join("import-report.jsonl"),
+            None => args.dir.join("import-report.jsonl"),
+        }
+    });
+    let work = report_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = super::import_csv::prepare(&args.dir, &work)?.unwrap_or_else(|| args.dir.clone());
+    let dir = dir.as_path();
     if let Some(check) = &args.check {
-        check_password(&args.dir, check)?;
+        check_password(dir, check)?;
     }
-    let report_path = args
-        .report
-        .clone()
-        .unwrap_or_else(|| args.dir.join("import-report.jsonl"));
     let state_path = PathBuf::from(format!("{}.state", report_path.display()));
     let mut acked: BTreeMap<String, u64> = if args.resume {
         read_state(&state_path)?
@@ -152,11 +162,11 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
         BTreeMap::new()
     };
     let mut report = open_report(&report_path, args.resume && !args.dry_run)?;
-    let proven = proven_handles(&args.dir)?;
-    let losers = duplicate_losers(&args.dir)?;
-    let hints = super::import_hints::read(&args.dir, &losers)?;
-    super::import_hints::count_logs(&args.dir)?;
-    let lines = read_all(&args.dir)?;
+    let proven = proven_handles(dir)?;
+    let losers = duplicate_losers(dir)?;
+    let hints = super::import_hints::read(dir, &losers)?;
+    super::import_hints::count_logs(dir)?;
+    let lines = read_all(dir)?;
     let total = lines.len();
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut batch: Vec<&Line> = Vec::new();

@@ -12,6 +12,7 @@
 mod client;
 mod commands;
 mod import;
+mod import_csv;
 mod import_hints;
 mod table;
 

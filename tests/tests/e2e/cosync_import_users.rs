@@ -5,7 +5,8 @@
 //! account and a malformed number do not; a pending invite registers with its old code until
 //! `--invite-ttl-days`, from the mapped sender; the imported templates are the ones sent; the
 //! `qrCode` mail, pending signups and reset codes are dropped and reported; every write answers
-//! `unchanged` on a rerun.
+//! `unchanged` on a rerun. The original's CSV export zip imports too, with a warning for every
+//! lossy column.
 
 use serde_json::{Value, json};
 
@@ -226,4 +227,81 @@ async fn social_users_phones_invites_and_templates_come_along_on_dynamodb() {
         .stack_with(TestApp::builder().wall_clock().dynamodb())
         .await;
     the_rest_of_a_cosync_user_comes_along(issuer, t).await;
+}
+
+/// The fallback input: the original's own CSV export zip, through the CLI over a real
+/// `keyturn serve`. Every lossy column is warned about; what the CSV holds imports like the JSON
+/// export (ids derived from handles, so a rerun is all `unchanged`); the passwords log in.
+#[tokio::test]
+async fn the_cli_imports_the_originals_csv_export_zip_and_warns_for_every_lossy_column() {
+    use crate::cosync_import::FIXTURE;
+    use crate::support::cli::{KEY, cli, serve};
+    let server = serve().await;
+    let run = |args: &[&str]| cli(&server.url, Some(KEY), args);
+    let created = run(&[
+        "--json",
+        "app",
+        "create",
+        "From CSV",
+        "signupFlow=none",
+        "twoFactorVerification=google",
+    ]);
+    let created: Value = serde_json::from_slice(&created.stdout).unwrap();
+    let app_id = created["appId"].as_str().unwrap().to_owned();
+    let app_token = created["appToken"].as_str().unwrap().to_owned();
+    let work = std::env::temp_dir().join(crate::support::aws::unique("keyturn-cosync-csv"));
+    std::fs::create_dir_all(&work).unwrap();
+    let report = work.join("report.jsonl");
+    let zip = format!("{FIXTURE}/csv-export.zip");
+    let import = || {
+        run(&[
+            "import",
+            "cosync",
+            "--dir",
+            &zip,
+            "--app",
+            &app_id,
+            "--report",
+            report.to_str().unwrap(),
+        ])
+    };
+
+    let first = import();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&first.stdout).into_owned(),
+        String::from_utf8_lossy(&first.stderr).into_owned(),
+    );
+    assert_eq!(first.status.code(), Some(0), "{stdout}\n{stderr}");
+    for column in [
+        "no _id column",
+        "no userName column",
+        "socialUserId",
+        "[object Object]",
+        "JavaScript date strings",
+    ] {
+        assert!(stderr.contains(column), "warned about {column}: {stderr}");
+    }
+    // 8 users (the social ones have no password and no identity in a CSV), 2 invites, 3
+    // templates.
+    assert!(stdout.contains("records created: 13"), "{stdout}");
+    assert!(stdout.contains("records conflict: 1"), "{stdout}");
+    let again = import();
+    let stdout = String::from_utf8_lossy(&again.stdout).into_owned();
+    assert!(stdout.contains("records unchanged: 13"), "{stdout}");
+    assert!(!stdout.contains("created"), "{stdout}");
+
+    let client = reqwest::Client::new();
+    for (handle, password) in [
+        ("alice@example.com", "alice-password"),
+        ("Dup@example.com", "dup-new"),
+    ] {
+        let login = client
+            .post(format!("{}/api/appuser/login", server.url))
+            .header("app-token", &app_token)
+            .json(&json!({"handle": handle, "password": client_md5(password)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 200, "{handle}");
+    }
 }
