@@ -229,6 +229,61 @@ async fn social_users_phones_invites_and_templates_come_along_on_dynamodb() {
     the_rest_of_a_cosync_user_comes_along(issuer, t).await;
 }
 
+/// Claims Keyturn users already hold win: an Apple identity someone signed up with makes the
+/// imported record a `conflict` (no second link), and a number a Keyturn user verified makes the
+/// imported copy unverified with SMS login off; the dry run says so first.
+async fn claims_held_by_keyturn_users_win(issuer: FakeIssuer, t: TestApp) {
+    let app = phone_app(&t).await;
+    let native = t.quick_access(&app, "native@example.com").await;
+    t.set_phone(&native, "+1 415 555 0101").await.assert_true();
+    let code = t.last_code_for("+14155550101");
+    t.verify_phone(&native, &code).await.assert_true();
+    t.social_signup_as(&issuer, &app, "apple", "001234.abcdef", "other@example.com")
+        .await
+        .assert_session();
+    // pat (users line 6) and sam (line 9).
+    let some: Vec<Value> = records()
+        .into_iter()
+        .filter(|r| r["collection"] == "users" && (r["line"] == 6 || r["line"] == 9))
+        .collect();
+    for dry_run in [true, false] {
+        let results = import(&t, &app, &some, dry_run).await;
+        assert_eq!(outcome_of(&results, "users", 6).0, "created");
+        let pat = lossy(&results, "users", 6);
+        assert!(pat.contains("another user holds the number"), "{pat}");
+        assert!(pat.contains("SMS login off"), "{pat}");
+        let (sam, why) = outcome_of(&results, "users", 9);
+        assert_eq!(sam, "conflict");
+        assert!(
+            why.contains("apple identity belongs to another user"),
+            "{why}"
+        );
+    }
+    assert_eq!(user_count(&t, &app.app_id).await, 3);
+    // pat logs in without an SMS; the number stays the Keyturn user's.
+    t.login(&app, "pat@example.com", &client_md5("pat-password"))
+        .await
+        .assert_session();
+    let profile = t.get_user(&native).await.ok_json();
+    assert_eq!(profile["phoneVerified"], true);
+}
+
+#[tokio::test]
+async fn claims_held_by_keyturn_users_win_on_sqlite() {
+    let issuer = FakeIssuer::start().await;
+    let t = issuer.stack_with(TestApp::builder().wall_clock()).await;
+    claims_held_by_keyturn_users_win(issuer, t).await;
+}
+
+#[tokio::test]
+async fn claims_held_by_keyturn_users_win_on_dynamodb() {
+    let issuer = FakeIssuer::start().await;
+    let t = issuer
+        .stack_with(TestApp::builder().wall_clock().dynamodb())
+        .await;
+    claims_held_by_keyturn_users_win(issuer, t).await;
+}
+
 /// The fallback input: the original's own CSV export zip, through the CLI over a real
 /// `keyturn serve`. Every lossy column is warned about; what the CSV holds imports like the JSON
 /// export (ids derived from handles, so a rerun is all `unchanged`); the passwords log in.
