@@ -210,7 +210,16 @@ async fn the_rest_of_a_cosync_user_comes_along(issuer: FakeIssuer, t: TestApp) {
     // The admin invite's old code dies with its new expiry (7 days), as Keyturn's own do.
     t.clock.advance_secs(8 * 24 * 3600);
     let body = json!({"handle": "adm@example.com", "password": client_md5("x"), "code": "333444"});
-    t.register(&app, body).await.assert_error(400, 411);
+    t.register(&app, body.clone()).await.assert_error(400, 411);
+    // A rerun with --on-conflict update renews an imported invite's expiry from now.
+    let renewed = t
+        .import_cosync(&app, json!({"onConflict": "update", "records": all}))
+        .await
+        .ok_json();
+    let renewed = renewed["results"].as_array().unwrap();
+    assert_eq!(outcome_of(renewed, "invites", 2).0, "updated");
+    assert_eq!(outcome_of(renewed, "users", 1).0, "unchanged");
+    t.register(&app, body).await.assert_session();
 }
 
 #[tokio::test]

@@ -235,6 +235,7 @@ async fn import_record(
                 ttl_days: req.invite_ttl_days,
                 dry_run: req.dry_run,
                 sender_in_export: record.sender_in_export,
+                update: req.on_conflict == OnConflict::Update,
             };
             Some(pending_invites::import(state, app, &record.doc, options).await?)
         }

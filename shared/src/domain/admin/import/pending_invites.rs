@@ -17,8 +17,10 @@
 //! - `verified` invites were used: they only prove their handle (`handleProven`, read by the
 //!   CLI). An invite to a handle that already has an account is `skipped`, as Keyturn's own
 //!   invite route would store nothing for it.
-//! - A rerun finds the invite with the same code hash and answers `unchanged`; an invite the
-//!   sender re-sent on Keyturn meanwhile (another code) is a `conflict` and is left alone.
+//! - A rerun finds the invite with the same code hash and answers `unchanged`, or, with
+//!   `--on-conflict update`, renews its expiry from now (`updated`: an import run days before
+//!   the cut-over can be refreshed on the day); an invite the sender re-sent on Keyturn
+//!   meanwhile (another code) is a `conflict` and is left alone.
 //! - No mail goes out: the invitee already holds the code.
 
 use serde_json::{Map, Value, json};
@@ -60,6 +62,8 @@ pub struct InviteOptions {
     pub dry_run: bool,
     /// The CLI found the sender's handle in `users.jsonl`.
     pub sender_in_export: bool,
+    /// `--on-conflict update`: renew the expiry of an invite imported before.
+    pub update: bool,
 }
 
 /// The original's admin-invite sender.
@@ -119,16 +123,40 @@ pub async fn import(
             lossy,
         });
     }
+    let now = state.clock.now_secs();
+    let expires_at = now + i64::from(options.ttl_days) * 24 * 3600;
     let key = table_keys::invite(&app.app_id, handle.as_str(), &inviter);
     if let Some(item) = state.store.get(&key).await? {
-        let existing: Invite = repo::record(&item)?;
-        let verdict = if state
+        let mut existing: Invite = repo::record(&item)?;
+        let verdict = if !state
             .code_hasher
             .verify(&context, &code, &existing.code_hash)
         {
+            Verdict::Conflict("the sender has sent this handle a newer invite on Keyturn".into())
+        } else if !options.update || existing.code_expires_at == expires_at {
             Verdict::Unchanged
         } else {
-            Verdict::Conflict("the sender has sent this handle a newer invite on Keyturn".into())
+            if !options.dry_run {
+                existing.code_expires_at = expires_at;
+                let mut tx = Transaction::new();
+                tx.push(WriteOp::Put(
+                    invite_item(app, &existing, item.version + 1)?,
+                    Condition::Version(item.version),
+                ));
+                if inviter != ADMIN_SENDER {
+                    tx.push(WriteOp::Put(pointer(app, &existing)?, Condition::Any));
+                }
+                match state.store.transact(tx.into_ops()).await {
+                    Ok(()) => {}
+                    Err(e) if e.is_conflict() => {
+                        return Err(Error::internal(
+                            "import: the invite changed meanwhile; send the batch again",
+                        ));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Verdict::Updated
         };
         return Ok(Done { verdict, lossy });
     }
@@ -138,7 +166,6 @@ pub async fn import(
             lossy,
         });
     }
-    let now = state.clock.now_secs();
     let invite = Invite {
         handle: handle.as_str().to_owned(),
         inviter: inviter.clone(),
@@ -147,7 +174,7 @@ pub async fn import(
         meta_data,
         locale,
         code_hash: state.code_hasher.hash(&context, &code),
-        code_expires_at: now + i64::from(options.ttl_days) * 24 * 3600,
+        code_expires_at: expires_at,
         created_at: ejson::date_ms(doc, "createdAt").unwrap_or_else(|| state.clock.now_ms()),
     };
     let mut tx = Transaction::new();
@@ -157,14 +184,7 @@ pub async fn import(
         Condition::Absent,
     ));
     if inviter != ADMIN_SENDER {
-        // The sender's pointer, so deleting the sender's account revokes the invite.
-        let pointer = repo::item(
-            table_keys::sent_invite(&inviter, &app.app_id, handle.as_str()),
-            &json!({ "appId": app.app_id, "handle": invite.handle }),
-            1,
-        )?
-        .expiring_at(invite.code_expires_at + KEEP_AFTER_EXPIRY_SECS);
-        tx.push(WriteOp::Put(pointer, Condition::Any));
+        tx.push(WriteOp::Put(pointer(app, &invite)?, Condition::Any));
     }
     match state.store.transact(tx.into_ops()).await {
         Ok(()) => Ok(Done {
@@ -180,6 +200,16 @@ pub async fn import(
         )),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The sender's pointer to `invite`, so deleting the sender's account revokes it.
+fn pointer(app: &App, invite: &Invite) -> Result<crate::store::Item> {
+    Ok(repo::item(
+        table_keys::sent_invite(&invite.inviter, &app.app_id, &invite.handle),
+        &json!({ "appId": app.app_id, "handle": invite.handle }),
+        1,
+    )?
+    .expiring_at(invite.code_expires_at + KEEP_AFTER_EXPIRY_SECS))
 }
 
 /// The invite code in its canonical six-digit form: the export holds a number (`111222`, or
