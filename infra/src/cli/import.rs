@@ -6,7 +6,9 @@
 //! same way. This side does what needs the whole export: it reads `signups.jsonl` and
 //! `invites.jsonl` for the handles a verified signup or invite proves (`email_verified`), and
 //! `users.jsonl` once before sending, so of two users whose handles differ only in case the one
-//! with the newest `lastLogin` is sent and the others are reported as `conflict`.
+//! with the newest `lastLogin` is sent and the others are reported as `conflict`. The same read
+//! marks outranked phones and invites whose sender is in the export (`import_hints.rs`); the
+//! original's CSV export zip is converted into these files first (`import_csv.rs`).
 //!
 //! **Resume.** After each acknowledged batch the last line sent of each file is written to
 //! `<report>.state` (renamed into place, so a kill leaves the old or the new state, never half
