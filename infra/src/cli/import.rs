@@ -6,7 +6,9 @@
 //! same way. This side does what needs the whole export: it reads `signups.jsonl` and
 //! `invites.jsonl` for the handles a verified signup or invite proves (`email_verified`), and
 //! `users.jsonl` once before sending, so of two users whose handles differ only in case the one
-//! with the newest `lastLogin` is sent and the others are reported as `conflict`.
+//! with the newest `lastLogin` is sent and the others are reported as `conflict`. The same read
+//! marks outranked phones and invites whose sender is in the export (`import_hints.rs`); the
+//! original's CSV export zip is converted into these files first (`import_csv.rs`).
 //!
 //! **Resume.** After each acknowledged batch the last line sent of each file is written to
 //! `<report>.state` (renamed into place, so a kill leaves the old or the new state, never half
@@ -26,7 +28,14 @@ use super::client::Client;
 use super::{Exit, Failure};
 
 /// The files read, in the order they are sent (users first: they are what the import is for).
-const COLLECTIONS: [&str; 5] = ["users", "signups", "invites", "emailtemplates", "apps"];
+const COLLECTIONS: [&str; 6] = [
+    "users",
+    "signups",
+    "invites",
+    "emailtemplates",
+    "resetpasswords",
+    "apps",
+];
 /// Most records per request (the route's own limit).
 const MAX_BATCH: usize = 50;
 /// Most bytes of documents per request, under the API's 100 KiB body limit with room for the
@@ -60,11 +69,31 @@ pub enum Totp {
     Drop,
 }
 
+/// What happens to the original's phone numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Phones {
+    /// Keep them: valid, verified numbers unique in the app stay verified, others unverified.
+    Keep,
+    /// Forget them (SMS login off).
+    Drop,
+}
+
+/// What happens to the original's pending invites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Invites {
+    /// Import them; the old code works for `--invite-ttl-days`.
+    Keep,
+    /// Leave them out (reported).
+    Skip,
+}
+
 /// `keyturn import cosync` arguments.
 #[derive(Debug, clap::Args)]
 pub struct CosyncArgs {
     /// The directory holding `users.jsonl` (and optionally `signups.jsonl`, `invites.jsonl`,
-    /// `emailtemplates.jsonl`, `apps.jsonl`), one `mongoexport` file per collection.
+    /// `emailtemplates.jsonl`, `resetpasswords.jsonl`, `apps.jsonl`), one `mongoexport` file per
+    /// collection; or, as a lossy fallback, the original's CSV export zip (or its unpacked
+    /// directory).
     #[arg(long)]
     dir: PathBuf,
     /// The Keyturn app to import into (it must exist).
@@ -85,6 +114,15 @@ pub struct CosyncArgs {
     /// Keep or drop the original's TOTP secrets.
     #[arg(long, value_enum, default_value = "keep")]
     totp: Totp,
+    /// Keep or drop the original's phone numbers.
+    #[arg(long, value_enum, default_value = "keep")]
+    phones: Phones,
+    /// Keep or skip the original's pending invites.
+    #[arg(long, value_enum, default_value = "keep")]
+    invites: Invites,
+    /// Days an imported invite's old code keeps working (the original's never expired).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=90))]
+    invite_ttl_days: u32,
     /// Before anything else, verify one known account: `handle:password` (the password as the
     /// user types it) against that user's hash in the export.
     #[arg(long)]
@@ -104,13 +142,21 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
     eprintln!(
         "keyturn: the export files hold plaintext TOTP secrets and password hashes: shred them after the import"
     );
+    let report_path = args.report.clone().unwrap_or_else(|| {
+        // Beside a CSV export zip, inside an export directory.
+        match args.dir.parent().filter(|_| args.dir.is_file()) {
+            Some(parent) => parent.join("import-report.jsonl"),
+            None => args.dir.join("import-report.jsonl"),
+        }
+    });
+    let work = report_path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let dir = super::import_csv::prepare(&args.dir, &work)?.unwrap_or_else(|| args.dir.clone());
+    let dir = dir.as_path();
     if let Some(check) = &args.check {
-        check_password(&args.dir, check)?;
+        check_password(dir, check)?;
     }
-    let report_path = args
-        .report
-        .clone()
-        .unwrap_or_else(|| args.dir.join("import-report.jsonl"));
     let state_path = PathBuf::from(format!("{}.state", report_path.display()));
     let mut acked: BTreeMap<String, u64> = if args.resume {
         read_state(&state_path)?
@@ -118,9 +164,11 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
         BTreeMap::new()
     };
     let mut report = open_report(&report_path, args.resume && !args.dry_run)?;
-    let proven = proven_handles(&args.dir)?;
-    let losers = duplicate_losers(&args.dir)?;
-    let lines = read_all(&args.dir)?;
+    let proven = proven_handles(dir)?;
+    let losers = duplicate_losers(dir)?;
+    let hints = super::import_hints::read(dir, &losers)?;
+    super::import_hints::count_logs(dir)?;
+    let lines = read_all(dir)?;
     let total = lines.len();
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut batch: Vec<&Line> = Vec::new();
@@ -147,7 +195,15 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
         let size = line.doc.to_string().len() + 96;
         if !batch.is_empty() && (batch.len() == MAX_BATCH || batch_bytes + size > MAX_BATCH_BYTES) {
             done += batch.len();
-            conflict_seen |= send(client, &args, &proven, &batch, &mut report, &mut counts).await?;
+            conflict_seen |= send(
+                client,
+                &args,
+                (&proven, &hints),
+                &batch,
+                &mut report,
+                &mut counts,
+            )
+            .await?;
             acknowledge(&mut acked, &batch, &state_path, args.dry_run)?;
             batch.clear();
             batch_bytes = 0;
@@ -163,7 +219,15 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
     }
     // What came before a stop is sent too: those records are not in conflict.
     if !batch.is_empty() {
-        conflict_seen |= send(client, &args, &proven, &batch, &mut report, &mut counts).await?;
+        conflict_seen |= send(
+            client,
+            &args,
+            (&proven, &hints),
+            &batch,
+            &mut report,
+            &mut counts,
+        )
+        .await?;
         acknowledge(&mut acked, &batch, &state_path, args.dry_run)?;
     }
     if progress {
@@ -186,7 +250,7 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
 async fn send(
     client: &Client,
     args: &CosyncArgs,
-    proven: &HashSet<String>,
+    (proven, hints): (&HashSet<String>, &super::import_hints::Hints),
     batch: &[&Line],
     report: &mut Box<dyn std::io::Write>,
     counts: &mut BTreeMap<(String, String), u64>,
@@ -196,8 +260,10 @@ async fn send(
         .map(|l| {
             let handle_proven =
                 l.collection == "users" && handle_key(&l.doc).is_some_and(|h| proven.contains(&h));
-            json!({"collection": l.collection, "line": l.line, "doc": l.doc,
-                   "handleProven": handle_proven})
+            let mut record = json!({"collection": l.collection, "line": l.line, "doc": l.doc,
+                   "handleProven": handle_proven});
+            hints.mark(l.collection, l.line, &l.doc, &mut record);
+            record
         })
         .collect();
     let body = json!({
@@ -208,6 +274,9 @@ async fn send(
             OnConflict::Fail => "fail",
         },
         "totp": match args.totp { Totp::Keep => "keep", Totp::Drop => "drop" },
+        "phones": match args.phones { Phones::Keep => "keep", Phones::Drop => "drop" },
+        "invites": match args.invites { Invites::Keep => "keep", Invites::Skip => "skip" },
+        "inviteTtlDays": args.invite_ttl_days,
         "records": records,
     });
     let path = ["admin", "apps", &args.app, "import", "cosync"];
@@ -320,7 +389,7 @@ fn read_all(dir: &Path) -> Result<Vec<Line>, Failure> {
 
 /// Calls `each` with every non-blank line of `<dir>/<collection>.jsonl` (none when the file is
 /// absent).
-fn for_each_line(
+pub(super) fn for_each_line(
     dir: &Path,
     collection: &str,
     mut each: impl FnMut(u64, Value),
@@ -351,7 +420,7 @@ fn oid(doc: &Value) -> Option<String> {
 }
 
 /// A user's handle as Keyturn will key it: trimmed and lower-cased (`ANON_` handles as they are).
-fn handle_key(doc: &Value) -> Option<String> {
+pub(super) fn handle_key(doc: &Value) -> Option<String> {
     let raw = doc.get("handle")?.as_str()?.trim();
     Some(if raw.starts_with("ANON_") {
         raw.to_owned()
@@ -361,7 +430,7 @@ fn handle_key(doc: &Value) -> Option<String> {
 }
 
 /// `lastLogin` as sortable text (ISO dates sort as text; absent sorts first).
-fn last_login(doc: &Value) -> String {
+pub(super) fn last_login(doc: &Value) -> String {
     let v = doc.get("lastLogin").map(|v| v.get("$date").unwrap_or(v));
     match v {
         Some(Value::String(s)) => s.clone(),

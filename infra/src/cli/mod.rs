@@ -12,6 +12,8 @@
 mod client;
 mod commands;
 mod import;
+mod import_csv;
+mod import_hints;
 mod table;
 
 use std::process::ExitCode;

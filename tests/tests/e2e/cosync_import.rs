@@ -15,12 +15,12 @@ use crate::support::app::{TestApp, TestAppInfo, on_both_engines};
 use crate::support::jwt::{to_wall_time, verify_user_jwt};
 use crate::support::users::{stored_user, user_count};
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cosync");
+pub(crate) const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/cosync");
 /// tom@example.com's authenticator key, as the original stored it (formatted).
 const TOM_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 /// The lower-case hex MD5 the Cosync clients send for `password`.
-fn client_md5(password: &str) -> String {
+pub(crate) fn client_md5(password: &str) -> String {
     md5::Md5::digest(password.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -36,21 +36,36 @@ fn lines(collection: &str) -> Vec<Value> {
 }
 
 /// Every fixture record as the CLI sends it: users first, with the handles a verified signup
-/// proves marked.
-fn records() -> Vec<Value> {
+/// or a used invite proves marked, vic's phone outranked by pat's (newer `lastLogin`), and the
+/// invites whose sender is in `users.jsonl` marked.
+pub(crate) fn records() -> Vec<Value> {
     let proven: HashSet<String> = lines("signups")
         .iter()
+        .chain(&lines("invites"))
         .filter(|s| s["status"] == "verified")
         .map(|s| s["handle"].as_str().unwrap().to_lowercase())
         .collect();
+    let handles: HashSet<String> = lines("users")
+        .iter()
+        .map(|u| u["handle"].as_str().unwrap().to_lowercase())
+        .collect();
     let mut out = Vec::new();
-    for collection in ["users", "signups", "invites", "emailtemplates"] {
+    for collection in [
+        "users",
+        "signups",
+        "invites",
+        "emailtemplates",
+        "resetpasswords",
+    ] {
         for (i, doc) in lines(collection).into_iter().enumerate() {
             let handle = doc["handle"].as_str().unwrap_or("").to_lowercase();
+            let sender = doc["senderHandle"].as_str().unwrap_or("").to_lowercase();
             out.push(json!({
                 "collection": collection,
                 "line": i + 1,
                 "handleProven": collection == "users" && proven.contains(&handle),
+                "phoneOutranked": collection == "users" && handle == "vic@example.com",
+                "senderInExport": collection == "invites" && handles.contains(&sender),
                 "doc": doc,
             }));
         }
@@ -58,14 +73,19 @@ fn records() -> Vec<Value> {
     out
 }
 
-async fn import(t: &TestApp, app: &TestAppInfo, records: &[Value], dry_run: bool) -> Vec<Value> {
+pub(crate) async fn import(
+    t: &TestApp,
+    app: &TestAppInfo,
+    records: &[Value],
+    dry_run: bool,
+) -> Vec<Value> {
     let body = json!({"dryRun": dry_run, "records": records});
     let v = t.import_cosync(app, body).await.ok_json();
     assert_eq!(v["dryRun"], dry_run);
     v["results"].as_array().unwrap().clone()
 }
 
-fn outcome_of(results: &[Value], collection: &str, line: u64) -> (String, String) {
+pub(crate) fn outcome_of(results: &[Value], collection: &str, line: u64) -> (String, String) {
     let r = results
         .iter()
         .find(|r| r["collection"] == collection && r["line"] == line)
@@ -96,7 +116,7 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
     // A dry run says what would happen and writes nothing.
     let dry = import(&t, &app, &all, true).await;
     assert_eq!(outcome_of(&dry, "users", 1).0, "created");
-    assert_eq!(outcome_of(&dry, "users", 9).0, "skipped", "social user");
+    assert_eq!(outcome_of(&dry, "users", 9).0, "created", "social user");
     assert_eq!(outcome_of(&dry, "users", 10).0, "skipped", "pending user");
     let (invalid, why) = outcome_of(&dry, "users", 11);
     assert_eq!(invalid, "invalid");
@@ -105,7 +125,7 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
         !why.contains("notbcrypt"),
         "a hash never shows in a reason: {why}"
     );
-    assert_eq!(outcome_of(&dry, "invites", 1).0, "skipped");
+    assert_eq!(outcome_of(&dry, "invites", 1).0, "created");
     assert_eq!(
         user_count(&t, &app.app_id).await,
         0,
@@ -123,17 +143,17 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
         dup, "conflict",
         "dup@ differs from Dup@ only in case: {why}"
     );
-    // alice, tom, Dup, sue, pat, bob and the anonymous user.
-    assert_eq!(user_count(&t, &app.app_id).await, 7);
+    // alice, tom, Dup, sue, pat, bob, the anonymous user, sam, vic and gus.
+    assert_eq!(user_count(&t, &app.app_id).await, 10);
     let rerun = import(&t, &app, &all, false).await;
-    for line in [1, 2, 3, 5, 6, 7, 8] {
+    for line in [1, 2, 3, 5, 6, 7, 8, 9, 12, 13] {
         assert_eq!(
             outcome_of(&rerun, "users", line).0,
             "unchanged",
             "line {line}"
         );
     }
-    assert_eq!(user_count(&t, &app.app_id).await, 7, "no duplicate");
+    assert_eq!(user_count(&t, &app.app_id).await, 10, "no duplicate");
 
     // Lossy parts are reported: the registered claim in metadata, the phones.
     let alice = resumed
@@ -142,11 +162,11 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
         .find(|r| r["line"] == 1 && r["collection"] == "users");
     let lossy = alice.unwrap()["lossy"].to_string();
     assert!(lossy.contains("metaData.sub"), "{lossy}");
-    let pat = rerun
+    let bob = resumed
         .iter()
-        .find(|r| r["line"] == 6 && r["collection"] == "users")
+        .find(|r| r["line"] == 7 && r["collection"] == "users")
         .unwrap();
-    assert!(pat["lossy"].to_string().contains("phone"), "{pat}");
+    assert!(bob["lossy"].to_string().contains("phone dropped"), "{bob}");
 
     // The old password logs in through the public door; the JWT verifies; the hash is Argon2id.
     let session = t
@@ -239,7 +259,7 @@ async fn a_cosync_export_imports_and_its_passwords_log_in(t: TestApp) {
     t.login_anonymous(&app, "ANON_3f2a9b1c-1111-2222-3333-444455556666")
         .await
         .assert_session();
-    assert_eq!(user_count(&t, &app.app_id).await, 7);
+    assert_eq!(user_count(&t, &app.app_id).await, 10);
 }
 
 on_both_engines!(#[tokio::test] a_cosync_export_imports_and_its_passwords_log_in:
@@ -301,21 +321,27 @@ async fn the_cli_imports_a_mongoexport_directory_with_a_report_and_resumes() {
     let dry = import(&["--check", "Alice@Example.com:alice-password", "--dry-run"]);
     assert_eq!(dry.status.code(), Some(0), "{dry:?}");
     let text = out(&dry);
-    assert!(text.contains("would be created: 7"), "{text}");
+    // 10 users, 2 invites, 3 templates (the FR one needs a locale this app lacks).
+    assert!(text.contains("would be created: 15"), "{text}");
     assert!(text.contains("would be conflict: 1"), "{text}");
-    assert!(String::from_utf8_lossy(&dry.stderr).contains("plaintext TOTP secrets"));
+    let stderr = String::from_utf8_lossy(&dry.stderr);
+    assert!(stderr.contains("plaintext TOTP secrets"), "{stderr}");
+    assert!(
+        stderr.contains("applogs.jsonl: 1 log lines not imported"),
+        "{stderr}"
+    );
 
     // The run: one report line per record, the case duplicate reported with its reason.
     let real = import(&[]);
     let text = out(&real);
     assert_eq!(real.status.code(), Some(0), "{real:?}");
-    assert!(text.contains("records created: 7"), "{text}");
+    assert!(text.contains("records created: 15"), "{text}");
     let lines: Vec<Value> = std::fs::read_to_string(report)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 11 + 2 + 1 + 1, "every record has its line");
+    assert_eq!(lines.len(), 14 + 2 + 4 + 5 + 1, "every record has its line");
     let dup = lines
         .iter()
         .find(|l| l["collection"] == "users" && l["line"] == 4)
@@ -327,6 +353,15 @@ async fn the_cli_imports_a_mongoexport_directory_with_a_report_and_resumes() {
             assert!(l["reason"].is_string(), "every loss says why: {l}");
         }
     }
+    // The CLI read the whole export: vic's copy of pat's verified number is outranked.
+    let vic = lines
+        .iter()
+        .find(|l| l["collection"] == "users" && l["line"] == 12)
+        .unwrap();
+    assert!(
+        vic["lossy"].to_string().contains("newer lastLogin"),
+        "{vic}"
+    );
 
     // Interrupted after line 5 of users: the resume sends the rest; nothing is duplicated.
     std::fs::write(format!("{report}.state"), r#"{"users":5}"#).unwrap();
@@ -334,9 +369,25 @@ async fn the_cli_imports_a_mongoexport_directory_with_a_report_and_resumes() {
     let text = out(&resumed);
     assert_eq!(resumed.status.code(), Some(0), "{resumed:?}");
     assert!(!text.contains("created"), "{text}");
-    assert!(text.contains("records unchanged: 3"), "{text}");
+    // Users 6, 7, 8, 9, 12 and 13, two invites, three templates.
+    assert!(text.contains("records unchanged: 11"), "{text}");
     let rerun = out(&import(&[]));
-    assert!(rerun.contains("records unchanged: 7"), "{rerun}");
+    assert!(rerun.contains("records unchanged: 15"), "{rerun}");
+
+    // --invites skip reports every invite; an invite life outside 1 to 90 days is refused.
+    let skip = out(&import(&[
+        "--dry-run",
+        "--invites",
+        "skip",
+        "--phones",
+        "drop",
+    ]));
+    assert!(
+        skip.contains("skipped (invite not imported (--invites skip)): 4"),
+        "{skip}"
+    );
+    let never = import(&["--dry-run", "--invite-ttl-days", "0"]);
+    assert_eq!(never.status.code(), Some(2), "{}", out(&never));
 
     // --on-conflict fail stops at the duplicate.
     let fail = import(&["--on-conflict", "fail"]);

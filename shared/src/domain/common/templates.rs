@@ -128,7 +128,8 @@ fn key(app_id: &str, locale: &str, name: TemplateName) -> Key {
     )
 }
 
-async fn stored(
+/// The app's own template for exactly `locale`, without any fallback (the import compares it).
+pub async fn stored(
     state: &AppState,
     app_id: &str,
     locale: &str,

@@ -216,7 +216,9 @@ pub struct SecondFactor {
     /// SMS login is on (needs a verified phone).
     #[serde(default)]
     pub phone_login: bool,
-    /// The user's verified phone (E.164); a number waiting for its code is not here.
+    /// The user's phone (E.164): verified by a code, or imported from CosyncJWT with
+    /// `phone_verified` false (it holds no phone claim then); a number waiting for its code is
+    /// not here.
     #[serde(default)]
     pub phone: Option<String>,
     /// Whether `phone` was verified by a code.

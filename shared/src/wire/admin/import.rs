@@ -33,6 +33,36 @@ pub enum TotpPolicy {
 
 convert!(enum TotpPolicy => import::TotpPolicy { Keep, Drop });
 
+/// What happens to the original's phone numbers.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PhonePolicy {
+    /// Keep them: valid, verified, unique numbers stay verified, others import unverified.
+    #[default]
+    Keep,
+    /// Forget them.
+    Drop,
+}
+
+convert!(enum PhonePolicy => import::PhonePolicy { Keep, Drop });
+
+/// What happens to the original's pending invites.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InvitePolicy {
+    /// Import them: the old code works until `inviteTtlDays` from now.
+    #[default]
+    Keep,
+    /// Report them as skipped.
+    Skip,
+}
+
+convert!(enum InvitePolicy => import::InvitePolicy { Keep, Skip });
+
+fn seven() -> u32 {
+    7
+}
+
 /// One line of an export file.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -47,11 +77,25 @@ pub struct ImportRecord {
     /// A verified signup or a used invite in the export proves the handle.
     #[serde(default)]
     handle_proven: bool,
+    /// A user with a newer `lastLogin` has the same verified phone: this one imports unverified.
+    #[serde(default)]
+    phone_outranked: bool,
+    /// An invite's sender is a user in the export (a dry run counts it as found).
+    #[serde(default)]
+    sender_in_export: bool,
 }
 
-convert!(ImportRecord => import::ImportRecord { collection, line, doc, handle_proven });
+convert!(ImportRecord => import::ImportRecord {
+    collection,
+    line,
+    doc,
+    handle_proven,
+    phone_outranked,
+    sender_in_export,
+});
 
-/// `{records: [...], dryRun?, onConflict?, totp?}`: at most 50 records.
+/// `{records: [...], dryRun?, onConflict?, totp?, phones?, invites?, inviteTtlDays?}`: at most
+/// 50 records.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ImportRequest {
@@ -64,6 +108,15 @@ pub struct ImportRequest {
     /// `keep` (default) or `drop`.
     #[serde(default)]
     totp: TotpPolicy,
+    /// `keep` (default) or `drop`.
+    #[serde(default)]
+    phones: PhonePolicy,
+    /// `keep` (default) or `skip`.
+    #[serde(default)]
+    invites: InvitePolicy,
+    /// Days an imported invite code lives, 1 to 90 (default 7).
+    #[serde(default = "seven")]
+    invite_ttl_days: u32,
     /// The records, in file order.
     records: Vec<ImportRecord>,
 }
@@ -74,6 +127,9 @@ impl From<ImportRequest> for import::ImportRequest {
             dry_run: r.dry_run,
             on_conflict: r.on_conflict.into(),
             totp: r.totp.into(),
+            phones: r.phones.into(),
+            invites: r.invites.into(),
+            invite_ttl_days: r.invite_ttl_days,
             records: r.records.into_iter().map(Into::into).collect(),
         }
     }

@@ -4,17 +4,19 @@
 //! client's MD5 hex; `googleSecretKey` is the authenticator's formatted key in plain text
 //! (lower-case base32 in groups of four); handles were not always lower-cased; `status` is
 //! `active`, `suspend` or `pending`; `loginProvider` + `socialUserId` mark Apple and Google
-//! users; `ANON_…` handles are anonymous users. Every loss is named in `lossy`, so the report
-//! lists what did not come over and why.
+//! users (linked as Keyturn identities, [`super::social_user`]); `phone` was never validated
+//! ([`super::phones`]); `ANON_…` handles are anonymous users. Every loss is named in `lossy`, so
+//! the report lists what did not come over and why.
 
 use serde_json::{Map, Value};
 
-use super::ejson;
+use super::phones::{self, ImportedPhone, PhonePolicy};
+use super::{ejson, social_user};
 use crate::crypto::password::check_legacy_bcrypt;
 use crate::domain::records::app::{App, TwoFactor};
 use crate::domain::records::metadata::RESERVED_ROOTS;
 use crate::domain::records::user::{
-    Handle, UserName, UserStatus, parse_anonymous_handle, parse_locale,
+    Handle, SocialIdentity, UserName, UserStatus, parse_anonymous_handle, parse_locale,
 };
 
 /// What the import does with the original's TOTP secrets.
@@ -47,6 +49,10 @@ pub struct CosyncUser {
     pub locale: String,
     /// The handle is proven (social user, verified signup, used invite).
     pub email_verified: bool,
+    /// The Apple or Google identity to link (its claim is written with the user).
+    pub social: Option<SocialIdentity>,
+    /// The phone, when kept.
+    pub phone: Option<ImportedPhone>,
     /// The decoded TOTP secret, when kept.
     pub totp_secret: Option<Vec<u8>>,
     /// Authenticator login stays on.
@@ -62,20 +68,34 @@ pub struct CosyncUser {
 /// Why a document is not imported: `skipped` (by rule) or `invalid` (it cannot be).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// Left out on purpose (a pending user, a social user without a password).
+    /// Left out on purpose (a pending user).
     Skipped(String),
     /// The document cannot become a user (no id, bad handle, bad hash).
     Invalid(String),
 }
 
-/// Maps one document for `app`. `handle_proven`: the export shows the handle was verified (a
-/// verified signup or a used invite), which the CLI reads from `signups` and `invites`.
-pub fn map(
-    doc: &Value,
-    app: &App,
-    totp: TotpPolicy,
-    handle_proven: bool,
-) -> Result<CosyncUser, Refusal> {
+/// How a document is read: the batch's policies and what the CLI learnt from the whole export.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// `--totp`.
+    pub totp: TotpPolicy,
+    /// `--phones`.
+    pub phones: PhonePolicy,
+    /// The export shows the handle was verified (a verified signup or a used invite), which the
+    /// CLI reads from `signups` and `invites`.
+    pub handle_proven: bool,
+    /// A user with a newer `lastLogin` has the same verified phone.
+    pub phone_outranked: bool,
+}
+
+/// Maps one document for `app`.
+pub fn map(doc: &Value, app: &App, options: Options) -> Result<CosyncUser, Refusal> {
+    let Options {
+        totp,
+        phones: phone_policy,
+        handle_proven,
+        phone_outranked,
+    } = options;
     let oid =
         ejson::object_id(doc).ok_or_else(|| Refusal::Invalid("no _id ObjectId".to_owned()))?;
     let status = match ejson::text(doc, "status") {
@@ -102,27 +122,24 @@ pub fn map(
             .to_owned()
     };
     let mut lossy = Vec::new();
-    let provider = ejson::text(doc, "loginProvider")
-        .map(str::to_ascii_lowercase)
-        .filter(|p| p == "apple" || p == "google");
-    let password_hash = match (anonymous, ejson::text(doc, "password"), &provider) {
-        (true, _, _) => String::new(),
-        (false, Some(hash), _) => {
+    let password_hash = match (anonymous, ejson::text(doc, "password")) {
+        (false, Some(hash)) => {
             check_legacy_bcrypt(hash).map_err(|why| Refusal::Invalid(why.to_owned()))?;
             hash.to_owned()
         }
-        (false, None, Some(p)) => {
-            return Err(Refusal::Skipped(format!(
-                "{p} login user without a password: Keyturn has no social login yet"
-            )));
-        }
-        (false, None, None) => return Err(Refusal::Invalid("no password".to_owned())),
+        // No password: an empty hash verifies nothing (anonymous and social users).
+        _ => String::new(),
     };
-    if let Some(p) = &provider {
-        lossy.push(format!(
-            "{p} identity not kept: Keyturn has no social login yet (the password still works)"
-        ));
+    let social = if anonymous {
+        None
+    } else {
+        social_user::identity(doc, !password_hash.is_empty(), &mut lossy)?
+    };
+    if !anonymous && password_hash.is_empty() && social.is_none() {
+        return Err(Refusal::Invalid("no password".to_owned()));
     }
+    // The provider proved the address when the user signed up with it.
+    let provider_proven = !anonymous && social_user::provider(doc).is_some();
     let user_name = ejson::text(doc, "userName").and_then(|raw| match UserName::parse(raw) {
         Ok(name) => Some(name.as_str().to_owned()),
         Err(_) => {
@@ -177,12 +194,7 @@ pub fn map(
             }
         },
     };
-    if ejson::text(doc, "phone").is_some() {
-        lossy.push("phone not imported yet (--phones keep is not implemented)".to_owned());
-    }
-    if ejson::flag(doc, "twoFactorPhoneVerification") {
-        lossy.push("SMS login off: the phone was not imported".to_owned());
-    }
+    let phone = phones::read(doc, app, phone_policy, phone_outranked, &mut lossy);
     Ok(CosyncUser {
         oid,
         handle,
@@ -192,7 +204,9 @@ pub fn map(
         user_name,
         meta_data,
         locale: parse_locale(ejson::text(doc, "locale").map(str::to_owned)),
-        email_verified: provider.is_some() || handle_proven,
+        email_verified: provider_proven || handle_proven,
+        social,
+        phone,
         totp_secret,
         totp_on,
         created_at: ejson::date_ms(doc, "createdAt"),

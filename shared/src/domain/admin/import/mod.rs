@@ -17,11 +17,24 @@
 //! ([`crate::crypto::password::check_legacy_bcrypt`]); the first proven password replaces it by
 //! Argon2id (`domain::common::rehash`).
 //!
+//! **Beside the password.** An Apple or Google user's identity claim ([`social_user`]) and a
+//! verified phone's claim ([`phones`]) are written in the user's own transaction
+//! ([`user_claims`]). The other collections are decided record by record in their own modules:
+//! pending invites ([`pending_invites`]), templates ([`cosync_templates`]), and the records that
+//! are only reported ([`dropped`]: signups, reset codes).
+//!
 //! **Dry run.** Every check runs (against the app's settings and the users already there) and
 //! nothing is written, not even the audit entry.
 
+mod cosync_templates;
 pub mod cosync_user;
+mod dropped;
 mod ejson;
+pub mod pending_invites;
+pub mod phones;
+mod social_user;
+mod user_claims;
+mod verdict;
 
 use std::collections::BTreeMap;
 
@@ -29,6 +42,9 @@ use serde_json::json;
 
 pub use cosync_user::TotpPolicy;
 use cosync_user::{CosyncUser, Refusal};
+pub use pending_invites::InvitePolicy;
+pub use phones::PhonePolicy;
+use verdict::{Done, Verdict};
 
 use crate::domain::accounts;
 use crate::domain::audit::{self, Event, Kind};
@@ -65,6 +81,12 @@ pub struct ImportRequest {
     pub on_conflict: OnConflict,
     /// See [`TotpPolicy`].
     pub totp: TotpPolicy,
+    /// See [`PhonePolicy`].
+    pub phones: PhonePolicy,
+    /// See [`InvitePolicy`].
+    pub invites: InvitePolicy,
+    /// Days an imported invite code lives (1 to [`pending_invites::MAX_TTL_DAYS`]).
+    pub invite_ttl_days: u32,
     /// The records, in file order.
     pub records: Vec<ImportRecord>,
 }
@@ -81,6 +103,10 @@ pub struct ImportRecord {
     pub doc: serde_json::Value,
     /// The export proves the handle (a verified signup or a used invite): `email_verified`.
     pub handle_proven: bool,
+    /// A user with a newer `lastLogin` has the same verified phone (see [`phones`]).
+    pub phone_outranked: bool,
+    /// An invite's sender is in `users.jsonl` (a dry run counts it as found).
+    pub sender_in_export: bool,
 }
 
 /// How a record ended.
@@ -154,6 +180,12 @@ pub async fn import_cosync(
             "a batch holds 1 to {MAX_BATCH} records"
         )));
     }
+    if req.invite_ttl_days == 0 || req.invite_ttl_days > pending_invites::MAX_TTL_DAYS {
+        return Err(Error::invalid(format!(
+            "inviteTtlDays must be 1 to {}",
+            pending_invites::MAX_TTL_DAYS
+        )));
+    }
     let (app, _) = repo::existing_app(state, app_id).await?;
     let mut results = Vec::with_capacity(req.records.len());
     for record in &req.records {
@@ -193,23 +225,47 @@ async fn import_record(
         reason: None,
         lossy: Vec::new(),
     };
-    let skipped = match record.collection.as_str() {
+    let done = match record.collection.as_str() {
         "users" => None,
-        "signups" => Some("signups only prove handles (email_verified); pending ones are dropped"),
-        "invites" => Some("invites are not imported yet"),
-        "emailtemplates" => Some("templates are not imported yet"),
-        "apps" => Some("the app is not created from the export yet: import into an existing app"),
+        "signups" => Some(dropped::signup(&record.doc).into()),
+        "resetpasswords" => Some(dropped::reset(&record.doc).into()),
+        "invites" => {
+            let options = pending_invites::InviteOptions {
+                policy: req.invites,
+                ttl_days: req.invite_ttl_days,
+                dry_run: req.dry_run,
+                sender_in_export: record.sender_in_export,
+                update: req.on_conflict == OnConflict::Update,
+            };
+            Some(pending_invites::import(state, app, &record.doc, options).await?)
+        }
+        "emailtemplates" => {
+            let update = req.on_conflict == OnConflict::Update;
+            Some(cosync_templates::import(state, app, &record.doc, req.dry_run, update).await?)
+        }
+        "apps" => Some(
+            Verdict::skipped(
+                "the app is not created from the export yet: import into an existing app",
+            )
+            .into(),
+        ),
         _ => {
             out.outcome = Outcome::Invalid;
             out.reason = Some("unknown collection".to_owned());
             return Ok(out);
         }
     };
-    if let Some(reason) = skipped {
-        out.reason = Some(reason.to_owned());
+    if let Some(done) = done {
+        apply(&mut out, done);
         return Ok(out);
     }
-    let user = match cosync_user::map(&record.doc, app, req.totp, record.handle_proven) {
+    let options = cosync_user::Options {
+        totp: req.totp,
+        phones: req.phones,
+        handle_proven: record.handle_proven,
+        phone_outranked: record.phone_outranked,
+    };
+    let user = match cosync_user::map(&record.doc, app, options) {
         Ok(user) => user,
         Err(Refusal::Skipped(reason)) => {
             out.reason = Some(reason);
@@ -221,7 +277,8 @@ async fn import_record(
             return Ok(out);
         }
     };
-    out.lossy = user.lossy.clone();
+    let mut user = user;
+    out.lossy = std::mem::take(&mut user.lossy);
     // A handle claimed meanwhile by a concurrent batch is looked at once more.
     for _ in 0..2 {
         if let Some((existing, version)) =
@@ -239,7 +296,12 @@ async fn import_record(
             };
             return Ok(out);
         }
-        match create(state, app, req.dry_run, &user, &mut out.lossy).await? {
+        if let Some(reason) = user_claims::check(state, app, &mut user, &mut out.lossy).await? {
+            out.outcome = Outcome::Conflict;
+            out.reason = Some(reason);
+            return Ok(out);
+        }
+        match create(state, app, req.dry_run, &mut user, &mut out.lossy).await? {
             Some(user_id) => {
                 out.outcome = Outcome::Created;
                 out.user_id = (!req.dry_run).then_some(user_id);
@@ -249,6 +311,21 @@ async fn import_record(
         }
     }
     Err(Error::internal("import: the handle claim kept changing"))
+}
+
+/// A non-user record's verdict, into its outcome.
+fn apply(out: &mut RecordOutcome, done: Done) {
+    let (outcome, reason) = match done.verdict {
+        Verdict::Created => (Outcome::Created, None),
+        Verdict::Unchanged => (Outcome::Unchanged, None),
+        Verdict::Updated => (Outcome::Updated, None),
+        Verdict::Skipped(r) => (Outcome::Skipped, Some(r)),
+        Verdict::Conflict(r) => (Outcome::Conflict, Some(r)),
+        Verdict::Invalid(r) => (Outcome::Invalid, Some(r)),
+    };
+    out.outcome = outcome;
+    out.reason = reason;
+    out.lossy = done.lossy;
 }
 
 /// The import id an imported user carries.
@@ -263,7 +340,7 @@ async fn create(
     state: &AppState,
     app: &App,
     dry_run: bool,
-    imported: &CosyncUser,
+    imported: &mut CosyncUser,
     lossy: &mut Vec<String>,
 ) -> Result<Option<String>> {
     let mut user = accounts::new_user(
@@ -279,12 +356,14 @@ async fn create(
     user.email_verified = imported.email_verified;
     user.import_id = Some(import_id(&imported.oid));
     user.two_factor.google = imported.totp_on;
+    user.social = imported.social.clone();
     if let Some(created) = imported.created_at {
         user.created_at = created;
     }
     let mut name = imported.user_name.clone();
     loop {
         user.user_name = name.clone();
+        user_claims::set_phone(&mut user, imported.phone.as_ref());
         if dry_run {
             if let Some(n) = &name
                 && state
@@ -310,9 +389,20 @@ async fn create(
             None => None,
         };
         push_extras(state, &mut tx, &user, imported)?;
+        let claims = user_claims::push(state, &mut tx, &user)?;
         match state.store.transact(tx.into_ops()).await {
             Ok(()) => return Ok(Some(user.user_id)),
             Err(StoreError::Conflict { op }) if op == handle_claim => return Ok(None),
+            Err(StoreError::Conflict { op }) if claims.phone.is_some_and(|t| op == t) => {
+                if let Some(phone) = imported.phone.as_mut() {
+                    phone.demote(lossy, "another user holds the number");
+                }
+            }
+            Err(StoreError::Conflict { op }) if claims.identity.is_some_and(|t| op == t) => {
+                return Err(Error::internal(
+                    "import: the identity was claimed meanwhile; send the batch again",
+                ));
+            }
             Err(StoreError::Conflict { op }) if name_claim.is_some_and(|t| op == t) => {
                 lossy.push(format!(
                     "userName {} dropped: another user holds it",
