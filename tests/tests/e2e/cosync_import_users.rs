@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 
 use crate::cosync_import::{client_md5, import, outcome_of, records};
-use crate::support::app::{TestApp, TestAppInfo};
+use crate::support::app::{OTHER_PW, TestApp, TestAppInfo};
 use crate::support::jwt::verify_user_jwt;
 use crate::support::social::{FakeIssuer, claims, social_settings};
 use crate::support::users::{access, user_count};
@@ -243,7 +243,18 @@ async fn social_users_phones_invites_and_templates_come_along_on_dynamodb() {
 /// imported copy unverified with SMS login off; the dry run says so first.
 async fn claims_held_by_keyturn_users_win(issuer: FakeIssuer, t: TestApp) {
     let app = phone_app(&t).await;
-    let native = t.quick_access(&app, "native@example.com").await;
+    t.quick_access(&app, "native@example.com").await;
+    // Only an account whose address is proven may set a phone: a reset by mail proves it.
+    t.forgot_password(&app, "native@example.com").await.assert_true();
+    let code = t.last_code_for("native@example.com");
+    t.reset_password(&app, "native@example.com", OTHER_PW, &code)
+        .await
+        .assert_true();
+    let native = access(
+        &t.login(&app, "native@example.com", OTHER_PW)
+            .await
+            .assert_session(),
+    );
     t.set_phone(&native, "+1 415 555 0101").await.assert_true();
     let code = t.last_code_for("+14155550101");
     t.verify_phone(&native, &code).await.assert_true();
