@@ -574,6 +574,39 @@ async fn account_table(t: TestApp, issuer: FakeIssuer) {
         .await
         .assert_session();
     t.login(&info, "pat@gmail.com", PW).await.assert_session();
+    // ... but not when Google is not authoritative for the address (neither gmail.com nor a
+    // hosted domain's `hd`), nor when the account has a second factor.
+    t.patch_app(&info, json!({"signupFlow": "code"}))
+        .await
+        .ok_json();
+    t.signed_up_user(&info, "pam@corp.example").await;
+    let tom = t.signed_up_access(&info, "tom@gmail.com").await;
+    t.patch_app(
+        &info,
+        json!({"signupFlow": "none", "twoFactorVerification": "google"}),
+    )
+    .await
+    .ok_json();
+    t.set_two_factor_google(&tom, json!({"twoFactor": true}))
+        .await
+        .ok_json();
+    let pam = |hd: Option<&str>| {
+        let mut c = claims("google", "g-pam", "pam@corp.example", now);
+        if let Some(hd) = hd {
+            c["hd"] = json!(hd);
+        }
+        issuer.token("google", &c)
+    };
+    t.social_login(&info, body(&pam(None), "google"))
+        .await
+        .assert_error(400, 610);
+    t.social_login(&info, body(&pam(Some("corp.example")), "google"))
+        .await
+        .assert_session();
+    let tom_token = issuer.token("google", &claims("google", "g-tom", "tom@gmail.com", now));
+    t.social_login(&info, body(&tom_token, "google"))
+        .await
+        .assert_error(400, 610);
 
     // An unverified password account (flow none): the social signup claims it.
     let squatter = t.quick_user(&info, "vic@gmail.com", json!({})).await;
