@@ -13,7 +13,9 @@ use crate::support::factors::login_token;
 use crate::support::flows::{app_token, wrong_code};
 use crate::support::jwt::verify_user_jwt;
 use crate::support::peer::{Encoding, form_body};
-use crate::support::routes::{GET_USER, LINK_SOCIAL_ACCOUNT, LOGIN, SOCIAL_LOGIN, SOCIAL_SIGNUP};
+use crate::support::routes::{
+    DELETE_ACCOUNT, GET_USER, LINK_SOCIAL_ACCOUNT, LOGIN, SOCIAL_LOGIN, SOCIAL_SIGNUP,
+};
 use crate::support::social::{
     APPLE_AUD, FakeIssuer, GOOGLE_AUD, claims, header_jwk, hs256_with_public_key, keys, random_kid,
     sign, sign_with_header, social_settings, unsigned,
@@ -762,7 +764,8 @@ async fn delete_account_with_a_token_needs_the_callers_own_identity() {
         .social_signup_as(&issuer, &info, "google", "g-1", "gina@gmail.com")
         .await
         .assert_session();
-    t.social_signup_as(&issuer, &info, "google", "g-2", "otto@gmail.com")
+    let otto = t
+        .social_signup_as(&issuer, &info, "google", "g-2", "otto@gmail.com")
         .await
         .assert_session();
     let now = t.now_secs();
@@ -787,6 +790,22 @@ async fn delete_account_with_a_token_needs_the_callers_own_identity() {
     t.social_login(&info, body(&own, "google"))
         .await
         .assert_error(400, 603);
+    // With nonces required, the social variant takes one as socialLogin does (without it no
+    // social user of such an app could delete their account).
+    t.patch_app(&info, json!({"socialNonceRequired": true}))
+        .await
+        .ok_json();
+    let mut c = claims("google", "g-2", "otto@gmail.com", now);
+    c["nonce"] = json!(keyturn::crypto::sha256_hex("n-otto"));
+    let with_nonce = issuer.token("google", &c);
+    t.delete_account_by_token(&access(&otto), &with_nonce)
+        .await
+        .assert_error(400, 613);
+    let proven = json!({"token": with_nonce, "nonce": "n-otto"});
+    t.post_json(DELETE_ACCOUNT, &[("access-token", &access(&otto))], proven)
+        .await
+        .assert_true();
+    t.get_user(&access(&otto)).await.assert_error(400, 405);
 }
 
 #[tokio::test]
@@ -1004,12 +1023,11 @@ with_issuer_on_both_engines!(#[tokio::test] sms_second_factor:
     an_sms_second_factor_is_texted_and_completes_the_social_login_over_sqlite,
     an_sms_second_factor_is_texted_and_completes_the_social_login_over_dynamodb);
 
+/// A call to one route: its path, its credential headers and its fields.
+type RouteCall<'a> = (&'static str, Vec<(&'static str, &'a str)>, Value);
+
 /// The three social routes with the credential each takes, and a body that would succeed.
-fn social_routes<'a>(
-    info: &'a TestAppInfo,
-    ann: &'a str,
-    token: &str,
-) -> [(&'static str, Vec<(&'static str, &'a str)>, Value); 3] {
+fn social_routes<'a>(info: &'a TestAppInfo, ann: &'a str, token: &str) -> [RouteCall<'a>; 3] {
     [
         (SOCIAL_LOGIN, app_token(info).to_vec(), body(token, "apple")),
         (
@@ -1031,6 +1049,11 @@ fn social_routes<'a>(
 async fn bodies_and_app_state(t: TestApp, issuer: FakeIssuer) {
     let info = social_app(&t, json!({})).await;
     let ann = t.quick_access(&info, "ann@example.com").await;
+    let profile = t.get_user(&ann).await.ok_json();
+    assert_eq!(
+        profile["loginProvider"], "",
+        "a password account names no provider"
+    );
     let token = issuer.token(
         "apple",
         &claims("apple", "a-abe", "abe@example.com", t.now_secs()),
