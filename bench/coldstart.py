@@ -12,6 +12,10 @@ Lambda), so init pays the handshake like on AWS.
 
 State is seeded through the binaries themselves: the admin function creates an app (signing key
 in Secrets Manager), signup (flow `none`) creates a user. Every event is an API Gateway v2 event.
+The social functions verify Google ID tokens signed here (RS256, `cryptography` from the tools
+venv) against a fake Google whose JWKS is served over the same TLS front's certificate
+(KEYTURN_GOOGLE_JWKS_URL), so their first invoke pays the JWKS fetch and its handshake as on AWS;
+social-signup seeds their users.
 usage: bench/coldstart.py [--runs 10] [--warm 5] [--bin-dir target/release] [--single] [--wrap CMD] [FUNCTION ...]
   By default every function runs its multi-call bootstrap (what the template deploys:
   `keyturn-lambda-admin` for admin, `keyturn-lambda` for the others) with KEYTURN_FUNCTION naming it; --single runs the per-function binaries instead.
@@ -25,7 +29,7 @@ VENV = os.path.join(os.environ.get("KEYTURN_TOOLS_DIR", os.path.expanduser("~/.c
 ALL = ["admin", "change-password", "complete-signup", "delete-account", "forgot-password",
        "get-application", "get-user", "invite", "issuer", "login-anonymous", "login", "register",
        "reset-password", "revoke-invite", "set-locale", "set-user-metadata", "set-user-name",
-       "signup", "user-name-available"]
+       "signup", "user-name-available", "social-login", "social-signup"]
 p = argparse.ArgumentParser()
 p.add_argument("--runs", type=int, default=10)
 p.add_argument("--warm", type=int, default=5)
@@ -140,8 +144,69 @@ def tls_front():
 
 threading.Thread(target=tls_front, daemon=True).start()
 
-# --- AWS resources (through boto3 on the plain port) -----------------------------------------
+# --- a fake Google: its JWKS over TLS (as on AWS, the first verify pays a handshake) ------------
 sys.path.insert(0, [d for d in (os.path.join(VENV, "lib", x, "site-packages") for x in os.listdir(os.path.join(VENV, "lib")))][0])
+from cryptography.hazmat.primitives import hashes  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
+
+b64url = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+ISSUER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+_pub = ISSUER_KEY.public_key().public_numbers()
+JWKS = json.dumps({"keys": [{"kty": "RSA", "kid": "coldstart-1", "alg": "RS256", "use": "sig",
+                             "n": b64url(_pub.n.to_bytes((_pub.n.bit_length() + 7) // 8, "big")),
+                             "e": b64url(_pub.e.to_bytes(3, "big"))}]}).encode()
+GOOGLE_AUD = "coldstart.apps.googleusercontent.com"
+JWKS_FETCHES = [0]
+JWKS_SPANS = []  # (accepted, answered) perf_counter intervals of the fake Google's connections
+
+
+def id_token(sub):
+    """A Google ID token for `sub` (RS256 over the fake Google's key), valid for an hour."""
+    now = int(time.time())
+    header = b64url(json.dumps({"alg": "RS256", "kid": "coldstart-1", "typ": "JWT"}).encode())
+    claims = {"iss": "https://accounts.google.com", "aud": GOOGLE_AUD, "sub": sub,
+              "email": f"{sub}@gmail.com", "email_verified": True, "iat": now, "exp": now + 3600}
+    payload = b64url(json.dumps(claims).encode())
+    sig = ISSUER_KEY.sign(f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{header}.{payload}.{b64url(sig)}"
+
+
+class JwksHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        JWKS_FETCHES[0] += 1
+        self.send_response(200)
+        for k, v in (("Content-Type", "application/json"), ("Cache-Control", "public, max-age=3600"),
+                     ("Content-Length", str(len(JWKS)))):
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(JWKS)
+        self.wfile.flush()
+        with EMU_LOCK:
+            JWKS_SPANS.append((self.request.accepted, time.perf_counter()))
+
+
+class JwksServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+    def get_request(self):
+        conn, addr = super().get_request()
+        accepted = time.perf_counter()
+        tls = tls_ctx.wrap_socket(conn, server_side=True)
+        tls.accepted = accepted  # the span includes the TLS handshake, as a fetch from AWS pays it
+        return tls, addr
+
+
+jwks_srv = JwksServer(("127.0.0.1", 0), JwksHandler)
+threading.Thread(target=jwks_srv.serve_forever, daemon=True).start()
+JWKS_URL = f"https://localhost:{jwks_srv.server_address[1]}/google/keys"
+
+# --- AWS resources (through boto3 on the plain port) -----------------------------------------
 import boto3  # noqa: E402
 
 aws = dict(endpoint_url=f"http://127.0.0.1:{moto_port}", region_name="us-east-1",
@@ -172,15 +237,16 @@ ENV = {
     "SSL_CERT_FILE": bundle, "KEYTURN_TABLE": TABLE, "KEYTURN_SECRET_PREFIX": PREFIX,
     "KEYTURN_MAIL_FROM": "no-reply@example.com",
     "KEYTURN_ADMIN_KEY_SHA256": hashlib.sha256(ADMIN_KEY.encode()).hexdigest(),
+    "KEYTURN_GOOGLE_JWKS_URL": JWKS_URL, "KEYTURN_APPLE_JWKS_URL": JWKS_URL,
 }
 
 
-def event(method, path, headers=None, body=None, query=""):
+def event(method, path, headers=None, body=None, query="", source_ip="203.0.113.7"):
     h = {"host": "abc123.execute-api.us-east-1.amazonaws.com", "content-type": "application/json", **(headers or {})}
     ev = {"version": "2.0", "routeKey": f"{method} {path}", "rawPath": path, "rawQueryString": query,
           "headers": h, "requestContext": {
               "accountId": "123456789012", "apiId": "abc123", "domainName": h["host"], "domainPrefix": "abc123",
-              "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7",
+              "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
                        "userAgent": "coldstart"}, "requestId": "r", "routeKey": f"{method} {path}",
               "stage": "$default", "time": "29/Nov/2026:12:00:00 +0000", "timeEpoch": int(time.time() * 1000)},
           "isBase64Encoded": False}
@@ -272,13 +338,16 @@ class Runtime:
         replies = [json.loads(b) for b in self.bodies]
         return {"init": (self.init - t0) * 1000, "invokes": [(d - s) * 1000 for s, d in self.marks],
                 "init_emu": emu_ms(t0, self.init), "emu": [emu_ms(s, d) for s, d in self.marks],
+                "jwks": [emu_ms(s, d, JWKS_SPANS) for s, d in self.marks],
                 "rss": hwm, "status": [r.get("statusCode") for r in replies], "replies": replies}
 
 
-def emu_ms(start, end):
-    """Milliseconds within [start, end] that some request was waiting on moto."""
+def emu_ms(start, end, within=None):
+    """Milliseconds within [start, end] that some request was waiting on moto (or on the spans
+    `within`, the fake Google's)."""
     with EMU_LOCK:
-        spans = sorted((max(a, start), min(b, end)) for a, b in EMU if b > start and a < end)
+        spans = sorted((max(a, start), min(b, end)) for a, b in (EMU if within is None else within)
+                       if b > start and a < end)
     total, reach = 0.0, start
     for a, b in spans:
         if b > reach:
@@ -300,7 +369,8 @@ if not (os.access(binary("admin"), os.X_OK) and os.access(binary("signup"), os.X
     sys.exit("the admin and signup binaries are needed to seed the app and its users")
 st, body = invoke_once("admin", event("POST", "/admin/apps", {"authorization": f"Bearer {ADMIN_KEY}"},
                                       {"name": "Coldstart", "signupFlow": "none", "userNamesEnabled": True,
-                                       "invitationEnabled": True, "anonymousLoginEnabled": True}))
+                                       "invitationEnabled": True, "anonymousLoginEnabled": True,
+                                       "googleLoginEnabled": True, "googleClientId": GOOGLE_AUD}))
 if st != 200:
     sys.exit(f"admin create app: {st} {body}")
 app = json.loads(body)
@@ -313,6 +383,12 @@ for i in range(8):
         sys.exit(f"signup: {st} {body}")
     sessions[i] = json.loads(body)["access-token"]
 ACC = lambda i: {"access-token": sessions[i]}
+if os.access(binary("social-signup"), os.X_OK):
+    for i in range(8):
+        st, body = invoke_once("social-signup", event("POST", "/api/appuser/socialSignup", APP, {
+            "token": id_token(f"social{i}"), "provider": "google", "handle": f"social{i}@gmail.com"}))
+        if st != 200:
+            sys.exit(f"socialSignup: {st} {body}")
 
 
 def events_for(name, run):
@@ -347,20 +423,30 @@ def events_for(name, run):
         "signup": lambda: event("POST", "/api/appuser/signup", APP,
                                 {"handle": f"user{u}@example.com", "password": PW}),
     }
+    # The social routes allow 30 calls per address a minute: each run comes from its own.
+    social_ip = f"203.0.113.{100 + run % 100}"
+    if name == "social-login":
+        return [event("POST", "/api/appuser/socialLogin", APP, {"token": id_token(f"social{u}"), "provider": "google"},
+                      source_ip=social_ip) for _ in range(1 + a.warm)]
+    if name == "social-signup":
+        return [event("POST", "/api/appuser/socialSignup", APP, {
+            "token": id_token(f"new{run}x{i}x{START}"), "provider": "google", "handle": f"new{run}x{i}x{START}@gmail.com"},
+            source_ip=social_ip) for i in range(1 + a.warm)]
     return [plain[name]() for _ in range(1 + a.warm)]
 
 
+START = int(time.time())
 HASHING = {"login", "signup", "register", "change-password", "delete-account", "reset-password",
            "complete-signup"}
 rows = []
 try:
     for name in names:
         inits, firsts, warms, rss, statuses = [], [], [], [], {}
-        init_emu, first_emu, first_own, warm_own = [], [], [], []
+        init_emu, first_emu, first_own, warm_own, first_jwks = [], [], [], [], []
         for run in range(a.runs):
             r = Runtime(events_for(name, run)).run(name)
             inits.append(r["init"]); firsts.append(r["invokes"][0]); warms += r["invokes"][1:]
-            init_emu.append(r["init_emu"]); first_emu.append(r["emu"][0])
+            init_emu.append(r["init_emu"]); first_emu.append(r["emu"][0]); first_jwks.append(r["jwks"][0])
             first_own.append(r["invokes"][0] - r["emu"][0])
             warm_own += [t - e for t, e in zip(r["invokes"][1:], r["emu"][1:])]
             if r["rss"]:
@@ -373,16 +459,19 @@ try:
                          first_emu=med(first_emu), first_own=med(first_own),
                          warm=med(warms) if warms else float("nan"),
                          warm_own=med(warm_own) if warm_own else float("nan"), rss=max(rss) if rss else float("nan"),
-                         size=size, statuses=statuses))
+                         size=size, statuses=statuses, first_jwks=med(first_jwks)))
         w = rows[-1]
         print(f"{name:20} init {w['init']:6.1f} ms (moto {w['init_emu']:5.1f})  first {w['first']:7.1f} ms "
               f"(moto {w['first_emu']:5.1f}, own {w['first_own']:6.1f})  warm {w['warm']:6.1f} ms (own {w['warm_own']:6.1f})  "
-              f"peak RSS {w['rss']:5.1f} MiB  status {statuses}", flush=True)
+              f"peak RSS {w['rss']:5.1f} MiB  status {statuses}"
+              + (f"  (first invoke's JWKS fetch from the fake Google, TLS included: {w['first_jwks']:.1f} ms)"
+                 if w["first_jwks"] else ""), flush=True)
 finally:
     for pr in procs:
         pr.terminate()
 
-print(f"\nmachine: {os.cpu_count()} cores, 1-min load average {os.getloadavg()[0]:.2f}; runs={a.runs}, warm={a.warm}")
+print(f"\nfake Google: {JWKS_FETCHES[0]} JWKS fetches (one per cold process that verified a token)")
+print(f"machine: {os.cpu_count()} cores, 1-min load average {os.getloadavg()[0]:.2f}; runs={a.runs}, warm={a.warm}")
 print("| function | binary MiB | init p50 ms (moto) | first invoke p50 ms (moto; own) | warm invoke p50 ms (own) "
       "| first/warm (own/own) | peak RSS MiB | statuses |")
 print("|---|---|---|---|---|---|---|---|")

@@ -139,7 +139,7 @@ from_fields! {
     ForgotRequest { handle: required "handle" }
     ResetRequest { handle: required "handle", password: secret "password", code: secret "code" }
     ChangeRequest { password: secret "password", new_password: secret "newPassword" }
-    DeleteRequest { handle: text "handle", password: secret_text "password", token: secret_text "token" }
+    DeleteRequest { handle: text "handle", password: secret_text "password", token: secret_text "token", nonce: text "nonce" }
     MetadataRequest { meta_data: object "metaData" }
     LocaleRequest { locale: required "locale" }
     UserNameRequest { user_name: required "userName" }

@@ -320,6 +320,20 @@ async fn without_the_service_secret_the_cold_start_fails_and_says_why() {
 }
 
 #[tokio::test]
+async fn a_plain_http_jwks_url_off_loopback_fails_the_cold_start_and_says_why() {
+    let d = deployment().await;
+    // The override exists for tests on loopback; anywhere else keys must come over TLS.
+    let off_loopback = [(
+        "KEYTURN_GOOGLE_JWKS_URL",
+        "http://keys.example.com/oauth2/v3/certs",
+    )];
+    let cmd = lambda_process(&d, "social-login", "127.0.0.1:9", &off_loopback);
+    let (logs, _) = failed_start(cmd).await;
+    assert!(logs.contains("cold start failed"), "{logs}");
+    assert!(logs.contains("must be https://"), "{logs}");
+}
+
+#[tokio::test]
 async fn the_end_user_bootstrap_does_not_serve_the_admin_function() {
     let d = deployment().await;
     let (_, stderr) = failed_start(lambda_process_on(

@@ -2,17 +2,23 @@
 //! loopback signed by an independent library, every forgery the original accepted refused with
 //! 613, the JWKS fetch rules, nonces, and the account table on both engines.
 
+use std::sync::Arc;
+
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo};
-use crate::support::flows::app_token;
+use crate::support::factors::login_token;
+use crate::support::flows::{app_token, wrong_code};
 use crate::support::jwt::verify_user_jwt;
-use crate::support::routes::{GET_USER, SOCIAL_SIGNUP};
+use crate::support::peer::{Encoding, form_body};
+use crate::support::routes::{
+    DELETE_ACCOUNT, GET_USER, LINK_SOCIAL_ACCOUNT, LOGIN, SOCIAL_LOGIN, SOCIAL_SIGNUP,
+};
 use crate::support::social::{
-    APPLE_AUD, FakeIssuer, GOOGLE_AUD, claims, hs256_with_public_key, keys, sign, social_settings,
-    unsigned,
+    APPLE_AUD, FakeIssuer, GOOGLE_AUD, claims, header_jwk, hs256_with_public_key, keys, random_kid,
+    sign, sign_with_header, social_settings, unsigned,
 };
 use crate::support::users::{access, user_id};
 
@@ -22,6 +28,28 @@ async fn social_app(t: &TestApp, extra: Value) -> TestAppInfo {
 
 fn body(token: &str, provider: &str) -> Value {
     json!({"token": token, "provider": provider})
+}
+
+/// Runs `story(stack, issuer)` over SQLite and over DynamoDB (moto, at wall time), each stack's
+/// keys from a fresh fake issuer: the social suites whose answers depend on the store.
+macro_rules! with_issuer_on_both_engines {
+    (#[$attr:meta] $story:ident: $sqlite:ident, $dynamodb:ident) => {
+        #[$attr]
+        async fn $sqlite() {
+            let issuer = FakeIssuer::start().await;
+            let t = issuer.stack().await;
+            $story(t, issuer).await;
+        }
+
+        #[$attr]
+        async fn $dynamodb() {
+            let issuer = FakeIssuer::start().await;
+            let t = issuer
+                .stack_with(TestApp::builder().wall_clock().dynamodb())
+                .await;
+            $story(t, issuer).await;
+        }
+    };
 }
 
 #[tokio::test]
@@ -142,6 +170,43 @@ async fn every_forgery_and_bad_claim_is_613() {
             let token = issuer.token("apple", &good());
             format!("{header}.{}", token.split_once('.').unwrap().1)
         }),
+        (
+            "no kid",
+            sign_with_header(apple_key, |h| h.kid = None, &good()),
+        ),
+        (
+            "a crit header",
+            sign_with_header(apple_key, |h| h.crit = Some(vec!["exp".into()]), &good()),
+        ),
+        // The key named by the token itself is never used: an attacker's key embedded as `jwk`
+        // under Apple's kid, or a `jku`/`x5u` pointing at a key set that holds the signing key.
+        (
+            "an attacker's key embedded as jwk",
+            sign_with_header(
+                &keys()[2],
+                |h| {
+                    h.kid = Some(apple_key.kid.clone());
+                    h.jwk = Some(header_jwk(&keys()[2]));
+                },
+                &good(),
+            ),
+        ),
+        (
+            "a jku naming a key set that holds the signing key",
+            sign_with_header(
+                &keys()[1],
+                |h| h.jku = Some(issuer.keys_url("google")),
+                &good(),
+            ),
+        ),
+        (
+            "an x5u naming a key set that holds the signing key",
+            sign_with_header(
+                &keys()[1],
+                |h| h.x5u = Some(issuer.keys_url("google")),
+                &good(),
+            ),
+        ),
     ];
     for (what, token) in forgeries {
         let r = t.social_login(&info, body(&token, "apple")).await;
@@ -152,6 +217,23 @@ async fn every_forgery_and_bad_claim_is_613() {
             "{what}: the answer echoes the token"
         );
     }
+    assert_eq!(
+        issuer.fetches("google"),
+        0,
+        "no URL in a token is ever fetched"
+    );
+    // Ignored, not refused: a genuine token whose header also names other keys still passes.
+    let genuine_with_jku = sign_with_header(
+        apple_key,
+        |h| {
+            h.jku = Some(issuer.keys_url("google"));
+            h.x5u = Some(issuer.keys_url("google"));
+        },
+        &good(),
+    );
+    t.social_login(&info, body(&genuine_with_jku, "apple"))
+        .await
+        .assert_session();
     // Leeway: a token that expired 59 s ago still passes.
     let late = with(&|c| c["exp"] = json!(now - 59));
     t.social_login(&info, body(&late, "apple"))
@@ -189,7 +271,7 @@ async fn every_forgery_and_bad_claim_is_613() {
         .iter()
         .filter(|e| e["event"] == "social.login.failed")
         .count();
-    assert!(refused >= 17, "{refused} social.login.failed entries");
+    assert!(refused >= 22, "{refused} social.login.failed entries");
     assert!(
         !audit.to_string().contains(&late[..40]),
         "the audit trail holds no token"
@@ -256,10 +338,12 @@ async fn unknown_kids_refetch_at_most_once_a_minute_and_a_rotation_is_picked_up(
     for i in 0..25 {
         let mut c = claims("google", "g-1", "gina@gmail.com", t.now_secs());
         c["sub"] = json!(format!("g-{i}"));
-        let mut token = issuer.token("google", &c);
-        // A random kid in the header (re-signed so only the kid is unknown).
-        let header = base64_json(&json!({"alg": "RS256", "kid": format!("random-{i}")}));
-        token = format!("{header}.{}", token.split_once('.').unwrap().1);
+        // Google's own key under a random kid: only the kid is unknown.
+        let token = sign_with_header(
+            issuer.current_key("google"),
+            |h| h.kid = Some(random_kid()),
+            &c,
+        );
         t.social_login(&info, body(&token, "google"))
             .await
             .assert_error(400, 613);
@@ -343,10 +427,8 @@ async fn the_cache_follows_max_age_and_survives_a_provider_outage() {
     assert_eq!(issuer.fetches("google"), 4);
 }
 
-#[tokio::test]
-async fn nonces_must_be_hashed_into_the_token_and_are_single_use() {
-    let issuer = FakeIssuer::start().await;
-    let t = issuer.stack().await;
+/// The nonce rules; single use is a conditional write of a TTL item, so on both engines.
+async fn nonces(t: TestApp, issuer: FakeIssuer) {
     let info = social_app(&t, json!({})).await;
     t.social_signup_as(&issuer, &info, "apple", "a-1", "abe@example.com")
         .await
@@ -387,6 +469,10 @@ async fn nonces_must_be_hashed_into_the_token_and_are_single_use() {
         .await
         .assert_session();
 }
+
+with_issuer_on_both_engines!(#[tokio::test] nonces:
+    nonces_must_be_hashed_into_the_token_and_are_single_use_over_sqlite,
+    nonces_must_be_hashed_into_the_token_and_are_single_use_over_dynamodb);
 
 #[tokio::test]
 async fn swift_form_bodies_with_a_plus_in_the_handle_and_case_differences_sign_up() {
@@ -490,6 +576,39 @@ async fn account_table(t: TestApp, issuer: FakeIssuer) {
         .await
         .assert_session();
     t.login(&info, "pat@gmail.com", PW).await.assert_session();
+    // ... but not when Google is not authoritative for the address (neither gmail.com nor a
+    // hosted domain's `hd`), nor when the account has a second factor.
+    t.patch_app(&info, json!({"signupFlow": "code"}))
+        .await
+        .ok_json();
+    t.signed_up_user(&info, "pam@corp.example").await;
+    let tom = t.signed_up_access(&info, "tom@gmail.com").await;
+    t.patch_app(
+        &info,
+        json!({"signupFlow": "none", "twoFactorVerification": "google"}),
+    )
+    .await
+    .ok_json();
+    t.set_two_factor_google(&tom, json!({"twoFactor": true}))
+        .await
+        .ok_json();
+    let pam = |hd: Option<&str>| {
+        let mut c = claims("google", "g-pam", "pam@corp.example", now);
+        if let Some(hd) = hd {
+            c["hd"] = json!(hd);
+        }
+        issuer.token("google", &c)
+    };
+    t.social_login(&info, body(&pam(None), "google"))
+        .await
+        .assert_error(400, 610);
+    t.social_login(&info, body(&pam(Some("corp.example")), "google"))
+        .await
+        .assert_session();
+    let tom_token = issuer.token("google", &claims("google", "g-tom", "tom@gmail.com", now));
+    t.social_login(&info, body(&tom_token, "google"))
+        .await
+        .assert_error(400, 610);
 
     // An unverified password account (flow none): the social signup claims it.
     let squatter = t.quick_user(&info, "vic@gmail.com", json!({})).await;
@@ -548,21 +667,8 @@ async fn account_table(t: TestApp, issuer: FakeIssuer) {
     }
 }
 
-#[tokio::test]
-async fn the_account_table_holds_over_sqlite() {
-    let issuer = FakeIssuer::start().await;
-    let t = issuer.stack().await;
-    account_table(t, issuer).await;
-}
-
-#[tokio::test]
-async fn the_account_table_holds_over_dynamodb() {
-    let issuer = FakeIssuer::start().await;
-    let t = issuer
-        .stack_with(TestApp::builder().wall_clock().dynamodb())
-        .await;
-    account_table(t, issuer).await;
-}
+with_issuer_on_both_engines!(#[tokio::test] account_table:
+    the_account_table_holds_over_sqlite, the_account_table_holds_over_dynamodb);
 
 #[tokio::test]
 async fn a_user_with_a_second_factor_gets_a_login_token_unless_the_app_skips_it() {
@@ -645,21 +751,9 @@ async fn parallel_signups(t: TestApp, issuer: FakeIssuer) {
     assert_eq!(listed["users"].as_array().unwrap().len(), 1, "{listed}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_signups_of_one_identity_make_one_user_over_sqlite() {
-    let issuer = FakeIssuer::start().await;
-    let t = issuer.stack().await;
-    parallel_signups(t, issuer).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_signups_of_one_identity_make_one_user_over_dynamodb() {
-    let issuer = FakeIssuer::start().await;
-    let t = issuer
-        .stack_with(TestApp::builder().wall_clock().dynamodb())
-        .await;
-    parallel_signups(t, issuer).await;
-}
+with_issuer_on_both_engines!(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] parallel_signups:
+    parallel_signups_of_one_identity_make_one_user_over_sqlite,
+    parallel_signups_of_one_identity_make_one_user_over_dynamodb);
 
 #[tokio::test]
 async fn delete_account_with_a_token_needs_the_callers_own_identity() {
@@ -670,7 +764,8 @@ async fn delete_account_with_a_token_needs_the_callers_own_identity() {
         .social_signup_as(&issuer, &info, "google", "g-1", "gina@gmail.com")
         .await
         .assert_session();
-    t.social_signup_as(&issuer, &info, "google", "g-2", "otto@gmail.com")
+    let otto = t
+        .social_signup_as(&issuer, &info, "google", "g-2", "otto@gmail.com")
         .await
         .assert_session();
     let now = t.now_secs();
@@ -695,6 +790,22 @@ async fn delete_account_with_a_token_needs_the_callers_own_identity() {
     t.social_login(&info, body(&own, "google"))
         .await
         .assert_error(400, 603);
+    // With nonces required, the social variant takes one as socialLogin does (without it no
+    // social user of such an app could delete their account).
+    t.patch_app(&info, json!({"socialNonceRequired": true}))
+        .await
+        .ok_json();
+    let mut c = claims("google", "g-2", "otto@gmail.com", now);
+    c["nonce"] = json!(keyturn::crypto::sha256_hex("n-otto"));
+    let with_nonce = issuer.token("google", &c);
+    t.delete_account_by_token(&access(&otto), &with_nonce)
+        .await
+        .assert_error(400, 613);
+    let proven = json!({"token": with_nonce, "nonce": "n-otto"});
+    t.post_json(DELETE_ACCOUNT, &[("access-token", &access(&otto))], proven)
+        .await
+        .assert_true();
+    t.get_user(&access(&otto)).await.assert_error(400, 405);
 }
 
 #[tokio::test]
@@ -814,3 +925,338 @@ async fn the_local_runners_fake_issuer_mints_tokens_its_verifier_trusts() {
         .unwrap();
     assert_eq!(foreign.status(), 404, "loopback only, like the outbox");
 }
+
+/// `socialLogin` from the client address `ip` (JSON), for the per-address limits.
+async fn social_login_from(t: &TestApp, ip: &str, info: &TestAppInfo, body: Value) -> Resp {
+    t.post_from(ip, Encoding::Json, SOCIAL_LOGIN, &app_token(info), body)
+        .await
+}
+
+/// A Google login under a random kid Google never published, genuinely signed (by a key of
+/// the attacker's), from an address of its own (`i`), so no per-address limit hides a fetch.
+async fn random_kid_login(t: &TestApp, info: &TestAppInfo, i: usize) -> Resp {
+    let c = claims("google", &format!("g-{i}"), "gina@gmail.com", t.now_secs());
+    let token = sign_with_header(&keys()[2], |h| h.kid = Some(random_kid()), &c);
+    let ip = format!("10.18.{}.{}", i / 250, i % 250 + 1);
+    social_login_from(t, &ip, info, body(&token, "google")).await
+}
+
+/// The "100 random kids in a minute = one fetch": half of them at once on a cold
+/// instance (they wait for one in-flight fetch instead of each fetching), the rest spread over
+/// the rest of the minute. Refetching per unknown kid, or outside the provider's lock, fails it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_random_kids_in_a_minute_cost_one_fetch() {
+    let issuer = FakeIssuer::start().await;
+    let t = Arc::new(issuer.stack().await);
+    let info = social_app(&t, json!({})).await;
+    let mut at_once = tokio::task::JoinSet::new();
+    for i in 0..50 {
+        let (t, info) = (t.clone(), info.clone());
+        at_once.spawn(async move { random_kid_login(&t, &info, i).await });
+    }
+    for r in at_once.join_all().await {
+        r.assert_error(400, 613);
+    }
+    assert_eq!(
+        issuer.fetches("google"),
+        1,
+        "50 concurrent unknown kids on a cold instance: one fetch"
+    );
+    for i in 50..100 {
+        t.clock.advance_secs(1);
+        random_kid_login(&t, &info, i).await.assert_error(400, 613);
+    }
+    assert_eq!(
+        issuer.fetches("google"),
+        1,
+        "100 random kids within 50 s: still the one fetch"
+    );
+    // The set fetched serves genuine tokens meanwhile, without another fetch.
+    t.social_signup_as(&issuer, &info, "google", "g-1", "gina@gmail.com")
+        .await
+        .assert_session();
+    assert_eq!(issuer.fetches("google"), 1);
+    // A minute after that fetch, an unknown kid may look again: once.
+    t.clock.advance_secs(10);
+    for i in 100..110 {
+        random_kid_login(&t, &info, i).await.assert_error(400, 613);
+    }
+    assert_eq!(issuer.fetches("google"), 2);
+}
+
+/// A user whose second factor is SMS: `socialLogin` texts a code and answers a login token;
+/// `loginComplete` with the texted code gives the user's session (a wrong code does not).
+async fn sms_second_factor(t: TestApp, issuer: FakeIssuer) {
+    const PHONE: &str = "+12015550123";
+    let info = social_app(&t, json!({"twoFactorVerification": "phone"})).await;
+    let session = t
+        .social_signup_as(&issuer, &info, "apple", "a-sam", "sam@example.com")
+        .await
+        .assert_session();
+    let acc = access(&session);
+    t.verified_phone(&acc, PHONE).await;
+    t.set_two_factor_phone(&acc, json!({"twoFactor": true}))
+        .await
+        .assert_true();
+    let before = t.messages_to(PHONE);
+    let token = issuer.token(
+        "apple",
+        &claims("apple", "a-sam", "sam@example.com", t.now_secs()),
+    );
+    let pending = login_token(&t.social_login(&info, body(&token, "apple")).await);
+    assert_eq!(t.messages_to(PHONE), before + 1, "the login texts a code");
+    let code = t.last_code_for(PHONE);
+    t.login_complete(&pending, &wrong_code(&code))
+        .await
+        .assert_error(400, 600);
+    let done = t.login_complete(&pending, &code).await.assert_session();
+    assert_eq!(user_id(&done), user_id(&session));
+    let profile = t.get_user(&access(&done)).await.ok_json();
+    assert_eq!(profile["loginProvider"], "apple");
+    // The code was spent: the same login token and code give nothing more.
+    t.login_complete(&pending, &code)
+        .await
+        .assert_error(400, 600);
+}
+
+with_issuer_on_both_engines!(#[tokio::test] sms_second_factor:
+    an_sms_second_factor_is_texted_and_completes_the_social_login_over_sqlite,
+    an_sms_second_factor_is_texted_and_completes_the_social_login_over_dynamodb);
+
+/// A call to one route: its path, its credential headers and its fields.
+type RouteCall<'a> = (&'static str, Vec<(&'static str, &'a str)>, Value);
+
+/// The three social routes with the credential each takes, and a body that would succeed.
+fn social_routes<'a>(info: &'a TestAppInfo, ann: &'a str, token: &str) -> [RouteCall<'a>; 3] {
+    [
+        (SOCIAL_LOGIN, app_token(info).to_vec(), body(token, "apple")),
+        (
+            SOCIAL_SIGNUP,
+            app_token(info).to_vec(),
+            json!({"token": token, "provider": "apple", "handle": "abe@example.com"}),
+        ),
+        (
+            LINK_SOCIAL_ACCOUNT,
+            vec![("access-token", ann)],
+            json!({"token": token, "provider": "apple", "password": PW}),
+        ),
+    ]
+}
+
+/// The usual refusals on every social route: a body over 100 KiB (413/616, JSON and form) or
+/// not JSON (602) changes nothing; a suspended app is 402 before the token is looked at, a bad
+/// app token 400, a deleted app 401; socialSignup's metadata (604) and locale (602).
+async fn bodies_and_app_state(t: TestApp, issuer: FakeIssuer) {
+    let info = social_app(&t, json!({})).await;
+    let ann = t.quick_access(&info, "ann@example.com").await;
+    let profile = t.get_user(&ann).await.ok_json();
+    assert_eq!(
+        profile["loginProvider"], "",
+        "a password account names no provider"
+    );
+    let token = issuer.token(
+        "apple",
+        &claims("apple", "a-abe", "abe@example.com", t.now_secs()),
+    );
+    let padding = "x".repeat(100 * 1024 + 1);
+    for (path, headers, fields) in social_routes(&info, &ann, &token) {
+        let mut big = fields.clone();
+        big["padding"] = json!(padding);
+        t.post_json(path, &headers, big)
+            .await
+            .assert_error(413, 616);
+        let form = format!("{}&padding={padding}", form_body(&fields));
+        t.post_form(path, &headers, &form)
+            .await
+            .assert_error(413, 616);
+        t.send(
+            TestApp::request("POST", path, &headers)
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(format!("{{\"token\": \"{token}\"")))
+                .unwrap(),
+        )
+        .await
+        .assert_error(400, 602);
+    }
+    // Nothing was signed up or linked.
+    t.social_login(&info, body(&token, "apple"))
+        .await
+        .assert_error(400, 603);
+
+    // A suspended app answers 402 on each route, whatever the token, and does nothing.
+    t.patch_app(&info, json!({"status": "inactive"}))
+        .await
+        .ok_json();
+    for (path, headers, fields) in social_routes(&info, &ann, &token) {
+        t.post_json(path, &headers, fields)
+            .await
+            .assert_error(400, 402);
+    }
+    let by_access = t
+        .post_json(
+            SOCIAL_LOGIN,
+            &[("access-token", &ann)],
+            body(&token, "apple"),
+        )
+        .await;
+    by_access.assert_error(400, 402);
+    t.patch_app(&info, json!({"status": "active"}))
+        .await
+        .ok_json();
+    t.social_login(&info, body(&token, "apple"))
+        .await
+        .assert_error(400, 603);
+
+    // socialSignup reads the locale and metadata after the token.
+    t.patch_app(
+        &info,
+        json!({"metaData": [{"path": "user_data.name", "fieldName": "name", "required": true}]}),
+    )
+    .await
+    .ok_json();
+    let signup = |extra: Value| {
+        let mut b = json!({"token": token, "provider": "apple", "handle": "abe@example.com"});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    t.social_signup(&info, signup(json!({})))
+        .await
+        .assert_error(400, 604);
+    let meta = json!({"user_data": {"name": "Abe"}}).to_string();
+    t.social_signup(&info, signup(json!({"metaData": meta, "locale": "XX"})))
+        .await
+        .assert_error(400, 602);
+    t.social_signup(&info, signup(json!({"metaData": meta})))
+        .await
+        .assert_session();
+
+    // A token that is not the app's is 400; an app deleted since is 401.
+    let stranger = [("app-token", "not-a-token")];
+    for path in [SOCIAL_LOGIN, SOCIAL_SIGNUP] {
+        t.post_json(path, &stranger, signup(json!({})))
+            .await
+            .assert_error(400, 400);
+    }
+    t.admin("DELETE", &info.admin_path(""), None)
+        .await
+        .ok_json();
+    for path in [SOCIAL_LOGIN, SOCIAL_SIGNUP] {
+        t.post_json(path, &app_token(&info), signup(json!({})))
+            .await
+            .assert_error(400, 401);
+    }
+}
+
+with_issuer_on_both_engines!(#[tokio::test] bodies_and_app_state:
+    bad_bodies_and_app_states_get_the_usual_answers_on_the_social_routes_over_sqlite,
+    bad_bodies_and_app_states_get_the_usual_answers_on_the_social_routes_over_dynamodb);
+
+/// The social routes share a rate of 30 calls per address and app a minute (615, with
+/// `Retry-After`), apart from the password limits; refused tokens fill the address's
+/// failed-check counter, which then refuses its password logins too.
+async fn social_rate(t: TestApp, issuer: FakeIssuer) {
+    let info = social_app(&t, json!({})).await;
+    let ann = t.quick_access(&info, "ann@example.com").await;
+    let now = t.now_secs();
+    let gina = issuer.token("google", &claims("google", "g-1", "gina@gmail.com", now));
+    let annes = issuer.token(
+        "apple",
+        &claims("apple", "a-ann", "x@privaterelay.appleid.com", now),
+    );
+    const A: &str = "198.51.100.20";
+    let signup = json!({"token": gina, "provider": "google", "handle": "gina@gmail.com"});
+    let link = json!({"token": annes, "provider": "apple", "password": PW});
+    let calls = [
+        (SOCIAL_SIGNUP, app_token(&info).to_vec(), signup),
+        (
+            SOCIAL_LOGIN,
+            app_token(&info).to_vec(),
+            body(&gina, "google"),
+        ),
+        (
+            LINK_SOCIAL_ACCOUNT,
+            vec![("access-token", ann.as_str())],
+            link,
+        ),
+    ];
+    for (path, headers, fields) in &calls {
+        for _ in 0..10 {
+            let r = t
+                .post_from(A, Encoding::Json, path, headers, fields.clone())
+                .await;
+            assert!(
+                r.status == 200 || r.json()["code"] == 612,
+                "{path}: {}",
+                r.text
+            );
+        }
+    }
+    for (path, headers, fields) in &calls {
+        t.post_from(A, Encoding::Json, path, headers, fields.clone())
+            .await
+            .assert_limited();
+    }
+    // Another address, and A's password logins, are not held back.
+    social_login_from(&t, "198.51.100.21", &info, body(&gina, "google"))
+        .await
+        .assert_session();
+    t.post_from(
+        A,
+        Encoding::Json,
+        LOGIN,
+        &app_token(&info),
+        json!({"handle": "ann@example.com", "password": PW}),
+    )
+    .await
+    .assert_session();
+    t.clock.advance_secs(61);
+    let fresh = issuer.token(
+        "google",
+        &claims("google", "g-1", "gina@gmail.com", t.now_secs()),
+    );
+    social_login_from(&t, A, &info, body(&fresh, "google"))
+        .await
+        .assert_session();
+
+    // Refused tokens count as failed checks: 50 from B (two minutes, under the social rate)
+    // close B to everything that checks a secret until the 15-minute window ends.
+    const B: &str = "198.51.100.30";
+    let forged = hs256_with_public_key(
+        issuer.current_key("google"),
+        &claims("google", "g-1", "gina@gmail.com", t.now_secs()),
+    );
+    for i in 0..50 {
+        if i == 25 {
+            t.clock.advance_secs(61);
+        }
+        social_login_from(&t, B, &info, body(&forged, "google"))
+            .await
+            .assert_error(400, 613);
+    }
+    t.clock.advance_secs(61);
+    let fresh = issuer.token(
+        "google",
+        &claims("google", "g-1", "gina@gmail.com", t.now_secs()),
+    );
+    social_login_from(&t, B, &info, body(&fresh, "google"))
+        .await
+        .assert_limited();
+    t.post_from(
+        B,
+        Encoding::Json,
+        LOGIN,
+        &app_token(&info),
+        json!({"handle": "ann@example.com", "password": PW}),
+    )
+    .await
+    .assert_limited();
+    social_login_from(&t, "198.51.100.31", &info, body(&fresh, "google"))
+        .await
+        .assert_session();
+}
+
+with_issuer_on_both_engines!(#[tokio::test] social_rate:
+    the_social_routes_are_rate_limited_per_address_over_sqlite,
+    the_social_routes_are_rate_limited_per_address_over_dynamodb);

@@ -431,13 +431,6 @@ async fn the_two_factor_routes_refuse_apps_in_another_mode() {
     t.login(&none, "mode@x.com", PW).await.assert_session();
 }
 
-/// Sets and verifies `phone` for the user behind `acc` through the outbox.
-async fn verify(t: &TestApp, acc: &str, phone: &str) {
-    t.set_phone(acc, phone).await.assert_true();
-    let code = t.last_code_for(phone);
-    t.verify_phone(acc, &code).await.assert_true();
-}
-
 #[tokio::test]
 async fn the_phone_flow_runs_end_to_end_through_the_outbox() {
     let t = TestApp::new().await;
@@ -530,7 +523,7 @@ async fn a_phone_verified_by_another_user_answers_true_and_sends_nothing() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({})).await;
     let first = t.signed_up_access(&info, "one@x.com").await;
-    verify(&t, &first, PHONE).await;
+    t.verified_phone(&first, PHONE).await;
     let second = t.signed_up_access(&info, "two@x.com").await;
     let before = t.messages_to(PHONE);
     t.set_phone(&second, PHONE).await.assert_true();
@@ -658,12 +651,12 @@ async fn deleting_an_account_frees_its_verified_phone() {
     let t = TestApp::new().await;
     let info = phone_app(&t, json!({})).await;
     let first = t.signed_up_access(&info, "gone@x.com").await;
-    verify(&t, &first, PHONE).await;
+    t.verified_phone(&first, PHONE).await;
     let r = t.delete_account(&first, "gone@x.com", PW).await;
     r.assert_true();
     t.clock.advance_secs(3601);
     let second = t.signed_up_access(&info, "next@x.com").await;
-    verify(&t, &second, PHONE).await;
+    t.verified_phone(&second, PHONE).await;
     assert_eq!(get_user(&t, &second).await["phoneVerified"], true);
 }
 
@@ -773,7 +766,7 @@ async fn while_sms_login_is_on_a_new_phone_needs_the_password() {
     let info = phone_app(&t, json!({})).await;
     let acc = t.signed_up_access(&info, "move@x.com").await;
     let h = [("access-token", acc.as_str())];
-    verify(&t, &acc, PHONE).await;
+    t.verified_phone(&acc, PHONE).await;
     // A number set while SMS login is off is forgotten when it is switched on.
     t.set_phone(&acc, &nth_phone(1)).await.assert_true();
     let stale = t.last_code_for(&nth_phone(1));

@@ -24,6 +24,9 @@ pub struct DeleteRequest {
     pub password: Option<Redacted>,
     /// A social ID token (the original's social variant), instead of handle and password.
     pub token: Option<Redacted>,
+    /// The raw nonce hashed into `token`, when the client has one: without it an app with
+    /// `socialNonceRequired` could never let a social user delete their account.
+    pub nonce: Option<String>,
 }
 
 /// `POST /deleteAccount`: the caller proves their password and their account goes, with
@@ -36,7 +39,9 @@ pub async fn delete_account(
     let caller = caller::user_from_access(state, ctx).await?;
     let (handle, password) = match (req.handle, req.password, req.token) {
         (Some(h), Some(p), _) => (h, p),
-        (_, _, Some(token)) => return delete_by_token(state, caller, &token, ctx).await,
+        (_, _, Some(token)) => {
+            return delete_by_token(state, caller, (&token, req.nonce.as_deref()), ctx).await;
+        }
         (None, _, _) => return Err(Error::MissingParam("handle")),
         (Some(_), None, _) => return Err(Error::MissingParam("password")),
     };
@@ -63,12 +68,13 @@ pub async fn delete_account(
     Ok(())
 }
 
-/// The social variant: the token must verify for the provider of the caller's own identity and
-/// name its `sub`; a password account, or anyone else's identity, is 600.
+/// The social variant: the token (with its nonce, under the same rules as `socialLogin`) must
+/// verify for the provider of the caller's own identity and name its `sub`; a password account,
+/// or anyone else's identity, is 600.
 async fn delete_by_token(
     state: &AppState,
     caller: caller::Caller,
-    token: &Redacted,
+    (token, nonce): (&Redacted, Option<&str>),
     ctx: &RequestContext,
 ) -> Result<()> {
     let app = &caller.app;
@@ -78,7 +84,7 @@ async fn delete_by_token(
     let presented = Presented {
         provider: identity.provider,
         token,
-        nonce: None,
+        nonce,
         step: "deleteAccount",
     };
     let claims = proof::verify(state, app, presented, ctx).await?;

@@ -56,6 +56,14 @@ pub fn undo_form(html: &str) -> UndoForm {
 }
 
 impl TestApp {
+    /// Sets and verifies `phone` for the user behind `access` through the outbox (asserting each
+    /// step), as a user does before switching phone login on.
+    pub async fn verified_phone(&self, access: &str, phone: &str) {
+        self.set_phone(access, phone).await.assert_true();
+        let code = self.last_code_for(phone);
+        self.verify_phone(access, &code).await.assert_true();
+    }
+
     /// The "this wasn't me" link in the newest mail to `to`, as path and query.
     pub fn last_undo_link_for(&self, to: &str) -> String {
         let msg = self.last_message_to(to);

@@ -128,12 +128,14 @@ impl FakeIssuer {
     /// A stack built by `builder` whose JWKS come from this issuer.
     pub async fn stack_with(&self, builder: super::app::TestAppBuilder) -> TestApp {
         builder
-            .jwks_urls(
-                format!("{}/apple/keys", self.base),
-                format!("{}/google/keys", self.base),
-            )
+            .jwks_urls(self.keys_url("apple"), self.keys_url("google"))
             .build()
             .await
+    }
+
+    /// Where this issuer serves `provider`'s JWKS (what a forged `jku` may point at).
+    pub fn keys_url(&self, provider: &str) -> String {
+        format!("{}/{provider}/keys", self.base)
     }
 
     /// How often `provider`'s JWKS was fetched.
@@ -188,10 +190,37 @@ pub fn claims(provider: &str, sub: &str, email: &str, now: i64) -> Value {
 
 /// Signs `claims` with `key` under `alg` (RS256, RS384 or PS256), `kid` in the header.
 pub fn sign(key: &IssuerKey, alg: Algorithm, claims: &Value) -> String {
-    let mut header = Header::new(alg);
+    sign_with_header(key, |h| h.alg = alg, claims)
+}
+
+/// Signs `claims` RS256 with `key` under a header that `edit` changes from the usual one (`kid`
+/// of `key`): a kid the provider never published, `crit`, or `jku`/`jwk` pointing elsewhere, so
+/// the token is genuinely signed and only the header is the attack.
+pub fn sign_with_header(key: &IssuerKey, edit: impl FnOnce(&mut Header), claims: &Value) -> String {
+    let mut header = Header::new(Algorithm::RS256);
     header.kid = Some(key.kid.clone());
+    edit(&mut header);
     let encoding = EncodingKey::from_rsa_pem(key.pem.as_bytes()).unwrap();
     jsonwebtoken::encode(&header, claims, &encoding).unwrap()
+}
+
+/// A kid no provider publishes: random per call (std's randomly seeded hasher, no extra
+/// dependency), shaped like a real one (43 base64url characters, as an RFC 7638 thumbprint).
+pub fn random_kid() -> String {
+    use std::hash::BuildHasher as _;
+    let bytes: Vec<u8> = (0..4u8)
+        .flat_map(|i| {
+            std::collections::hash_map::RandomState::new()
+                .hash_one(i)
+                .to_le_bytes()
+        })
+        .collect();
+    URL_SAFE_NO_PAD.encode(&bytes)[..43].to_owned()
+}
+
+/// The JWK of `key` as a JWS header carries it (`jwk`): the embedded-key forgery.
+pub fn header_jwk(key: &IssuerKey) -> jsonwebtoken::jwk::Jwk {
+    serde_json::from_value(key.jwk.clone()).unwrap()
 }
 
 /// The algorithm-confusion forgery: HS256 MACed with the provider's *public* key PEM, `kid` of
