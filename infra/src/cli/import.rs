@@ -68,8 +68,16 @@ pub struct CosyncArgs {
     #[arg(long)]
     dir: PathBuf,
     /// The Keyturn app to import into (it must exist).
+    #[arg(
+        long,
+        required_unless_present = "create_app",
+        conflicts_with = "create_app"
+    )]
+    app: Option<String>,
+    /// Create the app from `apps.jsonl` first: the same id, settings, RSA key (the original's
+    /// `ENCRYPT_KEY` in `COSYNC_ENCRYPT_KEY` opens it) and app token; `jwtSubject` = `handle`.
     #[arg(long)]
-    app: String,
+    create_app: bool,
     /// Check every record against the app and write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -100,12 +108,22 @@ struct Line {
 
 /// Runs `keyturn import …`.
 pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Failure> {
-    let ImportCommand::Cosync(args) = command;
+    let ImportCommand::Cosync(mut args) = command;
     eprintln!(
         "keyturn: the export files hold plaintext TOTP secrets and password hashes: shred them after the import"
     );
     if let Some(check) = &args.check {
         check_password(&args.dir, check)?;
+    }
+    if args.create_app {
+        let app_id =
+            super::cosync_app::create(client, &args.dir, args.dry_run, args.resume).await?;
+        if args.dry_run {
+            // The users' dry run checks them against the app, which a dry run did not create.
+            println!("users are checked against the app once it exists: run without --dry-run");
+            return Ok(());
+        }
+        args.app = Some(app_id);
     }
     let report_path = args
         .report
@@ -210,7 +228,13 @@ async fn send(
         "totp": match args.totp { Totp::Keep => "keep", Totp::Drop => "drop" },
         "records": records,
     });
-    let path = ["admin", "apps", &args.app, "import", "cosync"];
+    let path = [
+        "admin",
+        "apps",
+        args.app.as_deref().unwrap_or_default(),
+        "import",
+        "cosync",
+    ];
     let answer = client.call(Method::POST, &path, &[], Some(&body)).await?;
     let results = answer
         .body

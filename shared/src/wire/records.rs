@@ -209,6 +209,10 @@ pub struct Settings {
     /// `honour` (a user with a second factor gets a login token, default) or `skip`.
     #[serde(default)]
     social_second_factor: SocialSecondFactor,
+    /// `userId` (default): the user JWT's `sub` is the Keyturn user id; `handle`: the handle,
+    /// as CosyncJWT's was (for backends keyed on the original's `sub`).
+    #[serde(default)]
+    jwt_subject: JwtSubject,
 }
 
 convert!(domain_app::Settings => Settings {
@@ -247,7 +251,21 @@ convert!(domain_app::Settings => Settings {
         social_nonce_required,
         social_linking: SocialLinking::from,
         social_second_factor: SocialSecondFactor::from,
+        jwt_subject: JwtSubject::from,
 });
+
+/// What the user JWT's `sub` names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum JwtSubject {
+    /// The Keyturn user id.
+    #[default]
+    UserId,
+    /// The handle, as in CosyncJWT.
+    Handle,
+}
+
+convert!(enum domain_app::JwtSubject => JwtSubject { UserId, Handle });
 
 /// An audience list in the original's comma-separated form.
 fn csv(list: domain_social::AudienceList) -> String {

@@ -97,7 +97,8 @@ pub struct BrokenSettings {
     pub problem: String,
 }
 
-fn details(state: &AppState, app: App, ctx: &RequestContext) -> Result<AppDetails> {
+/// The admin view of `app` (also of an app the CosyncJWT import created).
+pub(super) fn details(state: &AppState, app: App, ctx: &RequestContext) -> Result<AppDetails> {
     let app_token = state
         .tokens
         .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
@@ -134,6 +135,7 @@ pub async fn create_app(
         twilio: None,
         staged_kid: None,
         previous_app_token: None,
+        legacy_app_token: None,
     };
     // The key first: an app record never points at a key that does not exist. A failure after
     // this leaves only an unreferenced secret; retrying creates a fresh app.

@@ -20,6 +20,7 @@
 //! **Dry run.** Every check runs (against the app's settings and the users already there) and
 //! nothing is written, not even the audit entry.
 
+pub mod cosync_app;
 pub mod cosync_user;
 mod ejson;
 
@@ -198,7 +199,7 @@ async fn import_record(
         "signups" => Some("signups only prove handles (email_verified); pending ones are dropped"),
         "invites" => Some("invites are not imported yet"),
         "emailtemplates" => Some("templates are not imported yet"),
-        "apps" => Some("the app is not created from the export yet: import into an existing app"),
+        "apps" => Some("apps are created by --create-app (POST /admin/import/cosync/app)"),
         _ => {
             out.outcome = Outcome::Invalid;
             out.reason = Some("unknown collection".to_owned());
