@@ -199,7 +199,7 @@ async fn import_record(
         "signups" => Some("signups only prove handles (email_verified); pending ones are dropped"),
         "invites" => Some("invites are not imported yet"),
         "emailtemplates" => Some("templates are not imported yet"),
-        "apps" => Some("apps are created by --create-app (POST /admin/import/cosync/app)"),
+        "apps" => Some("an app comes over with --create-app (POST /admin/import/cosync/app)"),
         _ => {
             out.outcome = Outcome::Invalid;
             out.reason = Some("unknown collection".to_owned());
