@@ -199,10 +199,12 @@ pub const MIN_IMPORTED_BITS: usize = 2048;
 /// wrote) or PKCS#8 (`PRIVATE KEY`) PEM, unencrypted. The key is checked (consistent, at least
 /// [`MIN_IMPORTED_BITS`], accepted by ring, which signs) and re-encoded as PKCS#8, the form
 /// the key ring keeps. 635 for anything unusable, 636 for a key too small.
-pub fn import_pem(text: &str) -> std::result::Result<(PrivateKey, PublicKeyInfo), crate::Error> {
+pub fn import_pem(
+    text: &str,
+) -> std::result::Result<(PrivateKey, PublicKeyInfo), crate::error::Error> {
     use rsa::pkcs1::DecodeRsaPrivateKey as _;
     use rsa::traits::PublicKeyParts as _;
-    let bad = |why: &str| crate::Error::BadSigningKey(why.to_owned());
+    let bad = |why: &str| crate::error::Error::BadSigningKey(why.to_owned());
     if text.contains("ENCRYPTED") {
         return Err(bad(
             "the PEM is encrypted: decrypt it first (openssl pkey -in key.pem -out plain.pem)",
@@ -217,7 +219,7 @@ pub fn import_pem(text: &str) -> std::result::Result<(PrivateKey, PublicKeyInfo)
     .ok_or_else(|| bad("the PEM does not hold a valid RSA private key"))?;
     let bits = key.size() * 8;
     if bits < MIN_IMPORTED_BITS {
-        return Err(crate::Error::SigningKeyTooSmall(bits));
+        return Err(crate::error::Error::SigningKeyTooSmall(bits));
     }
     key.validate()
         .map_err(|_| bad("the RSA key is inconsistent"))?;
