@@ -48,7 +48,7 @@ with open(out / "users.jsonl", "w") as f:
     for i in range(n):
         doc = {"_id": {"$oid": f"{i:024x}"}, "appId": app_id, "handle": f"user{i}@example.com",
                "password": password, "status": "suspend" if i % 50 == 49 else "active",
-               "locale": "EN", "loginProvider": "", "metaData": {"plan": "pro", "n": i},
+               "locale": "EN", "loginProvider": "", "metaData": {"plan": "pro", "n": str(i)},
                "twoFactorPhoneVerification": False, "twoFactorGoogleVerification": i % 10 == 0,
                "createdAt": {"$date": "2022-03-04T05:06:07.089Z"},
                "lastLogin": {"$date": "2024-05-06T07:08:09.000Z"}, "__v": 0}
