@@ -245,6 +245,48 @@ async fn cosync_app_imports_refuse_bad_keys_ids_and_settings_with_typed_errors()
     t.show_app(&info).await.assert_error(400, 401);
 }
 
+#[tokio::test]
+async fn cosync_app_token_survives_a_rotation_only_for_its_grace() {
+    let t = TestApp::new().await;
+    let doc = app_doc();
+    let created = t
+        .admin("POST", CREATE, Some(create_body(&doc)))
+        .await
+        .ok_json();
+    let app = TestAppInfo {
+        app_id: doc["appId"].as_str().unwrap().to_owned(),
+        app_token: created["app"]["appToken"].as_str().unwrap().to_owned(),
+    };
+    let old = TestAppInfo {
+        app_id: app.app_id.clone(),
+        app_token: doc["appToken"].as_str().unwrap().to_owned(),
+    };
+    t.get_application(&old.app_token).await.ok_json();
+    t.admin(
+        "POST",
+        &app.admin_path("/app-token/rotate"),
+        Some(json!({"graceSeconds": 60})),
+    )
+    .await
+    .ok_json();
+    t.get_application(&old.app_token).await.ok_json();
+    t.clock.advance_secs(61);
+    t.get_application(&old.app_token)
+        .await
+        .assert_error(400, 400);
+    // A later rotation with a grace does not bring it back.
+    t.admin(
+        "POST",
+        &app.admin_path("/app-token/rotate"),
+        Some(json!({"graceSeconds": 600})),
+    )
+    .await
+    .ok_json();
+    t.get_application(&old.app_token)
+        .await
+        .assert_error(400, 400);
+}
+
 async fn the_jwt_subject_follows_the_apps_setting(t: TestApp) {
     to_wall_time(&t.clock);
     let app = t.create_app(json!({"signupFlow": "none"})).await;
