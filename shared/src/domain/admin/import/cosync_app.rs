@@ -19,16 +19,14 @@
 use serde_json::{Map, Value, json};
 
 use super::ejson;
-use crate::crypto::signing_key::{self, KeyRing};
+use crate::crypto::signing_key;
 use crate::domain::RequestContext;
-use crate::domain::admin::apps::{AppDetails, details};
+use crate::domain::admin::apps::{AppDetails, details, store_new_app};
 use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::{legacy_app_token, repo};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::{App, AppStatus, Settings};
 use crate::error::{Context, Error, Result};
-use crate::secrets::SecretStore as _;
-use crate::store::Condition;
 
 /// The body: the original's `apps` document and its key pair as PEM (the CLI decrypts them
 /// from the export with `COSYNC_ENCRYPT_KEY`; the key never crosses the wire encrypted under a
@@ -150,26 +148,9 @@ pub async fn create_app(
     if req.dry_run {
         return Ok(created);
     }
-    // The key first, as `POST /admin/apps` does: an app record never names a key that does not
-    // exist. Only two concurrent imports of the same export can pass the check above together,
+    // Only two concurrent imports of the same export can pass the id check above together,
     // and they write the same key.
-    state
-        .secrets
-        .put(
-            &state.config.app_key_secret_name(&app.app_id),
-            &KeyRing::new(private).to_secret()?,
-        )
-        .await
-        .context("store the app's key ring")?;
-    match state
-        .store
-        .put(repo::app_item(&app, 1)?, Condition::Absent)
-        .await
-    {
-        Ok(()) => {}
-        Err(e) if e.is_conflict() => return Err(Error::AppIdTaken),
-        Err(e) => return Err(e.into()),
-    }
+    store_new_app(state, &app, private).await?;
     tracing::info!(app_id = %app.app_id, kid = %public.kid, "admin: app created from a CosyncJWT export");
     let event = Event::new(&app, Kind::AdminAppCreated)
         .detail("importedFrom", "cosync")
