@@ -137,6 +137,18 @@ pub enum Error {
     /// `keys/retire` when only the current (and a staged) key is published (code 633, HTTP 409).
     #[error("no previous signing key to retire")]
     NothingToRetire,
+    /// `import/cosync/app` names an app id some app already has (code 634, HTTP 409): an import
+    /// never overwrites an app or its signing key.
+    #[error("an app with this id already exists")]
+    AppIdTaken,
+    /// An imported signing key is not a usable RSA private key: not PEM, encrypted, not RSA,
+    /// or not the pair of the given public key (code 635); the reason names which.
+    #[error("the signing key cannot be imported: {0}")]
+    BadSigningKey(String),
+    /// An imported RSA signing key is under 2048 bits (code 636): tokens signed with it could
+    /// be forged by factoring the modulus.
+    #[error("the signing key has {0} bits: at least 2048 are needed")]
+    SigningKeyTooSmall(usize),
     /// Sign in with Apple is off, or the app lists no bundle id (code 415).
     #[error("app does not support Apple Authentication")]
     AppleLoginDisabled,
@@ -220,6 +232,9 @@ impl Error {
             Error::NoStagedKey => (409, 631),
             Error::KeyAlreadyStaged => (409, 632),
             Error::NothingToRetire => (409, 633),
+            Error::AppIdTaken => (409, 634),
+            Error::BadSigningKey(_) => (400, 635),
+            Error::SigningKeyTooSmall(_) => (400, 636),
             Error::AppleLoginDisabled => (400, 415),
             Error::GoogleLoginDisabled => (400, 416),
             Error::NoSocialAccount => (400, 603),

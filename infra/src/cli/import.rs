@@ -97,8 +97,16 @@ pub struct CosyncArgs {
     #[arg(long)]
     dir: PathBuf,
     /// The Keyturn app to import into (it must exist).
+    #[arg(
+        long,
+        required_unless_present = "create_app",
+        conflicts_with = "create_app"
+    )]
+    app: Option<String>,
+    /// Create the app from `apps.jsonl` first: the same id, settings, RSA key (the original's
+    /// `ENCRYPT_KEY` in `COSYNC_ENCRYPT_KEY` opens it) and app token; `jwtSubject` = `handle`.
     #[arg(long)]
-    app: String,
+    create_app: bool,
     /// Check every record against the app and write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -138,7 +146,7 @@ struct Line {
 
 /// Runs `keyturn import …`.
 pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Failure> {
-    let ImportCommand::Cosync(args) = command;
+    let ImportCommand::Cosync(mut args) = command;
     eprintln!(
         "keyturn: the export files hold plaintext TOTP secrets and password hashes: shred them after the import"
     );
@@ -156,6 +164,15 @@ pub async fn execute(client: &Client, command: ImportCommand) -> Result<(), Fail
     let dir = dir.as_path();
     if let Some(check) = &args.check {
         check_password(dir, check)?;
+    }
+    if args.create_app {
+        let app_id = super::cosync_app::create(client, dir, args.dry_run, args.resume).await?;
+        if args.dry_run {
+            // The users' dry run checks them against the app, which a dry run did not create.
+            println!("users are checked against the app once it exists: run without --dry-run");
+            return Ok(());
+        }
+        args.app = Some(app_id);
     }
     let state_path = PathBuf::from(format!("{}.state", report_path.display()));
     let mut acked: BTreeMap<String, u64> = if args.resume {
@@ -279,7 +296,13 @@ async fn send(
         "inviteTtlDays": args.invite_ttl_days,
         "records": records,
     });
-    let path = ["admin", "apps", &args.app, "import", "cosync"];
+    let path = [
+        "admin",
+        "apps",
+        args.app.as_deref().unwrap_or_default(),
+        "import",
+        "cosync",
+    ];
     let answer = client.call(Method::POST, &path, &[], Some(&body)).await?;
     let results = answer
         .body

@@ -11,6 +11,7 @@
 
 mod client;
 mod commands;
+mod cosync_app;
 mod import;
 mod import_csv;
 mod import_hints;

@@ -190,6 +190,98 @@ pub fn private_der(pem: &str) -> Result<Vec<u8>> {
     unpem(pem)
 }
 
+/// Smallest RSA modulus an imported key may have: below it, factoring the modulus (and so
+/// forging the app's tokens) is within reach.
+pub const MIN_IMPORTED_BITS: usize = 2048;
+
+/// Imports an existing RSA private key (a CosyncJWT app's, so tokens signed after a migration
+/// verify with the public key its consumers pinned): PKCS#1 (`RSA PRIVATE KEY`, what node-rsa
+/// wrote) or PKCS#8 (`PRIVATE KEY`) PEM, unencrypted. The key is checked (consistent, at least
+/// [`MIN_IMPORTED_BITS`], accepted by ring, which signs) and re-encoded as PKCS#8, the form
+/// the key ring keeps. 635 for anything unusable, 636 for a key too small.
+pub fn import_pem(
+    text: &str,
+) -> std::result::Result<(PrivateKey, PublicKeyInfo), crate::error::Error> {
+    use rsa::pkcs1::DecodeRsaPrivateKey as _;
+    use rsa::traits::PublicKeyParts as _;
+    let bad = |why: &str| crate::error::Error::BadSigningKey(why.to_owned());
+    if text.contains("ENCRYPTED") {
+        return Err(bad(
+            "the PEM is encrypted: decrypt it first (openssl pkey -in key.pem -out plain.pem)",
+        ));
+    }
+    let (label, der) = pem_block(text).ok_or_else(|| bad("not a PEM private key"))?;
+    let key = match label.as_str() {
+        "RSA PRIVATE KEY" => rsa::RsaPrivateKey::from_pkcs1_der(&der).ok(),
+        "PRIVATE KEY" => rsa::RsaPrivateKey::from_pkcs8_der(&der).ok(),
+        other => return Err(bad(&format!("a PEM {other} is not an RSA private key"))),
+    }
+    .ok_or_else(|| bad("the PEM does not hold a valid RSA private key"))?;
+    let bits = key.size() * 8;
+    if bits < MIN_IMPORTED_BITS {
+        return Err(crate::error::Error::SigningKeyTooSmall(bits));
+    }
+    key.validate()
+        .map_err(|_| bad("the RSA key is inconsistent"))?;
+    let pkcs8 = key
+        .to_pkcs8_der()
+        .map_err(|_| bad("the key cannot be re-encoded as PKCS#8"))?;
+    // ring signs: a key it refuses (e.g. a modulus over its limit) must fail here, not at the
+    // first login.
+    super::jws::RsaSigner::from_pkcs8(pkcs8.as_bytes())
+        .map_err(|_| bad("the key cannot sign RS256 here (ring accepts 2048 to 8192 bits)"))?;
+    let public = public_info(&key).map_err(|_| bad("the public half cannot be encoded"))?;
+    let private = PrivateKey {
+        kid: public.kid.clone(),
+        pem: pem("PRIVATE KEY", pkcs8.as_bytes()),
+    };
+    Ok((private, public))
+}
+
+/// Whether a public key PEM (SPKI `PUBLIC KEY`, or PKCS#1 `RSA PUBLIC KEY`) is the public half
+/// of `key`; `None` when the text is not such a PEM.
+pub fn is_public_half(text: &str, key: &PublicKeyInfo) -> Option<bool> {
+    use rsa::pkcs1::DecodeRsaPublicKey as _;
+    use rsa::pkcs8::DecodePublicKey as _;
+    let (label, der) = pem_block(text)?;
+    let public = match label.as_str() {
+        "PUBLIC KEY" => rsa::RsaPublicKey::from_public_key_der(&der).ok()?,
+        "RSA PUBLIC KEY" => rsa::RsaPublicKey::from_pkcs1_der(&der).ok()?,
+        _ => return None,
+    };
+    Some(
+        URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()) == key.n
+            && URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()) == key.e,
+    )
+}
+
+/// The label and DER of the first PEM block of `text`; `None` when there is none, it carries
+/// RFC 1421 headers (`Proc-Type: 4,ENCRYPTED`: an encrypted legacy key) or its body is not
+/// base64.
+fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| !l.starts_with("-----BEGIN "));
+    let label = lines
+        .next()?
+        .strip_prefix("-----BEGIN ")?
+        .strip_suffix("-----")?
+        .to_owned();
+    let end = format!("-----END {label}-----");
+    let mut body = String::new();
+    for line in lines {
+        if line == end {
+            return STANDARD.decode(&body).ok().map(|der| (label, der));
+        }
+        if line.contains(':') {
+            return None;
+        }
+        body.push_str(line);
+    }
+    None
+}
+
 fn public_info(key: &rsa::RsaPrivateKey) -> Result<PublicKeyInfo> {
     let public = key.to_public_key();
     let spki = public.to_public_key_der().context("spki encode")?;

@@ -228,6 +228,10 @@ pub struct Settings {
     /// 10,000): a circuit breaker for guessing spread over many handles and addresses.
     #[serde(default)]
     signup_code_failure_daily_limit: u32,
+    /// `userId` (default): the user JWT's `sub` is the Keyturn user id; `handle`: the handle,
+    /// as CosyncJWT's was (for backends keyed on the original's `sub`).
+    #[serde(default)]
+    jwt_subject: JwtSubject,
 }
 
 convert!(domain_app::Settings => Settings {
@@ -271,7 +275,21 @@ convert!(domain_app::Settings => Settings {
         address_failed_checks_per_15_min,
         address_anonymous_users_per_hour,
         signup_code_failure_daily_limit,
+        jwt_subject: JwtSubject::from,
 });
+
+/// What the user JWT's `sub` names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum JwtSubject {
+    /// The Keyturn user id.
+    #[default]
+    UserId,
+    /// The handle, as in CosyncJWT.
+    Handle,
+}
+
+convert!(enum domain_app::JwtSubject => JwtSubject { UserId, Handle });
 
 /// An audience list in the original's comma-separated form.
 fn csv(list: domain_social::AudienceList) -> String {

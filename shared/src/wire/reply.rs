@@ -230,6 +230,7 @@ secret_replies! {
     Option<GoogleEnabled> => GoogleReply,
     apps::AppDetails => AppView,
     app_token::RotatedAppToken => RotatedAppToken,
+    crate::domain::admin::import::cosync_app::CreatedCosyncApp => super::admin::cosync_app::CosyncAppReply,
 }
 
 json_replies! {

@@ -341,7 +341,11 @@ async fn the_cli_imports_a_mongoexport_directory_with_a_report_and_resumes() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 14 + 2 + 4 + 5 + 1, "every record has its line");
+    assert_eq!(
+        lines.len(),
+        14 + 2 + 4 + 5 + 1 + 1,
+        "every record has its line"
+    );
     let dup = lines
         .iter()
         .find(|l| l["collection"] == "users" && l["line"] == 4)

@@ -245,7 +245,9 @@ async fn claims_held_by_keyturn_users_win(issuer: FakeIssuer, t: TestApp) {
     let app = phone_app(&t).await;
     t.quick_access(&app, "native@example.com").await;
     // Only an account whose address is proven may set a phone: a reset by mail proves it.
-    t.forgot_password(&app, "native@example.com").await.assert_true();
+    t.forgot_password(&app, "native@example.com")
+        .await
+        .assert_true();
     let code = t.last_code_for("native@example.com");
     t.reset_password(&app, "native@example.com", OTHER_PW, &code)
         .await

@@ -14,6 +14,7 @@ mod audit_trail;
 mod aws_adapters;
 mod cli;
 mod cors;
+mod cosync_app;
 mod cosync_compat;
 mod cosync_import;
 mod cosync_import_users;

@@ -387,3 +387,29 @@ async fn migrate_table_converts_every_legacy_item_once() {
     // Nothing is left to convert.
     assert_eq!(store.convert_legacy_items().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_hand_edited_jwt_subject_applies_and_a_bad_one_is_a_630() {
+    let (app, client, table) = over_dynamodb(0).await;
+    let info = app.create_app(json!({"signupFlow": "none"})).await;
+    app.signup(&info, json!({"handle": "ann@example.com", "password": PW}))
+        .await
+        .ok_json();
+
+    hand_edit(&client, &table, &info.app_id, "jwtSubject", s("handle")).await;
+    let login = app
+        .login(&info, "ann@example.com", PW)
+        .await
+        .assert_session();
+    let jwt = login["jwt"].as_str().unwrap();
+    let claims = crate::support::jwt::verify_user_jwt(&app, &info.app_id, jwt, &info.app_id)
+        .await
+        .unwrap();
+    assert_eq!(claims["sub"], "ann@example.com");
+
+    hand_edit(&client, &table, &info.app_id, "jwtSubject", s("email")).await;
+    app.login(&info, "ann@example.com", PW)
+        .await
+        .assert_error(500, 630);
+    settings_error(&app, &info, "settings.jwtSubject").await;
+}

@@ -1,7 +1,8 @@
 //! App-token rotation: a new app token, with an optional grace period during which the old one
 //! keeps working (so clients can be updated first); afterwards the old token gets the same 400
 //! as any bad app token. One previous token is kept: rotating again ends the grace of the one
-//! before.
+//! before. The CosyncJWT app token an imported app kept ([`crate::domain::common::legacy_app_token`])
+//! ends the same way.
 //!
 //! Each rotation is audited (`admin.app-token.rotated`) with its grace period and when the old
 //! token stops, never a token: when clients start failing with 400, the trail says whether a
@@ -60,6 +61,13 @@ pub async fn rotate(
         app.previous_app_token = (grace > 0).then_some(PreviousAppToken {
             issued_at: old,
             valid_until: now + grace,
+        });
+        // A CosyncJWT app token kept by `--create-app` ends with the first rotation, like the
+        // token it replaces (a later rotation never extends it).
+        app.legacy_app_token = app.legacy_app_token.take().and_then(|mut kept| {
+            let end = kept.valid_until.unwrap_or(i64::MAX).min(now + grace);
+            kept.valid_until = Some(end);
+            (grace > 0 && end > now).then_some(kept)
         });
         Ok(())
     })

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::crypto::service_token::ServiceTokens;
-use crate::crypto::signing_key::{self, Bits, KeyRing};
+use crate::crypto::signing_key::{self, Bits, KeyRing, PrivateKey};
 use crate::domain::RequestContext;
 use crate::domain::audit::{self, Event, Kind};
 use crate::domain::common::paging::{self, Page, PageRequest};
@@ -97,7 +97,8 @@ pub struct BrokenSettings {
     pub problem: String,
 }
 
-fn details(state: &AppState, app: App, ctx: &RequestContext) -> Result<AppDetails> {
+/// The admin view of `app` (also of an app the CosyncJWT import created).
+pub(super) fn details(state: &AppState, app: App, ctx: &RequestContext) -> Result<AppDetails> {
     let app_token = state
         .tokens
         .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
@@ -134,24 +135,36 @@ pub async fn create_app(
         twilio: None,
         staged_kid: None,
         previous_app_token: None,
+        legacy_app_token: None,
     };
-    // The key first: an app record never points at a key that does not exist. A failure after
-    // this leaves only an unreferenced secret; retrying creates a fresh app.
+    // Retrying after a failure creates a fresh app (and id).
+    store_new_app(state, &app, private).await?;
+    tracing::info!(app_id = %app.app_id, "admin: app created");
+    audit::record_admin(state, ctx, Event::new(&app, Kind::AdminAppCreated)).await?;
+    details(state, app, ctx)
+}
+
+/// Stores a new app: its key ring first, so an app record never names a key that does not
+/// exist (a failure in between leaves only an unreferenced secret), then the record, only if no
+/// app has its id (409/634 otherwise: nothing is overwritten).
+pub(super) async fn store_new_app(state: &AppState, app: &App, key: PrivateKey) -> Result<()> {
     state
         .secrets
         .put(
             &state.config.app_key_secret_name(&app.app_id),
-            &KeyRing::new(private).to_secret()?,
+            &KeyRing::new(key).to_secret()?,
         )
         .await
         .context("store the app's key ring")?;
-    state
+    match state
         .store
-        .put(repo::app_item(&app, 1)?, Condition::Absent)
-        .await?;
-    tracing::info!(app_id = %app.app_id, "admin: app created");
-    audit::record_admin(state, ctx, Event::new(&app, Kind::AdminAppCreated)).await?;
-    details(state, app, ctx)
+        .put(repo::app_item(app, 1)?, Condition::Absent)
+        .await
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.is_conflict() => Err(Error::AppIdTaken),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// An app record whose settings do not decode, split into the rest of the app (its settings the

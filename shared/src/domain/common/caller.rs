@@ -2,7 +2,7 @@
 //! is here once, so no route can forget one.
 
 use crate::crypto::service_token::{AccessClaims, AppClaims, Purpose};
-use crate::domain::common::repo;
+use crate::domain::common::{legacy_app_token, repo};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::{App, AppStatus};
 use crate::domain::records::context::RequestContext;
@@ -34,12 +34,18 @@ fn verified<C: serde::de::DeserializeOwned>(
 /// the app is gone, 402 when suspended).
 pub async fn app_from_token(state: &AppState, ctx: &RequestContext) -> Result<App> {
     let token = ctx.credentials.app_token.as_deref();
-    let claims: AppClaims = verified(state, token, Purpose::App, Error::InvalidAppToken)?;
-    let (app, _) = repo::app_for_token(state, &claims.app_id, claims.iat).await?;
-    if !app.accepts_app_token(claims.iat, state.clock.now_secs()) {
-        // A rotated-away app token (past its grace period).
-        return Err(Error::InvalidAppToken);
-    }
+    let app = match verified::<AppClaims>(state, token, Purpose::App, Error::InvalidAppToken) {
+        Ok(claims) => {
+            let (app, _) = repo::app_for_token(state, &claims.app_id, claims.iat).await?;
+            if !app.accepts_app_token(claims.iat, state.clock.now_secs()) {
+                // A rotated-away app token (past its grace period).
+                return Err(Error::InvalidAppToken);
+            }
+            app
+        }
+        // Not a Keyturn app token: perhaps the one of the CosyncJWT app this app came from.
+        Err(_) => legacy_app_token::app_of(state, token).await?,
+    };
     check_origin(&app, ctx)?;
     serving(app)
 }

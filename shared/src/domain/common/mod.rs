@@ -3,12 +3,13 @@
 //! ([`password_check`]), the second factor's budget of failures per account
 //! ([`factor_failures`]), one-time codes ([`one_time_code`]), the pending password reset
 //! ([`reset_code`]), what a login hands out ([`session`]), the claim a verified phone holds
-//! ([`phone_claim`]), the upgrade of an imported bcrypt hash ([`rehash`]), message templates and escaping ([`templates`], [`html`]) and paged
-//! listings ([`paging`]).
+//! ([`phone_claim`]), the upgrade of an imported bcrypt hash ([`rehash`]), message templates and escaping ([`templates`], [`html`]), paged
+//! listings ([`paging`]) and the app token a CosyncJWT app brought along ([`legacy_app_token`]).
 
 pub mod caller;
 pub mod factor_failures;
 pub mod html;
+pub mod legacy_app_token;
 pub mod limits;
 pub mod one_time_code;
 pub mod paging;

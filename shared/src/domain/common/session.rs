@@ -8,7 +8,7 @@ use crate::crypto::service_token::ServiceTokens;
 use crate::crypto::signing_key::KeyRing;
 use crate::domain::common::repo;
 use crate::domain::ports::AppState;
-use crate::domain::records::app::App;
+use crate::domain::records::app::{App, JwtSubject};
 use crate::domain::records::metadata::{get_path, set_path};
 use crate::domain::records::table_keys;
 use crate::domain::records::user::User;
@@ -159,7 +159,12 @@ pub fn user_claims(
         claims.insert("email_verified".into(), Value::Bool(user.email_verified));
     }
     claims.insert("iss".into(), Value::String(app.issuer(base_url)));
-    claims.insert("sub".into(), Value::String(user.user_id.clone()));
+    // `handle` keeps backends keyed on CosyncJWT's `sub` working after a migration.
+    let subject = match s.jwt_subject {
+        JwtSubject::UserId => &user.user_id,
+        JwtSubject::Handle => &user.handle,
+    };
+    claims.insert("sub".into(), Value::String(subject.clone()));
     claims.insert("aud".into(), Value::String(app.audience()));
     claims.insert("iat".into(), Value::from(now_secs));
     claims.insert(

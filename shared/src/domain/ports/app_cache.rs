@@ -240,6 +240,7 @@ mod tests {
             current_kid: None,
             staged_kid: None,
             previous_app_token: None,
+            legacy_app_token: None,
         }
     }
 

@@ -35,6 +35,19 @@ pub enum TwoFactor {
     Phone,
 }
 
+/// What the user JWT's `sub` names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JwtSubject {
+    /// The Keyturn user id: stable for the account's life, never reused.
+    #[default]
+    UserId,
+    /// The handle, as CosyncJWT's `sub` was: backends that key their data on the original's
+    /// `sub` (Realm custom-JWT users, `owner_id` fields) keep working after a migration. A
+    /// handle is mutable in spirit (an email), so it is a compatibility choice, not a default.
+    Handle,
+}
+
 /// A feature an app switches on or off in its settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Feature {
@@ -249,6 +262,10 @@ pub struct Settings {
     /// every pending signup's own tries are too few to notice.
     #[serde(default = "default_signup_code_failures")]
     pub signup_code_failure_daily_limit: u32,
+    /// What the user JWT's `sub` is: `userId` (default) or `handle` (CosyncJWT's, set by
+    /// `keyturn import cosync --create-app`).
+    #[serde(default)]
+    pub jwt_subject: JwtSubject,
 }
 
 impl Default for Settings {
@@ -413,6 +430,24 @@ pub struct App {
     /// The app token replaced by the last rotation, while its grace period lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_app_token: Option<PreviousAppToken>,
+    /// The app token of the CosyncJWT app this app was created from (`--create-app`), kept as
+    /// a keyed hash so apps already in the stores work on the day of the switch; the next
+    /// `app-token/rotate` ends it (see [`crate::domain::common::legacy_app_token`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legacy_app_token: Option<LegacyAppToken>,
+}
+
+/// An imported app token: never a Keyturn service token (the original's server key signed
+/// it), so it is recognised by its keyed hash, not by a signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LegacyAppToken {
+    /// HMAC-SHA256 (the code-hash key) of the token, hex.
+    pub hash: String,
+    /// Epoch seconds at which it stops working; `None` until an `app-token/rotate` sets it
+    /// (to the rotation's end of grace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<i64>,
 }
 
 /// An app token that still works after a rotation, until `valid_until`.

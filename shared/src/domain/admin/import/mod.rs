@@ -26,6 +26,7 @@
 //! **Dry run.** Every check runs (against the app's settings and the users already there) and
 //! nothing is written, not even the audit entry.
 
+pub mod cosync_app;
 mod cosync_templates;
 pub mod cosync_user;
 mod dropped;
@@ -244,10 +245,8 @@ async fn import_record(
             Some(cosync_templates::import(state, app, &record.doc, req.dry_run, update).await?)
         }
         "apps" => Some(
-            Verdict::skipped(
-                "the app is not created from the export yet: import into an existing app",
-            )
-            .into(),
+            Verdict::skipped("an app comes over with --create-app (POST /admin/import/cosync/app)")
+                .into(),
         ),
         _ => {
             out.outcome = Outcome::Invalid;
