@@ -18,6 +18,7 @@ mod cosync_app;
 mod cosync_compat;
 mod cosync_import;
 mod cosync_import_users;
+mod crash_safety;
 mod dynamo_flow;
 mod exposure_hardening;
 mod factor_hardening;

@@ -53,7 +53,20 @@ pub fn free_port() -> u16 {
 
 /// Starts `keyturn serve` over a fresh data directory and waits until it answers.
 pub async fn serve() -> Server {
-    let dir = std::env::temp_dir().join(unique("keyturn-cli"));
+    serve_in(&std::env::temp_dir().join(unique("keyturn-cli"))).await
+}
+
+impl Server {
+    /// Kills the process with SIGKILL, as a crash or an OOM kill would: no shutdown path runs.
+    pub fn kill_9(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `keyturn serve` over `dir` (created, or reopened after a restart) on a free port and
+/// waits until it answers.
+pub async fn serve_in(dir: &Path) -> Server {
     let port = free_port();
     let child = Command::new(binary())
         .args([
@@ -62,7 +75,7 @@ pub async fn serve() -> Server {
             &format!("127.0.0.1:{port}"),
             "--data-dir",
         ])
-        .arg(&dir)
+        .arg(dir)
         .env("KEYTURN_ADMIN_KEY", KEY)
         .env_remove("KEYTURN_PUBLIC_URL")
         .stdout(Stdio::null())
