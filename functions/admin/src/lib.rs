@@ -1,11 +1,13 @@
 //! The admin API for developers, behind `Authorization: Bearer <admin key>`:
 //! apps (`/admin/apps`, `/admin/apps/{appId}`), their invites, users and message templates, and
-//! the CosyncJWT import (`/admin/apps/{appId}/import/cosync`).
+//! the CosyncJWT import (`/admin/apps/{appId}/import/cosync`) and the table checker
+//! (`/admin/doctor`, `/admin/apps/{appId}/doctor`).
 //! Every handler takes an [`Admin`] proof, so no route can forget the key check; bodies arrive
 //! through [`Body`] as the wire layer's request types, which convert into the domain's.
 
 mod apps;
 mod audit;
+mod doctor;
 mod import;
 mod invites;
 mod keys;
@@ -146,6 +148,7 @@ fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(keys::router())
         .merge(import::router())
+        .merge(doctor::router())
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`): each module's `Doc`.
@@ -159,5 +162,6 @@ fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(audit::Doc::openapi());
     doc.merge(keys::Doc::openapi());
     doc.merge(import::Doc::openapi());
+    doc.merge(doctor::Doc::openapi());
     doc
 }

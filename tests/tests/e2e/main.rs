@@ -16,6 +16,7 @@ mod cli;
 mod cors;
 mod cosync_compat;
 mod cosync_import;
+mod doctor;
 mod dynamo_flow;
 mod exposure_hardening;
 mod factor_hardening;

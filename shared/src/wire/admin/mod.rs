@@ -34,6 +34,7 @@ macro_rules! page_reply {
 
 pub mod apps;
 pub mod audit;
+pub mod doctor;
 pub mod import;
 pub mod invites;
 pub mod keys;

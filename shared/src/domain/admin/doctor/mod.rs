@@ -1,0 +1,176 @@
+//! `keyturn doctor`: a read-only check of the table's invariants, for operators and for the
+//! tests that inject faults (a flow that fails halfway must leave nothing the checker finds).
+//!
+//! What is checked, item by item ([`item`]): both ends of every uniqueness claim (a user's
+//! handle, username, verified phone and Apple/Google identity claims exist and name it; every
+//! claim's user exists and holds what it claims), invites whose sender is gone, pending items
+//! (signup, reset, invite, second-factor login, phone verification, disable code, undo link,
+//! social nonce) without an expiry, code-tries counters above their ceiling, audit entries
+//! about a user who neither exists nor was deleted, records the domain's types cannot decode,
+//! items of a user who is gone, and keys the key design does not know.
+//!
+//! Paged, so a large table never holds one call past a Lambda's or API Gateway's timeout: each
+//! call checks one page (at most `limit` items read, plus a few point reads per item) and
+//! answers a cursor for the next. The whole table is one scan ([`crate::store::Scan`]); an
+//! app is its users through the app's index (each with its own partitions), then a scan of the
+//! partitions under `APP#<appId>#`. Every cross-item invariant is checked from both ends by
+//! point reads, so no page needs another page's items and the walk keeps no state but its
+//! cursor. Items written while a walk runs may be seen or not, as in any scan.
+
+mod finding;
+mod item;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+pub use self::finding::{Finding, Problem};
+use self::item::{Checker, user_partitions, whole_partition};
+use crate::domain::ports::AppState;
+use crate::domain::records::table_keys;
+use crate::error::{Error, Result};
+use crate::store::{Index, Query, Scan};
+
+/// Items read per call when the caller names no limit.
+pub const DEFAULT_PAGE: usize = 200;
+/// The most items one call reads: each may cost a few point reads, and the call must end well
+/// inside API Gateway's 30 s.
+pub const MAX_PAGE: usize = 1000;
+
+/// What to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every item of the table.
+    Table,
+    /// One app: its record, its users with their partitions, everything under `APP#<appId>#`.
+    App(String),
+}
+
+/// One call's page, as the query string gives it (`?limit=&cursor=`).
+#[derive(Debug, Clone, Default)]
+pub struct DoctorRequest {
+    /// Items to read, 1 to [`MAX_PAGE`] (default [`DEFAULT_PAGE`]).
+    pub limit: Option<String>,
+    /// The previous call's cursor; absent to start.
+    pub cursor: Option<String>,
+}
+
+/// One page's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkup {
+    /// What was found on this page, in the order checked.
+    pub findings: Vec<Finding>,
+    /// Items checked on this page.
+    pub checked: usize,
+    /// Pass back for the next page; `None` when the walk is over.
+    pub cursor: Option<String>,
+}
+
+/// Where a walk stands: the phase and the store's own cursor within it.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "lowercase")]
+enum Position {
+    /// The app's users, through its index.
+    Users { after: Option<String> },
+    /// A scan (the whole table, or the app's `APP#<appId>#` partitions).
+    Items { after: Option<String> },
+}
+
+impl Position {
+    fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+
+    fn decode(cursor: &str) -> Result<Self> {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(cursor)
+            .ok()
+            .and_then(|json| serde_json::from_slice(&json).ok())
+            .ok_or_else(|| Error::invalid("cursor is not valid"))
+    }
+}
+
+fn page_size(raw: Option<&str>) -> Result<usize> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(DEFAULT_PAGE),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| Error::invalid(format!("limit must be 1 to {MAX_PAGE}"))),
+    }
+}
+
+/// Checks one page of `scope` (401 for an app that does not exist, as on every admin route; 602
+/// for a bad limit or a cursor no call of this scope produced). Reads only.
+pub async fn check(state: &AppState, scope: &Scope, req: DoctorRequest) -> Result<Checkup> {
+    let limit = page_size(req.limit.as_deref())?;
+    let mut checker = Checker::new(state);
+    let position = match req.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(cursor) => Position::decode(cursor)?,
+        None => match scope {
+            Scope::Table => Position::Items { after: None },
+            Scope::App(app_id) => {
+                let app = state
+                    .store
+                    .get(&table_keys::app(app_id))
+                    .await?
+                    .ok_or(Error::AppNotFound)?;
+                checker.check(&app).await?;
+                Position::Users { after: None }
+            }
+        },
+    };
+    let next = match (scope, position) {
+        (Scope::App(app_id), Position::Users { after }) => {
+            let page = state
+                .store
+                .query(Query {
+                    index: Index::Secondary,
+                    pk: table_keys::user_listing(app_id, "").pk,
+                    sk_prefix: String::new(),
+                    limit,
+                    cursor: after,
+                })
+                .await?;
+            for listed in &page.items {
+                let user_id = listed.key.pk.strip_prefix("USER#").unwrap_or_default();
+                for pk in user_partitions(user_id) {
+                    for item in whole_partition(state, pk).await? {
+                        checker.check(&item).await?;
+                    }
+                }
+            }
+            Some(match page.cursor {
+                Some(after) => Position::Users { after: Some(after) },
+                None => Position::Items { after: None },
+            })
+        }
+        (scope, Position::Items { after }) => {
+            let pk_prefix = match scope {
+                Scope::Table => String::new(),
+                Scope::App(app_id) => format!("{}#", table_keys::app(app_id).pk),
+            };
+            let page = state
+                .store
+                .scan(Scan {
+                    pk_prefix,
+                    limit,
+                    cursor: after,
+                })
+                .await?;
+            for item in &page.items {
+                checker.check(item).await?;
+            }
+            page.cursor.map(|after| Position::Items { after: Some(after) })
+        }
+        (Scope::Table, Position::Users { .. }) => {
+            return Err(Error::invalid("cursor is not valid"));
+        }
+    };
+    Ok(Checkup {
+        findings: checker.findings,
+        checked: checker.checked,
+        cursor: next.map(|p| p.encode()),
+    })
+}
