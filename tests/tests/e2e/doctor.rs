@@ -51,8 +51,8 @@ fn seen(problem: &str, key: &Key) -> Seen {
     (problem.to_owned(), key.pk.clone(), key.sk.clone())
 }
 
-const PHONE_B: &str = "+15551230001";
-const PHONE_C: &str = "+15551230002";
+const PHONE_B: &str = "+12015550131";
+const PHONE_C: &str = "+12015550132";
 
 /// The users the healthy app holds, by id.
 struct Population {
@@ -71,7 +71,7 @@ struct Population {
 /// kind (signup, reset, invite, second-factor login, phone verification) and a deleted account.
 async fn populate(t: &TestApp) -> Population {
     let app = t
-        .create_app(json!({"twoFactorVerification": "phone", "userNamesEnabled": true}))
+        .create_app(json!({"twoFactorVerification": "phone", "userNamesEnabled": true, "invitationEnabled": true}))
         .await;
     // alice: a username (and, below, an invite sent and a reset pending).
     let alice_session = t.signed_up_user(&app, "alice@example.com").await;

@@ -583,7 +583,7 @@ async fn case_scan_walks_every_live_item_under_a_prefix_once(
         ("app#1", "settings"),
     ] {
         store
-            .put(record(pk, sk, json!({ "n": 1 })), Condition::Any)
+            .put(record(pk, sk, json!({ "x": 1 })), Condition::Any)
             .await
             .unwrap();
         if pk.starts_with("app#1#") {
