@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("${@:-1000 2000 5000}")
 for n in ${sizes[@]}; do
-    DOCTOR_USERS="$n" cargo test -q -p keyturn-tests --test e2e -- --ignored --nocapture \
-        doctor::how_long_a_check_takes_over_moto 2>&1 | grep '^doctor-figure'
+    out=$(DOCTOR_USERS="$n" cargo test -q -p keyturn-tests --test e2e -- --ignored --nocapture \
+        doctor::how_long_a_check_takes_over_moto 2>&1) || { echo "$out" | tail -30; exit 1; }
+    echo "$out" | grep '^doctor-figure'
 done

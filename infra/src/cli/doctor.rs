@@ -43,7 +43,11 @@ pub async fn execute(client: &Client, json: bool, args: DoctorArgs) -> Result<()
         ];
         let answer = client.call(Method::GET, &path, &query, None).await?;
         pages += 1;
-        checked += answer.body.get("checked").and_then(Value::as_u64).unwrap_or(0);
+        checked += answer
+            .body
+            .get("checked")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
         let page = answer
             .body
             .get("findings")

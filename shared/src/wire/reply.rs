@@ -24,7 +24,9 @@ use super::end_user::{
 use super::issuer::{Discovery, Jwks};
 use super::openapi::ErrorBody;
 use crate::domain::admin::delete_app::Deletion;
-use crate::domain::admin::{app_token, apps, doctor, import, invites, signing_keys, templates, users};
+use crate::domain::admin::{
+    app_token, apps, doctor, import, invites, signing_keys, templates, users,
+};
 use crate::domain::apps::issuer::{self, Pem};
 use crate::domain::audit::AuditEntry;
 use crate::domain::common::html::HtmlPage;

@@ -10,7 +10,9 @@ use std::task::Poll;
 use keyturn::clock::ManualClock;
 use keyturn::store::dynamo::DynamoStore;
 use keyturn::store::sqlite::SqliteStore;
-use keyturn::store::{Condition, Index, Item, ItemStore, Key, Page, Query, Scan, StoreError, WriteOp};
+use keyturn::store::{
+    Condition, Index, Item, ItemStore, Key, Page, Query, Scan, StoreError, WriteOp,
+};
 use serde_json::json;
 
 use crate::support::aws::{sdk_config, unique};
@@ -610,7 +612,10 @@ async fn case_scan_walks_every_live_item_under_a_prefix_once(
     assert!(walk(store, "nothing#", 10).await.is_empty());
 }
 
-async fn case_a_cursor_of_another_scan_is_a_bad_cursor(store: &dyn ItemStore, _clock: &ManualClock) {
+async fn case_a_cursor_of_another_scan_is_a_bad_cursor(
+    store: &dyn ItemStore,
+    _clock: &ManualClock,
+) {
     for pk in ["app#1#a", "app#1#b", "app#1#c"] {
         store
             .put(record(pk, "claim", json!({})), Condition::Any)
@@ -619,7 +624,12 @@ async fn case_a_cursor_of_another_scan_is_a_bad_cursor(store: &dyn ItemStore, _c
     }
     let first = store.scan(scan("app#1#", 1, None)).await.unwrap();
     let cursor = first.cursor.expect("a cursor after a page of one");
-    assert!(store.scan(scan("app#1#", 1, Some(cursor.clone()))).await.is_ok());
+    assert!(
+        store
+            .scan(scan("app#1#", 1, Some(cursor.clone())))
+            .await
+            .is_ok()
+    );
     for (prefix, bad) in [
         ("app#2#", cursor.clone()),
         ("app#1#", "!!not base64!!".to_owned()),

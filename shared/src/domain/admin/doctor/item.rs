@@ -9,13 +9,13 @@ use std::collections::HashMap;
 use serde::de::DeserializeOwned;
 
 use super::finding::{Finding, Problem};
+use crate::domain::audit::AuditEntry;
+use crate::domain::common::one_time_code::{MAX_TRIES, MAX_TRIES_IN_ALL};
 use crate::domain::common::phone_claim::phone_digest;
 use crate::domain::common::repo;
 use crate::domain::common::reset_code::PendingReset;
-use crate::domain::common::one_time_code::{MAX_TRIES, MAX_TRIES_IN_ALL};
 use crate::domain::factors::record::Factors;
 use crate::domain::invites::rules::{ADMIN_SENDER, CODE_TRIES_PER_DAY, Invite};
-use crate::domain::audit::AuditEntry;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::App;
 use crate::domain::records::table_keys::{self, INVITE_PREFIX};
@@ -30,8 +30,9 @@ const DELETION_EVENTS: [&str; 2] = ["account.deleted", "admin.user.deleted"];
 #[derive(Debug, Clone)]
 enum Found {
     Missing,
-    /// Present but undecodable: its own item reports it, the cross-checks skip it.
-    Unreadable,
+    /// Present but undecodable: its own item reports it, the cross-checks skip it. Its app,
+    /// when the record still names one.
+    Unreadable(Option<String>),
     User(Box<User>),
 }
 
@@ -62,6 +63,34 @@ impl<'a> Checker<'a> {
             key: item.key.clone(),
             detail: detail.into(),
         });
+    }
+
+    /// Whether `item` belongs to app `app_id`: its key names the app, or (in a user's
+    /// partitions) its user's record does. Items of a user who is gone name no app: only the
+    /// whole-table check reports them.
+    pub(super) async fn belongs(&mut self, item: &Item, app_id: &str) -> Result<bool> {
+        let pk = item.key.pk.as_str();
+        if let Some(rest) = pk.strip_prefix("APP#") {
+            return Ok(rest == app_id
+                || rest
+                    .strip_prefix(app_id)
+                    .is_some_and(|r| r.starts_with('#')));
+        }
+        let Some(rest) = pk.strip_prefix("USER#") else {
+            return Ok(false);
+        };
+        if rest.ends_with("#SENT") {
+            return Ok(item
+                .key
+                .sk
+                .strip_prefix(app_id)
+                .is_some_and(|r| r.starts_with('#')));
+        }
+        Ok(match self.user(rest).await? {
+            Found::User(user) => user.app_id == app_id,
+            Found::Unreadable(app) => app.as_deref() == Some(app_id),
+            Found::Missing => false,
+        })
     }
 
     /// Checks one item of the table.
@@ -114,7 +143,11 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown(&mut self, item: &Item) {
-        self.report(Problem::UnknownItem, item, "no item of the key design has this key");
+        self.report(
+            Problem::UnknownItem,
+            item,
+            "no item of the key design has this key",
+        );
     }
 
     /// Decodes the record as `T`, reporting it when it does not.
@@ -157,7 +190,12 @@ impl<'a> Checker<'a> {
             None => Found::Missing,
             Some(item) => match repo::record::<User>(&item) {
                 Ok(user) => Found::User(Box::new(user)),
-                Err(_) => Found::Unreadable,
+                Err(_) => Found::Unreadable(
+                    item.data
+                        .get("appId")
+                        .and_then(|a| a.as_str())
+                        .map(str::to_owned),
+                ),
             },
         };
         self.users.insert(user_id.to_owned(), found.clone());
@@ -249,17 +287,21 @@ impl<'a> Checker<'a> {
             ));
         }
         for (key, missing, elsewhere, what) in wanted {
-            let holder = self
-                .state
-                .store
-                .get(&key)
-                .await?
-                .map(|claim| claim.data.get("userId").and_then(|v| v.as_str()).map(str::to_owned));
+            let holder = self.state.store.get(&key).await?.map(|claim| {
+                claim
+                    .data
+                    .get("userId")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
+            });
             match holder {
                 None => self.report(
                     missing,
                     item,
-                    format!("user {}: no claim on its {what} ({} / {})", user.user_id, key.pk, key.sk),
+                    format!(
+                        "user {}: no claim on its {what} ({} / {})",
+                        user.user_id, key.pk, key.sk
+                    ),
                 ),
                 Some(Some(id)) if id == user.user_id => {}
                 Some(other) => self.report(
@@ -293,7 +335,7 @@ impl<'a> Checker<'a> {
                 item,
                 format!("user {user_id} does not hold what this claims"),
             ),
-            Found::User(_) | Found::Unreadable => {}
+            Found::User(_) | Found::Unreadable(_) => {}
         }
         Ok(())
     }
@@ -361,8 +403,7 @@ impl<'a> Checker<'a> {
                 self.claim_holds(item, Problem::PhoneClaimOrphan, move |u| {
                     u.app_id == app
                         && u.two_factor.phone_verified
-                        && u
-                            .two_factor
+                        && u.two_factor
                             .phone
                             .as_deref()
                             .is_some_and(|p| phone_digest(state, p) == digest)
@@ -378,16 +419,14 @@ impl<'a> Checker<'a> {
     }
 
     async fn identity_claim(&mut self, app: &str, id: &str, item: &Item) -> Result<()> {
-        let Some((provider, sub)) = id.split_once('#').filter(|_| item.key.sk == "IDENTITY")
-        else {
+        let Some((provider, sub)) = id.split_once('#').filter(|_| item.key.sk == "IDENTITY") else {
             self.unknown(item);
             return Ok(());
         };
         let (app, provider, sub) = (app.to_owned(), provider.to_owned(), sub.to_owned());
         self.claim_holds(item, Problem::IdentityClaimOrphan, move |u| {
             u.app_id == app
-                && u
-                    .social
+                && u.social
                     .as_ref()
                     .is_some_and(|s| s.provider.as_str() == provider && s.sub == sub)
         })
@@ -461,37 +500,5 @@ impl<'a> Checker<'a> {
         };
         self.deleted.insert(memo, deleted);
         Ok(deleted)
-    }
-}
-
-/// The partitions that hold a user's items (its own, and its sent-invite pointers), for the
-/// app-scoped walk, which reaches users through the app's index rather than a scan.
-pub(super) fn user_partitions(user_id: &str) -> [String; 2] {
-    [
-        table_keys::user(user_id).pk,
-        table_keys::sent_invites_partition(user_id),
-    ]
-}
-
-/// Every item of one partition, page by page (a user's partitions hold a handful).
-pub(super) async fn whole_partition(state: &AppState, pk: String) -> Result<Vec<Item>> {
-    let mut items = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = state
-            .store
-            .query(Query {
-                index: Index::Primary,
-                pk: pk.clone(),
-                sk_prefix: String::new(),
-                limit: 100,
-                cursor,
-            })
-            .await?;
-        items.extend(page.items);
-        cursor = page.cursor;
-        if cursor.is_none() {
-            return Ok(items);
-        }
     }
 }

@@ -10,10 +10,13 @@
 //! items of a user who is gone, and keys the key design does not know.
 //!
 //! Paged, so a large table never holds one call past a Lambda's or API Gateway's timeout: each
-//! call checks one page (at most `limit` items read, plus a few point reads per item) and
-//! answers a cursor for the next. The whole table is one scan ([`crate::store::Scan`]); an
-//! app is its users through the app's index (each with its own partitions), then a scan of the
-//! partitions under `APP#<appId>#`. Every cross-item invariant is checked from both ends by
+//! call checks one page of a table scan ([`crate::store::Scan`]: at most `limit` items read,
+//! plus a few point reads per item) and answers a cursor for the next. An app's check walks the
+//! same scan and keeps the items that belong to the app (keys under `APP#<appId>`, and the
+//! items of users whose record names it): the app's items are spread over partitions of their
+//! own (handles, phones, identities, users) that no index lists, so finding a claim whose user
+//! is gone takes a read of the table either way. Items of a user who is gone name no app; only
+//! the whole-table check reports them. Every cross-item invariant is checked from both ends by
 //! point reads, so no page needs another page's items and the walk keeps no state but its
 //! cursor. Items written while a walk runs may be seen or not, as in any scan.
 
@@ -24,11 +27,11 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 pub use self::finding::{Finding, Problem};
-use self::item::{Checker, user_partitions, whole_partition};
+use self::item::Checker;
 use crate::domain::ports::AppState;
 use crate::domain::records::table_keys;
 use crate::error::{Error, Result};
-use crate::store::{Index, Query, Scan};
+use crate::store::Scan;
 
 /// Items read per call when the caller names no limit.
 pub const DEFAULT_PAGE: usize = 200;
@@ -41,7 +44,7 @@ pub const MAX_PAGE: usize = 1000;
 pub enum Scope {
     /// Every item of the table.
     Table,
-    /// One app: its record, its users with their partitions, everything under `APP#<appId>#`.
+    /// One app: its record, everything under `APP#<appId>#`, its users' partitions.
     App(String),
 }
 
@@ -65,14 +68,14 @@ pub struct Checkup {
     pub cursor: Option<String>,
 }
 
-/// Where a walk stands: the phase and the store's own cursor within it.
+/// Where a walk stands: the scope it checks (so a cursor of another app's walk is refused, not
+/// followed) and the store's scan cursor.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "phase", rename_all = "lowercase")]
-enum Position {
-    /// The app's users, through its index.
-    Users { after: Option<String> },
-    /// A scan (the whole table, or the app's `APP#<appId>#` partitions).
-    Items { after: Option<String> },
+struct Position {
+    /// `table`, or the app id.
+    scope: String,
+    /// The scan's cursor.
+    after: String,
 }
 
 impl Position {
@@ -101,76 +104,61 @@ fn page_size(raw: Option<&str>) -> Result<usize> {
     }
 }
 
+fn scope_name(scope: &Scope) -> String {
+    match scope {
+        Scope::Table => "table".to_owned(),
+        Scope::App(app_id) => format!("app:{app_id}"),
+    }
+}
+
 /// Checks one page of `scope` (401 for an app that does not exist, as on every admin route; 602
 /// for a bad limit or a cursor no call of this scope produced). Reads only.
 pub async fn check(state: &AppState, scope: &Scope, req: DoctorRequest) -> Result<Checkup> {
     let limit = page_size(req.limit.as_deref())?;
+    let after = match req.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(cursor) => {
+            let position = Position::decode(cursor)?;
+            if position.scope != scope_name(scope) {
+                return Err(Error::invalid("cursor is not valid"));
+            }
+            Some(position.after)
+        }
+        None => None,
+    };
+    if let (Scope::App(app_id), None) = (scope, &after) {
+        state
+            .store
+            .get(&table_keys::app(app_id))
+            .await?
+            .ok_or(Error::AppNotFound)?;
+    }
+    let page = state
+        .store
+        .scan(Scan {
+            pk_prefix: String::new(),
+            limit,
+            cursor: after,
+        })
+        .await?;
     let mut checker = Checker::new(state);
-    let position = match req.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(cursor) => Position::decode(cursor)?,
-        None => match scope {
-            Scope::Table => Position::Items { after: None },
-            Scope::App(app_id) => {
-                let app = state
-                    .store
-                    .get(&table_keys::app(app_id))
-                    .await?
-                    .ok_or(Error::AppNotFound)?;
-                checker.check(&app).await?;
-                Position::Users { after: None }
-            }
-        },
-    };
-    let next = match (scope, position) {
-        (Scope::App(app_id), Position::Users { after }) => {
-            let page = state
-                .store
-                .query(Query {
-                    index: Index::Secondary,
-                    pk: table_keys::user_listing(app_id, "").pk,
-                    sk_prefix: String::new(),
-                    limit,
-                    cursor: after,
-                })
-                .await?;
-            for listed in &page.items {
-                let user_id = listed.key.pk.strip_prefix("USER#").unwrap_or_default();
-                for pk in user_partitions(user_id) {
-                    for item in whole_partition(state, pk).await? {
-                        checker.check(&item).await?;
-                    }
-                }
-            }
-            Some(match page.cursor {
-                Some(after) => Position::Users { after: Some(after) },
-                None => Position::Items { after: None },
-            })
+    for item in &page.items {
+        let wanted = match scope {
+            Scope::Table => true,
+            Scope::App(app_id) => checker.belongs(item, app_id).await?,
+        };
+        if wanted {
+            checker.check(item).await?;
         }
-        (scope, Position::Items { after }) => {
-            let pk_prefix = match scope {
-                Scope::Table => String::new(),
-                Scope::App(app_id) => format!("{}#", table_keys::app(app_id).pk),
-            };
-            let page = state
-                .store
-                .scan(Scan {
-                    pk_prefix,
-                    limit,
-                    cursor: after,
-                })
-                .await?;
-            for item in &page.items {
-                checker.check(item).await?;
-            }
-            page.cursor.map(|after| Position::Items { after: Some(after) })
-        }
-        (Scope::Table, Position::Users { .. }) => {
-            return Err(Error::invalid("cursor is not valid"));
-        }
-    };
+    }
     Ok(Checkup {
         findings: checker.findings,
         checked: checker.checked,
-        cursor: next.map(|p| p.encode()),
+        cursor: page.cursor.map(|after| {
+            Position {
+                scope: scope_name(scope),
+                after,
+            }
+            .encode()
+        }),
     })
 }
