@@ -41,9 +41,14 @@ async fn walk(t: &TestApp, scope: &Scope, limit: usize) -> (Vec<Seen>, usize, us
     }
 }
 
-/// The findings of `scope`, in one page of the largest size, as a set.
+/// The findings of `scope` (every page, as the fault matrix reads them), as a set.
 async fn findings(t: &TestApp, scope: &Scope) -> BTreeSet<Seen> {
-    let (seen, _, _) = walk(t, scope, doctor::MAX_PAGE).await;
+    let seen: Vec<Seen> = doctor::check_to_end(&t.state, scope)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.problem.name().to_owned(), f.key.pk, f.key.sk))
+        .collect();
     let set: BTreeSet<Seen> = seen.iter().cloned().collect();
     assert_eq!(set.len(), seen.len(), "a finding reported twice: {seen:#?}");
     set

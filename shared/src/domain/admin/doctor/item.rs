@@ -79,6 +79,12 @@ impl<'a> Checker<'a> {
         let Some(rest) = pk.strip_prefix("USER#") else {
             return Ok(false);
         };
+        if item.key.sk == "USER"
+            && let Some(app) = item.data.get("appId").and_then(|a| a.as_str())
+        {
+            // The user record names its app itself: no read.
+            return Ok(app == app_id);
+        }
         if rest.ends_with("#SENT") {
             return Ok(item
                 .key

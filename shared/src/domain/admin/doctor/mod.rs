@@ -162,3 +162,23 @@ pub async fn check(state: &AppState, scope: &Scope, req: DoctorRequest) -> Resul
         }),
     })
 }
+
+/// Every finding of `scope`, walking every page in pages of [`MAX_PAGE`]: for callers that want
+/// the whole answer in one call (the tests, and the fault matrix after each injected failure),
+/// not for a request path.
+pub async fn check_to_end(state: &AppState, scope: &Scope) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    let mut cursor = None;
+    loop {
+        let req = DoctorRequest {
+            limit: Some(MAX_PAGE.to_string()),
+            cursor,
+        };
+        let page = check(state, scope, req).await?;
+        findings.extend(page.findings);
+        cursor = page.cursor;
+        if cursor.is_none() {
+            return Ok(findings);
+        }
+    }
+}
