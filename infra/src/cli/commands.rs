@@ -343,7 +343,8 @@ pub(super) fn out(text: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
-/// Runs `command`: one API call (a loop of them for `app delete`), its answer printed.
+/// Runs `command`: one API call (a loop of them for `app delete` and `doctor`), its answer
+/// printed.
 pub async fn execute(client: &Client, json: bool, command: AdminCommand) -> Result<(), Failure> {
     use AdminCommand as C;
     match command {
