@@ -1,13 +1,14 @@
 //! The admin API for developers, behind `Authorization: Bearer <admin key>`:
 //! apps (`/admin/apps`, `/admin/apps/{appId}`), their invites, users and message templates, and
 //! the CosyncJWT import (`/admin/apps/{appId}/import/cosync`, and `/admin/import/cosync/app` for
-//! the app itself).
+//! the app itself) and the table checker (`/admin/doctor`, `/admin/apps/{appId}/doctor`).
 //! Every handler takes an [`Admin`] proof, so no route can forget the key check; bodies arrive
 //! through [`Body`] as the wire layer's request types, which convert into the domain's.
 
 mod apps;
 mod audit;
 mod cosync_app;
+mod doctor;
 mod import;
 mod invites;
 mod keys;
@@ -149,6 +150,7 @@ fn router() -> Router<AppState> {
         .merge(keys::router())
         .merge(import::router())
         .merge(cosync_app::router())
+        .merge(doctor::router())
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`): each module's `Doc`.
@@ -163,5 +165,6 @@ fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(keys::Doc::openapi());
     doc.merge(import::Doc::openapi());
     doc.merge(cosync_app::Doc::openapi());
+    doc.merge(doctor::Doc::openapi());
     doc
 }

@@ -40,6 +40,8 @@ pub enum AdminCommand {
         #[command(flatten)]
         page: Page,
     },
+    /// Check the table's invariants, read-only, page by page: `doctor [--app ID]`.
+    Doctor(super::doctor::DoctorArgs),
     /// Import users from another deployment: `import cosync --dir … --app …`.
     #[command(subcommand)]
     Import(super::import::ImportCommand),
@@ -336,12 +338,13 @@ fn print(answer: &Answer, json: bool, shape: Shape) {
 /// One line of output. A reader that stops early (`keyturn app list | head`) closes the pipe:
 /// that is not an error of the command, so the rest is dropped quietly instead of panicking as
 /// `println!` would.
-fn out(text: &str) {
+pub(super) fn out(text: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
-/// Runs `command`: one API call (a loop of them for `app delete`), its answer printed.
+/// Runs `command`: one API call (a loop of them for `app delete` and `doctor`), its answer
+/// printed.
 pub async fn execute(client: &Client, json: bool, command: AdminCommand) -> Result<(), Failure> {
     use AdminCommand as C;
     match command {
@@ -361,6 +364,7 @@ pub async fn execute(client: &Client, json: bool, command: AdminCommand) -> Resu
         }
         C::Template(t) => template_command(client, json, t).await,
         C::Import(i) => super::import::execute(client, i).await,
+        C::Doctor(args) => super::doctor::execute(client, json, args).await,
         C::Audit { app, user_id, page } => {
             let columns = &["at", "event", "userId", "client", "adminKey"];
             let path = ["admin", "apps", &app, "audit"];

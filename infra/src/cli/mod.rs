@@ -1,17 +1,18 @@
-//! `keyturn app|user|invite|keys|template|audit|import …`: the admin API from a terminal or a script.
+//! `keyturn app|user|invite|keys|template|audit|import|doctor …`: the admin API from a terminal or a script.
 //!
 //! Each subcommand is one (or, for `app delete`, a repeated) admin API call over HTTP
 //! ([`client`]); the answer is printed as an aligned table ([`table`]) or, with `--json`, as the
 //! API's own JSON. The admin key comes only from the `KEYTURN_ADMIN_KEY` environment variable:
 //! a flag would show in `ps` and in shell history.
 //!
-//! Exit codes (see [`Exit`]): 0 success, 2 usage error (bad arguments, no admin key, unreadable
+//! Exit codes (see [`Exit`]): 0 success, 1 `doctor` found problems, 2 usage error (bad arguments, no admin key, unreadable
 //! `--file`), 3 the API refused (its code and message are printed), 4 the API could not be
 //! reached or did not answer like Keyturn.
 
 mod client;
 mod commands;
 mod cosync_app;
+mod doctor;
 mod import;
 mod import_csv;
 mod import_hints;
@@ -42,6 +43,8 @@ pub struct ApiArgs {
 pub enum Exit {
     /// Done.
     Success = 0,
+    /// `keyturn doctor` ran to the end and found broken invariants (printed).
+    Findings = 1,
     /// The command line or its inputs were wrong (clap uses 2 for its own usage errors too).
     Usage = 2,
     /// The API answered with an error (`{"code", "message"}`).

@@ -34,7 +34,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditi
 
 use self::codec::{COUNTER, EXPIRES_AT, GSI_NAME, GSI_PK, GSI_SK, PK, SK, VERSION};
 use self::expr::{LIVE, guard};
-use super::{Condition, Index, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+use super::{Condition, Index, Item, ItemStore, Key, Page, Query, Scan, StoreError, WriteOp};
 use crate::clock::Clock;
 
 /// How often `add` retries when a concurrent writer creates or expires the counter under it.
@@ -268,6 +268,40 @@ impl ItemStore for DynamoStore {
             Some(last) if more => Some(codec::encode_cursor(last, query.index)),
             _ => None,
         };
+        Ok(Page { items, cursor })
+    }
+
+    /// One `Scan` request per page: `Limit` bounds the items DynamoDB reads, so a page takes
+    /// one short call however sparse the prefix; the prefix and liveness are filtered here,
+    /// and the cursor is DynamoDB's own `LastEvaluatedKey` (the last item read, kept or not).
+    async fn scan(&self, scan: Scan) -> Result<Page, StoreError> {
+        let now = self.clock.now_secs();
+        let start = scan
+            .cursor
+            .as_deref()
+            .map(|c| codec::decode_scan_cursor(c, &scan.pk_prefix))
+            .transpose()?;
+        let out = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .consistent_read(true)
+            .limit(i32::try_from(scan.limit.max(1)).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(backend)?;
+        let mut items = Vec::new();
+        for attrs in out.items().iter().filter(|a| codec::is_live(a, now)) {
+            let item = codec::item_from(attrs)?;
+            if item.key.pk.starts_with(&scan.pk_prefix) {
+                items.push(item);
+            }
+        }
+        let cursor = out
+            .last_evaluated_key()
+            .map(|next| codec::encode_scan_cursor(&scan.pk_prefix, next))
+            .transpose()?;
         Ok(Page { items, cursor })
     }
 

@@ -28,6 +28,12 @@
 //!   (index, partition, sort-key prefix) produced — garbage, or a cursor of another listing — and
 //!   return live items of one partition (or one index partition) whose sort key starts with the
 //!   prefix, ascending, at most `limit` per page, with an opaque cursor for the next page.
+//! - `scan` return, over all its pages, every live item whose partition key starts with the
+//!   prefix exactly once (for items not written meanwhile), in an order of the engine's own; at
+//!   most `limit` items per page, possibly fewer or none while a cursor still follows (DynamoDB
+//!   counts `limit` against the items it reads before filtering); a `None` cursor only when the
+//!   walk is over; and refuse with [`StoreError::BadCursor`] a cursor that no page of a scan of
+//!   the same prefix produced.
 
 pub mod dynamo;
 pub mod sqlite;
@@ -233,6 +239,20 @@ pub struct Query {
     pub cursor: Option<String>,
 }
 
+/// A paged walk over every item whose partition key starts with a prefix (empty: the whole
+/// table). It reads the table rather than one partition, so it serves operators' checks
+/// (`keyturn doctor`), never a request path; each page is one bounded read, so a walk over a
+/// large table is many short calls rather than one long one.
+#[derive(Debug, Clone)]
+pub struct Scan {
+    /// Partition-key prefix; empty for every item.
+    pub pk_prefix: String,
+    /// Items to read per page (engines may return fewer).
+    pub limit: usize,
+    /// Cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
 /// One page of a query.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
@@ -284,6 +304,8 @@ pub trait ItemStore: Send + Sync {
     async fn delete(&self, key: &Key, condition: Condition) -> Result<(), StoreError>;
     /// One page of live items from a partition (see [`Query`]).
     async fn query(&self, query: Query) -> Result<Page, StoreError>;
+    /// One page of a walk over the items under a partition-key prefix (see [`Scan`]).
+    async fn scan(&self, scan: Scan) -> Result<Page, StoreError>;
     /// All-or-nothing set of conditional writes (at most [`MAX_TRANSACT_OPS`]).
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError>;
     /// Atomically adds `delta` to the counter at `key`; see the contract for expiry and ceilings.

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, TransactionBehavior, params};
 
-use super::{Condition, Index, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+use super::{Condition, Index, Item, ItemStore, Key, Page, Query, Scan, StoreError, WriteOp};
 use crate::clock::Clock;
 
 const SCHEMA: &str = "
@@ -186,6 +186,10 @@ impl ItemStore for SqliteStore {
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
         self.read(move |tx, now| run_query(tx, &query, now)).await
+    }
+
+    async fn scan(&self, scan: Scan) -> Result<Page, StoreError> {
+        self.read(move |tx, now| run_scan(tx, &scan, now)).await
     }
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
@@ -389,6 +393,71 @@ fn run_query(tx: &Transaction<'_>, query: &Query, now: i64) -> Result<Page, Stor
         _ => None,
     };
     Ok(Page { items, cursor })
+}
+
+/// Walks the primary key in order from the cursor's position, with one look-ahead row as
+/// [`run_query`] does; `pk >= :prefix` lets SQLite seek the primary key's index to the prefix.
+fn run_scan(tx: &Transaction<'_>, scan: &Scan, now: i64) -> Result<Page, StoreError> {
+    let limit = scan.limit.max(1);
+    let after = scan
+        .cursor
+        .as_deref()
+        .map(|c| decode_scan_cursor(c, &scan.pk_prefix))
+        .transpose()?;
+    let position = if after.is_some() {
+        "(pk, sk) > (:c1, :c2)"
+    } else {
+        "1"
+    };
+    let sql = format!(
+        "SELECT {COLUMNS} FROM items WHERE pk >= :prefix \
+         AND substr(pk, 1, length(:prefix)) = :prefix AND {LIVE} AND {position} \
+         ORDER BY pk, sk LIMIT :limit"
+    );
+    let mut stmt = tx.prepare_cached(&sql).map_err(backend)?;
+    let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
+    let mut named: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+        (":prefix", &scan.pk_prefix),
+        (":now", &now),
+        (":limit", &fetch),
+    ];
+    if let Some((pk, sk)) = &after {
+        named.push((":c1", pk));
+        named.push((":c2", sk));
+    }
+    let mut items = stmt
+        .query_map(named.as_slice(), read_row)
+        .map_err(backend)?
+        .map(|row| row.map_err(backend).and_then(std::convert::identity))
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let cursor = match items.last() {
+        Some(last) if more => Some(encode_scan_cursor(&scan.pk_prefix, &last.key)),
+        _ => None,
+    };
+    Ok(Page { items, cursor })
+}
+
+/// A scan's cursor: `["scan", prefix, pk, sk]` as base64url JSON, the prefix named so a cursor
+/// of another walk (or of a query) is refused rather than silently skipping items.
+fn encode_scan_cursor(prefix: &str, key: &Key) -> String {
+    let json = serde_json::to_vec(&["scan", prefix, &key.pk, &key.sk]).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+/// The key a scan cursor names, or [`StoreError::BadCursor`].
+fn decode_scan_cursor(cursor: &str, prefix: &str) -> Result<(String, String), StoreError> {
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::BadCursor)?;
+    let parts: Vec<String> = serde_json::from_slice(&json).map_err(|_| StoreError::BadCursor)?;
+    match <[String; 4]>::try_from(parts) {
+        Ok([tag, p, pk, sk]) if tag == "scan" && p == prefix && pk.starts_with(prefix) => {
+            Ok((pk, sk))
+        }
+        _ => Err(StoreError::BadCursor),
+    }
 }
 
 /// The cursor is the partition queried followed by the ordering key of the last item returned,

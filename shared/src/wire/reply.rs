@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::admin::apps::{AppDeletion, AppPage, AppView};
 use super::admin::audit::AuditPage;
+use super::admin::doctor::DoctorPage;
 use super::admin::import::ImportReply;
 use super::admin::invites::{InvitePage, InviteView, Revoked};
 use super::admin::keys::{KeysView, RotatedAppToken};
@@ -23,7 +24,9 @@ use super::end_user::{
 use super::issuer::{Discovery, Jwks};
 use super::openapi::ErrorBody;
 use crate::domain::admin::delete_app::Deletion;
-use crate::domain::admin::{app_token, apps, import, invites, signing_keys, templates, users};
+use crate::domain::admin::{
+    app_token, apps, doctor, import, invites, signing_keys, templates, users,
+};
 use crate::domain::apps::issuer::{self, Pem};
 use crate::domain::audit::AuditEntry;
 use crate::domain::common::html::HtmlPage;
@@ -251,4 +254,5 @@ json_replies! {
     signing_keys::KeysView => KeysView,
     TwilioInfo => TwilioSet,
     import::ImportReport => ImportReply,
+    doctor::Checkup => DoctorPage,
 }

@@ -19,6 +19,7 @@ mod cosync_compat;
 mod cosync_import;
 mod cosync_import_users;
 mod crash_safety;
+mod doctor;
 mod dynamo_flow;
 mod exposure_hardening;
 mod factor_hardening;

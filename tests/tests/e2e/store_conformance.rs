@@ -10,7 +10,9 @@ use std::task::Poll;
 use keyturn::clock::ManualClock;
 use keyturn::store::dynamo::DynamoStore;
 use keyturn::store::sqlite::SqliteStore;
-use keyturn::store::{Condition, Index, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+use keyturn::store::{
+    Condition, Index, Item, ItemStore, Key, Page, Query, Scan, StoreError, WriteOp,
+};
 use serde_json::json;
 
 use crate::support::aws::{sdk_config, unique};
@@ -100,6 +102,8 @@ conformance! {
         query_pages_a_prefix_in_ascending_order => case_query_pages_a_prefix_in_ascending_order,
         query_walks_the_secondary_index => case_query_walks_the_secondary_index,
         a_cursor_of_another_query_is_a_bad_cursor => case_a_cursor_of_another_query_is_a_bad_cursor,
+        scan_walks_every_live_item_under_a_prefix_once => case_scan_walks_every_live_item_under_a_prefix_once,
+        a_cursor_of_another_scan_is_a_bad_cursor => case_a_cursor_of_another_scan_is_a_bad_cursor,
         failed_transaction_applies_nothing_and_names_the_op => case_failed_transaction_applies_nothing_and_names_the_op,
         transaction_applies_every_op => case_transaction_applies_every_op,
         add_counts_to_the_ceiling_and_restarts_after_expiry => case_add_counts_to_the_ceiling_and_restarts_after_expiry,
@@ -127,6 +131,31 @@ fn query(index: Index, pk: &str, prefix: &str, limit: usize, cursor: Option<Stri
         limit,
         cursor,
     }
+}
+
+fn scan(prefix: &str, limit: usize, cursor: Option<String>) -> Scan {
+    Scan {
+        pk_prefix: prefix.into(),
+        limit,
+        cursor,
+    }
+}
+
+/// Every key a walk of `prefix` in pages of `limit` returns, in the order returned, checking
+/// that no page is larger than asked.
+async fn walk(store: &dyn ItemStore, prefix: &str, limit: usize) -> Vec<(String, String)> {
+    let mut keys = Vec::new();
+    let mut cursor = None;
+    for _ in 0..200 {
+        let page = store.scan(scan(prefix, limit, cursor)).await.unwrap();
+        assert!(page.items.len() <= limit, "a page larger than its limit");
+        keys.extend(page.items.into_iter().map(|i| (i.key.pk, i.key.sk)));
+        cursor = page.cursor;
+        if cursor.is_none() {
+            return keys;
+        }
+    }
+    panic!("the walk never ended");
 }
 
 fn sort_keys(page: &Page) -> Vec<&str> {
@@ -539,6 +568,92 @@ async fn case_a_cursor_of_another_query_is_a_bad_cursor(
             "{bad:?}: {result:?}"
         );
     }
+}
+
+async fn case_scan_walks_every_live_item_under_a_prefix_once(
+    store: &dyn ItemStore,
+    clock: &ManualClock,
+) {
+    let mut wanted = Vec::new();
+    for (pk, sk) in [
+        ("app#1#a", "claim"),
+        ("app#1#a", "code"),
+        ("app#1#b", "claim"),
+        ("app#1#c", "x"),
+        ("app#1#c", "y"),
+        ("app#1#c", "z"),
+        ("app#1", "settings"),
+    ] {
+        store
+            .put(record(pk, sk, json!({ "x": 1 })), Condition::Any)
+            .await
+            .unwrap();
+        if pk.starts_with("app#1#") {
+            wanted.push((pk.to_owned(), sk.to_owned()));
+        }
+    }
+    store
+        .put(record("app#2#a", "claim", json!({})), Condition::Any)
+        .await
+        .unwrap();
+    let short = record("app#1#d", "code", json!({})).expiring_at(NOW + 5);
+    store.put(short, Condition::Any).await.unwrap();
+    clock.advance_secs(10);
+    wanted.sort();
+
+    for limit in [1, 2, 3, 100] {
+        let mut walked = walk(store, "app#1#", limit).await;
+        walked.sort();
+        assert_eq!(walked, wanted, "pages of {limit}");
+    }
+    let mut everything = walk(store, "", 100).await;
+    everything.sort();
+    assert_eq!(everything.len(), wanted.len() + 2, "{everything:?}");
+    assert!(walk(store, "nothing#", 10).await.is_empty());
+}
+
+async fn case_a_cursor_of_another_scan_is_a_bad_cursor(
+    store: &dyn ItemStore,
+    _clock: &ManualClock,
+) {
+    for pk in ["app#1#a", "app#1#b", "app#1#c"] {
+        store
+            .put(record(pk, "claim", json!({})), Condition::Any)
+            .await
+            .unwrap();
+    }
+    let first = store.scan(scan("app#1#", 1, None)).await.unwrap();
+    let cursor = first.cursor.expect("a cursor after a page of one");
+    assert!(
+        store
+            .scan(scan("app#1#", 1, Some(cursor.clone())))
+            .await
+            .is_ok()
+    );
+    for (prefix, bad) in [
+        ("app#2#", cursor.clone()),
+        ("app#1#", "!!not base64!!".to_owned()),
+        ("app#1#", "e30".to_owned()),
+    ] {
+        assert!(
+            matches!(
+                store.scan(scan(prefix, 1, Some(bad))).await,
+                Err(StoreError::BadCursor)
+            ),
+            "{prefix}"
+        );
+    }
+    let page = store
+        .query(query(Index::Primary, "app#1#a", "", 1, None))
+        .await
+        .unwrap();
+    assert!(page.cursor.is_none());
+    assert!(matches!(
+        store
+            .query(query(Index::Primary, "app#1#a", "", 1, Some(cursor)))
+            .await,
+        Err(StoreError::BadCursor)
+    ));
 }
 
 async fn case_failed_transaction_applies_nothing_and_names_the_op(

@@ -1,5 +1,6 @@
 //! The developers' admin API, behind an admin API key ([`admin_key`]): apps, their users, invites and
-//! message templates, and importing users from a CosyncJWT deployment ([`import`]). Requests arrive typed (the wire layer decodes JSON bodies and converts
+//! message templates, importing users from a CosyncJWT deployment ([`import`]), and the table
+//! checker operators run as `keyturn doctor` ([`doctor`]). Requests arrive typed (the wire layer decodes JSON bodies and converts
 //! them into the request types here); results are domain values the wire layer encodes.
 
 pub mod admin_key;
@@ -7,6 +8,7 @@ pub mod app_token;
 mod app_update;
 pub mod apps;
 pub mod delete_app;
+pub mod doctor;
 pub mod import;
 pub mod invites;
 pub mod signing_keys;

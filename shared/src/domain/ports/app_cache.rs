@@ -37,7 +37,7 @@ use async_trait::async_trait;
 
 use crate::domain::records::app::App;
 use crate::domain::records::table_keys;
-use crate::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+use crate::store::{Condition, Item, ItemStore, Key, Page, Query, Scan, StoreError, WriteOp};
 
 /// The longest an app's settings may be served from a warm instance's memory (docs/settings.md
 /// promises developers their edits apply within it).
@@ -191,6 +191,10 @@ impl ItemStore for InvalidatingStore {
 
     async fn query(&self, query: Query) -> Result<Page, StoreError> {
         self.inner.query(query).await
+    }
+
+    async fn scan(&self, scan: Scan) -> Result<Page, StoreError> {
+        self.inner.scan(scan).await
     }
 
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {

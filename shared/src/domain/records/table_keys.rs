@@ -41,6 +41,9 @@
 //! | audit entry about a user | `APP#<appId>#AUDIT#USER#<userId>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //! | audit entry without a user (app settings) | `APP#<appId>#AUDIT#<0..7>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //!
+//! The table checker (`admin::doctor`, `keyturn doctor`) knows every row above by its key and
+//! reports a key it does not know: a new item kind is taught to it (`doctor::item`) as well.
+//!
 //! Deleting an app (`admin::delete_app`) finds everything it owns from these keys without a
 //! scan: users and invites through their index partitions, then each one's partitions by name;
 //! only TTL-bound counters keyed by a client address or mailbox, and handle partitions of

@@ -197,6 +197,31 @@ pub(super) fn decode_cursor(cursor: &str, query: &Query) -> Result<Attrs, StoreE
         .collect())
 }
 
+/// A scan's cursor: the `LastEvaluatedKey` DynamoDB returned, with the prefix scanned (as
+/// base64url JSON), so a cursor of another walk or of a query is refused, not followed.
+pub(super) fn encode_scan_cursor(prefix: &str, last: &Attrs) -> Result<String, StoreError> {
+    let pk = required_string(last, PK)?;
+    let sk = required_string(last, SK)?;
+    let json = serde_json::to_vec(&["scan", prefix, &pk, &sk]).unwrap_or_default();
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json))
+}
+
+/// The `ExclusiveStartKey` a scan cursor names, or [`StoreError::BadCursor`] for one that no
+/// scan of `prefix` produced.
+pub(super) fn decode_scan_cursor(cursor: &str, prefix: &str) -> Result<Attrs, StoreError> {
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| StoreError::BadCursor)?;
+    let parts: Vec<String> = serde_json::from_slice(&json).map_err(|_| StoreError::BadCursor)?;
+    match <[String; 4]>::try_from(parts) {
+        Ok([tag, p, pk, sk]) if tag == "scan" && p == prefix => Ok(Attrs::from([
+            (PK.to_owned(), AttributeValue::S(pk)),
+            (SK.to_owned(), AttributeValue::S(sk)),
+        ])),
+        _ => Err(StoreError::BadCursor),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -35,6 +35,7 @@ macro_rules! page_reply {
 pub mod apps;
 pub mod audit;
 pub mod cosync_app;
+pub mod doctor;
 pub mod import;
 pub mod invites;
 pub mod keys;

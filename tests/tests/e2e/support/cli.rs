@@ -33,6 +33,8 @@ pub struct Server {
     child: Child,
     /// Its base URL.
     pub url: String,
+    /// Its data directory (its SQLite store is `keyturn.sqlite3` there).
+    pub dir: PathBuf,
 }
 
 impl Drop for Server {
@@ -85,6 +87,7 @@ pub async fn serve_in(dir: &Path) -> Server {
     let server = Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
+        dir,
     };
     // Ready when it answers (bounded by attempts, not by time measured).
     let http = keyturn::net::https_client_builder()

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, StoreError, WriteOp};
+use keyturn::store::{Condition, Item, ItemStore, Key, Page, Query, Scan, StoreError, WriteOp};
 
 /// The real store behind `inner`, with `hook(op, key)` run before each call: `op` is the
-/// call's name (`get`, `put`, `delete`, `query`, `add`, or `transact(n)` for `n` writes), `key`
+/// call's name (`get`, `put`, `delete`, `query`, `scan`, `add`, or `transact(n)` for `n` writes), `key`
 /// its key (a query's partition and prefix, a transaction's first write). An `Err` from the hook
 /// is the call's answer; the store is not reached.
 pub struct HookedStore<H> {
@@ -38,6 +38,10 @@ where
             &Key::new(query.pk.clone(), query.sk_prefix.clone()),
         )?;
         self.inner.query(query).await
+    }
+    async fn scan(&self, scan: Scan) -> Result<Page, StoreError> {
+        (self.hook)("scan", &Key::new(scan.pk_prefix.clone(), ""))?;
+        self.inner.scan(scan).await
     }
     async fn transact(&self, ops: Vec<WriteOp>) -> Result<(), StoreError> {
         let first = match ops.first() {
