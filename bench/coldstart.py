@@ -51,7 +51,7 @@ def binary(name):
 
 names = a.functions or [b for b in ALL if os.access(binary(b), os.X_OK)]
 if not names:
-    sys.exit(f"no function binaries in {bin_dir}: cargo build --release -p keyturn-infra")
+    sys.exit(f"no function binaries in {bin_dir}: cargo build --release -p keyturn-infra -p keyturn-lambda-admin")
 ADMIN_KEY = "coldstart-admin-key-0123456789"
 PW = hashlib.md5(b"coldstart").hexdigest()
 

@@ -175,7 +175,7 @@ cargo machete
 banner "cargo test --workspace"
 # The CLI suite runs the real `keyturn` binary and the bootstrap suite the real `keyturn-lambda`,
 # which no test target builds on its own.
-cargo build -p keyturn-infra --bins
+cargo build -p keyturn-infra --bins -p keyturn-lambda-admin
 cargo test --workspace
 
 # The criterion benches must keep compiling. Checked over the debug build the tests just made
@@ -268,7 +268,7 @@ if [[ -n "${KEYTURN_CI_LOW_DISK:-}" ]]; then
   rm -rf "$TARGET_DIR/debug"
   disk_report "debug target removed"
 fi
-cargo build --quiet --release -p keyturn-infra --bin keyturn-lambda --bin keyturn-lambda-admin
+cargo build --quiet --release -p keyturn-infra --bin keyturn-lambda -p keyturn-lambda-admin
 "$VENV/bin/python" - "$TARGET_DIR/release" <<'PY'
 import io, os, sys, zipfile
 over = False

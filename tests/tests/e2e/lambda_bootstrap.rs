@@ -32,7 +32,7 @@ fn binary(function: &str) -> PathBuf {
     });
     assert!(
         bin.exists(),
-        "{} is missing: run `cargo build -p keyturn-infra --bins` first",
+        "{} is missing: run `cargo build -p keyturn-infra --bins -p keyturn-lambda-admin` first",
         bin.display()
     );
     bin
