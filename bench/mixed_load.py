@@ -75,6 +75,7 @@ status, app, _ = call("POST", "/admin/apps", {
     "name": "Mixed load", "signupFlow": "none", "invitationEnabled": True,
     "addressSendsPerHour": 1000000, "addressFailedChecksPer15Min": 1000000,
     "mailDailyLimit": 10000000,
+    "metaData": [{"path": "user_data.n", "fieldName": "n", "required": False, "canEdit": True}],
 }, admin)
 assert status == 200, app
 app_h = [("app-token", app["appToken"])]
@@ -119,7 +120,7 @@ def client(n):
         timed("getUser", "GET", "/api/appuser/getUser", None, acc)
         timed("getApplication", "GET", "/api/appuser/getApplication", None, app_h)
         timed("setUserMetadata", "POST", "/api/appuser/setUserMetadata",
-              {"metaData": {"n": str(i)}}, acc, ok=(200, 604))
+              {"metaData": {"user_data": {"n": str(i)}}}, acc)
         timed("changePassword", "POST", "/api/appuser/changePassword",
               {"password": pw, "newPassword": OTHER_PW}, acc)
         pw = OTHER_PW
