@@ -79,11 +79,13 @@ export function say(text, failed = false) {
 }
 
 /**
- * One admin API call: `{status, data}` on success; an ApiError otherwise (617 also forgets
- * the key). The status line says "Loading…" while any call is in flight.
+ * One admin API call: `{status, data}` on success; an ApiError otherwise. The status line says
+ * "Loading…" while any call is in flight. `key` is for trying a typed key before keeping it;
+ * when the kept key is refused (617: rotated meanwhile) it is forgotten, and the page hears
+ * `keyturn:signed-out`.
  */
-export async function call(method, path, body) {
-  const headers = { authorization: `Bearer ${adminKey ?? ''}` };
+export async function call(method, path, body, key = adminKey) {
+  const headers = { authorization: `Bearer ${key ?? ''}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   inFlight += 1;
   const s = status();
@@ -106,6 +108,10 @@ export async function call(method, path, body) {
       const message = data && typeof data.message === 'string' ? data.message : resp.statusText;
       const err = new ApiError(resp.status, code, message);
       err.retryAfter = resp.headers.get('retry-after');
+      if (code === 617 && key === adminKey && adminKey !== null) {
+        signOut();
+        window.dispatchEvent(new CustomEvent('keyturn:signed-out', { detail: describe(err) }));
+      }
       throw err;
     }
     return { status: resp.status, data };

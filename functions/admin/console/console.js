@@ -10,7 +10,7 @@ import { usersPage } from './users.js';
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 
-function signInPage() {
+function signInPage(reason) {
   nav.hidden = true;
   const key = h('input', { type: 'password', autocomplete: 'off', required: true, spellcheck: 'false' });
   const remember = h('input', { type: 'checkbox', id: 'remember' });
@@ -24,15 +24,13 @@ function signInPage() {
       const typed = key.value.trim();
       if (!typed) { keyField.error.textContent = 'Type the admin key.'; return; }
       submit.disabled = true;
-      signIn(typed, false);
       try {
         // Any admin call proves the key; the smallest listing costs one read.
-        await call('GET', '/admin/apps?limit=1');
+        await call('GET', '/admin/apps?limit=1', undefined, typed);
         signIn(typed, remember.checked);
         key.value = '';
         route();
       } catch (err) {
-        signOut();
         keyField.error.textContent = describe(err);
         say('');
       } finally {
@@ -47,6 +45,7 @@ function signInPage() {
     h('span', { class: 'hint' }, 'Keeps the key in this tab\'s sessionStorage until the tab closes; otherwise it is forgotten on reload.')),
   submit);
   fill(main, form);
+  if (reason) keyField.error.textContent = reason;
   key.focus();
 }
 
@@ -67,5 +66,6 @@ document.getElementById('sign-out').addEventListener('click', () => {
   route();
 });
 window.addEventListener('hashchange', route);
+window.addEventListener('keyturn:signed-out', (event) => signInPage(event.detail));
 restore();
 route();

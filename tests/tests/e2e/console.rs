@@ -65,7 +65,11 @@ fn assert_console_headers(r: &Resp, name: &str) {
 async fn every_console_file_is_served_without_a_key_with_its_type_and_the_security_headers() {
     let t = TestApp::new().await;
     let files = sources();
-    assert!(files.len() >= 4, "{:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>());
+    assert!(
+        files.len() >= 4,
+        "{:?}",
+        files.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
     for (name, text) in &files {
         let r = t.get(&url(name), &[]).await;
         assert_console_headers(&r, name);
@@ -118,13 +122,19 @@ fn the_page_loads_only_files_the_server_serves() {
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     let page = &files.iter().find(|(n, _)| n == "index.html").unwrap().1;
     for needed in ["console/console.js", "console/console.css"] {
-        assert!(page.contains(&format!("\"{needed}\"")), "index.html loads {needed}");
+        assert!(
+            page.contains(&format!("\"{needed}\"")),
+            "index.html loads {needed}"
+        );
     }
     for (name, text) in &files {
         for (at, _) in text.match_indices("from './") {
             let rest = &text[at + "from './".len()..];
             let module = &rest[..rest.find('\'').unwrap()];
-            assert!(names.contains(&module), "{name} imports {module}, not a console file");
+            assert!(
+                names.contains(&module),
+                "{name} imports {module}, not a console file"
+            );
         }
     }
 }
