@@ -7,6 +7,8 @@
 //! These routes take no admin key (the page asks for it) and reveal nothing: the files are the
 //! same for everyone and hold no data; every value the page shows comes from the admin API,
 //! behind the key. They are not API, so the OpenAPI document leaves them out.
+//! Their responses are built here, not by `wire`'s reply mapping: a fixed file is no use case's
+//! result, and its headers belong to the page, not to the API's conventions.
 
 use axum::Router;
 use axum::extract::Path;
