@@ -87,6 +87,8 @@ export function appsPage(main) {
   function deletePanel(app) {
     const typed = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false' });
     const f = field('Type the app\'s name to confirm', typed);
+    const batch = h('input', { type: 'number', min: 1, max: 100, value: '50', inputmode: 'numeric' });
+    const b = field('Items per call', batch, '1 to 100: fewer keep each call short.');
     const go = h('button', { type: 'submit', disabled: true }, 'Delete this app and everything in it');
     const progress = h('progress', { max: 1, value: 0, hidden: true });
     const state = h('p', { role: 'status' });
@@ -96,6 +98,9 @@ export function appsPage(main) {
       onsubmit: async (event) => {
         event.preventDefault();
         if (typed.value !== app.name) return;
+        const size = Number(batch.value);
+        if (!Number.isInteger(size) || size < 1 || size > 100) { b.error.textContent = 'A whole number, 1 to 100.'; return; }
+        b.error.textContent = '';
         go.disabled = true;
         typed.disabled = true;
         progress.hidden = false;
@@ -103,7 +108,7 @@ export function appsPage(main) {
         try {
           // Each call deletes a batch; 202 says what remains, 200 that the app is gone.
           for (;;) {
-            const { status, data } = await call('DELETE', `/admin/apps/${seg(app.appId)}?batch=50`);
+            const { status, data } = await call('DELETE', `/admin/apps/${seg(app.appId)}?batch=${size}`);
             if (status === 200) break;
             const r = data.remaining;
             const left = r.users + r.invites + r.templates + r.auditEntries;
@@ -125,7 +130,7 @@ export function appsPage(main) {
     },
     h('h3', {}, 'Delete ', app.name),
     h('p', {}, 'This deletes the app, its users, invites, templates and audit trail. It cannot be undone.'),
-    f.row, go, progress, state));
+    f.row, b.row, go, progress, state));
     typed.focus();
   }
 

@@ -47,7 +47,10 @@ const normal = (f) => ({ path: f.path ?? '', fieldName: f.fieldName ?? '', requi
 /** A control for one setting: `{el, read()}`; `read` throws a message for a malformed value. */
 function control(kind, value, onchange) {
   if (Array.isArray(kind)) {
-    const el = h('select', { onchange }, kind.map((v) => h('option', { value: v }, v)));
+    // A stored value the list lacks (an app's `deleting` status) stays shown, so Save cannot
+    // silently replace it with the first option.
+    const options = value != null && !kind.includes(value) ? [...kind, value] : kind;
+    const el = h('select', { onchange }, options.map((v) => h('option', { value: v }, v)));
     el.value = value ?? kind[0];
     return { el, read: () => el.value };
   }
