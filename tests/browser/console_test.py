@@ -207,6 +207,23 @@ def journey(browser):
         {"path": "user_data.name", "fieldName": "name", "required": True, "canEdit": False},
         {"path": "profile.nick", "fieldName": XSS_FIELD, "required": False, "canEdit": False},
     ], app["metaData"]
+    # The Twilio account is write-only: a bad token is refused beside its field; once set,
+    # the page says a token is set and shows it nowhere.
+    twilio_token = "0123456789abcdef" * 2
+    page.get_by_label("accountSid").fill("AC" + "0" * 32)
+    page.get_by_label("authToken").fill("not-hex")
+    page.get_by_label("phoneNumber").fill("+447911123456")
+    watch.expect_error(400)
+    page.get_by_role("button", name="Set Twilio account").click()
+    expect(page.locator("form[aria-label='Twilio account'] .field .error").nth(1)).to_contain_text("authToken")
+    page.get_by_label("authToken").fill(twilio_token)
+    page.get_by_role("button", name="Set Twilio account").click()
+    expect(page.locator("#twilio-state")).to_have_text("An auth token is set.")
+    expect(page.get_by_label("authToken")).to_have_value("")
+    status, app = api("GET", f"/admin/apps/{demo['appId']}")
+    assert app["twilio"] == {"accountSid": "AC" + "0" * 32, "phoneNumber": "+447911123456",
+                             "authTokenSet": True}, app["twilio"]
+    assert twilio_token not in page.content()
     # Reloaded from the API, the stored markup is still text.
     page.wait_for_load_state("networkidle")  # a reload aborts a listing still in flight
     page.reload()

@@ -264,6 +264,45 @@ function render(main, app) {
     h('p', {}, h('a', { href: '#/apps' }, '← Apps')),
     h('h2', {}, 'JWT settings of ', app.name),
     h('p', { class: 'mono' }, 'App id ', app.appId, ' · issuer ', app.issuer),
-    form);
+    form,
+    twilioForm(app));
   refresh();
+}
+
+/**
+ * The app's Twilio account (SMS codes), write-only: the SID and number are shown, the auth
+ * token never is (the API answers only whether one is set), and the typed token is cleared once
+ * sent.
+ */
+function twilioForm(app) {
+  const t = app.twilio || {};
+  const sid = field('accountSid', h('input', { type: 'text', value: t.accountSid ?? '', autocomplete: 'off', spellcheck: 'false' }), 'AC followed by 32 hex characters.');
+  const token = field('authToken', h('input', { type: 'password', autocomplete: 'new-password' }), 'Write-only: never shown again once set.');
+  const phone = field('phoneNumber', h('input', { type: 'text', value: t.phoneNumber ?? '', autocomplete: 'off' }), 'The sender number, E.164 (+447911123456).');
+  const state = h('p', { role: 'status', id: 'twilio-state' });
+  const show = (set) => { state.textContent = set ? 'An auth token is set.' : 'No Twilio account yet.'; };
+  show(t.authTokenSet);
+  const top = h('p', { class: 'error', role: 'alert' });
+  return h('form', {
+    class: 'panel', novalidate: true, 'aria-label': 'Twilio account',
+    onsubmit: async (event) => {
+      event.preventDefault();
+      [sid, token, phone].forEach((f) => { f.error.textContent = ''; });
+      top.textContent = '';
+      try {
+        const { data } = await call('PUT', `/admin/apps/${seg(app.appId)}/twilio`, {
+          accountSid: sid.control.value.trim(), authToken: token.control.value.trim(), phoneNumber: phone.control.value.trim(),
+        });
+        token.control.value = '';
+        show(data.authTokenSet);
+        say('Saved the Twilio account.');
+      } catch (err) {
+        const by = { accountSid: sid, authToken: token, phoneNumber: phone };
+        const named = Object.keys(by).find((n) => (err.message || '').includes(n));
+        (named ? by[named].error : top).textContent = describe(err);
+        say('');
+      }
+    },
+  }, h('h3', {}, 'Twilio account (SMS)'), state, top, sid.row, token.row, phone.row,
+  h('button', { type: 'submit' }, 'Set Twilio account'));
 }
