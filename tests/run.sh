@@ -258,9 +258,10 @@ if ! full; then
   exit 0
 fi
 
-# The developer console (/admin/console) in a real browser: the distribution's Chromium (about
-# 350 MB installed, outside the target dir) driven by Playwright, through one journey against a
-# fresh `keyturn serve` (tests/browser/run.sh). Never `playwright install`: there is no download.
+# The developer console (/admin/console) in a real browser: the distribution's Chromium (389 MB
+# under /usr, installed once, and on disk beside the debug target) driven by Playwright through
+# one journey against a fresh `keyturn serve` (tests/browser/run.sh); about 10 s once installed.
+# Never `playwright install`: there is no download host.
 banner "console in Chromium (tests/browser)"
 browser_started=$SECONDS
 CHROMIUM="${KEYTURN_CHROMIUM:-/usr/bin/chromium}"
