@@ -12,9 +12,13 @@ CFN_LINT_VERSION=1.58.0
 # Schemathesis lives in a venv of its own: its pins (hypothesis, jsonschema) must not move
 # moto's, and the moto venv is never rebuilt because of it.
 SCHEMATHESIS_VERSION=4.32.5
+# Playwright drives the distribution's Chromium for the console's browser suite (tests/browser),
+# also from a venv of its own; its wheel carries its driver and downloads no browser.
+PLAYWRIGHT_VERSION=1.65.3
 TOOLS_DIR="${KEYTURN_TOOLS_DIR:-$HOME/.cache/keyturn-tools}"
 VENV="$TOOLS_DIR/venv"
 ST_VENV="$TOOLS_DIR/schemathesis-venv"
+BROWSER_VENV="$TOOLS_DIR/browser-venv"
 PYTHON="${PYTHON:-python3}"
 
 banner() { printf '\n==> %s\n' "$*"; }
@@ -253,6 +257,44 @@ if ! full; then
   banner "fuzz suites passed"
   exit 0
 fi
+
+# The developer console (/admin/console) in a real browser: the distribution's Chromium (389 MB
+# under /usr, installed once, and on disk beside the debug target) driven by Playwright through
+# one journey against a fresh `keyturn serve` (tests/browser/run.sh); about 10 s once installed.
+# Never `playwright install`: there is no download host.
+banner "console in Chromium (tests/browser)"
+browser_started=$SECONDS
+CHROMIUM="${KEYTURN_CHROMIUM:-/usr/bin/chromium}"
+if [[ ! -x "$CHROMIUM" ]]; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+  fi
+  [[ -x "$CHROMIUM" ]] || {
+    echo "no Chromium at $CHROMIUM: install the distribution's (apt-get install chromium, as root) or set KEYTURN_CHROMIUM" >&2
+    exit 1
+  }
+fi
+playwright_complete() {
+  [[ -x "$BROWSER_VENV/bin/python" ]] &&
+    "$BROWSER_VENV/bin/python" - "$PLAYWRIGHT_VERSION" <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+sys.exit(0 if version("playwright") == sys.argv[1] else 1)
+PY
+}
+if ! playwright_complete; then
+  rm -rf "$BROWSER_VENV"
+  "$PYTHON" -m venv "$BROWSER_VENV"
+  "$BROWSER_VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "playwright==$PLAYWRIGHT_VERSION"
+  playwright_complete || { echo "the Playwright venv is incomplete after pip install" >&2; exit 1; }
+fi
+echo "$("$CHROMIUM" --version 2>/dev/null | tail -1), playwright $PLAYWRIGHT_VERSION ($((SECONDS - browser_started)) s to check or install)"
+suite_started=$SECONDS
+KEYTURN_BIN="$TARGET_DIR/debug/keyturn" KEYTURN_BROWSER_PYTHON="$BROWSER_VENV/bin/python" \
+  KEYTURN_CHROMIUM="$CHROMIUM" bash tests/browser/run.sh
+echo "console browser suite: $((SECONDS - suite_started)) s (step $((SECONDS - browser_started)) s)"
 
 # The package budget (each function zip at most 3.5 MB: small zips keep cold starts short; 3 MB
 # until the binaries' crate went to opt-level 3 for Argon2's speed, docs/performance.md): both

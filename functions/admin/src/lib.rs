@@ -1,12 +1,15 @@
 //! The admin API for developers, behind `Authorization: Bearer <admin key>`:
 //! apps (`/admin/apps`, `/admin/apps/{appId}`), their invites, users and message templates, and
 //! the CosyncJWT import (`/admin/apps/{appId}/import/cosync`, and `/admin/import/cosync/app` for
-//! the app itself) and the table checker (`/admin/doctor`, `/admin/apps/{appId}/doctor`).
-//! Every handler takes an [`Admin`] proof, so no route can forget the key check; bodies arrive
+//! the app itself), the table checker (`/admin/doctor`, `/admin/apps/{appId}/doctor`), and the
+//! developer console (`/admin/console`), a static page that asks for the key and calls these
+//! routes. Every API handler takes an [`Admin`] proof, so no route can forget the key check (the
+//! console's files are the exception: public, the same for everyone, holding no data); bodies arrive
 //! through [`Body`] as the wire layer's request types, which convert into the domain's.
 
 mod apps;
 mod audit;
+mod console;
 mod cosync_app;
 mod doctor;
 mod import;
@@ -151,6 +154,7 @@ fn router() -> Router<AppState> {
         .merge(import::router())
         .merge(cosync_app::router())
         .merge(doctor::router())
+        .merge(console::router())
 }
 
 /// This function's routes in the OpenAPI document (`GET /openapi.json`): each module's `Doc`.

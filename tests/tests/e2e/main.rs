@@ -13,6 +13,7 @@ mod attack_replays;
 mod audit_trail;
 mod aws_adapters;
 mod cli;
+mod console;
 mod cors;
 mod cosync_app;
 mod cosync_compat;
