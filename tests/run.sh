@@ -310,7 +310,7 @@ if [[ -n "${KEYTURN_CI_LOW_DISK:-}" ]]; then
   rm -rf "$TARGET_DIR/debug"
   disk_report "debug target removed"
 fi
-cargo build --quiet --release -p keyturn-infra --bin keyturn-lambda -p keyturn-lambda-admin
+cargo build --quiet --release -p keyturn-infra -p keyturn-lambda-admin --bin keyturn-lambda --bin keyturn-lambda-admin
 "$VENV/bin/python" - "$TARGET_DIR/release" <<'PY'
 import io, os, sys, zipfile
 over = False
