@@ -87,7 +87,7 @@ pub async fn serve_in(dir: &Path) -> Server {
     let server = Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
-        dir,
+        dir: dir.to_path_buf(),
     };
     // Ready when it answers (bounded by attempts, not by time measured).
     let http = keyturn::net::https_client_builder()
