@@ -697,11 +697,14 @@ matrix! {
     sqlite_admin_suspend: Sqlite AdminSuspend ALL;
     sqlite_admin_reset_2fa: Sqlite AdminReset2fa ALL;
     sqlite_admin_delete: Sqlite AdminDelete ALL;
-    sqlite_app_delete: Sqlite AppDelete ALL;
+    sqlite_app_delete: Sqlite AppDelete &[Fault::Transport];
     sqlite_key_rotate: Sqlite KeyRotate ALL;
     sqlite_key_activate: Sqlite KeyActivate ALL;
     sqlite_key_retire: Sqlite KeyRetire ALL;
-    dynamodb_signup_none: Dynamo SignupNone &[Fault::Transport];
-    dynamodb_complete_signup: Dynamo CompleteSignup &[Fault::Transport];
-    dynamodb_login: Dynamo Login &[Fault::Transport];
+    dynamodb_signup_none: Dynamo SignupNone ALL;
+    dynamodb_signup_code: Dynamo SignupCode ALL;
+    dynamodb_complete_signup: Dynamo CompleteSignup ALL;
+    dynamodb_login: Dynamo Login ALL;
+    dynamodb_login_complete_totp: Dynamo LoginCompleteTotp ALL;
+    dynamodb_reset_password: Dynamo ResetPassword ALL;
 }
