@@ -239,6 +239,12 @@ enum Flow {
     VerifyPhone,
     /// `setTwoFactorGoogleVerification` on.
     TwoFactorGoogleOn,
+    /// `setTwoFactorGoogleVerification` off, proven with the password.
+    TwoFactorGoogleOff,
+    /// `setTwoFactorPhoneVerification` on, with a verified phone.
+    TwoFactorPhoneOn,
+    /// `revokeInvite` of a pending invite.
+    RevokeInvite,
     /// `deleteAccount` with the password.
     DeleteAccount,
     /// The admin's `suspend` of a user.
@@ -312,7 +318,10 @@ async fn setup(t: &TestApp, flow: Flow) -> Ctx {
             let session = t.quick_user(&app, BOB, json!({})).await;
             Ctx::new(app).with_session(&session)
         }
-        Flow::LoginCompleteTotp | Flow::AdminReset2fa | Flow::TwoFactorGoogleOn => {
+        Flow::LoginCompleteTotp
+        | Flow::AdminReset2fa
+        | Flow::TwoFactorGoogleOn
+        | Flow::TwoFactorGoogleOff => {
             let app = t
                 .create_app(json!({"signupFlow": "none", "twoFactorVerification": "google"}))
                 .await;
@@ -326,6 +335,9 @@ async fn setup(t: &TestApp, flow: Flow) -> Ctx {
                 .await
                 .ok_json();
             ctx.totp = Some(totp_of(&enrolment));
+            if let Flow::TwoFactorGoogleOff = flow {
+                return ctx;
+            }
             ctx.token = login_token(&t.login(&ctx.app, BOB, PW).await);
             ctx
         }
@@ -352,18 +364,18 @@ async fn setup(t: &TestApp, flow: Flow) -> Ctx {
             }
             ctx
         }
-        Flow::Invite | Flow::Register | Flow::AppDelete => {
+        Flow::Invite | Flow::Register | Flow::AppDelete | Flow::RevokeInvite => {
             let app = t
                 .create_app(json!({"signupFlow": "none", "invitationEnabled": true}))
                 .await;
             let session = t.quick_user(&app, BOB, json!({})).await;
             let mut ctx = Ctx::new(app).with_session(&session);
-            if let Flow::Register | Flow::AppDelete = flow {
+            if let Flow::Register | Flow::AppDelete | Flow::RevokeInvite = flow {
                 ctx.code = t.invited(&ctx.access, CAROL).await;
             }
             ctx
         }
-        Flow::SetPhone | Flow::VerifyPhone => {
+        Flow::SetPhone | Flow::VerifyPhone | Flow::TwoFactorPhoneOn => {
             let app = t
                 .create_app(json!({"twoFactorVerification": "phone"}))
                 .await;
@@ -372,6 +384,9 @@ async fn setup(t: &TestApp, flow: Flow) -> Ctx {
             if let Flow::VerifyPhone = flow {
                 t.set_phone(&ctx.access, PHONE).await.assert_true();
                 ctx.code = t.last_code_for(PHONE);
+            }
+            if let Flow::TwoFactorPhoneOn = flow {
+                t.verified_phone(&ctx.access, PHONE).await;
             }
             ctx
         }
@@ -402,6 +417,15 @@ async fn step(t: &TestApp, flow: Flow, ctx: &Ctx) -> Resp {
             t.set_two_factor_google(&ctx.access, json!({"twoFactor": true}))
                 .await
         }
+        Flow::TwoFactorGoogleOff => {
+            let body = json!({"twoFactor": false, "password": PW});
+            t.set_two_factor_google(&ctx.access, body).await
+        }
+        Flow::TwoFactorPhoneOn => {
+            t.set_two_factor_phone(&ctx.access, json!({"twoFactor": true}))
+                .await
+        }
+        Flow::RevokeInvite => t.revoke_invite(&ctx.access, CAROL).await,
         Flow::DeleteAccount => t.delete_account(&ctx.access, BOB, PW).await,
         Flow::AdminSuspend => t.admin_user_action(&ctx.app, &ctx.user_id, "suspend").await,
         Flow::AdminReset2fa => {
@@ -475,6 +499,14 @@ async fn settle(t: &TestApp, flow: Flow, ctx: &Ctx) {
         Flow::VerifyPhone => {
             let user = t.get_user(&ctx.access).await.ok_json();
             assert_eq!(user["phoneVerified"], true, "{user}");
+        }
+        Flow::TwoFactorGoogleOff => logs_in(PW).await,
+        Flow::TwoFactorPhoneOn => {
+            login_token(&t.login(&ctx.app, BOB, PW).await);
+        }
+        Flow::RevokeInvite => {
+            let body = json!({"handle": CAROL, "password": PW, "code": ctx.code});
+            t.register(&ctx.app, body).await.assert_error(400, 602);
         }
         Flow::AdminSuspend => {
             let r = t.login(&ctx.app, BOB, PW).await;
@@ -693,6 +725,9 @@ matrix! {
     sqlite_set_phone: Sqlite SetPhone ALL;
     sqlite_verify_phone: Sqlite VerifyPhone ALL;
     sqlite_two_factor_google_on: Sqlite TwoFactorGoogleOn ALL;
+    sqlite_two_factor_google_off: Sqlite TwoFactorGoogleOff ALL;
+    sqlite_two_factor_phone_on: Sqlite TwoFactorPhoneOn ALL;
+    sqlite_revoke_invite: Sqlite RevokeInvite ALL;
     sqlite_delete_account: Sqlite DeleteAccount ALL;
     sqlite_admin_suspend: Sqlite AdminSuspend ALL;
     sqlite_admin_reset_2fa: Sqlite AdminReset2fa ALL;
