@@ -20,7 +20,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use keyturn::crypto::password::Cost;
 use keyturn::domain::admin::doctor::{self, Problem, Scope};
+use keyturn::domain::ports::Config;
 use keyturn::mail::outbox::Outbox;
 use keyturn::mail::{MailError, Mailer, Message};
 use keyturn::secrets::{SecretStore, SecretsError};
@@ -181,30 +183,44 @@ async fn stack(engine: Engine) -> (TestApp, Arc<Faults>) {
         Engine::Sqlite => TestApp::new().await,
         Engine::Dynamo => TestApp::over_dynamodb().await,
     };
+
     let faults = Arc::new(Faults::default());
     let f = faults.clone();
+    // Argon2's cost has nothing to do with what a fault leaves behind, and at OWASP's it was
+    // most of the matrix's time (hundreds of stacks, each hashing a few passwords).
+    let cheap = |config: &mut Config| {
+        config.password_cost = Cost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        }
+    };
     let t = t
-        .with_ports(move |ports| {
-            let outbox = Arc::new(FaultyOutbox {
-                outbox: ports.outbox.clone().expect("the test stack has an outbox"),
-                faults: f.clone(),
-            });
-            ports.mailer = outbox.clone();
-            ports.sms = outbox;
-            ports.secrets = Arc::new(FaultySecrets {
-                inner: ports.secrets.clone(),
-                faults: f.clone(),
-            });
-            let hooked = f.clone();
-            ports.store = Arc::new(HookedStore {
-                inner: ports.store.clone(),
-                hook: move |op: &str, key: &Key| match hooked.hit(format!("store {op} {}", key.pk))
-                {
-                    Some(fault) => Err(store_error(fault, op)),
-                    None => Ok(()),
-                },
-            }) as Arc<dyn ItemStore>;
-        })
+        .with_ports_and_config(
+            move |ports| {
+                let outbox = Arc::new(FaultyOutbox {
+                    outbox: ports.outbox.clone().expect("the test stack has an outbox"),
+                    faults: f.clone(),
+                });
+                ports.mailer = outbox.clone();
+                ports.sms = outbox;
+                ports.secrets = Arc::new(FaultySecrets {
+                    inner: ports.secrets.clone(),
+                    faults: f.clone(),
+                });
+                let hooked = f.clone();
+                ports.store = Arc::new(HookedStore {
+                    inner: ports.store.clone(),
+                    hook: move |op: &str, key: &Key| match hooked
+                        .hit(format!("store {op} {}", key.pk))
+                    {
+                        Some(fault) => Err(store_error(fault, op)),
+                        None => Ok(()),
+                    },
+                }) as Arc<dyn ItemStore>;
+            },
+            cheap,
+        )
         .await;
     (t, faults)
 }
@@ -643,48 +659,32 @@ struct Tally {
 async fn run(engine: Engine, flow: Flow, kinds: &[Fault]) -> Tally {
     let started = Instant::now();
     let base = baseline(engine, flow).await;
+    let points: Vec<(usize, &str, Fault)> = base
+        .calls
+        .iter()
+        .enumerate()
+        .flat_map(|(i, call)| {
+            faults_for(call)
+                .into_iter()
+                .filter(|fault| kinds.contains(fault))
+                .map(move |fault| (i + 1, call.as_str(), fault))
+        })
+        .collect();
     let mut tally = Tally {
         cases: 0,
         absorbed: 0,
     };
-    for (i, call) in base.calls.iter().enumerate() {
-        let k = i + 1;
-        for fault in faults_for(call) {
-            if !kinds.contains(&fault) {
-                continue;
-            }
-            let case = format!("{engine:?} {flow:?}: call {k} ({call}) fails with {fault:?}");
-            let (t, faults) = stack(engine).await;
-            let ctx = setup(&t, flow).await;
-            faults.arm(k, fault);
-            let r = tokio::time::timeout(HANG, step(&t, flow, &ctx))
-                .await
-                .unwrap_or_else(|_| panic!("{case}: no answer in {HANG:?}"));
-            faults.disarm();
-            assert_typed(&case, &r, fault, &ctx);
-            tally.cases += 1;
-            if r.status.is_success() {
-                tally.absorbed += 1;
-            }
-            // An app's deletion is resumable by design, not atomic: halfway, the checker names
-            // only the unfinished deletion, and the retry below must clear even that.
-            let resumable: &[Problem] = match flow {
-                Flow::AppDelete => &[Problem::AppDeletionUnfinished],
-                _ => &[],
-            };
-            assert_clean_but(&t, &case, resumable).await;
-            let again = step(&t, flow, &ctx).await;
-            let answer = shape(&again);
-            assert!(
-                answer == base.first || answer == base.repeat,
-                "{case}: the retry answers {answer:?} ({}), not {:?} nor a repeat's {:?}",
-                again.text,
-                base.first,
-                base.repeat
-            );
-            assert_clean(&t, &format!("{case}, retried")).await;
-            settle(&t, flow, &ctx).await;
-        }
+    // Each case waits mostly on its store (SQLite's writes run on the blocking pool), so a few
+    // run at once; each on its own stack.
+    for chunk in points.chunks(CONCURRENT) {
+        let answers = join_all(
+            chunk
+                .iter()
+                .map(|&(k, call, fault)| case(engine, flow, &base, k, call, fault)),
+        )
+        .await;
+        tally.cases += answers.len();
+        tally.absorbed += answers.iter().filter(|absorbed| **absorbed).count();
     }
     println!(
         "fault matrix {engine:?} {flow:?}: {} calls, {} cases ({} absorbed) in {:.1} s; calls: {:?}",
@@ -695,6 +695,74 @@ async fn run(engine: Engine, flow: Flow, kinds: &[Fault]) -> Tally {
         base.calls
     );
     tally
+}
+
+/// Cases of one flow run at once.
+const CONCURRENT: usize = 4;
+
+/// One cell of the matrix: `flow` on a fresh stack with call `k` failing with `fault`, then
+/// retried. True when the flow did without the call (a success answered).
+async fn case(
+    engine: Engine,
+    flow: Flow,
+    base: &Baseline,
+    k: usize,
+    call: &str,
+    fault: Fault,
+) -> bool {
+    let case = format!("{engine:?} {flow:?}: call {k} ({call}) fails with {fault:?}");
+    let (t, faults) = stack(engine).await;
+    let ctx = setup(&t, flow).await;
+    faults.arm(k, fault);
+    let r = tokio::time::timeout(HANG, step(&t, flow, &ctx))
+        .await
+        .unwrap_or_else(|_| panic!("{case}: no answer in {HANG:?}"));
+    faults.disarm();
+    assert_typed(&case, &r, fault, &ctx);
+    // An app's deletion is resumable by design, not atomic: halfway, the checker names only
+    // the unfinished deletion, and the retry below must clear even that.
+    let resumable: &[Problem] = match flow {
+        Flow::AppDelete => &[Problem::AppDeletionUnfinished],
+        _ => &[],
+    };
+    assert_clean_but(&t, &case, resumable).await;
+    let again = step(&t, flow, &ctx).await;
+    let answer = shape(&again);
+    assert!(
+        answer == base.first || answer == base.repeat,
+        "{case}: the retry answers {answer:?} ({}), not {:?} nor a repeat's {:?}",
+        again.text,
+        base.first,
+        base.repeat
+    );
+    assert_clean(&t, &format!("{case}, retried")).await;
+    settle(&t, flow, &ctx).await;
+    r.status.is_success()
+}
+
+/// Polls every future in `futures` until all are done (the tests' crate has no `futures`):
+/// a panic in one fails the test as it would unjoined.
+async fn join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut futures: Vec<_> = futures.map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
+            if output.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(value) => *output = Some(value),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
 }
 
 const ALL: &[Fault] = &[Fault::Transport, Fault::Throttled, Fault::Conflict];
