@@ -261,6 +261,8 @@ enum Flow {
     TwoFactorPhoneOn,
     /// `revokeInvite` of a pending invite.
     RevokeInvite,
+    /// `setUserName` (set once): the user record and its username claim together.
+    SetUserName,
     /// `deleteAccount` with the password.
     DeleteAccount,
     /// The admin's `suspend` of a user.
@@ -366,6 +368,13 @@ async fn setup(t: &TestApp, flow: Flow) -> Ctx {
                 ..Ctx::new(app)
             }
         }
+        Flow::SetUserName => {
+            let app = t
+                .create_app(json!({"signupFlow": "none", "userNamesEnabled": true}))
+                .await;
+            let session = t.quick_user(&app, BOB, json!({})).await;
+            Ctx::new(app).with_session(&session)
+        }
         Flow::KeyRotate | Flow::KeyActivate | Flow::KeyRetire => {
             let app = t.create_app(none).await;
             let session = t.quick_user(&app, BOB, json!({})).await;
@@ -442,6 +451,7 @@ async fn step(t: &TestApp, flow: Flow, ctx: &Ctx) -> Resp {
                 .await
         }
         Flow::RevokeInvite => t.revoke_invite(&ctx.access, CAROL).await,
+        Flow::SetUserName => t.set_user_name(&ctx.access, "robert").await,
         Flow::DeleteAccount => t.delete_account(&ctx.access, BOB, PW).await,
         Flow::AdminSuspend => t.admin_user_action(&ctx.app, &ctx.user_id, "suspend").await,
         Flow::AdminReset2fa => {
@@ -517,6 +527,12 @@ async fn settle(t: &TestApp, flow: Flow, ctx: &Ctx) {
             assert_eq!(user["phoneVerified"], true, "{user}");
         }
         Flow::TwoFactorGoogleOff => logs_in(PW).await,
+        Flow::SetUserName => {
+            let user = t.get_user(&ctx.access).await.ok_json();
+            assert_eq!(user["userName"], "robert", "{user}");
+            let r = t.user_name_available(&ctx.access, "userName=robert").await;
+            assert_eq!(r.ok_json()["available"], false);
+        }
         Flow::TwoFactorPhoneOn => {
             login_token(&t.login(&ctx.app, BOB, PW).await);
         }
@@ -808,6 +824,7 @@ matrix! {
     sqlite_two_factor_google_off: Sqlite TwoFactorGoogleOff ALL;
     sqlite_two_factor_phone_on: Sqlite TwoFactorPhoneOn ALL;
     sqlite_revoke_invite: Sqlite RevokeInvite ALL;
+    sqlite_set_user_name: Sqlite SetUserName ALL;
     sqlite_delete_account: Sqlite DeleteAccount ALL;
     sqlite_admin_suspend: Sqlite AdminSuspend ALL;
     sqlite_admin_reset_2fa: Sqlite AdminReset2fa ALL;
