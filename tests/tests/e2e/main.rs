@@ -24,6 +24,7 @@ mod doctor;
 mod dynamo_flow;
 mod exposure_hardening;
 mod factor_hardening;
+mod fault_matrix;
 mod function_list;
 mod fuzz;
 mod hardening;

@@ -335,7 +335,17 @@ impl TestApp {
 
     /// The same stack (store, secrets file, outbox, clock) with `edit` applied to its ports, for
     /// suites that swap one adapter (a slow mailer, Twilio).
-    pub async fn with_ports(mut self, edit: impl FnOnce(&mut Ports)) -> Self {
+    pub async fn with_ports(self, edit: impl FnOnce(&mut Ports)) -> Self {
+        self.with_ports_and_config(edit, |_| {}).await
+    }
+
+    /// [`Self::with_ports`], with the config edited too (the fault matrix, which builds hundreds
+    /// of stacks, hashes passwords at a cheap cost).
+    pub async fn with_ports_and_config(
+        mut self,
+        edit: impl FnOnce(&mut Ports),
+        edit_config: impl FnOnce(&mut Config),
+    ) -> Self {
         let mut ports = Ports {
             store: self.store.clone(),
             secrets: Arc::new(KeyFileStore::open(&self.dir.join("secrets.json")).unwrap()),
@@ -347,9 +357,9 @@ impl TestApp {
             jwks: Arc::new(ProviderKeys::new(None, None).unwrap()),
         };
         edit(&mut ports);
-        self.state = AppState::new(ports, self.state.config.clone(), false)
-            .await
-            .unwrap();
+        let mut config = self.state.config.clone();
+        edit_config(&mut config);
+        self.state = AppState::new(ports, config, false).await.unwrap();
         self
     }
 

@@ -45,6 +45,9 @@ pub enum Problem {
     OrphanUserItem,
     /// An item whose key matches nothing in the key design (`table_keys`).
     UnknownItem,
+    /// An app marked `deleting` whose deletion stopped halfway (its items are purged user by
+    /// user, so they are not checked against each other until the same `DELETE` resumes it).
+    AppDeletionUnfinished,
 }
 
 impl Problem {
@@ -70,6 +73,7 @@ impl Problem {
             Problem::InvalidRecord => "invalid-record",
             Problem::OrphanUserItem => "orphan-user-item",
             Problem::UnknownItem => "unknown-item",
+            Problem::AppDeletionUnfinished => "app-deletion-unfinished",
         }
     }
 }
