@@ -628,8 +628,10 @@ async fn concurrent_registrations_make_one_account(app: TestApp) {
         if r.status == StatusCode::OK {
             ok += 1;
         } else {
+            // 615: more than ten racers compared the code while the invite was still live, which
+            // spends the handle's ten comparisons for the day (a refusal, never a second account).
             let code = r.json()["code"].as_u64().unwrap();
-            assert!([601, 602, 614].contains(&code), "{}", r.text);
+            assert!([601, 602, 614, 615].contains(&code), "{}", r.text);
         }
     }
     assert_eq!(ok, 1);
