@@ -115,6 +115,20 @@ fn encode_component(s: &str) -> String {
 
 // --- bodies ------------------------------------------------------------------------------------
 
+/// Every field of `map` reads back from the decoded `fields` as sent (empty reads as absent, as
+/// the protocol's clients send it).
+fn read_back(
+    fields: &Fields,
+    map: &std::collections::BTreeMap<String, String>,
+) -> Result<(), TestCaseError> {
+    for (k, v) in map {
+        let name: &'static str = Box::leak(k.clone().into_boxed_str());
+        let expected = Some(v.clone()).filter(|v| !v.is_empty());
+        prop_assert_eq!(fields.text(name).unwrap(), expected);
+    }
+    Ok(())
+}
+
 #[test]
 fn json_bodies_decode_or_are_refused_with_602_and_scalars_read_back() {
     check(16, prop::collection::vec(any::<u8>(), 0..200), |bytes| {
@@ -130,13 +144,7 @@ fn json_bodies_decode_or_are_refused_with_602_and_scalars_read_back() {
         |map| {
             let body = Value::Object(map.iter().map(|(k, v)| (k.clone(), json!(v))).collect());
             let fields = Fields::from_json(body.to_string().as_bytes()).expect("an object decodes");
-            for (k, v) in &map {
-                let name: &'static str = Box::leak(k.clone().into_boxed_str());
-                // Empty reads as absent, as the protocol's clients send it.
-                let expected = Some(v.clone()).filter(|v| !v.is_empty());
-                prop_assert_eq!(fields.text(name).unwrap(), expected);
-            }
-            Ok(())
+            read_back(&fields, &map)
         },
     );
 }
@@ -156,13 +164,7 @@ fn form_bodies_decode_as_node_querystring_and_never_panic() {
                 .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
                 .collect();
             let fields = Fields::from_form(body.join("&").as_bytes());
-            for (k, v) in &map {
-                let name: &'static str = Box::leak(k.clone().into_boxed_str());
-                // Empty reads as absent, as the protocol's clients send it.
-                let expected = Some(v.clone()).filter(|v| !v.is_empty());
-                prop_assert_eq!(fields.text(name).unwrap(), expected);
-            }
-            Ok(())
+            read_back(&fields, &map)
         },
     );
 }

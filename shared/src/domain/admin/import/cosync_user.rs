@@ -147,24 +147,7 @@ pub fn map(doc: &Value, app: &App, options: Options) -> Result<CosyncUser, Refus
             None
         }
     });
-    let meta_data = match doc.get("metaData") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => {
-            let mut kept = m.clone();
-            for reserved in RESERVED_ROOTS {
-                if kept.remove(reserved).is_some() {
-                    lossy.push(format!(
-                        "metaData.{reserved} dropped: a registered claim name"
-                    ));
-                }
-            }
-            kept
-        }
-        Some(_) => {
-            lossy.push("metaData dropped: not an object".to_owned());
-            Map::new()
-        }
-    };
+    let meta_data = meta_data(doc, &mut lossy);
     let totp_wanted = ejson::flag(doc, "twoFactorGoogleVerification");
     let (totp_secret, totp_on) = match (totp, ejson::text(doc, "googleSecretKey")) {
         (_, None) => {
@@ -213,6 +196,28 @@ pub fn map(doc: &Value, app: &App, options: Options) -> Result<CosyncUser, Refus
         last_login: ejson::date_ms(doc, "lastLogin"),
         lossy,
     })
+}
+/// A record's `metaData` without registered claim names (it lands in the JWT), each drop
+/// reported as lossy: the users' and the pending invites' import share it.
+pub(super) fn meta_data(doc: &Value, lossy: &mut Vec<String>) -> Map<String, Value> {
+    match doc.get("metaData") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(m)) => {
+            let mut kept = m.clone();
+            for reserved in RESERVED_ROOTS {
+                if kept.remove(reserved).is_some() {
+                    lossy.push(format!(
+                        "metaData.{reserved} dropped: a registered claim name"
+                    ));
+                }
+            }
+            kept
+        }
+        Some(_) => {
+            lossy.push("metaData dropped: not an object".to_owned());
+            Map::new()
+        }
+    }
 }
 
 /// The authenticator's formatted key (`acqo ua72 d3yf …`, lower-case base32 in groups of four)

@@ -23,7 +23,7 @@
 //!   meanwhile (another code) is a `conflict` and is left alone.
 //! - No mail goes out: the invitee already holds the code.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::ejson;
 use super::verdict::{Done, Verdict};
@@ -33,7 +33,6 @@ use crate::domain::invites::rules::{
 };
 use crate::domain::ports::AppState;
 use crate::domain::records::app::App;
-use crate::domain::records::metadata::RESERVED_ROOTS;
 use crate::domain::records::table_keys;
 use crate::domain::records::user::Handle;
 use crate::error::{Error, Result};
@@ -114,7 +113,7 @@ pub async fn import(
         }
     };
     let mut lossy = Vec::new();
-    let meta_data = meta_data(doc, &mut lossy);
+    let meta_data = super::cosync_user::meta_data(doc, &mut lossy);
     let context = code_context(&app.app_id, handle.as_str(), &inviter);
     let claim = table_keys::handle_claim(&app.app_id, handle.as_str());
     if state.store.get(&claim).await?.is_some() {
@@ -226,28 +225,6 @@ fn code(doc: &Value) -> Option<String> {
         _ => return None,
     };
     (n <= 999_999).then(|| format!("{n:06}"))
-}
-
-/// The invite's metadata without registered claim names (it lands in the invitee's JWT).
-fn meta_data(doc: &Value, lossy: &mut Vec<String>) -> Map<String, Value> {
-    match doc.get("metaData") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => {
-            let mut kept = m.clone();
-            for reserved in RESERVED_ROOTS {
-                if kept.remove(reserved).is_some() {
-                    lossy.push(format!(
-                        "metaData.{reserved} dropped: a registered claim name"
-                    ));
-                }
-            }
-            kept
-        }
-        Some(_) => {
-            lossy.push("metaData dropped: not an object".to_owned());
-            Map::new()
-        }
-    }
 }
 
 #[cfg(test)]
