@@ -2,7 +2,7 @@
 // deletion after the app's name is typed, with a progress bar over the resumable DELETE.
 
 import { call, describe, say, seg } from './api.js';
-import { field, fill, h, when } from './dom.js';
+import { field, fill, h, pageButtons, when } from './dom.js';
 
 const PAGE_SIZE = 20;
 
@@ -29,10 +29,7 @@ export function appsPage(main) {
       cursors[page + 1] = data.cursor ?? null;
       fill(rows, data.apps.length ? data.apps.map(row)
         : h('tr', {}, h('td', { colspan: 5 }, 'No apps yet.')));
-      fill(pager,
-        h('button', { type: 'button', disabled: page === 0, onclick: () => { page -= 1; load(); } }, 'Previous page'),
-        h('span', {}, `Page ${page + 1}`),
-        h('button', { type: 'button', disabled: !data.cursor, onclick: () => { page += 1; load(); } }, 'Next page'));
+      pageButtons(pager, page, Boolean(data.cursor), (step) => { page += step; load(); });
     } catch (err) {
       say(describe(err), true);
     }

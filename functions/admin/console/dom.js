@@ -52,3 +52,11 @@ export function when(iso) {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? String(iso ?? '') : d.toLocaleString();
 }
+
+/** Fills `pager` with Previous / Page n / Next for a cursor-paged list: `go(-1)` or `go(1)`. */
+export function pageButtons(pager, page, hasNext, go) {
+  fill(pager,
+    h('button', { type: 'button', disabled: page === 0, onclick: () => go(-1) }, 'Previous page'),
+    h('span', {}, `Page ${page + 1}`),
+    h('button', { type: 'button', disabled: !hasNext, onclick: () => go(1) }, 'Next page'));
+}

@@ -2,7 +2,7 @@
 // panel, revoke sessions, reset 2FA and delete are still to come; the CLI and API have them.)
 
 import { call, describe, say, seg } from './api.js';
-import { field, fill, h, when } from './dom.js';
+import { field, fill, h, pageButtons, when } from './dom.js';
 
 const PAGE_SIZE = 20;
 
@@ -23,10 +23,7 @@ export function usersPage(main, appId) {
       cursors[page + 1] = data.cursor ?? null;
       fill(rows, data.users.length ? data.users.map(row)
         : h('tr', {}, h('td', { colspan: 4 }, 'No users.')));
-      fill(pager,
-        h('button', { type: 'button', disabled: page === 0, onclick: () => { page -= 1; load(); } }, 'Previous page'),
-        h('span', {}, `Page ${page + 1}`),
-        h('button', { type: 'button', disabled: !data.cursor, onclick: () => { page += 1; load(); } }, 'Next page'));
+      pageButtons(pager, page, Boolean(data.cursor), (step) => { page += step; load(); });
     } catch (err) {
       say(describe(err), true);
     }
