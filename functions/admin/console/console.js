@@ -62,7 +62,9 @@ export function route() {
 
 document.getElementById('sign-out').addEventListener('click', () => {
   signOut();
-  location.hash = '#/apps';
+  // replaceState, not `location.hash =`: the latter fires a late hashchange that would draw the
+  // sign-in form a second time, wiping a key typed in the meantime.
+  history.replaceState(null, '', '#/apps');
   route();
 });
 window.addEventListener('hashchange', route);
