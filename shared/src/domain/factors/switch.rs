@@ -257,8 +257,15 @@ pub async fn set_phone_login(
         refuse_anonymous(caller)?;
         enable_phone_login(state, caller, &req, ctx).await
     } else {
-        prove_phone_disable(state, caller, &req, &ctx.client).await?;
-        disable_phone_login(state, caller, &ctx.client).await
+        let code = prove_phone_disable(state, caller, &req, &ctx.client).await?;
+        disable_phone_login(state, caller, &ctx.client).await?;
+        // Spent after the switch, not before: a failure between the two would otherwise leave
+        // the code spent and the factor on, and the client's retry a 602 (the fault matrix's
+        // `TwoFactorPhoneOff` column found it).
+        match code {
+            Some(version) => spend_disable_code(state, &caller.user, version).await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -301,19 +308,23 @@ async fn enable_phone_login(
 }
 
 /// The proof switching SMS login off needs: the password, or the SMS code a first request
-/// without either texted (that first request answers 403 for `code`).
+/// without either texted (that first request answers 403 for `code`). A code's proof is the
+/// version of its pending record, which [`spend_disable_code`] deletes once the switch is made.
 async fn prove_phone_disable(
     state: &AppState,
     caller: &Caller,
     req: &SetTwoFactor,
     client: &ClientAddress,
-) -> Result<()> {
+) -> Result<Option<u64>> {
     let user = &caller.user;
     match (&req.password, &req.code) {
         (Some(password), _) => {
-            password_check::require_password(state, user, password.expose(), client).await
+            password_check::require_password(state, user, password.expose(), client).await?;
+            Ok(None)
         }
-        (None, Some(code)) => consume_disable_code(state, user, code, client).await,
+        (None, Some(code)) => check_disable_code(state, user, code, client)
+            .await
+            .map(Some),
         (None, None) => {
             text_disable_code(state, caller, client).await?;
             Err(Error::MissingParam("code (sent by SMS)"))
@@ -321,13 +332,13 @@ async fn prove_phone_disable(
     }
 }
 
-/// Checks and spends the pending disable code, counted like a password try.
-async fn consume_disable_code(
+/// Checks the pending disable code, counted like a password try; returns its record's version.
+async fn check_disable_code(
     state: &AppState,
     user: &User,
     code: &Redacted,
     client: &ClientAddress,
-) -> Result<()> {
+) -> Result<u64> {
     let code = one_time_code::parse(code.expose())?;
     let guard = password_check::enter(state, &user.app_id, &user.handle, client).await?;
     let Some(stored) = state
@@ -351,17 +362,24 @@ async fn consume_disable_code(
         Ok(()) => guard.passed(state).await?,
         Err(e) => return Err(guard.failed(state, e).await),
     }
-    // Single use: only the request that deletes this very record goes on.
+    Ok(stored.version)
+}
+
+/// Spends the disable code checked at `version` once SMS login is off. Single use: the record
+/// goes; a conflict means a concurrent request with the same code spent it, and the factor is
+/// off either way. Until this delete succeeds the code stays valid for its retry, whose only
+/// power is to switch off a factor that is already off.
+async fn spend_disable_code(state: &AppState, user: &User, version: u64) -> Result<()> {
     match state
         .store
         .delete(
             &table_keys::disable_code(&user.user_id),
-            Condition::Version(stored.version),
+            Condition::Version(version),
         )
         .await
     {
         Ok(()) => Ok(()),
-        Err(e) if e.is_conflict() => Err(Error::invalid("wrong code")),
+        Err(e) if e.is_conflict() => Ok(()),
         Err(e) => Err(e.into()),
     }
 }
