@@ -9,11 +9,12 @@
 //!   on a healthy stack, or exactly what a repeat of the completed step answers there;
 //! - the flow's end state then holds (the user logs in, with the new password, and so on).
 //!
-//! One switchboard ([`Faults`]) counts the calls of every port (store, secrets, mailer, SMS) in
+//! One switchboard ([`switchboard::Faults`]) counts the calls of every port (store, secrets, mailer, SMS) in
 //! one sequence, so "call k" is the k-th call the request makes, whichever port it goes to. The
 //! store fails with a transport error, with throttling, and (on writes, where a condition can
 //! fail) with a conditional-check failure; the mailer, SMS and secrets with their transport
-//! error.
+//! error. SQLite takes every fault at every call; DynamoDB one fault per call, the kinds rotating
+//! along the flow (`runner::sample` says why), to keep moto's serial time within CI's budget.
 //!
 //! The flows live in [`flows`] (the account flows the matrix began with) and [`flows_more`]
 //! (social, anonymous, link, phone-off, undo, admin and import flows); [`switchboard`] wraps the
