@@ -1,5 +1,5 @@
 //! `keyturn`: the local runner (`keyturn serve`), the admin CLI (`keyturn app|user|…`, see
-//! `keyturn_infra::cli`) and `keyturn migrate-table`.
+//! `keyturn_infra::cli`), `keyturn migrate-table` and `keyturn secret rotate`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,8 +45,30 @@ enum Command {
         #[arg(long, env = "KEYTURN_TABLE")]
         table: String,
     },
+    /// The service secret (docs/reliability.md, "Rotating the service secret").
+    #[command(subcommand)]
+    Secret(SecretCommand),
     #[command(flatten)]
     Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretCommand {
+    /// Make a new current version of the service secret, keeping the current one as previous
+    /// so tokens, codes and passwords made under it keep working.
+    Rotate {
+        /// The local runner's data dir (stop the runner first; start it again after).
+        #[arg(long, default_value = "./.keyturn", conflicts_with = "stdin")]
+        data_dir: PathBuf,
+        /// Read the current value (Secrets Manager's SecretString) from stdin and print the next
+        /// one on stdout, changing nothing.
+        #[arg(long)]
+        stdin: bool,
+        /// How many previous versions to keep (default: all); `--keep 1` drops every version
+        /// older than the one being replaced.
+        #[arg(long)]
+        keep: Option<usize>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -70,6 +92,38 @@ fn main() -> ExitCode {
         } => serve(&runtime, addr, data_dir, public, fake_social),
         Command::Admin(command) => keyturn_infra::cli::run(&runtime, &cli.api, command),
         Command::MigrateTable { table } => migrate_table(&runtime, &table),
+        Command::Secret(SecretCommand::Rotate {
+            data_dir,
+            stdin,
+            keep,
+        }) => rotate_secret(&runtime, &data_dir, stdin, keep),
+    }
+}
+
+/// `keyturn secret rotate`: the key file rewritten, or the next value printed.
+fn rotate_secret(
+    runtime: &tokio::runtime::Runtime,
+    data_dir: &std::path::Path,
+    stdin: bool,
+    keep: Option<usize>,
+) -> ExitCode {
+    let done = if stdin {
+        keyturn_infra::secret::rotate_stdin(keep).map(|(value, summary)| {
+            println!("{value}");
+            summary
+        })
+    } else {
+        runtime.block_on(keyturn_infra::secret::rotate_key_file(data_dir, keep))
+    };
+    match done {
+        Ok(summary) => {
+            eprintln!("keyturn: {summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("keyturn: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
