@@ -101,7 +101,7 @@ pub fn verify_hs256(key: &[u8], token: &str) -> Option<serde_json::Map<String, s
 /// The `kid` of an HS256 token's header, read before any check, only to pick the key its
 /// signature is then verified under: `Ok(None)` when the header names none, `Err` when the
 /// header is unreadable or its `kid` is not a string.
-pub fn hs256_kid(token: &str) -> std::result::Result<Option<String>, ()> {
+pub(crate) fn hs256_kid(token: &str) -> std::result::Result<Option<String>, ()> {
     let header = token.split('.').next().ok_or(())?;
     let header: serde_json::Map<String, serde_json::Value> =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).map_err(|_| ())?).map_err(|_| ())?;

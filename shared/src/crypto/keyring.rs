@@ -126,7 +126,7 @@ impl ServiceSecret {
         mut previous: Vec<MasterVersion>,
         stable: Option<StableKeys>,
     ) -> Result<Self, String> {
-        previous.sort_by(|a, b| b.version.cmp(&a.version));
+        previous.sort_by_key(|v| std::cmp::Reverse(v.version));
         for v in std::iter::once(&current).chain(&previous) {
             if v.version == 0 {
                 return Err("names a version 0 (versions start at 1)".into());
