@@ -73,17 +73,21 @@ struct Wire {
     #[serde(default)]
     version: Option<u32>,
     master: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    staged: Option<MasterVersion>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     previous: Vec<MasterVersion>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     stable: Option<StableKeys>,
 }
 
-/// A parsed service secret: the current version, the previous ones still verifying, and the
-/// stable keys.
+/// A parsed service secret: the current version (which makes everything new), a staged next
+/// version (which already verifies, so instances that read the secret before it becomes
+/// current accept what it makes), the previous versions still verifying, and the stable keys.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ServiceSecret {
     current: MasterVersion,
+    staged: Option<MasterVersion>,
     previous: Vec<MasterVersion>,
     stable: StableKeys,
 }
@@ -97,7 +101,7 @@ impl std::fmt::Debug for ServiceSecret {
 impl ServiceSecret {
     /// A fresh version-1 secret over `master` (the first start creates it).
     pub fn first(master: String) -> Result<Self, String> {
-        Self::from_parts(MasterVersion { version: 1, master }, Vec::new(), None)
+        Self::from_parts(MasterVersion { version: 1, master }, None, Vec::new(), None)
     }
 
     /// Parses a stored value. The error says what is wrong, never what the secret holds.
@@ -118,16 +122,17 @@ impl ServiceSecret {
             version: wire.version.unwrap_or(1),
             master: wire.master,
         };
-        Self::from_parts(current, wire.previous, wire.stable)
+        Self::from_parts(current, wire.staged, wire.previous, wire.stable)
     }
 
     fn from_parts(
         current: MasterVersion,
+        staged: Option<MasterVersion>,
         mut previous: Vec<MasterVersion>,
         stable: Option<StableKeys>,
     ) -> Result<Self, String> {
         previous.sort_by_key(|v| std::cmp::Reverse(v.version));
-        for v in std::iter::once(&current).chain(&previous) {
+        for v in std::iter::once(&current).chain(&staged).chain(&previous) {
             if v.version == 0 {
                 return Err("names a version 0 (versions start at 1)".into());
             }
@@ -144,6 +149,14 @@ impl ServiceSecret {
             return Err(format!(
                 "previous version {} is not older than the current version {}",
                 p.version, current.version
+            ));
+        }
+        if let Some(s) = &staged
+            && s.version <= current.version
+        {
+            return Err(format!(
+                "staged version {} is not newer than the current version {}",
+                s.version, current.version
             ));
         }
         if previous.windows(2).any(|w| w[0].version == w[1].version) {
@@ -168,38 +181,75 @@ impl ServiceSecret {
         };
         Ok(Self {
             current,
+            staged,
             previous,
             stable,
         })
     }
 
-    /// The stored form (always the full JSON form, `stable` included once there is more than
+    /// The stored form (always the full JSON form; `stable` included once there is more than
     /// version 1, so version 1 can later be dropped).
     pub fn to_json(&self) -> String {
+        let alone = self.current.version == 1 && self.staged.is_none() && self.previous.is_empty();
         let wire = Wire {
             version: Some(self.current.version),
             master: self.current.master.clone(),
+            staged: self.staged.clone(),
             previous: self.previous.clone(),
-            stable: (self.current.version != 1).then(|| self.stable.clone()),
+            stable: (!alone).then(|| self.stable.clone()),
         };
         // Strings and numbers only: encoding cannot fail.
         serde_json::to_string(&wire).unwrap_or_default()
     }
 
-    /// The next secret: `master` becomes the current version (one above the current one), the
-    /// current one becomes previous, and of the versions before it only the newest `keep - 1`
-    /// are kept (`keep` = how many previous versions remain; `None` keeps them all).
-    pub fn rotated(&self, master: String, keep: Option<usize>) -> Result<Self, String> {
+    /// Stages `master` as the next version: it verifies at once, makes nothing yet.
+    pub fn staged_with(&self, master: String) -> Result<Self, String> {
+        if let Some(s) = &self.staged {
+            return Err(format!(
+                "version {} is staged already: activate it first",
+                s.version
+            ));
+        }
+        let next = MasterVersion {
+            version: self.current.version + 1,
+            master,
+        };
+        Self::from_parts(
+            self.current.clone(),
+            Some(next),
+            self.previous.clone(),
+            Some(self.stable.clone()),
+        )
+    }
+
+    /// Makes the staged version current; the current one becomes previous, and of the previous
+    /// versions only the newest `keep` remain (`None` keeps them all).
+    pub fn activated(&self, keep: Option<usize>) -> Result<Self, String> {
+        let staged = self
+            .staged
+            .clone()
+            .ok_or("no version is staged: stage one first")?;
         let mut previous = vec![self.current.clone()];
         previous.extend(self.previous.iter().cloned());
         if let Some(keep) = keep {
             previous.truncate(keep);
         }
+        Self::from_parts(staged, None, previous, Some(self.stable.clone()))
+    }
+
+    /// Stages and activates `master` at once: for a single process (the local runner), which
+    /// reads the secret once at start, so no instance can lag behind.
+    pub fn rotated(&self, master: String, keep: Option<usize>) -> Result<Self, String> {
+        self.staged_with(master)?.activated(keep)
+    }
+
+    /// Drops all but the newest `keep` previous versions.
+    pub fn retired(&self, keep: usize) -> Result<Self, String> {
+        let mut previous = self.previous.clone();
+        previous.truncate(keep);
         Self::from_parts(
-            MasterVersion {
-                version: self.current.version + 1,
-                master,
-            },
+            self.current.clone(),
+            self.staged.clone(),
             previous,
             Some(self.stable.clone()),
         )
@@ -210,18 +260,31 @@ impl ServiceSecret {
         self.current.version
     }
 
-    /// Every version held, current first.
-    pub fn versions(&self) -> Vec<u32> {
-        std::iter::once(&self.current)
-            .chain(&self.previous)
-            .map(|v| v.version)
-            .collect()
+    /// The staged version number, if any.
+    pub fn staged_version(&self) -> Option<u32> {
+        self.staged.as_ref().map(|v| v.version)
     }
 
-    /// The key for `purpose` of every version held, current first.
-    pub fn keys(&self, purpose: &str) -> Vec<(u32, Vec<u8>)> {
+    /// The previous version numbers, newest first.
+    pub fn previous_versions(&self) -> Vec<u32> {
+        self.previous.iter().map(|v| v.version).collect()
+    }
+
+    fn all(&self) -> impl Iterator<Item = &MasterVersion> {
         std::iter::once(&self.current)
+            .chain(&self.staged)
             .chain(&self.previous)
+    }
+
+    /// Every version held: current first, then the staged one, then the previous ones.
+    pub fn versions(&self) -> Vec<u32> {
+        self.all().map(|v| v.version).collect()
+    }
+
+    /// The key for `purpose` of every version held, in [`Self::versions`]' order (the first
+    /// makes everything new).
+    pub fn keys(&self, purpose: &str) -> Vec<(u32, Vec<u8>)> {
+        self.all()
             .map(|v| (v.version, derive_key(v.master.as_bytes(), purpose)))
             .collect()
     }
@@ -306,6 +369,38 @@ mod tests {
     }
 
     #[test]
+    fn a_staged_version_verifies_before_it_makes_anything() {
+        let v1 = ServiceSecret::parse(M1).unwrap();
+        let staged = v1.staged_with(M2.into()).unwrap();
+        assert_eq!(staged.versions(), vec![1, 2]);
+        assert_eq!(staged.current_version(), 1);
+        assert_eq!(staged.staged_version(), Some(2));
+        let staged = ServiceSecret::parse(&staged.to_json()).unwrap();
+        assert!(
+            staged
+                .staged_with(M3.into())
+                .unwrap_err()
+                .contains("staged already")
+        );
+        assert!(staged.rotated(M3.into(), None).is_err());
+        let active = staged.activated(None).unwrap();
+        assert_eq!(active.versions(), vec![2, 1]);
+        assert!(
+            active
+                .activated(None)
+                .unwrap_err()
+                .contains("no version is staged")
+        );
+        let retired = ServiceSecret::parse(&active.to_json())
+            .unwrap()
+            .retired(0)
+            .unwrap();
+        assert_eq!(retired.versions(), vec![2]);
+        assert_eq!(retired.stable_codes_key(), v1.stable_codes_key());
+        assert_eq!(ServiceSecret::parse(&retired.to_json()).unwrap(), retired);
+    }
+
+    #[test]
     fn malformed_secrets_are_refused_without_echoing_them() {
         let cases = [
             (format!("{{\"master\":\"{M1}\""), "is not"),
@@ -333,6 +428,12 @@ mod tests {
                     "{{\"version\":2,\"master\":\"{M2}\",\"stable\":{{\"codes\":\"zz\",\"appTokens\":\"{M1}\"}}}}"
                 ),
                 "stable.codes",
+            ),
+            (
+                format!(
+                    "{{\"version\":2,\"master\":\"{M2}\",\"staged\":{{\"version\":1,\"master\":\"{M1}\"}}}}"
+                ),
+                "not newer",
             ),
             (
                 format!("{{\"version\":0,\"master\":\"{M1}\"}}"),

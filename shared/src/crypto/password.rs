@@ -259,6 +259,24 @@ impl Passwords {
             .is_some_and(|p| p.keyid() == self.params.keyid())
     }
 
+    /// The service-secret version whose pepper an Argon2 hash was made with (`None` for a
+    /// legacy bcrypt hash or an unreadable string): what `keyturn doctor` counts before an old
+    /// version is dropped.
+    pub fn pepper_version_of(stored: &str) -> Option<u32> {
+        let phc = PasswordHash::new(stored).ok()?;
+        pepper_version(Params::try_from(&phc).ok()?.keyid())
+    }
+
+    /// The version new hashes are peppered under.
+    pub fn current_version(&self) -> u32 {
+        self.peppers.first().map_or(1, |(v, _)| *v)
+    }
+
+    /// Whether the pepper of `version` is still held.
+    pub fn holds(&self, version: u32) -> bool {
+        super::keyring::key_of(&self.peppers, version).is_some()
+    }
+
     fn hash_blocking(&self, password: &str) -> Result<String> {
         let salt = Salt::generate();
         let argon = self.argon(Algorithm::Argon2id, Version::V0x13, self.params.clone())?;

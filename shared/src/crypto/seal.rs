@@ -49,7 +49,22 @@ impl Sealer {
         })
     }
 
-    /// The version `sealed` names, when it is of the sealed form.
+    /// The service-secret version `sealed` names (`None` when it is not of the sealed form).
+    pub fn version(sealed: &str) -> Option<u32> {
+        Self::version_of(sealed).map(|(v, _)| v)
+    }
+
+    /// The version new values are sealed under.
+    pub fn current_version(&self) -> u32 {
+        self.current
+    }
+
+    /// Whether the key of `version` is still held.
+    pub fn holds(&self, version: u32) -> bool {
+        self.keys.iter().any(|(v, _)| *v == version)
+    }
+
+    /// The version `sealed` names, when it is of the sealed form, and its body.
     fn version_of(sealed: &str) -> Option<(u32, &str)> {
         let (version, body) = sealed.strip_prefix('v')?.split_once('.')?;
         Some((version.parse().ok()?, body))

@@ -370,17 +370,19 @@ async fn a_rotated_service_secret_serves_and_a_replaced_one_fails_the_cold_start
     assert_eq!(replies[0]["statusCode"], 200, "{}", replies[0]);
     let token = body(&replies[0])["appToken"].as_str().unwrap().to_owned();
 
-    // Rotated as the runbook says (the next value from the current one): the app token made
-    // under version 1 still opens the app on a fresh cold start.
+    // Rotated as the runbook says: a staged version, then activated; the app token made under
+    // version 1 opens the app on a fresh cold start after each.
     let current = json!({"master": "0123456789abcdef0123456789abcdef0123"}).to_string();
-    let next = keyturn::crypto::keyring::ServiceSecret::parse(&current)
+    let staged = keyturn::crypto::keyring::ServiceSecret::parse(&current)
         .unwrap()
-        .rotated("fedcba9876543210fedcba9876543210fedcba98".into(), None)
+        .staged_with("fedcba9876543210fedcba9876543210fedcba98".into())
         .unwrap();
-    put_service_secret(&d, next.to_json()).await;
     let get_app = || event("GET", GET_APPLICATION, json!({"app-token": token}), None);
-    let replies = run(&d, "get-application", vec![get_app()], &[]).await;
-    assert_eq!(replies[0]["statusCode"], 200, "{}", replies[0]);
+    for value in [staged.clone(), staged.activated(None).unwrap()] {
+        put_service_secret(&d, value.to_json()).await;
+        let replies = run(&d, "get-application", vec![get_app()], &[]).await;
+        assert_eq!(replies[0]["statusCode"], 200, "{}", replies[0]);
+    }
 
     // Replaced by an unrelated value: the cold start refuses, and says why without the secret.
     let replaced = json!({"master": "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6"}).to_string();

@@ -90,11 +90,21 @@ async fn totp_login(t: &TestApp, app: &TestAppInfo, handle: &str, totp: &totp_rs
         .assert_session()
 }
 
-async fn doctor_findings(t: &TestApp) -> Value {
-    t.admin("GET", "/admin/doctor?limit=1000", None)
+/// The whole table's doctor findings, as `(problem, pk, detail)`.
+async fn doctor_findings(t: &TestApp) -> Vec<(String, String, String)> {
+    let page = t
+        .admin("GET", "/admin/doctor?limit=1000", None)
         .await
-        .ok_json()["findings"]
-        .clone()
+        .ok_json();
+    page["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let field = |k: &str| f[k].as_str().unwrap().to_owned();
+            (field("problem"), field("pk"), field("detail"))
+        })
+        .collect()
 }
 
 async fn a_rotation_keeps_everything_made_before_it_working(t: TestApp) {
@@ -124,7 +134,8 @@ async fn a_rotation_keeps_everything_made_before_it_working(t: TestApp) {
         .collect();
     let undo_link = t.last_undo_link_for("bob@x.com");
     let pending_login = login_token(&t.login(&app, "bob@x.com", PW).await);
-    let carol = t.signed_up_access(&phones, "carol@x.com").await;
+    let carol_session = t.signed_up_user(&phones, "carol@x.com").await;
+    let (carol, carol_id) = (access(&carol_session), user_id(&carol_session));
     t.verified_phone(&carol, PHONE).await;
     let reset_code = t.reset_code(&app, "alice@x.com").await;
     let alice_hash = stored_hash(&t, &alice_id).await;
@@ -173,8 +184,18 @@ async fn a_rotation_keeps_everything_made_before_it_working(t: TestApp) {
             .assert_session(),
     );
     assert_eq!(kid(&v2_access).as_deref(), Some("2"));
-    // Phone claims are still found where their digest names them.
-    assert_eq!(doctor_findings(&t).await, json!([]));
+    // Phone claims are still found where their digest names them; the one hash still under
+    // version 1 is Carol's, who has not logged in since: the doctor names it, and says what
+    // dropping version 1 now would do.
+    let findings = doctor_findings(&t).await;
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let (problem, pk, detail) = &findings[0];
+    assert_eq!(problem, "old-secret-version");
+    assert_eq!(pk, &format!("USER#{carol_id}"));
+    assert!(
+        detail.contains("password hash under service-secret version 1 (current 2)"),
+        "{detail}"
+    );
 
     // Rotation 2 keeps only version 2: version 1's tokens stop; version 2's go on.
     let said = rotate_key_file(&t.dir, TEST_PREFIX, Some(1));
@@ -191,7 +212,12 @@ async fn a_rotation_keeps_everything_made_before_it_working(t: TestApp) {
     t.login(&app, "alice@x.com", OTHER_PW)
         .await
         .assert_session();
-    assert_eq!(doctor_findings(&t).await, json!([]));
+    // Carol's version-1 hash is now beyond reach: the doctor says she must reset.
+    let findings = doctor_findings(&t).await;
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].1, format!("USER#{carol_id}"));
+    assert!(findings[0].2.contains("no longer holds"), "{}", findings[0].2);
+    t.login(&phones, "carol@x.com", PW).await.assert_error(400, 600);
     // The undo link mailed before both rotations still finds its item.
     let page = t.get(&undo_link, &[]).await;
     page.assert_ok();
@@ -232,6 +258,35 @@ fn serve_until_exit(dir: &Path) -> (bool, String) {
     )
 }
 
+/// `keyturn secret <args> --stdin` fed `value`.
+fn secret_filter_output(args: &[&str], value: &str) -> std::process::Output {
+    let mut child = Command::new(binary())
+        .arg("secret")
+        .args(args)
+        .arg("--stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), value.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The next value `keyturn secret <args> --stdin` prints for `value` (asserting success, and
+/// that the summary on stderr names no master).
+fn secret_filter(args: &[&str], value: &str) -> Value {
+    let out = secret_filter_output(args, value);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let next: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        !stderr.contains(&next["master"].as_str().unwrap()[..16]),
+        "{stderr}"
+    );
+    next
+}
+
 #[tokio::test]
 async fn keyturn_serve_starts_after_a_rotation_and_refuses_a_replaced_secret() {
     let dir = std::env::temp_dir().join(crate::support::aws::unique("keyturn-rotation"));
@@ -243,26 +298,24 @@ async fn keyturn_serve_starts_after_a_rotation_and_refuses_a_replaced_secret() {
     let server = serve_in(&dir).await;
     drop(server);
 
-    // The Secrets Manager form: the next value on stdout, from the current one on stdin.
-    let mut child = Command::new(binary())
-        .args(["secret", "rotate", "--stdin", "--keep", "1"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(
-        child.stdin.as_mut().unwrap(),
-        service_secret(&dir, local).as_bytes(),
-    )
-    .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let next: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(next["version"], 3);
-    assert_eq!(next["previous"].as_array().unwrap().len(), 1);
-    assert_eq!(next["previous"][0]["version"], 2);
-    assert!(next["stable"]["codes"].is_string());
+    // The Secrets Manager form: stage, then activate, each from the current value on stdin to
+    // the next on stdout.
+    let staged = secret_filter(&["stage"], &service_secret(&dir, local));
+    assert_eq!(staged["version"], 2);
+    assert_eq!(staged["staged"]["version"], 3);
+    let active = secret_filter(&["activate", "--keep", "1"], &staged.to_string());
+    assert_eq!(active["version"], 3);
+    assert_eq!(active["master"], staged["staged"]["master"]);
+    assert!(active["staged"].is_null());
+    assert_eq!(active["previous"].as_array().unwrap().len(), 1);
+    assert_eq!(active["previous"][0]["version"], 2);
+    assert!(active["stable"]["codes"].is_string());
+    let retired = secret_filter(&["retire"], &active.to_string());
+    assert!(retired["previous"].is_null(), "{retired}");
+    // Out of order: nothing staged to activate.
+    let out = secret_filter_output(&["activate"], &active.to_string());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no version is staged"));
 
     replace_key_file_secret(&dir, local);
     let (ok, stderr) = serve_until_exit(&dir);
