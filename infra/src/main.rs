@@ -45,7 +45,7 @@ enum Command {
         #[arg(long, env = "KEYTURN_TABLE")]
         table: String,
     },
-    /// The service secret (docs/reliability.md, "Rotating the service secret").
+    /// The service secret (docs/operations.md, "Rotating the service secret").
     #[command(subcommand)]
     Secret(SecretCommand),
     #[command(flatten)]

@@ -3,7 +3,7 @@
 //! Every key Keyturn derives from the service secret (see [`super::derive_key`]) comes from one
 //! *version* of it. The secret holds a current version, which signs, hashes, peppers and seals
 //! everything new, and the previous versions, which still verify what they made until it expires
-//! or is re-made at the next login (docs/reliability.md, "Rotating the service secret"):
+//! or is re-made at the next login (docs/operations.md, "Rotating the service secret"):
 //!
 //! ```json
 //! {"version": 2, "master": "<64 hex>",

@@ -114,7 +114,7 @@ impl AppState {
             };
             compare(&self.secret_versions, &table).map_err(|m| {
                 Error::internal(format!(
-                    "refusing to start: {m} (see docs/reliability.md, \"Rotating the service secret\")"
+                    "refusing to start: {m} (see docs/operations.md, \"Rotating the service secret\")"
                 ))
             })?;
             let before = table.len();
