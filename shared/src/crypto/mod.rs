@@ -3,6 +3,7 @@
 //! ([`keyed`]), purpose-pinned service tokens ([`service_token`]) and per-app RSA signing keys
 //! published as JWKS ([`signing_key`]), and AES-256-GCM sealing of secrets at rest ([`seal`]).
 
+pub(crate) mod hash_pool;
 pub mod jws;
 pub mod keyed;
 pub mod keyring;

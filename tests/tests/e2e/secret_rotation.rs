@@ -216,8 +216,14 @@ async fn a_rotation_keeps_everything_made_before_it_working(t: TestApp) {
     let findings = doctor_findings(&t).await;
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert_eq!(findings[0].1, format!("USER#{carol_id}"));
-    assert!(findings[0].2.contains("no longer holds"), "{}", findings[0].2);
-    t.login(&phones, "carol@x.com", PW).await.assert_error(400, 600);
+    assert!(
+        findings[0].2.contains("no longer holds"),
+        "{}",
+        findings[0].2
+    );
+    t.login(&phones, "carol@x.com", PW)
+        .await
+        .assert_error(400, 600);
     // The undo link mailed before both rotations still finds its item.
     let page = t.get(&undo_link, &[]).await;
     page.assert_ok();
