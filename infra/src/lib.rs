@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod fake_social;
 pub mod openapi;
+pub mod secret;
 pub mod serve;
 
 use axum::Router;

@@ -1,5 +1,5 @@
 //! `keyturn`: the local runner (`keyturn serve`), the admin CLI (`keyturn app|user|…`, see
-//! `keyturn_infra::cli`) and `keyturn migrate-table`.
+//! `keyturn_infra::cli`), `keyturn migrate-table` and `keyturn secret` (the service secret's versions).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,8 +45,59 @@ enum Command {
         #[arg(long, env = "KEYTURN_TABLE")]
         table: String,
     },
+    /// The service secret (docs/operations.md, "Rotating the service secret").
+    #[command(subcommand)]
+    Secret(SecretCommand),
     #[command(flatten)]
     Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum SecretCommand {
+    /// A new current version at once, the current one kept as previous: for `keyturn serve`
+    /// (stop it first, start it after). In AWS, `stage` then `activate`.
+    Rotate {
+        #[command(flatten)]
+        target: SecretTarget,
+        /// How many previous versions to keep (default: all).
+        #[arg(long)]
+        keep: Option<usize>,
+    },
+    /// A new version that verifies at once but makes nothing until `activate`, so instances
+    /// still on the old value never meet a token they cannot check.
+    Stage {
+        #[command(flatten)]
+        target: SecretTarget,
+    },
+    /// The staged version becomes current; the current one is kept as previous.
+    Activate {
+        #[command(flatten)]
+        target: SecretTarget,
+        /// How many previous versions to keep (default: all).
+        #[arg(long)]
+        keep: Option<usize>,
+    },
+    /// Drop old versions (`keyturn doctor` says when no password hash or TOTP secret needs
+    /// them; tokens and codes of a dropped version stop working).
+    Retire {
+        #[command(flatten)]
+        target: SecretTarget,
+        /// How many previous versions to keep.
+        #[arg(long, default_value_t = 0)]
+        keep: usize,
+    },
+}
+
+/// Where the service secret is.
+#[derive(clap::Args)]
+struct SecretTarget {
+    /// The local runner's data dir (its key file `secrets.json`).
+    #[arg(long, default_value = "./.keyturn", conflicts_with = "stdin")]
+    data_dir: PathBuf,
+    /// Read the current value (Secrets Manager's SecretString) from stdin and print the next
+    /// one on stdout, changing nothing.
+    #[arg(long)]
+    stdin: bool,
 }
 
 fn main() -> ExitCode {
@@ -70,6 +121,42 @@ fn main() -> ExitCode {
         } => serve(&runtime, addr, data_dir, public, fake_social),
         Command::Admin(command) => keyturn_infra::cli::run(&runtime, &cli.api, command),
         Command::MigrateTable { table } => migrate_table(&runtime, &table),
+        Command::Secret(command) => {
+            use keyturn_infra::secret::Step;
+            let (target, step) = match command {
+                SecretCommand::Rotate { target, keep } => (target, Step::Rotate { keep }),
+                SecretCommand::Stage { target } => (target, Step::Stage),
+                SecretCommand::Activate { target, keep } => (target, Step::Activate { keep }),
+                SecretCommand::Retire { target, keep } => (target, Step::Retire { keep }),
+            };
+            secret(&runtime, &target, step)
+        }
+    }
+}
+
+/// `keyturn secret ...`: the key file rewritten, or the next value printed.
+fn secret(
+    runtime: &tokio::runtime::Runtime,
+    target: &SecretTarget,
+    step: keyturn_infra::secret::Step,
+) -> ExitCode {
+    let done = if target.stdin {
+        keyturn_infra::secret::on_stdin(step).map(|(value, summary)| {
+            println!("{value}");
+            summary
+        })
+    } else {
+        runtime.block_on(keyturn_infra::secret::on_key_file(&target.data_dir, step))
+    };
+    match done {
+        Ok(summary) => {
+            eprintln!("keyturn: {summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("keyturn: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

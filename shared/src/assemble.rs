@@ -44,7 +44,10 @@ impl AppState {
             outbox: None,
             jwks: Arc::new(ProviderKeys::from_env()?),
         };
-        AppState::new(ports, config, false).await
+        let state = AppState::new(ports, config, false).await?;
+        // One read per cold start: a replaced secret stops here, not at every login.
+        state.check_service_secret().await?;
+        Ok(state)
     }
 
     /// Local state over `data_dir`: SQLite file, key file and outbox, all created on first run.
@@ -81,7 +84,9 @@ impl AppState {
             outbox: Some(outbox),
             jwks: Arc::new(jwks),
         };
-        AppState::new(ports, config, true).await
+        let state = AppState::new(ports, config, true).await?;
+        state.check_service_secret().await?;
+        Ok(state)
     }
 }
 

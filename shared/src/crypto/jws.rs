@@ -60,9 +60,14 @@ impl RsaSigner {
     }
 }
 
-/// Signs `claims` as an HS256 JWS under `key`.
-pub fn sign_hs256<C: Serialize>(key: &[u8], claims: &C) -> Result<String> {
-    let header = serde_json::json!({"alg": "HS256", "typ": "JWT"});
+/// Signs `claims` as an HS256 JWS under `key`, naming the key's version in the header's `kid`
+/// when given (service tokens minted under a rotated service secret, see
+/// [`super::keyring`]).
+pub fn sign_hs256<C: Serialize>(key: &[u8], kid: Option<&str>, claims: &C) -> Result<String> {
+    let header = match kid {
+        Some(kid) => serde_json::json!({"alg": "HS256", "typ": "JWT", "kid": kid}),
+        None => serde_json::json!({"alg": "HS256", "typ": "JWT"}),
+    };
     let mut token = signing_input(&header, claims)?;
     let sig = hmac(key, token.as_bytes()).finalize().into_bytes();
     token.push('.');
@@ -93,6 +98,20 @@ pub fn verify_hs256(key: &[u8], token: &str) -> Option<serde_json::Map<String, s
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }
 
+/// The `kid` of an HS256 token's header, read before any check, only to pick the key its
+/// signature is then verified under: `Ok(None)` when the header names none, `Err` when the
+/// header is unreadable or its `kid` is not a string.
+pub(crate) fn hs256_kid(token: &str) -> std::result::Result<Option<String>, ()> {
+    let header = token.split('.').next().ok_or(())?;
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).map_err(|_| ())?).map_err(|_| ())?;
+    match header.get("kid") {
+        None => Ok(None),
+        Some(serde_json::Value::String(kid)) => Ok(Some(kid.clone())),
+        Some(_) => Err(()),
+    }
+}
+
 fn signing_input<C: Serialize>(header: &serde_json::Value, claims: &C) -> Result<String> {
     let claims = serde_json::to_vec(claims).context("encode token claims")?;
     Ok(format!(
@@ -117,7 +136,7 @@ mod tests {
     #[test]
     fn hs256_round_trips_and_refuses_other_keys_and_tampering() {
         let claims = serde_json::json!({"purpose": "app", "appId": "a1"});
-        let token = sign_hs256(b"k1", &claims).unwrap();
+        let token = sign_hs256(b"k1", None, &claims).unwrap();
         assert_eq!(
             verify_hs256(b"k1", &token).unwrap()["appId"],
             serde_json::json!("a1")
@@ -128,6 +147,10 @@ mod tests {
         assert!(verify_hs256(b"k1", &parts.join(".")).is_none());
         assert!(verify_hs256(b"k1", &format!("{token}.x")).is_none());
         assert!(verify_hs256(b"k1", "a.b").is_none());
+        let with_kid = sign_hs256(b"k1", Some("2"), &claims).unwrap();
+        assert_eq!(hs256_kid(&with_kid), Ok(Some("2".to_owned())));
+        assert_eq!(hs256_kid(&token), Ok(None));
+        assert!(verify_hs256(b"k1", &with_kid).is_some());
     }
 
     #[test]

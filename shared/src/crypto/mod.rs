@@ -3,8 +3,10 @@
 //! ([`keyed`]), purpose-pinned service tokens ([`service_token`]) and per-app RSA signing keys
 //! published as JWKS ([`signing_key`]), and AES-256-GCM sealing of secrets at rest ([`seal`]).
 
+pub(crate) mod hash_pool;
 pub mod jws;
 pub mod keyed;
+pub mod keyring;
 pub mod password;
 pub mod seal;
 pub mod service_token;
@@ -13,8 +15,9 @@ pub mod signing_key;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Derives an independent 32-byte key for `purpose` from the service master secret, so one
-/// secret in Secrets Manager yields separate keys for tokens, code hashes and the password pepper.
+/// Derives an independent 32-byte key for `purpose` from one version of the service master
+/// secret, so one secret in Secrets Manager yields separate keys for tokens, code hashes, the
+/// password pepper and sealing (the purposes are listed in [`keyring::purpose`]).
 pub fn derive_key(master: &[u8], purpose: &str) -> Vec<u8> {
     // HMAC accepts keys of any length, so this cannot fail.
     let mut mac = match Hmac::<Sha256>::new_from_slice(master) {

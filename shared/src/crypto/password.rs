@@ -12,9 +12,19 @@
 //! proved it replaces it by Argon2id ([`is_legacy`]; see `domain::common::rehash`). A bcrypt
 //! login costs one bcrypt verify (~50–80 ms at cost 10) plus one Argon2id hash, once per user;
 //! an unknown user still costs one Argon2id dummy verify, so the two are of the same order.
+//!
+//! # Pepper versions
+//! The pepper comes from one version of the service secret (see [`super::keyring`]). A hash
+//! made under a version other than 1 names it in the PHC string's `keyid` parameter (metadata:
+//! Argon2 does not hash it), so verifying picks the right pepper at once, with no extra Argon2
+//! run; a hash without `keyid` predates rotation (version 1). A hash under an old version is
+//! made again under the current one at the next proven password ([`Passwords::is_current`],
+//! `domain::common::rehash`).
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
-use argon2::{Algorithm, Argon2, Block, Params, Version};
+use argon2::{Algorithm, Argon2, Block, KeyId, Params, ParamsBuilder, Version};
+
+use super::hash_pool::{Buffers, HashPool};
 
 use crate::error::{Context, Error, Result};
 
@@ -65,6 +75,14 @@ pub fn verify_legacy(md5: &str, stored: &str) -> bool {
     check_legacy_bcrypt(stored).is_ok() && bcrypt::verify(md5, stored).unwrap_or(false)
 }
 
+/// The pepper version a PHC `keyid` names: none is version 1.
+fn pepper_version(keyid: &[u8]) -> Option<u32> {
+    if keyid.is_empty() {
+        return Some(1);
+    }
+    std::str::from_utf8(keyid).ok()?.parse().ok()
+}
+
 /// Argon2id cost parameters.
 #[derive(Debug, Clone, Copy)]
 pub struct Cost {
@@ -95,86 +113,13 @@ impl Cost {
 /// hash (273 MB RSS after a 15 s login burst before; see docs/performance.md).
 #[derive(Clone)]
 pub struct Passwords {
-    pepper: Vec<u8>,
+    /// The pepper of every version held, current first.
+    peppers: std::sync::Arc<[(u32, Vec<u8>)]>,
+    /// The current cost, with the current version as `keyid` (none under version 1).
     params: Params,
     dummy: String,
     pool: std::sync::Arc<HashPool>,
     buffers: std::sync::Arc<Buffers>,
-}
-
-type Job = Box<dyn FnOnce() + Send>;
-
-/// A fixed set of threads taking hashing jobs from one queue; they exit when the last
-/// [`Passwords`] clone is dropped.
-struct HashPool {
-    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
-}
-
-impl HashPool {
-    fn new(threads: usize) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel::<Job>();
-        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
-        for i in 0..threads {
-            let rx = rx.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("argon2-{i}"))
-                .spawn(move || {
-                    loop {
-                        let job = match rx.lock() {
-                            Ok(guard) => guard.recv(),
-                            Err(_) => return,
-                        };
-                        match job {
-                            Ok(job) => job(),
-                            Err(_) => return,
-                        }
-                    }
-                });
-            if let Err(e) = spawned {
-                tracing::error!(error = %e, "cannot start a hashing thread");
-            }
-        }
-        Self {
-            jobs: std::sync::Mutex::new(tx),
-        }
-    }
-
-    /// Runs `work` on the pool and waits for its result without blocking the executor.
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
-        let (done, result) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move || {
-            let _ = done.send(work());
-        });
-        self.jobs.lock().ok()?.send(job).ok()?;
-        result.await.ok()
-    }
-}
-
-/// Argon2 block buffers kept between hashes: a hash takes a free one (or allocates one when all
-/// are busy) and puts it back, so the process holds as many 19 MiB buffers as hashes ever ran at
-/// once: one in a Lambda (one request at a time), at most one per pool thread locally.
-#[derive(Default)]
-struct Buffers(std::sync::Mutex<Vec<Vec<Block>>>);
-
-impl Buffers {
-    /// Runs `work` over `count` blocks of a reused buffer. Argon2 writes every block before it
-    /// reads it, so the previous hash's contents never reach the next one.
-    fn with<T>(&self, count: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
-        let mut blocks = self
-            .0
-            .lock()
-            .ok()
-            .and_then(|mut free| free.pop())
-            .unwrap_or_default();
-        if blocks.len() < count {
-            blocks.resize(count, Block::default());
-        }
-        let out = work(&mut blocks[..count]);
-        if let Ok(mut free) = self.0.lock() {
-            free.push(blocks);
-        }
-        out
-    }
 }
 
 impl std::fmt::Debug for Passwords {
@@ -188,18 +133,35 @@ impl Passwords {
     /// configured cost and an all-zero digest: verifying against it costs exactly a real verify
     /// and never succeeds, and building it costs nothing at cold start.
     pub fn new(pepper: Vec<u8>, cost: Cost) -> Result<Self> {
-        let params = Params::new(cost.memory_kib, cost.iterations, cost.parallelism, None)
-            .context("argon2 params")?;
+        Self::versioned(vec![(1, pepper)], cost)
+    }
+
+    /// [`Self::new`] over the pepper of every version held, current first: new hashes use the
+    /// first, and a stored hash verifies under the version its `keyid` names.
+    pub fn versioned(peppers: Vec<(u32, Vec<u8>)>, cost: Cost) -> Result<Self> {
+        let current = peppers.first().map_or(1, |(v, _)| *v);
+        let mut builder = ParamsBuilder::new();
+        builder
+            .m_cost(cost.memory_kib)
+            .t_cost(cost.iterations)
+            .p_cost(cost.parallelism);
+        if current != 1 {
+            builder.keyid(
+                KeyId::new(current.to_string().as_bytes())
+                    .map_err(|e| Error::internal(format!("argon2 keyid: {e}")))?,
+            );
+        }
+        let params = builder.build().context("argon2 params")?;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        // The current keyid too: the dummy must find a pepper and really run Argon2.
         let dummy = format!(
-            "$argon2id$v=19$m={},t={},p={}$a2V5dHVybi1kdW1teQ${}",
-            cost.memory_kib,
-            cost.iterations,
-            cost.parallelism,
+            "$argon2id$v=19${}$a2V5dHVybi1kdW1teQ${}",
+            ParamsString::try_from(&params)
+                .map_err(|e| Error::internal(format!("argon2 params: {e}")))?,
             "A".repeat(43)
         );
         Ok(Self {
-            pepper,
+            peppers: peppers.into(),
             params,
             dummy,
             pool: std::sync::Arc::new(HashPool::new(cores)),
@@ -208,8 +170,38 @@ impl Passwords {
     }
 
     fn argon(&self, algorithm: Algorithm, version: Version, params: Params) -> Result<Argon2<'_>> {
-        Argon2::new_with_secret(&self.pepper, algorithm, version, params)
+        let pepper = pepper_version(params.keyid())
+            .and_then(|v| super::keyring::key_of(&self.peppers, v))
+            .ok_or_else(|| Error::internal("no pepper of this hash's version"))?;
+        Argon2::new_with_secret(pepper, algorithm, version, params)
             .map_err(|e| Error::internal(format!("argon2: {e}")))
+    }
+
+    /// Whether `stored` is an Argon2 hash peppered under the current version (parsing only, no
+    /// Argon2 run). A legacy bcrypt hash or an unreadable string is not.
+    pub fn is_current(&self, stored: &str) -> bool {
+        PasswordHash::new(stored)
+            .ok()
+            .and_then(|phc| Params::try_from(&phc).ok())
+            .is_some_and(|p| p.keyid() == self.params.keyid())
+    }
+
+    /// The service-secret version whose pepper an Argon2 hash was made with (`None` for a
+    /// legacy bcrypt hash or an unreadable string): what `keyturn doctor` counts before an old
+    /// version is dropped.
+    pub fn pepper_version_of(stored: &str) -> Option<u32> {
+        let phc = PasswordHash::new(stored).ok()?;
+        pepper_version(Params::try_from(&phc).ok()?.keyid())
+    }
+
+    /// The version new hashes are peppered under.
+    pub fn current_version(&self) -> u32 {
+        self.peppers.first().map_or(1, |(v, _)| *v)
+    }
+
+    /// Whether the pepper of `version` is still held.
+    pub fn holds(&self, version: u32) -> bool {
+        super::keyring::key_of(&self.peppers, version).is_some()
     }
 
     fn hash_blocking(&self, password: &str) -> Result<String> {
@@ -258,6 +250,12 @@ impl Passwords {
         let Ok(params) = Params::try_from(&phc) else {
             return false;
         };
+        if !pepper_version(params.keyid()).is_some_and(|v| self.holds(v)) {
+            // A hash under a version the secret no longer holds costs what an unknown user's
+            // does (the dummy names the current version), so timing tells neither apart.
+            let _ = self.verify_blocking(password, &self.dummy);
+            return false;
+        }
         let blocks = params.block_count();
         let Ok(argon) = self.argon(algorithm, version, params) else {
             return false;
@@ -359,6 +357,44 @@ mod tests {
                 .verify("5f4dcc3b5aa765d61d8327deb882cf99", Some(&h))
                 .await
         );
+    }
+
+    #[tokio::test]
+    async fn hashes_verify_under_the_pepper_version_they_name() {
+        let v1 = Passwords::new(b"pepper one".to_vec(), CHEAP).unwrap();
+        let old = v1.hash("abc").await.unwrap();
+        assert!(!old.contains("keyid"));
+        assert!(v1.is_current(&old));
+        let v2 = Passwords::versioned(
+            vec![(2, b"pepper two".to_vec()), (1, b"pepper one".to_vec())],
+            CHEAP,
+        )
+        .unwrap();
+        assert!(v2.verify("abc", Some(&old)).await);
+        assert!(!v2.is_current(&old));
+        let new = v2.hash("abc").await.unwrap();
+        assert!(new.contains("keyid="), "{new}");
+        assert!(v2.is_current(&new));
+        assert!(v2.verify("abc", Some(&new)).await);
+        assert!(!v2.verify("abd", Some(&new)).await);
+        // Version 1 does not hold version 2's pepper; version 3 no longer holds version 1's.
+        assert!(!v1.verify("abc", Some(&new)).await);
+        let v3 = Passwords::versioned(
+            vec![(3, b"pepper three".to_vec()), (2, b"pepper two".to_vec())],
+            CHEAP,
+        )
+        .unwrap();
+        assert!(!v3.verify("abc", Some(&old)).await);
+        assert!(v3.verify("abc", Some(&new)).await);
+        // A hash relabelled with another version does not verify.
+        let relabelled = new.replace(",keyid=Mg", "");
+        assert_ne!(relabelled, new);
+        assert!(!v2.verify("abc", Some(&relabelled)).await);
+        assert!(!v1.is_current("$2b$04$whatever"));
+        // The dummy hash names the current version, so it really runs Argon2 once version 1 is
+        // gone.
+        assert!(v3.dummy.contains("keyid=Mw"), "{}", v3.dummy);
+        assert!(PasswordHash::new(&v3.dummy).is_ok());
     }
 
     #[tokio::test]

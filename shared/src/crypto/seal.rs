@@ -3,8 +3,10 @@
 //! data, so a sealed value copied onto another user's record does not open.
 //!
 //! A table dump therefore reveals no TOTP secret: opening one needs the service secret, which
-//! lives in Secrets Manager. The stored form is `v1.<base64url(nonce | ciphertext | tag)>`; the
-//! version prefix leaves room for a key rotation.
+//! lives in Secrets Manager. The stored form is `v<N>.<base64url(nonce | ciphertext | tag)>`,
+//! `N` the service secret's version it was sealed under (see [`super::keyring`]): a value opens
+//! under that version while the secret keeps it, and the login that opens one under an old
+//! version seals it again under the current one ([`Sealer::is_current`]).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,11 +15,10 @@ use ring::rand::SecureRandom as _;
 
 use crate::error::{Error, Result};
 
-const PREFIX: &str = "v1.";
-
 /// Seals and opens values bound to an owner.
 pub struct Sealer {
-    key: LessSafeKey,
+    current: u32,
+    keys: Vec<(u32, LessSafeKey)>,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -27,13 +28,52 @@ impl std::fmt::Debug for Sealer {
 }
 
 impl Sealer {
-    /// A sealer over a 32-byte key (see [`super::derive_key`]).
+    /// A sealer over one 32-byte key (see [`super::derive_key`]): a secret never rotated.
     pub fn new(key: &[u8]) -> Result<Self> {
-        let unbound = UnboundKey::new(&AES_256_GCM, key)
-            .map_err(|_| Error::internal("sealing key must be 32 bytes"))?;
+        Self::versioned(&[(1, key.to_vec())])
+    }
+
+    /// A sealer over the sealing key of every version held, current first.
+    pub fn versioned(keys: &[(u32, Vec<u8>)]) -> Result<Self> {
+        let keys = keys
+            .iter()
+            .map(|(v, key)| {
+                let unbound = UnboundKey::new(&AES_256_GCM, key)
+                    .map_err(|_| Error::internal("sealing key must be 32 bytes"))?;
+                Ok((*v, LessSafeKey::new(unbound)))
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(Self {
-            key: LessSafeKey::new(unbound),
+            current: keys.first().map_or(1, |(v, _)| *v),
+            keys,
         })
+    }
+
+    /// The service-secret version `sealed` names (`None` when it is not of the sealed form).
+    pub fn version(sealed: &str) -> Option<u32> {
+        Self::version_of(sealed).map(|(v, _)| v)
+    }
+
+    /// The version new values are sealed under.
+    pub fn current_version(&self) -> u32 {
+        self.current
+    }
+
+    /// Whether the key of `version` is still held.
+    pub fn holds(&self, version: u32) -> bool {
+        self.keys.iter().any(|(v, _)| *v == version)
+    }
+
+    /// The version `sealed` names, when it is of the sealed form, and its body.
+    fn version_of(sealed: &str) -> Option<(u32, &str)> {
+        let (version, body) = sealed.strip_prefix('v')?.split_once('.')?;
+        Some((version.parse().ok()?, body))
+    }
+
+    /// Whether `sealed` is sealed under the current version (otherwise, once opened, it is
+    /// sealed again, so the old version can be dropped).
+    pub fn is_current(&self, sealed: &str) -> bool {
+        Self::version_of(sealed).is_some_and(|(v, _)| v == self.current)
     }
 
     /// Encrypts `plaintext` for `owner` under a fresh random nonce.
@@ -43,30 +83,33 @@ impl Sealer {
             .fill(&mut nonce)
             .map_err(|_| Error::internal("no randomness for a nonce"))?;
         let mut buf = plaintext.to_vec();
-        self.key
-            .seal_in_place_append_tag(
-                Nonce::assume_unique_for_key(nonce),
-                Aad::from(owner.as_bytes()),
-                &mut buf,
-            )
-            .map_err(|_| Error::internal("seal failed"))?;
+        let Some((_, key)) = self.keys.first() else {
+            return Err(Error::internal("no sealing key"));
+        };
+        key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(owner.as_bytes()),
+            &mut buf,
+        )
+        .map_err(|_| Error::internal("seal failed"))?;
         let mut out = nonce.to_vec();
         out.extend_from_slice(&buf);
-        Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(out)))
+        Ok(format!("v{}.{}", self.current, URL_SAFE_NO_PAD.encode(out)))
     }
 
     /// Decrypts a value sealed for `owner`; `None` when it was tampered with, sealed for another
-    /// owner or under another key.
+    /// owner, under another key or under a version no longer held.
     pub fn open(&self, owner: &str, sealed: &str) -> Option<Vec<u8>> {
-        let raw = URL_SAFE_NO_PAD.decode(sealed.strip_prefix(PREFIX)?).ok()?;
+        let (version, body) = Self::version_of(sealed)?;
+        let key = &self.keys.iter().find(|(v, _)| *v == version)?.1;
+        let raw = URL_SAFE_NO_PAD.decode(body).ok()?;
         if raw.len() < NONCE_LEN {
             return None;
         }
         let (nonce, ciphertext) = raw.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
         let mut buf = ciphertext.to_vec();
-        let plain = self
-            .key
+        let plain = key
             .open_in_place(nonce, Aad::from(owner.as_bytes()), &mut buf)
             .ok()?;
         Some(plain.to_vec())
@@ -106,6 +149,23 @@ mod tests {
         assert!(s.open("u", &tampered).is_none());
         assert!(s.open("u", "v1.").is_none());
         assert!(s.open("u", "garbage").is_none());
+    }
+
+    #[test]
+    fn values_sealed_under_a_kept_version_open_and_report_it() {
+        let v1 = Sealer::new(&[3; 32]).unwrap();
+        let old = v1.seal("u", b"secret").unwrap();
+        let v2 = Sealer::versioned(&[(2, vec![4; 32]), (1, vec![3; 32])]).unwrap();
+        assert_eq!(v2.open("u", &old).unwrap(), b"secret");
+        assert!(!v2.is_current(&old));
+        let new = v2.seal("u", b"secret").unwrap();
+        assert!(new.starts_with("v2.") && v2.is_current(&new));
+        assert!(v1.open("u", &new).is_none());
+        let v3 = Sealer::versioned(&[(3, vec![5; 32]), (2, vec![4; 32])]).unwrap();
+        assert!(v3.open("u", &old).is_none());
+        assert_eq!(v3.open("u", &new).unwrap(), b"secret");
+        // A value relabelled with another version does not open.
+        assert!(v2.open("u", &format!("v1.{}", &new[3..])).is_none());
     }
 
     #[test]

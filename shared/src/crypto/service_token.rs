@@ -90,9 +90,17 @@ pub struct LoginClaims {
 }
 
 /// Issues and verifies service tokens.
+///
+/// Access and login tokens are signed under the current version of the service secret and name
+/// it in the header's `kid`; they verify under the version they name (a token without `kid`
+/// predates rotation: version 1) for as long as the secret keeps that version. App tokens live
+/// in shipped client apps with no expiry, so they are signed and verified under the stable
+/// app-token key (see [`super::keyring`]), which rotation never changes.
 #[derive(Clone)]
 pub struct ServiceTokens {
-    key: std::sync::Arc<[u8]>,
+    current: u32,
+    keys: std::sync::Arc<[(u32, Vec<u8>)]>,
+    app_key: std::sync::Arc<[u8]>,
 }
 
 impl std::fmt::Debug for ServiceTokens {
@@ -102,14 +110,48 @@ impl std::fmt::Debug for ServiceTokens {
 }
 
 impl ServiceTokens {
-    /// Tokens under a 32-byte key (see [`super::derive_key`]).
+    /// Tokens under one 32-byte key (see [`super::derive_key`]): a secret that was never rotated.
     pub fn new(key: &[u8]) -> Self {
-        Self { key: key.into() }
+        Self::versioned(vec![(1, key.to_vec())], key.to_vec())
     }
 
-    /// Signs `claims` (which must carry the right `purpose`).
+    /// Tokens under the service-token key of every version held (current first, as
+    /// [`super::keyring::ServiceSecret::keys`] lists them) and the stable app-token key.
+    pub fn versioned(keys: Vec<(u32, Vec<u8>)>, app_key: Vec<u8>) -> Self {
+        Self {
+            current: keys.first().map_or(1, |(v, _)| *v),
+            keys: keys.into(),
+            app_key: app_key.into(),
+        }
+    }
+
+    fn current_key(&self) -> &[u8] {
+        self.keys.first().map_or(&[][..], |(_, k)| k.as_slice())
+    }
+
+    /// Signs access- or login-token `claims` (which must carry the right `purpose`) under the
+    /// current version, named in `kid` (left out under version 1, as before rotation existed).
     pub fn issue<C: Serialize>(&self, claims: &C) -> Result<String> {
-        super::jws::sign_hs256(&self.key, claims)
+        let kid = (self.current != 1).then(|| self.current.to_string());
+        super::jws::sign_hs256(self.current_key(), kid.as_deref(), claims)
+    }
+
+    /// Signs app-token claims under the stable app-token key.
+    pub fn issue_app(&self, claims: &AppClaims) -> Result<String> {
+        super::jws::sign_hs256(&self.app_key, None, claims)
+    }
+
+    /// The key a token of `purpose` verifies under: the app-token key, or the key of the version
+    /// its `kid` names (version 1 when none); `None` for a version no longer held.
+    fn key_for(&self, token: &str, purpose: Purpose) -> Option<&[u8]> {
+        if purpose == Purpose::App {
+            return Some(&self.app_key);
+        }
+        let version = match super::jws::hs256_kid(token).ok()? {
+            None => 1,
+            Some(kid) => kid.parse().ok()?,
+        };
+        super::keyring::key_of(&self.keys, version)
     }
 
     /// The claims of a genuine token of `purpose`, or `None`. Expiry is enforced when the
@@ -121,7 +163,7 @@ impl ServiceTokens {
         now_secs: i64,
     ) -> Option<C> {
         // Expiry is checked below against the injected clock, not the wall clock.
-        let claims = super::jws::verify_hs256(&self.key, token)?;
+        let claims = super::jws::verify_hs256(self.key_for(token, purpose)?, token)?;
         if claims.get("purpose").and_then(|p| p.as_str()) != Some(purpose.as_str()) {
             return None;
         }
@@ -197,7 +239,7 @@ mod tests {
     #[test]
     fn tokens_verify_only_for_their_purpose() {
         let t = ServiceTokens::new(&[1; 32]);
-        let app = t.issue(&ServiceTokens::app_claims("a1", 100)).unwrap();
+        let app = t.issue_app(&ServiceTokens::app_claims("a1", 100)).unwrap();
         let got: AppClaims = t.verify(&app, Purpose::App, 200).unwrap();
         assert_eq!(got.app_id, "a1");
         assert!(
@@ -229,7 +271,7 @@ mod tests {
             .issue(&ServiceTokens::access_claims("a1", "u1", 0, "s1", 100, 600))
             .unwrap();
         assert!(t.verify::<LoginClaims>(&acc, Purpose::Login, 200).is_none());
-        let app = t.issue(&ServiceTokens::app_claims("a1", 100)).unwrap();
+        let app = t.issue_app(&ServiceTokens::app_claims("a1", 100)).unwrap();
         assert!(t.verify::<LoginClaims>(&app, Purpose::Login, 200).is_none());
     }
 
@@ -250,10 +292,61 @@ mod tests {
     }
 
     #[test]
+    fn tokens_of_a_previous_version_verify_until_it_is_dropped() {
+        let v1 = ServiceTokens::new(&[1; 32]);
+        let old = v1
+            .issue(&ServiceTokens::access_claims("a1", "u1", 0, "s1", 100, 600))
+            .unwrap();
+        let app = v1.issue_app(&ServiceTokens::app_claims("a1", 100)).unwrap();
+        let v2 = ServiceTokens::versioned(vec![(2, vec![2; 32]), (1, vec![1; 32])], vec![1; 32]);
+        assert!(
+            v2.verify::<AccessClaims>(&old, Purpose::Access, 200)
+                .is_some()
+        );
+        let new = v2
+            .issue(&ServiceTokens::access_claims("a1", "u1", 0, "s1", 100, 600))
+            .unwrap();
+        assert_eq!(super::super::jws::hs256_kid(&new), Ok(Some("2".into())));
+        assert!(
+            v2.verify::<AccessClaims>(&new, Purpose::Access, 200)
+                .is_some()
+        );
+        // Version 1 itself does not know version 2.
+        assert!(
+            v1.verify::<AccessClaims>(&new, Purpose::Access, 200)
+                .is_none()
+        );
+        let v3 = ServiceTokens::versioned(vec![(3, vec![3; 32]), (2, vec![2; 32])], vec![1; 32]);
+        assert!(
+            v3.verify::<AccessClaims>(&old, Purpose::Access, 200)
+                .is_none()
+        );
+        assert!(
+            v3.verify::<AccessClaims>(&new, Purpose::Access, 200)
+                .is_some()
+        );
+        // App tokens stay valid across every rotation.
+        assert!(v3.verify::<AppClaims>(&app, Purpose::App, 200).is_some());
+        // A token naming version 2 but signed under version 3's key is refused.
+        let forged = super::super::jws::sign_hs256(
+            &[3; 32],
+            Some("2"),
+            &ServiceTokens::access_claims("a1", "u1", 0, "s1", 100, 600),
+        )
+        .unwrap();
+        assert!(
+            v3.verify::<AccessClaims>(&forged, Purpose::Access, 200)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn forged_and_confused_tokens_are_refused() {
         let t = ServiceTokens::new(&[1; 32]);
         let other = ServiceTokens::new(&[2; 32]);
-        let forged = other.issue(&ServiceTokens::app_claims("a1", 1)).unwrap();
+        let forged = other
+            .issue_app(&ServiceTokens::app_claims("a1", 1))
+            .unwrap();
         assert!(t.verify::<AppClaims>(&forged, Purpose::App, 2).is_none());
         let claims = serde_json::json!({"purpose":"app","appId":"a1","iat":1});
         let none = format!(
@@ -262,7 +355,7 @@ mod tests {
             b64(&claims)
         );
         assert!(t.verify::<AppClaims>(&none, Purpose::App, 2).is_none());
-        let genuine = t.issue(&ServiceTokens::app_claims("a1", 1)).unwrap();
+        let genuine = t.issue_app(&ServiceTokens::app_claims("a1", 1)).unwrap();
         let sig = genuine.rsplit('.').next().unwrap();
         let rs = format!(
             "{}.{}.{sig}",

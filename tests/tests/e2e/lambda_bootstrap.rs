@@ -349,3 +349,46 @@ async fn the_end_user_bootstrap_does_not_serve_the_admin_function() {
         "{stderr}"
     );
 }
+
+/// Puts `value` as the deployment's service secret (a new version in Secrets Manager).
+async fn put_service_secret(d: &Deployment, value: String) {
+    aws_sdk_secretsmanager::Client::new(&sdk_config().await)
+        .put_secret_value()
+        .secret_id(format!("{}/service", d.prefix))
+        .secret_string(value)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_rotated_service_secret_serves_and_a_replaced_one_fails_the_cold_start() {
+    let d = deployment().await;
+    let auth = json!({"authorization": format!("Bearer {ADMIN_KEY}")});
+    let create = event("POST", ADMIN_APPS, auth, Some(json!({"name": "Rot"})));
+    let replies = run(&d, "admin", vec![create], &[]).await;
+    assert_eq!(replies[0]["statusCode"], 200, "{}", replies[0]);
+    let token = body(&replies[0])["appToken"].as_str().unwrap().to_owned();
+
+    // Rotated as the runbook says: a staged version, then activated; the app token made under
+    // version 1 opens the app on a fresh cold start after each.
+    let current = json!({"master": "0123456789abcdef0123456789abcdef0123"}).to_string();
+    let staged = keyturn::crypto::keyring::ServiceSecret::parse(&current)
+        .unwrap()
+        .staged_with("fedcba9876543210fedcba9876543210fedcba98".into())
+        .unwrap();
+    let get_app = || event("GET", GET_APPLICATION, json!({"app-token": token}), None);
+    for value in [staged.clone(), staged.activated(None).unwrap()] {
+        put_service_secret(&d, value.to_json()).await;
+        let replies = run(&d, "get-application", vec![get_app()], &[]).await;
+        assert_eq!(replies[0]["statusCode"], 200, "{}", replies[0]);
+    }
+
+    // Replaced by an unrelated value: the cold start refuses, and says why without the secret.
+    let replaced = json!({"master": "a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6"}).to_string();
+    put_service_secret(&d, replaced).await;
+    let (logs, _) = failed_start(lambda_process(&d, "get-application", "127.0.0.1:9", &[])).await;
+    assert!(logs.contains("cold start failed"), "{logs}");
+    assert!(logs.contains("refusing to start"), "{logs}");
+    assert!(!logs.contains("a1b2c3d4e5f6"), "{logs}");
+}

@@ -40,6 +40,7 @@ mod openapi;
 mod passwords;
 mod profile;
 mod round_trips;
+mod secret_rotation;
 mod settings_in_dynamodb;
 mod signup;
 mod social;

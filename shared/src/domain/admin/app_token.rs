@@ -83,7 +83,7 @@ pub async fn rotate(
     audit::record_admin(state, ctx, event).await?;
     let app_token = state
         .tokens
-        .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
+        .issue_app(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
     Ok(RotatedAppToken {
         app_token,
         previous_valid_until,

@@ -101,7 +101,7 @@ pub struct BrokenSettings {
 pub(super) fn details(state: &AppState, app: App, ctx: &RequestContext) -> Result<AppDetails> {
     let app_token = state
         .tokens
-        .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
+        .issue_app(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
     Ok(AppDetails {
         issuer: app.issuer(&ctx.base_url),
         app_token,

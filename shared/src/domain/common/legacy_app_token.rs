@@ -20,7 +20,9 @@ use crate::error::{Error, Result};
 /// The keyed hash to store for `token`, an app token of the original app `app_id`.
 pub fn protect(state: &AppState, app_id: &str, token: &str) -> LegacyAppToken {
     LegacyAppToken {
-        hash: state.code_hasher.hash(&context(app_id), token.trim()),
+        hash: state
+            .code_hasher
+            .stable_hash(&context(app_id), token.trim()),
         valid_until: None,
     }
 }
@@ -49,7 +51,7 @@ pub async fn app_of(state: &AppState, token: Option<&str>) -> Result<App> {
     if live
         && state
             .code_hasher
-            .verify(&context(&app.app_id), token, &kept.hash)
+            .stable_verify(&context(&app.app_id), token, &kept.hash)
     {
         Ok(app)
     } else {

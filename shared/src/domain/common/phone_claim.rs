@@ -5,5 +5,5 @@ use crate::domain::ports::AppState;
 
 /// The keyed hash that stands for a phone number in keys.
 pub fn phone_digest(state: &AppState, phone: &str) -> String {
-    state.code_hasher.hash("phone", phone)
+    state.code_hasher.stable_hash("phone", phone)
 }

@@ -1,4 +1,9 @@
-//! Replacing an imported bcrypt hash by Argon2id, once its password is proven.
+//! Replacing an imported bcrypt hash by Argon2id, or an Argon2id hash peppered under a previous
+//! version of the service secret by one under the current version, once its password is proven.
+//!
+//! The second is what lets an operator drop an old version of the service secret (see
+//! `crypto::keyring`): each user's next login re-peppers their hash. Checking costs a parse of
+//! the stored string, no Argon2 run; re-peppering costs one hash, once per user.
 //!
 //! Users imported from CosyncJWT keep the original's bcrypt hash until their first proven
 //! password (login, changePassword, deleteAccount, the second-factor switches all prove it
@@ -15,10 +20,12 @@ use crate::domain::ports::AppState;
 use crate::domain::records::user::User;
 use crate::store::Condition;
 
-/// Upgrades `user`'s legacy hash to Argon2id of `proven` (the client MD5 that just verified
-/// against it). Does nothing for an Argon2id hash.
+/// Upgrades `user`'s legacy hash (or a hash under an old pepper version) to Argon2id of
+/// `proven` (the client MD5 that just verified against it) under the current pepper. Does
+/// nothing for a current Argon2id hash.
 pub async fn upgrade_legacy_hash(state: &AppState, user: &User, proven: &str) {
-    if !is_legacy(&user.password_hash) {
+    let legacy = is_legacy(&user.password_hash);
+    if !legacy && state.passwords.is_current(&user.password_hash) {
         return;
     }
     let hash = match state.passwords.hash(proven).await {
@@ -46,8 +53,11 @@ pub async fn upgrade_legacy_hash(state: &AppState, user: &User, proven: &str) {
     }
     .await;
     match written {
-        Ok(true) => {
+        Ok(true) if legacy => {
             tracing::info!(user_id = %user.user_id, "imported bcrypt hash upgraded to Argon2id")
+        }
+        Ok(true) => {
+            tracing::info!(user_id = %user.user_id, "password hash re-peppered under the current secret version")
         }
         Ok(false) => {
             tracing::info!(user_id = %user.user_id, "legacy hash changed meanwhile: left to that change")

@@ -75,7 +75,11 @@ pub async fn enrol_totp(state: &AppState, user: &User) -> Result<(Vec<u8>, Vec<S
         sealed_totp_secret: Some(state.sealer.seal(&user.user_id, &secret)?),
         recovery_hashes: codes
             .iter()
-            .map(|c| state.code_hasher.hash(&context, &normalise_recovery(c)))
+            .map(|c| {
+                state
+                    .code_hasher
+                    .stable_hash(&context, &normalise_recovery(c))
+            })
             .collect(),
         last_step: None,
     };
@@ -115,6 +119,14 @@ pub async fn consume_authenticator_code(state: &AppState, user: &User, code: &st
             .sealed_totp_secret
             .as_deref()
             .and_then(|s| state.sealer.open(&user.user_id, s));
+        // Sealed under a previous version of the service secret: sealed again under the
+        // current one by the same write that consumes the code, so the old version can go.
+        let reseal = match (&secret, factors.sealed_totp_secret.as_deref()) {
+            (Some(plain), Some(sealed)) if !state.sealer.is_current(sealed) => {
+                Some(state.sealer.seal(&user.user_id, plain)?)
+            }
+            _ => None,
+        };
         let step = secret.as_deref().and_then(|secret| {
             totp::accepted_step(secret, code, state.clock.now_secs(), factors.last_step)
         });
@@ -123,11 +135,14 @@ pub async fn consume_authenticator_code(state: &AppState, user: &User, code: &st
         } else if let Some(i) = factors
             .recovery_hashes
             .iter()
-            .position(|h| state.code_hasher.verify(context, recovery, h))
+            .position(|h| state.code_hasher.stable_verify(context, recovery, h))
         {
             factors.recovery_hashes.remove(i);
         } else {
             return Ok(Attempt::Done(false));
+        }
+        if reseal.is_some() {
+            factors.sealed_totp_secret = reseal;
         }
         let item = repo::item(table_keys::factors(&user.user_id), &factors, version + 1)?;
         repo::attempt(

@@ -97,7 +97,9 @@ fn parse(req: &UndoRequest) -> Result<(&str, &str)> {
 
 /// The item of the link whose token is `token`.
 fn link_key(state: &AppState, user_id: &str, token: &str) -> Key {
-    let digest = state.code_hasher.hash(&token_context(user_id), token);
+    let digest = state
+        .code_hasher
+        .stable_hash(&token_context(user_id), token);
     table_keys::factor_undo(user_id, &digest)
 }
 

@@ -7,13 +7,14 @@
 
 pub mod app_cache;
 pub mod jwks;
+pub mod secret_check;
 
 use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::codes::CodeGenerator;
-use crate::crypto::derive_key;
 use crate::crypto::keyed::CodeHasher;
+use crate::crypto::keyring::{ServiceSecret, purpose};
 use crate::crypto::password::{Cost, Passwords};
 use crate::crypto::seal::Sealer;
 use crate::crypto::service_token::ServiceTokens;
@@ -141,6 +142,9 @@ pub struct Inner {
     pub passwords: Passwords,
     /// AES-256-GCM sealing of secrets at rest (TOTP secrets).
     pub sealer: Sealer,
+    /// The service secret's versions (current first) with each one's canary digest, checked
+    /// against the table at start ([`secret_check`]).
+    pub secret_versions: Vec<(u32, String)>,
     /// Deployment settings.
     pub config: Config,
     /// How long sending a reset mail takes here (see [`crate::clock::Pace`]).
@@ -167,15 +171,12 @@ impl std::ops::Deref for AppState {
     }
 }
 
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ServiceSecret {
-    master: String,
-}
-
 impl AppState {
     /// Builds the state: reads the service master secret once (creating it when
     /// `create_missing_secret`, as the local runner does; SAM creates it in AWS) and derives the
-    /// token, code and pepper keys from it.
+    /// token, code, pepper and sealing keys of each of its versions (see
+    /// [`crate::crypto::keyring`]). The runners then check it against the table
+    /// ([`AppState::check_service_secret`]).
     pub async fn new(ports: Ports, config: Config, create_missing_secret: bool) -> Result<Self> {
         let secrets = Arc::new(CachedSecrets::new(ports.secrets));
         let name = config.service_secret_name();
@@ -183,35 +184,24 @@ impl AppState {
             .get(&name)
             .await
             .context(format!("read secret {name}"))?;
-        let master = match raw {
-            Some(raw) => {
-                serde_json::from_str::<ServiceSecret>(&raw)
-                    .context(format!("secret {name} is not {{\"master\":..}}"))?
-                    .master
-            }
+        let secret = match raw {
+            Some(raw) => ServiceSecret::parse(&raw)
+                .map_err(|why| Error::internal(format!("secret {name} {why}")))?,
             None if create_missing_secret => {
-                let master = ports.codes.random_hex(32);
-                let value = serde_json::to_string(&ServiceSecret {
-                    master: master.clone(),
-                })
-                .context("encode the service secret")?;
+                let secret =
+                    ServiceSecret::first(ports.codes.random_hex(32)).map_err(Error::internal)?;
                 secrets
-                    .put(&name, &value)
+                    .put(&name, &secret.to_json())
                     .await
                     .context(format!("create secret {name}"))?;
-                master
+                secret
             }
             None => return Err(Error::internal(format!("secret {name} is missing"))),
         };
-        if master.len() < 32 {
-            return Err(Error::internal("service master secret is too short"));
-        }
-        let master = master.as_bytes();
         // Every write through the state's store forgets the app records it touches.
         let apps = Arc::new(AppCache::new(config.settings_cache_secs));
         let store: Arc<dyn ItemStore> = Arc::new(InvalidatingStore::new(ports.store, apps.clone()));
-        let passwords =
-            Passwords::new(derive_key(master, "password-pepper"), config.password_cost)?;
+        let passwords = Passwords::versioned(secret.keys(purpose::PEPPER), config.password_cost)?;
         Ok(Self(Arc::new(Inner {
             store,
             secrets,
@@ -220,10 +210,17 @@ impl AppState {
             clock: ports.clock,
             codes: ports.codes,
             outbox: ports.outbox,
-            tokens: ServiceTokens::new(&derive_key(master, "service-tokens")),
-            code_hasher: CodeHasher::new(derive_key(master, "one-time-codes")),
+            tokens: ServiceTokens::versioned(
+                secret.keys(purpose::SERVICE_TOKENS),
+                secret.app_tokens_key(),
+            ),
+            code_hasher: CodeHasher::versioned(
+                secret.keys(purpose::CODES),
+                secret.stable_codes_key(),
+            ),
             passwords,
-            sealer: Sealer::new(&derive_key(master, "sealed-secrets"))?,
+            sealer: Sealer::versioned(&secret.keys(purpose::SEALED))?,
+            secret_versions: secret_check::digests(&secret),
             config,
             reset_mail_pace: crate::clock::Pace::default(),
             invite_mail_pace: crate::clock::Pace::default(),

@@ -180,6 +180,12 @@ pub fn admin_key() -> Key {
     Key::new("KEYTURN", "ADMINKEY")
 }
 
+/// The service secret's check item: each version's canary digest (see
+/// `domain::ports::secret_check`).
+pub fn secret_check() -> Key {
+    Key::new("KEYTURN", "SECRETCHECK")
+}
+
 /// The claim that makes a username unique within its app.
 pub fn user_name_claim(app_id: &str, user_name: &str) -> Key {
     Key::new(format!("APP#{app_id}#U#{user_name}"), "USERNAME")

@@ -468,7 +468,7 @@ async fn send_code(
         SignupFlow::Link => {
             let token = state
                 .tokens
-                .issue(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
+                .issue_app(&ServiceTokens::app_claims(&app.app_id, app.token_issued_at))?;
             let link = format!(
                 "{base}/api/appuser/completeSignup?appToken={}&handle={}&code={code}",
                 url_encode(&token),

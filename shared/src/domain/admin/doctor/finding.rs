@@ -48,6 +48,10 @@ pub enum Problem {
     /// An app marked `deleting` whose deletion stopped halfway (its items are purged user by
     /// user, so they are not checked against each other until the same `DELETE` resumes it).
     AppDeletionUnfinished,
+    /// A password hash or sealed TOTP secret made under a service-secret version older than the
+    /// current one: re-made at the user's next login. Until none names a version, dropping that
+    /// version locks those users out (docs/operations.md, rotating the service secret).
+    OldSecretVersion,
 }
 
 impl Problem {
@@ -74,6 +78,7 @@ impl Problem {
             Problem::OrphanUserItem => "orphan-user-item",
             Problem::UnknownItem => "unknown-item",
             Problem::AppDeletionUnfinished => "app-deletion-unfinished",
+            Problem::OldSecretVersion => "old-secret-version",
         }
     }
 }

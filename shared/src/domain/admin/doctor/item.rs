@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use serde::de::DeserializeOwned;
 
 use super::finding::{Finding, Problem};
+use crate::crypto::password::Passwords;
+use crate::crypto::seal::Sealer;
 use crate::domain::audit::AuditEntry;
 use crate::domain::common::one_time_code::{MAX_TRIES, MAX_TRIES_IN_ALL};
 use crate::domain::common::phone_claim::phone_digest;
@@ -162,6 +164,23 @@ impl<'a> Checker<'a> {
         Ok(())
     }
 
+    /// Reports `what` when it was made under a service-secret version older than `current`.
+    fn secret_version(&mut self, item: &Item, what: &str, version: u32, current: u32, held: bool) {
+        if version == current {
+            return;
+        }
+        let detail = if held {
+            format!(
+                "{what} under service-secret version {version} (current {current}): re-made at the user's next login; dropping version {version} before then locks the user out"
+            )
+        } else {
+            format!(
+                "{what} under service-secret version {version}, which the secret no longer holds: the user must reset it"
+            )
+        };
+        self.report(Problem::OldSecretVersion, item, detail);
+    }
+
     fn unknown(&mut self, item: &Item) {
         self.report(
             Problem::UnknownItem,
@@ -299,6 +318,16 @@ impl<'a> Checker<'a> {
         if sk == "USER" {
             if let Some(user) = self.decode::<User>(item, "user") {
                 self.user_claims(&user, item).await?;
+                let passwords = &self.state.passwords;
+                if let Some(v) = Passwords::pepper_version_of(&user.password_hash) {
+                    self.secret_version(
+                        item,
+                        "password hash",
+                        v,
+                        passwords.current_version(),
+                        passwords.holds(v),
+                    );
+                }
             }
             return Ok(());
         }
@@ -311,7 +340,19 @@ impl<'a> Checker<'a> {
         }
         match sk.as_str() {
             "2FA" => {
-                self.decode::<Factors>(item, "second-factor record");
+                let sealed = self
+                    .decode::<Factors>(item, "second-factor record")
+                    .and_then(|f| f.sealed_totp_secret);
+                if let Some(v) = sealed.as_deref().and_then(Sealer::version) {
+                    let sealer = &self.state.sealer;
+                    self.secret_version(
+                        item,
+                        "sealed TOTP secret",
+                        v,
+                        sealer.current_version(),
+                        sealer.holds(v),
+                    );
+                }
             }
             "2FA#LOGIN" | "PHONE#VERIFY" | "2FA#DISABLE" => self.expires(item),
             s if s.starts_with("2FA#UNDO#") => self.expires(item),
