@@ -189,7 +189,7 @@ def app_pages(browser):
     expect(page.locator("#template-state")).to_have_text("The app's own template.")
     status, stored = api("GET", f"/admin/apps/{app_id}/templates/EN/signUp")
     assert stored["html"] == XSS_TEMPLATE and stored["custom"] is True, stored
-    page.wait_for_load_state("networkidle")
+    expect(preview.locator("p")).to_have_text("Hello user@example.com from Pages Demo")
     assert preview.locator("body").get_attribute("data-xss") is None
     assert page.evaluate("window.__xss") is None
     shot(page, "15-templates")

@@ -83,9 +83,6 @@ class Watch:
         self.expect_blocked = True
 
     def verdict(self):
-        print(f"  {len(self.requests)} requests, {len(self.console)} console messages, "
-              f"provoked error answers {dict(self.expected)}"
-              + (f", {self.blocked} sandboxed scripts blocked" if self.expect_blocked else ""))
         problems = list(self.problems)
         if self.errors != self.expected:
             problems.append(f"error responses {dict(self.errors)}, provoked {dict(self.expected)}")
@@ -101,6 +98,9 @@ class Watch:
                 problems.append(f"console {kind}: {text}")
         if self.expect_blocked and self.blocked == 0:
             problems.append("no script of the previewed template was reported blocked")
+        print(f"  {len(self.requests)} requests, {len(self.console)} console messages, "
+              f"provoked error answers {dict(self.expected)}"
+              + (f", {self.blocked} sandboxed scripts blocked" if self.expect_blocked else ""))
         return problems
 
 
