@@ -29,7 +29,11 @@ const FILES: [(&str, &str, &str); 11] = [
     ("apps.js", JAVASCRIPT, include_str!("../console/apps.js")),
     ("jwt.js", JAVASCRIPT, include_str!("../console/jwt.js")),
     ("users.js", JAVASCRIPT, include_str!("../console/users.js")),
-    ("invites.js", JAVASCRIPT, include_str!("../console/invites.js")),
+    (
+        "invites.js",
+        JAVASCRIPT,
+        include_str!("../console/invites.js"),
+    ),
     ("keys.js", JAVASCRIPT, include_str!("../console/keys.js")),
     (
         "templates.js",

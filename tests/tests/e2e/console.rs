@@ -186,9 +186,15 @@ fn only_a_fully_sandboxed_frame_takes_markup() {
         .collect();
     assert_eq!(users, ["templates.js"]);
     let text = &files.iter().find(|(n, _)| n == "templates.js").unwrap().1;
-    assert!(text.contains("h('iframe', { sandbox: '',"), "the frame is sandboxed");
+    assert!(
+        text.contains("h('iframe', { sandbox: '',"),
+        "the frame is sandboxed"
+    );
     for (name, text) in &files {
         assert!(!text.contains("allow-"), "{name} loosens a sandbox");
-        assert!(!text.contains("'iframe'") || name == "templates.js", "{name}");
+        assert!(
+            !text.contains("'iframe'") || name == "templates.js",
+            "{name}"
+        );
     }
 }
