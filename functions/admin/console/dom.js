@@ -102,9 +102,12 @@ export function pagedTable(label, heads, fetchPage, row) {
   const pager = h('div', { class: 'row' });
   let cursors = [null];
   let page = 0;
+  let latest = 0; // only the newest request draws: a slow older page never overwrites it
   async function load() {
+    const mine = ++latest;
     try {
       const { items, cursor } = await fetchPage(cursors[page]);
+      if (mine !== latest) return;
       cursors[page + 1] = cursor ?? null;
       fill(rows, items.length ? items.map(row) : h('tr', {}, h('td', { colspan: heads.length }, 'None.')));
       pageButtons(pager, page, Boolean(cursor), (step) => { page += step; load(); });
