@@ -120,6 +120,7 @@ def app_pages(browser):
     page.get_by_label("Metadata", exact=True).fill('{"team": "<b>blue</b>"}')
     page.get_by_label("Locale", exact=True).fill("FR")
     page.get_by_role("button", name="Send invite").click()
+    expect(page.locator("#status")).to_have_text("Invited bob@example.com.")
     row = page.locator("tr[data-invite='bob@example.com']")
     expect(row).to_contain_text('{"team":"<b>blue</b>"}')
     status, listed = api("GET", f"/admin/apps/{app_id}/invites")
@@ -128,6 +129,7 @@ def app_pages(browser):
     assert page.locator("tr[data-invite] b").count() == 0
     shot(page, "12-invites")
     row.get_by_role("button", name="Revoke").click()
+    expect(page.locator("#status")).to_have_text("Revoked the invite to bob@example.com.")
     expect(row).to_have_count(0)
     assert api("GET", f"/admin/apps/{app_id}/invites")[1]["invites"] == []
 
@@ -147,6 +149,7 @@ def app_pages(browser):
     expect(activate).to_be_enabled()
     expect(rotate).to_be_disabled()
     staged = kid_text(page, "Staged")
+    expect(page.locator("#status")).to_have_text(f"Staged {staged}.")
     jwks = linked(page, "JWKS")
     assert {k["kid"] for k in jwks["keys"]} == {old_kid, staged}
     assert verifies(old, jwks) and verifies(login(app, "kim@example.com"), jwks)

@@ -16,8 +16,8 @@ export function invitesPage(main, appId) {
         revoke.disabled = true;
         try {
           await call('DELETE', `${base}/${seg(inv.handle)}`);
+          await table.load();
           say(`Revoked the invite to ${inv.handle}.`);
-          table.load();
         } catch (err) {
           say(describe(err), true);
           revoke.disabled = false;
@@ -48,8 +48,9 @@ export function invitesPage(main, appId) {
       try {
         await call('POST', base, body);
         handle.control.value = '';
+        meta.control.value = '';
+        await table.reset();
         say(`Invited ${body.handle}.`);
-        table.reset();
       } catch (err) {
         const m = err.message || '';
         const at = err.code === 604 || /meta/i.test(m) ? meta : /locale/i.test(m) ? locale : /handle/i.test(m) ? handle : null;

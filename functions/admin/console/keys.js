@@ -7,9 +7,12 @@ import { call, describe, say, seg } from './api.js';
 import { appLinks, fill, h } from './dom.js';
 
 const STEPS = [
-  ['rotate', 'Rotate', (k) => !k.stagedKid, 'Stages a new key: published in the JWKS at once, signing nothing yet.'],
-  ['activate', 'Activate', (k) => Boolean(k.stagedKid), 'Once consumers\' JWKS caches have refreshed: the staged key signs new JWTs.'],
-  ['retire', 'Retire', (k) => k.previousKids.length > 0, 'After the longest JWT lifetime: replaced keys leave the JWKS; tokens they signed stop verifying.'],
+  ['rotate', 'Rotate', (k) => !k.stagedKid, 'Stages a new key: published in the JWKS at once, signing nothing yet.',
+    (k) => `Staged ${k.stagedKid}.`],
+  ['activate', 'Activate', (k) => Boolean(k.stagedKid), 'Once consumers\' JWKS caches have refreshed: the staged key signs new JWTs.',
+    (k) => `${k.currentKid} signs new JWTs.`],
+  ['retire', 'Retire', (k) => k.previousKids.length > 0, 'After the longest JWT lifetime: replaced keys leave the JWKS; tokens they signed stop verifying.',
+    () => 'Retired the replaced keys.'],
 ];
 
 export async function keysPage(main, appId) {
@@ -31,20 +34,20 @@ export async function keysPage(main, appId) {
         kid('Signing', keys.currentKid),
         kid('Staged', keys.stagedKid ?? 'none'),
         kid('Previous', keys.previousKids.length ? keys.previousKids.join(', ') : 'none')),
-      h('ol', { class: 'steps' }, STEPS.map(([step, label, allowed, hint]) => h('li', {},
-        h('button', { type: 'button', disabled: !allowed(keys), onclick: (event) => run(event.target, step, label) }, label),
+      h('ol', { class: 'steps' }, STEPS.map(([step, label, allowed, hint, done]) => h('li', {},
+        h('button', { type: 'button', disabled: !allowed(keys), onclick: (event) => run(event.target, step, done) }, label),
         ' ', h('span', { class: 'hint' }, hint)))),
       h('h3', {}, 'For JWT consumers'),
       h('ul', {}, [['Discovery document', '/.well-known/openid-configuration'], ['JWKS', '/.well-known/jwks.json'],
         ['Public key (PEM)', '/public-key.pem']].map(([label, rest]) =>
         h('li', {}, h('a', { href: app.issuer + rest, target: '_blank', rel: 'noopener noreferrer' }, label)))));
   };
-  async function run(button, step, label) {
+  async function run(button, step, done) {
     button.disabled = true;
     try {
       ({ data: keys } = await call('POST', `${base}/keys/${step}`));
       draw();
-      say(`${label}: done.`);
+      say(done(keys));
     } catch (err) {
       say(describe(err), true);
       button.disabled = false;
