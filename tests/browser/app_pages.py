@@ -220,5 +220,7 @@ def app_pages(browser):
     status, ann_trail = api("GET", f"/admin/apps/{app_id}/audit?userId={ann_id}")
     assert ann_trail["entries"], "ann's entries"
     expect(events).to_have_text([e["event"] for e in ann_trail["entries"]])
+    assert all(KEY not in r.url for r in watch.requests), "the key in a URL"
+    assert all(KEY not in text for _, text in watch.console), "the key in the console"
     context.close()
     return watch.verdict()
