@@ -3,7 +3,7 @@
 // masked phone and metadata, with revoke sessions, reset 2FA and delete (the handle typed).
 
 import { call, describe, say, seg } from './api.js';
-import { appLinks, field, fill, h, pageButtons, typedConfirm, when } from './dom.js';
+import { appLinks, field, fill, h, pageQuery, pagedTable, typedConfirm, when } from './dom.js';
 
 const PAGE_SIZE = 20;
 
@@ -18,34 +18,21 @@ async function act(appId, userId, action) {
 }
 
 export function usersPage(main, appId) {
-  const rows = h('tbody');
-  const pager = h('div', { class: 'row' });
   const search = h('input', { type: 'search', autocomplete: 'off', spellcheck: 'false' });
   const searchField = field('Handle starts with', search);
-  let cursors = [null];
-  let page = 0;
-
-  async function load() {
-    try {
-      const q = new URLSearchParams({ limit: String(PAGE_SIZE) });
-      if (search.value) q.set('search', search.value);
-      if (cursors[page]) q.set('cursor', cursors[page]);
+  const table = pagedTable('Users', [['Handle'], ['Status'], ['Created', 'wide'], ['Actions']],
+    async (cursor) => {
+      const q = pageQuery(PAGE_SIZE, cursor, search.value ? { search: search.value } : {});
       const { data } = await call('GET', `/admin/apps/${seg(appId)}/users?${q}`);
-      cursors[page + 1] = data.cursor ?? null;
-      fill(rows, data.users.length ? data.users.map(row)
-        : h('tr', {}, h('td', { colspan: 4 }, 'No users.')));
-      pageButtons(pager, page, Boolean(data.cursor), (step) => { page += step; load(); });
-    } catch (err) {
-      say(describe(err), true);
-    }
-  }
+      return { items: data.users, cursor: data.cursor };
+    }, row);
 
   function row(user) {
     const action = user.status === 'suspended' ? 'reactivate' : 'suspend';
     const button = h('button', { type: 'button', onclick: async () => {
       button.disabled = true;
       const changed = await act(appId, user.userId, action);
-      if (changed) rows.replaceChild(row(changed), tr);
+      if (changed) tr.replaceWith(row(changed));
       else button.disabled = false;
     } }, action === 'suspend' ? 'Suspend' : 'Reactivate');
     const tr = h('tr', { 'data-user-id': user.userId },
@@ -57,19 +44,11 @@ export function usersPage(main, appId) {
 
   const form = h('form', {
     class: 'panel', novalidate: true, role: 'search',
-    onsubmit: (event) => { event.preventDefault(); cursors = [null]; page = 0; load(); },
+    onsubmit: (event) => { event.preventDefault(); table.reset(); },
   }, searchField.row, h('button', { type: 'submit' }, 'Search'));
 
-  fill(main,
-    appLinks(appId, 'users'),
-    h('h2', {}, 'Users'),
-    form,
-    h('table', {},
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Handle'), h('th', { scope: 'col' }, 'Status'),
-        h('th', { scope: 'col', class: 'wide' }, 'Created'), h('th', { scope: 'col' }, 'Actions'))),
-      rows),
-    pager);
-  load();
+  fill(main, appLinks(appId, 'users'), h('h2', {}, 'Users'), form, table.el);
+  table.load();
 }
 
 /** One user's panel. */
