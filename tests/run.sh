@@ -259,8 +259,8 @@ if ! full; then
 fi
 
 # The developer console (/admin/console) in a real browser: the distribution's Chromium (389 MB
-# under /usr, installed once, and on disk beside the debug target) driven by Playwright through
-# one journey against a fresh `keyturn serve` (tests/browser/run.sh); about 10 s once installed.
+# under /usr, installed once, and on disk beside the debug target) driven by Playwright through two
+# journeys against a fresh `keyturn serve` (tests/browser/run.sh); about 15 s once installed.
 # Never `playwright install`: there is no download host.
 banner "console in Chromium (tests/browser)"
 browser_started=$SECONDS

@@ -9,102 +9,14 @@ failed request, CSP violation (`securitypolicyviolation`) or error response the 
 provoke on purpose. Screenshots of each page go to the output directory.
 """
 
-import collections
 import json
 import os
-import re
 import sys
-import urllib.error
-import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
 
-BASE, OUT = sys.argv[1], sys.argv[2]
-KEY = os.environ["KEYTURN_ADMIN_KEY"]  # from the environment: argv is visible to every process
-CHROMIUM = os.environ.get("KEYTURN_CHROMIUM", "/usr/bin/chromium")
-XSS_NAME = '<img src=x onerror="window.__xss=1">'
-XSS_FIELD = '<img src=x onerror="window.__xss=2">'
-PW = "5ebe2294ecd0e0f08eab7690d2a6ee69"  # the MD5 of "secret", as clients send it
-
-
-def api(method, path, body=None, headers=None):
-    """One call to Keyturn: (status, JSON body)."""
-    req = urllib.request.Request(BASE + path, method=method,
-                                 data=None if body is None else json.dumps(body).encode())
-    req.add_header("content-type", "application/json")
-    for k, v in (headers or {"authorization": "Bearer " + KEY}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as e:
-        return e.code, json.load(e)
-
-
-def app_by_name(name):
-    status, page = api("GET", "/admin/apps?limit=100")
-    assert status == 200, page
-    return next(a for a in page["apps"] if a["name"] == name)
-
-
-class Watch:
-    """Everything the browser reports that would mean the page misbehaved."""
-
-    def __init__(self, page):
-        self.console = []
-        self.problems = []
-        self.requests = []
-        self.answers = []  # (method, status, url) of every response
-        self.errors = collections.Counter()  # 4xx/5xx responses seen, by status
-        self.expected = collections.Counter()  # those the journey provokes on purpose
-        page.on("console", lambda m: self.console.append((m.type, m.text)))
-        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed",
-                lambda r: self.problems.append(f"request failed: {r.url} {r.failure}"))
-        page.on("request", lambda r: self.requests.append(r))
-        page.on("response", self.response)
-        page.expose_function("__keyturnCsp", lambda d: self.problems.append(f"CSP violation: {d}"))
-        page.add_init_script("""document.addEventListener('securitypolicyviolation',
-            (e) => window.__keyturnCsp(e.violatedDirective + ' ' + e.blockedURI));""")
-
-    def response(self, r):
-        self.answers.append((r.request.method, r.status, r.url))
-        if r.status >= 400:
-            self.errors[r.status] += 1
-
-    def expect_error(self, status):
-        self.expected[status] += 1
-
-    def verdict(self):
-        print(f"  {len(self.requests)} requests, {len(self.console)} console messages, "
-              f"provoked error answers {dict(self.expected)}")
-        problems = list(self.problems)
-        if self.errors != self.expected:
-            problems.append(f"error responses {dict(self.errors)}, provoked {dict(self.expected)}")
-        # Chromium logs each error response as a console error; those provoked are allowed.
-        allowed = collections.Counter(self.expected)
-        for kind, text in self.console:
-            m = re.search(r"Failed to load resource: the server responded with a status of (\d+)", text)
-            if kind == "error" and m and allowed[int(m.group(1))] > 0:
-                allowed[int(m.group(1))] -= 1
-            elif kind in ("error", "warning"):
-                problems.append(f"console {kind}: {text}")
-        return problems
-
-
-def shot(page, name):
-    page.screenshot(path=os.path.join(OUT, name + ".png"), full_page=True)
-
-
-def sign_in(page, key, remember=False):
-    page.get_by_label("Admin key", exact=True).fill(key)
-    if remember:
-        page.get_by_label("Remember for this tab").check()
-    page.get_by_role("button", name="Sign in").click()
-
-
-def setting(page, name):
-    return page.get_by_label(name, exact=True)
+import app_pages
+from support import BASE, CHROMIUM, KEY, OUT, PW, XSS_FIELD, XSS_NAME, Watch, api, app_by_name, setting, shot, sign_in
 
 
 def journey(browser):
@@ -364,7 +276,8 @@ def main():
                   "--disable-component-update", "--disable-sync", "--no-first-run",
                   "--disable-quic"])
         try:
-            problems = journey(browser) + remembered(browser) + framed(browser)
+            problems = (journey(browser) + app_pages.app_pages(browser) + remembered(browser)
+                        + framed(browser))
         finally:
             browser.close()
     for p in problems:

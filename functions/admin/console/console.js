@@ -1,11 +1,26 @@
-// The console's entry point: the sign-in form and a hash router (#/apps, #/apps/<id>/jwt,
-// #/apps/<id>/users). The hash names pages and app ids only, never the key.
+// The console's entry point: the sign-in form and a hash router (#/apps, #/apps/<id>/<page>
+// for jwt, users, users/<userId>, invites, keys, templates, audit and audit/<userId>). The hash
+// names pages and ids only, never the key.
 
 import { call, describe, restore, say, signIn, signOut, signedIn } from './api.js';
 import { field, fill, h } from './dom.js';
 import { appsPage } from './apps.js';
 import { jwtPage } from './jwt.js';
-import { usersPage } from './users.js';
+import { userPanel, usersPage } from './users.js';
+import { invitesPage } from './invites.js';
+import { keysPage } from './keys.js';
+import { templatesPage } from './templates.js';
+import { auditPage } from './audit.js';
+
+/** An app's pages by the hash segment after its id; `more` is the segment after that. */
+const PAGES = {
+  jwt: jwtPage,
+  users: (main, id, more) => (more ? userPanel(main, id, more) : usersPage(main, id)),
+  invites: invitesPage,
+  keys: keysPage,
+  templates: templatesPage,
+  audit: auditPage,
+};
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -55,8 +70,8 @@ export function route() {
   nav.hidden = false;
   say('');
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-  if (parts[0] === 'apps' && parts[1] && parts[2] === 'jwt') jwtPage(main, parts[1]);
-  else if (parts[0] === 'apps' && parts[1] && parts[2] === 'users') usersPage(main, parts[1]);
+  const page = parts[0] === 'apps' && parts[1] && Object.hasOwn(PAGES, parts[2]) ? PAGES[parts[2]] : null;
+  if (page) page(main, parts[1], parts[3]);
   else appsPage(main);
 }
 

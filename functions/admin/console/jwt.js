@@ -4,7 +4,7 @@
 // editors drive a live preview of the claims a user's JWT would carry.
 
 import { call, describe, say, seg } from './api.js';
-import { field, fill, h, uid } from './dom.js';
+import { appLinks, field, fill, h, uid } from './dom.js';
 
 /** What the form shows but cannot change (the app token is shown once, on the apps page). */
 const READ_ONLY = new Set(['appId', 'appToken', 'issuer', 'jwksUri', 'createdAt', 'updatedAt', 'twilio', 'settingsError']);
@@ -261,7 +261,7 @@ function render(main, app) {
   body, h('div', { class: 'row' }, save, saved));
 
   fill(main,
-    h('p', {}, h('a', { href: '#/apps' }, '← Apps')),
+    appLinks(app.appId, 'jwt'),
     h('h2', {}, 'JWT settings of ', app.name),
     h('p', { class: 'mono' }, 'App id ', app.appId, ' · issuer ', app.issuer),
     form,

@@ -18,7 +18,7 @@ use keyturn::AppState;
 
 /// The console's files by name, with their media types. A fixed table rather than a directory
 /// walk: nothing outside it can be named, so a path can never reach another file.
-const FILES: [(&str, &str, &str); 7] = [
+const FILES: [(&str, &str, &str); 11] = [
     (
         "console.js",
         JAVASCRIPT,
@@ -29,6 +29,18 @@ const FILES: [(&str, &str, &str); 7] = [
     ("apps.js", JAVASCRIPT, include_str!("../console/apps.js")),
     ("jwt.js", JAVASCRIPT, include_str!("../console/jwt.js")),
     ("users.js", JAVASCRIPT, include_str!("../console/users.js")),
+    (
+        "invites.js",
+        JAVASCRIPT,
+        include_str!("../console/invites.js"),
+    ),
+    ("keys.js", JAVASCRIPT, include_str!("../console/keys.js")),
+    (
+        "templates.js",
+        JAVASCRIPT,
+        include_str!("../console/templates.js"),
+    ),
+    ("audit.js", JAVASCRIPT, include_str!("../console/audit.js")),
     (
         "console.css",
         "text/css; charset=utf-8",

@@ -1,5 +1,5 @@
-//! Credential rotation: the app's signing keys (`POST /admin/apps/{appId}/keys/rotate`,
-//! `…/activate`, `…/retire`) and its app token (`POST /admin/apps/{appId}/app-token/rotate`).
+//! Credential rotation: the app's signing keys (`GET /admin/apps/{appId}/keys` shows them;
+//! `POST …/keys/rotate`, `…/activate`, `…/retire` move them) and its app token (`POST /admin/apps/{appId}/app-token/rotate`).
 
 use axum::Router;
 use axum::extract::Path;
@@ -12,6 +12,11 @@ use crate::{Admin, AdminBody, AppId, Body};
 
 impl AdminBody for AppTokenRotation {
     const EMPTY_IS_OBJECT: bool = true;
+}
+
+#[utoipa::path(get, path = "/admin/apps/{appId}/keys", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "the app's keys now: which signs, which is staged, which are still published", body = keyturn::wire::admin::keys::KeysView)))]
+async fn view(Admin(state, _): Admin, Path(id): AppId) -> Result<Reply> {
+    Ok(signing_keys::view(&state, &id).await?.into())
 }
 
 #[utoipa::path(post, path = "/admin/apps/{appId}/keys/rotate", security(("admin_key" = [])), tag = "admin", params(("appId" = String, Path)), responses((status = 200, description = "a key is staged (published, not signing)", body = keyturn::wire::admin::keys::KeysView)))]
@@ -41,8 +46,9 @@ async fn rotate_app_token(
 }
 
 pub(crate) fn router() -> Router<AppState> {
-    use axum::routing::post;
+    use axum::routing::{get, post};
     Router::new()
+        .route("/admin/apps/{app_id}/keys", get(view))
         .route("/admin/apps/{app_id}/keys/rotate", post(rotate))
         .route("/admin/apps/{app_id}/keys/activate", post(activate))
         .route("/admin/apps/{app_id}/keys/retire", post(retire))
@@ -54,5 +60,5 @@ pub(crate) fn router() -> Router<AppState> {
 
 /// These routes in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(rotate, activate, retire, rotate_app_token))]
+#[openapi(paths(view, rotate, activate, retire, rotate_app_token))]
 pub(crate) struct Doc;

@@ -220,3 +220,46 @@ async fn admin_deletes_a_user_and_everything_keyed_to_them() {
     let again = app.signed_up_user(&info, "ann@x.com").await;
     assert!(token_works(&app, &token(&again)).await);
 }
+
+on_both_engines!(#[tokio::test] panel_shows_provider_factors_and_a_masked_phone:
+    admin_user_detail_shows_provider_second_factors_and_a_masked_phone_in_sqlite,
+    admin_user_detail_shows_provider_second_factors_and_a_masked_phone_in_dynamodb);
+
+/// What the console's user panel shows: how the user signs in, their second factors, and the
+/// phone masked to its country code and last two digits (the whole number appears nowhere in
+/// the answer); an admin reset of 2FA turns both switches off in the same view.
+async fn panel_shows_provider_factors_and_a_masked_phone(t: TestApp) {
+    const PHONE: &str = "+12015550123";
+    let info = t
+        .create_app(json!({"twoFactorVerification": "phone"}))
+        .await;
+    let session = t.signed_up_user(&info, "pat@x.com").await;
+    t.verified_phone(&token(&session), PHONE).await;
+    t.set_two_factor_phone(&token(&session), json!({"twoFactor": true}))
+        .await
+        .assert_true();
+    let id = user_id_of(&t, &info, "pat@x.com").await;
+    let path = info.admin_path(&format!("/users/{id}"));
+
+    let r = t.admin("GET", &path, None).await;
+    let v = r.ok_json();
+    assert_eq!(v["provider"], "password");
+    assert_eq!(v["emailVerified"], true);
+    assert_eq!(
+        v["twoFactor"],
+        json!({"google": false, "phone": true, "phoneVerified": true,
+               "maskedPhone": "+12•••••••23"})
+    );
+    assert!(
+        !r.text.contains(PHONE) && !r.text.contains("2015550"),
+        "{}",
+        r.text
+    );
+
+    t.admin("POST", &format!("{path}/reset-2fa"), None)
+        .await
+        .assert_true();
+    let v = t.admin("GET", &path, None).await.ok_json();
+    assert_eq!(v["twoFactor"]["phone"], false);
+    assert_eq!(v["twoFactor"]["google"], false);
+}

@@ -172,3 +172,29 @@ fn the_console_stays_within_its_budget() {
     let total: usize = sources().iter().map(|(_, t)| t.len()).sum();
     assert!(total <= 60_000, "the console's files take {total} bytes");
 }
+
+/// The one place a string becomes a document: the template preview's `srcdoc`, in a frame
+/// sandboxed with no permission at all (no scripts, an opaque origin), so markup from a
+/// template is shown but never runs and could not reach the page holding the key.
+#[test]
+fn only_a_fully_sandboxed_frame_takes_markup() {
+    let files = sources();
+    let users: Vec<&str> = files
+        .iter()
+        .filter(|(_, t)| t.contains("srcdoc"))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(users, ["templates.js"]);
+    let text = &files.iter().find(|(n, _)| n == "templates.js").unwrap().1;
+    assert!(
+        text.contains("h('iframe', { sandbox: '',"),
+        "the frame is sandboxed"
+    );
+    for (name, text) in &files {
+        assert!(!text.contains("allow-"), "{name} loosens a sandbox");
+        assert!(
+            !text.contains("'iframe'") || name == "templates.js",
+            "{name}"
+        );
+    }
+}

@@ -9,7 +9,7 @@ use keyturn::secrets::SecretStore;
 use keyturn::secrets::local::KeyFileStore;
 use serde_json::{Value, json};
 
-use crate::support::app::{PW, TestApp, TestAppInfo};
+use crate::support::app::{PW, TestApp, TestAppInfo, on_both_engines};
 use crate::support::aws::unique;
 use crate::support::jwt::{discover, to_wall_time, verify_against};
 
@@ -176,4 +176,78 @@ async fn a_staged_key_lost_to_a_rotation_race_is_unstaged_on_activation() {
     assert_eq!(served["keys"].as_array().unwrap().len(), 1);
     step(&app, &info, "rotate").await.ok_json();
     step(&app, &info, "activate").await.ok_json();
+}
+
+/// `GET …/keys`.
+async fn key_view(app: &TestApp, path: &str) -> Value {
+    app.admin("GET", path, None).await.ok_json()
+}
+
+on_both_engines!(#[tokio::test] key_view_follows_each_step:
+    the_key_view_names_the_signing_staged_and_previous_kids_at_each_step_in_sqlite,
+    the_key_view_names_the_signing_staged_and_previous_kids_at_each_step_in_dynamodb);
+
+/// `GET …/keys` (the console's Keys page) answers what each step answered, read fresh, and
+/// changes nothing: the JWKS lists exactly the kids it names, and reading it twice between
+/// steps leaves the next step's outcome the same.
+async fn key_view_follows_each_step(app: TestApp) {
+    let info = app.create_app(json!({})).await;
+    let path = info.admin_path("/keys");
+    let jwks_kids = |jwks: Value| -> Vec<String> {
+        let mut kids: Vec<String> = jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect();
+        kids.sort();
+        kids
+    };
+    let named = |v: &Value| -> Vec<String> {
+        let mut kids = vec![v["currentKid"].as_str().unwrap().to_owned()];
+        kids.extend(v["stagedKid"].as_str().map(str::to_owned));
+        for k in v["previousKids"].as_array().unwrap() {
+            kids.push(k.as_str().unwrap().to_owned());
+        }
+        kids.sort();
+        kids
+    };
+
+    let first = key_view(&app, &path).await;
+    assert_eq!(first["stagedKid"], Value::Null);
+    assert_eq!(first["previousKids"], json!([]));
+    assert_eq!(jwks_kids(served_jwks(&app, &info).await), named(&first));
+    let old_kid = first["currentKid"].as_str().unwrap().to_owned();
+
+    for (name, staged, previous) in [
+        ("rotate", true, false),
+        ("activate", false, true),
+        ("retire", false, false),
+    ] {
+        let answered = step(&app, &info, name).await.ok_json();
+        let shown = key_view(&app, &path).await;
+        assert_eq!(shown, answered, "after {name}");
+        assert_eq!(
+            key_view(&app, &path).await,
+            shown,
+            "reading twice changes nothing"
+        );
+        assert_eq!(shown["stagedKid"].is_string(), staged, "{name}: {shown}");
+        assert_eq!(
+            shown["previousKids"] == json!([old_kid.as_str()]),
+            previous,
+            "{name}: {shown}"
+        );
+        assert_eq!(jwks_kids(served_jwks(&app, &info).await), named(&shown));
+    }
+    assert_ne!(key_view(&app, &path).await["currentKid"], old_kid.as_str());
+
+    // Behind the admin key, and typed for an unknown app.
+    app.get(&path, &[("authorization", "Bearer wrong")])
+        .await
+        .assert_error(401, 617);
+    let unknown = format!("/admin/apps/{}/keys", "0".repeat(32));
+    app.admin("GET", &unknown, None)
+        .await
+        .assert_error(400, 401);
 }

@@ -81,6 +81,14 @@ async fn store_ring(state: &AppState, app_id: &str, ring: &KeyRing) -> Result<()
         .context(format!("store the key ring of app {app_id}"))
 }
 
+/// `GET /admin/apps/{appId}/keys`: the app's keys as stored now (read fresh, not from the
+/// settings cache, since a step may just have run on another instance), so the console can
+/// show which step of the runbook comes next without taking one.
+pub async fn view(state: &AppState, app_id: &str) -> Result<KeysView> {
+    let (app, _) = repo::existing_app_fresh(state, app_id).await?;
+    Ok(KeysView::of(&app))
+}
+
 /// `POST /admin/apps/{appId}/keys/rotate`: generates a key and stages it (published in the
 /// JWKS, not signing). 409 (632) while another key is staged. Audited as
 /// `admin.signing-key.rotated` with the staged `kid`.

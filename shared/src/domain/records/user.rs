@@ -226,6 +226,31 @@ pub struct SecondFactor {
     pub phone_verified: bool,
 }
 
+impl SecondFactor {
+    /// The phone as an admin screen shows it: the country-code digits and the last two, the
+    /// rest masked (`+44•••••••56`), so a support desk can match a caller's number without the
+    /// console (or a screenshot of it) holding the whole of it.
+    pub fn masked_phone(&self) -> Option<String> {
+        let phone = self.phone.as_deref()?;
+        let chars: Vec<char> = phone.chars().collect();
+        let keep_head = if phone.starts_with('+') { 3 } else { 0 };
+        let keep_tail = 2.min(chars.len().saturating_sub(keep_head));
+        Some(
+            chars
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i < keep_head || i >= chars.len() - keep_tail {
+                        *c
+                    } else {
+                        '•'
+                    }
+                })
+                .collect(),
+        )
+    }
+}
+
 /// An identity at a provider: the provider and its stable `sub`, never the email (which the
 /// user may change at the provider).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -268,6 +293,22 @@ impl User {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_phone_keeps_the_country_code_and_the_last_two_digits() {
+        let masked = |phone: &str| {
+            SecondFactor {
+                phone: Some(phone.to_owned()),
+                ..SecondFactor::default()
+            }
+            .masked_phone()
+            .unwrap()
+        };
+        assert_eq!(masked("+447911123456"), "+44••••••••56");
+        assert_eq!(masked("+15"), "+15");
+        assert_eq!(masked("12345"), "•••45");
+        assert_eq!(SecondFactor::default().masked_phone(), None);
+    }
 
     #[test]
     fn handles_are_normalised_emails() {

@@ -43,19 +43,58 @@ impl From<User> for UserView {
     }
 }
 
-/// One user in detail: the view plus the last login time.
+/// One user in detail, as the console's user panel shows it: the view plus the last login
+/// time, how the user signs in, and their second factors with the phone masked.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserDetail {
     #[serde(flatten)]
     user: UserView,
     last_login: Option<String>,
+    /// `password`, `anonymous`, or the social provider (`apple`, `google`).
+    provider: &'static str,
+    email_verified: bool,
+    two_factor: SecondFactorView,
 }
 
-convert!(users::UserDetail => UserDetail {
-    user: UserView::from,
-    last_login,
-});
+/// A user's second factors as an admin sees them: switches and a masked phone, never the TOTP
+/// secret, the recovery codes or the whole number.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecondFactorView {
+    /// Authenticator-app (TOTP) login is on.
+    google: bool,
+    /// SMS login is on.
+    phone: bool,
+    /// Whether the phone was verified by a code.
+    phone_verified: bool,
+    /// The phone with all but the country code and last two digits masked.
+    masked_phone: Option<String>,
+}
+
+impl From<users::UserDetail> for UserDetail {
+    fn from(detail: users::UserDetail) -> Self {
+        let u = &detail.user;
+        let provider = match (&u.social, u.anonymous) {
+            (Some(social), _) => social.provider.as_str(),
+            (None, true) => "anonymous",
+            (None, false) => "password",
+        };
+        let two_factor = SecondFactorView {
+            google: u.two_factor.google,
+            phone: u.two_factor.phone_login,
+            phone_verified: u.two_factor.phone_verified,
+            masked_phone: u.two_factor.masked_phone(),
+        };
+        Self {
+            provider,
+            email_verified: u.email_verified,
+            two_factor,
+            last_login: detail.last_login,
+            user: UserView::from(detail.user),
+        }
+    }
+}
 
 page_reply! {
     /// `{"users": [...], "cursor": ...}` and the like: one page of a listing.
