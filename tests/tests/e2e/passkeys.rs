@@ -6,6 +6,7 @@
 //! credential of another app. The authenticator is hand-written (`support::authenticator`), so
 //! each test breaks exactly one thing.
 
+use keyturn::domain::admin::doctor::{self, Scope};
 use serde_json::{Value, json};
 
 use crate::support::app::{OTHER_PW, PW, Resp, TestApp, TestAppInfo};
@@ -25,7 +26,7 @@ const ANDROID: &str = "android:apk-key-hash:lzIbzBXR3kJwNDCwyWqiGcYsP3J3xtrLW2jN
 
 /// Runs `story(stack)` over SQLite and over DynamoDB (moto), each clock at wall time (the JWT is
 /// verified by a stock library against the real clock).
-macro_rules! on_both_engines {
+macro_rules! on_both_engines_at_wall_time {
     ($story:ident: $sqlite:ident, $dynamodb:ident) => {
         #[tokio::test]
         async fn $sqlite() {
@@ -211,7 +212,7 @@ async fn journey(t: TestApp) {
     assert!(events.contains(&"passkey.removed".to_owned()), "{events:?}");
 }
 
-on_both_engines!(journey: a_passkey_added_after_a_password_login_signs_in_alone_sqlite, a_passkey_added_after_a_password_login_signs_in_alone_dynamodb);
+on_both_engines_at_wall_time!(journey: a_passkey_added_after_a_password_login_signs_in_alone_sqlite, a_passkey_added_after_a_password_login_signs_in_alone_dynamodb);
 
 async fn replays(t: TestApp) {
     let info = passkey_app(&t, json!({})).await;
@@ -275,7 +276,7 @@ async fn replays(t: TestApp) {
         .assert_error(400, 640);
 }
 
-on_both_engines!(replays: replayed_and_expired_finishes_are_refused_sqlite, replayed_and_expired_finishes_are_refused_dynamodb);
+on_both_engines_at_wall_time!(replays: replayed_and_expired_finishes_are_refused_sqlite, replayed_and_expired_finishes_are_refused_dynamodb);
 
 async fn forgeries(t: TestApp) {
     let info = passkey_app(&t, json!({})).await;
@@ -440,7 +441,7 @@ async fn forgeries(t: TestApp) {
         .assert_session();
 }
 
-on_both_engines!(forgeries: forged_assertions_and_registrations_are_refused_sqlite, forged_assertions_and_registrations_are_refused_dynamodb);
+on_both_engines_at_wall_time!(forgeries: forged_assertions_and_registrations_are_refused_sqlite, forged_assertions_and_registrations_are_refused_dynamodb);
 
 async fn limits_and_apps(t: TestApp) {
     let info = passkey_app(&t, json!({})).await;
@@ -488,7 +489,7 @@ async fn limits_and_apps(t: TestApp) {
         .assert_error(400, 602);
 }
 
-on_both_engines!(limits_and_apps: the_eleventh_passkey_another_apps_credential_and_passkeys_off_are_refused_sqlite, the_eleventh_passkey_another_apps_credential_and_passkeys_off_are_refused_dynamodb);
+on_both_engines_at_wall_time!(limits_and_apps: the_eleventh_passkey_another_apps_credential_and_passkeys_off_are_refused_sqlite, the_eleventh_passkey_another_apps_credential_and_passkeys_off_are_refused_dynamodb);
 
 async fn second_factor(t: TestApp) {
     let info = passkey_app(&t, json!({"twoFactorVerification": "google"})).await;
@@ -529,7 +530,7 @@ async fn second_factor(t: TestApp) {
         .assert_error(400, 404);
 }
 
-on_both_engines!(second_factor: a_two_factor_user_signs_in_with_a_passkey_without_a_code_sqlite, a_two_factor_user_signs_in_with_a_passkey_without_a_code_dynamodb);
+on_both_engines_at_wall_time!(second_factor: a_two_factor_user_signs_in_with_a_passkey_without_a_code_sqlite, a_two_factor_user_signs_in_with_a_passkey_without_a_code_dynamodb);
 
 #[tokio::test]
 async fn a_form_body_carries_the_credential_as_a_json_string_and_failures_are_limited() {
@@ -574,3 +575,55 @@ async fn a_form_body_carries_the_credential_as_a_json_string_and_failures_are_li
         .await
         .assert_limited();
 }
+
+/// Whether the app still holds a claim on the passkey `id` (read straight from the store).
+async fn claimed(t: &TestApp, info: &TestAppInfo, id: &str) -> bool {
+    let key = keyturn::domain::records::passkey::claim_key(&info.app_id, id);
+    t.store.get(&key).await.unwrap().is_some()
+}
+
+async fn deletions(t: TestApp) {
+    let info = passkey_app(&t, json!({})).await;
+    let acc = t.quick_access(&info, "del@example.com").await;
+    let mut auth = Authenticator::new(ORIGIN);
+    let first = register(&t, &acc, &mut auth).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let second = register(&t, &acc, &mut auth).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(claimed(&t, &info, &first).await && claimed(&t, &info, &second).await);
+    // The table checker knows the set, the claims and a ceremony begun but never finished.
+    login_options(&t, &info).await;
+    let scope = Scope::App(info.app_id.clone());
+    let found = doctor::check_to_end(&t.state, &scope).await.unwrap();
+    assert!(found.is_empty(), "{found:?}");
+    t.delete_account(&acc, "del@example.com", PW)
+        .await
+        .assert_true();
+    assert!(!claimed(&t, &info, &first).await && !claimed(&t, &info, &second).await);
+    let request = login_options(&t, &info).await;
+    login_finish(&t, &info, &auth.get_with(&request, 0, &Tweak::default()))
+        .await
+        .assert_error(400, 641);
+
+    // An app's deletion releases its users' claims too.
+    let doomed = passkey_app(&t, json!({})).await;
+    let acc = t.quick_access(&doomed, "gone@example.com").await;
+    let id = register(&t, &acc, &mut auth).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(claimed(&t, &doomed, &id).await);
+    let path = format!("/admin/apps/{}", doomed.app_id);
+    let mut answer = t.admin("DELETE", &path, None).await;
+    while answer.status.as_u16() == 202 {
+        answer = t.admin("DELETE", &path, None).await;
+    }
+    answer.assert_ok();
+    assert!(!claimed(&t, &doomed, &id).await);
+}
+
+on_both_engines_at_wall_time!(deletions: deleting_an_account_or_an_app_releases_its_passkeys_sqlite, deleting_an_account_or_an_app_releases_its_passkeys_dynamodb);

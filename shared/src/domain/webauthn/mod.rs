@@ -91,7 +91,7 @@ pub fn check_client_data(
     if client.challenge != challenge {
         return Err("challenge mismatch");
     }
-    if !rp.origins.iter().any(|o| *o == client.origin) {
+    if !rp.origins.contains(&client.origin) {
         return Err("origin not allowed");
     }
     if client.cross_origin {
