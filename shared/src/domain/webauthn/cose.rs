@@ -133,6 +133,52 @@ mod tests {
         assert!(PublicKey::from_cose(&cose_es256(pair.public_key().as_ref(), 2)).is_err());
     }
 
+    /// CBOR head of a byte string of `len` bytes (len < 65536).
+    fn bytes_head(out: &mut Vec<u8>, len: usize) {
+        if len < 24 {
+            out.push(0x40 | len as u8);
+        } else if len < 256 {
+            out.extend_from_slice(&[0x58, len as u8]);
+        } else {
+            out.push(0x59);
+            out.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+    }
+
+    #[test]
+    fn an_rs256_key_verifies_its_own_signature_and_small_keys_are_refused() {
+        use rsa::pkcs8::EncodePrivateKey as _;
+        use rsa::traits::PublicKeyParts as _;
+        let cose_rsa = |bits: usize| {
+            let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, bits).unwrap();
+            let (n, e) = (key.n().to_bytes_be(), key.e().to_bytes_be());
+            let mut cose = vec![0xa4, 0x01, 0x03, 0x03, 0x39, 0x01, 0x00, 0x20];
+            bytes_head(&mut cose, n.len());
+            cose.extend_from_slice(&n);
+            cose.push(0x21);
+            bytes_head(&mut cose, e.len());
+            cose.extend_from_slice(&e);
+            (key, cose)
+        };
+        let (key, cose) = cose_rsa(2048);
+        let parsed = PublicKey::from_cose(&cose).unwrap();
+        assert_eq!(parsed.alg(), RS256);
+        let der = key.to_pkcs8_der().unwrap();
+        let pair = ring::signature::RsaKeyPair::from_pkcs8(der.as_bytes()).unwrap();
+        let mut sig = vec![0u8; pair.public().modulus_len()];
+        pair.sign(
+            &ring::signature::RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            b"signed",
+            &mut sig,
+        )
+        .unwrap();
+        assert!(parsed.verifies(b"signed", &sig));
+        assert!(!parsed.verifies(b"other", &sig));
+        let (_, small) = cose_rsa(1024);
+        assert!(PublicKey::from_cose(&small).is_err());
+    }
+
     #[test]
     fn keys_of_other_algorithms_are_refused() {
         // kty OKP (Ed25519), alg -8.
