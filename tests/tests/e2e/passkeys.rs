@@ -533,7 +533,7 @@ async fn second_factor(t: TestApp) {
 on_both_engines_at_wall_time!(second_factor: a_two_factor_user_signs_in_with_a_passkey_without_a_code_sqlite, a_two_factor_user_signs_in_with_a_passkey_without_a_code_dynamodb);
 
 #[tokio::test]
-async fn a_form_body_carries_the_credential_as_a_json_string_and_failures_are_limited() {
+async fn a_form_body_carries_the_credential_as_a_json_string_and_begins_and_failures_are_limited() {
     let t = TestApp::new().await;
     let info = passkey_app(&t, json!({"addressFailedChecksPer15Min": 3})).await;
     let acc = t.quick_access(&info, "form@example.com").await;
@@ -574,6 +574,18 @@ async fn a_form_body_carries_the_credential_as_a_json_string_and_failures_are_li
     login_finish(&t, &info, &auth.get(&request))
         .await
         .assert_limited();
+    // Begins count 30 a minute per address and app: five so far (one registration, four
+    // logins), so 25 more pass and the rest are 615.
+    let mut answers = Vec::new();
+    for _ in 0..30 {
+        let r = t
+            .post_json(PASSKEY_LOGIN_BEGIN, &app_token(&info), json!({}))
+            .await;
+        answers.push(r.status.as_u16());
+    }
+    let passed = answers.iter().take_while(|s| **s == 200).count();
+    assert_eq!(passed, 25, "{answers:?}");
+    assert!(answers[passed..].iter().all(|s| *s == 429), "{answers:?}");
 }
 
 /// Whether the app still holds a claim on the passkey `id` (read straight from the store).
