@@ -152,6 +152,7 @@ pub const FUNCTIONS: &[Function] = &[
     user(keyturn_fn_social_login::ROUTE),
     user(keyturn_fn_social_signup::ROUTE),
     user(keyturn_fn_link_social_account::ROUTE),
+    user(keyturn_fn_passkeys::ROUTE),
     admin(openapi::ADMIN),
 ];
 

@@ -172,6 +172,23 @@ pub enum Error {
     /// Every reason answers alike; the log says which, never the token.
     #[error("token is invalid")]
     InvalidSocialToken,
+    /// Passkeys are off for the app, or it names no RP id or origin (code 417).
+    #[error("app does not support passkeys")]
+    PasskeysDisabled,
+    /// A passkey finish whose challenge was never issued, has expired (5 minutes) or was
+    /// already used (code 640): begin again.
+    #[error("passkey ceremony unknown or expired: begin again")]
+    PasskeyCeremonyUnknown,
+    /// A passkey response failed verification: origin, RP id, flags, signature, counter, an
+    /// unknown credential (code 641). Every reason answers alike; the log and audit say which.
+    #[error("passkey verification failed")]
+    PasskeyVerificationFailed,
+    /// The user already holds `passkeyMaxPerUser` passkeys (code 642).
+    #[error("passkey limit reached")]
+    PasskeyLimitReached,
+    /// No passkey of the caller has this id (code 643).
+    #[error("passkey not found")]
+    PasskeyNotFound,
     /// Anything the caller cannot fix (HTTP 500): what was being done and, when another error
     /// says why it failed, that error. Both are logged ([`Error::report`]), never returned.
     #[error("internal: {context}")]
@@ -242,6 +259,11 @@ impl Error {
             Error::AppleAccountExists => (400, 611),
             Error::GoogleAccountExists => (400, 612),
             Error::InvalidSocialToken => (400, 613),
+            Error::PasskeysDisabled => (400, 417),
+            Error::PasskeyCeremonyUnknown => (400, 640),
+            Error::PasskeyVerificationFailed => (400, 641),
+            Error::PasskeyLimitReached => (400, 642),
+            Error::PasskeyNotFound => (404, 643),
             Error::Internal { .. } => (500, 500),
             Error::Unavailable { .. } => (503, 503),
         };

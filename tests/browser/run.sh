@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The developer console's browser suite (console_test.py) against a fresh `keyturn serve`: its
+# The developer console's browser suite (console_test.py), then passkeys with Chromium's virtual
+# authenticator (passkey_test.py), against a fresh `keyturn serve`: its
 # own data dir, admin key and loopback port, stopped afterwards. tests/run.sh calls it after
 # schemathesis, once it has installed Chromium and the Playwright venv; run alone it needs both:
 #
@@ -49,6 +50,12 @@ urllib.request.urlopen(sys.argv[1] + "/openapi.json", timeout=1)' "$URL" 2>/dev/
 done
 "$PY" tests/browser/console_test.py "$URL" "$OUT" || {
   echo "the console's browser suite failed (screenshots in $OUT); the server's log:" >&2
+  tail -50 "$WORK/serve.log" >&2
+  exit 1
+}
+# Passkeys with Chromium's virtual authenticator, against the same server (apps of its own).
+"$PY" tests/browser/passkey_test.py "$URL" || {
+  echo "the passkey browser test failed; the server's log:" >&2
   tail -50 "$WORK/serve.log" >&2
   exit 1
 }

@@ -14,6 +14,7 @@ use crate::domain::common::repo::{self, Attempt, retry_on_conflict};
 use crate::domain::invites::rules;
 use crate::domain::ports::AppState;
 use crate::domain::records::app::App;
+use crate::domain::records::passkey::{PasskeySet, claim_key};
 use crate::domain::records::redacted::Redacted;
 use crate::domain::records::table_keys;
 use crate::domain::records::user::{ClientPassword, Handle, User, UserStatus};
@@ -146,6 +147,15 @@ async fn purge_ops(state: &AppState, user: &User, version: u64) -> Result<Vec<Wr
             id.provider.as_str(),
             &id.sub,
         ));
+    }
+    // The passkeys' credential-id claims (the set itself is in the user's partition).
+    if let Some(item) = state
+        .store
+        .get(&table_keys::passkeys(&user.user_id))
+        .await?
+    {
+        let set: PasskeySet = repo::record(&item)?;
+        others.extend(set.passkeys.iter().map(|p| claim_key(&user.app_id, &p.id)));
     }
     if let (Some(phone), true) = (&user.two_factor.phone, user.two_factor.phone_verified) {
         // The verified phone's claim, so the number is free for someone else.

@@ -8,9 +8,9 @@
 //!
 //! | floor | folders | what lives there |
 //! |---|---|---|
-//! | use cases | [`signup`], [`login`], [`passwords`], [`profile`], [`apps`], [`admin`] | one module per flow, named for what it does; a use case never imports another use case |
+//! | use cases | [`signup`], [`login`], [`passkeys`], [`passwords`], [`profile`], [`apps`], [`admin`] | one module per flow, named for what it does; a use case never imports another use case |
 //! | accounts | [`accounts`] | creating and purging an account and everything keyed to it (its invites too), for every flow that does either |
-//! | factors, invites, social | [`factors`], [`invites`], [`social`] | the second factors: their sealed record, TOTP, SMS codes, the notice mail and its "this wasn't me" link, and the steps that switch them on and off (`login` reads them for its challenge); the invite record and its rules, with a user's own `invite` and `revokeInvite`; verifying Apple and Google ID tokens and the identity claim |
+//! | factors, invites, social, webauthn | [`factors`], [`invites`], [`social`], [`webauthn`] | the second factors: their sealed record, TOTP, SMS codes, the notice mail and its "this wasn't me" link, and the steps that switch them on and off (`login` reads them for its challenge); the invite record and its rules, with a user's own `invite` and `revokeInvite`; verifying Apple and Google ID tokens and the identity claim; the pure WebAuthn checks of a passkey response |
 //! | shared layer | [`common`], [`audit`] | who is calling, limits, password checks and lockout, one-time codes, sessions, templates, paging, the repository, the audit trail |
 //! | ports | [`ports`] | the port bundle ([`ports::AppState`]) and the app-settings cache; the adapters behind it are built above the domain, in [`crate::assemble`] |
 //! | records | [`records`] | the stored records, the table's key design, setting syntax and the request's context: what every floor sees |
@@ -27,11 +27,13 @@ pub mod common;
 pub mod factors;
 pub mod invites;
 pub mod login;
+pub mod passkeys;
 pub mod passwords;
 pub mod ports;
 pub mod profile;
 pub mod records;
 pub mod signup;
 pub mod social;
+pub mod webauthn;
 
 pub use records::context::RequestContext;

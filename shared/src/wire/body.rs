@@ -111,6 +111,20 @@ impl Fields {
         Ok(self.text(name)?.map(Redacted::from))
     }
 
+    /// A required JSON-object field (a passkey's `credential`): an object, or a string holding
+    /// one (as a form body must send it); 403 when absent, 602 when not an object.
+    pub fn json(&self, name: &'static str) -> Result<serde_json::Map<String, serde_json::Value>> {
+        match self.0.get(name) {
+            None => Err(Error::MissingParam(name)),
+            Some(Value::Object(o)) => Ok(o.clone()),
+            Some(Value::Text(s)) => match serde_json::from_str(s) {
+                Ok(serde_json::Value::Object(o)) => Ok(o),
+                _ => Err(Error::invalid(format!("{name} must be a JSON object"))),
+            },
+            Some(Value::Multiple) => Err(Error::invalid(format!("{name} must be a JSON object"))),
+        }
+    }
+
     /// A JSON-object field (`metaData`): an object, or a string holding one; else 604.
     pub fn object(
         &self,

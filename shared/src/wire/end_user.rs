@@ -211,6 +211,10 @@ pub struct PublicApp {
     google_login_enabled: bool,
     /// The Google client ids tokens may name (comma-separated; public ids the clients use).
     google_client_id: String,
+    /// Passkeys are on (`passkey/loginBegin` and the rest).
+    passkeys_enabled: bool,
+    /// The RP id passkeys are scoped to (empty when unset), for native clients' checks.
+    passkey_rp_id: String,
     /// The second factor users may switch on.
     two_factor_verification: TwoFactor,
     /// Heading shown in authenticator apps (empty when unset).
@@ -265,6 +269,8 @@ impl From<App> for PublicApp {
             apple_bundle_id: s.apple_bundle_id.to_csv(),
             google_login_enabled: s.google_login_enabled,
             google_client_id: s.google_client_id.to_csv(),
+            passkeys_enabled: s.passkeys_enabled,
+            passkey_rp_id: s.passkey_rp_id.unwrap_or_default(),
             two_factor_verification: s.two_factor_verification.into(),
             google_app_name: s.google_app_name.unwrap_or_default(),
             realm_app_id,

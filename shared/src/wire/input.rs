@@ -15,6 +15,9 @@ use crate::domain::login::anonymous::AnonymousRequest;
 use crate::domain::login::complete::LoginCompleteRequest;
 use crate::domain::login::password::LoginRequest;
 use crate::domain::login::social::SocialLoginRequest;
+use crate::domain::passkeys::login::PasskeyLoginRequest;
+use crate::domain::passkeys::manage::{PasskeyRemoveRequest, PasskeyRenameRequest};
+use crate::domain::passkeys::register::PasskeyRegisterRequest;
 use crate::domain::passwords::change::ChangeRequest;
 use crate::domain::passwords::reset::{ForgotRequest, ResetRequest};
 use crate::domain::ports::AppState;
@@ -51,6 +54,9 @@ macro_rules! field_kind {
     };
     (object) => {
         super::openapi::FieldKind::Object
+    };
+    (json) => {
+        super::openapi::FieldKind::RequiredObject
     };
     (secret) => {
         super::openapi::FieldKind::Required
@@ -98,7 +104,7 @@ macro_rules! from_fields {
                 let body: serde_json::Map<String, serde_json::Value> = fields
                     .iter()
                     .map(|(name, how)| {
-                        let value = if *how == "object" {
+                        let value = if *how == "object" || *how == "json" {
                             serde_json::json!({ "marker": format!("shown-{name}") })
                         } else {
                             serde_json::json!(format!("marker-{name}"))
@@ -117,7 +123,7 @@ macro_rules! from_fields {
                     if secret {
                         secrets_checked += 1;
                         assert!(!shown.contains(&marker), "{} prints {name}: {shown}", stringify!($request));
-                    } else if *how != "object" {
+                    } else if *how != "object" && *how != "json" {
                         assert!(shown.contains(&marker), "{} hides {name}: {shown}", stringify!($request));
                     }
                 }
@@ -150,6 +156,10 @@ from_fields! {
     SocialLoginRequest { token: secret "token", provider: required "provider", nonce: text "nonce" }
     LinkSocialRequest { token: secret "token", provider: required "provider", nonce: text "nonce", password: secret_text "password", code: secret_text "code" }
     SocialSignupRequest { token: secret "token", provider: required "provider", handle: required "handle", meta_data: object "metaData", locale: text "locale", nonce: text "nonce" }
+    PasskeyRegisterRequest { credential: json "credential", name: text "name" }
+    PasskeyLoginRequest { credential: json "credential" }
+    PasskeyRenameRequest { id: required "id", name: required "name" }
+    PasskeyRemoveRequest { id: required "id", password: secret_text "password", code: secret_text "code" }
 }
 
 /// One end-user call, `Call(state, input, context)`: the shared state, the typed request and the

@@ -49,6 +49,7 @@ pub mod end_user;
 pub mod input;
 pub mod issuer;
 pub mod openapi;
+pub mod passkeys;
 pub mod records;
 pub mod reply;
 pub mod request;

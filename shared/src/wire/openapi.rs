@@ -89,6 +89,8 @@ pub enum FieldKind {
     Text,
     /// `metaData`: a JSON object, or a string holding one.
     Object,
+    /// A passkey's `credential`: a required JSON object, or a string holding one.
+    RequiredObject,
 }
 
 /// The schema of an end-user request from its wire fields: every field a string (numbers and
@@ -97,7 +99,7 @@ pub fn fields_schema(fields: &[(&str, FieldKind)]) -> RefOr<Schema> {
     let mut object = ObjectBuilder::new().schema_type(Type::Object);
     for (name, kind) in fields {
         let property = match kind {
-            FieldKind::Object => ObjectBuilder::new()
+            FieldKind::Object | FieldKind::RequiredObject => ObjectBuilder::new()
                 .schema_type(Type::String)
                 .description(Some(
                     "a JSON object, as a string (an object in a JSON body)",
@@ -110,7 +112,7 @@ pub fn fields_schema(fields: &[(&str, FieldKind)]) -> RefOr<Schema> {
             FieldKind::Required | FieldKind::Text => ObjectBuilder::new().schema_type(Type::String),
         };
         object = object.property(*name, property);
-        if matches!(kind, FieldKind::Required) {
+        if matches!(kind, FieldKind::Required | FieldKind::RequiredObject) {
             object = object.required(*name);
         }
     }

@@ -228,6 +228,19 @@ pub struct Settings {
     /// 10,000): a circuit breaker for guessing spread over many handles and addresses.
     #[serde(default)]
     signup_code_failure_daily_limit: u32,
+    /// Passkeys (the `passkey/*` routes; 417 when off); needs `passkeyRpId` and an origin.
+    #[serde(default)]
+    passkeys_enabled: bool,
+    /// The WebAuthn RP id: a registrable domain the developer owns (lower-case).
+    #[serde(default)]
+    passkey_rp_id: Option<String>,
+    /// Exact origins of passkey ceremonies: `https://` on the RP id or a subdomain (`http`
+    /// only on loopback), or `android:apk-key-hash:<base64url SHA-256>`.
+    #[serde(default)]
+    passkey_origins: Vec<String>,
+    /// Passkeys one user may hold (1 to 10, default 10).
+    #[serde(default)]
+    passkey_max_per_user: u32,
     /// `userId` (default): the user JWT's `sub` is the Keyturn user id; `handle`: the handle,
     /// as CosyncJWT's was (for backends keyed on the original's `sub`).
     #[serde(default)]
@@ -275,6 +288,10 @@ convert!(domain_app::Settings => Settings {
         address_failed_checks_per_15_min,
         address_anonymous_users_per_hour,
         signup_code_failure_daily_limit,
+        passkeys_enabled,
+        passkey_rp_id,
+        passkey_origins,
+        passkey_max_per_user,
         jwt_subject: JwtSubject::from,
 });
 

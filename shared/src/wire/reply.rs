@@ -255,4 +255,7 @@ json_replies! {
     TwilioInfo => TwilioSet,
     import::ImportReport => ImportReply,
     doctor::Checkup => DoctorPage,
+    crate::domain::passkeys::options::Options => super::passkeys::PasskeyOptions,
+    crate::domain::records::passkey::Passkey => super::passkeys::PasskeyView,
+    crate::domain::passkeys::manage::Listing => super::passkeys::PasskeyList,
 }

@@ -168,9 +168,9 @@ fn domain_floor(module: &str) -> Option<(usize, &str)> {
         "records" => 0,
         "ports" => 1,
         "common" | "audit" => 2,
-        "factors" | "invites" | "social" => 3,
+        "factors" | "invites" | "social" | "webauthn" => 3,
         "accounts" => 4,
-        "signup" | "login" | "passwords" | "profile" | "apps" | "admin" => 5,
+        "signup" | "login" | "passkeys" | "passwords" | "profile" | "apps" | "admin" => 5,
         other => {
             panic!("domain folder {other} has no floor: give it one here and in domain/mod.rs")
         }

@@ -37,6 +37,7 @@ mod limit_hardening;
 mod local_runner;
 mod login;
 mod openapi;
+mod passkeys;
 mod passwords;
 mod profile;
 mod round_trips;

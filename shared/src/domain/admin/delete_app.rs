@@ -30,6 +30,7 @@ use crate::domain::common::phone_claim;
 use crate::domain::common::repo::{self, Attempt, retry_on_conflict};
 use crate::domain::ports::AppState;
 use crate::domain::records::app::{App, AppStatus};
+use crate::domain::records::passkey::{PasskeySet, claim_key};
 use crate::domain::records::table_keys;
 use crate::domain::records::user::User;
 use crate::error::{Context, Error, Result};
@@ -189,6 +190,18 @@ async fn purge_users(state: &AppState, app_id: &str, limit: usize) -> Result<usi
 /// app serves nobody any more, and a handle partition may hold more items than a transaction.
 async fn purge_user(state: &AppState, user: &User) -> Result<()> {
     let user_key = table_keys::user(&user.user_id);
+    // Passkey claims first: the set naming them is in the user's partition.
+    if let Some(item) = state
+        .store
+        .get(&table_keys::passkeys(&user.user_id))
+        .await?
+    {
+        let set: PasskeySet = repo::record(&item)?;
+        for passkey in &set.passkeys {
+            let claim = claim_key(&user.app_id, &passkey.id);
+            state.store.delete(&claim, Condition::Any).await?;
+        }
+    }
     delete_partition(state, &user_key.pk, Some(&user_key)).await?;
     delete_partition(
         state,

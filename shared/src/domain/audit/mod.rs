@@ -106,6 +106,13 @@ pub enum Kind {
     /// A social signup took over an unverified password account (its password stopped
     /// working and its sessions ended): the pre-account-takeover defence.
     AccountClaimed,
+    /// A user registered a passkey (`passkeyId`).
+    PasskeyAdded,
+    /// A user removed a passkey (`passkeyId`).
+    PasskeyRemoved,
+    /// A passkey login or registration was refused (`step`, `reason`): a counter gone
+    /// backwards (a cloned authenticator?), a wrong origin or RP id, a bad signature.
+    PasskeyRefused,
     /// A user sent an invite.
     InviteSent,
     /// A user revoked an invite.
@@ -174,6 +181,9 @@ impl Kind {
             Kind::SocialSignup => "social.signup",
             Kind::SocialLinked => "social.linked",
             Kind::AccountClaimed => "account.claimed",
+            Kind::PasskeyAdded => "passkey.added",
+            Kind::PasskeyRemoved => "passkey.removed",
+            Kind::PasskeyRefused => "passkey.refused",
             Kind::InviteSent => "invite.sent",
             Kind::InviteRevoked => "invite.revoked",
             Kind::InviteAccepted => "invite.accepted",

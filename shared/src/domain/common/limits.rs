@@ -35,6 +35,8 @@ pub enum AddressFlow {
     AdminKey,
     /// Social logins and signups (each may cost a JWKS lookup and an RSA verify).
     Social,
+    /// Passkey ceremonies begun (each writes a ceremony item for five minutes).
+    Passkey,
 }
 
 /// Wrong admin keys one address may present per hour, over the whole deployment: the key is the
@@ -67,6 +69,11 @@ impl AddressFlow {
                 max: 30,
                 window_secs: 60,
             },
+            // Like social: a real user begins one ceremony a sign-in; fixed.
+            AddressFlow::Passkey => Limit {
+                max: 30,
+                window_secs: 60,
+            },
         }
     }
 
@@ -79,6 +86,7 @@ impl AddressFlow {
             AddressFlow::AnonymousUsers => "ANON",
             AddressFlow::AdminKey => "ADMINKEY",
             AddressFlow::Social => "SOCIAL",
+            AddressFlow::Passkey => "PASSKEY",
         }
     }
 }

@@ -79,6 +79,9 @@ pub enum Proof {
     /// An Apple or Google ID token (`["fed"]`: a federated login; RFC 8176 names none, and the
     /// provider's own methods are not told).
     Provider,
+    /// A user-verified passkey (`["hwk", "mfa"]`: a hardware-bound key, unlocked by the
+    /// user's biometrics or PIN, is two factors at once, so no `otp` step follows).
+    Passkey,
 }
 
 impl Proof {
@@ -91,6 +94,7 @@ impl Proof {
             Proof::MailedCode => &["email"],
             Proof::Anonymous => &["anonymous"],
             Proof::Provider => &["fed"],
+            Proof::Passkey => &["hwk", "mfa"],
         }
     }
 }

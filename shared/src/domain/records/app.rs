@@ -113,6 +113,9 @@ fn default_address_failures() -> u32 {
 fn default_address_anonymous() -> u32 {
     30
 }
+fn default_passkeys_per_user() -> u32 {
+    crate::domain::records::passkey::MAX_PER_USER
+}
 fn default_signup_code_failures() -> u32 {
     10_000
 }
@@ -262,6 +265,21 @@ pub struct Settings {
     /// every pending signup's own tries are too few to notice.
     #[serde(default = "default_signup_code_failures")]
     pub signup_code_failure_daily_limit: u32,
+    /// Passkeys (the `passkey/*` routes; 417 when off): needs `passkeyRpId` and at least one
+    /// of `passkeyOrigins`.
+    #[serde(default)]
+    pub passkeys_enabled: bool,
+    /// The WebAuthn relying-party id: a registrable domain the developer owns, where the iOS
+    /// and Android association files are hosted (docs/passkeys.md).
+    #[serde(default)]
+    pub passkey_rp_id: Option<String>,
+    /// Exact origins passkey ceremonies may come from: `https://` pages on the RP id (or a
+    /// subdomain) and Android apps' `android:apk-key-hash:…`.
+    #[serde(default)]
+    pub passkey_origins: Vec<String>,
+    /// Passkeys one user may hold (1 to 10, default 10).
+    #[serde(default = "default_passkeys_per_user")]
+    pub passkey_max_per_user: u32,
     /// What the user JWT's `sub` is: `userId` (default) or `handle` (CosyncJWT's, set by
     /// `keyturn import cosync --create-app`).
     #[serde(default)]
@@ -375,6 +393,29 @@ impl Settings {
             return Err(Error::invalid("passwordMinLength must be at most 128"));
         }
         crate::domain::records::origins::check_list(&self.allowed_origins)?;
+        self.validate_passkeys()
+    }
+
+    /// The passkey settings' rules (see [`crate::domain::records::passkey`]).
+    fn validate_passkeys(&self) -> Result<()> {
+        use crate::domain::records::passkey;
+        if !(1..=passkey::MAX_PER_USER).contains(&self.passkey_max_per_user) {
+            return Err(Error::invalid(format!(
+                "passkeyMaxPerUser must be 1..={}",
+                passkey::MAX_PER_USER
+            )));
+        }
+        if let Some(rp_id) = &self.passkey_rp_id {
+            passkey::check_rp_id(rp_id)?;
+        }
+        passkey::check_origins(self.passkey_rp_id.as_deref(), &self.passkey_origins)?;
+        if self.passkeys_enabled
+            && (self.passkey_rp_id.is_none() || self.passkey_origins.is_empty())
+        {
+            return Err(Error::invalid(
+                "passkeysEnabled needs passkeyRpId and at least one passkeyOrigins entry",
+            ));
+        }
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ pub mod app;
 pub mod context;
 pub mod metadata;
 pub mod origins;
+pub mod passkey;
 pub mod phone_number;
 pub mod redacted;
 pub mod social;

@@ -38,6 +38,9 @@
 //! | SMS sent to a user (limit) | `USER#<userId>` | `SMS#SENT` | – |
 //! | verified-phone claim (uniqueness) | `APP#<appId>#P#<phoneDigest>` | `PHONE` | – |
 //! | SMS sent to a phone number: enrolment / to it as a user's verified number (limits) | `APP#<appId>#P#<phoneDigest>` | `SMS#SENT` / `SMS#VERIFIED` | – |
+//! | a user's passkeys (one set: the per-user limit is one compare-and-swap) | `USER#<userId>` | `PASSKEYS` | – |
+//! | passkey credential-id claim (uniqueness per app, → userId; the id's SHA-256 hex) | `APP#<appId>#PK#<idDigest>` | `PASSKEY` | – |
+//! | passkey ceremony begun, not finished (TTL 5 min; the challenge's SHA-256 hex) | `APP#<appId>#CEREMONY#<challengeDigest>` | `CEREMONY` | – |
 //! | audit entry about a user | `APP#<appId>#AUDIT#USER#<userId>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //! | audit entry without a user (app settings) | `APP#<appId>#AUDIT#<0..7>` | `<invertedTime>#<id>` | `APP#<appId>#AUDIT#<0..7>` / `<invertedTime>#<id>` |
 //!
@@ -397,4 +400,22 @@ pub fn audit_of_app(app_id: &str, shard: u32, sk: &str) -> Key {
 /// Index key listing an audit entry in app shard `shard`, newest first.
 pub fn audit_listing(app_id: &str, shard: u32, sk: &str) -> Key {
     Key::new(format!("APP#{app_id}#AUDIT#{shard}"), sk)
+}
+
+/// A user's passkeys (see `records::passkey::PasskeySet`).
+pub fn passkeys(user_id: &str) -> Key {
+    Key::new(format!("USER#{user_id}"), "PASSKEYS")
+}
+
+/// The claim that makes a passkey credential id unique within its app and names its user
+/// (`digest`: the id's SHA-256 hex, so a 1,023-byte id still fits a key): the discoverable
+/// login starts from the credential, not from a user.
+pub fn passkey_claim(app_id: &str, digest: &str) -> Key {
+    Key::new(format!("APP#{app_id}#PK#{digest}"), "PASSKEY")
+}
+
+/// A passkey ceremony between its begin and its finish (`digest`: the challenge's SHA-256 hex),
+/// so whichever instance serves the finish finds it, and consumes it once.
+pub fn passkey_ceremony(app_id: &str, digest: &str) -> Key {
+    Key::new(format!("APP#{app_id}#CEREMONY#{digest}"), "CEREMONY")
 }

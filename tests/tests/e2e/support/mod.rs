@@ -13,8 +13,10 @@
 //! - [`social`]: the fake Apple and Google (JWKS, token signing, forgeries) and social apps;
 //! - [`store`]: a store wrapper with a hook before every call (counting, outages);
 //! - [`aws`]: the moto endpoint and unique names;
-//! - [`cli`]: the real `keyturn` binary, a spawned `keyturn serve` and CLI runs against it.
+//! - [`cli`]: the real `keyturn` binary, a spawned `keyturn serve` and CLI runs against it;
+//! - [`authenticator`]: a software passkey authenticator (ES256) and the tweaks that break it.
 pub mod app;
+pub mod authenticator;
 pub mod aws;
 pub mod cli;
 pub mod factors;

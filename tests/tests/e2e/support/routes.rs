@@ -34,6 +34,13 @@ pub const UNDO_TWO_FACTOR: &str = "/api/appuser/undoTwoFactor";
 pub const SOCIAL_LOGIN: &str = "/api/appuser/socialLogin";
 pub const SOCIAL_SIGNUP: &str = "/api/appuser/socialSignup";
 pub const LINK_SOCIAL_ACCOUNT: &str = "/api/appuser/linkSocialAccount";
+pub const PASSKEY_REGISTER_BEGIN: &str = "/api/appuser/passkey/registerBegin";
+pub const PASSKEY_REGISTER_COMPLETE: &str = "/api/appuser/passkey/registerComplete";
+pub const PASSKEY_LOGIN_BEGIN: &str = "/api/appuser/passkey/loginBegin";
+pub const PASSKEY_LOGIN_COMPLETE: &str = "/api/appuser/passkey/loginComplete";
+pub const PASSKEYS: &str = "/api/appuser/passkeys";
+pub const PASSKEY_RENAME: &str = "/api/appuser/passkey/rename";
+pub const PASSKEY_REMOVE: &str = "/api/appuser/passkey/remove";
 /// The admin API's app collection; [`TestAppInfo::admin_path`] builds the paths below one app.
 pub const ADMIN_APPS: &str = "/admin/apps";
 

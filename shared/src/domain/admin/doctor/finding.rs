@@ -30,6 +30,8 @@ pub enum Problem {
     IdentityClaimElsewhere,
     /// An identity claim whose user is gone or is linked to another identity.
     IdentityClaimOrphan,
+    /// A passkey credential-id claim whose user is gone or belongs to another app.
+    PasskeyClaimOrphan,
     /// A pending invite whose sender's account is gone (its deletion should have revoked it).
     InviteFromDeletedSender,
     /// A pending item (signup, reset, invite, second-factor login, phone verification, disable
@@ -62,6 +64,7 @@ impl Problem {
             Problem::HandleClaimElsewhere => "handle-claim-elsewhere",
             Problem::HandleClaimOrphan => "handle-claim-orphan",
             Problem::UserNameClaimMissing => "username-claim-missing",
+            Problem::PasskeyClaimOrphan => "passkey-claim-orphan",
             Problem::UserNameClaimElsewhere => "username-claim-elsewhere",
             Problem::UserNameClaimOrphan => "username-claim-orphan",
             Problem::PhoneClaimMissing => "phone-claim-missing",

@@ -140,6 +140,17 @@ impl<'a> Checker<'a> {
                 (Some("U"), Some(name)) => self.user_name_claim(&app, name, item).await,
                 (Some("P"), Some(digest)) => self.phone_item(&app, digest, item).await,
                 (Some("IDP"), Some(id)) => self.identity_claim(&app, id, item).await,
+                (Some("PK"), Some(_)) if item.key.sk == "PASSKEY" => {
+                    let owner = app.clone();
+                    self.claim_holds(item, Problem::PasskeyClaimOrphan, move |u| {
+                        u.app_id == owner
+                    })
+                    .await
+                }
+                (Some("CEREMONY"), Some(_)) if item.key.sk == "CEREMONY" => {
+                    self.expires(item);
+                    Ok(())
+                }
                 (Some("NONCE"), Some(_)) => {
                     self.expires(item);
                     Ok(())
@@ -353,6 +364,9 @@ impl<'a> Checker<'a> {
                         sealer.holds(v),
                     );
                 }
+            }
+            "PASSKEYS" => {
+                self.decode::<crate::domain::records::passkey::PasskeySet>(item, "passkey set");
             }
             "2FA#LOGIN" | "PHONE#VERIFY" | "2FA#DISABLE" => self.expires(item),
             s if s.starts_with("2FA#UNDO#") => self.expires(item),
