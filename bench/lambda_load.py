@@ -2,7 +2,8 @@
 """The mixed workload held for minutes against the Lambda bootstraps over moto, then the checker.
 
 What a deployment runs, on loopback: moto (DynamoDB, Secrets Manager, SES; one request at a time,
-as tests/moto_serial.py serves it, so conditional writes stay atomic), a table and service secret
+as tests/moto_serial.py serves it, so conditional writes stay atomic; a TransactWriteItems retried
+with the ClientRequestToken of one already applied answers success, as DynamoDB's does), a table and service secret
 set up as tests/tests/e2e/lambda_bootstrap.rs does, and the real bootstraps (`keyturn-lambda` for
 every end-user function, `keyturn-lambda-admin` for `admin`), started with Lambda's environment
 (`KEYTURN_FUNCTION` picks the router) and --instances processes per function. In front of them a
@@ -27,7 +28,7 @@ usage: bench/lambda_load.py [--seconds 180] [--clients 8] [--instances 2] [--bin
   keyturn-lambda --bin keyturn-lambda-admin`). Needs the tools venv of tests/run.sh (moto, boto3):
   KEYTURN_TOOLS_DIR, default ~/.cache/keyturn-tools. Loopback only; no AWS.
 """
-import argparse, hashlib, http.server, json, os, queue, re, shutil, socket, socketserver
+import argparse, hashlib, http.server, io, json, os, queue, re, shutil, socket, socketserver
 import subprocess
 import sys, tempfile, threading, time, base64, urllib.parse, urllib.request
 
@@ -67,11 +68,51 @@ if len(sys.argv) == 3 and sys.argv[1] == "--moto":
                                   ("content-length", str(len(body)))])
         return [body]
 
+    # DynamoDB makes TransactWriteItems idempotent by its ClientRequestToken (which the SDK
+    # fills in and keeps across its retries): a retry of a transaction that was applied answers
+    # success and changes nothing. moto applies it again, so a retry after a lost answer fails
+    # its conditions. This server answers such a retry as DynamoDB does, and counts them.
+    applied = set()
+    replays = [0]
+    tokened = [0]
+
+    def stats(environ, start_response):
+        body = json.dumps({"transactionReplays": replays[0], "transactions": tokened[0]}).encode()
+        start_response("200 OK", [("content-type", "application/json"),
+                                  ("content-length", str(len(body)))])
+        return [body]
+
     def serial(environ, start_response):
         if environ.get("PATH_INFO") == "/_outbox":
             return outbox(environ, start_response)
+        if environ.get("PATH_INFO") == "/_stats":
+            return stats(environ, start_response)
+        token = None
+        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".TransactWriteItems"):
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(size)
+            environ["wsgi.input"] = io.BytesIO(raw)
+            try:
+                token = json.loads(raw).get("ClientRequestToken")
+            except ValueError:
+                token = None
         with lock:
-            return list(app(environ, start_response))
+            if token is not None and token in applied:
+                replays[0] += 1
+                body = b"{}"
+                start_response("200 OK", [("content-type", "application/x-amz-json-1.0"),
+                                          ("content-length", str(len(body)))])
+                return [body]
+            status = []
+
+            def capture(s, headers, exc_info=None):
+                status.append(s)
+                return start_response(s, headers, exc_info)
+            out = list(app(environ, capture))
+            if token is not None and status and status[0].startswith("200"):
+                applied.add(token)
+                tokened[0] += 1
+            return out
 
     run_simple("127.0.0.1", port, serial, threaded=True, use_reloader=False,
                request_handler=MotoRequestHandler)
@@ -359,13 +400,17 @@ try:
                             capture_output=True, text=True,
                             env=dict(os.environ, KEYTURN_URL=url, KEYTURN_ADMIN_KEY=ADMIN_KEY))
     exited = [p.args[0] for p in procs[1:] if p.poll() is not None]
+    with urllib.request.urlopen(f"{moto_url}/_stats", timeout=30) as r:
+        moto_stats = json.loads(r.read())
 finally:
     stop_all()
 
 fives = w.report(a.clients)
 print(f"5xx: {fives}; other unexpected answers: {len(w.failures) - fives}; "
       f"logins lost: {len(lost)}; doctor exit {doctor.returncode}; "
-      f"bootstraps exited early: {len(exited)}; gateway errors: {len(GATEWAY_ERRORS)}")
+      f"bootstraps exited early: {len(exited)}; gateway errors: {len(GATEWAY_ERRORS)}; "
+      f"transactions applied (by token): {moto_stats['transactions']}, retried after they "
+      f"applied: {moto_stats['transactionReplays']}")
 for f in (w.failures + GATEWAY_ERRORS)[:10]:
     print("  ", f)
 if doctor.returncode != 0:

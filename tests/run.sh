@@ -206,7 +206,7 @@ ST_PORT="$(free_port)"
 ST_URL="http://127.0.0.1:$ST_PORT"
 ST_ADMIN_KEY="$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(32))')"
 KEYTURN_ADMIN_KEY="$ST_ADMIN_KEY" KEYTURN_PUBLIC_URL="" RUST_LOG=warn \
-  target/debug/keyturn serve --addr "127.0.0.1:$ST_PORT" --data-dir "$WORK_DIR/st-data" \
+  "$TARGET_DIR/debug/keyturn" serve --addr "127.0.0.1:$ST_PORT" --data-dir "$WORK_DIR/st-data" \
   >"$WORK_DIR/st-serve.log" 2>&1 &
 PIDS+=("$!")
 # Seeds the app and user, then prints their ids and tokens as shell assignments.
