@@ -37,6 +37,7 @@ mod limit_hardening;
 mod local_runner;
 mod login;
 mod openapi;
+mod passkey_attacks;
 mod passkeys;
 mod passwords;
 mod profile;

@@ -14,7 +14,8 @@
 //! - [`store`]: a store wrapper with a hook before every call (counting, outages);
 //! - [`aws`]: the moto endpoint and unique names;
 //! - [`cli`]: the real `keyturn` binary, a spawned `keyturn serve` and CLI runs against it;
-//! - [`authenticator`]: a software passkey authenticator (ES256) and the tweaks that break it.
+//! - [`authenticator`]: a software passkey authenticator (ES256) and the tweaks that break it;
+//! - [`passkeys`]: passkey apps, the begin and finish calls, the both-engines runner at wall time.
 pub mod app;
 pub mod authenticator;
 pub mod aws;
@@ -25,6 +26,7 @@ pub mod journeys;
 pub mod jwt;
 pub mod lambda;
 pub mod mailer;
+pub mod passkeys;
 pub mod peer;
 pub mod routes;
 pub mod social;

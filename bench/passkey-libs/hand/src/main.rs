@@ -1,0 +1,23 @@
+// Keyturn's verifier itself, not a copy.
+#[path = "../../../../shared/src/domain/webauthn/mod.rs"]
+#[allow(dead_code)]
+mod webauthn;
+use base64::Engine;
+use std::io::Read;
+fn main() {
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&input).unwrap_or_default();
+    let b = |k: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(v[k].as_str().unwrap_or("")).unwrap_or_default();
+    let ok = ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, b("k")).verify(&b("m"), &b("s")).is_ok();
+    use sha2::Digest;
+    println!("{ok} {}", hex::encode(sha2::Sha256::digest(input.as_bytes())));
+    let origins = vec![v["origin"].as_str().unwrap_or("").to_owned()];
+    let rp = webauthn::Relying { rp_id: v["rp"].as_str().unwrap_or(""), origins: &origins };
+    if let Ok(client) = webauthn::data::ClientData::parse(&b("cd")) {
+        let step = if v["create"].as_bool().unwrap_or(false) { webauthn::Ceremony::Create } else { webauthn::Ceremony::Get };
+        println!("{:?}", webauthn::check_client_data(&rp, &client, step, v["c"].as_str().unwrap_or("")));
+    }
+    println!("{:?}", webauthn::verify_registration(&rp, &b("ao"), &b("id")));
+    println!("{:?}", webauthn::verify_assertion(&rp, &b("cd"), &b("ad"), &b("sig"), &b("cose")));
+}
