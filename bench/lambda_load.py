@@ -45,16 +45,15 @@ if len(sys.argv) == 3 and sys.argv[1] == "--moto":
     # mail SES recorded for ADDR, read from the backend in this process (moto's own
     # /moto-api/data.json dumps every backend, the whole table included, on each call).
     from werkzeug.serving import run_simple
-    from moto.moto_server.werkzeug_app import (DomainDispatcherApplication, MotoRequestHandler,
-                                               create_backend_app)
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
     from moto.ses.models import ses_backends
 
     port = int(sys.argv[2])
     os.environ.setdefault("MOTO_PORT", str(port))
-    app = DomainDispatcherApplication(create_backend_app)
-    lock = threading.Lock()
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    from moto_serial import serial_app  # noqa: E402
 
-    def outbox(environ, start_response):
+    def outbox(environ, start_response, lock):
         to = urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).get("to", [""])[0]
         found = None
         with lock:
@@ -68,52 +67,13 @@ if len(sys.argv) == 3 and sys.argv[1] == "--moto":
                                   ("content-length", str(len(body)))])
         return [body]
 
-    # DynamoDB makes TransactWriteItems idempotent by its ClientRequestToken (which the SDK
-    # fills in and keeps across its retries): a retry of a transaction that was applied answers
-    # success and changes nothing. moto applies it again, so a retry after a lost answer fails
-    # its conditions. This server answers such a retry as DynamoDB does, and counts them.
-    applied = set()
-    replays = [0]
-    tokened = [0]
-
-    def stats(environ, start_response):
-        body = json.dumps({"transactionReplays": replays[0], "transactions": tokened[0]}).encode()
+    def stats(environ, start_response, lock):
+        body = json.dumps(counts).encode()
         start_response("200 OK", [("content-type", "application/json"),
                                   ("content-length", str(len(body)))])
         return [body]
 
-    def serial(environ, start_response):
-        if environ.get("PATH_INFO") == "/_outbox":
-            return outbox(environ, start_response)
-        if environ.get("PATH_INFO") == "/_stats":
-            return stats(environ, start_response)
-        token = None
-        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".TransactWriteItems"):
-            size = int(environ.get("CONTENT_LENGTH") or 0)
-            raw = environ["wsgi.input"].read(size)
-            environ["wsgi.input"] = io.BytesIO(raw)
-            try:
-                token = json.loads(raw).get("ClientRequestToken")
-            except ValueError:
-                token = None
-        with lock:
-            if token is not None and token in applied:
-                replays[0] += 1
-                body = b"{}"
-                start_response("200 OK", [("content-type", "application/x-amz-json-1.0"),
-                                          ("content-length", str(len(body)))])
-                return [body]
-            status = []
-
-            def capture(s, headers, exc_info=None):
-                status.append(s)
-                return start_response(s, headers, exc_info)
-            out = list(app(environ, capture))
-            if token is not None and status and status[0].startswith("200"):
-                applied.add(token)
-                tokened[0] += 1
-            return out
-
+    serial, _, counts = serial_app({"/_outbox": outbox, "/_stats": stats})
     run_simple("127.0.0.1", port, serial, threaded=True, use_reloader=False,
                request_handler=MotoRequestHandler)
     sys.exit(0)

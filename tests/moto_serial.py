@@ -25,11 +25,44 @@ import threading
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
-host, port = sys.argv[1], int(sys.argv[2])
-os.environ.setdefault("MOTO_PORT", str(port))  # as moto_server does: URLs it builds use it
-app = DomainDispatcherApplication(create_backend_app)
-lock = threading.Lock()
-applied = set()  # ClientRequestTokens of transactions moto applied
+
+def serial_app(routes=None):
+    """moto's WSGI app behind one lock, with retried transactions answered by their token.
+
+    `routes` maps extra paths to `handler(environ, start_response, lock)` (bench/lambda_load.py
+    adds its outbox and counters). Returns the app, its lock and its counters: `transactions`
+    applied by token and `transactionReplays` answered without applying.
+    """
+    app = DomainDispatcherApplication(create_backend_app)
+    lock = threading.Lock()
+    applied = set()  # ClientRequestTokens of transactions moto applied
+    counts = {"transactions": 0, "transactionReplays": 0}
+
+    def serial(environ, start_response):
+        extra = (routes or {}).get(environ.get("PATH_INFO"))
+        if extra is not None:
+            return extra(environ, start_response, lock)
+        token = transaction_token(environ)
+        with lock:
+            if token is not None and token in applied:
+                counts["transactionReplays"] += 1
+                body = b"{}"
+                start_response("200 OK", [("content-type", "application/x-amz-json-1.0"),
+                                          ("content-length", str(len(body)))])
+                return [body]
+            status = []
+
+            def capture(s, headers, exc_info=None):
+                status.append(s)
+                return start_response(s, headers, exc_info)
+            # Materialise the body inside the lock: the backend work happens while it is produced.
+            out = list(app(environ, capture))
+            if token is not None and status and status[0].startswith("200"):
+                applied.add(token)
+                counts["transactions"] += 1
+            return out
+
+    return serial, lock, counts
 
 
 def transaction_token(environ):
@@ -44,24 +77,8 @@ def transaction_token(environ):
         return None
 
 
-def serial(environ, start_response):
-    token = transaction_token(environ)
-    with lock:
-        if token is not None and token in applied:
-            body = b"{}"
-            start_response("200 OK", [("content-type", "application/x-amz-json-1.0"),
-                                      ("content-length", str(len(body)))])
-            return [body]
-        status = []
-
-        def capture(s, headers, exc_info=None):
-            status.append(s)
-            return start_response(s, headers, exc_info)
-        # Materialise the body inside the lock: the backend work happens while it is produced.
-        out = list(app(environ, capture))
-        if token is not None and status and status[0].startswith("200"):
-            applied.add(token)
-        return out
-
-
-run_simple(host, port, serial, threaded=True, use_reloader=False, request_handler=MotoRequestHandler)
+if __name__ == "__main__":
+    host, port = sys.argv[1], int(sys.argv[2])
+    os.environ.setdefault("MOTO_PORT", str(port))  # as moto_server does: URLs it builds use it
+    run_simple(host, port, serial_app()[0], threaded=True, use_reloader=False,
+               request_handler=MotoRequestHandler)
