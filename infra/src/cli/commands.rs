@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::{Map, Value};
 
 use super::client::{Answer, Client};
-use super::{Failure, table};
+use super::{Failure, out, table};
 
 /// An admin subcommand (each talks to the admin API at `--url`).
 #[derive(Debug, Subcommand)]
@@ -333,14 +333,6 @@ fn print(answer: &Answer, json: bool, shape: Shape) {
         (Shape::Object, Value::Bool(true)) => out("done"),
         (Shape::Object, _) => out(&table::object(body)),
     }
-}
-
-/// One line of output. A reader that stops early (`keyturn app list | head`) closes the pipe:
-/// that is not an error of the command, so the rest is dropped quietly instead of panicking as
-/// `println!` would.
-pub(super) fn out(text: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
 /// Runs `command`: one API call (a loop of them for `app delete` and `doctor`), its answer

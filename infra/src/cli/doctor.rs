@@ -59,7 +59,7 @@ pub async fn execute(client: &Client, json: bool, args: DoctorArgs) -> Result<()
             })?;
         if !json {
             for finding in &page {
-                super::commands::out(&line(finding));
+                super::out(&line(finding));
             }
         }
         findings.extend(page);
@@ -74,9 +74,9 @@ pub async fn execute(client: &Client, json: bool, args: DoctorArgs) -> Result<()
     }
     if json {
         let doc = json!({ "findings": findings, "checked": checked, "pages": pages });
-        super::commands::out(&doc.to_string());
+        super::out(&doc.to_string());
     } else {
-        super::commands::out(&format!(
+        super::out(&format!(
             "checked {checked} items in {pages} pages: {} problem(s)",
             findings.len()
         ));

@@ -16,7 +16,7 @@
 //! acknowledged is sent again, which is harmless: the route is idempotent.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
@@ -25,6 +25,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::client::Client;
+use super::export_lines::{for_each_line, handle_key, last_login};
 use super::{Exit, Failure};
 
 /// The files read, in the order they are sent (users first: they are what the import is for).
@@ -410,56 +411,12 @@ fn read_all(dir: &Path) -> Result<Vec<Line>, Failure> {
     Ok(lines)
 }
 
-/// Calls `each` with every non-blank line of `<dir>/<collection>.jsonl` (none when the file is
-/// absent).
-pub(super) fn for_each_line(
-    dir: &Path,
-    collection: &str,
-    mut each: impl FnMut(u64, Value),
-) -> Result<(), Failure> {
-    let path = dir.join(format!("{collection}.jsonl"));
-    let file = match std::fs::File::open(&path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(Failure::usage(format!("{}: {e}", path.display()))),
-    };
-    for (i, text) in std::io::BufReader::new(file).lines().enumerate() {
-        let text = text.map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let doc = serde_json::from_str(&text).unwrap_or(Value::Null);
-        each(u64::try_from(i + 1).unwrap_or(u64::MAX), doc);
-    }
-    Ok(())
-}
-
 fn oid(doc: &Value) -> Option<String> {
     let id = doc.get("_id")?;
     id.get("$oid")
         .unwrap_or(id)
         .as_str()
         .map(str::to_ascii_lowercase)
-}
-
-/// A user's handle as Keyturn will key it: trimmed and lower-cased (`ANON_` handles as they are).
-pub(super) fn handle_key(doc: &Value) -> Option<String> {
-    let raw = doc.get("handle")?.as_str()?.trim();
-    Some(if raw.starts_with("ANON_") {
-        raw.to_owned()
-    } else {
-        raw.to_lowercase()
-    })
-}
-
-/// `lastLogin` as sortable text (ISO dates sort as text; absent sorts first).
-pub(super) fn last_login(doc: &Value) -> String {
-    let v = doc.get("lastLogin").map(|v| v.get("$date").unwrap_or(v));
-    match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-        None => String::new(),
-    }
 }
 
 /// The handles a verified signup or a verified (used) invite in the export proves.

@@ -17,7 +17,7 @@ use keyturn::domain::records::phone_number::Phone;
 use serde_json::{Value, json};
 
 use super::Failure;
-use super::import::{for_each_line, handle_key, last_login};
+use super::export_lines::{for_each_line, handle_key, last_login};
 
 /// The marks for the records to send.
 #[derive(Debug, Default)]

@@ -13,6 +13,7 @@ mod client;
 mod commands;
 mod cosync_app;
 mod doctor;
+mod export_lines;
 mod import;
 mod import_csv;
 mod import_hints;
@@ -57,6 +58,14 @@ impl From<Exit> for ExitCode {
     fn from(e: Exit) -> Self {
         ExitCode::from(e as u8)
     }
+}
+
+/// One line of output. A reader that stops early (`keyturn app list | head`) closes the pipe:
+/// that is not an error of the command, so the rest is dropped quietly instead of panicking as
+/// `println!` would.
+pub(super) fn out(text: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
 }
 
 /// Why a CLI run failed: the message for stderr and the exit code.

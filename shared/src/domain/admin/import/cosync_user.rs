@@ -19,6 +19,8 @@ use crate::domain::records::user::{
     Handle, SocialIdentity, UserName, UserStatus, parse_anonymous_handle, parse_locale,
 };
 
+pub use super::verdict::Refusal;
+
 /// What the import does with the original's TOTP secrets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TotpPolicy {
@@ -63,15 +65,6 @@ pub struct CosyncUser {
     pub last_login: Option<i64>,
     /// What did not come over, one reason each.
     pub lossy: Vec<String>,
-}
-
-/// Why a document is not imported: `skipped` (by rule) or `invalid` (it cannot be).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// Left out on purpose (a pending user).
-    Skipped(String),
-    /// The document cannot become a user (no id, bad handle, bad hash).
-    Invalid(String),
 }
 
 /// How a document is read: the batch's policies and what the CLI learnt from the whole export.

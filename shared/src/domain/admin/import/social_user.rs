@@ -10,8 +10,8 @@
 
 use serde_json::Value;
 
-use super::cosync_user::Refusal;
 use super::ejson;
+use super::verdict::Refusal;
 use crate::domain::records::social::Provider;
 use crate::domain::records::user::SocialIdentity;
 

@@ -1,6 +1,7 @@
-//! How a record that is not a user ended, as the modules for the other collections (invites,
-//! templates, the dropped ones) say it; the route turns it into the report's outcome. Kept
-//! apart from the route's own types so those modules never import the route back.
+//! How a record ended, as the modules that map the collections say it: a user's [`Refusal`]
+//! (the user and social-identity mappers share it) and the other collections' [`Verdict`]
+//! (invites, templates, the dropped ones); the route turns both into the report's outcome. Kept
+//! apart from the route's own types and from each mapper so none imports another back.
 
 /// One record's verdict, with the reason where the outcome needs one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,4 +48,13 @@ impl From<Verdict> for Done {
             lossy: Vec::new(),
         }
     }
+}
+
+/// Why a document is not imported: `skipped` (by rule) or `invalid` (it cannot be).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Left out on purpose (a pending user).
+    Skipped(String),
+    /// The document cannot become a user (no id, bad handle, bad hash).
+    Invalid(String),
 }
