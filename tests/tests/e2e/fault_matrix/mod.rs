@@ -104,4 +104,16 @@ matrix! {
     dynamodb_delete_account: Dynamo DeleteAccount ALL;
     dynamodb_two_factor_google_off: Dynamo TwoFactorGoogleOff ALL;
     dynamodb_admin_delete: Dynamo AdminDelete ALL;
+    dynamodb_forgot_password: Dynamo ForgotPassword ALL;
+    dynamodb_set_phone: Dynamo SetPhone ALL;
+    dynamodb_two_factor_google_on: Dynamo TwoFactorGoogleOn ALL;
+    dynamodb_two_factor_phone_on: Dynamo TwoFactorPhoneOn ALL;
+    dynamodb_revoke_invite: Dynamo RevokeInvite ALL;
+    dynamodb_set_user_name: Dynamo SetUserName ALL;
+    dynamodb_admin_suspend: Dynamo AdminSuspend ALL;
+    dynamodb_admin_reset_2fa: Dynamo AdminReset2fa ALL;
+    dynamodb_app_delete: Dynamo AppDelete &[Fault::Transport];
+    dynamodb_key_rotate: Dynamo KeyRotate ALL;
+    dynamodb_key_activate: Dynamo KeyActivate ALL;
+    dynamodb_key_retire: Dynamo KeyRetire ALL;
 }
