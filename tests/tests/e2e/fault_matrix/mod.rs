@@ -15,6 +15,8 @@
 //! fail) with a conditional-check failure; the mailer, SMS and secrets with their transport
 //! error. SQLite takes every fault at every call; DynamoDB one fault per call, the kinds rotating
 //! along the flow (`runner::sample` says why), to keep moto's serial time within CI's budget.
+//! Every flow runs on both engines; on DynamoDB, app deletion also skips half its shard reads
+//! (`runner::thinned`).
 //!
 //! The flows live in [`flows`] (the account flows the matrix began with) and [`flows_more`]
 //! (social, anonymous, link, phone-off, undo, admin and import flows); [`switchboard`] wraps the
