@@ -15,6 +15,8 @@
 //! fail) with a conditional-check failure; the mailer, SMS and secrets with their transport
 //! error. SQLite takes every fault at every call; DynamoDB one fault per call, the kinds rotating
 //! along the flow (`runner::sample` says why), to keep moto's serial time within CI's budget.
+//! Every flow runs on both engines; on DynamoDB, app deletion also skips half its shard reads
+//! (`runner::thinned`).
 //!
 //! The flows live in [`flows`] (the account flows the matrix began with) and [`flows_more`]
 //! (social, anonymous, link, phone-off, undo, admin and import flows); [`switchboard`] wraps the
@@ -104,4 +106,16 @@ matrix! {
     dynamodb_delete_account: Dynamo DeleteAccount ALL;
     dynamodb_two_factor_google_off: Dynamo TwoFactorGoogleOff ALL;
     dynamodb_admin_delete: Dynamo AdminDelete ALL;
+    dynamodb_forgot_password: Dynamo ForgotPassword ALL;
+    dynamodb_set_phone: Dynamo SetPhone ALL;
+    dynamodb_two_factor_google_on: Dynamo TwoFactorGoogleOn ALL;
+    dynamodb_two_factor_phone_on: Dynamo TwoFactorPhoneOn ALL;
+    dynamodb_revoke_invite: Dynamo RevokeInvite ALL;
+    dynamodb_set_user_name: Dynamo SetUserName ALL;
+    dynamodb_admin_suspend: Dynamo AdminSuspend ALL;
+    dynamodb_admin_reset_2fa: Dynamo AdminReset2fa ALL;
+    dynamodb_app_delete: Dynamo AppDelete &[Fault::Transport];
+    dynamodb_key_rotate: Dynamo KeyRotate ALL;
+    dynamodb_key_activate: Dynamo KeyActivate ALL;
+    dynamodb_key_retire: Dynamo KeyRetire ALL;
 }

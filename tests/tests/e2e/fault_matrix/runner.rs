@@ -115,13 +115,28 @@ fn faults_for(call: &str) -> Vec<Fault> {
 /// the faults come from the switchboard above the store, so the engine only decides what the
 /// calls before the failed one left in the table, and a second and third kind at the same call
 /// cost moto's serial time (about 0.4 s a case) for what SQLite already covers. Deterministic,
-/// so a failure reproduces.
-fn sample(engine: Engine, i: usize, faults: Vec<Fault>) -> Vec<Fault> {
+/// so a failure reproduces. App deletion, the slowest flow by far (114 calls, most of them the
+/// same query over one shard after another), skips half its shard reads there; see [`thinned`].
+fn sample(engine: Engine, flow: Flow, i: usize, call: &str, faults: Vec<Fault>) -> Vec<Fault> {
     match engine {
         Engine::Sqlite => faults,
-        Engine::Dynamo if faults.is_empty() => faults,
+        Engine::Dynamo if faults.is_empty() || thinned(flow, i, call) => Vec::new(),
         Engine::Dynamo => vec![faults[i % faults.len()]],
     }
+}
+
+/// Whether DynamoDB skips call `i` (0-based) of `flow`: only app deletion's odd-indexed reads
+/// of a sharded key (`..#AUDIT#3`, `..#BUDGET#MAIL#7`). The purge sweeps each sharded
+/// partition shard by shard, the same query and the same failure path each time, so half the
+/// shards of every sweep still fail. Every other call still fails once: each write (the
+/// deletes, the secrets' deletes, the counters) and each read of users, handles and invites.
+/// This cuts the column's moto time by a third; SQLite keeps every call.
+fn thinned(flow: Flow, i: usize, call: &str) -> bool {
+    let read = call.starts_with("store get ") || call.starts_with("store query ");
+    let shard = call.rsplit('#').next().is_some_and(|last| {
+        (1..=3).contains(&last.len()) && last.bytes().all(|b| b.is_ascii_digit())
+    });
+    matches!(flow, Flow::AppDelete) && read && shard && i % 2 == 1
 }
 
 /// Cases run and how many of them the flow survived by doing without the failed call.
@@ -144,7 +159,7 @@ pub(super) async fn run(engine: Engine, flow: Flow, kinds: &[Fault]) -> Tally {
                 .into_iter()
                 .filter(|fault| kinds.contains(fault))
                 .collect();
-            sample(engine, i, faults)
+            sample(engine, flow, i, call, faults)
                 .into_iter()
                 .map(move |fault| (i + 1, call.as_str(), fault))
         })
