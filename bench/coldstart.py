@@ -29,7 +29,7 @@ VENV = os.path.join(os.environ.get("KEYTURN_TOOLS_DIR", os.path.expanduser("~/.c
 ALL = ["admin", "change-password", "complete-signup", "delete-account", "forgot-password",
        "get-application", "get-user", "invite", "issuer", "login-anonymous", "login", "register",
        "reset-password", "revoke-invite", "set-locale", "set-user-metadata", "set-user-name",
-       "signup", "user-name-available", "social-login", "social-signup"]
+       "signup", "user-name-available", "social-login", "social-signup", "passkeys"]
 p = argparse.ArgumentParser()
 p.add_argument("--runs", type=int, default=10)
 p.add_argument("--warm", type=int, default=5)
@@ -370,7 +370,9 @@ if not (os.access(binary("admin"), os.X_OK) and os.access(binary("signup"), os.X
 st, body = invoke_once("admin", event("POST", "/admin/apps", {"authorization": f"Bearer {ADMIN_KEY}"},
                                       {"name": "Coldstart", "signupFlow": "none", "userNamesEnabled": True,
                                        "invitationEnabled": True, "anonymousLoginEnabled": True,
-                                       "googleLoginEnabled": True, "googleClientId": GOOGLE_AUD}))
+                                       "googleLoginEnabled": True, "googleClientId": GOOGLE_AUD,
+                                       "passkeysEnabled": True, "passkeyRpId": "example.com",
+                                       "passkeyOrigins": ["https://app.example.com"]}))
 if st != 200:
     sys.exit(f"admin create app: {st} {body}")
 app = json.loads(body)
@@ -428,6 +430,11 @@ def events_for(name, run):
     if name == "social-login":
         return [event("POST", "/api/appuser/socialLogin", APP, {"token": id_token(f"social{u}"), "provider": "google"},
                       source_ip=social_ip) for _ in range(1 + a.warm)]
+    # A passkey sign-in's first step (writes its ceremony); begins count 30 a minute per address
+    # and app, so each run comes from its own address too.
+    if name == "passkeys":
+        return [event("POST", "/api/appuser/passkey/loginBegin", APP, {}, source_ip=f"198.51.100.{1 + run % 200}")
+                for _ in range(1 + a.warm)]
     if name == "social-signup":
         return [event("POST", "/api/appuser/socialSignup", APP, {
             "token": id_token(f"new{run}x{i}x{START}"), "provider": "google", "handle": f"new{run}x{i}x{START}@gmail.com"},

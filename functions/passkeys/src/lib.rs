@@ -46,7 +46,7 @@ async fn rename_handle(Call(state, input, ctx): Call<PasskeyRenameRequest>) -> R
     Ok(rename(&state, input, &ctx).await?.into())
 }
 
-#[utoipa::path(post, path = "/api/appuser/passkey/remove", tag = "user", security(("access_token" = [])), request_body = PasskeyRemoveRequest, responses((status = 200, description = "removed (643 unknown id, 600 wrong password or code, 602 the account's last way to sign in)", body = keyturn::wire::openapi::True)))]
+#[utoipa::path(post, path = "/api/appuser/passkey/remove", tag = "user", security(("access_token" = [])), request_body = PasskeyRemoveRequest, responses((status = 200, description = "removed; `password` or `code` may be left out within 10 minutes of the login (643 unknown id, 403 no proof, 600 wrong password or code, 602 the account's last way to sign in)", body = keyturn::wire::openapi::True)))]
 async fn remove_handle(Call(state, input, ctx): Call<PasskeyRemoveRequest>) -> Result<Reply> {
     Ok(remove(&state, input, &ctx).await?.into())
 }

@@ -38,6 +38,8 @@ mod local_runner;
 mod login;
 mod openapi;
 mod passkey_attacks;
+mod passkey_events;
+mod passkey_removal;
 mod passkeys;
 mod passwords;
 mod profile;

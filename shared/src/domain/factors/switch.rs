@@ -104,15 +104,22 @@ async fn prove_enable(
         return password_check::require_password(state, &caller.user, password.expose(), client)
             .await;
     }
-    let now = state.clock.now_secs();
-    let recent = caller
-        .auth_time
-        .is_some_and(|at| at <= now && now - at <= RECENT_LOGIN_SECS);
-    if recent {
+    if recent_login(state, caller) {
         Ok(())
     } else {
         Err(Error::MissingParam("password"))
     }
+}
+
+/// Whether the caller's session comes from a login at most [`RECENT_LOGIN_SECS`] old (its signed
+/// `auth_time`; a token without one, or from the future, is not recent): the one rule by which a
+/// fresh session stands in for the password, shared by every change that accepts it (switching
+/// a factor on, removing a passkey).
+pub fn recent_login(state: &AppState, caller: &Caller) -> bool {
+    let now = state.clock.now_secs();
+    caller
+        .auth_time
+        .is_some_and(|at| at <= now && now - at <= RECENT_LOGIN_SECS)
 }
 
 /// Applies `change` to the caller's record and ends every other session, then tells the audit

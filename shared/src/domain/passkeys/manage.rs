@@ -1,15 +1,18 @@
 //! `GET passkeys`, `passkey/rename` and `passkey/remove`: a signed-in user's own passkeys.
 //!
 //! Removing one takes the password (or a current authenticator or recovery code), as other
-//! changes to how an account signs in do: a stolen access token alone cannot strip a user's
-//! passkeys. The last way to sign in of an account with no password and no linked identity is
-//! never removed (602).
+//! changes to how an account signs in do, or a session from a login at most ten minutes old (the
+//! rule that switches a factor on, [`switch::recent_login`]), so a user with no password and no
+//! authenticator (a social or anonymous account) can remove one too: a stolen access token that
+//! is no longer fresh still cannot strip a user's passkeys. The last way to sign in of an account
+//! with no password and no linked identity is never removed (602).
 
 use super::store;
 use crate::domain::audit;
 use crate::domain::common::caller::{self, Caller};
 use crate::domain::common::password_check;
 use crate::domain::factors::record;
+use crate::domain::factors::switch;
 use crate::domain::ports::AppState;
 use crate::domain::records::context::RequestContext;
 use crate::domain::records::passkey::{Passkey, check_name};
@@ -37,7 +40,8 @@ pub struct PasskeyRemoveRequest {
     pub id: String,
     /// The caller's password (client MD5).
     pub password: Option<Redacted>,
-    /// Or a current authenticator (TOTP) or recovery code.
+    /// Or a current authenticator (TOTP) or recovery code. With neither, the session must come
+    /// from a recent login.
     pub code: Option<Redacted>,
 }
 
@@ -74,7 +78,7 @@ pub async fn rename(
     Err(Error::internal("passkey set kept changing"))
 }
 
-/// `POST /passkey/remove` (access token, and the password or a code).
+/// `POST /passkey/remove` (access token, and the password, a code or a recent login).
 pub async fn remove(
     state: &AppState,
     req: PasskeyRemoveRequest,
@@ -123,7 +127,8 @@ pub async fn remove(
     Err(Error::internal("passkey set kept changing"))
 }
 
-/// The password, or an authenticator or recovery code, counted like a login try.
+/// The password, or an authenticator or recovery code, counted like a login try; with neither,
+/// a session from a recent login ([`switch::recent_login`]), else 403 for `password`.
 async fn prove_owner(
     state: &AppState,
     caller: &Caller,
@@ -139,6 +144,7 @@ async fn prove_owner(
             let check = record::consume_authenticator_code(state, &caller.user, code.expose());
             password_check::guarded_code_check(state, &caller.user, &ctx.client, check).await
         }
+        (None, None) if switch::recent_login(state, caller) => Ok(()),
         (None, None) => Err(Error::MissingParam("password")),
     }
 }
