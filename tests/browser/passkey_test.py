@@ -13,19 +13,12 @@ password login, signs in with it alone, and the session works; the virtual authe
 one discoverable credential; a replayed finish is 640; passkeys off is 417.
 """
 
-import json
-import os
-import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 
 from playwright.sync_api import sync_playwright
 
-BASE = sys.argv[1]
-KEY = os.environ["KEYTURN_ADMIN_KEY"]
-CHROMIUM = os.environ.get("KEYTURN_CHROMIUM", "/usr/bin/chromium")
-PW = "5ebe2294ecd0e0f08eab7690d2a6ee69"  # the MD5 of "secret", as clients send it
+from support import BASE, CHROMIUM, KEY, PW, api
+
 PORT = urllib.parse.urlparse(BASE).port
 ORIGIN = f"http://localhost:{PORT}"
 PAGE = f"{ORIGIN}/passkey-test-page"
@@ -56,20 +49,6 @@ async function signIn(appToken, replay) {
   return {first, second};
 }
 </script><p>passkey test page</p>"""
-
-
-def api(method, path, body=None, headers=None):
-    """One call to Keyturn outside the browser: (status, JSON body)."""
-    req = urllib.request.Request(BASE + path, method=method,
-                                 data=None if body is None else json.dumps(body).encode())
-    req.add_header("content-type", "application/json")
-    for k, v in (headers or {"authorization": "Bearer " + KEY}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as e:
-        return e.code, json.load(e)
 
 
 def main():

@@ -14,7 +14,8 @@ import sys
 import urllib.error
 import urllib.request
 
-BASE, OUT = sys.argv[1], sys.argv[2]
+BASE = sys.argv[1]
+OUT = sys.argv[2] if len(sys.argv) > 2 else None  # screenshots; passkey_test.py takes none
 KEY = os.environ["KEYTURN_ADMIN_KEY"]  # from the environment: argv is visible to every process
 CHROMIUM = os.environ.get("KEYTURN_CHROMIUM", "/usr/bin/chromium")
 XSS_NAME = '<img src=x onerror="window.__xss=1">'
